@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import type { Actor, EventMetadata, EventStore, ExpectedRevision, NewEvent, RecordedEvent } from './eventstore/types';
+import { WrongExpectedRevisionError } from './eventstore/types';
+import { conflict } from './errors';
+
+/** A domain event as deciders see it: `{type, data}`; metadata is added by the command handler. */
+export interface DomainEvent<Type extends string = string, Data = unknown> {
+  readonly type: Type;
+  readonly data: Data;
+}
+
+/** A command as deciders see it. `now` is the injected time: deciders never read a clock. */
+export interface DomainCommand<Type extends string = string, Data = unknown> {
+  readonly type: Type;
+  readonly data: Data;
+  readonly metadata: { readonly now: string; readonly actor: Actor };
+}
+
+/** Pure: no I/O, no clock. `decide` throws a DomainError to refuse a command. */
+export interface Decider<Command, Event, State> {
+  decide(command: Command, state: State): readonly Event[];
+  evolve(state: State, event: Event): State;
+  initialState(): State;
+}
+
+export interface HandleOptions {
+  /** The caller's view of the stream's last revision (GraphQL `expectedVersion`); CONFLICT when it moved on. */
+  readonly expectedRevision?: ExpectedRevision;
+  /** Retries on a concurrent append when the caller gave no expectedRevision. Default 3. */
+  readonly retries?: number;
+  readonly correlationId?: string;
+  readonly causationId?: string;
+  readonly caseId?: string;
+  /**
+   * Deterministic event ids (process managers): the same command replayed after a crash appends the same
+   * ids, which the store treats as an idempotent retry.
+   */
+  readonly eventIds?: (index: number, event: DomainEvent) => string;
+  /** Extra metadata copied onto every event (e.g. imported provenance). */
+  readonly extraMetadata?: Readonly<Record<string, unknown>>;
+}
+
+export interface HandleResult<State, Event> {
+  readonly state: State;
+  readonly events: readonly Event[];
+  /** The stream's last revision after the command (what the client sends back as expectedVersion). */
+  readonly revision: number;
+  /** Global position of the last appended event (0 when the command decided nothing). */
+  readonly position: number;
+}
+
+/**
+ * The only code that talks to the store on behalf of a command: read the stream, fold `evolve`,
+ * `decide`, append with the expected revision. A concurrent writer makes the append fail; without a
+ * caller-given revision the whole cycle is retried a bounded number of times, with one it is a CONFLICT.
+ */
+export class CommandHandler<Command extends DomainCommand, Event extends DomainEvent, State> {
+  constructor(
+    private readonly store: EventStore,
+    private readonly decider: Decider<Command, Event, State>,
+  ) {}
+
+  async load(streamId: string): Promise<{ state: State; revision: number | undefined; events: RecordedEvent[] }> {
+    const events = await this.store.readStream(streamId);
+    let state = this.decider.initialState();
+    for (const e of events) state = this.decider.evolve(state, { type: e.type, data: e.data } as Event);
+    const revision = events.length ? events[events.length - 1]!.revision : undefined;
+    return { state, revision, events };
+  }
+
+  async handle(streamId: string, command: Command, options: HandleOptions = {}): Promise<HandleResult<State, Event>> {
+    const maxAttempts = options.expectedRevision === undefined ? (options.retries ?? 3) + 1 : 1;
+    for (let attempt = 1; ; attempt++) {
+      const { state, revision } = await this.load(streamId);
+      if (typeof options.expectedRevision === 'number' && options.expectedRevision !== (revision ?? -1)) {
+        throw conflict(`${streamId} is at version ${revision ?? -1}, not ${options.expectedRevision}`, {
+          expectedVersion: options.expectedRevision,
+          actualVersion: revision ?? -1,
+        });
+      }
+      const events = this.decider.decide(command, state);
+      const next = events.reduce((s, e) => this.decider.evolve(s, e), state);
+      if (events.length === 0) return { state: next, events, revision: revision ?? -1, position: 0 };
+      const metadata: EventMetadata = {
+        ...options.extraMetadata,
+        actor: command.metadata.actor,
+        occurredAt: command.metadata.now,
+        correlationId: options.correlationId ?? randomUUID(),
+        ...(options.causationId ? { causationId: options.causationId } : {}),
+        ...(options.caseId ? { caseId: options.caseId } : {}),
+      };
+      const toAppend: NewEvent[] = events.map((e, i) => ({
+        id: options.eventIds ? options.eventIds(i, e) : randomUUID(),
+        type: e.type,
+        data: e.data,
+        metadata,
+      }));
+      try {
+        const result = await this.store.append(streamId, toAppend, {
+          expectedRevision: revision === undefined ? 'no_stream' : revision,
+        });
+        return {
+          state: next,
+          events,
+          revision: result.nextExpectedRevision,
+          position: result.position,
+        };
+      } catch (err) {
+        if (err instanceof WrongExpectedRevisionError) {
+          if (attempt < maxAttempts) continue;
+          throw conflict(`${streamId} was changed concurrently; reload and try again`, {
+            actualVersion: err.actual === 'no_stream' ? -1 : err.actual,
+          });
+        }
+        throw err;
+      }
+    }
+  }
+}

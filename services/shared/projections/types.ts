@@ -1,0 +1,72 @@
+import type { EventFilter, RecordedEvent } from '../eventstore/types';
+
+/**
+ * Read models are JSON documents in named collections, kept by each subgraph in its own store (its own
+ * SQLite file by default, its own PostgreSQL schema when configured). A projection is a pure function of
+ * (read model, event): it reads and writes documents through the transaction it is given and nothing else.
+ */
+export interface ReadModelTx {
+  get<T>(collection: string, id: string): Promise<T | undefined>;
+  put<T>(collection: string, id: string, doc: T): Promise<void>;
+  delete(collection: string, id: string): Promise<void>;
+}
+
+export interface Projection {
+  /** The checkpoint's key. */
+  readonly name: string;
+  /** Bump when `apply` changes meaning: the runner then rebuilds the projection from zero on start. */
+  readonly version: number;
+  /** The collections this projection owns (cleared on rebuild). */
+  readonly collections: readonly string[];
+  /** Only these events reach `apply` (the checkpoint still advances past the others). */
+  readonly filter?: EventFilter;
+  apply(event: RecordedEvent, tx: ReadModelTx): Promise<void> | void;
+}
+
+/** A condition on a document field, addressed by a dotted path ("status", "complainant.erased"). */
+export type FieldCondition =
+  | string
+  | number
+  | boolean
+  | null
+  | { readonly in: readonly (string | number)[] }
+  | { readonly gte?: string | number; readonly lte?: string | number; readonly gt?: string | number; readonly lt?: string | number }
+  /** Array field contains the value. */
+  | { readonly contains: string | number }
+  /** Case-insensitive substring on a string field. */
+  | { readonly like: string };
+
+export interface DocQuery {
+  readonly where?: Readonly<Record<string, FieldCondition>>;
+  /** Case-insensitive substring match over any of these string fields. */
+  readonly text?: { readonly fields: readonly string[]; readonly value: string };
+  readonly orderBy?: readonly { readonly path: string; readonly direction?: 'asc' | 'desc' }[];
+  readonly limit?: number;
+  readonly offset?: number;
+}
+
+export interface ReadModelStore {
+  get<T>(collection: string, id: string): Promise<T | undefined>;
+  find<T>(collection: string, query?: DocQuery): Promise<T[]>;
+  count(collection: string, query?: Omit<DocQuery, 'orderBy' | 'limit' | 'offset'>): Promise<number>;
+  /**
+   * Runs `fn` in one transaction and stores the projection's checkpoint in that same transaction, so a
+   * crash at any point neither loses nor doubles an effect.
+   */
+  applyBatch(projection: string, position: number, fn: (tx: ReadModelTx) => Promise<void>): Promise<void>;
+  /** 0 when the projection has never run. */
+  checkpoint(projection: string): Promise<{ position: number; version: number }>;
+  /** Deletes the collections' documents and resets the checkpoint to 0 with the given version. */
+  reset(projection: string, version: number, collections: readonly string[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ProjectionRunnerHandle {
+  /** Resolves once every projection has applied the log up to `position` (read-your-writes). */
+  waitFor(position: number, timeoutMs?: number): Promise<void>;
+  /** The lowest checkpoint among this runner's projections. */
+  position(): number;
+  stop(): Promise<void>;
+}
+
+export type ProjectedEvent = RecordedEvent;
