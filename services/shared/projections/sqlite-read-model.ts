@@ -1,0 +1,274 @@
+import Database from 'better-sqlite3';
+import { conflict } from '../errors';
+import { BatchCache } from './batch-cache';
+import {
+  assertName,
+  type NormalisedCondition,
+  type NormalisedFilter,
+  normaliseFilter,
+  normaliseQuery,
+  type PathSegment,
+} from './query';
+import type { DocQuery, ReadModelStore, ReadModelTx } from './types';
+
+export interface SqliteReadModelOptions {
+  /** A file path, or ':memory:' for a store that lives as long as the object. */
+  readonly file: string;
+}
+
+const MAX_CACHED_STATEMENTS = 256;
+
+/**
+ * Read models in one SQLite file per subgraph: every document is JSON text in one table keyed by
+ * (collection, id), queried in SQL with json_extract so that no query loads a whole collection into JS.
+ */
+export class SqliteReadModelStore implements ReadModelStore {
+  private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+  private readonly selectDoc: Database.Statement<[string, string], string>;
+  private readonly upsertDoc: Database.Statement<[string, string, string]>;
+  private readonly deleteDoc: Database.Statement<[string, string]>;
+  private readonly selectCheckpoint: Database.Statement<[string], { position: number; version: number }>;
+  private readonly upsertCheckpoint: Database.Statement<[string, number, number]>;
+  private readonly advanceCheckpoint: Database.Statement<[string, number]>;
+
+  constructor(options: SqliteReadModelOptions) {
+    this.db = new Database(options.file);
+    this.db.pragma('journal_mode = WAL');
+    // A read model can always be rebuilt from the log, and its checkpoint commits with its documents, so
+    // NORMAL is enough: WAL commits survive a process crash, and a power loss can only roll the read
+    // model and its checkpoint back together to an earlier consistent batch.
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS documents (
+        collection TEXT NOT NULL,
+        id TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (collection, id)
+      );
+      CREATE TABLE IF NOT EXISTS checkpoints (
+        projection TEXT PRIMARY KEY,
+        position INTEGER NOT NULL,
+        version INTEGER NOT NULL
+      );
+    `);
+    // Case-insensitive substring match with JavaScript's Unicode case folding (SQLite's own LIKE and
+    // lower() fold ASCII only, and complaint text is Indonesian with names in any script).
+    this.db.function('dumas_icontains', { deterministic: true }, (haystack: unknown, needle: unknown) =>
+      typeof haystack === 'string' && typeof needle === 'string' && haystack.toLowerCase().includes(needle)
+        ? 1
+        : 0,
+    );
+    this.selectDoc = this.db.prepare<[string, string], string>(
+      'SELECT doc FROM documents WHERE collection = ? AND id = ?',
+    );
+    this.selectDoc.pluck();
+    this.upsertDoc = this.db.prepare(
+      'INSERT INTO documents (collection, id, doc) VALUES (?, ?, ?) ON CONFLICT (collection, id) DO UPDATE SET doc = excluded.doc',
+    );
+    this.deleteDoc = this.db.prepare('DELETE FROM documents WHERE collection = ? AND id = ?');
+    this.selectCheckpoint = this.db.prepare('SELECT position, version FROM checkpoints WHERE projection = ?');
+    this.upsertCheckpoint = this.db.prepare(
+      'INSERT INTO checkpoints (projection, position, version) VALUES (?, ?, ?) ON CONFLICT (projection) DO UPDATE SET position = excluded.position, version = excluded.version',
+    );
+    this.advanceCheckpoint = this.db.prepare(
+      'INSERT INTO checkpoints (projection, position, version) VALUES (?, ?, 0) ON CONFLICT (projection) DO UPDATE SET position = excluded.position',
+    );
+  }
+
+  async get<T>(collection: string, id: string): Promise<T | undefined> {
+    const text = this.selectDoc.get(collection, id);
+    return text === undefined ? undefined : (JSON.parse(text) as T);
+  }
+
+  async find<T>(collection: string, query: DocQuery = {}): Promise<T[]> {
+    assertName('a collection', collection);
+    const q = normaliseQuery(query);
+    const params: unknown[] = [collection];
+    let sql = `SELECT doc FROM documents WHERE collection = ?${whereSql(q, params)}`;
+    const order = q.orderBy.flatMap(({ path, direction }) => orderKeys(pathLiteral(path), direction));
+    sql += ` ORDER BY ${[...order, 'id ASC'].join(', ')}`;
+    if (q.limit !== undefined || q.offset !== undefined) {
+      sql += ' LIMIT ? OFFSET ?';
+      params.push(q.limit ?? -1, q.offset ?? 0);
+    }
+    const rows = this.statement(sql)
+      .pluck()
+      .all(...params) as string[];
+    return rows.map((text) => JSON.parse(text) as T);
+  }
+
+  async count(
+    collection: string,
+    query: Omit<DocQuery, 'orderBy' | 'limit' | 'offset'> = {},
+  ): Promise<number> {
+    assertName('a collection', collection);
+    const params: unknown[] = [collection];
+    const sql = `SELECT count(*) FROM documents WHERE collection = ?${whereSql(normaliseFilter(query), params)}`;
+    return this.statement(sql)
+      .pluck()
+      .get(...params) as number;
+  }
+
+  async applyBatch(
+    projection: string,
+    position: number,
+    fn: (tx: ReadModelTx) => Promise<void>,
+  ): Promise<void> {
+    assertName('a projection', projection);
+    assertPosition(position);
+    const batch = new BatchCache((collection, id) => this.selectDoc.get(collection, id));
+    try {
+      await fn(batch.tx);
+    } catch (error) {
+      batch.close();
+      throw error;
+    }
+    const dirty = batch.close();
+    this.db
+      .transaction(() => {
+        const current = this.selectCheckpoint.get(projection);
+        // Two runners on one projection would double every effect: the later commit is refused instead.
+        if (current && current.position >= position) {
+          throw conflict(
+            `projection ${projection} is already at position ${current.position}, not before ${position}`,
+            {
+              projection,
+              checkpoint: current.position,
+              position,
+            },
+          );
+        }
+        for (const { collection, id, doc } of dirty) {
+          if (doc === undefined) this.deleteDoc.run(collection, id);
+          else this.upsertDoc.run(collection, id, JSON.stringify(doc));
+        }
+        this.advanceCheckpoint.run(projection, position);
+      })
+      .immediate();
+  }
+
+  async checkpoint(projection: string): Promise<{ position: number; version: number }> {
+    const row = this.selectCheckpoint.get(projection);
+    return row ? { position: row.position, version: row.version } : { position: 0, version: 0 };
+  }
+
+  async reset(projection: string, version: number, collections: readonly string[]): Promise<void> {
+    assertName('a projection', projection);
+    for (const collection of collections) assertName('a collection', collection);
+    this.db
+      .transaction(() => {
+        if (collections.length > 0) {
+          this.db
+            .prepare(`DELETE FROM documents WHERE collection IN (${collections.map(() => '?').join(', ')})`)
+            .run(...collections);
+        }
+        this.upsertCheckpoint.run(projection, 0, version);
+      })
+      .immediate();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  private statement(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      if (this.statements.size >= MAX_CACHED_STATEMENTS) this.statements.clear();
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+}
+
+function assertPosition(position: number): void {
+  if (!Number.isSafeInteger(position) || position <= 0) {
+    throw new Error(`a checkpoint position must be a positive whole number, got ${String(position)}`);
+  }
+}
+
+/** ['complainant', 'erased'] → '$.complainant.erased', as an SQL string literal (segments are validated). */
+function pathLiteral(path: readonly PathSegment[]): string {
+  return `'$${path.map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`)).join('')}'`;
+}
+
+const NUMBER_TYPES = "('integer', 'real')";
+
+function conditionSql(p: string, condition: NormalisedCondition, params: unknown[]): string {
+  const value = `json_extract(doc, ${p})`;
+  const type = `json_type(doc, ${p})`;
+  switch (condition.kind) {
+    case 'eq':
+      params.push(condition.value);
+      return typeof condition.value === 'string'
+        ? `(${type} = 'text' AND ${value} = ?)`
+        : `(${type} IN ${NUMBER_TYPES} AND ${value} = ?)`;
+    case 'bool':
+      return `${type} = '${condition.value ? 'true' : 'false'}'`;
+    case 'null':
+      return `(${type} IS NULL OR ${type} = 'null')`;
+    case 'in': {
+      const parts: string[] = [];
+      if (condition.strings.length > 0) {
+        params.push(...condition.strings);
+        parts.push(`(${type} = 'text' AND ${value} IN (${condition.strings.map(() => '?').join(', ')}))`);
+      }
+      if (condition.numbers.length > 0) {
+        params.push(...condition.numbers);
+        parts.push(
+          `(${type} IN ${NUMBER_TYPES} AND ${value} IN (${condition.numbers.map(() => '?').join(', ')}))`,
+        );
+      }
+      return parts.length === 0 ? '0' : `(${parts.join(' OR ')})`;
+    }
+    case 'range': {
+      const guard = condition.valueType === 'string' ? `${type} = 'text'` : `${type} IN ${NUMBER_TYPES}`;
+      const bounds = condition.bounds.map((b) => {
+        params.push(b.value);
+        return `${value} ${b.op} ?`;
+      });
+      return `(${[guard, ...bounds].join(' AND ')})`;
+    }
+    case 'contains':
+      params.push(condition.value);
+      return `(${type} = 'array' AND EXISTS (SELECT 1 FROM json_each(doc, ${p}) AS e WHERE e.type ${
+        typeof condition.value === 'string' ? "= 'text'" : `IN ${NUMBER_TYPES}`
+      } AND e.value = ?))`;
+    case 'like':
+      params.push(condition.needle);
+      return `dumas_icontains(${value}, ?)`;
+  }
+}
+
+function whereSql(filter: NormalisedFilter, params: unknown[]): string {
+  const clauses = filter.conditions.map(({ path, condition }) =>
+    conditionSql(pathLiteral(path), condition, params),
+  );
+  if (filter.text) {
+    const { needle } = filter.text;
+    const any = filter.text.paths.map((path) => {
+      params.push(needle);
+      return `dumas_icontains(json_extract(doc, ${pathLiteral(path)}), ?)`;
+    });
+    clauses.push(`(${any.join(' OR ')})`);
+  }
+  return clauses.map((c) => ` AND ${c}`).join('');
+}
+
+/**
+ * One key per JSON type so that SQLite and PostgreSQL order alike: numbers numerically, strings by code
+ * point, booleans false before true, and a missing value last in either direction.
+ */
+function orderKeys(p: string, direction: 'asc' | 'desc'): string[] {
+  const dir = direction === 'asc' ? 'ASC' : 'DESC';
+  const type = `json_type(doc, ${p})`;
+  const value = `json_extract(doc, ${p})`;
+  return [
+    `CASE WHEN ${type} IN ${NUMBER_TYPES} THEN ${value} END ${dir} NULLS LAST`,
+    `CASE WHEN ${type} = 'text' THEN ${value} END ${dir} NULLS LAST`,
+    `CASE ${type} WHEN 'true' THEN 1 WHEN 'false' THEN 0 END ${dir} NULLS LAST`,
+  ];
+}
