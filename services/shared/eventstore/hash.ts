@@ -1,0 +1,129 @@
+import { createHash } from 'node:crypto';
+import type { ChainVerification, EventMetadata, EventStore, RecordedEvent } from './types';
+
+/**
+ * Canonical JSON: the one byte sequence every adapter hashes for the same value, whatever order its
+ * keys were written in or how a database returned them. Object keys are sorted by UTF-16 code unit,
+ * properties holding `undefined` (or functions/symbols) are left out exactly as JSON.stringify leaves
+ * them out, so a value hashes the same before storing and after a JSON round trip. Numbers use
+ * ECMAScript's shortest round-trip form (what JSON.stringify prints), with -0 written as 0; NaN and
+ * infinities cannot be stored as JSON and are refused rather than silently turned into null.
+ */
+export function canonicalJson(value: unknown): string {
+  const out = canonicalPart(value, '$');
+  if (out === undefined) throw new TypeError('canonical JSON: the top-level value is not representable');
+  return out;
+}
+
+function canonicalPart(value: unknown, path: string): string | undefined {
+  if (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as { toJSON?: unknown }).toJSON === 'function'
+  ) {
+    // Dates and similar: hash what JSON storage will hand back, not the live object.
+    value = (value as { toJSON(key: string): unknown }).toJSON('');
+  }
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'number':
+      if (!Number.isFinite(value)) throw new TypeError(`canonical JSON: ${path} is not a finite number`);
+      return Object.is(value, -0) ? '0' : JSON.stringify(value);
+    case 'bigint':
+      throw new TypeError(`canonical JSON: ${path} is a bigint, which JSON cannot carry`);
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return undefined;
+    case 'object': {
+      if (value === null) return 'null';
+      if (Array.isArray(value)) {
+        // JSON.stringify writes holes and undefined array items as null; so do we.
+        const items = value.map((item, i) => canonicalPart(item, `${path}[${i}]`) ?? 'null');
+        return `[${items.join(',')}]`;
+      }
+      const record = value as Record<string, unknown>;
+      const parts: string[] = [];
+      for (const key of Object.keys(record).sort()) {
+        const part = canonicalPart(record[key], `${path}.${key}`);
+        if (part !== undefined) parts.push(`${JSON.stringify(key)}:${part}`);
+      }
+      return `{${parts.join(',')}}`;
+    }
+    default:
+      throw new TypeError(`canonical JSON: ${path} has an unsupported type`);
+  }
+}
+
+/** What the hash covers: everything a writer decided. Position and recordedAt are the store's own
+ * bookkeeping and differ between backends, so they stay outside and every adapter chains identically. */
+export interface HashedContent {
+  readonly streamId: string;
+  readonly revision: number;
+  readonly id: string;
+  readonly type: string;
+  readonly data: unknown;
+  readonly metadata: EventMetadata;
+}
+
+/** SHA-256 hex over the previous event's hash (empty for revision 0) followed by the canonical content.
+ * The previous hash is fixed-length hex or empty, so the concatenation cannot be ambiguous. */
+export function computeEventHash(previousHash: string, content: HashedContent): string {
+  const canonical = canonicalJson({
+    streamId: content.streamId,
+    revision: content.revision,
+    id: content.id,
+    type: content.type,
+    data: content.data,
+    metadata: content.metadata,
+  });
+  return createHash('sha256').update(previousHash).update(canonical).digest('hex');
+}
+
+/**
+ * Checks one stream's events, read in revision order, against its hash chain and names the first
+ * revision where it breaks. Catches an edited event (hash no longer recomputes), a deleted one (a
+ * revision is missing), reordered ones (revisions out of order, or content hashed under another
+ * revision), and an inserted one (revisions shift, and the next event's previousHash no longer matches).
+ * Cutting events off the end leaves a shorter chain that is still whole: compare `lastHash` or the
+ * event count with a value kept elsewhere to catch that.
+ */
+export function verifyChain(streamId: string, events: readonly RecordedEvent[]): ChainVerification {
+  let previousHash = '';
+  for (let expected = 0; expected < events.length; expected++) {
+    const event = events[expected]!;
+    const broken = (reason: string): ChainVerification => ({
+      ok: false,
+      streamId,
+      brokenAt: expected,
+      reason,
+    });
+    if (event.streamId !== streamId) return broken(`event ${event.id} belongs to stream ${event.streamId}`);
+    if (event.revision !== expected) {
+      return broken(
+        event.revision > expected
+          ? `revision ${expected} is missing (found ${event.revision})`
+          : `revision ${event.revision} is out of order`,
+      );
+    }
+    if (event.previousHash !== previousHash)
+      return broken('previousHash does not match the hash of the prior event');
+    let recomputed: string;
+    try {
+      recomputed = computeEventHash(previousHash, event);
+    } catch {
+      return broken('content cannot be hashed');
+    }
+    if (recomputed !== event.hash) return broken('hash does not match the event content');
+    previousHash = event.hash;
+  }
+  return { ok: true, streamId, events: events.length, lastHash: previousHash };
+}
+
+/** Reads a whole stream from a store and verifies its chain. */
+export async function verifyStream(store: EventStore, streamId: string): Promise<ChainVerification> {
+  return verifyChain(streamId, await store.readStream(streamId));
+}
