@@ -1,0 +1,228 @@
+import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
+import { ERASED, type Erased, isSealedValue, type SealedValue } from './sealed';
+
+/**
+ * Crypto-shredding: one AES-256-GCM data key per data subject (a complainant), kept outside the event
+ * log. `destroy` deletes the key material and keeps a tombstone, so every later read of any blob sealed
+ * with it answers ERASED at once, wherever the blob was copied (events, read models, exports).
+ */
+export interface KeyVault {
+  /** Seals `plaintext` with the subject's data key, creating the key on first use. Refused once destroyed. */
+  encrypt(subjectId: string, plaintext: string): Promise<SealedValue>;
+  /** The plaintext, or ERASED when the key has been destroyed. Throws on an unknown key or a tampered blob. */
+  decrypt(sealed: SealedValue): Promise<string | Erased>;
+  /** Destroys the subject's key for good. Idempotent; also tombstones a subject that never had a key. */
+  destroy(subjectId: string): Promise<{ readonly destroyedAt: string; readonly alreadyDestroyed: boolean }>;
+  /** Whether the subject's key has been destroyed. */
+  isDestroyed(subjectId: string): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** The subject's key was destroyed: nothing may be sealed for it again (that would undo the erasure). */
+export class SubjectErasedError extends Error {
+  readonly code = 'SUBJECT_ERASED';
+  constructor() {
+    super('the data subject has been erased; no personal data may be stored for it again');
+    this.name = 'SubjectErasedError';
+  }
+}
+
+/** A blob names a key the vault has never held: a vault lost or mixed up, not an erasure. */
+export class UnknownKeyError extends Error {
+  readonly code = 'UNKNOWN_KEY';
+  constructor(readonly keyId: string) {
+    super(`the key vault holds no key ${keyId}`);
+    this.name = 'UnknownKeyError';
+  }
+}
+
+/** The blob does not open with its key: altered ciphertext, IV or tag, or a malformed blob. */
+export class SealedValueCorruptError extends Error {
+  readonly code = 'SEALED_VALUE_CORRUPT';
+  constructor(readonly keyId: string | undefined) {
+    super(`a sealed value${keyId ? ` for key ${keyId}` : ''} failed authentication`);
+    this.name = 'SealedValueCorruptError';
+  }
+}
+
+/** A row of the key table as both storage adapters hold it. */
+export interface StoredDataKey {
+  readonly keyId: string;
+  readonly subjectId: string;
+  /** Null once destroyed. Wrapped (see `wrapping`) or raw 32 bytes. */
+  readonly material: Buffer | null;
+  /** 'none', or 'A256GCM' when wrapped with the vault's master key. */
+  readonly wrapping: 'none' | 'A256GCM';
+  readonly destroyedAt: string | null;
+}
+
+/** What a storage adapter must do; the cryptography is the same for all of them (DataKeyVault). */
+export interface DataKeyStorage {
+  /** Inserts the candidate unless the subject already has a row; returns the subject's row either way. */
+  insertOrGet(candidate: StoredDataKey): Promise<StoredDataKey>;
+  bySubject(subjectId: string): Promise<StoredDataKey | undefined>;
+  byKeyId(keyId: string): Promise<StoredDataKey | undefined>;
+  /** Sets material to null and destroyedAt (keeping the first time); inserts a tombstone when absent. */
+  tombstone(subjectId: string, newKeyId: string, destroyedAt: string): Promise<StoredDataKey>;
+  close(): Promise<void>;
+}
+
+export interface DataKeyVaultOptions {
+  /**
+   * 32 bytes. When set, data keys are stored wrapped with it, so the key file or table alone opens
+   * nothing. Keep it in a secret store, never next to the keys (DUMAS_VAULT_MASTER_KEY, base64).
+   */
+  readonly masterKey?: Buffer;
+  /** Injected for tests; defaults to the wall clock (the vault is infrastructure, not a decider). */
+  readonly now?: () => Date;
+}
+
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+const KEY_BYTES = 32;
+
+// Binding the key id as associated data stops a blob from being re-labelled with another subject's key.
+const blobAad = (keyId: string) => Buffer.from(`dumas-pii-v1:${keyId}`, 'utf8');
+const wrapAad = (keyId: string, subjectId: string) =>
+  Buffer.from(`dumas-key-v1:${keyId}:${subjectId}`, 'utf8');
+
+function seal(key: Buffer, aad: Buffer, plaintext: Buffer): { iv: Buffer; ciphertext: Buffer; tag: Buffer } {
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
+  cipher.setAAD(aad);
+  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return { iv, ciphertext, tag: cipher.getAuthTag() };
+}
+
+function open(key: Buffer, aad: Buffer, iv: Buffer, ciphertext: Buffer, tag: Buffer): Buffer {
+  const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
+  decipher.setAAD(aad);
+  decipher.setAuthTag(tag);
+  return Buffer.concat([decipher.update(ciphertext), decipher.final()]);
+}
+
+export function parseMasterKey(base64: string | undefined): Buffer | undefined {
+  if (!base64) return undefined;
+  const key = Buffer.from(base64, 'base64');
+  if (key.length !== KEY_BYTES) throw new Error('DUMAS_VAULT_MASTER_KEY must be 32 bytes, base64-encoded');
+  return key;
+}
+
+const SUBJECT_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+function assertSubjectId(subjectId: string): void {
+  // Subject ids are opaque system ids (never a NIK or an email), so a strict alphabet is no loss.
+  if (!SUBJECT_ID.test(subjectId))
+    throw new TypeError('subject id must be 1-128 characters of [A-Za-z0-9_.:-]');
+}
+
+/** The vault's cryptography over any DataKeyStorage (SQLite, PostgreSQL). */
+export class DataKeyVault implements KeyVault {
+  private readonly masterKey: Buffer | undefined;
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly storage: DataKeyStorage,
+    options: DataKeyVaultOptions = {},
+  ) {
+    if (options.masterKey && options.masterKey.length !== KEY_BYTES)
+      throw new Error('master key must be 32 bytes');
+    this.masterKey = options.masterKey;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async encrypt(subjectId: string, plaintext: string): Promise<SealedValue> {
+    assertSubjectId(subjectId);
+    let row = await this.storage.bySubject(subjectId);
+    if (!row) {
+      const keyId = randomUUID();
+      const raw = randomBytes(KEY_BYTES);
+      row = await this.storage.insertOrGet({
+        keyId,
+        subjectId,
+        material: this.wrap(raw, keyId, subjectId),
+        wrapping: this.masterKey ? 'A256GCM' : 'none',
+        destroyedAt: null,
+      });
+      raw.fill(0);
+    }
+    if (row.destroyedAt !== null || row.material === null) throw new SubjectErasedError();
+    const key = this.unwrap(row);
+    try {
+      const { iv, ciphertext, tag } = seal(key, blobAad(row.keyId), Buffer.from(plaintext, 'utf8'));
+      return {
+        v: 1,
+        alg: 'A256GCM',
+        keyId: row.keyId,
+        iv: iv.toString('base64'),
+        ciphertext: ciphertext.toString('base64'),
+        tag: tag.toString('base64'),
+      };
+    } finally {
+      key.fill(0);
+    }
+  }
+
+  async decrypt(sealed: SealedValue): Promise<string | Erased> {
+    if (!isSealedValue(sealed)) throw new SealedValueCorruptError(undefined);
+    const row = await this.storage.byKeyId(sealed.keyId);
+    if (!row) throw new UnknownKeyError(sealed.keyId);
+    if (row.destroyedAt !== null || row.material === null) return ERASED;
+    const key = this.unwrap(row);
+    try {
+      const plaintext = open(
+        key,
+        blobAad(row.keyId),
+        Buffer.from(sealed.iv, 'base64'),
+        Buffer.from(sealed.ciphertext, 'base64'),
+        Buffer.from(sealed.tag, 'base64'),
+      );
+      return plaintext.toString('utf8');
+    } catch {
+      throw new SealedValueCorruptError(sealed.keyId);
+    } finally {
+      key.fill(0);
+    }
+  }
+
+  async destroy(subjectId: string): Promise<{ destroyedAt: string; alreadyDestroyed: boolean }> {
+    assertSubjectId(subjectId);
+    const before = await this.storage.bySubject(subjectId);
+    if (before?.destroyedAt) return { destroyedAt: before.destroyedAt, alreadyDestroyed: true };
+    const row = await this.storage.tombstone(subjectId, randomUUID(), this.now().toISOString());
+    return { destroyedAt: row.destroyedAt!, alreadyDestroyed: false };
+  }
+
+  async isDestroyed(subjectId: string): Promise<boolean> {
+    assertSubjectId(subjectId);
+    const row = await this.storage.bySubject(subjectId);
+    return row?.destroyedAt != null;
+  }
+
+  close(): Promise<void> {
+    return this.storage.close();
+  }
+
+  private wrap(raw: Buffer, keyId: string, subjectId: string): Buffer {
+    if (!this.masterKey) return Buffer.from(raw);
+    const { iv, ciphertext, tag } = seal(this.masterKey, wrapAad(keyId, subjectId), raw);
+    return Buffer.concat([iv, tag, ciphertext]);
+  }
+
+  private unwrap(row: StoredDataKey): Buffer {
+    const material = row.material!;
+    if (row.wrapping === 'none') return Buffer.from(material);
+    if (!this.masterKey) throw new Error(`data key ${row.keyId} is wrapped but the vault has no master key`);
+    try {
+      return open(
+        this.masterKey,
+        wrapAad(row.keyId, row.subjectId),
+        material.subarray(0, IV_BYTES),
+        material.subarray(IV_BYTES + TAG_BYTES),
+        material.subarray(IV_BYTES, IV_BYTES + TAG_BYTES),
+      );
+    } catch {
+      throw new Error(`data key ${row.keyId} does not unwrap with the configured master key`);
+    }
+  }
+}
