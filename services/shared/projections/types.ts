@@ -30,7 +30,12 @@ export type FieldCondition =
   | boolean
   | null
   | { readonly in: readonly (string | number)[] }
-  | { readonly gte?: string | number; readonly lte?: string | number; readonly gt?: string | number; readonly lt?: string | number }
+  | {
+      readonly gte?: string | number;
+      readonly lte?: string | number;
+      readonly gt?: string | number;
+      readonly lt?: string | number;
+    }
   /** Array field contains the value. */
   | { readonly contains: string | number }
   /** Case-insensitive substring on a string field. */
@@ -66,6 +71,9 @@ export interface ProjectionRunnerHandle {
   waitFor(position: number, timeoutMs?: number): Promise<void>;
   /** The lowest checkpoint among this runner's projections. */
   position(): number;
+  /** Resets one projection and rebuilds it from zero while the others keep running. */
+  rebuild(name: string): Promise<void>;
+  /** Ends every subscription after committing what was already read; pending waitFor calls reject. */
   stop(): Promise<void>;
 }
 
