@@ -1,0 +1,29 @@
+/** Starts the gateway: `PORT` (default 4000); see gatewayOptionsFromEnv for the rest. */
+import { createGateway, gatewayOptionsFromEnv } from './server';
+
+async function main() {
+  const gateway = createGateway(gatewayOptionsFromEnv());
+  const port = Number(process.env.PORT ?? 4000);
+  const { url } = await gateway.listen(port, process.env.HOST);
+  gateway.logger.info({ graphql: `${url}/graphql`, graphiql: `${url}/graphiql` }, 'gateway ready');
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    gateway.logger.info({ signal }, 'gateway stopping');
+    gateway.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        gateway.logger.error({ err }, 'gateway did not stop cleanly');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`gateway failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

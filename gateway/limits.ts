@@ -1,0 +1,268 @@
+/**
+ * Abuse limits applied by the gateway before any subgraph is called.
+ *
+ * Depth and aliases are validation rules: Apollo caches a validated document, so a query string is
+ * checked once. Cost depends on variables (`first: $n`), so it is computed per request once the
+ * operation is resolved, together with the per-client rate limit on public (no-token) mutations.
+ */
+import type { ApolloServerPlugin } from '@apollo/server';
+import { HeaderMap } from '@apollo/server';
+import {
+  type ASTVisitor,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  GraphQLError,
+  Kind,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type ValidationContext,
+  type ValueNode,
+} from 'graphql';
+import type { RequestContext } from '../services/shared/http/server';
+import { limitError } from '../services/shared/graphql/errors';
+
+export interface GatewayLimits {
+  /** Largest request body in bytes. */
+  readonly bodyLimitBytes: number;
+  /** Deepest field nesting in an operation (introspection excluded). */
+  readonly maxDepth: number;
+  /** Most aliased fields in one document. */
+  readonly maxAliases: number;
+  /** Highest estimated cost: one per field, multiplied by page sizes (`first`/`last`/`limit`). */
+  readonly maxCost: number;
+  /** Most operations in one batched (array) request body; 1 disables batching. */
+  readonly maxBatch: number;
+  /** Public (no-token) mutations a single client may send per minute. */
+  readonly publicMutationsPerMinute: number;
+}
+
+export const DEFAULT_LIMITS: GatewayLimits = {
+  bodyLimitBytes: 1024 * 1024,
+  maxDepth: 10,
+  maxAliases: 30,
+  maxCost: 5000,
+  maxBatch: 10,
+  publicMutationsPerMinute: 10,
+};
+
+/** Page size assumed when a pagination argument's variable was not sent (the subgraph's default applies). */
+const ASSUMED_PAGE_SIZE = 20;
+const PAGE_ARGUMENTS = new Set(['first', 'last', 'limit']);
+
+const isIntrospection = (field: FieldNode) => field.name.value.startsWith('__');
+
+function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
+  const map = new Map<string, FragmentDefinitionNode>();
+  for (const def of document.definitions)
+    if (def.kind === Kind.FRAGMENT_DEFINITION) map.set(def.name.value, def);
+  return map;
+}
+
+/** Depth of a selection set, fragments expanded; memoised per fragment, cycles (refused by graphql itself) cut. */
+export function selectionDepth(
+  selectionSet: SelectionSetNode,
+  fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+  memo = new Map<string, number>(),
+  visiting = new Set<string>(),
+): number {
+  let deepest = 0;
+  for (const selection of selectionSet.selections) {
+    let depth = 0;
+    if (selection.kind === Kind.FIELD) {
+      if (isIntrospection(selection)) continue;
+      depth =
+        1 + (selection.selectionSet ? selectionDepth(selection.selectionSet, fragments, memo, visiting) : 0);
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      depth = selectionDepth(selection.selectionSet, fragments, memo, visiting);
+    } else {
+      const name = selection.name.value;
+      const fragment = fragments.get(name);
+      if (!fragment || visiting.has(name)) continue;
+      let known = memo.get(name);
+      if (known === undefined) {
+        visiting.add(name);
+        known = selectionDepth(fragment.selectionSet, fragments, memo, visiting);
+        visiting.delete(name);
+        memo.set(name, known);
+      }
+      depth = known;
+    }
+    if (depth > deepest) deepest = depth;
+  }
+  return deepest;
+}
+
+export function depthLimitRule(maxDepth: number) {
+  return (context: ValidationContext): ASTVisitor => ({
+    Document(document) {
+      const fragments = fragmentsOf(document);
+      const memo = new Map<string, number>();
+      for (const def of document.definitions) {
+        if (def.kind !== Kind.OPERATION_DEFINITION) continue;
+        const depth = selectionDepth(def.selectionSet, fragments, memo);
+        if (depth > maxDepth) {
+          context.reportError(
+            limitError('QUERY_TOO_DEEP', `the query is ${depth} levels deep; the limit is ${maxDepth}`, 400, {
+              depth,
+              limit: maxDepth,
+            }),
+          );
+        }
+      }
+    },
+  });
+}
+
+export function aliasLimitRule(maxAliases: number) {
+  return (context: ValidationContext): ASTVisitor => {
+    let aliases = 0;
+    let reported = false;
+    return {
+      Field(node) {
+        if (!node.alias || reported) return;
+        aliases++;
+        if (aliases > maxAliases) {
+          reported = true;
+          context.reportError(
+            limitError('TOO_MANY_ALIASES', `the query uses more than ${maxAliases} aliases`, 400, {
+              limit: maxAliases,
+            }),
+          );
+        }
+      },
+    };
+  };
+}
+
+function pageSize(field: FieldNode, variables: Readonly<Record<string, unknown>>): number {
+  for (const arg of field.arguments ?? []) {
+    if (!PAGE_ARGUMENTS.has(arg.name.value)) continue;
+    const value: ValueNode = arg.value;
+    if (value.kind === Kind.INT) return Math.max(1, Number.parseInt(value.value, 10));
+    if (value.kind === Kind.VARIABLE) {
+      const given = variables[value.name.value];
+      return typeof given === 'number' && Number.isFinite(given)
+        ? Math.max(1, Math.floor(given))
+        : ASSUMED_PAGE_SIZE;
+    }
+  }
+  return 1;
+}
+
+/**
+ * Estimated cost: each field costs 1 plus its children's cost, times the field's page size. Fragments
+ * are memoised, so a "fragment bomb" costs its expanded size without being expanded.
+ */
+export function operationCost(
+  operation: OperationDefinitionNode,
+  document: DocumentNode,
+  variables: Readonly<Record<string, unknown>> = {},
+): number {
+  const fragments = fragmentsOf(document);
+  const memo = new Map<string, number>();
+  const visiting = new Set<string>();
+  const cost = (selectionSet: SelectionSetNode): number => {
+    let total = 0;
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) {
+        if (isIntrospection(selection)) continue;
+        const children = selection.selectionSet ? cost(selection.selectionSet) : 0;
+        total += (1 + children) * pageSize(selection, variables);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        total += cost(selection.selectionSet);
+      } else {
+        const name = selection.name.value;
+        const fragment = fragments.get(name);
+        if (!fragment || visiting.has(name)) continue;
+        let known = memo.get(name);
+        if (known === undefined) {
+          visiting.add(name);
+          known = cost(fragment.selectionSet);
+          visiting.delete(name);
+          memo.set(name, known);
+        }
+        total += known;
+      }
+    }
+    return total;
+  };
+  return cost(operation.selectionSet);
+}
+
+/** A token bucket per client: `perMinute` tokens, refilled continuously. */
+export class RateLimiter {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly ratePerMs: number;
+
+  constructor(
+    private readonly perMinute: number,
+    private readonly now: () => number = Date.now,
+    /** Forget idle clients beyond this many, oldest first, so memory stays bounded under spoofed floods. */
+    private readonly maxClients = 100_000,
+  ) {
+    this.ratePerMs = perMinute / 60_000;
+  }
+
+  /** Takes one token; returns 0 when allowed, else the seconds until one is available. */
+  take(client: string): number {
+    const now = this.now();
+    let bucket = this.buckets.get(client);
+    if (bucket) {
+      bucket.tokens = Math.min(this.perMinute, bucket.tokens + (now - bucket.at) * this.ratePerMs);
+      bucket.at = now;
+      // Re-insert so Map order is least-recently-used first.
+      this.buckets.delete(client);
+    } else {
+      bucket = { tokens: this.perMinute, at: now };
+      if (this.buckets.size >= this.maxClients) {
+        const oldest = this.buckets.keys().next().value;
+        if (oldest !== undefined) this.buckets.delete(oldest);
+      }
+    }
+    this.buckets.set(client, bucket);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return 0;
+    }
+    return Math.max(1, Math.ceil((1 - bucket.tokens) / this.ratePerMs / 1000));
+  }
+}
+
+/** Cost limit and public-mutation rate limit, once the operation (and its variables) are known. */
+export function limitsPlugin(limits: GatewayLimits): ApolloServerPlugin<RequestContext> {
+  const limiter = new RateLimiter(limits.publicMutationsPerMinute);
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation, document, request, contextValue }) {
+          if (!operation) return;
+          const cost = operationCost(operation, document, request.variables ?? {});
+          if (cost > limits.maxCost) {
+            throw limitError(
+              'QUERY_TOO_COSTLY',
+              `the query's estimated cost ${cost} exceeds ${limits.maxCost}`,
+              400,
+              {
+                cost,
+                limit: limits.maxCost,
+              },
+            );
+          }
+          if (operation.operation === 'mutation' && !contextValue.principal) {
+            const retryAfter = limiter.take(contextValue.clientIp);
+            if (retryAfter > 0) {
+              throw new GraphQLError('too many requests from this client; try again later', {
+                extensions: {
+                  code: 'RATE_LIMITED',
+                  retryAfterSeconds: retryAfter,
+                  http: { status: 429, headers: new HeaderMap([['retry-after', String(retryAfter)]]) },
+                },
+              });
+            }
+          }
+        },
+      };
+    },
+  };
+}

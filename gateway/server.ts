@@ -1,0 +1,238 @@
+/**
+ * The dumas gateway: @apollo/gateway over the static supergraph in schema/supergraph.graphql, on our
+ * own node:http server. It verifies the caller's token itself (a bad token never reaches a subgraph),
+ * applies the abuse limits, forwards the token and a request id to the subgraphs (which verify the token
+ * again), masks internal errors, and serves /graphiql, /health and /ready.
+ *
+ * Subscriptions come later: `http.server` is ours, so a graphql-ws `WebSocketServer({ server })` or an
+ * SSE route (`http.route('/graphql/stream', ...)`) can be attached without touching this file's shape.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ApolloGateway, IntrospectAndCompose } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { request } from 'undici';
+import { type Authenticator, defaultAuth } from '../services/shared/auth';
+import { createFormatError } from '../services/shared/graphql/errors';
+import { errorReportingPlugin } from '../services/shared/graphql/plugins';
+import { apolloLogger } from '../services/shared/graphql/subgraph';
+import {
+  DUMAS_SUBGRAPHS,
+  type SubgraphEndpoint,
+  subgraphEndpoints,
+  subgraphUrlEnvName,
+} from '../services/shared/graphql/supergraph';
+import {
+  createHttpServer,
+  graphqlHandler,
+  type HttpServerHandle,
+  type RequestContext,
+  sendJson,
+} from '../services/shared/http/server';
+import { createLogger, type Logger } from '../services/shared/logger';
+import { createDataSource, createSubgraphAgent, type FetcherKind } from './datasources';
+import { graphiqlRoutes } from './graphiql';
+import { aliasLimitRule, DEFAULT_LIMITS, depthLimitRule, type GatewayLimits, limitsPlugin } from './limits';
+
+export const DEFAULT_SUPERGRAPH_PATH = path.resolve(__dirname, '..', 'schema', 'supergraph.graphql');
+
+export interface GatewayOptions {
+  /** The supergraph SDL itself; otherwise read from `supergraphPath`. */
+  readonly supergraphSdl?: string;
+  readonly supergraphPath?: string;
+  /**
+   * Development only: compose at start-up from the running subgraphs (`_service { sdl }`) instead of
+   * the committed supergraph. Endpoints come from `subgraphs`, or the default ports with env overrides.
+   */
+  readonly introspectAndCompose?: boolean;
+  readonly subgraphs?: readonly SubgraphEndpoint[];
+  /** Default `undici` (keep-alive, lean); `stock` is Apollo's make-fetch-happen path, for comparison. */
+  readonly fetcher?: FetcherKind;
+  readonly limits?: Partial<GatewayLimits>;
+  readonly logger?: Logger;
+  readonly authenticator?: Authenticator;
+  /** Default NODE_ENV === 'production': introspection and GraphiQL off, schema hints hidden. */
+  readonly production?: boolean;
+  /** Serve GraphiQL and allow introspection even in production (DUMAS_GRAPHIQL=true). */
+  readonly graphiql?: boolean;
+  /** Believe X-Forwarded-For for the rate limit's client address (behind a known reverse proxy). */
+  readonly trustProxy?: boolean;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface Gateway {
+  readonly apollo: ApolloServer<RequestContext>;
+  readonly http: HttpServerHandle;
+  readonly logger: Logger;
+  readonly subgraphs: readonly SubgraphEndpoint[];
+  readonly limits: GatewayLimits;
+  listen(port: number, host?: string): Promise<{ port: number; url: string }>;
+  close(): Promise<void>;
+}
+
+const intEnv = (env: NodeJS.ProcessEnv, name: string): number | undefined => {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer`);
+  return value;
+};
+
+/** Options from the environment: DUMAS_SUPERGRAPH, DUMAS_INTROSPECT, DUMAS_GATEWAY_FETCHER, DUMAS_LIMIT_*. */
+export function gatewayOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayOptions {
+  const fetcher = (env.DUMAS_GATEWAY_FETCHER ?? 'undici').toLowerCase();
+  if (fetcher !== 'undici' && fetcher !== 'stock')
+    throw new Error('DUMAS_GATEWAY_FETCHER must be undici or stock');
+  const limits: Partial<Record<keyof GatewayLimits, number>> = {};
+  const limitEnv: Record<keyof GatewayLimits, string> = {
+    bodyLimitBytes: 'DUMAS_LIMIT_BODY_BYTES',
+    maxDepth: 'DUMAS_LIMIT_DEPTH',
+    maxAliases: 'DUMAS_LIMIT_ALIASES',
+    maxCost: 'DUMAS_LIMIT_COST',
+    maxBatch: 'DUMAS_LIMIT_BATCH',
+    publicMutationsPerMinute: 'DUMAS_LIMIT_PUBLIC_MUTATIONS_PER_MINUTE',
+  };
+  for (const [key, name] of Object.entries(limitEnv) as [keyof GatewayLimits, string][]) {
+    const value = intEnv(env, name);
+    if (value !== undefined) limits[key] = value;
+  }
+  return {
+    ...(env.DUMAS_SUPERGRAPH ? { supergraphPath: path.resolve(env.DUMAS_SUPERGRAPH) } : {}),
+    introspectAndCompose: env.DUMAS_INTROSPECT === 'true' || env.DUMAS_INTROSPECT === '1',
+    fetcher,
+    limits,
+    graphiql: env.DUMAS_GRAPHIQL === 'true' || env.DUMAS_GRAPHIQL === '1',
+    trustProxy: env.DUMAS_TRUST_PROXY === 'true' || env.DUMAS_TRUST_PROXY === '1',
+    env,
+  };
+}
+
+function defaultEndpoints(env: NodeJS.ProcessEnv): SubgraphEndpoint[] {
+  return DUMAS_SUBGRAPHS.map(({ name, port }) => ({
+    name,
+    url: env[subgraphUrlEnvName(name)] || `http://localhost:${port}/graphql`,
+  }));
+}
+
+export function createGateway(options: GatewayOptions = {}): Gateway {
+  const env = options.env ?? process.env;
+  const production = options.production ?? env.NODE_ENV === 'production';
+  const exposeSchema = !production || (options.graphiql ?? false);
+  const limits: GatewayLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const logger = options.logger ?? createLogger({ name: 'gateway' });
+  const fetcher = options.fetcher ?? 'undici';
+  const agent = createSubgraphAgent();
+
+  let subgraphs: SubgraphEndpoint[];
+  let supergraphSdl: string | undefined;
+  if (options.introspectAndCompose) {
+    subgraphs = [...(options.subgraphs ?? defaultEndpoints(env))];
+  } else {
+    if (options.supergraphSdl) {
+      supergraphSdl = options.supergraphSdl;
+    } else {
+      const file = options.supergraphPath ?? DEFAULT_SUPERGRAPH_PATH;
+      if (!existsSync(file)) {
+        throw new Error(
+          `no supergraph at ${file}: run npm run compose (or set DUMAS_INTROSPECT=true in development)`,
+        );
+      }
+      supergraphSdl = readFileSync(file, 'utf8');
+    }
+    subgraphs = subgraphEndpoints(supergraphSdl, env);
+  }
+  const urlByName = new Map(subgraphs.map((s) => [s.name, s.url]));
+
+  const gateway = new ApolloGateway({
+    ...(supergraphSdl
+      ? { supergraphSdl }
+      : { supergraphSdl: new IntrospectAndCompose({ subgraphs: subgraphs.map((s) => ({ ...s })) }) }),
+    buildService: ({ name, url }) => createDataSource(fetcher, urlByName.get(name) ?? url ?? '', agent),
+    logger: apolloLogger(logger),
+  });
+
+  const http = createHttpServer(logger);
+  const apollo = new ApolloServer<RequestContext>({
+    gateway,
+    formatError: createFormatError({ production }),
+    includeStacktraceInErrorResponses: false,
+    introspection: exposeSchema,
+    hideSchemaDetailsFromClientErrors: production,
+    status400ForVariableCoercionErrors: true,
+    allowBatchedHttpRequests: limits.maxBatch > 1,
+    maxRecursiveSelections: true,
+    validationRules: [depthLimitRule(limits.maxDepth), aliasLimitRule(limits.maxAliases)],
+    logger: apolloLogger(logger),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer: http.server }),
+      errorReportingPlugin<RequestContext>(),
+      limitsPlugin(limits),
+    ],
+  });
+
+  http.route(
+    '/graphql',
+    graphqlHandler<RequestContext>({
+      apollo,
+      logger,
+      authenticator: options.authenticator ?? defaultAuth(),
+      bodyLimitBytes: limits.bodyLimitBytes,
+      maxBatch: limits.maxBatch,
+      trustProxy: options.trustProxy ?? false,
+    }),
+  );
+  http.route('/health', (_req, res) => sendJson(res, 200, { status: 'ok', service: 'gateway' }));
+  http.route('/ready', async (_req, res) => {
+    const results = await Promise.all(subgraphs.map(async (s) => [s.name, await probe(s.url)] as const));
+    const ready = results.every(([, up]) => up);
+    sendJson(res, ready ? 200 : 503, {
+      status: ready ? 'ready' : 'not ready',
+      subgraphs: Object.fromEntries(results.map(([name, up]) => [name, up ? 'up' : 'down'])),
+    });
+  });
+  if (exposeSchema)
+    for (const [route, handler] of Object.entries(graphiqlRoutes())) http.route(route, handler);
+
+  /** A subgraph is up when it answers `{ __typename }` over GraphQL within a second. */
+  async function probe(url: string): Promise<boolean> {
+    try {
+      const res = await request(url, {
+        method: 'POST',
+        dispatcher: agent,
+        headers: { 'content-type': 'application/json' },
+        body: '{"query":"{ __typename }"}',
+        headersTimeout: 1000,
+        bodyTimeout: 1000,
+      });
+      const body = (await res.body.json()) as { data?: { __typename?: string } };
+      return res.statusCode === 200 && body.data?.__typename === 'Query';
+    } catch {
+      return false;
+    }
+  }
+
+  let started: Promise<void> | undefined;
+  return {
+    apollo,
+    http,
+    logger,
+    subgraphs,
+    limits,
+    async listen(port, host) {
+      started ??= apollo.start();
+      await started;
+      const address = await http.listen(port, host);
+      logger.info(
+        { port: address.port, fetcher, subgraphs: subgraphs.map((s) => `${s.name}=${s.url}`) },
+        'gateway listening',
+      );
+      return address;
+    },
+    async close() {
+      if (started) await apollo.stop();
+      await http.close();
+      await agent.close();
+    },
+  };
+}

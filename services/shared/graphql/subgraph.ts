@@ -1,0 +1,196 @@
+/**
+ * Building and serving a Federation 2 subgraph from type-graphql classes.
+ *
+ * The pattern every subgraph follows: `services/<name>/schema.ts` builds the schema with
+ * `buildFederatedSubgraph` and exports `buildSchemaSdl()` for `npm run compose`; `server.ts` wires stores
+ * and resolvers and calls `createSubgraphServer`; `index.ts` only listens.
+ *
+ * Why this recipe (STACK.md): type-graphql's own printer drops `@key`, so the schema is built with
+ * `skipCheck`, printed with `printSchemaWithDirectives`, the Federation 2 `@link` is prepended, and the
+ * SDL plus type-graphql's resolver map (with `__resolveReference` added) goes to `buildSubgraphSchema`.
+ */
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { printSchemaWithDirectives } from '@graphql-tools/utils';
+import { type GraphQLSchema, parse } from 'graphql';
+import { type BuildSchemaOptions, buildSchema, createResolversMap, type NonEmptyArray } from 'type-graphql';
+import { type Authenticator, defaultAuth } from '../auth';
+import {
+  createHttpServer,
+  graphqlHandler,
+  type HttpServerHandle,
+  type RequestContext,
+  type RouteHandler,
+  sendJson,
+} from '../http/server';
+import { createLogger, type Logger } from '../logger';
+import { createFormatError } from './errors';
+import { errorReportingPlugin } from './plugins';
+
+export const FEDERATION_SPEC_URL = 'https://specs.apollo.dev/federation/v2.7';
+
+/** Federation directives a subgraph may use without prefix. */
+export const FEDERATION_IMPORTS = [
+  '@key',
+  '@shareable',
+  '@external',
+  '@requires',
+  '@provides',
+  '@inaccessible',
+  '@tag',
+  '@override',
+  '@interfaceObject',
+] as const;
+
+/** `__resolveReference` per entity type name: how this subgraph loads an entity from its key fields. */
+export type ReferenceResolvers<Ctx = RequestContext> = Record<
+  string,
+  (reference: Record<string, unknown>, context: Ctx, info: unknown) => unknown
+>;
+
+export interface FederatedSubgraphOptions<Ctx = RequestContext> {
+  readonly resolvers: NonEmptyArray<Function>;
+  readonly orphanedTypes?: Function[];
+  readonly referenceResolvers?: ReferenceResolvers<Ctx>;
+  /** Passed through to type-graphql (validate, authChecker, globalMiddlewares, container, scalarsMap...). */
+  readonly buildOptions?: Omit<BuildSchemaOptions, 'resolvers' | 'orphanedTypes' | 'skipCheck'>;
+}
+
+export interface FederatedSubgraph {
+  /** The executable subgraph schema (with `_service` and `_entities`). */
+  readonly schema: GraphQLSchema;
+  /** This subgraph's SDL with federation directives: what `npm run compose` writes and composes. */
+  readonly sdl: string;
+}
+
+export async function buildFederatedSubgraph<Ctx = RequestContext>(
+  options: FederatedSubgraphOptions<Ctx>,
+): Promise<FederatedSubgraph> {
+  const typeGraphQLSchema = await buildSchema({
+    ...options.buildOptions,
+    resolvers: options.resolvers,
+    ...(options.orphanedTypes ? { orphanedTypes: options.orphanedTypes } : {}),
+    skipCheck: true,
+  });
+  const link = `extend schema @link(url: "${FEDERATION_SPEC_URL}", import: [${FEDERATION_IMPORTS.map((d) => `"${d}"`).join(', ')}])`;
+  const sdl = `${link}\n\n${printSchemaWithDirectives(typeGraphQLSchema).trim()}\n`;
+
+  const resolvers = createResolversMap(typeGraphQLSchema) as Record<string, Record<string, unknown>>;
+  for (const [typeName, resolveReference] of Object.entries(options.referenceResolvers ?? {})) {
+    if (!typeGraphQLSchema.getType(typeName)) {
+      throw new Error(`reference resolver for ${typeName}, which is not a type of this subgraph`);
+    }
+    resolvers[typeName] = { ...resolvers[typeName], __resolveReference: resolveReference };
+  }
+  const schema = buildSubgraphSchema({
+    typeDefs: parse(sdl),
+    resolvers: resolvers as GraphQLResolverMap<unknown>,
+  });
+  return { schema, sdl };
+}
+
+export interface SubgraphServerOptions<Ctx extends RequestContext> {
+  /** `complaint`, `correspondence`, `evaluation`: the logger's and the health report's name. */
+  readonly name: string;
+  readonly schema: GraphQLSchema;
+  /** Adds the service's own things (stores, loaders) to each request's context. */
+  readonly context?: (base: RequestContext) => Ctx | Promise<Ctx>;
+  readonly logger?: Logger;
+  /** Defaults to the environment's (DUMAS_JWT_SECRET / DUMAS_JWKS_URL). */
+  readonly authenticator?: Authenticator;
+  /** Default 1 MiB: the gateway sends plans, not uploads. */
+  readonly bodyLimitBytes?: number;
+  /** Reported by /ready (e.g. projections caught up, store open); /health only says the process is alive. */
+  readonly ready?: () => boolean | Promise<boolean>;
+  readonly plugins?: ApolloServerPlugin<Ctx>[];
+  /** Extra routes on the same server (e.g. an SSE endpoint later). */
+  readonly routes?: Record<string, RouteHandler>;
+  /** Default: NODE_ENV === 'production' (introspection off, error details minimal). */
+  readonly production?: boolean;
+}
+
+export interface SubgraphServer<Ctx extends RequestContext> {
+  readonly name: string;
+  readonly apollo: ApolloServer<Ctx>;
+  /** The node:http server: attach WebSocket upgrade handlers here. */
+  readonly http: HttpServerHandle;
+  readonly logger: Logger;
+  /** Starts Apollo (once) and listens; port 0 picks a free one. */
+  listen(port: number, host?: string): Promise<{ port: number; url: string }>;
+  close(): Promise<void>;
+}
+
+export function createSubgraphServer<Ctx extends RequestContext = RequestContext>(
+  options: SubgraphServerOptions<Ctx>,
+): SubgraphServer<Ctx> {
+  const production = options.production ?? process.env.NODE_ENV === 'production';
+  const logger = options.logger ?? createLogger({ name: options.name });
+  const http = createHttpServer(logger, options.routes);
+  const apollo = new ApolloServer<Ctx>({
+    schema: options.schema,
+    formatError: createFormatError({ production }),
+    includeStacktraceInErrorResponses: false,
+    // Subgraphs answer the gateway's query plans; the gateway's query planner needs introspection-free
+    // `_service { sdl }` only, so introspection follows the same rule as for clients.
+    introspection: !production,
+    hideSchemaDetailsFromClientErrors: production,
+    status400ForVariableCoercionErrors: true,
+    logger: apolloLogger(logger),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer: http.server }),
+      errorReportingPlugin<Ctx>(),
+      ...(options.plugins ?? []),
+    ],
+  });
+  http.route(
+    '/graphql',
+    graphqlHandler<Ctx>({
+      apollo,
+      logger,
+      authenticator: options.authenticator ?? defaultAuth(),
+      bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
+      ...(options.context ? { buildContext: options.context } : {}),
+    }),
+  );
+  http.route('/health', (_req, res) => sendJson(res, 200, { status: 'ok', service: options.name }));
+  http.route('/ready', async (_req, res) => {
+    let ready = false;
+    try {
+      ready = options.ready ? await options.ready() : true;
+    } catch (err) {
+      logger.warn({ err }, 'readiness check failed');
+    }
+    sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', service: options.name });
+  });
+
+  let started: Promise<void> | undefined;
+  return {
+    name: options.name,
+    apollo,
+    http,
+    logger,
+    async listen(port, host) {
+      started ??= apollo.start();
+      await started;
+      const address = await http.listen(port, host);
+      logger.info({ port: address.port }, `${options.name} subgraph listening`);
+      return address;
+    },
+    async close() {
+      if (started) await apollo.stop();
+      await http.close();
+    },
+  };
+}
+
+/** Apollo's internal messages through pino, so every line of a process is JSON. */
+export function apolloLogger(logger: Logger) {
+  return {
+    debug: (message: unknown) => logger.debug(String(message)),
+    info: (message: unknown) => logger.info(String(message)),
+    warn: (message: unknown) => logger.warn(String(message)),
+    error: (message: unknown) => logger.error(String(message)),
+  };
+}
