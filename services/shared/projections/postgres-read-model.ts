@@ -1,0 +1,319 @@
+import pg from 'pg';
+import { conflict } from '../errors';
+import { BatchCache, type DirtyDocument } from './batch-cache';
+import {
+  assertName,
+  type NormalisedCondition,
+  type NormalisedFilter,
+  normaliseFilter,
+  normaliseQuery,
+  type PathSegment,
+} from './query';
+import type { DocQuery, ReadModelStore, ReadModelTx } from './types';
+
+export interface PostgresReadModelOptions {
+  readonly url: string;
+  /** One schema per subgraph (rm_complaint, rm_correspondence, …); created when absent. */
+  readonly schema: string;
+  /** Pool size. Default 5. */
+  readonly maxConnections?: number;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * Read models in a PostgreSQL schema of their own: documents as jsonb keyed by (collection, id), queried in
+ * SQL. Queries mean exactly what they mean on SQLite (the shared contract suite holds both to it): strict
+ * JSON types, strings ordered by code point (COLLATE "C"), missing values last.
+ */
+export class PostgresReadModelStore implements ReadModelStore {
+  private readonly documents: string;
+  private readonly checkpoints: string;
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    schema: string,
+    /** lower() folds non-ASCII letters only under an ICU or a UTF-8 libc collation; "C" folds ASCII only. */
+    private readonly foldCollation: string,
+  ) {
+    this.documents = `"${schema}".documents`;
+    this.checkpoints = `"${schema}".checkpoints`;
+  }
+
+  static async connect(options: PostgresReadModelOptions): Promise<PostgresReadModelStore> {
+    if (!SCHEMA_NAME.test(options.schema)) {
+      throw new Error(
+        `read-model schema must be a lower-case SQL identifier, got ${JSON.stringify(options.schema)}`,
+      );
+    }
+    const pool = new pg.Pool({ connectionString: options.url, max: options.maxConnections ?? 5 });
+    // An idle client losing its connection must not crash the process; the next query reconnects.
+    pool.on('error', () => {});
+    try {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        // Several subgraph processes may start at once: serialise creating the same schema.
+        await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+          `dumas read models ${options.schema}`,
+        ]);
+        await client.query(`CREATE SCHEMA IF NOT EXISTS "${options.schema}"`);
+        await client.query(`
+          CREATE TABLE IF NOT EXISTS "${options.schema}".documents (
+            collection text NOT NULL,
+            id text NOT NULL,
+            doc jsonb NOT NULL,
+            PRIMARY KEY (collection, id)
+          )`);
+        await client.query(`
+          CREATE TABLE IF NOT EXISTS "${options.schema}".checkpoints (
+            projection text PRIMARY KEY,
+            position bigint NOT NULL,
+            version integer NOT NULL
+          )`);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+      const icu = await pool.query(`SELECT 1 FROM pg_collation WHERE collname = 'und-x-icu'`);
+      return new PostgresReadModelStore(pool, options.schema, icu.rowCount ? ' COLLATE "und-x-icu"' : '');
+    } catch (error) {
+      await pool.end().catch(() => {});
+      throw error;
+    }
+  }
+
+  async get<T>(collection: string, id: string): Promise<T | undefined> {
+    const { rows } = await this.pool.query<{ doc: T }>(
+      `SELECT doc FROM ${this.documents} WHERE collection = $1 AND id = $2`,
+      [collection, id],
+    );
+    return rows[0]?.doc;
+  }
+
+  async find<T>(collection: string, query: DocQuery = {}): Promise<T[]> {
+    assertName('a collection', collection);
+    const q = normaliseQuery(query);
+    const params = new Params([collection]);
+    let sql = `SELECT doc FROM ${this.documents} WHERE collection = $1${this.whereSql(q, params)}`;
+    const order = q.orderBy.flatMap(({ path, direction }) => orderKeys(pathLiteral(path), direction));
+    sql += ` ORDER BY ${[...order, 'id COLLATE "C" ASC'].join(', ')}`;
+    if (q.limit !== undefined || q.offset !== undefined) {
+      sql += ` LIMIT ${params.add(q.limit ?? null)} OFFSET ${params.add(q.offset ?? 0)}`;
+    }
+    const { rows } = await this.pool.query<{ doc: T }>(sql, params.values);
+    return rows.map((r) => r.doc);
+  }
+
+  async count(
+    collection: string,
+    query: Omit<DocQuery, 'orderBy' | 'limit' | 'offset'> = {},
+  ): Promise<number> {
+    assertName('a collection', collection);
+    const params = new Params([collection]);
+    const sql = `SELECT count(*)::int AS n FROM ${this.documents} WHERE collection = $1${this.whereSql(
+      normaliseFilter(query),
+      params,
+    )}`;
+    const { rows } = await this.pool.query<{ n: number }>(sql, params.values);
+    return rows[0]!.n;
+  }
+
+  async applyBatch(
+    projection: string,
+    position: number,
+    fn: (tx: ReadModelTx) => Promise<void>,
+  ): Promise<void> {
+    assertName('a projection', projection);
+    if (!Number.isSafeInteger(position) || position <= 0) {
+      throw new Error(`a checkpoint position must be a positive whole number, got ${String(position)}`);
+    }
+    const client = await this.pool.connect();
+    let broken: unknown;
+    try {
+      await client.query('BEGIN');
+      await client.query(
+        `INSERT INTO ${this.checkpoints} (projection, position, version) VALUES ($1, 0, 0) ON CONFLICT (projection) DO NOTHING`,
+        [projection],
+      );
+      // The row lock makes a second runner of the same projection wait here, then see the new position.
+      const { rows } = await client.query<{ position: string }>(
+        `SELECT position FROM ${this.checkpoints} WHERE projection = $1 FOR UPDATE`,
+        [projection],
+      );
+      const current = Number(rows[0]!.position);
+      if (current >= position) {
+        throw conflict(`projection ${projection} is already at position ${current}, not before ${position}`, {
+          projection,
+          checkpoint: current,
+          position,
+        });
+      }
+      const batch = new BatchCache(async (collection, id) => {
+        const found = await client.query<{ doc: string }>(
+          `SELECT doc::text AS doc FROM ${this.documents} WHERE collection = $1 AND id = $2`,
+          [collection, id],
+        );
+        return found.rows[0]?.doc;
+      });
+      try {
+        await fn(batch.tx);
+      } catch (error) {
+        batch.close();
+        throw error;
+      }
+      await this.writeDirty(client, batch.close());
+      await client.query(`UPDATE ${this.checkpoints} SET position = $2 WHERE projection = $1`, [
+        projection,
+        position,
+      ]);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+        broken = rollbackError;
+      });
+      throw error;
+    } finally {
+      // A connection whose rollback failed is in an unknown state: drop it rather than reuse it.
+      client.release(broken instanceof Error ? broken : undefined);
+    }
+  }
+
+  async checkpoint(projection: string): Promise<{ position: number; version: number }> {
+    const { rows } = await this.pool.query<{ position: string; version: number }>(
+      `SELECT position, version FROM ${this.checkpoints} WHERE projection = $1`,
+      [projection],
+    );
+    return rows[0]
+      ? { position: Number(rows[0].position), version: rows[0].version }
+      : { position: 0, version: 0 };
+  }
+
+  async reset(projection: string, version: number, collections: readonly string[]): Promise<void> {
+    assertName('a projection', projection);
+    for (const collection of collections) assertName('a collection', collection);
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(`DELETE FROM ${this.documents} WHERE collection = ANY($1::text[])`, [collections]);
+      await client.query(
+        `INSERT INTO ${this.checkpoints} (projection, position, version) VALUES ($1, 0, $2)
+         ON CONFLICT (projection) DO UPDATE SET position = 0, version = excluded.version`,
+        [projection, version],
+      );
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  /** Dirty documents go out in two statements whatever their number (arrays through unnest). */
+  private async writeDirty(client: pg.PoolClient, dirty: readonly DirtyDocument[]): Promise<void> {
+    const upsert = { collections: [] as string[], ids: [] as string[], docs: [] as string[] };
+    const remove = { collections: [] as string[], ids: [] as string[] };
+    for (const { collection, id, doc } of dirty) {
+      if (doc === undefined) {
+        remove.collections.push(collection);
+        remove.ids.push(id);
+      } else {
+        upsert.collections.push(collection);
+        upsert.ids.push(id);
+        upsert.docs.push(JSON.stringify(doc));
+      }
+    }
+    if (remove.ids.length > 0) {
+      await client.query(
+        `DELETE FROM ${this.documents} d USING unnest($1::text[], $2::text[]) AS r(collection, id)
+         WHERE d.collection = r.collection AND d.id = r.id`,
+        [remove.collections, remove.ids],
+      );
+    }
+    if (upsert.ids.length > 0) {
+      await client.query(
+        `INSERT INTO ${this.documents} (collection, id, doc)
+         SELECT collection, id, doc::jsonb FROM unnest($1::text[], $2::text[], $3::text[]) AS u(collection, id, doc)
+         ON CONFLICT (collection, id) DO UPDATE SET doc = excluded.doc`,
+        [upsert.collections, upsert.ids, upsert.docs],
+      );
+    }
+  }
+
+  private whereSql(filter: NormalisedFilter, params: Params): string {
+    const clauses = filter.conditions.map(({ path, condition }) =>
+      conditionSql(pathLiteral(path), condition, params, this.foldCollation),
+    );
+    if (filter.text) {
+      const needle = params.add(filter.text.needle);
+      const any = filter.text.paths.map((path) => icontains(pathLiteral(path), needle, this.foldCollation));
+      clauses.push(`(${any.join(' OR ')})`);
+    }
+    return clauses.map((c) => ` AND ${c}`).join('');
+  }
+}
+
+class Params {
+  constructor(readonly values: unknown[] = []) {}
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+/** ['complainant', 'erased'] → '{complainant,erased}', a text[] literal (segments are validated). */
+function pathLiteral(path: readonly PathSegment[]): string {
+  return `'{${path.join(',')}}'`;
+}
+
+function icontains(p: string, needle: string, collation: string): string {
+  return `(CASE WHEN jsonb_typeof(doc #> ${p}) = 'string' THEN strpos(lower((doc #>> ${p})${collation}), ${needle}) > 0 ELSE false END)`;
+}
+
+function conditionSql(p: string, condition: NormalisedCondition, params: Params, collation: string): string {
+  const value = `doc #> ${p}`;
+  const type = `jsonb_typeof(${value})`;
+  switch (condition.kind) {
+    case 'eq':
+      return `${value} = ${params.add(JSON.stringify(condition.value))}::jsonb`;
+    case 'bool':
+      return `${value} = '${condition.value ? 'true' : 'false'}'::jsonb`;
+    case 'null':
+      return `(${value} IS NULL OR ${value} = 'null'::jsonb)`;
+    case 'in': {
+      const all = [...condition.strings, ...condition.numbers].map((v) => JSON.stringify(v));
+      return all.length === 0 ? 'false' : `${value} = ANY(${params.add(all)}::jsonb[])`;
+    }
+    case 'range': {
+      const typed =
+        condition.valueType === 'string'
+          ? `(CASE WHEN ${type} = 'string' THEN doc #>> ${p} END) COLLATE "C"`
+          : `(CASE WHEN ${type} = 'number' THEN (doc #>> ${p})::numeric END)`;
+      const cast = condition.valueType === 'string' ? 'text' : 'numeric';
+      return `(${condition.bounds.map((b) => `${typed} ${b.op} ${params.add(b.value)}::${cast}`).join(' AND ')})`;
+    }
+    case 'contains':
+      return `(${type} = 'array' AND ${value} @> ${params.add(JSON.stringify([condition.value]))}::jsonb)`;
+    case 'like':
+      return icontains(p, params.add(condition.needle), collation);
+  }
+}
+
+/** The same keys as the SQLite store: numbers, then strings by code point, then booleans; missing last. */
+function orderKeys(p: string, direction: 'asc' | 'desc'): string[] {
+  const dir = direction === 'asc' ? 'ASC' : 'DESC';
+  const type = `jsonb_typeof(doc #> ${p})`;
+  return [
+    `(CASE WHEN ${type} = 'number' THEN (doc #>> ${p})::numeric END) ${dir} NULLS LAST`,
+    `(CASE WHEN ${type} = 'string' THEN doc #>> ${p} END) COLLATE "C" ${dir} NULLS LAST`,
+    `(CASE WHEN ${type} = 'boolean' THEN (doc #>> ${p})::boolean END) ${dir} NULLS LAST`,
+  ];
+}

@@ -1,0 +1,55 @@
+import pg from 'pg';
+import { PostgresReadModelStore } from '../../services/shared/projections/postgres-read-model';
+import { createTestDatabase, requirePostgres } from '../support/postgres';
+import { describeReadModelStoreContract } from './read-model.contract';
+
+if (requirePostgres('PostgreSQL read-model store')) {
+  // One database for the file and a fresh schema per test: creating a database costs ~0.5 s, a schema ~ms.
+  let shared: Promise<{ url: string; drop(): Promise<void> }> | undefined;
+  let schemas = 0;
+  afterAll(async () => {
+    await (await shared)?.drop();
+  });
+  describeReadModelStoreContract('PostgreSQL (schema per subgraph, jsonb)', async () => {
+    shared ??= createTestDatabase('readmodel');
+    const { url } = await shared;
+    const schema = `rm_contract_${++schemas}`;
+    const store = await PostgresReadModelStore.connect({ url, schema });
+    return {
+      store,
+      cleanup: async () => {
+        await store.close();
+        const admin = new pg.Client({ connectionString: url });
+        await admin.connect();
+        await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+        await admin.end();
+      },
+    };
+  });
+
+  describe('PostgresReadModelStore', () => {
+    it('keeps each subgraph in its own schema of one database', async () => {
+      const database = await createTestDatabase('readmodel');
+      const complaint = await PostgresReadModelStore.connect({ url: database.url, schema: 'rm_complaint' });
+      const evaluation = await PostgresReadModelStore.connect({ url: database.url, schema: 'rm_evaluation' });
+      try {
+        await complaint.applyBatch('cases', 3, async (tx) => tx.put('cases', 'c1', { id: 'c1' }));
+        expect(await complaint.get('cases', 'c1')).toEqual({ id: 'c1' });
+        expect(await evaluation.get('cases', 'c1')).toBeUndefined();
+        expect(await evaluation.checkpoint('cases')).toEqual({ position: 0, version: 0 });
+        const again = await PostgresReadModelStore.connect({ url: database.url, schema: 'rm_complaint' });
+        expect(await again.checkpoint('cases')).toEqual({ position: 3, version: 0 });
+        await again.close();
+        await expect(
+          PostgresReadModelStore.connect({ url: database.url, schema: 'rm"; DROP' }),
+        ).rejects.toThrow('read-model schema must be a lower-case SQL identifier');
+      } finally {
+        await complaint.close();
+        await evaluation.close();
+        await database.drop();
+      }
+    });
+  });
+} else {
+  it.skip('PostgreSQL read-model store (no PostgreSQL on this machine)', () => {});
+}
