@@ -1,0 +1,121 @@
+import { randomInt } from 'node:crypto';
+import type { Actor, EventStore } from '../../shared/eventstore/types';
+import { WrongExpectedRevisionError } from '../../shared/eventstore/types';
+import { TRACKING_NUMBER_PATTERN } from './constants';
+
+/**
+ * Tracking numbers `DUMAS-<year>-<6 digits>` (*nomor registrasi*), unique across every process that
+ * writes to the log. Each number is claimed by appending one event to its own stream
+ * `tracking-number-DUMAS-<year>-<digits>` with expectedRevision `no_stream`: the store lets exactly one
+ * claimant create a stream, so two intakes can never hold the same number, whatever their timing and
+ * without a counter every intake would contend on. The digits are random, so numbers reveal neither
+ * volume nor the neighbouring complaints; a collision is simply retried with new digits.
+ *
+ * A claim whose complaint is then never written (a crash in between) leaves an unused number behind:
+ * harmless, as it points at no complaint.
+ */
+
+export const TRACKING_NUMBER_STREAM_PREFIX = 'tracking-number-';
+export const trackingNumberStreamId = (trackingNumber: string) =>
+  `${TRACKING_NUMBER_STREAM_PREFIX}${trackingNumber}`;
+
+export const SERIALS_PER_YEAR = 1_000_000;
+
+export const formatTrackingNumber = (year: number, serial: number) =>
+  `DUMAS-${String(year).padStart(4, '0')}-${String(serial).padStart(6, '0')}`;
+
+export function parseTrackingNumber(value: string): { year: number; serial: number } | undefined {
+  const match = TRACKING_NUMBER_PATTERN.exec(value.trim().toUpperCase());
+  return match ? { year: Number(match[1]), serial: Number(match[2]) } : undefined;
+}
+
+/** The calendar year in Western Indonesian Time (UTC+7, no daylight saving), where Kemensetneg works. */
+export function trackingYear(instant: string): number {
+  const ms = Date.parse(instant);
+  if (Number.isNaN(ms)) throw new TypeError('not an ISO 8601 instant');
+  return new Date(ms + 7 * 3_600_000).getUTCFullYear();
+}
+
+export type TrackingNumberClaimed = {
+  readonly type: 'TrackingNumberClaimed';
+  readonly data: { readonly trackingNumber: string; readonly complaintId: string; readonly at: string };
+};
+
+export class TrackingNumbersExhaustedError extends Error {
+  readonly code = 'TRACKING_NUMBERS_EXHAUSTED';
+  constructor(
+    readonly year: number,
+    readonly attempts: number,
+  ) {
+    super(`no free tracking number found for ${year} after ${attempts} attempts`);
+    this.name = 'TrackingNumbersExhaustedError';
+  }
+}
+
+export interface TrackingNumberServiceOptions {
+  /** Uniform integer in [0, max). Injected by tests to force collisions; crypto-random by default. */
+  readonly random?: (max: number) => number;
+  /**
+   * Attempts before giving up. At 100 000 complaints in a year a draw collides with p = 0.1, so 20
+   * attempts fail with p = 1e-20: only a nearly full year (or a broken random source) ever gets there.
+   */
+  readonly maxAttempts?: number;
+}
+
+export class TrackingNumberService {
+  private readonly random: (max: number) => number;
+  private readonly maxAttempts: number;
+
+  constructor(
+    private readonly store: EventStore,
+    options: TrackingNumberServiceOptions = {},
+  ) {
+    this.random = options.random ?? ((max) => randomInt(max));
+    this.maxAttempts = options.maxAttempts ?? 20;
+  }
+
+  /** Claims a fresh number of `year` for the complaint; `now` and `actor` go into the claim's metadata. */
+  async claim(complaintId: string, year: number, context: { now: string; actor?: Actor }): Promise<string> {
+    if (!Number.isInteger(year) || year < 1000 || year > 9999)
+      throw new RangeError('year must have four digits');
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      const trackingNumber = formatTrackingNumber(year, this.random(SERIALS_PER_YEAR));
+      const claimed: TrackingNumberClaimed = {
+        type: 'TrackingNumberClaimed',
+        data: { trackingNumber, complaintId, at: context.now },
+      };
+      try {
+        await this.store.append(
+          trackingNumberStreamId(trackingNumber),
+          [
+            {
+              ...claimed,
+              metadata: {
+                occurredAt: context.now,
+                caseId: complaintId,
+                ...(context.actor ? { actor: context.actor } : {}),
+              },
+            },
+          ],
+          { expectedRevision: 'no_stream' },
+        );
+        return trackingNumber;
+      } catch (err) {
+        if (err instanceof WrongExpectedRevisionError) continue; // Taken: draw again.
+        throw err;
+      }
+    }
+    throw new TrackingNumbersExhaustedError(year, this.maxAttempts);
+  }
+
+  /** The complaint a number was claimed for, or undefined for a number never issued. */
+  async lookup(trackingNumber: string): Promise<string | undefined> {
+    const parsed = parseTrackingNumber(trackingNumber);
+    if (!parsed) return undefined;
+    const [first] = await this.store.readStream(
+      trackingNumberStreamId(formatTrackingNumber(parsed.year, parsed.serial)),
+      { maxCount: 1 },
+    );
+    return first ? (first.data as TrackingNumberClaimed['data']).complaintId : undefined;
+  }
+}
