@@ -1,0 +1,121 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import {
+  formatTrackingNumber,
+  parseTrackingNumber,
+  TRACKING_NUMBER_STREAM_PREFIX,
+  TrackingNumberService,
+  TrackingNumbersExhaustedError,
+  trackingYear,
+} from '../../services/complaint/domain';
+import { MemoryEventStore } from '../../services/shared/eventstore/memory';
+import { SqliteEventStore } from '../../services/shared/eventstore/sqlite';
+
+const run = promisify(execFile);
+const repoRoot = path.resolve(__dirname, '../..');
+const now = '2026-03-02T03:00:00.000Z';
+
+describe('tracking number format', () => {
+  it('formats and parses DUMAS-<year>-<6 digits>', () => {
+    expect(formatTrackingNumber(2026, 42)).toBe('DUMAS-2026-000042');
+    expect(parseTrackingNumber(' dumas-2026-000042 ')).toEqual({ year: 2026, serial: 42 });
+    expect(parseTrackingNumber('DUMAS-2026-42')).toBeUndefined();
+    expect(parseTrackingNumber('LAPOR-2026-000042')).toBeUndefined();
+  });
+
+  it('takes the year in Western Indonesian Time', () => {
+    expect(trackingYear('2026-12-31T16:59:59Z')).toBe(2026);
+    expect(trackingYear('2026-12-31T17:00:00Z')).toBe(2027);
+  });
+});
+
+describe('TrackingNumberService', () => {
+  it('draws again when a number is taken, and records which complaint holds it', async () => {
+    const store = new MemoryEventStore();
+    const draws = [7, 7, 7, 8];
+    const service = new TrackingNumberService(store, { random: () => draws.shift()! });
+    expect(await service.claim('c-1', 2026, { now })).toBe('DUMAS-2026-000007');
+    expect(await service.claim('c-2', 2026, { now })).toBe('DUMAS-2026-000008');
+    expect(await service.lookup('DUMAS-2026-000007')).toBe('c-1');
+    expect(await service.lookup('dumas-2026-000008')).toBe('c-2');
+    expect(await service.lookup('DUMAS-2026-000009')).toBeUndefined();
+    expect(await service.lookup('nonsense')).toBeUndefined();
+    const [claim] = await store.readStream(`${TRACKING_NUMBER_STREAM_PREFIX}DUMAS-2026-000007`);
+    expect(claim).toMatchObject({
+      type: 'TrackingNumberClaimed',
+      data: { trackingNumber: 'DUMAS-2026-000007', complaintId: 'c-1', at: now },
+      metadata: { occurredAt: now, caseId: 'c-1' },
+    });
+  });
+
+  it('gives up with TrackingNumbersExhaustedError when every draw is taken', async () => {
+    const store = new MemoryEventStore();
+    const service = new TrackingNumberService(store, { random: () => 1, maxAttempts: 5 });
+    await service.claim('c-1', 2026, { now });
+    await expect(service.claim('c-2', 2026, { now })).rejects.toBeInstanceOf(TrackingNumbersExhaustedError);
+  });
+
+  it('draws uniformly random serials by default (not a sequence)', async () => {
+    const service = new TrackingNumberService(new MemoryEventStore());
+    const numbers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => service.claim(`c-${i}`, 2026, { now })),
+    );
+    const serials = numbers.map((n) => parseTrackingNumber(n)!.serial);
+    expect(new Set(serials).size).toBe(50);
+    const ascending = serials.every((s, i) => i === 0 || s > serials[i - 1]!);
+    expect(ascending).toBe(false);
+  });
+});
+
+describe('TrackingNumberService on SQLite with many concurrent intakes', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dumas-tracking-'));
+  });
+  afterAll(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('gives 150 concurrent intakes in one process 150 different numbers from a space of 300', async () => {
+    const store = new SqliteEventStore({ file: path.join(dir, 'one-process.sqlite') });
+    const service = new TrackingNumberService(store, {
+      random: () => Math.floor(Math.random() * 300),
+      maxAttempts: 1000,
+    });
+    const numbers = await Promise.all(
+      Array.from({ length: 150 }, (_, i) => service.claim(`c-${i}`, 2026, { now })),
+    );
+    expect(new Set(numbers).size).toBe(150);
+    const claims = await store.readAll({ filter: { streamPrefixes: [TRACKING_NUMBER_STREAM_PREFIX] } });
+    expect(claims.length).toBe(150);
+    for (const [i, n] of numbers.entries()) expect(await service.lookup(n)).toBe(`c-${i}`);
+    await store.close();
+  });
+
+  it('gives intakes in three processes sharing the file distinct numbers from a space of 200', async () => {
+    const file = path.join(dir, 'three-processes.sqlite');
+    new SqliteEventStore({ file }).close();
+    const workers = ['w1', 'w2', 'w3'].map((worker) =>
+      run(process.execPath, ['-r', '@swc-node/register', path.join(__dirname, 'claim-worker.ts')], {
+        cwd: repoRoot,
+        env: { ...process.env, CLAIM_WORKER_TASK: JSON.stringify({ file, worker, count: 50, space: 200 }) },
+      }),
+    );
+    const outputs = await Promise.all(workers);
+    const claims = outputs.flatMap(
+      (o) => (JSON.parse(o.stdout) as { claims: { complaintId: string; trackingNumber: string }[] }).claims,
+    );
+    expect(claims.length).toBe(150);
+    expect(new Set(claims.map((c) => c.trackingNumber)).size).toBe(150);
+
+    const store = new SqliteEventStore({ file });
+    const service = new TrackingNumberService(store);
+    const stored = await store.readAll({ filter: { streamPrefixes: [TRACKING_NUMBER_STREAM_PREFIX] } });
+    expect(stored.length).toBe(150);
+    for (const claim of claims) expect(await service.lookup(claim.trackingNumber)).toBe(claim.complaintId);
+    await store.close();
+  });
+});
