@@ -123,12 +123,21 @@ const pick = (formatted: GraphQLFormattedError) => ({
 
 export interface FormatErrorOptions {
   /**
-   * Subgraphs pass `false`: their errors travel through the gateway, which re-applies this mapping.
-   * Anything not in PUBLIC_CODES is masked regardless; this only controls whether the gateway keeps
-   * the subgraph's INTERNAL_SERVER_ERROR `requestId` (always) and its `serviceName` (never in production).
+   * In production the gateway's `serviceName` (which subgraph answered) is dropped too. Anything not in
+   * PUBLIC_CODES is masked in every mode: an unexpected message may carry SQL, URLs or personal data.
    */
   readonly production?: boolean;
 }
+
+/** Extension keys never sent to a client, whatever the code: stacks, upstream bodies, raw validator output. */
+const UNSAFE_EXTENSIONS = [
+  'stacktrace',
+  'exception',
+  'http',
+  'validationErrors',
+  'response',
+  'originalError',
+];
 
 /**
  * Apollo's `formatError`. Maps DomainError once, strips class-validator payloads, restores limit codes
@@ -168,13 +177,8 @@ export function createFormatError(options: FormatErrorOptions = {}) {
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && PUBLIC_CODES.has(code)) {
       // Keep only what is safe: the code and, from the gateway, where it came from outside production.
-      const {
-        stacktrace: _s,
-        exception: _e,
-        http: _h,
-        validationErrors: _v,
-        ...rest
-      } = formatted.extensions ?? {};
+      const rest: Record<string, unknown> = { ...formatted.extensions };
+      for (const key of UNSAFE_EXTENSIONS) delete rest[key];
       if (production) delete rest.serviceName;
       return { ...pick(formatted), extensions: { ...rest, code } };
     }
