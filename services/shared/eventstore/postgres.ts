@@ -515,6 +515,7 @@ class Listener {
   private readonly waiters = new Set<() => void>();
   private closed = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  private reconnecting = false;
 
   constructor(
     private readonly url: string,
@@ -553,6 +554,12 @@ class Listener {
         return;
       }
       this.client = client;
+      if (this.reconnecting) {
+        // Commits made while we were not listening sent nothing we heard: have everyone look again.
+        this.generation++;
+        this.wakeAll();
+      }
+      this.reconnecting = false;
     } catch {
       client.end().catch(() => undefined);
       this.scheduleReconnect();
@@ -560,6 +567,7 @@ class Listener {
   }
 
   private scheduleReconnect(): void {
+    this.reconnecting = true;
     if (this.closed || this.retryTimer) return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
