@@ -527,6 +527,7 @@ export function describeEventStoreConformance(
           const caughtUp = await take(sub, 5);
           expect(caughtUp.map((e) => e.revision)).toEqual([0, 1, 2, 3, 4]);
           const pending = take(sub, 3);
+          pending.catch(() => undefined); // awaited below; must not go unhandled if the test fails first
           await store.append('complaint-2', events(3));
           const live = await pending;
           expect(live.map((e) => `${e.streamId}@${e.revision}`)).toEqual([
@@ -583,6 +584,7 @@ export function describeEventStoreConformance(
           const caughtUp = await take(sub, 1);
           expect(caughtUp.map((e) => e.type)).toEqual(['ComplaintFiled']);
           const pending = take(sub, 1);
+          pending.catch(() => undefined); // awaited below; must not go unhandled if the test fails first
           await store.append('letter-2', [newEvent('ComplaintFiled')]);
           await store.append('complaint-1', [newEvent('ComplaintForwarded')]);
           await store.append('complaint-3', [newEvent('ComplaintFiled')]);
@@ -599,6 +601,7 @@ export function describeEventStoreConformance(
         const sub = store.subscribe();
         try {
           const pending = take(sub, 3, 5_000);
+          pending.catch(() => undefined); // awaited below; must not go unhandled if the test fails first
           await other.append('complaint-1', events(3));
           expect((await pending).map((e) => e.revision)).toEqual([0, 1, 2]);
         } finally {
@@ -694,12 +697,13 @@ export function describeEventStoreConformance(
         const worker = fixture.worker;
         if (!worker) return;
         const processes = 3;
-        const batches = 12;
+        const batches = 30;
         const batchSize = 5;
         const total = processes * batches * batchSize;
         const sub = store.subscribe({ batchSize: 7 });
         try {
           const pending = take(sub, total, 45_000);
+          pending.catch(() => undefined); // awaited below; must not go unhandled if the test fails first
           const children = Array.from({ length: processes }, (_, p) =>
             spawnAppendWorker(worker, {
               worker: `w${p}`,
@@ -708,8 +712,12 @@ export function describeEventStoreConformance(
               batches,
               batchSize,
               expectedRevision: 'exact',
+              waitForGo: true,
             }),
           );
+          // Released together once all have opened the store, so that their appends really overlap.
+          await Promise.all(children.map((c) => c.ready));
+          for (const c of children) c.go();
           const summaries = await Promise.all(children.map((c) => c.done));
           expect(summaries.reduce((n, s) => n + s.events, 0)).toBe(total);
           const got = await pending;

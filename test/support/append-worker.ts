@@ -35,6 +35,16 @@ export interface AppendPlan {
   readonly expectedRevision: 'any' | 'exact';
   /** Print a line after every committed batch. */
   readonly report?: boolean;
+  /**
+   * Print a line just before each append starts. Writes to a pipe are synchronous on Linux, so once the
+   * test reads this line the batch's transaction is about to run or running: the moment to kill it.
+   */
+  readonly announce?: boolean;
+  /**
+   * Open the store, print {"ready":true}, and wait for a line on stdin before appending, so that a
+   * test can release several writers at the same moment and make them contend.
+   */
+  readonly waitForGo?: boolean;
   /** Bytes of filler per event, to make each batch's transaction take longer. */
   readonly payloadBytes?: number;
 }
@@ -49,6 +59,12 @@ export interface CommittedBatch {
   readonly batch: number;
   readonly revision: number;
   readonly position: number;
+}
+
+export interface BeginningBatch {
+  readonly stream: string;
+  readonly batch: number;
+  readonly batchId: string;
 }
 
 export interface WorkerSummary {
@@ -77,7 +93,12 @@ function batchEvents(plan: AppendPlan, batch: number): NewEvent[] {
   }));
 }
 
-export async function runPlan(store: EventStore, plan: AppendPlan, onCommit?: (c: CommittedBatch) => void) {
+export async function runPlan(
+  store: EventStore,
+  plan: AppendPlan,
+  onCommit?: (c: CommittedBatch) => void,
+  onBegin?: (b: BeginningBatch) => void,
+) {
   let conflicts = 0;
   let events = 0;
   let batch = 0;
@@ -88,6 +109,7 @@ export async function runPlan(store: EventStore, plan: AppendPlan, onCommit?: (c
       try {
         const expectedRevision =
           plan.expectedRevision === 'any' ? 'any' : ((await store.streamRevision(stream)) ?? 'no_stream');
+        onBegin?.({ stream, batch, batchId: (toAppend[0]!.data as { batchId: string }).batchId });
         const result = await store.append(stream, toAppend, { expectedRevision });
         onCommit?.({ stream, batch, revision: result.nextExpectedRevision, position: result.position });
         break;
@@ -110,10 +132,16 @@ async function main(): Promise<void> {
   const task = JSON.parse(raw) as WorkerTask;
   const store = await openWorkerStore(task.store);
   try {
+    if (task.plan.waitForGo) {
+      process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
+      await new Promise<void>((resolve) => process.stdin.once('data', () => resolve()));
+      process.stdin.pause();
+    }
     const summary = await runPlan(
       store,
       task.plan,
       task.plan.report ? (c) => process.stdout.write(`${JSON.stringify({ committed: c })}\n`) : undefined,
+      task.plan.announce ? (b) => process.stdout.write(`${JSON.stringify({ beginning: b })}\n`) : undefined,
     );
     process.stdout.write(`${JSON.stringify({ done: summary })}\n`);
   } finally {

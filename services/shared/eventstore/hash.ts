@@ -72,15 +72,38 @@ export interface HashedContent {
 /** SHA-256 hex over the previous event's hash (empty for revision 0) followed by the canonical content.
  * The previous hash is fixed-length hex or empty, so the concatenation cannot be ambiguous. */
 export function computeEventHash(previousHash: string, content: HashedContent): string {
-  const canonical = canonicalJson({
-    streamId: content.streamId,
-    revision: content.revision,
-    id: content.id,
-    type: content.type,
-    data: content.data,
-    metadata: content.metadata,
-  });
-  return createHash('sha256').update(previousHash).update(canonical).digest('hex');
+  return hashCanonicalContent(
+    previousHash,
+    content.streamId,
+    content.revision,
+    content.id,
+    content.type,
+    canonicalJson(content.data),
+    canonicalJson(content.metadata),
+  );
+}
+
+/**
+ * The same hash as computeEventHash, for adapters that already hold the canonical JSON of data and
+ * metadata (because that is what they store) and should not serialise them twice. It writes the
+ * canonical form of {streamId, revision, id, type, data, metadata} with its keys in sorted order.
+ */
+export function hashCanonicalContent(
+  previousHash: string,
+  streamId: string,
+  revision: number,
+  id: string,
+  type: string,
+  canonicalData: string,
+  canonicalMetadata: string,
+): string {
+  return createHash('sha256')
+    .update(previousHash)
+    .update(
+      `{"data":${canonicalData},"id":${JSON.stringify(id)},"metadata":${canonicalMetadata},` +
+        `"revision":${canonicalJson(revision)},"streamId":${JSON.stringify(streamId)},"type":${JSON.stringify(type)}}`,
+    )
+    .digest('hex');
 }
 
 /**
