@@ -1,0 +1,473 @@
+import { badInput } from '../shared/errors';
+import type { RecordedEvent } from '../shared/eventstore/types';
+import type { SealedValue } from '../shared/pii/sealed';
+import type { DocQuery, FieldCondition, Projection, ReadModelTx } from '../shared/projections/types';
+import {
+  type Channel,
+  COMPLAINT_STREAM_PREFIX,
+  type ComplaintStatus,
+  complaintIdFromStream,
+  type ForwardingStatus,
+  type IntakeKind,
+  type RejectionReason,
+} from './domain/constants';
+import { COMPLAINT_EVENT_TYPES, type ComplaintEvent, type ComplaintReopened } from './domain/events';
+
+/** The read-model collection of complaint documents, keyed by complaint id. */
+export const COMPLAINTS_COLLECTION = 'complaints';
+
+/**
+ * The complainant as a document holds it. The identity stays sealed in the read model and is opened
+ * by the resolver at read time through the KeyVault, so an erasure (key destroyed) shows everywhere at
+ * once, even before this projection has seen the ComplainantDataErased event.
+ */
+export type ComplainantEntry =
+  | { readonly access: 'SEALED'; readonly subjectId: string; readonly sealed: SealedValue }
+  /** The key was destroyed and the erasure recorded: the blob is dropped from the read model too. */
+  | { readonly access: 'ERASED'; readonly erasedAt: string }
+  /** Produced only by masking: the viewer may not see the identity (nor learn whether it was erased). */
+  | { readonly access: 'MASKED' };
+
+/** One forwarding to one agency: its own follow-up and clock. */
+export interface ForwardingEntry {
+  readonly forwardingId: string;
+  readonly agencyId: string;
+  readonly status: ForwardingStatus;
+  readonly forwardedAt: string;
+  readonly forwardedBy: string;
+  readonly acknowledgedAt: string | null;
+  readonly acknowledgedBy: string | null;
+  readonly respondedAt: string | null;
+  readonly respondedBy: string | null;
+  readonly response: string | null;
+  /** Part of the complaint's current round (false once replaced, or after a reopen). */
+  readonly current: boolean;
+  /** The officer found its response insufficient; `replacedBy` is the new forwarding. */
+  readonly insufficient: {
+    readonly note: string;
+    readonly by: string;
+    readonly at: string;
+    readonly replacedBy: string;
+  } | null;
+}
+
+export interface PrivacyChangeEntry {
+  readonly confidential: boolean;
+  readonly anonymous: boolean;
+  readonly previous: { readonly confidential: boolean; readonly anonymous: boolean };
+  readonly reason: string | null;
+  readonly by: string;
+  readonly at: string;
+}
+
+/** A complaint as the queries of the complaint subgraph read it. */
+export interface ComplaintDocument {
+  readonly id: string;
+  readonly trackingNumber: string;
+  readonly status: ComplaintStatus;
+  readonly intake: IntakeKind;
+  readonly channel: Channel;
+  readonly channelReference: string | null;
+  readonly imported: { readonly source: string; readonly originalId: string | null } | null;
+  readonly subject: string;
+  readonly description: string;
+  readonly category: string | null;
+  readonly region: string | null;
+  readonly confidential: boolean;
+  readonly anonymous: boolean;
+  readonly complainant: ComplainantEntry | null;
+  /** The latest forwarding of each agency, in the order the agencies were first forwarded to. */
+  readonly agencies: readonly ForwardingEntry[];
+  /** Every forwarding ever, oldest first. */
+  readonly forwardings: readonly ForwardingEntry[];
+  /** Every agency the complaint was ever forwarded to: the AGENCY visibility rule and the agency filter. */
+  readonly agencyIds: readonly string[];
+  /** The pending question while AWAITING_INFORMATION. */
+  readonly informationRequest: { readonly question: string; readonly by: string; readonly at: string } | null;
+  readonly verifiedAt: string | null;
+  readonly rejection: {
+    readonly reason: RejectionReason;
+    readonly note: string;
+    readonly duplicateOf: string | null;
+    readonly by: string;
+    readonly at: string;
+  } | null;
+  readonly resolution: { readonly resolution: string; readonly by: string; readonly at: string } | null;
+  readonly closedAt: string | null;
+  readonly reopenCount: number;
+  readonly lastReopen: ComplaintReopened['data'] | null;
+  readonly privacyHistory: readonly PrivacyChangeEntry[];
+  /** Scrypt hash of the access code; never returned to any caller (masking drops it). */
+  readonly accessCodeHash: string | null;
+  readonly receivedAt: string;
+  readonly updatedAt: string;
+  /** The stream's revision after the last applied event: the `expectedVersion` for the next mutation. */
+  readonly version: number;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+function latestPerAgency(forwardings: readonly ForwardingEntry[]): ForwardingEntry[] {
+  const latest = new Map<string, ForwardingEntry>();
+  for (const f of forwardings) {
+    // Map keeps the first insertion's order, so agencies stay in the order they were first forwarded to.
+    latest.set(f.agencyId, f);
+  }
+  return [...latest.values()];
+}
+
+/** Folds one event into the document (undefined before ComplaintReceived). Pure. */
+export function applyComplaintEvent(
+  doc: ComplaintDocument | undefined,
+  event: ComplaintEvent,
+  revision: number,
+): ComplaintDocument | undefined {
+  if (event.type === 'ComplaintReceived') {
+    const d = event.data;
+    return {
+      id: d.complaintId,
+      trackingNumber: d.trackingNumber,
+      status: 'RECEIVED',
+      intake: d.intake,
+      channel: d.channel,
+      channelReference: d.channelReference,
+      imported: d.imported,
+      subject: d.subject,
+      description: d.description,
+      category: d.category,
+      region: d.region,
+      confidential: d.confidential,
+      anonymous: d.anonymous,
+      complainant: d.complainant
+        ? { access: 'SEALED', subjectId: d.complainant.subjectId, sealed: d.complainant.sealed }
+        : null,
+      agencies: [],
+      forwardings: [],
+      agencyIds: [],
+      informationRequest: null,
+      verifiedAt: null,
+      rejection: null,
+      resolution: null,
+      closedAt: null,
+      reopenCount: 0,
+      lastReopen: null,
+      privacyHistory: [],
+      accessCodeHash: d.accessCodeHash,
+      receivedAt: d.receivedAt,
+      updatedAt: d.at,
+      version: revision,
+    };
+  }
+  if (!doc) return undefined;
+  const next: Mutable<ComplaintDocument> = { ...doc, version: revision, updatedAt: event.data.at };
+  const updateForwardings = (change: (f: ForwardingEntry) => ForwardingEntry) => {
+    next.forwardings = next.forwardings.map(change);
+  };
+  switch (event.type) {
+    case 'InformationRequested':
+      next.status = 'AWAITING_INFORMATION';
+      next.informationRequest = { question: event.data.question, by: event.data.by, at: event.data.at };
+      break;
+    case 'InformationProvided':
+      next.status = 'RECEIVED';
+      next.informationRequest = null;
+      break;
+    case 'ComplaintVerified':
+      next.status = 'VERIFIED';
+      next.category = event.data.category;
+      next.region = event.data.region;
+      next.verifiedAt = event.data.at;
+      break;
+    case 'ComplaintRejected':
+      next.status = 'REJECTED';
+      next.informationRequest = null;
+      next.rejection = { ...event.data };
+      break;
+    case 'ComplaintForwarded': {
+      next.status = 'FORWARDED';
+      const added = event.data.forwardings.map(
+        (ref): ForwardingEntry => ({
+          forwardingId: ref.forwardingId,
+          agencyId: ref.agencyId,
+          status: 'FORWARDED',
+          forwardedAt: event.data.at,
+          forwardedBy: event.data.by,
+          acknowledgedAt: null,
+          acknowledgedBy: null,
+          respondedAt: null,
+          respondedBy: null,
+          response: null,
+          current: true,
+          insufficient: null,
+        }),
+      );
+      next.forwardings = [...next.forwardings, ...added];
+      next.agencyIds = [...new Set([...next.agencyIds, ...added.map((f) => f.agencyId)])];
+      break;
+    }
+    case 'ComplaintAcknowledged':
+      next.status = 'IN_FOLLOW_UP';
+      updateForwardings((f) =>
+        f.forwardingId === event.data.forwardingId
+          ? { ...f, status: 'ACKNOWLEDGED', acknowledgedAt: event.data.at, acknowledgedBy: event.data.by }
+          : f,
+      );
+      break;
+    case 'AgencyResponseRecorded':
+      next.status = event.data.allResponded ? 'RESPONDED' : 'IN_FOLLOW_UP';
+      updateForwardings((f) =>
+        f.forwardingId === event.data.forwardingId
+          ? {
+              ...f,
+              status: 'RESPONDED',
+              respondedAt: event.data.at,
+              respondedBy: event.data.by,
+              response: event.data.response,
+            }
+          : f,
+      );
+      break;
+    case 'AgencyResponseMarkedInsufficient': {
+      next.status = 'FORWARDED';
+      const { note, by, at } = event.data;
+      updateForwardings((f) => {
+        const replacement = event.data.forwardings.find((r) => r.previousForwardingId === f.forwardingId);
+        return replacement
+          ? { ...f, current: false, insufficient: { note, by, at, replacedBy: replacement.forwardingId } }
+          : f;
+      });
+      next.forwardings = [
+        ...next.forwardings,
+        ...event.data.forwardings.map(
+          (ref): ForwardingEntry => ({
+            forwardingId: ref.forwardingId,
+            agencyId: ref.agencyId,
+            status: 'FORWARDED',
+            forwardedAt: at,
+            forwardedBy: by,
+            acknowledgedAt: null,
+            acknowledgedBy: null,
+            respondedAt: null,
+            respondedBy: null,
+            response: null,
+            current: true,
+            insufficient: null,
+          }),
+        ),
+      ];
+      break;
+    }
+    case 'ComplaintResolved':
+      next.status = 'RESOLVED';
+      next.resolution = { ...event.data };
+      break;
+    case 'ComplaintClosed':
+      next.status = 'CLOSED';
+      next.closedAt = event.data.at;
+      break;
+    case 'ComplaintReopened':
+      next.status = event.data.to;
+      next.reopenCount = doc.reopenCount + 1;
+      next.lastReopen = { ...event.data };
+      // The outcome being reopened no longer stands; the events keep it for the record.
+      if (event.data.from === 'REJECTED') next.rejection = null;
+      else {
+        next.resolution = null;
+        next.closedAt = null;
+        updateForwardings((f) => ({ ...f, current: false }));
+      }
+      break;
+    case 'ComplaintPrivacyChanged':
+      next.confidential = event.data.confidential;
+      next.anonymous = event.data.anonymous;
+      next.privacyHistory = [...doc.privacyHistory, { ...event.data }];
+      break;
+    case 'ComplainantDataErased':
+      next.complainant = { access: 'ERASED', erasedAt: event.data.at };
+      break;
+    default: {
+      const unknown: never = event;
+      return unknown;
+    }
+  }
+  next.agencies = latestPerAgency(next.forwardings);
+  return next;
+}
+
+/**
+ * The `complaints` read model. Version 1; bump it whenever `applyComplaintEvent` changes meaning, and the
+ * runner rebuilds the collection from the log.
+ */
+export const complaintProjection: Projection = {
+  name: 'complaints',
+  version: 1,
+  collections: [COMPLAINTS_COLLECTION],
+  filter: { streamPrefixes: [COMPLAINT_STREAM_PREFIX], eventTypes: COMPLAINT_EVENT_TYPES },
+  async apply(event: RecordedEvent, tx: ReadModelTx): Promise<void> {
+    const id = complaintIdFromStream(event.streamId);
+    if (!id) return;
+    const current = await tx.get<ComplaintDocument>(COMPLAINTS_COLLECTION, id);
+    // A replayed event (the same or an older revision) must not fold twice.
+    if (current && event.revision <= current.version) return;
+    const next = applyComplaintEvent(
+      current,
+      { type: event.type, data: event.data } as ComplaintEvent,
+      event.revision,
+    );
+    if (next) await tx.put(COMPLAINTS_COLLECTION, id, next);
+  },
+};
+
+/* ---------------------------------------------------------------- visibility ---------------------------------------------------------------- */
+
+/** A signed-in caller as masking needs it (structurally a Principal). */
+export interface ComplaintViewer {
+  readonly role: string;
+  /** For AGENCY: the agency whose focal point this is. */
+  readonly agencyId?: string;
+  /** For AUDITOR: access to identities granted for this audit. */
+  readonly identityGranted?: boolean;
+}
+
+/** All a member of the public sees, after presenting the tracking number and its access code. */
+export interface PublicComplaintView {
+  readonly trackingNumber: string;
+  readonly status: ComplaintStatus;
+  readonly receivedAt: string;
+  readonly updatedAt: string;
+}
+
+/** Whether the viewer may see the complainant's identity on this complaint. */
+export function mayViewIdentity(doc: ComplaintDocument, viewer: ComplaintViewer): boolean {
+  switch (viewer.role) {
+    case 'OFFICER':
+    case 'SUPERVISOR':
+      return true;
+    case 'AGENCY':
+      return !doc.anonymous && !doc.confidential;
+    case 'AUDITOR':
+      return viewer.identityGranted === true;
+    default:
+      return false;
+  }
+}
+
+/**
+ * The complaint as this viewer may see it, or null when the viewer may not see it at all (resolvers
+ * answer as if it did not exist). OFFICER and SUPERVISOR see everything; AGENCY only complaints
+ * forwarded to its agency, only its own forwardings, and the identity only when the complaint is neither
+ * anonymous nor confidential; AUDITOR everything with the identity masked unless granted; ADMIN and
+ * anything else nothing. The channel reference is masked with the identity, because a WhatsApp message
+ * id or an e-mail Message-ID can carry a phone number or address. The access-code hash never leaves.
+ */
+export function maskComplaintForViewer(
+  doc: ComplaintDocument,
+  viewer: ComplaintViewer,
+): ComplaintDocument | null {
+  let visible: ComplaintDocument;
+  switch (viewer.role) {
+    case 'OFFICER':
+    case 'SUPERVISOR':
+    case 'AUDITOR':
+      visible = doc;
+      break;
+    case 'AGENCY': {
+      const agency = viewer.agencyId;
+      if (!agency || !doc.agencyIds.includes(agency)) return null;
+      visible = {
+        ...doc,
+        agencyIds: [agency],
+        agencies: doc.agencies.filter((f) => f.agencyId === agency),
+        forwardings: doc.forwardings.filter((f) => f.agencyId === agency),
+      };
+      break;
+    }
+    default:
+      return null;
+  }
+  const identity = mayViewIdentity(doc, viewer);
+  return {
+    ...visible,
+    accessCodeHash: null,
+    complainant: identity || visible.complainant === null ? visible.complainant : { access: 'MASKED' },
+    channelReference: identity ? visible.channelReference : null,
+  };
+}
+
+/** The public tracking page's view ("status only"). Check the access code before calling this. */
+export function publicComplaintView(doc: ComplaintDocument): PublicComplaintView {
+  return {
+    trackingNumber: doc.trackingNumber,
+    status: doc.status,
+    receivedAt: doc.receivedAt,
+    updatedAt: doc.updatedAt,
+  };
+}
+
+/* ---------------------------------------------------------------- queries ---------------------------------------------------------------- */
+
+/** The `complaints(filter)` filter of the API. */
+export interface ComplaintFilter {
+  readonly status?: readonly ComplaintStatus[];
+  readonly agencyId?: string;
+  readonly channel?: readonly Channel[];
+  /** Inclusive ISO 8601 bounds on receivedAt. */
+  readonly receivedFrom?: string;
+  readonly receivedTo?: string;
+  /** Case-insensitive substring of the subject, description, tracking number, category or region. */
+  readonly text?: string;
+  readonly confidential?: boolean;
+  readonly anonymous?: boolean;
+}
+
+/** The fields a text search looks in: never the (sealed) identity. */
+export const COMPLAINT_TEXT_FIELDS = [
+  'subject',
+  'description',
+  'trackingNumber',
+  'category',
+  'region',
+] as const;
+
+/** Newest first, id as the tie-breaker: a stable order for Relay cursors. */
+export const COMPLAINT_ORDER: NonNullable<DocQuery['orderBy']> = [
+  { path: 'receivedAt', direction: 'desc' },
+  { path: 'id', direction: 'desc' },
+];
+
+// Stored times are UTC `toISOString()` strings, so bounds must be too for string comparison to hold.
+function utcInstant(value: string, field: string): string {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw badInput(`${field} must be an ISO 8601 date-time`, { field });
+  return new Date(ms).toISOString();
+}
+
+/**
+ * The read-model query for a filter as this viewer may run it: an AGENCY viewer is held to its own
+ * agency (asking for another agency's complaints finds nothing). Add `limit`/`offset` for the page.
+ */
+export function complaintDocQuery(filter: ComplaintFilter = {}, viewer?: ComplaintViewer): DocQuery {
+  const where: Record<string, FieldCondition> = {};
+  if (filter.status?.length) where.status = { in: [...filter.status] };
+  if (filter.channel?.length) where.channel = { in: [...filter.channel] };
+  if (filter.receivedFrom || filter.receivedTo) {
+    where.receivedAt = {
+      ...(filter.receivedFrom ? { gte: utcInstant(filter.receivedFrom, 'receivedFrom') } : {}),
+      ...(filter.receivedTo ? { lte: utcInstant(filter.receivedTo, 'receivedTo') } : {}),
+    };
+  }
+  if (filter.confidential !== undefined) where.confidential = filter.confidential;
+  if (filter.anonymous !== undefined) where.anonymous = filter.anonymous;
+  let agency = filter.agencyId;
+  if (viewer?.role === 'AGENCY') {
+    if (!viewer.agencyId || (agency !== undefined && agency !== viewer.agencyId)) where.id = { in: [] };
+    agency = viewer.agencyId;
+  }
+  if (agency) where.agencyIds = { contains: agency };
+  const text = filter.text?.trim();
+  return {
+    where,
+    ...(text ? { text: { fields: [...COMPLAINT_TEXT_FIELDS], value: text } } : {}),
+    orderBy: COMPLAINT_ORDER,
+  };
+}
