@@ -99,8 +99,9 @@ export function dueDateOf(
   clock: Pick<SlaClock, 'startedAt' | 'pauses' | 'length' | 'unit' | 'region'>,
   calendar: WorkingCalendar,
 ): LocalDate | null {
-  const paused = pausedRanges(clock.pauses);
   let day = jakartaDayNumber(clock.startedAt);
+  if (clock.pauses.length === 0 && clock.unit === 'CALENDAR_DAYS') return fromDayNumber(day + clock.length);
+  const paused = pausedRanges(clock.pauses);
   let counted = 0;
   while (counted < clock.length) {
     day++;
