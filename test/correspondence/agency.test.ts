@@ -206,25 +206,21 @@ describe('agency decider', () => {
     const given = spec(agencyDecider).given([created, pilot]);
 
     it('activates', () => {
-      given
-        .when(cmd('ActivateAgency', { note: 'pilot evaluated' }, T0))
-        .then([
-          {
-            type: 'AgencyActivated',
-            data: { agencyId: 'inspektorat-bantul', from: 'PILOT', note: 'pilot evaluated', at: T0 },
-          },
-        ]);
+      given.when(cmd('ActivateAgency', { note: 'pilot evaluated' }, T0)).then([
+        {
+          type: 'AgencyActivated',
+          data: { agencyId: 'inspektorat-bantul', from: 'PILOT', note: 'pilot evaluated', at: T0 },
+        },
+      ]);
     });
 
     it('suspends with a reason', () => {
-      given
-        .when(cmd('SuspendAgency', { reason: 'pilot halted' }))
-        .then([
-          {
-            type: 'AgencySuspended',
-            data: { agencyId: 'inspektorat-bantul', from: 'PILOT', reason: 'pilot halted', at: T1 },
-          },
-        ]);
+      given.when(cmd('SuspendAgency', { reason: 'pilot halted' })).then([
+        {
+          type: 'AgencySuspended',
+          data: { agencyId: 'inspektorat-bantul', from: 'PILOT', reason: 'pilot halted', at: T1 },
+        },
+      ]);
     });
 
     it('refuses a suspension without a reason', () => {

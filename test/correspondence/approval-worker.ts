@@ -9,10 +9,7 @@
  * `dieAfterReserving`, the process SIGKILLs itself right after its first reservation is committed and
  * before the number is written onto the letter: the crash the numbering design has to heal.
  */
-import {
-  LETTER_NUMBER_RESERVED,
-  LetterNumbering,
-} from '../../services/correspondence/domain/numbering';
+import { LETTER_NUMBER_RESERVED, LetterNumbering } from '../../services/correspondence/domain/numbering';
 import { SqliteEventStore } from '../../services/shared/eventstore/sqlite';
 import type { Actor, EventStore } from '../../services/shared/eventstore/types';
 import { InterceptingEventStore } from './intercepting-store';
@@ -38,7 +35,9 @@ async function main(): Promise<void> {
   const numbering = new LetterNumbering(store);
   for (const letterId of task.letterIds) {
     const result = await numbering.approve(letterId, { actor: task.actor, now: task.now });
-    process.stdout.write(`${JSON.stringify({ approved: { letterId, sequence: result.state.number.sequence } })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ approved: { letterId, sequence: result.state.number.sequence } })}\n`,
+    );
   }
   await sqlite.close();
   process.stdout.write(`${JSON.stringify({ done: true })}\n`);

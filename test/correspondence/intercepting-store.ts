@@ -24,7 +24,11 @@ export class InterceptingEventStore implements EventStore {
     },
   ) {}
 
-  async append(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
+  async append(
+    streamId: string,
+    events: readonly NewEvent[],
+    options?: AppendOptions,
+  ): Promise<AppendResult> {
     this.hooks.before?.(streamId, events);
     const result = await this.inner.append(streamId, events, options);
     this.hooks.after?.(streamId, events);

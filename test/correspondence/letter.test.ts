@@ -333,19 +333,17 @@ describe('letter decider', () => {
     });
 
     it('is approved, with the signature reference when given', () => {
-      given
-        .when(command('ApproveLetter', { signatureReference: 'BSrE-1' }, supervisor, T1))
-        .then([
-          {
-            type: 'LetterApproved',
-            data: {
-              letterId: 'letter-1',
-              approvedBy: 'supervisor-1',
-              approvedAt: T1,
-              signatureReference: 'BSrE-1',
-            },
+      given.when(command('ApproveLetter', { signatureReference: 'BSrE-1' }, supervisor, T1)).then([
+        {
+          type: 'LetterApproved',
+          data: {
+            letterId: 'letter-1',
+            approvedBy: 'supervisor-1',
+            approvedAt: T1,
+            signatureReference: 'BSrE-1',
           },
-        ]);
+        },
+      ]);
     });
   });
 
@@ -399,14 +397,12 @@ describe('letter decider', () => {
     });
 
     it('records the electronic signature once', () => {
-      given
-        .when(every.sign)
-        .then([
-          {
-            type: 'LetterSigned',
-            data: { letterId: 'letter-1', signatureReference: 'BSrE-TTE-9f2c', signedAt: NOW },
-          },
-        ]);
+      given.when(every.sign).then([
+        {
+          type: 'LetterSigned',
+          data: { letterId: 'letter-1', signatureReference: 'BSrE-TTE-9f2c', signedAt: NOW },
+        },
+      ]);
       const signed = spec(letterDecider).given([...outbound.APPROVED, ...given.when(every.sign).events()]);
       signed.when(every.sign).then([]);
       signed

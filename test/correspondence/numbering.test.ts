@@ -2,7 +2,13 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type LetterCommand, type LetterEvent, type LetterState, letterDecider, letterStreamId } from '../../services/correspondence/domain/letter';
+import {
+  type LetterCommand,
+  type LetterEvent,
+  type LetterState,
+  letterDecider,
+  letterStreamId,
+} from '../../services/correspondence/domain/letter';
 import {
   DEFAULT_LETTER_NUMBERING,
   LETTER_NUMBER_RESERVED,
@@ -31,11 +37,15 @@ describe('letter number template', () => {
   const values = { sequence: 7, year: 2026, month: 3, unit: 'Kemensetneg/D-4', classification: 'PM.00.01' };
 
   it('formats the default template', () => {
-    expect(formatLetterNumber(DEFAULT_LETTER_NUMBERING.template, values)).toBe('B-7/Kemensetneg/D-4/PM.00.01/03/2026');
+    expect(formatLetterNumber(DEFAULT_LETTER_NUMBERING.template, values)).toBe(
+      'B-7/Kemensetneg/D-4/PM.00.01/03/2026',
+    );
   });
 
   it('pads {seq:N}, writes Roman months and two-digit years', () => {
-    expect(formatLetterNumber('{seq:4}/{unit}/{ROMAN_MONTH}/{YY}', { ...values, month: 11 })).toBe('0007/Kemensetneg/D-4/XI/26');
+    expect(formatLetterNumber('{seq:4}/{unit}/{ROMAN_MONTH}/{YY}', { ...values, month: 11 })).toBe(
+      '0007/Kemensetneg/D-4/XI/26',
+    );
     expect(formatLetterNumber('B-{seq}/{M}/{YYYY}', values)).toBe('B-7/3/2026');
   });
 
@@ -152,8 +162,14 @@ async function expectDenseRegister(store: EventStore, year: number, letterIds: r
     expect(byLetter.has(r.letterId)).toBe(false);
     byLetter.set(r.letterId, r.sequence);
     const state = await letterState(store, r.letterId);
-    expect(state.status === 'APPROVED' && state.number).toEqual({ number: r.number, year, sequence: r.sequence });
-    const assigned = (await store.readStream(letterStreamId(r.letterId))).filter((x) => x.type === 'LetterNumberAssigned');
+    expect(state.status === 'APPROVED' && state.number).toEqual({
+      number: r.number,
+      year,
+      sequence: r.sequence,
+    });
+    const assigned = (await store.readStream(letterStreamId(r.letterId))).filter(
+      (x) => x.type === 'LetterNumberAssigned',
+    );
     expect(assigned).toHaveLength(1);
   }
   expect([...byLetter.keys()].sort()).toEqual([...letterIds].sort());
@@ -174,7 +190,8 @@ describe.each(storeKinds)('LetterNumbering on %s', (_kind, open) => {
     const numbering = new LetterNumbering(store);
     for (const id of ['a', 'b', 'c']) await draft(store, id);
     const results = [];
-    for (const id of ['a', 'b', 'c']) results.push(await numbering.approve(id, { actor: supervisor, now: APPROVED_AT }));
+    for (const id of ['a', 'b', 'c'])
+      results.push(await numbering.approve(id, { actor: supervisor, now: APPROVED_AT }));
     expect(results.map((r) => r.state.number.number)).toEqual([
       'B-1/Kemensetneg/D-4/PM.00.01/03/2026',
       'B-2/Kemensetneg/D-4/PM.00.01/03/2026',
@@ -194,7 +211,9 @@ describe.each(storeKinds)('LetterNumbering on %s', (_kind, open) => {
       code: 'INVALID_TRANSITION',
     });
     await draft(store, 'b');
-    await expect(numbering.approve('b', { actor: officer, now: APPROVED_AT })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(numbering.approve('b', { actor: officer, now: APPROVED_AT })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
     await expect(numbering.approve('nope', { actor: supervisor, now: APPROVED_AT })).rejects.toMatchObject({
       code: 'INVALID_TRANSITION',
     });
@@ -212,7 +231,9 @@ describe.each(storeKinds)('LetterNumbering on %s', (_kind, open) => {
       ids.map((id, i) => services[i % services.length]!.approve(id, { actor: supervisor, now: APPROVED_AT })),
     );
     const elapsed = Date.now() - started;
-    expect(results.map((r) => r.state.number.sequence).sort((a, b) => a - b)).toEqual(ids.map((_, i) => i + 1));
+    expect(results.map((r) => r.state.number.sequence).sort((a, b) => a - b)).toEqual(
+      ids.map((_, i) => i + 1),
+    );
     await expectDenseRegister(opened.store, 2026, ids);
     process.stdout.write(`  ${_kind}: 40 racing approvals numbered in ${elapsed} ms\n`);
   });
@@ -242,9 +263,9 @@ describe.each(storeKinds)('LetterNumbering on %s', (_kind, open) => {
         if (events.some((e) => e.type === LETTER_NUMBER_RESERVED)) throw new Error('process died');
       },
     });
-    await expect(new LetterNumbering(crashing).approve('crashed', { actor: supervisor, now: APPROVED_AT })).rejects.toThrow(
-      'process died',
-    );
+    await expect(
+      new LetterNumbering(crashing).approve('crashed', { actor: supervisor, now: APPROVED_AT }),
+    ).rejects.toThrow('process died');
     const half = await letterState(store, 'crashed');
     expect(half.status === 'APPROVED' && half.number).toBeUndefined();
     expect(await store.streamRevision(letterNumberRegisterId(2026))).toBe(0);
@@ -264,8 +285,13 @@ describe.each(storeKinds)('LetterNumbering on %s', (_kind, open) => {
         if (events.some((e) => e.type === LETTER_NUMBER_RESERVED)) throw new Error('process died');
       },
     });
-    await expect(new LetterNumbering(crashing).approve('crashed', { actor: supervisor, now: APPROVED_AT })).rejects.toThrow();
-    const retried = await new LetterNumbering(store).approve('crashed', { actor: supervisor, now: APPROVED_AT });
+    await expect(
+      new LetterNumbering(crashing).approve('crashed', { actor: supervisor, now: APPROVED_AT }),
+    ).rejects.toThrow();
+    const retried = await new LetterNumbering(store).approve('crashed', {
+      actor: supervisor,
+      now: APPROVED_AT,
+    });
     expect(retried.state.number.sequence).toBe(1);
     await expectDenseRegister(store, 2026, ['crashed']);
   });
@@ -311,7 +337,9 @@ describe.each(storeKinds)('LetterNumbering on %s', (_kind, open) => {
 const repoRoot = path.resolve(__dirname, '../..');
 const workerEntry = path.join(__dirname, 'approval-worker.ts');
 
-function runWorker(task: Record<string, unknown>): Promise<{ code: number | null; signal: string | null; stderr: string }> {
+function runWorker(
+  task: Record<string, unknown>,
+): Promise<{ code: number | null; signal: string | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['-r', '@swc-node/register', workerEntry], {
       cwd: repoRoot,
