@@ -44,7 +44,11 @@ export const FEDERATION_IMPORTS = [
   '@interfaceObject',
 ] as const;
 
-/** `__resolveReference` per entity type name: how this subgraph loads an entity from its key fields. */
+/**
+ * `__resolveReference` per entity type name: how this subgraph loads an entity from its key fields.
+ * `_entities` is reachable by anyone who can reach the subgraph, so each one must apply the same role
+ * and visibility rules as the type's own queries (see test/gateway/fixture/schema.ts).
+ */
 export type ReferenceResolvers<Ctx = RequestContext> = Record<
   string,
   (reference: Record<string, unknown>, context: Ctx, info: unknown) => unknown
@@ -132,8 +136,8 @@ export function createSubgraphServer<Ctx extends RequestContext = RequestContext
     schema: options.schema,
     formatError: createFormatError({ production }),
     includeStacktraceInErrorResponses: false,
-    // Subgraphs answer the gateway's query plans; the gateway's query planner needs introspection-free
-    // `_service { sdl }` only, so introspection follows the same rule as for clients.
+    // The gateway composes from `_service { sdl }`, an ordinary field, so introspection can follow the
+    // same rule as at the gateway: on in development for tooling, off in production.
     introspection: !production,
     hideSchemaDetailsFromClientErrors: production,
     status400ForVariableCoercionErrors: true,
