@@ -250,22 +250,22 @@ describe('complaints projection', () => {
     const before = await doc(id);
     expect(JSON.stringify(before)).not.toMatch(/Siti|3402015501900001|siti@example/);
     if (before.complainant?.access !== 'SEALED') throw new Error('expected a sealed complainant');
-    expect(await openComplainantIdentity(vault, before.complainant.sealed)).toMatchObject({
+    const sealedInDoc = before.complainant.sealed;
+    expect(await openComplainantIdentity(vault, sealedInDoc)).toMatchObject({
       name: 'Siti Rahayu',
     });
 
     await vault.destroy(subjectId);
     // Before the erasure event is even projected, the read model's blob no longer opens.
-    expect(await openComplainantIdentity(vault, before.complainant.sealed)).toBe(ERASED);
+    expect(await openComplainantIdentity(vault, sealedInDoc)).toBe(ERASED);
     const [received] = await store.readStream(complaintStreamId(id), { maxCount: 1 });
-    const eventBlob = (received!.data as { complainant: { sealed: typeof before.complainant.sealed } })
-      .complainant.sealed;
+    const eventBlob = (received!.data as { complainant: { sealed: typeof sealedInDoc } }).complainant.sealed;
     expect(await openComplainantIdentity(vault, eventBlob)).toBe(ERASED);
 
     await give(id, 'EraseComplainantData', { reason: 'Permintaan penghapusan' }, admin);
     const after = await doc(id);
     expect(after.complainant).toEqual({ access: 'ERASED', erasedAt: after.updatedAt });
-    expect(JSON.stringify(after)).not.toContain(before.complainant.sealed.ciphertext);
+    expect(JSON.stringify(after)).not.toContain(sealedInDoc.ciphertext);
     expect((await verifyStream(store, complaintStreamId(id))).ok).toBe(true);
   });
 

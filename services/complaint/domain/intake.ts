@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import type { CommandHandler, HandleOptions, HandleResult } from '../../shared/decider';
+import { DomainError } from '../../shared/errors';
+import type { Actor } from '../../shared/eventstore/types';
+import {
+  type ComplainantIdentityInput,
+  sealComplainantIdentity,
+  validateComplainantIdentity,
+} from '../../shared/pii/identity';
+import type { SealedValue } from '../../shared/pii/sealed';
+import type { KeyVault } from '../../shared/pii/vault';
+import { generateAccessCode, hashAccessCode } from './access-code';
+import type {
+  ComplaintCommand,
+  ComplaintIntakeData,
+  EraseComplainantData,
+  FileComplaint,
+  ReceiveComplaint,
+} from './commands';
+import { complaintStreamId } from './constants';
+import { complaintDecider } from './decider';
+import type { ComplaintEvent } from './events';
+import type { ComplaintState } from './state';
+import { type TrackingNumberService, trackingYear } from './tracking-number';
+
+/**
+ * The I/O around an intake that a pure decider cannot do: seal the identity with the vault, claim a
+ * tracking number, issue the access code. Everything cheap is validated first (a dry run of the decider
+ * with placeholders), so bad input burns neither a tracking number nor a vault key.
+ */
+
+/** What the API's FileComplaintInput carries, before sealing and numbering. */
+export interface ComplaintIntakeInput {
+  /** Given by the caller to make retries idempotent (e.g. derived from an idempotency key). */
+  readonly complaintId?: string;
+  readonly subject: string;
+  readonly description: string;
+  readonly category?: string | null;
+  readonly region?: string | null;
+  readonly confidential?: boolean | null;
+  readonly anonymous?: boolean | null;
+  readonly complainant?: ComplainantIdentityInput | null;
+}
+
+export type PublicIntake = { readonly kind: 'PUBLIC' };
+export type OfficerIntake = {
+  readonly kind: 'OFFICER';
+  readonly channel: ReceiveComplaint['data']['channel'];
+  readonly channelReference?: string | null;
+  /** Bulk import only: the original time of receipt and the provenance. */
+  readonly receivedAt?: string;
+  readonly imported?: ReceiveComplaint['data']['imported'];
+  /** Officers hand the complainant an access code on request (e.g. a walk-in who wants to track online). */
+  readonly issueAccessCode?: boolean;
+};
+
+export interface PreparedIntake {
+  readonly command: FileComplaint | ReceiveComplaint;
+  readonly complaintId: string;
+  readonly trackingNumber: string;
+  /** Shown once to the complainant and never stored; null when none was issued. */
+  readonly accessCode: string | null;
+}
+
+const PLACEHOLDER_SEALED: SealedValue = {
+  v: 1,
+  alg: 'A256GCM',
+  keyId: 'placeholder-key',
+  iv: 'AAAAAAAAAAAAAAAA',
+  ciphertext: '',
+  tag: 'AAAAAAAAAAAAAAAAAAAAAA==',
+};
+
+export async function prepareComplaintIntake(
+  services: { readonly vault: KeyVault; readonly trackingNumbers: TrackingNumberService },
+  input: ComplaintIntakeInput,
+  how: PublicIntake | OfficerIntake,
+  context: { readonly now: string; readonly actor: Actor },
+): Promise<PreparedIntake> {
+  const complaintId = input.complaintId ?? randomUUID();
+  const subjectId = randomUUID();
+  const complainantInput = input.complainant ?? null;
+  if (complainantInput) validateComplainantIdentity(complainantInput);
+
+  const build = (
+    trackingNumber: string,
+    sealed: SealedValue | null,
+    accessCodeHash: string | null,
+  ): FileComplaint | ReceiveComplaint => {
+    const data: ComplaintIntakeData = {
+      complaintId,
+      trackingNumber,
+      subject: input.subject,
+      description: input.description,
+      category: input.category ?? null,
+      region: input.region ?? null,
+      confidential: input.confidential ?? false,
+      anonymous: input.anonymous ?? false,
+      complainant: sealed ? { subjectId, sealed } : null,
+      accessCodeHash,
+    };
+    const metadata = { now: context.now, actor: context.actor };
+    if (how.kind === 'PUBLIC') return { type: 'FileComplaint', data, metadata };
+    return {
+      type: 'ReceiveComplaint',
+      data: {
+        ...data,
+        channel: how.channel,
+        channelReference: how.channelReference ?? null,
+        ...(how.receivedAt !== undefined ? { receivedAt: how.receivedAt } : {}),
+        imported: how.imported ?? null,
+      },
+      metadata,
+    };
+  };
+
+  // Dry run: throws the same BAD_USER_INPUT the real command would, before anything is claimed or created.
+  complaintDecider.decide(build('DUMAS-2000-000000', complainantInput ? PLACEHOLDER_SEALED : null, null), {
+    status: 'NONE',
+  });
+
+  const issueCode = how.kind === 'PUBLIC' || how.issueAccessCode === true;
+  const accessCode = issueCode ? generateAccessCode() : null;
+  const [trackingNumber, sealed, accessCodeHash] = await Promise.all([
+    services.trackingNumbers.claim(
+      complaintId,
+      trackingYear(how.kind === 'OFFICER' && how.receivedAt ? how.receivedAt : context.now),
+      {
+        now: context.now,
+        actor: context.actor,
+      },
+    ),
+    complainantInput
+      ? sealComplainantIdentity(services.vault, subjectId, complainantInput)
+      : Promise.resolve(null),
+    accessCode ? hashAccessCode(accessCode) : Promise.resolve(null),
+  ]);
+  return { command: build(trackingNumber, sealed, accessCodeHash), complaintId, trackingNumber, accessCode };
+}
+
+/**
+ * Erasure in the order that cannot lose it: destroy the subject's key first (idempotent, immediate for
+ * every read), then record the erasure. A crash in between leaves the data unreadable and a retry records it.
+ */
+export async function eraseComplainantData(
+  handler: CommandHandler<ComplaintCommand, ComplaintEvent, ComplaintState>,
+  vault: KeyVault,
+  complaintId: string,
+  command: EraseComplainantData,
+  options: HandleOptions = {},
+): Promise<HandleResult<ComplaintState, ComplaintEvent>> {
+  const streamId = complaintStreamId(complaintId);
+  const { state } = await handler.load(streamId);
+  if (state.status === 'NONE') throw new DomainError('NOT_FOUND', 'complaint not found', { id: complaintId });
+  // Let the decider refuse bad input (e.g. no reason) before the irreversible step.
+  complaintDecider.decide(command, state);
+  if (state.complainant) await vault.destroy(state.complainant.subjectId);
+  return handler.handle(streamId, command, { caseId: complaintId, ...options });
+}
