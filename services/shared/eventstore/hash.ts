@@ -10,12 +10,28 @@ import type { ChainVerification, EventMetadata, EventStore, RecordedEvent } from
  * infinities cannot be stored as JSON and are refused rather than silently turned into null.
  */
 export function canonicalJson(value: unknown): string {
-  const out = canonicalPart(value, '$');
-  if (out === undefined) throw new TypeError('canonical JSON: the top-level value is not representable');
-  return out;
+  try {
+    const out = canonicalPart(value);
+    if (out === undefined) throw new NotCanonical('is not representable', []);
+    return out;
+  } catch (err) {
+    if (err instanceof NotCanonical)
+      throw new TypeError(`canonical JSON: $${err.path.join('')} ${err.problem}`);
+    throw err;
+  }
 }
 
-function canonicalPart(value: unknown, path: string): string | undefined {
+/** Carries the path to the offending value up the recursion; built only when something is wrong. */
+class NotCanonical extends Error {
+  constructor(
+    readonly problem: string,
+    readonly path: string[],
+  ) {
+    super(problem);
+  }
+}
+
+function canonicalPart(value: unknown): string | undefined {
   if (
     value !== null &&
     typeof value === 'object' &&
@@ -30,10 +46,10 @@ function canonicalPart(value: unknown, path: string): string | undefined {
     case 'boolean':
       return value ? 'true' : 'false';
     case 'number':
-      if (!Number.isFinite(value)) throw new TypeError(`canonical JSON: ${path} is not a finite number`);
+      if (!Number.isFinite(value)) throw new NotCanonical('is not a finite number', []);
       return Object.is(value, -0) ? '0' : JSON.stringify(value);
     case 'bigint':
-      throw new TypeError(`canonical JSON: ${path} is a bigint, which JSON cannot carry`);
+      throw new NotCanonical('is a bigint, which JSON cannot carry', []);
     case 'undefined':
     case 'function':
     case 'symbol':
@@ -42,19 +58,39 @@ function canonicalPart(value: unknown, path: string): string | undefined {
       if (value === null) return 'null';
       if (Array.isArray(value)) {
         // JSON.stringify writes holes and undefined array items as null; so do we.
-        const items = value.map((item, i) => canonicalPart(item, `${path}[${i}]`) ?? 'null');
-        return `[${items.join(',')}]`;
+        let out = '[';
+        for (let i = 0; i < value.length; i++) {
+          let item: string | undefined;
+          try {
+            item = canonicalPart(value[i]);
+          } catch (err) {
+            if (err instanceof NotCanonical) err.path.unshift(`[${i}]`);
+            throw err;
+          }
+          out += (i ? ',' : '') + (item ?? 'null');
+        }
+        return `${out}]`;
       }
       const record = value as Record<string, unknown>;
-      const parts: string[] = [];
-      for (const key of Object.keys(record).sort()) {
-        const part = canonicalPart(record[key], `${path}.${key}`);
-        if (part !== undefined) parts.push(`${JSON.stringify(key)}:${part}`);
+      const keys = Object.keys(record).sort();
+      let out = '{';
+      let first = true;
+      for (const key of keys) {
+        let part: string | undefined;
+        try {
+          part = canonicalPart(record[key]);
+        } catch (err) {
+          if (err instanceof NotCanonical) err.path.unshift(`.${key}`);
+          throw err;
+        }
+        if (part === undefined) continue;
+        out += `${first ? '' : ','}${JSON.stringify(key)}:${part}`;
+        first = false;
       }
-      return `{${parts.join(',')}}`;
+      return `${out}}`;
     }
     default:
-      throw new TypeError(`canonical JSON: ${path} has an unsupported type`);
+      throw new NotCanonical('has an unsupported type', []);
   }
 }
 

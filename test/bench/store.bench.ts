@@ -1,0 +1,279 @@
+/**
+ * bench:store — the SQLite event store side by side with raw better-sqlite3 on the same table, the
+ * same rows and the same pragmas, in one run. Prints events/s and the store's ratio to raw.
+ *
+ *   npm run bench:store
+ *   BENCH_EVENTS=200000 BENCH_SINGLE=1000 BENCH_BATCHED=50000 BENCH_DIR=/some/disk npm run bench:store
+ *
+ * - BENCH_EVENTS  events in the log for readAll and subscription catch-up (default 1,000,000)
+ * - BENCH_SINGLE  single-event commands appended (default 1,000; each one is a durable commit)
+ * - BENCH_BATCHED events appended in batches of 100 (default 100,000)
+ * - BENCH_ROUNDS append rounds, raw and store taking turns; the best of each counts (default 2)
+ * - BENCH_DIR     where the database files go (default the OS temp dir; the files are removed)
+ *
+ * Raw appends insert the same columns (JSON text, a 64-character hash, a UUID) in a BEGIN IMMEDIATE
+ * transaction per command; what the store adds is reading the stream head, the expected-revision and
+ * idempotency checks, canonical JSON and SHA-256. Raw reads page through the same rows by position and
+ * JSON.parse data and metadata, which every consumer of an event needs anyway.
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { SQLITE_EVENTS_SCHEMA, SqliteEventStore } from '../../services/shared/eventstore/sqlite';
+import type { NewEvent } from '../../services/shared/eventstore/types';
+
+type Durability = 'full' | 'normal';
+
+const EVENTS = positiveInt('BENCH_EVENTS', 1_000_000);
+const SINGLE = positiveInt('BENCH_SINGLE', 1_000);
+const BATCHED = positiveInt('BENCH_BATCHED', 100_000);
+const BATCH = 100;
+const STREAMS = 1_000;
+const PAGE = 1_000;
+const ROUNDS = positiveInt('BENCH_ROUNDS', 2);
+
+function positiveInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw.replace(/_/g, ''));
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer`);
+  return n;
+}
+
+const workDir = fs.mkdtempSync(path.join(process.env.BENCH_DIR ?? os.tmpdir(), 'dumas-bench-store-'));
+let fileCounter = 0;
+const freshFile = () => path.join(workDir, `bench-${++fileCounter}.sqlite`);
+
+/** A realistic complaint event: a filed complaint's summary and routing, with full metadata. */
+function complaintEvent(n: number): NewEvent {
+  return {
+    id: randomUUID(),
+    type: n % 5 === 0 ? 'ComplaintFiled' : 'ComplaintNoteAdded',
+    data: {
+      complaintId: `complaint-${n % STREAMS}`,
+      channel: 'WHATSAPP',
+      category: 'INFRASTRUKTUR',
+      region: 'DIY/Bantul',
+      note: `Jalan rusak di Kapanewon Sewon belum diperbaiki (catatan ${n})`,
+      agencyIds: ['inspektorat-bantul'],
+    },
+    metadata: {
+      occurredAt: '2026-11-28T08:00:00.000Z',
+      actor: { id: 'officer-7', role: 'OFFICER' },
+      correlationId: '5d0f3c1e-8b1a-4e53-9f55-2c9a8f1b7e10',
+      caseId: `complaint-${n % STREAMS}`,
+    },
+  };
+}
+
+function openRaw(file: string, durability: Durability): Database.Database {
+  const db = new Database(file, { timeout: 10_000 });
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${durability === 'normal' ? 'NORMAL' : 'FULL'}`);
+  db.exec(SQLITE_EVENTS_SCHEMA);
+  return db;
+}
+
+/** Raw appends: one BEGIN IMMEDIATE transaction per command, inserting the same columns the store writes. */
+function rawAppender(db: Database.Database) {
+  const insert = db.prepare(
+    `INSERT INTO events (id, stream_id, revision, type, data, metadata, recorded_at, hash, previous_hash)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const revisions = new Map<string, number>();
+  const hash = 'a'.repeat(64);
+  const append = db.transaction((streamId: string, events: readonly NewEvent[]) => {
+    const recordedAt = new Date().toISOString();
+    let revision = revisions.get(streamId) ?? -1;
+    for (const e of events) {
+      revision++;
+      insert.run(
+        e.id!,
+        streamId,
+        revision,
+        e.type,
+        JSON.stringify(e.data),
+        JSON.stringify(e.metadata),
+        recordedAt,
+        hash,
+        hash,
+      );
+    }
+    revisions.set(streamId, revision);
+  });
+  return (streamId: string, events: readonly NewEvent[]) => append.immediate(streamId, events);
+}
+
+interface Figure {
+  readonly what: string;
+  readonly storeRate: number;
+  readonly rawRate: number;
+  readonly target?: number;
+}
+const figures: Figure[] = [];
+
+function seconds(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+function report(
+  what: string,
+  events: number,
+  storeSeconds: number,
+  rawSeconds: number,
+  target?: number,
+): void {
+  const figure = { what, storeRate: events / storeSeconds, rawRate: events / rawSeconds, target };
+  figures.push(figure);
+  const ratio = figure.storeRate / figure.rawRate;
+  console.log(
+    `${what.padEnd(44)} store ${fmt(figure.storeRate).padStart(11)} ev/s   raw ${fmt(figure.rawRate).padStart(11)} ev/s` +
+      `   ratio ${ratio.toFixed(2)}${target ? (ratio >= target ? `  (target ≥ ${target}: met)` : `  (target ≥ ${target}: MISSED)`) : ''}`,
+  );
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/**
+ * Appends `count` events as commands of `batch` events each, spread over STREAMS streams. Raw and store
+ * take turns for ROUNDS rounds on fresh files and the best round of each counts, so that a burst of
+ * load from elsewhere on the machine does not decide the ratio.
+ */
+async function benchAppends(
+  what: string,
+  count: number,
+  batch: number,
+  durability: Durability,
+): Promise<void> {
+  const commands = Math.ceil(count / batch);
+  const make = () =>
+    Array.from({ length: commands }, (_, c) =>
+      Array.from({ length: Math.min(batch, count - c * batch) }, (_, i) => complaintEvent(c * batch + i)),
+    );
+  let rawSeconds = Number.POSITIVE_INFINITY;
+  let storeSeconds = Number.POSITIVE_INFINITY;
+  for (let round = 0; round < ROUNDS; round++) {
+    const rawDb = openRaw(freshFile(), durability);
+    const rawAppend = rawAppender(rawDb);
+    const rawCommands = make();
+    let start = process.hrtime.bigint();
+    for (let c = 0; c < commands; c++) rawAppend(`complaint-${c % STREAMS}`, rawCommands[c]!);
+    rawSeconds = Math.min(rawSeconds, seconds(start));
+    rawDb.close();
+
+    const store = new SqliteEventStore({ file: freshFile(), durability });
+    const storeCommands = make();
+    const revisions = new Map<string, number>();
+    start = process.hrtime.bigint();
+    for (let c = 0; c < commands; c++) {
+      const streamId = `complaint-${c % STREAMS}`;
+      const result = await store.append(streamId, storeCommands[c]!, {
+        expectedRevision: revisions.get(streamId) ?? 'no_stream',
+      });
+      revisions.set(streamId, result.nextExpectedRevision);
+    }
+    storeSeconds = Math.min(storeSeconds, seconds(start));
+    await store.close();
+  }
+  report(what, count, storeSeconds, rawSeconds, 0.5);
+}
+
+async function benchReads(durability: Durability): Promise<void> {
+  const file = freshFile();
+  const store = new SqliteEventStore({ file, durability });
+  let start = process.hrtime.bigint();
+  const load = 1_000;
+  for (let n = 0; n < EVENTS; n += load) {
+    const events = Array.from({ length: Math.min(load, EVENTS - n) }, (_, i) => complaintEvent(n + i));
+    await store.append(`import-${(n / load) % STREAMS}`, events);
+  }
+  console.log(
+    `loaded ${fmt(EVENTS)} events through the store in batches of ${load}: ${fmt(EVENTS / seconds(start))} ev/s ` +
+      `(${(fs.statSync(file).size / 1e6).toFixed(0)} MB)`,
+  );
+
+  // Raw paging over the very same rows, on its own connection with the same pragmas.
+  const rawDb = openRaw(file, durability);
+  const page = rawDb.prepare('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?');
+  const rawScan = () => {
+    let from = 0;
+    let seen = 0;
+    for (;;) {
+      const rows = page.all(from, PAGE) as { position: number; data: string; metadata: string }[];
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        JSON.parse(row.data);
+        JSON.parse(row.metadata);
+      }
+      seen += rows.length;
+      from = rows[rows.length - 1]!.position;
+    }
+    return seen;
+  };
+  rawScan(); // warm the page cache for both sides alike
+  start = process.hrtime.bigint();
+  const rawSeen = rawScan();
+  const rawSeconds = seconds(start);
+  rawDb.close();
+  if (rawSeen !== EVENTS) throw new Error(`raw scan saw ${rawSeen} of ${EVENTS}`);
+
+  start = process.hrtime.bigint();
+  let from = 0;
+  let seen = 0;
+  for (;;) {
+    const events = await store.readAll({ fromPosition: from, maxCount: PAGE });
+    if (events.length === 0) break;
+    seen += events.length;
+    from = events[events.length - 1]!.position;
+  }
+  const readAllSeconds = seconds(start);
+  if (seen !== EVENTS) throw new Error(`readAll saw ${seen} of ${EVENTS}`);
+  report(`readAll, pages of ${PAGE}, ${fmt(EVENTS)} events`, EVENTS, readAllSeconds, rawSeconds);
+
+  start = process.hrtime.bigint();
+  const sub = store.subscribe({ batchSize: PAGE });
+  seen = 0;
+  let last = 0;
+  for await (const event of sub) {
+    if (event.position <= last) throw new Error('subscription went backwards');
+    last = event.position;
+    if (++seen === EVENTS) break;
+  }
+  await sub.close();
+  const catchUpSeconds = seconds(start);
+  report(`subscription catch-up, ${fmt(EVENTS)} events`, EVENTS, catchUpSeconds, rawSeconds);
+  await store.close();
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `bench:store — SQLite event store vs raw better-sqlite3, same table, rows and pragmas (WAL); node ${process.version}, ` +
+      `${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)}, files in ${workDir}`,
+  );
+  const started = process.hrtime.bigint();
+  try {
+    console.log('\nsynchronous=FULL (the store default: every commit is durable, one WAL fsync per append)');
+    await benchAppends(`append, single-event commands (${fmt(SINGLE)})`, SINGLE, 1, 'full');
+    await benchAppends(`append, batches of ${BATCH} (${fmt(BATCHED)} events)`, BATCHED, BATCH, 'full');
+    await benchReads('full');
+    console.log('\nsynchronous=NORMAL (no fsync per commit: shows the store’s own CPU cost against raw)');
+    await benchAppends(`append, single-event commands (${fmt(SINGLE * 10)})`, SINGLE * 10, 1, 'normal');
+    await benchAppends(`append, batches of ${BATCH} (${fmt(BATCHED)} events)`, BATCHED, BATCH, 'normal');
+  } finally {
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
+  console.log(`\ntotal ${seconds(started).toFixed(1)} s, load average now ${os.loadavg()[0]!.toFixed(1)}`);
+  const missed = figures.filter((f) => f.target !== undefined && f.storeRate / f.rawRate < f.target);
+  if (missed.length) {
+    console.log(`targets missed: ${missed.map((f) => f.what).join('; ')}`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  fs.rmSync(workDir, { recursive: true, force: true });
+  process.exit(1);
+});
