@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client, type ClientBase, Pool, type PoolClient } from 'pg';
-import { canonicalJson, computeEventHash } from './hash';
+import { canonicalJson, hashCanonicalContent } from './hash';
 import { checkExpected, retryMatchesExpected } from './memory';
 import {
   type AppendOptions,
@@ -16,6 +16,7 @@ import {
   type RecordedEvent,
   type SubscribeOptions,
   type Subscription,
+  WrongExpectedRevisionError,
 } from './types';
 
 export interface PostgresEventStoreOptions {
@@ -118,12 +119,22 @@ export class PostgresEventStore implements EventStore {
     // Serialise before touching the database: a value JSON cannot carry fails the whole batch up front.
     const bodies = events.map((e) => ({ data: canonicalJson(e.data), metadata: canonicalJson(e.metadata) }));
 
-    // A concurrent append of one of our ids into another stream shows up only as a unique violation on
-    // insert; the second attempt then finds it stored and answers as a retry or a duplicate.
+    // The first attempt assumes the ids are new, as they nearly always are. A stored id shows up as a
+    // unique violation on insert (also when a concurrent append of it commits first); the next attempt
+    // then looks the ids up under the stream lock and answers as a retry or a duplicate.
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.transaction((client) =>
-          this.appendOnce(client, streamId, events, ids, bodies, expected, callerIds),
+          this.appendOnce(
+            client,
+            streamId,
+            events,
+            ids,
+            bodies,
+            expected,
+            callerIds && attempt > 0,
+            callerIds,
+          ),
         );
       } catch (err) {
         if (attempt < 2 && isUniqueViolation(err, 'events_event_id_key')) continue;
@@ -139,41 +150,48 @@ export class PostgresEventStore implements EventStore {
     ids: readonly string[],
     bodies: readonly { data: string; metadata: string }[],
     expected: ExpectedRevision,
+    lookUpIdsFirst: boolean,
     callerIds: boolean,
   ): Promise<AppendResult> {
     const head = await this.lockStream(client, streamId);
-    // Checked under the stream lock, so an identical retry racing its original sees it committed.
-    if (callerIds) {
+    // Looked up under the stream lock, so an identical retry racing its original sees it committed.
+    if (lookUpIdsFirst) {
       const retry = await this.findRetry(client, streamId, ids, expected);
       if (retry) return retry;
     }
-    checkExpected(streamId, expected, head.revision < 0 ? undefined : head.revision);
+    try {
+      checkExpected(streamId, expected, head.revision < 0 ? undefined : head.revision);
+    } catch (err) {
+      // A retry whose original has moved the stream on fails the revision check: recognise it first.
+      const retry =
+        err instanceof WrongExpectedRevisionError && callerIds && !lookUpIdsFirst
+          ? await this.findRetry(client, streamId, ids, expected)
+          : undefined;
+      if (retry) return retry;
+      throw err;
+    }
 
     let previousHash = head.lastHash;
-    const rows = events.map((event, i) => {
+    const rows = bodies.map((body, i) => {
       const revision = head.revision + 1 + i;
-      const content = {
+      const hash = hashCanonicalContent(
+        previousHash,
         streamId,
         revision,
-        id: ids[i]!,
-        type: event.type,
-        data: JSON.parse(bodies[i]!.data) as unknown,
-        metadata: JSON.parse(bodies[i]!.metadata) as EventMetadata,
-      };
-      const hash = computeEventHash(previousHash, content);
+        ids[i]!,
+        events[i]!.type,
+        body.data,
+        body.metadata,
+      );
       const row = { revision, hash, previousHash };
       previousHash = hash;
       return row;
     });
 
-    // From here to commit, one appender at a time (see the class comment for why).
-    await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2)), pg_notify($3, $4)', [
-      APPEND_LOCK_CLASS,
-      this.schema,
-      channelOf(this.schema),
-      '',
-    ]);
     const last = rows[rows.length - 1]!;
+    // One statement does the serialised tail (see the class comment): the append lock is a one-time
+    // filter evaluated before the first row reaches the insert, so no position is drawn without it;
+    // the notification is sent by PostgreSQL only if and when the transaction commits.
     const inserted = await client.query<{ position: string }>(
       `WITH inserted AS (
          INSERT INTO ${this.t.events}
@@ -182,12 +200,13 @@ export class PostgresEventStore implements EventStore {
                 date_trunc('milliseconds', clock_timestamp()), e.hash, e.previous_hash
            FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
                 WITH ORDINALITY AS e(event_id, revision, type, data, metadata, hash, previous_hash, n)
+          WHERE (SELECT pg_advisory_xact_lock($11, hashtext($12))) IS NOT NULL
           ORDER BY e.n
          RETURNING position
        ), head AS (
          UPDATE ${this.t.streams} SET revision = $9, last_hash = $10 WHERE stream_id = $1
        )
-       SELECT max(position) AS position FROM inserted`,
+       SELECT (SELECT max(position) FROM inserted) AS position, pg_notify($13, '')`,
       [
         streamId,
         ids,
@@ -199,6 +218,9 @@ export class PostgresEventStore implements EventStore {
         rows.map((r) => r.previousHash),
         last.revision,
         last.hash,
+        APPEND_LOCK_CLASS,
+        this.schema,
+        channelOf(this.schema),
       ],
     );
     return { nextExpectedRevision: last.revision, position: Number(inserted.rows[0]!.position) };
