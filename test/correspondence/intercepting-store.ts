@@ -21,6 +21,8 @@ export class InterceptingEventStore implements EventStore {
     private readonly hooks: {
       before?: (streamId: string, events: readonly NewEvent[]) => void;
       after?: (streamId: string, events: readonly NewEvent[]) => void;
+      /** The append was refused (e.g. a WrongExpectedRevisionError from a lost race). */
+      refused?: (streamId: string, error: unknown) => void;
     },
   ) {}
 
@@ -30,7 +32,13 @@ export class InterceptingEventStore implements EventStore {
     options?: AppendOptions,
   ): Promise<AppendResult> {
     this.hooks.before?.(streamId, events);
-    const result = await this.inner.append(streamId, events, options);
+    let result: AppendResult;
+    try {
+      result = await this.inner.append(streamId, events, options);
+    } catch (err) {
+      this.hooks.refused?.(streamId, err);
+      throw err;
+    }
     this.hooks.after?.(streamId, events);
     return result;
   }
