@@ -1,0 +1,455 @@
+/**
+ * Thin resolvers: check the caller, build a command, hand it to the service, read the projection.
+ * Rules live in the decider (services/complaint/domain); errors are mapped once at the edge.
+ */
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { type Principal, requireAuthenticated, requireRole } from '../../shared/auth';
+import { badInput, unauthenticated } from '../../shared/errors';
+import type { Actor } from '../../shared/eventstore/types';
+import {
+  type ComplaintCommand,
+  normaliseAccessCode,
+  type RejectionReason,
+  verifyAccessCode,
+} from '../domain';
+import { publicComplaintView } from '../projection';
+import { PUBLIC_ACTOR } from '../service';
+import type { ComplaintContext } from './context';
+import {
+  Complainant,
+  Complaint,
+  ComplaintConnection,
+  ComplaintFilterInput,
+  FileComplaintInput,
+  FiledComplaint,
+  PublicComplaintStatus,
+  RejectionReasonEnum,
+} from './types';
+import { complainantView, documentOf, toComplaint, visibleComplaint } from './view';
+
+const READERS = ['OFFICER', 'SUPERVISOR', 'AGENCY', 'AUDITOR'] as const;
+const MAX_PAGE = 100;
+const DEFAULT_PAGE = 20;
+
+const encodeCursor = (offset: number) => Buffer.from(`offset:${offset}`).toString('base64url');
+function decodeCursor(cursor: string): number {
+  const match = /^offset:(\d{1,9})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) throw badInput('after is not a cursor of this connection', { field: 'after' });
+  return Number(match[1]);
+}
+
+@Resolver(() => Complaint)
+export class ComplaintQueries {
+  @Query(() => Complaint, {
+    nullable: true,
+    description: 'A complaint by id; null when absent or not visible to the caller.',
+  })
+  async complaint(@Arg('id', () => ID) id: string, @Ctx() ctx: ComplaintContext): Promise<Complaint | null> {
+    const principal = requireRole(ctx, ...READERS);
+    const doc = visibleComplaint(await ctx.complaints.get(id), principal);
+    return doc ? toComplaint(doc) : null;
+  }
+
+  @Query(() => Complaint, { nullable: true })
+  async complaintByTrackingNumber(
+    @Arg('trackingNumber') trackingNumber: string,
+    @Ctx() ctx: ComplaintContext,
+  ): Promise<Complaint | null> {
+    const principal = requireRole(ctx, ...READERS);
+    const doc = visibleComplaint(await ctx.complaints.byTrackingNumber(trackingNumber), principal);
+    return doc ? toComplaint(doc) : null;
+  }
+
+  @Query(() => ComplaintConnection, { description: 'Complaints visible to the caller, newest first.' })
+  async complaints(
+    @Ctx() ctx: ComplaintContext,
+    @Arg('filter', () => ComplaintFilterInput, { nullable: true }) filter?: ComplaintFilterInput | null,
+    @Arg('first', () => Int, { nullable: true }) first?: number | null,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+  ): Promise<ComplaintConnection> {
+    const principal = requireRole(ctx, ...READERS);
+    const limit = first ?? DEFAULT_PAGE;
+    if (!Number.isInteger(limit) || limit < 0 || limit > MAX_PAGE) {
+      throw badInput(`first must be between 0 and ${MAX_PAGE}`, { field: 'first' });
+    }
+    const offset = after ? decodeCursor(after) + 1 : 0;
+    const page = await ctx.complaints.list(
+      {
+        ...(filter?.status ? { status: filter.status } : {}),
+        ...(filter?.agencyId ? { agencyId: filter.agencyId } : {}),
+        ...(filter?.channel ? { channel: filter.channel } : {}),
+        ...(filter?.receivedFrom ? { receivedFrom: filter.receivedFrom.toISOString() } : {}),
+        ...(filter?.receivedTo ? { receivedTo: filter.receivedTo.toISOString() } : {}),
+        ...(filter?.text ? { text: filter.text } : {}),
+        ...(typeof filter?.confidential === 'boolean' ? { confidential: filter.confidential } : {}),
+        ...(typeof filter?.anonymous === 'boolean' ? { anonymous: filter.anonymous } : {}),
+      },
+      principal,
+      offset,
+      limit,
+    );
+    const edges = page.items.flatMap((doc, i) => {
+      const visible = visibleComplaint(doc, principal);
+      return visible ? [{ cursor: encodeCursor(offset + i), node: toComplaint(visible) }] : [];
+    });
+    return {
+      edges,
+      totalCount: page.total,
+      pageInfo: {
+        hasNextPage: offset + page.items.length < page.total,
+        hasPreviousPage: offset > 0,
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges[edges.length - 1]?.cursor ?? null,
+      },
+    };
+  }
+
+  @Query(() => PublicComplaintStatus, {
+    nullable: true,
+    description:
+      'The public tracking page: no token, the tracking number plus its access code. Null when they do not match.',
+  })
+  async trackComplaint(
+    @Arg('trackingNumber') trackingNumber: string,
+    @Arg('accessCode') accessCode: string,
+    @Ctx() ctx: ComplaintContext,
+  ): Promise<PublicComplaintStatus | null> {
+    if (trackingNumber.length > 40 || accessCode.length > 40 || !normaliseAccessCode(accessCode)) return null;
+    const doc = await ctx.complaints.byTrackingNumber(trackingNumber);
+    // The hash is checked even for an unknown number would be nicer for timing; scrypt on a dummy keeps it even.
+    const ok = await verifyAccessCode(accessCode, doc?.accessCodeHash ?? DUMMY_HASH);
+    return doc && ok ? publicComplaintView(doc) : null;
+  }
+
+  @FieldResolver(() => Complainant, { nullable: true })
+  async complainant(@Root() complaint: Complaint, @Ctx() ctx: ComplaintContext): Promise<Complainant | null> {
+    const doc = documentOf(complaint);
+    return doc ? complainantView(doc, ctx.complaints.runtime.vault) : null;
+  }
+}
+
+/** A well-formed hash of no code, so an unknown tracking number costs the same scrypt as a known one. */
+const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+
+type Build = (m: { now: string; actor: Actor }) => ComplaintCommand;
+
+async function run(ctx: ComplaintContext, id: string, build: Build, expectedVersion?: number | null) {
+  const principal = requireAuthenticated(ctx);
+  const doc = await ctx.complaints.execute(id, build, principal, expectedVersion);
+  const visible = visibleComplaint(doc, principal);
+  // The caller acted on it, so it may see it; an ADMIN (erasure) gets the officer's view of a masked identity.
+  return toComplaint(
+    visible ?? {
+      ...doc,
+      complainant: doc.complainant ? { access: 'MASKED' } : null,
+      accessCodeHash: null,
+      channelReference: null,
+    },
+  );
+}
+
+const agencyOf = (principal: Principal, given?: string | null): string => {
+  const agencyId = given ?? principal.agencyId;
+  if (!agencyId) throw badInput('agencyId is required', { field: 'agencyId' });
+  return agencyId;
+};
+
+@Resolver()
+export class ComplaintMutations {
+  @Mutation(() => FiledComplaint, {
+    description: 'Files a complaint: the public WEB form needs no token; officers record any channel.',
+  })
+  async fileComplaint(
+    @Arg('input', () => FileComplaintInput) input: FileComplaintInput,
+    @Ctx() ctx: ComplaintContext,
+  ): Promise<FiledComplaint> {
+    const principal = ctx.principal;
+    const channel = input.channel ?? 'WEB';
+    if (!principal && channel !== 'WEB')
+      throw unauthenticated('only the WEB channel is open without a token');
+    if (principal && principal.role !== 'OFFICER' && principal.role !== 'SUPERVISOR') {
+      requireRole(ctx, 'OFFICER', 'SUPERVISOR');
+    }
+    const intake = {
+      subject: input.subject,
+      description: input.description,
+      category: input.category ?? null,
+      region: input.region ?? null,
+      confidential: input.confidential ?? false,
+      anonymous: input.anonymous ?? false,
+      complainant: input.complainant ?? null,
+    };
+    const how = principal
+      ? ({
+          kind: 'OFFICER',
+          channel,
+          channelReference: input.channelReference ?? null,
+          issueAccessCode: input.issueAccessCode ?? channel === 'WEB',
+        } as const)
+      : ({ kind: 'PUBLIC' } as const);
+    if (
+      input.idempotencyKey !== undefined &&
+      input.idempotencyKey !== null &&
+      !/^[\w.:-]{8,100}$/.test(input.idempotencyKey)
+    ) {
+      throw badInput('idempotencyKey must be 8 to 100 letters, digits or . _ : -', {
+        field: 'idempotencyKey',
+      });
+    }
+    const actor: Actor = principal ?? PUBLIC_ACTOR;
+    const { complaint, accessCode } = await ctx.complaints.intake(intake, how, actor, input.idempotencyKey);
+    if (!principal) {
+      // The complainant sees what they filed, never another's: the identity they typed is not echoed back.
+      return {
+        complaint: toComplaint({
+          ...complaint,
+          complainant: complaint.complainant ? { access: 'MASKED' } : null,
+          accessCodeHash: null,
+          channelReference: null,
+        }),
+        accessCode,
+      };
+    }
+    const visible = visibleComplaint(complaint, principal);
+    return { complaint: toComplaint(visible ?? complaint), accessCode };
+  }
+
+  @Mutation(() => Complaint, { description: 'Asks the complainant for missing information; clocks pause.' })
+  requestInformation(
+    @Arg('id', () => ID) id: string,
+    @Arg('question') question: string,
+    @Ctx() ctx: ComplaintContext,
+    @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion?: number | null,
+  ) {
+    return run(
+      ctx,
+      id,
+      (metadata) => ({ type: 'RequestInformation', data: { question }, metadata }),
+      expectedVersion,
+    );
+  }
+
+  @Mutation(() => Complaint, { description: "Records the complainant's answer; clocks run again." })
+  provideInformation(
+    @Arg('id', () => ID) id: string,
+    @Arg('information') information: string,
+    @Ctx() ctx: ComplaintContext,
+    @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion?: number | null,
+  ) {
+    return run(
+      ctx,
+      id,
+      (metadata) => ({ type: 'ProvideInformation', data: { information }, metadata }),
+      expectedVersion,
+    );
+  }
+
+  @Mutation(() => Complaint, {
+    description: 'Verifies a complaint (*verifikasi*), optionally classifying it.',
+  })
+  verifyComplaint(
+    @Arg('id', () => ID) id: string,
+    @Ctx() ctx: ComplaintContext,
+    @Arg('category', () => String, { nullable: true }) category?: string | null,
+    @Arg('region', () => String, { nullable: true }) region?: string | null,
+    @Arg('note', () => String, { nullable: true }) note?: string | null,
+    @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion?: number | null,
+  ) {
+    return run(
+      ctx,
+      id,
+      (metadata) => ({
+        type: 'VerifyComplaint',
+        data: { category: category ?? null, region: region ?? null, note: note ?? null },
+        metadata,
+      }),
+      expectedVersion,
+    );
+  }
+
+  @Mutation(() => Complaint)
+  rejectComplaint(
+    @Arg('id', () => ID) id: string,
+    @Arg('reason', () => RejectionReasonEnum) reason: RejectionReason,
+    @Arg('note') note: string,
+    @Ctx() ctx: ComplaintContext,
+    @Arg('duplicateOf', () => ID, { nullable: true }) duplicateOf?: string | null,
+    @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion?: number | null,
+  ) {
+    return run(
+      ctx,
+      id,
+      (metadata) => ({
+        type: 'RejectComplaint',
+        data: { reason, note, duplicateOf: duplicateOf ?? null },
+        metadata,
+      }),
+      expectedVersion,
+    );
+  }
+
+  @Mutation(() => Complaint, {
+    description: 'Forwards to one or more agencies with a follow-up request (*surat tindak lanjut*).',
+  })
+  forwardComplaint(
+    @Arg('id', () => ID) id: string,
+    @Arg('agencyIds', () => [ID]) agencyIds: string[],
+    @Ctx() ctx: ComplaintContext,
+    @Arg('note', () => String, { nullable: true }) note?: string | null,
+    @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion?: number | null,
+  ) {
+    return run(
+      ctx,
+      id,
+      (metadata) => ({ type: 'ForwardComplaint', data: { agencyIds, note: note ?? null }, metadata }),
+      expectedVersion,
+    );
+  }
+
+  @Mutation(() => Complaint, { description: "The agency's focal point confirms receipt." })
+  acknowledgeComplaint(
+    @Arg('id', () => ID) id: string,
+    @Ctx() ctx: ComplaintContext,
+    @Arg('agencyId', () => ID, { nullable: true }) agencyId?: string | null,
+    @Arg('note', () => String, { nullable: true }) note?: string | null,
+    @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion?: number | null,
+  ) {
+    const principal = requireAuthenticated(ctx);
+    return run(
+      ctx,
+      id,
+      (metadata) => ({
+        type: 'AcknowledgeComplaint',
+        data: { agencyId: agencyOf(principal, agencyId), note: note ?? null },
+        metadata,
+      }),
+      expectedVersion,
+    );
+  }
+
+  @Mutation(() => Complaint, { description: "Records an agency's response (*laporan hasil tindak lanjut*)." })
+  recordAgencyResponse(
+    @Arg('id', () => ID) id: string,
+    @Arg('response') response: string,
+    @Ctx() ctx: ComplaintContext,
+    @Arg('agencyId', () => ID, { nullable: true }) agencyId?: string | null,
+    @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion?: number | null,
+  ) {
+    const principal = requireAuthenticated(ctx);
+    return run(
+      ctx,
+      id,
+      (metadata) => ({
+        type: 'RecordAgencyResponse',
+        data: { agencyId: agencyOf(principal, agencyId), response },
+        metadata,
+      }),
+      expectedVersion,
+    );
+  }
+
+  @Mutation(() => Complaint, {
+    description: 'The response does not settle the complaint: back to the agencies.',
+  })
+  markResponseInsufficient(
+    @Arg('id', () => ID) id: string,
+    @Arg('agencyIds', () => [ID]) agencyIds: string[],
+    @Arg('note') note: string,
+    @Ctx() ctx: ComplaintContext,
+    @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion?: number | null,
+  ) {
+    return run(
+      ctx,
+      id,
+      (metadata) => ({ type: 'MarkResponseInsufficient', data: { agencyIds, note }, metadata }),
+      expectedVersion,
+    );
+  }
+
+  @Mutation(() => Complaint)
+  resolveComplaint(
+    @Arg('id', () => ID) id: string,
+    @Arg('resolution') resolution: string,
+    @Ctx() ctx: ComplaintContext,
+    @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion?: number | null,
+  ) {
+    return run(
+      ctx,
+      id,
+      (metadata) => ({ type: 'ResolveComplaint', data: { resolution }, metadata }),
+      expectedVersion,
+    );
+  }
+
+  @Mutation(() => Complaint)
+  closeComplaint(
+    @Arg('id', () => ID) id: string,
+    @Ctx() ctx: ComplaintContext,
+    @Arg('note', () => String, { nullable: true }) note?: string | null,
+    @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion?: number | null,
+  ) {
+    return run(
+      ctx,
+      id,
+      (metadata) => ({ type: 'CloseComplaint', data: { note: note ?? null }, metadata }),
+      expectedVersion,
+    );
+  }
+
+  @Mutation(() => Complaint, {
+    description: 'Reopens a resolved, closed or rejected complaint (a REOPENED event, never an edit).',
+  })
+  reopenComplaint(
+    @Arg('id', () => ID) id: string,
+    @Arg('reason') reason: string,
+    @Ctx() ctx: ComplaintContext,
+    @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion?: number | null,
+  ) {
+    return run(
+      ctx,
+      id,
+      (metadata) => ({ type: 'ReopenComplaint', data: { reason }, metadata }),
+      expectedVersion,
+    );
+  }
+
+  @Mutation(() => Complaint, {
+    description: 'Sets the confidential (*rahasia*) and/or anonymous (*anonim*) flags.',
+  })
+  setComplaintPrivacy(
+    @Arg('id', () => ID) id: string,
+    @Ctx() ctx: ComplaintContext,
+    @Arg('confidential', () => Boolean, { nullable: true }) confidential?: boolean | null,
+    @Arg('anonymous', () => Boolean, { nullable: true }) anonymous?: boolean | null,
+    @Arg('reason', () => String, { nullable: true }) reason?: string | null,
+    @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion?: number | null,
+  ) {
+    return run(
+      ctx,
+      id,
+      (metadata) => ({
+        type: 'SetComplaintPrivacy',
+        data: { confidential: confidential ?? null, anonymous: anonymous ?? null, reason: reason ?? null },
+        metadata,
+      }),
+      expectedVersion,
+    );
+  }
+
+  @Mutation(() => Complaint, {
+    description:
+      "ADMIN: erases the complainant's identity (UU PDP) by destroying its key; the audit trail stays verifiable.",
+  })
+  eraseComplainantData(
+    @Arg('complaintId', () => ID) complaintId: string,
+    @Arg('reason') reason: string,
+    @Ctx() ctx: ComplaintContext,
+  ) {
+    requireRole(ctx, 'ADMIN');
+    return run(ctx, complaintId, (metadata) => ({
+      type: 'EraseComplainantData',
+      data: { reason },
+      metadata,
+    }));
+  }
+}

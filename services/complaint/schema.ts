@@ -1,0 +1,20 @@
+/** Builds the complaint subgraph's schema; opens no store (compose and tests use it as is). */
+import 'reflect-metadata';
+import { buildFederatedSubgraph, type FederatedSubgraph } from '../shared/graphql/subgraph';
+import type { ComplaintContext } from './graphql/context';
+import { resolveComplaintReference } from './graphql/reference';
+import { ComplaintMutations, ComplaintQueries } from './graphql/resolvers';
+
+let built: Promise<FederatedSubgraph> | undefined;
+
+export function buildComplaintSubgraph(): Promise<FederatedSubgraph> {
+  built ??= buildFederatedSubgraph<ComplaintContext>({
+    resolvers: [ComplaintQueries, ComplaintMutations],
+    referenceResolvers: { Complaint: resolveComplaintReference },
+  });
+  return built;
+}
+
+export async function buildSchemaSdl(): Promise<string> {
+  return (await buildComplaintSubgraph()).sdl;
+}

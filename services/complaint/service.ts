@@ -1,0 +1,210 @@
+/**
+ * The complaint subgraph's application service: what resolvers call. It builds nothing itself: it runs
+ * commands through the one generic CommandHandler (authorisation folded into the decider, so it is
+ * judged on the same state the command is decided on), waits for the read model to reach the appended
+ * position (read-your-writes), and reads documents back.
+ */
+import { createHash } from 'node:crypto';
+import { CommandHandler, type Decider } from '../shared/decider';
+import { DomainError, forbidden, notFound } from '../shared/errors';
+import type { Actor } from '../shared/eventstore/types';
+import type { SubgraphRuntime } from '../shared/runtime';
+import {
+  authorizeComplaintCommand,
+  type ComplaintCommand,
+  type ComplaintEvent,
+  type ComplaintState,
+  complaintDecider,
+  complaintStreamId,
+  TrackingNumberService,
+} from './domain';
+import {
+  type ComplaintIntakeInput,
+  eraseComplainantData,
+  type OfficerIntake,
+  type PublicIntake,
+  prepareComplaintIntake,
+} from './domain/intake';
+import {
+  COMPLAINTS_COLLECTION,
+  type ComplaintDocument,
+  type ComplaintFilter,
+  type ComplaintViewer,
+  complaintDocQuery,
+} from './projection';
+
+/** The actor recorded for the public WEB form: no identity of the caller goes into the log. */
+export const PUBLIC_ACTOR: Actor = { id: 'public', role: 'PUBLIC' };
+
+/**
+ * Authorisation and existence checks wrapped around the pure decider: still pure. An AGENCY caller learns
+ * nothing about complaints not forwarded to it: they answer NOT_FOUND like complaints that do not exist.
+ */
+export const guardedComplaintDecider: Decider<ComplaintCommand, ComplaintEvent, ComplaintState> = {
+  initialState: complaintDecider.initialState,
+  evolve: complaintDecider.evolve,
+  decide(command, state) {
+    const actor = command.metadata.actor;
+    const intake = command.type === 'FileComplaint' || command.type === 'ReceiveComplaint';
+    if (!intake && state.status === 'NONE') throw new DomainError('NOT_FOUND', 'complaint not found');
+    if (
+      actor.role === 'AGENCY' &&
+      state.status !== 'NONE' &&
+      !state.agencyIdsEverForwarded.includes(actor.agencyId ?? '')
+    ) {
+      throw new DomainError('NOT_FOUND', 'complaint not found');
+    }
+    authorizeComplaintCommand(command, actor.role === 'PUBLIC' ? null : actor, state);
+    return complaintDecider.decide(command, state);
+  },
+};
+
+/** A UUID derived from an idempotency key, so a retried intake lands on the same complaint stream. */
+export function complaintIdFromIdempotencyKey(scope: string, key: string): string {
+  const h = createHash('sha256').update(`dumas:fileComplaint:${scope}:${key}`).digest('hex');
+  // Shaped as a version-8 (custom) UUID.
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly offset: number;
+  readonly total: number;
+}
+
+export class ComplaintService {
+  readonly handler: CommandHandler<ComplaintCommand, ComplaintEvent, ComplaintState>;
+  readonly trackingNumbers: TrackingNumberService;
+
+  constructor(readonly runtime: SubgraphRuntime) {
+    this.handler = new CommandHandler(runtime.store, guardedComplaintDecider);
+    this.trackingNumbers = new TrackingNumberService(runtime.store);
+  }
+
+  now(): string {
+    return this.runtime.clock.now().toISOString();
+  }
+
+  async get(id: string): Promise<ComplaintDocument | undefined> {
+    return this.runtime.readModels.get<ComplaintDocument>(COMPLAINTS_COLLECTION, id);
+  }
+
+  /** The document after a command, once the projection has applied it. */
+  private async readBack(id: string, position: number): Promise<ComplaintDocument> {
+    if (position > 0) await this.runtime.projections.waitFor(position);
+    const doc = await this.get(id);
+    if (!doc) throw notFound('complaint', id);
+    return doc;
+  }
+
+  async byTrackingNumber(trackingNumber: string): Promise<ComplaintDocument | undefined> {
+    const [doc] = await this.runtime.readModels.find<ComplaintDocument>(COMPLAINTS_COLLECTION, {
+      where: { trackingNumber: trackingNumber.trim().toUpperCase() },
+      limit: 1,
+    });
+    return doc;
+  }
+
+  async list(filter: ComplaintFilter, viewer: ComplaintViewer, offset: number, limit: number) {
+    const query = complaintDocQuery(filter, viewer);
+    const [items, total] = await Promise.all([
+      this.runtime.readModels.find<ComplaintDocument>(COMPLAINTS_COLLECTION, { ...query, limit, offset }),
+      this.runtime.readModels.count(COMPLAINTS_COLLECTION, {
+        ...(query.where ? { where: query.where } : {}),
+        ...(query.text ? { text: query.text } : {}),
+      }),
+    ]);
+    return { items, offset, total } satisfies Page<ComplaintDocument>;
+  }
+
+  /**
+   * Files or receives a complaint. With an idempotency key a retry (after a lost reply) returns the
+   * complaint the first attempt created instead of a second one; its access code was shown only once, so
+   * the retry answers without it.
+   */
+  async intake(
+    input: ComplaintIntakeInput,
+    how: PublicIntake | OfficerIntake,
+    actor: Actor,
+    idempotencyKey?: string | null,
+  ): Promise<{ complaint: ComplaintDocument; accessCode: string | null; replayed: boolean }> {
+    const complaintId = idempotencyKey
+      ? complaintIdFromIdempotencyKey(actor.role === 'PUBLIC' ? 'public' : actor.id, idempotencyKey)
+      : undefined;
+    if (complaintId) {
+      const existing = await this.runtime.store.streamRevision(complaintStreamId(complaintId));
+      if (existing !== undefined) {
+        return {
+          complaint: await this.readBack(complaintId, await this.runtime.store.headPosition()),
+          accessCode: null,
+          replayed: true,
+        };
+      }
+    }
+    const prepared = await prepareComplaintIntake(
+      { vault: this.runtime.vault, trackingNumbers: this.trackingNumbers },
+      { ...input, ...(complaintId ? { complaintId } : {}) },
+      how,
+      { now: this.now(), actor },
+    );
+    try {
+      const result = await this.handler.handle(complaintStreamId(prepared.complaintId), prepared.command, {
+        caseId: prepared.complaintId,
+        retries: 0,
+      });
+      return {
+        complaint: await this.readBack(prepared.complaintId, result.position),
+        accessCode: prepared.accessCode,
+        replayed: false,
+      };
+    } catch (err) {
+      // Two identical retries raced: the other one created it.
+      if (
+        complaintId &&
+        err instanceof DomainError &&
+        (err.code === 'INVALID_TRANSITION' || err.code === 'CONFLICT')
+      ) {
+        return {
+          complaint: await this.readBack(complaintId, await this.runtime.store.headPosition()),
+          accessCode: null,
+          replayed: true,
+        };
+      }
+      throw err;
+    }
+  }
+
+  /** Any lifecycle command on an existing complaint. */
+  async execute(
+    id: string,
+    command: (metadata: { now: string; actor: Actor }) => ComplaintCommand,
+    actor: Actor,
+    expectedVersion?: number | null,
+  ): Promise<ComplaintDocument> {
+    const built = command({ now: this.now(), actor });
+    // Erasure destroys a key before the command is decided, so who may ask is checked before that step.
+    if (built.type === 'EraseComplainantData' && actor.role !== 'ADMIN') {
+      throw forbidden(`role ${actor.role} may not erase complainant data`);
+    }
+    const result =
+      built.type === 'EraseComplainantData'
+        ? await eraseComplainantData(
+            this.handler,
+            this.runtime.vault,
+            id,
+            built,
+            this.options(id, expectedVersion),
+          )
+        : await this.handler.handle(complaintStreamId(id), built, this.options(id, expectedVersion));
+    return this.readBack(id, result.position);
+  }
+
+  private options(id: string, expectedVersion?: number | null) {
+    return {
+      caseId: id,
+      ...(expectedVersion !== undefined && expectedVersion !== null
+        ? { expectedRevision: expectedVersion }
+        : {}),
+    };
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * What every subgraph process runs on, built in one place: the event store chosen by configuration, the
+ * subgraph's own read-model store, the personal-data vault, and its projections following the log.
+ * Each subgraph's server.ts takes a runtime; tests build one over a temporary directory or hand in an
+ * existing store so several subgraphs can share one log in one process.
+ */
+import { mkdirSync } from 'node:fs';
+import { type Clock, systemClock } from './clock';
+import { type DumasConfig, loadConfig } from './config';
+import { createEventStore } from './eventstore';
+import type { EventStore } from './eventstore/types';
+import { createLogger, type Logger } from './logger';
+import { type KeyVault, openKeyVault } from './pii';
+import { createReadModelStore, type ProjectionRunner, startProjections } from './projections';
+import type { Projection, ReadModelStore } from './projections/types';
+
+export interface SubgraphRuntime {
+  readonly name: string;
+  readonly config: DumasConfig;
+  readonly store: EventStore;
+  readonly readModels: ReadModelStore;
+  readonly vault: KeyVault;
+  readonly projections: ProjectionRunner;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Stops the projections and closes what this runtime opened (not what was handed in). */
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  readonly name: string;
+  readonly projections: readonly Projection[];
+  readonly config?: DumasConfig;
+  /** Share an already open store (in-process tests, benchmarks); it is not closed by `close()`. */
+  readonly store?: EventStore;
+  readonly vault?: KeyVault;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+}
+
+export async function startRuntime(options: RuntimeOptions): Promise<SubgraphRuntime> {
+  const config = options.config ?? loadConfig();
+  mkdirSync(config.dataDir, { recursive: true });
+  const logger = options.logger ?? createLogger({ name: options.name });
+  const store = options.store ?? (await createEventStore(config.store));
+  const readModels = await createReadModelStore(config.readModels, options.name);
+  const vault = options.vault ?? openKeyVault(config);
+  const projections = await startProjections({
+    store,
+    readModels,
+    projections: options.projections,
+    logger,
+  });
+  return {
+    name: options.name,
+    config,
+    store,
+    readModels,
+    vault,
+    projections,
+    clock: options.clock ?? systemClock,
+    logger,
+    async close() {
+      await projections.stop();
+      await readModels.close();
+      if (!options.vault) await vault.close();
+      if (!options.store) await store.close();
+    },
+  };
+}
