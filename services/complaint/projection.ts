@@ -5,6 +5,7 @@ import type { DocQuery, FieldCondition, Projection, ReadModelTx } from '../share
 import {
   type Channel,
   COMPLAINT_STREAM_PREFIX,
+  type AgencyResponseOutcome,
   type ComplaintStatus,
   complaintIdFromStream,
   type ForwardingStatus,
@@ -40,6 +41,7 @@ export interface ForwardingEntry {
   readonly respondedAt: string | null;
   readonly respondedBy: string | null;
   readonly response: string | null;
+  readonly responseOutcome: AgencyResponseOutcome | null;
   /** Part of the complaint's current round (false once replaced, or after a reopen). */
   readonly current: boolean;
   /** The officer found its response insufficient; `replacedBy` is the new forwarding. */
@@ -197,6 +199,7 @@ export function applyComplaintEvent(
           respondedAt: null,
           respondedBy: null,
           response: null,
+          responseOutcome: null,
           current: true,
           insufficient: null,
         }),
@@ -223,6 +226,7 @@ export function applyComplaintEvent(
               respondedAt: event.data.at,
               respondedBy: event.data.by,
               response: event.data.response,
+              responseOutcome: event.data.outcome,
             }
           : f,
       );
@@ -250,6 +254,7 @@ export function applyComplaintEvent(
             respondedAt: null,
             respondedBy: null,
             response: null,
+            responseOutcome: null,
             current: true,
             insufficient: null,
           }),

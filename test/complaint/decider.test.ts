@@ -460,6 +460,18 @@ describe('given FORWARDED', () => {
       .thenThrows('BAD_USER_INPUT', { agencyId: 'inspektorat-diy' });
   });
 
+  it('RecordAgencyResponse refuses an unknown outcome', () => {
+    given(history)
+      .when(
+        command(
+          'RecordAgencyResponse',
+          { agencyId: 'inspektorat-bantul', response: 'x', outcome: 'MAYBE' as never },
+          bantulPic,
+        ),
+      )
+      .thenThrows('BAD_USER_INPUT', { field: 'outcome' });
+  });
+
   it('RecordAgencyResponse needs a response text', () => {
     given(history)
       .when(command('RecordAgencyResponse', { agencyId: 'inspektorat-bantul', response: '' }, bantulPic))
@@ -503,7 +515,11 @@ describe('given IN_FOLLOW_UP', () => {
       .when(
         command(
           'RecordAgencyResponse',
-          { agencyId: 'inspektorat-sleman', response: 'Bukan wilayah Sleman; sudah dikoordinasikan.' },
+          {
+            agencyId: 'inspektorat-sleman',
+            response: 'Bukan wilayah Sleman; sudah dikoordinasikan.',
+            outcome: 'NOT_COMPETENT',
+          },
           slemanPic,
           at(6),
         ),

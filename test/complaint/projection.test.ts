@@ -147,7 +147,7 @@ describe('complaints projection', () => {
     await give(
       id,
       'RecordAgencyResponse',
-      { agencyId: 'inspektorat-sleman', response: 'Bukan wilayah kami.' },
+      { agencyId: 'inspektorat-sleman', response: 'Bukan wilayah kami.', outcome: 'NOT_COMPETENT' },
       officer,
     );
     d = await doc(id);
@@ -157,7 +157,9 @@ describe('complaints projection', () => {
       acknowledgedBy: bantulPic.id,
       respondedBy: bantulPic.id,
       response: 'Dijadwalkan.',
+      responseOutcome: 'FOLLOWED_UP',
     });
+    expect(d.agencies[1]).toMatchObject({ responseOutcome: 'NOT_COMPETENT', respondedBy: officer.id });
 
     await give(id, 'MarkResponseInsufficient', {
       agencyIds: ['inspektorat-sleman'],

@@ -1,6 +1,6 @@
 import type { DomainCommand } from '../../shared/decider';
 import type { SealedValue } from '../../shared/pii/sealed';
-import type { Channel, RejectionReason } from './constants';
+import type { AgencyResponseOutcome, Channel, RejectionReason } from './constants';
 
 /**
  * Commands of the complaint decider: imperative, `{type, data, metadata}`. `metadata.now` and
@@ -92,7 +92,12 @@ export type AcknowledgeComplaint = DomainCommand<
 /** An agency's response (its follow-up report), by its focal point or recorded by an officer from a letter. */
 export type RecordAgencyResponse = DomainCommand<
   'RecordAgencyResponse',
-  { readonly agencyId: string; readonly response: string }
+  {
+    readonly agencyId: string;
+    readonly response: string;
+    /** Default FOLLOWED_UP; NOT_COMPETENT when the agency answers that the matter is not its own. */
+    readonly outcome?: AgencyResponseOutcome | null;
+  }
 >;
 
 /** The response of these agencies does not settle the complaint: they are asked to follow up again. */

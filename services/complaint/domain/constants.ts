@@ -40,6 +40,13 @@ export type RejectionReason = (typeof REJECTION_REASONS)[number];
 export const INTAKE_KINDS = ['PUBLIC', 'OFFICER', 'IMPORT'] as const;
 export type IntakeKind = (typeof INTAKE_KINDS)[number];
 
+/**
+ * What an agency's response says about the complaint: followed up, or not within the agency's
+ * competence (a misrouted forwarding, counted in the periodic evaluation).
+ */
+export const AGENCY_RESPONSE_OUTCOMES = ['FOLLOWED_UP', 'NOT_COMPETENT'] as const;
+export type AgencyResponseOutcome = (typeof AGENCY_RESPONSE_OUTCOMES)[number];
+
 /** Where one forwarding to one agency stands (its own follow-up and clock). */
 export const FORWARDING_STATUSES = ['FORWARDED', 'ACKNOWLEDGED', 'RESPONDED'] as const;
 export type ForwardingStatus = (typeof FORWARDING_STATUSES)[number];

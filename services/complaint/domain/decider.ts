@@ -8,6 +8,7 @@ import type {
   SealedComplainant,
 } from './commands';
 import {
+  AGENCY_RESPONSE_OUTCOMES,
   CHANNELS,
   CHANNELS_NEEDING_REFERENCE,
   type Channel,
@@ -356,6 +357,10 @@ function decide(command: ComplaintCommand, state: ComplaintState): readonly Comp
         });
       }
       const response = requiredText(command.data.response, 'response', LIMITS.longText);
+      const outcome =
+        command.data.outcome === undefined || command.data.outcome === null
+          ? 'FOLLOWED_UP'
+          : oneOf(command.data.outcome, AGENCY_RESPONSE_OUTCOMES, 'outcome');
       const allResponded = current.forwardings.every(
         (f) => f.agencyId === agency || f.status === 'RESPONDED',
       );
@@ -366,6 +371,7 @@ function decide(command: ComplaintCommand, state: ComplaintState): readonly Comp
             forwardingId: forwarding.forwardingId,
             agencyId: agency,
             response,
+            outcome,
             allResponded,
             by: actorOf(command),
             at: nowOf(command),

@@ -1,6 +1,12 @@
 import type { DomainEvent } from '../../shared/decider';
 import type { SealedComplainant } from './commands';
-import type { Channel, ComplaintStatus, IntakeKind, RejectionReason } from './constants';
+import type {
+  AgencyResponseOutcome,
+  Channel,
+  ComplaintStatus,
+  IntakeKind,
+  RejectionReason,
+} from './constants';
 
 /**
  * Events of a complaint: past tense, `{type, data}`, on the stream `complaint-<id>`. Each carries who
@@ -102,6 +108,7 @@ export type AgencyResponseRecorded = DomainEvent<
     readonly forwardingId: string;
     readonly agencyId: string;
     readonly response: string;
+    readonly outcome: AgencyResponseOutcome;
     /** Whether the complaint became RESPONDED: every current forwarding has now responded. */
     readonly allResponded: boolean;
     readonly by: string;
