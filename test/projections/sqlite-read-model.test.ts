@@ -35,4 +35,27 @@ describe('SqliteReadModelStore', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('a batch sees what another connection wrote since, even for a document it read before', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dumas-rm-'));
+    const file = path.join(dir, 'complaint.sqlite');
+    const service = new SqliteReadModelStore({ file });
+    const byHand = new SqliteReadModelStore({ file });
+    try {
+      await service.applyBatch('cases', 1, async (tx) => tx.put('cases', 'c1', { id: 'c1', events: 1 }));
+      await service.applyBatch('cases', 2, async (tx) => {
+        const c1 = await tx.get<{ events: number }>('cases', 'c1');
+        await tx.put('cases', 'c1', { id: 'c1', events: c1!.events + 1 });
+      });
+      await byHand.reset('cases', 2, ['cases']);
+      await byHand.applyBatch('cases', 1, async (tx) => tx.put('cases', 'c1', { id: 'c1', events: 100 }));
+      await service.applyBatch('cases', 2, async (tx) => {
+        expect(await tx.get('cases', 'c1')).toEqual({ id: 'c1', events: 100 });
+      });
+    } finally {
+      await service.close();
+      await byHand.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -16,6 +16,7 @@ type Entry =
 export interface DirtyDocument {
   readonly collection: string;
   readonly id: string;
+  readonly key: string;
   /** undefined: delete it. */
   readonly doc: unknown;
 }
@@ -25,15 +26,17 @@ export class BatchCache {
   private closed = false;
   readonly tx: ReadModelTx;
 
-  /** `load` returns the stored JSON text of a document, or undefined. */
-  constructor(load: (collection: string, id: string) => string | undefined | Promise<string | undefined>) {
+  /** `load` returns the stored JSON text of a document, or undefined; `key` identifies it in this batch. */
+  constructor(
+    load: (collection: string, id: string, key: string) => string | undefined | Promise<string | undefined>,
+  ) {
     this.tx = {
       get: async <T>(collection: string, id: string): Promise<T | undefined> => {
         this.assertOpen();
         const key = keyOf(collection, id);
         let entry = this.entries.get(key);
         if (!entry) {
-          entry = { state: 'clean', stored: await load(collection, id), collection, id };
+          entry = { state: 'clean', stored: await load(collection, id, key), collection, id };
           // Another get of the same key may have raced through the await; the first one wins.
           const raced = this.entries.get(key);
           if (raced) entry = raced;
@@ -65,10 +68,11 @@ export class BatchCache {
   close(): DirtyDocument[] {
     this.closed = true;
     const dirty: DirtyDocument[] = [];
-    for (const entry of this.entries.values()) {
-      if (entry.state === 'put') dirty.push({ collection: entry.collection, id: entry.id, doc: entry.doc });
+    for (const [key, entry] of this.entries) {
+      if (entry.state === 'put')
+        dirty.push({ collection: entry.collection, id: entry.id, key, doc: entry.doc });
       else if (entry.state === 'deleted')
-        dirty.push({ collection: entry.collection, id: entry.id, doc: undefined });
+        dirty.push({ collection: entry.collection, id: entry.id, key, doc: undefined });
     }
     this.entries.clear();
     return dirty;
@@ -79,7 +83,7 @@ export class BatchCache {
   }
 }
 
-function keyOf(collection: string, id: string): string {
+export function keyOf(collection: string, id: string): string {
   assertName('a collection', collection);
   if (typeof id !== 'string' || id.length === 0)
     throw new Error(`${collection}: a document id must be a non-empty string`);

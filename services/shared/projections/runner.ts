@@ -13,7 +13,8 @@ export interface StartProjectionsOptions {
   readonly store: EventStore;
   readonly readModels: ReadModelStore;
   readonly projections: readonly Projection[];
-  /** Most events applied in one read-model transaction. Default 1000. */
+  /** Most events applied in one read-model transaction. Default 5000: a rebuild commits far fewer document
+   *  writes per event with larger batches, and live batches stay small because they commit when idle. */
   readonly batchSize?: number;
   readonly logger?: ProjectionLogger;
   /** Failed reads or commits are retried this many times (with backoff) before the projection stops. */
@@ -60,7 +61,7 @@ export interface ProjectionRunner extends ProjectionRunnerHandle {
   positions(): Record<string, number>;
 }
 
-const DEFAULT_BATCH_SIZE = 1000;
+const DEFAULT_BATCH_SIZE = 5000;
 const DEFAULT_WAIT_MS = 10_000;
 const DEFAULT_MAX_RETRIES = 5;
 

@@ -14,6 +14,12 @@ import type { DocQuery, ReadModelStore, ReadModelTx } from './types';
 export interface SqliteReadModelOptions {
   /** A file path, or ':memory:' for a store that lives as long as the object. */
   readonly file: string;
+  /**
+   * Documents kept in memory (as their stored JSON text) between batches, so that a rebuild, whose cases
+   * interleave across many batches, reads each document back from SQLite once rather than once per batch.
+   * Default 50,000; 0 turns it off.
+   */
+  readonly documentCacheSize?: number;
 }
 
 const MAX_CACHED_STATEMENTS = 256;
@@ -31,8 +37,14 @@ export class SqliteReadModelStore implements ReadModelStore {
   private readonly selectCheckpoint: Database.Statement<[string], { position: number; version: number }>;
   private readonly upsertCheckpoint: Database.Statement<[string, number, number]>;
   private readonly advanceCheckpoint: Database.Statement<[string, number]>;
+  /** Stored JSON text by batch key, filled by reads and commits, valid while no other connection writes. */
+  private readonly documentCache = new Map<string, string>();
+  private readonly documentCacheSize: number;
+  /** PRAGMA data_version as of our last look: it changes when another connection commits. */
+  private seenDataVersion: number;
 
   constructor(options: SqliteReadModelOptions) {
+    this.documentCacheSize = options.documentCacheSize ?? 50_000;
     this.db = new Database(options.file);
     this.db.pragma('journal_mode = WAL');
     // A read model can always be rebuilt from the log, and its checkpoint commits with its documents, so
@@ -75,6 +87,7 @@ export class SqliteReadModelStore implements ReadModelStore {
     this.advanceCheckpoint = this.db.prepare(
       'INSERT INTO checkpoints (projection, position, version) VALUES (?, ?, 0) ON CONFLICT (projection) DO UPDATE SET position = excluded.position',
     );
+    this.seenDataVersion = this.dataVersion();
   }
 
   async get<T>(collection: string, id: string): Promise<T | undefined> {
@@ -118,7 +131,19 @@ export class SqliteReadModelStore implements ReadModelStore {
   ): Promise<void> {
     assertName('a projection', projection);
     assertPosition(position);
-    const batch = new BatchCache((collection, id) => this.selectDoc.get(collection, id));
+    // Another process (a rebuild run by hand, say) may have written since: then nothing cached is trusted.
+    const dataVersion = this.dataVersion();
+    if (dataVersion !== this.seenDataVersion) {
+      this.documentCache.clear();
+      this.seenDataVersion = dataVersion;
+    }
+    const batch = new BatchCache((collection, id, key) => {
+      const cached = this.documentCache.get(key);
+      if (cached !== undefined) return cached;
+      const stored = this.selectDoc.get(collection, id);
+      if (stored !== undefined) this.remember(key, stored);
+      return stored;
+    });
     try {
       await fn(batch.tx);
     } catch (error) {
@@ -126,27 +151,40 @@ export class SqliteReadModelStore implements ReadModelStore {
       throw error;
     }
     const dirty = batch.close();
-    this.db
-      .transaction(() => {
-        const current = this.selectCheckpoint.get(projection);
-        // Two runners on one projection would double every effect: the later commit is refused instead.
-        if (current && current.position >= position) {
-          throw conflict(
-            `projection ${projection} is already at position ${current.position}, not before ${position}`,
-            {
-              projection,
-              checkpoint: current.position,
-              position,
-            },
-          );
-        }
-        for (const { collection, id, doc } of dirty) {
-          if (doc === undefined) this.deleteDoc.run(collection, id);
-          else this.upsertDoc.run(collection, id, JSON.stringify(doc));
-        }
-        this.advanceCheckpoint.run(projection, position);
-      })
-      .immediate();
+    const written: [string, string | undefined][] = [];
+    try {
+      this.db
+        .transaction(() => {
+          const current = this.selectCheckpoint.get(projection);
+          // Two runners on one projection would double every effect: the later commit is refused instead.
+          if (current && current.position >= position) {
+            throw conflict(
+              `projection ${projection} is already at position ${current.position}, not before ${position}`,
+              { projection, checkpoint: current.position, position },
+            );
+          }
+          for (const { collection, id, key, doc } of dirty) {
+            if (doc === undefined) {
+              this.deleteDoc.run(collection, id);
+              written.push([key, undefined]);
+            } else {
+              const text = JSON.stringify(doc);
+              this.upsertDoc.run(collection, id, text);
+              written.push([key, text]);
+            }
+          }
+          this.advanceCheckpoint.run(projection, position);
+        })
+        .immediate();
+    } catch (error) {
+      // A failed commit may have followed another connection's write that the cache does not know of.
+      this.documentCache.clear();
+      throw error;
+    }
+    for (const [key, text] of written) {
+      if (text === undefined) this.documentCache.delete(key);
+      else this.remember(key, text);
+    }
   }
 
   async checkpoint(projection: string): Promise<{ position: number; version: number }> {
@@ -167,10 +205,25 @@ export class SqliteReadModelStore implements ReadModelStore {
         this.upsertCheckpoint.run(projection, 0, version);
       })
       .immediate();
+    this.documentCache.clear();
   }
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
+  }
+
+  private dataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
+  /** First in, first out: cheap, and a rebuild touches documents roughly in the order it first met them. */
+  private remember(key: string, text: string): void {
+    if (this.documentCacheSize === 0) return;
+    if (this.documentCache.size >= this.documentCacheSize && !this.documentCache.has(key)) {
+      const oldest = this.documentCache.keys().next().value;
+      if (oldest !== undefined) this.documentCache.delete(oldest);
+    }
+    this.documentCache.set(key, text);
   }
 
   private statement(sql: string): Database.Statement {
