@@ -373,6 +373,9 @@ export class PostgresEventStore implements EventStore {
       [Symbol.asyncIterator]: () => iterator,
       close: async () => {
         stop();
+        // A subscription never iterated has no generator `finally` to tidy up after it.
+        self.subscriptions.delete(stop);
+        options.signal?.removeEventListener('abort', stop);
       },
     };
   }
