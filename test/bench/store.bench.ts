@@ -259,7 +259,7 @@ async function main(): Promise<void> {
     await benchAppends(`append, batches of ${BATCH} (${fmt(BATCHED)} events)`, BATCHED, BATCH, 'full');
     await benchReads('full');
     console.log('\nsynchronous=NORMAL (no fsync per commit: shows the store’s own CPU cost against raw)');
-    await benchAppends(`append, single-event commands (${fmt(SINGLE * 10)})`, SINGLE * 10, 1, 'normal');
+    await benchAppends(`append, single-event commands (${fmt(SINGLE * 5)})`, SINGLE * 5, 1, 'normal');
     await benchAppends(`append, batches of ${BATCH} (${fmt(BATCHED)} events)`, BATCHED, BATCH, 'normal');
   } finally {
     fs.rmSync(workDir, { recursive: true, force: true });
