@@ -361,6 +361,9 @@ export class EventStoreDbEventStore implements EventStore {
       { fromPosition: serverPosition(from), resolveLinkTos: false, filter: this.serverFilter(filter) },
       { highWaterMark: Math.max(1, options.batchSize ?? 500) },
     );
+    // The iterator sees errors through its own listeners; this one only keeps an error that arrives
+    // before anyone iterates from crashing the process as an unhandled 'error' event.
+    live.on('error', () => undefined);
     let closed = false;
     const close = async (): Promise<void> => {
       if (closed) return;
