@@ -2,6 +2,7 @@
  * The complaint slice end to end through the gateway over real HTTP: every role's token, the AGENCY
  * isolation rule, privacy masking, erasure, optimistic concurrency, and a direct call to the subgraph.
  */
+import { verifyStream } from '../../services/shared/eventstore/hash';
 import { type Federation, startFederation } from '../support/federation';
 
 const COMPLAINT_FIELDS = `
@@ -352,7 +353,6 @@ describe('given an erasure request', () => {
       officer,
     );
     expect(read.data.complaint.complainant).toEqual({ access: 'ERASED', name: null, nik: null });
-    const { verifyStream } = await import('../../services/shared/eventstore/hash');
     const verification = await verifyStream(fed.store, `complaint-${c.id}`);
     expect(verification.ok).toBe(true);
   });
