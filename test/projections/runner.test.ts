@@ -224,6 +224,22 @@ describe('projection runner', () => {
       );
     });
 
+    it('resolves at once when the runner has no projections', async () => {
+      runner = await startProjections({ store, readModels, projections: [] });
+      await expect(runner.waitFor(1000, 10)).resolves.toBeUndefined();
+    });
+
+    it('rejects rather than hangs when the event store ends the subscription', async () => {
+      const { lines, logger } = recordingLogger();
+      runner = await startProjections({ store, readModels, projections: [caseStatusProjection()], logger });
+      const pending = runner.waitFor(3, 5000);
+      await store.close();
+      await expect(pending).rejects.toThrow(
+        'projection case-status stopped at position 0: the event store subscription ended',
+      );
+      expect(lines.some((l) => l.level === 'error')).toBe(true);
+    });
+
     it('rejects pending and later calls once the runner stops', async () => {
       runner = await startProjections({ store, readModels, projections: [caseStatusProjection()] });
       const pending = runner.waitFor(5, 5000);
@@ -308,7 +324,7 @@ describe('projection runner', () => {
         maxRetries: 1,
       });
       await expect(runner.waitFor(4, 5000)).rejects.toThrow(
-        'projection case-status stopped at position 3 after repeated store failures',
+        'projection case-status stopped at position 3: repeated store failures',
       );
     });
   });

@@ -30,36 +30,61 @@ export class BatchCache {
   constructor(
     load: (collection: string, id: string, key: string) => string | undefined | Promise<string | undefined>,
   ) {
+    // Plain functions returning settled promises rather than async ones: a rebuild calls these a few times
+    // per event, millions of times, and the fast path (the document is already in this batch) stays cheap.
+    const read = <T>(entry: Entry): T | undefined => {
+      switch (entry.state) {
+        case 'clean':
+          return entry.stored === undefined ? undefined : (JSON.parse(entry.stored) as T);
+        case 'put':
+          return entry.doc as T;
+        case 'deleted':
+          return undefined;
+      }
+    };
+    const remember = (key: string, collection: string, id: string, stored: string | undefined): Entry => {
+      // Another get of the same key may have raced through an asynchronous load; the first one wins.
+      const raced = this.entries.get(key);
+      if (raced) return raced;
+      const entry = { state: 'clean', stored, collection, id } as const;
+      this.entries.set(key, entry);
+      return entry;
+    };
     this.tx = {
-      get: async <T>(collection: string, id: string): Promise<T | undefined> => {
-        this.assertOpen();
-        const key = keyOf(collection, id);
-        let entry = this.entries.get(key);
-        if (!entry) {
-          entry = { state: 'clean', stored: await load(collection, id, key), collection, id };
-          // Another get of the same key may have raced through the await; the first one wins.
-          const raced = this.entries.get(key);
-          if (raced) entry = raced;
-          else this.entries.set(key, entry);
-        }
-        switch (entry.state) {
-          case 'clean':
-            return entry.stored === undefined ? undefined : (JSON.parse(entry.stored) as T);
-          case 'put':
-            return entry.doc as T;
-          case 'deleted':
-            return undefined;
+      get: <T>(collection: string, id: string): Promise<T | undefined> => {
+        try {
+          this.assertOpen();
+          const key = keyOf(collection, id);
+          const entry = this.entries.get(key);
+          if (entry) return Promise.resolve(read<T>(entry));
+          const stored = load(collection, id, key);
+          if (typeof stored === 'object') {
+            return stored.then((text) => read<T>(remember(key, collection, id, text)));
+          }
+          return Promise.resolve(read<T>(remember(key, collection, id, stored)));
+        } catch (error) {
+          return Promise.reject(error);
         }
       },
-      put: async <T>(collection: string, id: string, doc: T): Promise<void> => {
-        this.assertOpen();
-        if (doc === undefined || doc === null)
-          throw new Error(`put ${collection}: a document cannot be empty`);
-        this.entries.set(keyOf(collection, id), { state: 'put', doc, collection, id });
+      put: <T>(collection: string, id: string, doc: T): Promise<void> => {
+        try {
+          this.assertOpen();
+          if (doc === undefined || doc === null)
+            throw new Error(`put ${collection}: a document cannot be empty`);
+          this.entries.set(keyOf(collection, id), { state: 'put', doc, collection, id });
+          return Promise.resolve();
+        } catch (error) {
+          return Promise.reject(error);
+        }
       },
-      delete: async (collection: string, id: string): Promise<void> => {
-        this.assertOpen();
-        this.entries.set(keyOf(collection, id), { state: 'deleted', collection, id });
+      delete: (collection: string, id: string): Promise<void> => {
+        try {
+          this.assertOpen();
+          this.entries.set(keyOf(collection, id), { state: 'deleted', collection, id });
+          return Promise.resolve();
+        } catch (error) {
+          return Promise.reject(error);
+        }
       },
     };
   }

@@ -30,12 +30,11 @@ export class ProjectionFailedError extends Error {
     readonly position: number,
     /** The position of the event it could not apply, when the failure was in `apply`. */
     readonly failedAt: number | undefined,
+    reason = failedAt === undefined
+      ? 'repeated store failures'
+      : `applying the event at position ${failedAt} failed`,
   ) {
-    super(
-      failedAt === undefined
-        ? `projection ${projection} stopped at position ${position} after repeated store failures`
-        : `projection ${projection} stopped at position ${position}: applying the event at position ${failedAt} failed`,
-    );
+    super(`projection ${projection} stopped at position ${position}: ${reason}`);
     this.name = 'ProjectionFailedError';
   }
 }
@@ -134,7 +133,7 @@ class Runner implements ProjectionRunner {
     return new Promise<void>((resolve, reject) => {
       const blocked = this.blockedBefore(position);
       if (blocked) return reject(blocked);
-      if (this.position() >= position) return resolve();
+      if (this.workers.size === 0 || this.position() >= position) return resolve();
       const waiter: Waiter = {
         position,
         resolve,
@@ -285,6 +284,17 @@ class ProjectionWorker {
       const before = this.position;
       try {
         await this.follow();
+        if (!this.stopping) {
+          // The store ended the subscription (it was closed): nothing more will arrive, say so.
+          this.failure = new ProjectionFailedError(
+            this.name,
+            this.position,
+            undefined,
+            'the event store subscription ended',
+          );
+          logger.error({ projection: this.name, checkpoint: this.position }, this.failure.message);
+          this.runner.settleWaiters();
+        }
         return;
       } catch (error) {
         if (error instanceof ApplyError) {
@@ -343,11 +353,7 @@ class ProjectionWorker {
     const subscription = store.subscribe({ from: this.position, batchSize, signal: this.controller.signal });
     this.subscription = subscription;
     const events = subscription[Symbol.asyncIterator]();
-    const pull = (): Promise<IteratorResult<RecordedEvent>> => {
-      const next = events.next();
-      next.catch(() => {});
-      return next;
-    };
+    const pull = (): Promise<IteratorResult<RecordedEvent>> => events.next();
     let batch: RecordedEvent[] = [];
     let pending = pull();
     try {
@@ -360,6 +366,8 @@ class ProjectionWorker {
           throw error;
         }
         if (result === TURN) {
+          // The pull stays outstanding while the batch commits; a failure there surfaces on the next await.
+          pending.catch(() => {});
           await this.commit(batch);
           batch = [];
           continue;
