@@ -1,7 +1,15 @@
 import pg from 'pg';
+import { MemoryEventStore } from '../../services/shared/eventstore/memory';
+import { startProjections } from '../../services/shared/projections/runner';
 import { PostgresReadModelStore } from '../../services/shared/projections/postgres-read-model';
 import { createTestDatabase, requirePostgres } from '../support/postgres';
 import { describeReadModelStoreContract } from './read-model.contract';
+import {
+  CASE_STATUS_COLLECTION,
+  type CaseStatusView,
+  caseStatusProjection,
+  complaintEvents,
+} from './support/case-status';
 
 if (requirePostgres('PostgreSQL read-model store')) {
   // One database for the file and a fresh schema per test: creating a database costs ~0.5 s, a schema ~ms.
@@ -28,6 +36,35 @@ if (requirePostgres('PostgreSQL read-model store')) {
   });
 
   describe('PostgresReadModelStore', () => {
+    it('carries the projection runner: applies, stops, and resumes after its checkpoint without doubles', async () => {
+      shared ??= createTestDatabase('readmodel');
+      const { url } = await shared;
+      const store = new MemoryEventStore();
+      const readModels = await PostgresReadModelStore.connect({ url, schema: 'rm_runner' });
+      try {
+        await store.append('complaint-a', complaintEvents('a', 4));
+        await store.append('letter-1', [
+          { type: 'LetterDrafted', data: {}, metadata: { occurredAt: '2026-01-02T00:00:00.000Z' } },
+        ]);
+        let runner = await startProjections({ store, readModels, projections: [caseStatusProjection()] });
+        await runner.waitFor(5, 5000);
+        await runner.stop();
+        expect(await readModels.checkpoint('case-status')).toEqual({ position: 5, version: 1 });
+        const { position } = await store.append('complaint-a', complaintEvents('a', 3, 4));
+        runner = await startProjections({ store, readModels, projections: [caseStatusProjection()] });
+        await runner.waitFor(position, 5000);
+        await runner.stop();
+        expect(await readModels.get<CaseStatusView>(CASE_STATUS_COLLECTION, 'a')).toMatchObject({
+          status: 'CLOSED',
+          events: 7,
+          lastPosition: position,
+        });
+      } finally {
+        await readModels.close();
+        await store.close();
+      }
+    });
+
     it('keeps each subgraph in its own schema of one database', async () => {
       const database = await createTestDatabase('readmodel');
       const complaint = await PostgresReadModelStore.connect({ url: database.url, schema: 'rm_complaint' });
