@@ -1,0 +1,148 @@
+/**
+ * As-of state equals the live read models at every point of a seeded case history: the same projections
+ * folded over the case's events, against the live runner over the same log.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { caseProjections, caseStateAsOf } from '../../services/audit/as-of';
+import { readCaseEvents } from '../../services/audit/case-events';
+import { complaintDecider, complaintStreamId } from '../../services/complaint/domain';
+import { COMPLAINTS_COLLECTION } from '../../services/complaint/projection';
+import { letterDecider, letterStreamId } from '../../services/correspondence/domain';
+import { LETTERS, type LetterDoc } from '../../services/correspondence/projections';
+import { clocksOfComplaint } from '../../services/evaluation/projections';
+import { CommandHandler } from '../../services/shared/decider';
+import { SqliteEventStore } from '../../services/shared/eventstore/sqlite';
+import type { Actor } from '../../services/shared/eventstore/types';
+import { type ProjectionRunner, startProjections } from '../../services/shared/projections/runner';
+import { SqliteReadModelStore } from '../../services/shared/projections/sqlite-read-model';
+import { bantulPic, intake, officer, slemanPic, supervisor } from '../complaint/fixtures';
+
+const CASE = intake.complaintId;
+const OTHER = 'c-0002';
+let dir: string;
+let store: SqliteEventStore;
+let readModels: SqliteReadModelStore;
+let runner: ProjectionRunner;
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'dumas-asof-'));
+  store = new SqliteEventStore({ file: path.join(dir, 'events.sqlite') });
+  readModels = new SqliteReadModelStore({ file: ':memory:' });
+  runner = await startProjections({ store, readModels, projections: caseProjections() });
+});
+
+afterAll(async () => {
+  await runner?.stop();
+  await readModels?.close();
+  await store?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const tick = () => new Promise((r) => setTimeout(r, 3));
+
+describe('given a case carried from receipt through letters, a reopening and a close', () => {
+  it('answers as-of every instant exactly what the live read models held then', async () => {
+    const complaints = new CommandHandler(store, complaintDecider);
+    const letters = new CommandHandler(store, letterDecider as never);
+    let minute = 0;
+    const now = () => new Date(Date.UTC(2026, 0, 5, 1, minute++)).toISOString();
+    const onCase = (caseId: string, type: string, data: unknown, actor: Actor = officer) =>
+      complaints.handle(complaintStreamId(caseId), { type, data, metadata: { now: now(), actor } } as never, {
+        caseId,
+      });
+    const onLetter = (letterId: string, type: string, data: unknown, actor: Actor = officer) =>
+      letters.handle(letterStreamId(letterId), { type, data, metadata: { now: now(), actor } } as never);
+
+    const steps: (() => Promise<{ position: number }>)[] = [
+      () => onCase(CASE, 'ReceiveComplaint', { ...intake, channel: 'LETTER', channelReference: 'B-1/2026' }),
+      () =>
+        onCase(OTHER, 'ReceiveComplaint', {
+          ...intake,
+          complaintId: OTHER,
+          trackingNumber: 'DUMAS-2026-000002',
+          channel: 'EMAIL',
+          channelReference: '<msg-2@example.id>',
+        }),
+      () => onCase(CASE, 'RequestInformation', { question: 'Lokasi tepatnya di mana?' }),
+      () => onCase(CASE, 'ProvideInformation', { information: 'Depan pasar Niten.' }),
+      () => onCase(CASE, 'VerifyComplaint', { category: 'infrastructure', region: 'Kabupaten Bantul' }),
+      () => onCase(CASE, 'ForwardComplaint', { agencyIds: ['inspektorat-bantul', 'inspektorat-sleman'] }),
+      () =>
+        onLetter('letter-a', 'DraftLetter', {
+          letterId: 'letter-a',
+          kind: 'FOLLOW_UP_REQUEST',
+          agencyId: 'inspektorat-bantul',
+          complaintIds: [CASE, OTHER],
+          subject: 'Permintaan tindak lanjut',
+          body: 'Dengan hormat',
+        }),
+      () => onCase(CASE, 'AcknowledgeComplaint', { agencyId: 'inspektorat-bantul' }, bantulPic),
+      () => onLetter('letter-a', 'ReviseLetter', { body: 'Dengan hormat, mohon ditindaklanjuti.' }),
+      () =>
+        onCase(
+          CASE,
+          'RecordAgencyResponse',
+          { agencyId: 'inspektorat-bantul', response: 'Sudah diperbaiki.' },
+          bantulPic,
+        ),
+      () =>
+        onCase(
+          CASE,
+          'RecordAgencyResponse',
+          { agencyId: 'inspektorat-sleman', response: 'Bukan wewenang kami.' },
+          slemanPic,
+        ),
+      () => onCase(CASE, 'ResolveComplaint', { resolution: 'Jalan diperbaiki.' }, supervisor),
+      () => onCase(CASE, 'ReopenComplaint', { reason: 'Perbaikan belum selesai.' }, supervisor),
+      () => onCase(CASE, 'ForwardComplaint', { agencyIds: ['inspektorat-bantul'] }),
+      () =>
+        onCase(
+          CASE,
+          'RecordAgencyResponse',
+          { agencyId: 'inspektorat-bantul', response: 'Perbaikan tahap dua selesai.' },
+          bantulPic,
+        ),
+      () => onCase(CASE, 'ResolveComplaint', { resolution: 'Perbaikan selesai.' }, supervisor),
+      () => onCase(CASE, 'CloseComplaint', {}, supervisor),
+    ];
+
+    const live: { at: Date; position: number; state: unknown }[] = [];
+    for (const step of steps) {
+      const { position } = await step();
+      await runner.waitFor(position);
+      const allLetters = await readModels.find<LetterDoc>(LETTERS, { orderBy: [{ path: 'id' }] });
+      live.push({
+        at: new Date(),
+        position,
+        state: {
+          complaint: await readModels.get(COMPLAINTS_COLLECTION, CASE),
+          letters: allLetters.filter((l) => l.complaintIds.includes(CASE)),
+          clocks: await clocksOfComplaint(readModels, CASE),
+        },
+      });
+      await tick();
+    }
+
+    const caseEvents = await readCaseEvents(store, CASE);
+    expect(caseEvents.map((e) => e.type)).toContain('LetterRevised');
+    expect(caseEvents.some((e) => e.metadata.caseId === OTHER)).toBe(false);
+
+    // Before anything was recorded the case did not exist.
+    const before = await caseStateAsOf(store, CASE, new Date(Date.parse(caseEvents[0]!.recordedAt) - 1));
+    expect(before.complaint).toBeUndefined();
+    expect(before.events).toBe(0);
+
+    let checked = 0;
+    for (const point of live) {
+      const asOf = await caseStateAsOf(store, CASE, point.at);
+      expect({ complaint: asOf.complaint, letters: asOf.letters, clocks: asOf.clocks }).toEqual(point.state);
+      checked++;
+    }
+    expect(checked).toBe(steps.length);
+    const last = live[live.length - 1]!.state as { complaint: { status: string }; clocks: unknown[] };
+    expect(last.complaint.status).toBe('CLOSED');
+    expect(last.clocks.length).toBeGreaterThan(0);
+  });
+});
