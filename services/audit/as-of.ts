@@ -25,7 +25,10 @@ export class InMemoryReadModel implements ReadModelTx {
   }
   async put<T>(collection: string, id: string, doc: T): Promise<void> {
     let docs = this.collections.get(collection);
-    if (!docs) this.collections.set(collection, (docs = new Map()));
+    if (!docs) {
+      docs = new Map();
+      this.collections.set(collection, docs);
+    }
     // Stored as JSON would store it, so the result compares equal to a persisted read model.
     docs.set(id, JSON.parse(JSON.stringify(doc)));
   }
@@ -144,8 +147,7 @@ const passesTypeFilter = (type: string, filter: EventFilter | undefined) =>
   !filter?.eventTypes || filter.eventTypes.includes(type);
 
 function mergeByPosition(a: readonly RecordedEvent[], b: readonly RecordedEvent[]): RecordedEvent[] {
-  const seen = new Set<number>();
-  return [...a, ...b]
-    .filter((e) => (seen.has(e.position) ? false : (seen.add(e.position), true)))
-    .sort((x, y) => x.position - y.position);
+  const byPosition = new Map<number, RecordedEvent>();
+  for (const e of [...a, ...b]) byPosition.set(e.position, e);
+  return [...byPosition.values()].sort((x, y) => x.position - y.position);
 }

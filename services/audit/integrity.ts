@@ -202,9 +202,11 @@ export async function verifyStore(
       count++;
       position = event.position;
       if (broken.has(event.streamId)) continue;
-      const reason = chainBreak(event, heads.get(event.streamId));
+      const reached = heads.get(event.streamId);
+      const reason = chainBreak(event, reached);
       if (reason) {
-        report({ streamId: event.streamId, revision: event.revision, reason });
+        // The first revision that does not hold, as the per-stream check names it.
+        report({ streamId: event.streamId, revision: reached ? reached[0] + 1 : 0, reason });
         continue;
       }
       heads.set(event.streamId, [event.revision, event.hash]);
