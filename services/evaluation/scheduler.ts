@@ -1,0 +1,140 @@
+/**
+ * The breach scheduler: on every tick it looks for SLA clocks that ran out and appends DeadlineBreached
+ * for each, so the breach is on the record (and the clock's state becomes BREACHED in the read model).
+ *
+ * Exactly once per clock, across restarts and racing processes: the event id is derived from the clock id
+ * (deadlineBreachedEventId), so a second append of the same breach is refused by the store as a duplicate
+ * id and counted as already recorded. "Now" is the injected clock's, so tests drive it with a FixedClock.
+ */
+import type { Clock } from '../shared/clock';
+import { DuplicateEventIdError, type EventStore } from '../shared/eventstore/types';
+import type { Logger } from '../shared/logger';
+import type { ProjectionRunnerHandle, ReadModelStore } from '../shared/projections/types';
+import {
+  deadlineBreached,
+  deadlineBreachedEventId,
+  dueBreaches,
+  evaluateClock,
+  type SlaClock,
+  slaStreamId,
+} from './domain/clocks';
+import { compareInstants } from './domain/dates';
+import { clockContextFromReadModel, SLA_CLOCKS, type SlaClockDoc } from './projections';
+
+/** The actor on the record for breaches: the system, not a person. */
+export const SCHEDULER_ACTOR = { id: 'sla-scheduler', role: 'SYSTEM' } as const;
+
+/**
+ * Stored due dates were computed with the calendar of the moment the clock last changed; a holiday
+ * removed since may bring one forward. Clocks due within this margin are re-judged with today's calendar.
+ */
+const CALENDAR_MARGIN_MS = 45 * 24 * 60 * 60 * 1000;
+/** Clocks stopped within this long before a tick are checked for a late stop the scheduler missed. */
+const LATE_STOP_LOOKBACK_MS = 45 * 24 * 60 * 60 * 1000;
+
+export interface BreachSchedulerOptions {
+  readonly store: EventStore;
+  readonly readModels: ReadModelStore;
+  readonly projections: Pick<ProjectionRunnerHandle, 'waitFor'>;
+  readonly clock: Clock;
+  readonly logger?: Logger;
+  /** Milliseconds between ticks once started; 0 or less: never on its own (tick() by hand). */
+  readonly intervalMs: number;
+}
+
+export interface TickResult {
+  readonly now: string;
+  /** Breaches appended by this tick. */
+  readonly recorded: readonly string[];
+  /** Breaches another tick (or process) had already recorded. */
+  readonly alreadyRecorded: readonly string[];
+}
+
+export class BreachScheduler {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<TickResult> | undefined;
+  private stopped = false;
+
+  constructor(private readonly options: BreachSchedulerOptions) {}
+
+  /** Starts ticking every intervalMs (the first tick after one interval). */
+  start(): void {
+    if (this.options.intervalMs <= 0 || this.timer || this.stopped) return;
+    this.timer = setInterval(() => {
+      this.tick().catch((err: unknown) => this.options.logger?.error({ err }, 'SLA breach tick failed'));
+    }, this.options.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Stops ticking and waits for a tick in progress. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running?.catch(() => undefined);
+  }
+
+  /** One pass; overlapping calls share the pass in progress. */
+  tick(): Promise<TickResult> {
+    this.running ??= this.pass().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async pass(): Promise<TickResult> {
+    const { store, readModels, projections, clock, logger } = this.options;
+    const now = clock.now().toISOString();
+    // Judge clocks on everything already in the log: a stop appended just before must not read as a breach.
+    await projections.waitFor(await store.headPosition());
+    const ctx = await clockContextFromReadModel(readModels);
+    const nowMs = Date.parse(now);
+    const [running, stopped] = await Promise.all([
+      readModels.find<SlaClockDoc>(SLA_CLOCKS, {
+        where: { open: true, dueAt: { lt: new Date(nowMs + CALENDAR_MARGIN_MS).toISOString() } },
+        orderBy: [{ path: 'dueAt' }, { path: 'id' }],
+      }),
+      readModels.find<SlaClockDoc>(SLA_CLOCKS, {
+        where: {
+          stoppedAt: { gt: new Date(nowMs - LATE_STOP_LOOKBACK_MS).toISOString() },
+          dueAt: { lt: now },
+        },
+        orderBy: [{ path: 'dueAt' }, { path: 'id' }],
+      }),
+    ]);
+    const candidates = new Map<string, SlaClock>();
+    for (const doc of [...running, ...stopped]) {
+      if (doc.breachRecordedAt) continue;
+      const { open: _open, ...stored } = doc;
+      const judged = evaluateClock(stored, ctx.calendar, now);
+      candidates.set(doc.id, { ...stored, dueDate: judged.dueDate, dueAt: judged.dueAt });
+    }
+    const recorded: string[] = [];
+    const alreadyRecorded: string[] = [];
+    for (const breach of dueBreaches([...candidates.values()], now)) {
+      if (breach.dueAt === null || compareInstants(now, breach.dueAt) <= 0) continue;
+      const event = deadlineBreached(breach, now);
+      try {
+        await store.append(
+          slaStreamId(breach.complaintId),
+          [
+            {
+              id: deadlineBreachedEventId(breach.id),
+              type: event.type,
+              data: event.data,
+              metadata: { occurredAt: now, actor: SCHEDULER_ACTOR, caseId: breach.complaintId },
+            },
+          ],
+          { expectedRevision: 'any' },
+        );
+        recorded.push(breach.id);
+      } catch (err) {
+        // The same id with another detectedAt: a previous run recorded this breach already.
+        if (err instanceof DuplicateEventIdError) alreadyRecorded.push(breach.id);
+        else throw err;
+      }
+    }
+    if (recorded.length > 0) logger?.info({ recorded: recorded.length, now }, 'SLA breaches recorded');
+    return { now, recorded, alreadyRecorded };
+  }
+}

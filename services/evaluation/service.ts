@@ -1,0 +1,409 @@
+/**
+ * The evaluation subgraph's application service: what resolvers call. Commands go through the generic
+ * CommandHandler over the domain's deciders (authorisation folded in, so it is judged on the state the
+ * command is decided on); reads come from the read models, after waiting for the projection to reach an
+ * appended position (read-your-writes).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Principal } from '../shared/auth';
+import { CommandHandler, type Decider } from '../shared/decider';
+import { DomainError, forbidden, invalidTransition, notFound } from '../shared/errors';
+import type { Actor } from '../shared/eventstore/types';
+import type { SubgraphRuntime } from '../shared/runtime';
+import { normaliseAccessCode, verifyAccessCode } from '../complaint/domain';
+import type { Holiday } from './domain/calendar';
+import {
+  authorizeCalendarCommand,
+  CALENDAR_STREAM,
+  type CalendarCommand,
+  type CalendarEvent,
+  type CalendarState,
+  calendarDecider,
+} from './domain/calendar-aggregate';
+import { type ClockContext, type ClockStatus, evaluateClock } from './domain/clocks';
+import {
+  authorizeEvaluationCommand,
+  type EvaluationCommand,
+  type EvaluationEvent,
+  type EvaluationState,
+  evaluationDecider,
+  evaluationStreamId,
+} from './domain/evaluation';
+import { type AgencyKpis, defaultAsOf, type Period } from './domain/kpi';
+import {
+  type SatisfactionCommand,
+  type SatisfactionEvent,
+  type SatisfactionState,
+  satisfactionDecider,
+  satisfactionStreamId,
+} from './domain/satisfaction';
+import {
+  authorizeSlaPolicyCommand,
+  SLA_POLICY_STREAM,
+  type SlaPolicyCommand,
+  type SlaPolicyEvent,
+  type SlaPolicyState,
+  type SlaPolicyVersion,
+  slaPolicyDecider,
+} from './domain/sla-policy';
+import {
+  agencyKpisFromReadModel,
+  clockContextFromReadModel,
+  clocksOfComplaint,
+  EVALUATION_CASES,
+  EVALUATION_CONFIG,
+  type EvaluationCaseDoc,
+} from './projections';
+import {
+  EVALUATION_AGENCIES,
+  EVALUATION_COMPLAINTS,
+  EVALUATION_ROUNDS,
+  type EvaluationAgencyDoc,
+  type EvaluationRoundDoc,
+  type RatableComplaintDoc,
+} from './records';
+
+/** The actor recorded for a complainant's rating: nothing about who they are goes into the log. */
+export const PUBLIC_RATER: Actor = { id: 'public', role: 'PUBLIC' };
+
+/** Roles that read performance, clocks and evaluation rounds (AGENCY only for its own agency). */
+export const EVALUATION_READERS = ['OFFICER', 'SUPERVISOR', 'AGENCY', 'AUDITOR'] as const;
+
+/** How long a read waits for this subgraph's projections to catch up with the log before answering. */
+const CATCH_UP_MS = 2_000;
+
+/** A well-formed hash of no code: an unknown tracking number costs the same scrypt as a known one. */
+const NO_CODE_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+
+/**
+ * Evaluation rounds with the agency rule around the decider: an agency's PIC learns nothing of another
+ * agency's rounds (NOT_FOUND, as for rounds that do not exist).
+ */
+export const guardedEvaluationDecider: Decider<EvaluationCommand, EvaluationEvent, EvaluationState> = {
+  initialState: evaluationDecider.initialState,
+  evolve: evaluationDecider.evolve,
+  decide(command, state) {
+    const actor = command.metadata.actor;
+    if (command.type !== 'OpenEvaluation' && state.status === 'NOT_OPENED') {
+      throw new DomainError('NOT_FOUND', 'evaluation not found');
+    }
+    if (actor.role === 'AGENCY' && state.status !== 'NOT_OPENED' && actor.agencyId !== state.agencyId) {
+      throw new DomainError('NOT_FOUND', 'evaluation not found');
+    }
+    authorizeEvaluationCommand(command, actor);
+    return evaluationDecider.decide(command, state);
+  },
+};
+
+const withAuthorization = <C extends { metadata: { actor: Actor } }, E, S>(
+  decider: Decider<C, E, S>,
+  authorize: (command: C, actor: Actor) => void,
+): Decider<C, E, S> => ({
+  initialState: decider.initialState,
+  evolve: decider.evolve,
+  decide(command, state) {
+    authorize(command, command.metadata.actor);
+    return decider.decide(command, state);
+  },
+});
+
+/** Caller-visible clock: AGENCY callers see only the clocks of their own forwardings. */
+const clockVisibleTo = (clock: ClockStatus, principal: Principal) =>
+  principal.role !== 'AGENCY' || (clock.agencyId !== undefined && clock.agencyId === principal.agencyId);
+
+export interface RankedAgency {
+  readonly rank: number;
+  readonly agencyId: string;
+  readonly kpis: AgencyKpis;
+}
+
+export interface RatingReceipt {
+  readonly trackingNumber: string;
+  readonly resolution: number;
+  readonly rating: number;
+  readonly ratedAt: string;
+}
+
+export class EvaluationService {
+  readonly evaluations: CommandHandler<EvaluationCommand, EvaluationEvent, EvaluationState>;
+  readonly policy: CommandHandler<SlaPolicyCommand, SlaPolicyEvent, SlaPolicyState>;
+  readonly calendar: CommandHandler<CalendarCommand, CalendarEvent, CalendarState>;
+  readonly satisfaction: CommandHandler<SatisfactionCommand, SatisfactionEvent, SatisfactionState>;
+
+  constructor(readonly runtime: SubgraphRuntime) {
+    this.evaluations = new CommandHandler(runtime.store, guardedEvaluationDecider);
+    this.policy = new CommandHandler(
+      runtime.store,
+      withAuthorization(slaPolicyDecider, authorizeSlaPolicyCommand),
+    );
+    this.calendar = new CommandHandler(
+      runtime.store,
+      withAuthorization(calendarDecider, authorizeCalendarCommand),
+    );
+    this.satisfaction = new CommandHandler(runtime.store, satisfactionDecider);
+  }
+
+  now(): string {
+    return this.runtime.clock.now().toISOString();
+  }
+
+  /** Waits (bounded) until the read models include everything already in the log. */
+  async catchUp(): Promise<void> {
+    const head = await this.runtime.store.headPosition();
+    try {
+      await this.runtime.projections.waitFor(head, CATCH_UP_MS);
+    } catch (err) {
+      // A slow projection answers slightly stale rather than not at all.
+      this.runtime.logger.warn({ err, head }, 'evaluation read models behind the log');
+    }
+  }
+
+  private async settle(position: number): Promise<void> {
+    if (position > 0) await this.runtime.projections.waitFor(position);
+  }
+
+  context(): Promise<ClockContext> {
+    return clockContextFromReadModel(this.runtime.readModels);
+  }
+
+  // ── complaints and their clocks ───────────────────────────────────────────────────────────────
+
+  async caseOf(complaintId: string): Promise<EvaluationCaseDoc | undefined> {
+    return this.runtime.readModels.get<EvaluationCaseDoc>(EVALUATION_CASES, complaintId);
+  }
+
+  /** Whether the caller may see this complaint's SLA: AGENCY only once it was forwarded to its agency. */
+  async mayViewComplaint(complaintId: string, principal: Principal): Promise<boolean> {
+    if (principal.role !== 'AGENCY') return true;
+    const doc = await this.caseOf(complaintId);
+    return !!doc && !!principal.agencyId && doc.agencyIds.includes(principal.agencyId);
+  }
+
+  /** The complaint's clocks as they stand now, those the caller may see. */
+  async clocks(complaintId: string, principal: Principal): Promise<ClockStatus[]> {
+    await this.catchUp();
+    if (!(await this.mayViewComplaint(complaintId, principal))) return [];
+    const [docs, ctx] = await Promise.all([
+      clocksOfComplaint(this.runtime.readModels, complaintId),
+      this.context(),
+    ]);
+    const now = this.now();
+    return docs
+      .map(({ open: _open, ...clock }) => evaluateClock(clock, ctx.calendar, now))
+      .filter((c) => clockVisibleTo(c, principal));
+  }
+
+  // ── performance ───────────────────────────────────────────────────────────────────────────────
+
+  /** AGENCY callers see their own agency only; OFFICER, SUPERVISOR and AUDITOR see every agency. */
+  assertMayViewPerformance(agencyId: string, principal: Principal): void {
+    if (principal.role === 'AGENCY' && principal.agencyId !== agencyId) {
+      throw forbidden("an agency's focal point sees only its own agency's performance");
+    }
+  }
+
+  async performance(
+    agencyId: string,
+    period: Period,
+    principal: Principal,
+    asOf?: string,
+  ): Promise<AgencyKpis> {
+    this.assertMayViewPerformance(agencyId, principal);
+    await this.catchUp();
+    const ctx = await this.context();
+    return agencyKpisFromReadModel(
+      this.runtime.readModels,
+      agencyId,
+      period,
+      ctx,
+      asOf ?? defaultAsOf(period, this.now()),
+    );
+  }
+
+  async knownAgencies(): Promise<EvaluationAgencyDoc[]> {
+    return this.runtime.readModels.find<EvaluationAgencyDoc>(EVALUATION_AGENCIES, {
+      orderBy: [{ path: 'agencyId' }],
+    });
+  }
+
+  /**
+   * Every known agency ranked for a period: by share of responses within the SLA (agencies with no
+   * response last), then by median working days to first response, then by id. An agency's PIC gets its
+   * own line only, with its rank among all.
+   */
+  async ranking(period: Period, principal: Principal, asOf?: string): Promise<RankedAgency[]> {
+    await this.catchUp();
+    const ctx = await this.context();
+    const at = asOf ?? defaultAsOf(period, this.now());
+    const agencies = await this.knownAgencies();
+    const all: AgencyKpis[] = [];
+    for (const a of agencies) {
+      all.push(await agencyKpisFromReadModel(this.runtime.readModels, a.agencyId, period, ctx, at));
+    }
+    const score = (k: AgencyKpis) => k.respondedWithinSlaPercent ?? -1;
+    all.sort(
+      (x, y) =>
+        score(y) - score(x) ||
+        (x.medianWorkingDaysToFirstResponse ?? Number.MAX_SAFE_INTEGER) -
+          (y.medianWorkingDaysToFirstResponse ?? Number.MAX_SAFE_INTEGER) ||
+        x.agencyId.localeCompare(y.agencyId),
+    );
+    const ranked = all.map((kpis, i) => ({ rank: i + 1, agencyId: kpis.agencyId, kpis }));
+    return principal.role === 'AGENCY' ? ranked.filter((r) => r.agencyId === principal.agencyId) : ranked;
+  }
+
+  // ── SLA policy ────────────────────────────────────────────────────────────────────────────────
+
+  async policyVersions(): Promise<readonly SlaPolicyVersion[]> {
+    await this.catchUp();
+    return (await this.context()).policy;
+  }
+
+  async changePolicy(data: Extract<SlaPolicyCommand, { type: 'ChangeSlaPolicy' }>['data'], actor: Actor) {
+    const result = await this.policy.handle(SLA_POLICY_STREAM, {
+      type: 'ChangeSlaPolicy',
+      data,
+      metadata: { now: this.now(), actor },
+    });
+    await this.settle(result.position);
+    return result.state.versions;
+  }
+
+  async withdrawPolicyChange(version: number, reason: string, actor: Actor) {
+    const result = await this.policy.handle(SLA_POLICY_STREAM, {
+      type: 'WithdrawSlaPolicyChange',
+      data: { version, reason },
+      metadata: { now: this.now(), actor },
+    });
+    await this.settle(result.position);
+    return result.state.versions;
+  }
+
+  // ── calendar ──────────────────────────────────────────────────────────────────────────────────
+
+  /** The calendar in force: the bundled baseline plus the administrator's recorded changes. */
+  async calendarState(): Promise<CalendarState> {
+    await this.catchUp();
+    const doc = await this.runtime.readModels.get<{ events: CalendarEvent[] }>(EVALUATION_CONFIG, 'calendar');
+    return (doc?.events ?? []).reduce(calendarDecider.evolve, calendarDecider.initialState());
+  }
+
+  async holidays(from: string, to: string, region?: string | null): Promise<Holiday[]> {
+    const state = await this.calendarState();
+    return Object.values(state.holidays)
+      .filter((h) => h.date >= from && h.date <= to && (h.region === undefined || h.region === region))
+      .sort((a, b) => a.date.localeCompare(b.date) || (a.region ?? '').localeCompare(b.region ?? ''));
+  }
+
+  async changeCalendar(command: Omit<CalendarCommand, 'metadata'>, actor: Actor): Promise<CalendarState> {
+    const result = await this.calendar.handle(CALENDAR_STREAM, {
+      ...command,
+      metadata: { now: this.now(), actor },
+    } as CalendarCommand);
+    await this.settle(result.position);
+    return result.state;
+  }
+
+  // ── evaluation rounds ─────────────────────────────────────────────────────────────────────────
+
+  async evaluation(id: string, principal: Principal): Promise<EvaluationRoundDoc | null> {
+    await this.catchUp();
+    const doc = await this.runtime.readModels.get<EvaluationRoundDoc>(EVALUATION_ROUNDS, id);
+    if (!doc) return null;
+    return principal.role === 'AGENCY' && principal.agencyId !== doc.agencyId ? null : doc;
+  }
+
+  async evaluationsOf(
+    filter: { agencyId?: string | null; status?: string | null },
+    principal: Principal,
+  ): Promise<EvaluationRoundDoc[]> {
+    await this.catchUp();
+    const agencyId = principal.role === 'AGENCY' ? principal.agencyId : (filter.agencyId ?? undefined);
+    if (principal.role === 'AGENCY' && filter.agencyId && filter.agencyId !== principal.agencyId) return [];
+    return this.runtime.readModels.find<EvaluationRoundDoc>(EVALUATION_ROUNDS, {
+      where: {
+        ...(agencyId ? { agencyId } : {}),
+        ...(filter.status ? { status: filter.status } : {}),
+      },
+      orderBy: [{ path: 'openedAt', direction: 'desc' }, { path: 'id' }],
+      limit: 200,
+    });
+  }
+
+  /** Opens a round with a snapshot of the agency's KPIs for the period as they stand now. */
+  async openEvaluation(agencyId: string, period: Period, principal: Principal): Promise<EvaluationRoundDoc> {
+    if (principal.role !== 'OFFICER' && principal.role !== 'SUPERVISOR') {
+      throw forbidden('only Asdep Dumas staff may prepare an evaluation round');
+    }
+    const kpis = await this.performance(agencyId, period, principal);
+    const evaluationId = randomUUID();
+    return this.executeEvaluation(
+      evaluationId,
+      (m) => ({ type: 'OpenEvaluation', data: { evaluationId, agencyId, period, kpis }, metadata: m }),
+      principal,
+    );
+  }
+
+  async executeEvaluation(
+    id: string,
+    build: (metadata: { now: string; actor: Actor }) => EvaluationCommand,
+    actor: Actor,
+    expectedVersion?: number | null,
+  ): Promise<EvaluationRoundDoc> {
+    const result = await this.evaluations.handle(evaluationStreamId(id), build({ now: this.now(), actor }), {
+      ...(expectedVersion !== undefined && expectedVersion !== null
+        ? { expectedRevision: expectedVersion }
+        : {}),
+    });
+    await this.settle(result.position);
+    const doc = await this.runtime.readModels.get<EvaluationRoundDoc>(EVALUATION_ROUNDS, id);
+    if (!doc) throw notFound('evaluation', id);
+    return doc;
+  }
+
+  // ── satisfaction ──────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * The complainant rates the handling with the tracking number and access code: no token, and nothing
+   * of who they are reaches the record. Once per resolution (the decider refuses a second rating).
+   */
+  async rate(
+    trackingNumber: string,
+    accessCode: string,
+    rating: number,
+    comment: string | null | undefined,
+  ): Promise<RatingReceipt> {
+    const noMatch = () =>
+      new DomainError('NOT_FOUND', 'no complaint matches this tracking number and access code');
+    if (trackingNumber.length > 40 || accessCode.length > 40) throw noMatch();
+    await this.catchUp();
+    const [doc] = await this.runtime.readModels.find<RatableComplaintDoc>(EVALUATION_COMPLAINTS, {
+      where: { trackingNumber: trackingNumber.trim().toUpperCase() },
+      limit: 1,
+    });
+    const ok = normaliseAccessCode(accessCode)
+      ? await verifyAccessCode(accessCode, doc?.accessCodeHash ?? NO_CODE_HASH)
+      : false;
+    if (!doc || !ok) throw noMatch();
+    if ((doc.standing !== 'RESOLVED' && doc.standing !== 'CLOSED') || doc.resolutions === 0) {
+      throw invalidTransition(doc.standing, 'rate the handling of a complaint that is not resolved');
+    }
+    const now = this.now();
+    const result = await this.satisfaction.handle(
+      satisfactionStreamId(doc.complaintId),
+      {
+        type: 'RateSatisfaction',
+        data: {
+          complaintId: doc.complaintId,
+          resolution: doc.resolutions,
+          rating,
+          ...(comment ? { comment } : {}),
+        },
+        metadata: { now, actor: PUBLIC_RATER },
+      },
+      { caseId: doc.complaintId },
+    );
+    await this.settle(result.position);
+    return { trackingNumber: doc.trackingNumber, resolution: doc.resolutions, rating, ratedAt: now };
+  }
+}
