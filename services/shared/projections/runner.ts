@@ -190,24 +190,6 @@ class Runner implements ProjectionRunner {
   }
 }
 
-const TURN = Symbol('turn');
-let turn: Promise<typeof TURN> | undefined;
-
-/**
- * Settles after the event loop's current turn. While catching up, the next event is already at hand and
- * wins the race against this, so batches fill up; when following live, nothing is at hand, and the
- * events gathered so far are committed at once instead of waiting for a full batch.
- */
-function nextTurn(): Promise<typeof TURN> {
-  turn ??= new Promise((resolve) =>
-    setImmediate(() => {
-      turn = undefined;
-      resolve(TURN);
-    }),
-  );
-  return turn;
-}
-
 class ApplyError extends Error {
   constructor(
     readonly event: RecordedEvent,
@@ -347,46 +329,74 @@ class ProjectionWorker {
     }
   }
 
+  /**
+   * Reads the log into batches. A full batch commits at once. A partial one commits when the event loop
+   * comes round while the reader is waiting for the log: catching up, the next event is always at hand
+   * (that check never runs in between), so batches fill; following live, what has arrived commits at once.
+   * Commits run one after another, in log order, also when an idle check starts one while the reader waits.
+   */
   private async follow(): Promise<void> {
     const { store } = this.runner.options;
     const { batchSize } = this.runner;
     const subscription = store.subscribe({ from: this.position, batchSize, signal: this.controller.signal });
     this.subscription = subscription;
     const events = subscription[Symbol.asyncIterator]();
-    const pull = (): Promise<IteratorResult<RecordedEvent>> => events.next();
     let batch: RecordedEvent[] = [];
-    let pending = pull();
+    let committing: Promise<void> = Promise.resolve();
+    let commitFailure: { error: unknown } | undefined;
+    let waitingForLog = false;
+    let idleCheckScheduled = false;
+
+    const flush = (): Promise<void> => {
+      if (batch.length > 0) {
+        const full = batch;
+        batch = [];
+        committing = committing
+          .then(() => (commitFailure ? undefined : this.commit(full)))
+          .catch((error: unknown) => {
+            commitFailure ??= { error };
+            // Wakes the reader, which then reports the failure.
+            void subscription.close().catch(() => {});
+          });
+      }
+      return committing;
+    };
+    const scheduleIdleCheck = () => {
+      if (idleCheckScheduled) return;
+      idleCheckScheduled = true;
+      setImmediate(() => {
+        idleCheckScheduled = false;
+        if (waitingForLog) void flush();
+        else if (batch.length > 0) scheduleIdleCheck();
+      });
+    };
+
     try {
       for (;;) {
-        let result: IteratorResult<RecordedEvent> | typeof TURN;
+        let result: IteratorResult<RecordedEvent>;
+        waitingForLog = true;
         try {
-          result = batch.length === 0 ? await pending : await Promise.race([pending, nextTurn()]);
+          result = await events.next();
         } catch (error) {
-          if (this.stopping) break;
+          if (this.stopping || commitFailure) break;
           throw error;
-        }
-        if (result === TURN) {
-          // The pull stays outstanding while the batch commits; a failure there surfaces on the next await.
-          pending.catch(() => {});
-          await this.commit(batch);
-          batch = [];
-          continue;
+        } finally {
+          waitingForLog = false;
         }
         if (result.done) break;
         batch.push(result.value);
-        if (batch.length >= batchSize) {
-          await this.commit(batch);
-          batch = [];
-        }
-        if (this.stopping) break;
-        pending = pull();
+        if (batch.length >= batchSize) await flush();
+        else scheduleIdleCheck();
+        if (this.stopping || commitFailure) break;
       }
       // Draining: what was read before the stop is committed, never half of it.
-      if (batch.length > 0) await this.commit(batch);
+      await flush();
     } finally {
       this.subscription = undefined;
       await subscription.close().catch(() => {});
+      await committing;
     }
+    if (commitFailure) throw commitFailure.error;
   }
 
   private async commit(batch: readonly RecordedEvent[]): Promise<void> {
