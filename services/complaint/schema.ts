@@ -3,13 +3,14 @@ import 'reflect-metadata';
 import { buildFederatedSubgraph, type FederatedSubgraph } from '../shared/graphql/subgraph';
 import type { ComplaintContext } from './graphql/context';
 import { resolveComplaintReference } from './graphql/reference';
+import { ComplaintAudit } from './graphql/audit';
 import { ComplaintMutations, ComplaintQueries } from './graphql/resolvers';
 
 let built: Promise<FederatedSubgraph> | undefined;
 
 export function buildComplaintSubgraph(): Promise<FederatedSubgraph> {
   built ??= buildFederatedSubgraph<ComplaintContext>({
-    resolvers: [ComplaintQueries, ComplaintMutations],
+    resolvers: [ComplaintQueries, ComplaintMutations, ComplaintAudit],
     referenceResolvers: { Complaint: resolveComplaintReference },
   });
   return built;

@@ -1,0 +1,291 @@
+/**
+ * What auditors read on a complaint: its history across every stream of the case, its state as of an
+ * instant, and an integrity verdict. The work is in services/audit; this file checks the caller, masks
+ * per role and shapes the reply.
+ */
+import { GraphQLDateTime, GraphQLJSON, GraphQLSafeInt } from 'graphql-scalars';
+import { Arg, Ctx, Field, FieldResolver, ID, Int, ObjectType, Resolver, Root } from 'type-graphql';
+import { caseStateAsOf } from '../../audit/as-of';
+import { readCaseEvents } from '../../audit/case-events';
+import { type CheckpointKeys, CheckpointStore, loadCheckpointKeys } from '../../audit/checkpoints';
+import { maskCaseHistory, pageOfHistory } from '../../audit/history';
+import { verifyCaseIntegrity } from '../../audit/integrity';
+import { requireRole } from '../../shared/auth';
+import { badInput } from '../../shared/errors';
+import type { SubgraphRuntime } from '../../shared/runtime';
+import { maskComplaintForViewer } from '../projection';
+import type { ComplaintContext } from './context';
+import { Complaint, ComplaintStatusEnum, Forwarding, PageInfo } from './types';
+import { toComplaint } from './view';
+import type { ComplaintStatus } from '../domain';
+
+const MAX_PAGE = 200;
+
+@ObjectType({ description: 'Who recorded an event: the user id, role and (for a focal point) agency.' })
+export class CaseEventActor {
+  @Field(() => ID)
+  id!: string;
+
+  @Field()
+  role!: string;
+
+  @Field(() => ID, { nullable: true })
+  agencyId!: string | null;
+}
+
+@ObjectType({ description: 'One event of a case, from any stream it touches (complaint, letters, clocks).' })
+export class CaseHistoryEvent {
+  @Field(() => GraphQLSafeInt, { description: 'Position in the log: events are listed in this order.' })
+  position!: number;
+
+  @Field()
+  streamId!: string;
+
+  @Field(() => Int)
+  revision!: number;
+
+  @Field()
+  type!: string;
+
+  @Field(() => GraphQLDateTime, { description: 'When it happened (imports keep their original time).' })
+  occurredAt!: string;
+
+  @Field(() => GraphQLDateTime, { description: 'When the store recorded it.' })
+  recordedAt!: string;
+
+  @Field(() => CaseEventActor, { nullable: true })
+  actor!: CaseEventActor | null;
+
+  @Field({ description: 'A readable one-line summary, without personal data.' })
+  summary!: string;
+
+  @Field(() => GraphQLJSON, {
+    description: 'The event data as the caller may see it (sealed identity never).',
+  })
+  data!: unknown;
+}
+
+@ObjectType()
+export class CaseHistoryEdge {
+  @Field()
+  cursor!: string;
+
+  @Field(() => CaseHistoryEvent)
+  node!: CaseHistoryEvent;
+}
+
+@ObjectType({ description: "A case's history (*riwayat penanganan*), oldest first." })
+export class CaseHistoryConnection {
+  @Field(() => [CaseHistoryEdge])
+  edges!: CaseHistoryEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+
+  @Field(() => Int)
+  totalCount!: number;
+}
+
+@ObjectType({ description: 'A letter covering the case, as it stood then.' })
+export class CaseLetterAsOf {
+  @Field(() => ID)
+  id!: string;
+
+  @Field()
+  kind!: string;
+
+  @Field()
+  state!: string;
+
+  @Field(() => ID, { nullable: true })
+  agencyId!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The nomor surat, once numbered.' })
+  number!: string | null;
+}
+
+@ObjectType({ description: 'An SLA clock of the case, as it stood then.' })
+export class CaseClockAsOf {
+  @Field(() => ID)
+  id!: string;
+
+  @Field()
+  kind!: string;
+
+  @Field(() => ID, { nullable: true })
+  agencyId!: string | null;
+
+  @Field(() => GraphQLDateTime)
+  startedAt!: string;
+
+  @Field(() => GraphQLDateTime, { nullable: true })
+  dueAt!: string | null;
+
+  @Field(() => GraphQLDateTime, { nullable: true })
+  stoppedAt!: string | null;
+
+  @Field({ description: 'Neither stopped nor with its breach on record.' })
+  open!: boolean;
+}
+
+@ObjectType({ description: 'The case as it stood at an instant, folded from its events.' })
+export class ComplaintAsOf {
+  @Field(() => GraphQLDateTime)
+  at!: string;
+
+  @Field(() => GraphQLSafeInt, { description: 'The log position of the last event taken into account.' })
+  position!: number;
+
+  @Field(() => ComplaintStatusEnum, { nullable: true, description: 'Null when not yet received then.' })
+  status!: ComplaintStatus | null;
+
+  @Field(() => [Forwarding])
+  forwardings!: Forwarding[];
+
+  @Field(() => [CaseLetterAsOf])
+  letters!: CaseLetterAsOf[];
+
+  @Field(() => [CaseClockAsOf])
+  clocks!: CaseClockAsOf[];
+}
+
+@ObjectType({ description: 'Whether the record of the case is intact (hash chains and signed checkpoint).' })
+export class CaseIntegrity {
+  @Field()
+  ok!: boolean;
+
+  @Field(() => Int)
+  streamsChecked!: number;
+
+  @Field(() => Int)
+  eventsChecked!: number;
+
+  @Field(() => String, { nullable: true, description: 'The first stream that does not hold.' })
+  brokenStream!: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Its first revision that does not hold.' })
+  brokenRevision!: number | null;
+
+  @Field(() => String, { nullable: true })
+  reason!: string | null;
+
+  @Field(() => GraphQLDateTime, { nullable: true, description: 'The signed checkpoint held against.' })
+  checkpointAt!: string | null;
+
+  @Field(() => GraphQLSafeInt, { nullable: true })
+  checkpointPosition!: number | null;
+}
+
+const encodeCursor = (position: number) => Buffer.from(`position:${position}`).toString('base64url');
+function decodeCursor(cursor: string): number {
+  const match = /^position:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) throw badInput('after is not a cursor of this history', { field: 'after' });
+  return Number(match[1]);
+}
+
+const checkpointsOf = new WeakMap<SubgraphRuntime, { store: CheckpointStore; keys: CheckpointKeys }>();
+function checkpoints(runtime: SubgraphRuntime) {
+  let found = checkpointsOf.get(runtime);
+  if (!found) {
+    const dir = runtime.config.dataDir;
+    found = { store: CheckpointStore.forDataDir(dir), keys: loadCheckpointKeys(dir) };
+    checkpointsOf.set(runtime, found);
+  }
+  return found;
+}
+
+@Resolver(() => Complaint)
+export class ComplaintAudit {
+  @FieldResolver(() => CaseHistoryConnection, {
+    description:
+      'Every event of the case across complaint, letters and clocks, in log order; masked per role.',
+  })
+  async history(
+    @Root() complaint: Complaint,
+    @Ctx() ctx: ComplaintContext,
+    @Arg('first', () => Int, { nullable: true }) first?: number | null,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+  ): Promise<CaseHistoryConnection> {
+    const principal = requireRole(ctx, 'OFFICER', 'SUPERVISOR', 'AGENCY', 'AUDITOR');
+    const limit = first ?? 50;
+    if (!Number.isInteger(limit) || limit < 0 || limit > MAX_PAGE) {
+      throw badInput(`first must be between 0 and ${MAX_PAGE}`, { field: 'first' });
+    }
+    const afterPosition = after ? decodeCursor(after) : 0;
+    const current = await ctx.complaints.get(complaint.id);
+    const entries = current
+      ? maskCaseHistory(await readCaseEvents(ctx.complaints.runtime.store, complaint.id), current, principal)
+      : null;
+    const page = pageOfHistory(entries ?? [], limit, afterPosition);
+    const edges = page.entries.map((node) => ({ cursor: encodeCursor(node.position), node }));
+    return {
+      edges,
+      totalCount: page.totalCount,
+      pageInfo: {
+        hasNextPage: page.hasNextPage,
+        hasPreviousPage: afterPosition > 0,
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges[edges.length - 1]?.cursor ?? null,
+      },
+    };
+  }
+
+  @FieldResolver(() => ComplaintAsOf, {
+    nullable: true,
+    description: 'The case as it stood at an instant, folded from its events by the live projections.',
+  })
+  async asOf(
+    @Root() complaint: Complaint,
+    @Arg('at', () => GraphQLDateTime) at: Date,
+    @Ctx() ctx: ComplaintContext,
+  ): Promise<ComplaintAsOf | null> {
+    const principal = requireRole(ctx, 'OFFICER', 'SUPERVISOR', 'AGENCY', 'AUDITOR');
+    const current = await ctx.complaints.get(complaint.id);
+    if (!current || !maskComplaintForViewer(current, principal)) return null;
+    const state = await caseStateAsOf(ctx.complaints.runtime.store, complaint.id, at);
+    const then = state.complaint ? maskComplaintForViewer(state.complaint, principal) : null;
+    const own = principal.role === 'AGENCY' ? principal.agencyId : undefined;
+    const concerns = (agencyId: string | null | undefined) => own === undefined || agencyId === own;
+    return {
+      at: state.at,
+      position: state.position,
+      status: then?.status ?? null,
+      forwardings: then ? toComplaint(then).forwardings : [],
+      letters: state.letters
+        .filter((l) => concerns(l.agencyId))
+        .map((l) => ({ id: l.id, kind: l.kind, state: l.state, agencyId: l.agencyId, number: l.number })),
+      clocks: state.clocks
+        .filter((c) => c.agencyId === undefined || concerns(c.agencyId))
+        .map((c) => ({
+          id: c.id,
+          kind: c.kind,
+          agencyId: c.agencyId ?? null,
+          startedAt: c.startedAt,
+          dueAt: c.dueAt,
+          stoppedAt: c.stoppedAt ?? null,
+          open: c.open,
+        })),
+    };
+  }
+
+  @FieldResolver(() => CaseIntegrity, {
+    description:
+      'Verifies the hash chain of every stream the case touches against the last signed checkpoint.',
+  })
+  async integrity(@Root() complaint: Complaint, @Ctx() ctx: ComplaintContext): Promise<CaseIntegrity> {
+    requireRole(ctx, 'OFFICER', 'SUPERVISOR', 'AUDITOR');
+    const { store, keys } = checkpoints(ctx.complaints.runtime);
+    const verdict = await verifyCaseIntegrity(ctx.complaints.runtime.store, complaint.id, store, keys);
+    const problem = verdict.problems[0];
+    return {
+      ok: verdict.ok,
+      streamsChecked: verdict.streamsChecked,
+      eventsChecked: verdict.eventsChecked,
+      brokenStream: problem ? problem.streamId || null : null,
+      brokenRevision: problem && problem.revision >= 0 ? problem.revision : null,
+      reason: problem?.reason ?? null,
+      checkpointAt: verdict.checkpoint?.takenAt ?? null,
+      checkpointPosition: verdict.checkpoint?.headPosition ?? null,
+    };
+  }
+}
