@@ -4,6 +4,8 @@ import type { DumasConfig } from '../config';
 import type { ReadModelStore } from './types';
 
 export * from './types';
+export { SqliteReadModelStore, type SqliteReadModelOptions } from './sqlite-read-model';
+export type { PostgresReadModelStore, PostgresReadModelOptions } from './postgres-read-model';
 export {
   type ProjectionLogger,
   type ProjectionRunner,
