@@ -46,6 +46,10 @@ export const SEALED_MARKER = '[sealed]';
 type Data = Record<string, unknown>;
 
 /** Copies a JSON value with sealed blobs replaced and access-code hashes dropped, at any depth. */
+export function scrubEventData(value: unknown, hideIdentity: boolean): unknown {
+  return scrub(value, hideIdentity);
+}
+
 function scrub(value: unknown, hideIdentity: boolean): unknown {
   if (Array.isArray(value)) return value.map((v) => scrub(v, hideIdentity));
   if (value === null || typeof value !== 'object') return value;

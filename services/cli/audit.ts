@@ -1,0 +1,317 @@
+/**
+ * The auditors' command line, over the store the configuration names (DUMAS_DATA_DIR, DUMAS_STORE, …):
+ *
+ *   npm run audit -- replay <trackingNumber>             a readable timeline of the case
+ *   npm run audit -- as-of <trackingNumber> <time>       the case as it stood at that instant
+ *   npm run audit -- verify [--all]                      since the last checkpoint, or the whole store
+ *   npm run audit -- checkpoint                          sign the stream heads now
+ *   npm run audit -- export --from <time> --to <time> --format csv|json [--out <file>]
+ *
+ * Output is masked as for an AUDITOR (identity masked, sealed blobs and access-code hashes never shown).
+ * Progress goes to stderr, results to stdout; the exit code is 1 when verification finds a problem.
+ */
+import { once } from 'node:events';
+import fs from 'node:fs';
+import type { Writable } from 'node:stream';
+import { caseStateAsOf } from '../audit/as-of';
+import { readCaseEvents } from '../audit/case-events';
+import { CheckpointStore, loadCheckpointKeys, takeCheckpoint } from '../audit/checkpoints';
+import { maskCaseHistory, scrubEventData } from '../audit/history';
+import { type IntegrityVerdict, verifySinceCheckpoint, verifyStore } from '../audit/integrity';
+import { summarizeEvent } from '../audit/summary';
+import { trackingNumberStreamId } from '../complaint/domain/tracking-number';
+import { loadConfig } from '../shared/config';
+import { createEventStore } from '../shared/eventstore';
+import type { EventStore, RecordedEvent } from '../shared/eventstore/types';
+
+const AUDITOR = { role: 'AUDITOR' } as const;
+
+class UsageError extends Error {}
+
+/** A progress bar on stderr: redrawn in place on a terminal, a line per tenth otherwise. */
+function progressBar(label: string) {
+  const tty = process.stderr.isTTY === true;
+  let lastTenth = -1;
+  let lastDraw = 0;
+  return {
+    update(done: number, total: number) {
+      const ratio = total > 0 ? Math.min(1, done / total) : 1;
+      if (tty) {
+        const now = Date.now();
+        if (now - lastDraw < 100 && ratio < 1) return;
+        lastDraw = now;
+        const width = 30;
+        const filled = Math.round(ratio * width);
+        process.stderr.write(
+          `\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(ratio * 100).toFixed(0).padStart(3)}% ${done}/${total}`,
+        );
+      } else {
+        const tenth = Math.floor(ratio * 10);
+        if (tenth > lastTenth) {
+          lastTenth = tenth;
+          process.stderr.write(`${label} ${tenth * 10}% (${done}/${total})\n`);
+        }
+      }
+    },
+    done() {
+      if (tty) process.stderr.write('\n');
+    },
+  };
+}
+
+async function caseIdOf(store: EventStore, trackingNumber: string): Promise<string> {
+  const [claim] = await store.readStream(trackingNumberStreamId(trackingNumber.trim().toUpperCase()), {
+    maxCount: 1,
+  });
+  const complaintId = (claim?.data as { complaintId?: unknown } | undefined)?.complaintId;
+  if (typeof complaintId !== 'string')
+    throw new UsageError(`no complaint has tracking number ${trackingNumber}`);
+  return complaintId;
+}
+
+async function replay(store: EventStore, trackingNumber: string, out: Writable): Promise<number> {
+  const caseId = await caseIdOf(store, trackingNumber);
+  const events = await readCaseEvents(store, caseId);
+  const current = (await caseStateAsOf(store, caseId, new Date())).complaint;
+  if (!current) throw new UsageError(`complaint ${trackingNumber} has no ComplaintReceived event`);
+  const entries = maskCaseHistory(events, current, AUDITOR) ?? [];
+  out.write(`Case ${current.trackingNumber} (${caseId}): ${entries.length} events, now ${current.status}\n`);
+  for (const e of entries) {
+    const who = e.actor
+      ? `${e.actor.role}${e.actor.agencyId ? `@${e.actor.agencyId}` : ''} ${e.actor.id}`
+      : '-';
+    out.write(`${e.occurredAt}  #${String(e.position).padEnd(7)} ${who.padEnd(36)} ${e.summary}\n`);
+  }
+  return 0;
+}
+
+async function asOf(store: EventStore, trackingNumber: string, time: string, out: Writable): Promise<number> {
+  const at = new Date(time);
+  if (Number.isNaN(at.getTime())) throw new UsageError('time must be an ISO 8601 date-time');
+  const caseId = await caseIdOf(store, trackingNumber);
+  const state = await caseStateAsOf(store, caseId, at);
+  const c = state.complaint;
+  out.write(
+    `Case ${trackingNumber} as of ${state.at} (log position ${state.position}, ${state.events} events)\n`,
+  );
+  if (!c) {
+    out.write('  not yet received\n');
+    return 0;
+  }
+  out.write(
+    `  status: ${c.status}${c.confidential ? ', confidential' : ''}${c.anonymous ? ', anonymous' : ''}\n`,
+  );
+  for (const f of c.forwardings) {
+    out.write(`  forwarding ${f.forwardingId}: ${f.status}${f.current ? '' : ' (superseded)'}\n`);
+  }
+  for (const l of state.letters) {
+    out.write(
+      `  letter ${l.id}: ${l.kind} ${l.state}${l.number ? ` ${l.number}` : ''}${l.agencyId ? ` → ${l.agencyId}` : ''}\n`,
+    );
+  }
+  for (const k of state.clocks) {
+    const status = k.stoppedAt ? `stopped ${k.stoppedAt}` : k.breachRecordedAt ? 'breached' : 'running';
+    out.write(`  clock ${k.id}: ${status}${k.dueAt ? `, due ${k.dueAt}` : ''}\n`);
+  }
+  return 0;
+}
+
+function printVerdict(verdict: IntegrityVerdict, out: Writable): number {
+  const cp = verdict.checkpoint;
+  out.write(
+    `${verdict.ok ? 'OK' : 'BROKEN'}: ${verdict.eventsChecked} events in ${verdict.streamsChecked} streams checked; ` +
+      `${cp ? `checkpoint ${cp.seq} of ${cp.takenAt} at position ${cp.headPosition}` : 'no signed checkpoint (tails unchecked)'}\n`,
+  );
+  for (const p of verdict.problems) {
+    out.write(`  ${p.streamId || '(log)'}${p.revision >= 0 ? ` @${p.revision}` : ''}: ${p.reason}\n`);
+  }
+  return verdict.ok ? 0 : 1;
+}
+
+const CSV_COLUMNS = [
+  'position',
+  'recorded_at',
+  'occurred_at',
+  'stream_id',
+  'revision',
+  'type',
+  'case_id',
+  'actor_id',
+  'actor_role',
+  'actor_agency',
+  'summary',
+  'hash',
+  'previous_hash',
+  'data',
+] as const;
+
+const csvCell = (v: unknown) => {
+  const s = v === undefined || v === null ? '' : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+function exportRow(event: RecordedEvent) {
+  const data = scrubEventData(event.data, true);
+  return {
+    position: event.position,
+    recorded_at: event.recordedAt,
+    occurred_at: event.metadata.occurredAt,
+    stream_id: event.streamId,
+    revision: event.revision,
+    type: event.type,
+    case_id: event.metadata.caseId ?? null,
+    actor_id: event.metadata.actor?.id ?? null,
+    actor_role: event.metadata.actor?.role ?? null,
+    actor_agency: event.metadata.actor?.agencyId ?? null,
+    summary: summarizeEvent({ type: event.type, data }),
+    hash: event.hash,
+    previous_hash: event.previousHash,
+    data,
+  };
+}
+
+/** Streams events recorded in [from, to] page by page, waiting for the output to drain: bounded memory. */
+export async function exportEvents(
+  store: EventStore,
+  options: { from?: Date; to?: Date; format: 'csv' | 'json'; pageSize?: number },
+  out: Writable,
+  onProgress?: (done: number, total: number) => void,
+): Promise<number> {
+  const from = options.from?.getTime() ?? Number.NEGATIVE_INFINITY;
+  const to = options.to?.getTime() ?? Number.POSITIVE_INFINITY;
+  const pageSize = options.pageSize ?? 1_000;
+  const head = await store.headPosition();
+  const write = async (chunk: string) => {
+    if (!out.write(chunk)) await once(out, 'drain');
+  };
+  await write(options.format === 'csv' ? `${CSV_COLUMNS.join(',')}\n` : '[\n');
+  let position = 0;
+  let written = 0;
+  for (;;) {
+    const page = await store.readAll({ fromPosition: position, maxCount: pageSize });
+    let chunk = '';
+    for (const event of page) {
+      position = event.position;
+      const recorded = Date.parse(event.recordedAt);
+      if (recorded < from || recorded > to) continue;
+      const row = exportRow(event);
+      if (options.format === 'csv') {
+        chunk += `${CSV_COLUMNS.map((c) => csvCell(c === 'data' ? JSON.stringify(row.data) : row[c])).join(',')}\n`;
+      } else {
+        chunk += `${written ? ',\n' : ''}${JSON.stringify(row)}`;
+      }
+      written++;
+    }
+    if (chunk) await write(chunk);
+    onProgress?.(position, Math.max(head, position));
+    if (page.length < pageSize) break;
+  }
+  if (options.format === 'json') await write('\n]\n');
+  return written;
+}
+
+function flag(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  if (i === -1) return undefined;
+  const value = args[i + 1];
+  if (value === undefined || value.startsWith('--')) throw new UsageError(`${name} needs a value`);
+  return value;
+}
+
+function dateFlag(args: string[], name: string): Date | undefined {
+  const value = flag(args, name);
+  if (value === undefined) return undefined;
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw new UsageError(`${name} must be an ISO 8601 date or date-time`);
+  return date;
+}
+
+const USAGE = `usage: npm run audit -- <command>
+  replay <trackingNumber>
+  as-of <trackingNumber> <time>
+  verify [--all]
+  checkpoint
+  export [--from <time>] [--to <time>] --format csv|json [--out <file>]`;
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const [command, ...args] = argv;
+  const config = loadConfig(env);
+  const store = await createEventStore(config.store);
+  const checkpoints = () => ({
+    store: CheckpointStore.forDataDir(config.dataDir),
+    keys: loadCheckpointKeys(config.dataDir, env),
+  });
+  try {
+    switch (command) {
+      case 'replay':
+        if (!args[0]) throw new UsageError(USAGE);
+        return await replay(store, args[0], process.stdout);
+      case 'as-of':
+        if (!args[0] || !args[1]) throw new UsageError(USAGE);
+        return await asOf(store, args[0], args[1], process.stdout);
+      case 'verify': {
+        const { store: cps, keys } = checkpoints();
+        const bar = progressBar('verify');
+        try {
+          const verdict = args.includes('--all')
+            ? await verifyStore(store, cps, keys, { onProgress: bar.update })
+            : await verifySinceCheckpoint(store, cps, keys, { onProgress: bar.update });
+          bar.done();
+          return printVerdict(verdict, process.stdout);
+        } finally {
+          cps.close();
+        }
+      }
+      case 'checkpoint': {
+        const { store: cps, keys } = checkpoints();
+        try {
+          const cp = await takeCheckpoint(store, cps, keys);
+          process.stdout.write(
+            `checkpoint ${cp.seq}: ${cp.body.eventCount} events, ${Object.keys(cp.body.streams).length} streams, head ${cp.body.headPosition}, key ${cp.body.keyId}\n`,
+          );
+          return 0;
+        } finally {
+          cps.close();
+        }
+      }
+      case 'export': {
+        const format = flag(args, '--format');
+        if (format !== 'csv' && format !== 'json') throw new UsageError('--format must be csv or json');
+        const from = dateFlag(args, '--from');
+        const to = dateFlag(args, '--to');
+        const file = flag(args, '--out');
+        const out = file ? fs.createWriteStream(file) : process.stdout;
+        const bar = progressBar('export');
+        const written = await exportEvents(
+          store,
+          { format, ...(from ? { from } : {}), ...(to ? { to } : {}) },
+          out,
+          bar.update,
+        );
+        bar.done();
+        if (file) {
+          (out as fs.WriteStream).end();
+          await once(out, 'finish');
+        }
+        process.stderr.write(`exported ${written} events\n`);
+        return 0;
+      }
+      default:
+        throw new UsageError(USAGE);
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      process.stderr.write(`${err instanceof UsageError ? err.message : String(err)}\n`);
+      process.exitCode = 2;
+    },
+  );
+}
