@@ -147,6 +147,30 @@ describe('given a complaint forwarded to two agencies', () => {
     expect(byKind('AGENCY_FIRST_FOLLOW_UP')[0]!.dueAt).toBe('2026-03-10T16:59:59.999Z');
   });
 
+  it('with the correspondence subgraph running, the same query also returns the complaint’s letters', async () => {
+    if (!fed.runtimes.correspondence) return; // the correspondence subgraph is not part of this tree yet
+    const QUERY = `query C($id: ID!) { complaint(id: $id) { status letters { kind agencyId } ${CLOCKS} } }`;
+    type Reply = {
+      complaint: {
+        status: string;
+        letters: { kind: string; agencyId: string }[];
+        sla: { clocks: ClockView[] };
+      };
+    };
+    // The follow-up request drafts are written by a process manager shortly after the forwarding.
+    let data = await ok<Reply>(QUERY, { id: complaintId }, officer);
+    for (let i = 0; i < 100 && data.complaint.letters.length < 2; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      data = await ok<Reply>(QUERY, { id: complaintId }, officer);
+    }
+    expect(data.complaint.status).toBe('FORWARDED');
+    expect(data.complaint.letters.map((l) => [l.kind, l.agencyId]).sort()).toEqual([
+      ['FOLLOW_UP_REQUEST', BANTUL],
+      ['FOLLOW_UP_REQUEST', SLEMAN],
+    ]);
+    expect(data.complaint.sla.clocks.length).toBeGreaterThanOrEqual(5);
+  });
+
   it("an agency's focal point sees only its own forwarding's clocks; another agency sees none", async () => {
     const clocks = await clocksOf(bantul);
     expect(clocks!.map((c) => [c.kind, c.agency?.id]).sort()).toEqual([
