@@ -1,0 +1,20 @@
+import type { Clock } from '../../shared/clock';
+import type { EventStore } from '../../shared/eventstore/types';
+import type { Logger } from '../../shared/logger';
+import type { ReadModelStore } from '../../shared/projections/types';
+import type { WorkingCalendar } from '../../evaluation/domain';
+import type { BlobStore } from '../blobs';
+import type { CorrespondenceConfig } from '../config';
+import type { DeliveryAdapter } from '../delivery';
+
+/** What the flows work with; all of it is the correspondence runtime's. */
+export interface FlowDeps {
+  readonly store: EventStore;
+  readonly readModels: ReadModelStore;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly config: CorrespondenceConfig;
+  readonly calendar: WorkingCalendar;
+  readonly blobs: BlobStore;
+  readonly delivery: DeliveryAdapter;
+}

@@ -1,0 +1,65 @@
+/**
+ * The correspondence runtime's process managers; see runner.ts for how each one is exactly-once in effect.
+ */
+import { agencyReplyFlow, letterAcknowledgementFlow } from './complaint-updates';
+import type { FlowDeps } from './deps';
+import { letterDeliveryFlow } from './delivery';
+import { followUpDraftsFlow } from './follow-up';
+import { followUpReminderFlow, type ReminderFlow } from './reminders';
+import { type Flow, FlowRunner } from './runner';
+
+export { followUpLetterId, FLOW_ACTOR } from './follow-up';
+export { letterMessageId } from './delivery';
+export { reminderLetterId, FOLLOW_UP_CHASES, type FollowUpChaseDoc } from './reminders';
+export { FlowRunner, handleOnce, effectEventId, type Flow } from './runner';
+export type { FlowDeps } from './deps';
+
+export interface CorrespondenceFlows {
+  readonly runner: FlowRunner;
+  readonly reminders: ReminderFlow;
+  readonly flows: readonly Flow[];
+  stop(): Promise<void>;
+}
+
+export async function startCorrespondenceFlows(
+  deps: FlowDeps,
+  options: { maxAttempts?: number; retryDelayMs?: number } = {},
+): Promise<CorrespondenceFlows> {
+  const reminders = followUpReminderFlow(deps);
+  const flows: Flow[] = [
+    followUpDraftsFlow(deps),
+    letterAcknowledgementFlow(deps),
+    agencyReplyFlow(deps),
+    letterDeliveryFlow(deps),
+    reminders,
+  ];
+  const runner = new FlowRunner({
+    store: deps.store,
+    readModels: deps.readModels,
+    flows,
+    logger: deps.logger,
+    ...options,
+  });
+  await runner.start();
+  let timer: NodeJS.Timeout | undefined;
+  if (deps.config.reminderTickMs > 0) {
+    timer = setInterval(() => {
+      reminders.tick().catch((err: unknown) => {
+        deps.logger.warn(
+          { err: err instanceof Error ? { name: err.name } : {} },
+          'reminder tick failed; the next one retries',
+        );
+      });
+    }, deps.config.reminderTickMs);
+    timer.unref();
+  }
+  return {
+    runner,
+    reminders,
+    flows,
+    async stop() {
+      if (timer) clearInterval(timer);
+      await runner.stop();
+    },
+  };
+}

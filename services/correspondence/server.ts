@@ -1,0 +1,115 @@
+/**
+ * The correspondence subgraph over a runtime: tests start it in-process; index.ts only listens. The
+ * runtime adds to the shared one the blob store, the delivery adapter, the letter numbering (healing
+ * approvals a crash cut short, once at start) and the flows between subgraphs.
+ */
+import { WorkingCalendar } from '../evaluation/domain';
+import { createSubgraphServer, type SubgraphServer } from '../shared/graphql/subgraph';
+import { type RuntimeOptions, type SubgraphRuntime, startRuntime } from '../shared/runtime';
+import { type BlobStore, openBlobStore } from './blobs';
+import { complaintLinksProjection } from './complaint-links';
+import { type CorrespondenceConfig, correspondenceConfigFromEnv } from './config';
+import { type DeliveryAdapter, openDeliveryAdapter } from './delivery';
+import { LetterNumbering } from './domain';
+import { type CorrespondenceFlows, startCorrespondenceFlows } from './flows';
+import type { CorrespondenceContext } from './graphql/context';
+import { correspondenceProjections } from './projections';
+import { buildCorrespondenceSubgraph } from './schema';
+import { CorrespondenceService } from './service';
+
+export const CORRESPONDENCE_PROJECTIONS = [...correspondenceProjections, complaintLinksProjection];
+
+export interface CorrespondenceRuntime extends SubgraphRuntime {
+  readonly correspondence: CorrespondenceConfig;
+  readonly blobs: BlobStore;
+  readonly delivery: DeliveryAdapter;
+  readonly numbering: LetterNumbering;
+  readonly flows: CorrespondenceFlows;
+}
+
+export interface CorrespondenceRuntimeOptions extends Omit<RuntimeOptions, 'name' | 'projections'> {
+  /** Overrides of the settings read from the environment (tests: no timer, a short deadline). */
+  readonly correspondence?: Partial<CorrespondenceConfig>;
+  readonly delivery?: DeliveryAdapter;
+  readonly calendar?: WorkingCalendar;
+  /** Flow retry policy (tests simulating a crash stop a flow at its first failure). */
+  readonly flowRetry?: { maxAttempts?: number; retryDelayMs?: number };
+}
+
+export async function startCorrespondenceRuntime(
+  options: CorrespondenceRuntimeOptions = {},
+): Promise<CorrespondenceRuntime> {
+  const { correspondence: overrides, delivery: givenDelivery, calendar, flowRetry, ...rest } = options;
+  const base = await startRuntime({
+    ...rest,
+    name: 'correspondence',
+    projections: CORRESPONDENCE_PROJECTIONS,
+  });
+  const opened: { blobs?: BlobStore; flows?: CorrespondenceFlows } = {};
+  try {
+    const correspondence = { ...correspondenceConfigFromEnv(base.config), ...overrides };
+    const delivery = givenDelivery ?? openDeliveryAdapter(correspondence.delivery);
+    const blobs = openBlobStore(correspondence.blobs);
+    opened.blobs = blobs;
+    const numbering = new LetterNumbering(base.store, correspondence.numbering);
+    const healed = await numbering.completePending();
+    if (healed.length)
+      base.logger.info({ letters: healed.length }, 'numbered approvals a crash had cut short');
+    const flows = await startCorrespondenceFlows(
+      {
+        store: base.store,
+        readModels: base.readModels,
+        logger: base.logger,
+        clock: base.clock,
+        config: correspondence,
+        calendar: calendar ?? WorkingCalendar.bundled(),
+        blobs,
+        delivery,
+      },
+      flowRetry,
+    );
+    return {
+      ...base,
+      correspondence,
+      blobs,
+      delivery,
+      numbering,
+      flows,
+      async close() {
+        await flows.stop();
+        await base.close();
+        await blobs.close();
+      },
+    };
+  } catch (err) {
+    await opened.blobs?.close();
+    await base.close();
+    throw err;
+  }
+}
+
+export async function createCorrespondenceServer(
+  runtime: SubgraphRuntime,
+  options: Partial<Parameters<typeof createSubgraphServer<CorrespondenceContext>>[0]> = {},
+): Promise<SubgraphServer<CorrespondenceContext>> {
+  const r = runtime as CorrespondenceRuntime;
+  if (!r.blobs || !r.numbering)
+    throw new Error('the correspondence server needs a runtime from startCorrespondenceRuntime');
+  const { schema } = await buildCorrespondenceSubgraph();
+  const correspondence = new CorrespondenceService(runtime, {
+    correspondence: r.correspondence,
+    blobs: r.blobs,
+    numbering: r.numbering,
+  });
+  // Uploads arrive as base64 inside the mutation: room for the largest attachment plus the rest of the request.
+  const bodyLimitBytes = Math.ceil((r.correspondence.maxAttachmentBytes * 4) / 3) + 256 * 1024;
+  return createSubgraphServer<CorrespondenceContext>({
+    name: 'correspondence',
+    schema,
+    logger: runtime.logger,
+    context: (base) => ({ ...base, correspondence }),
+    ready: () => Object.keys(r.flows.runner.failures()).length === 0,
+    bodyLimitBytes,
+    ...options,
+  });
+}
