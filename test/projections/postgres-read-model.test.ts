@@ -23,9 +23,16 @@ if (requirePostgres('PostgreSQL read-model store')) {
     const { url } = await shared;
     const schema = `rm_contract_${++schemas}`;
     const store = await PostgresReadModelStore.connect({ url, schema });
+    const others: PostgresReadModelStore[] = [];
     return {
       store,
+      another: async () => {
+        const other = await PostgresReadModelStore.connect({ url, schema });
+        others.push(other);
+        return other;
+      },
       cleanup: async () => {
+        for (const other of others) await other.close();
         await store.close();
         const admin = new pg.Client({ connectionString: url });
         await admin.connect();

@@ -3,6 +3,8 @@ import type { ReadModelStore } from '../../services/shared/projections/types';
 
 export interface ReadModelFixture {
   readonly store: ReadModelStore;
+  /** Another store over the same data (another connection, as another process would have); closed by cleanup. */
+  another(): Promise<ReadModelStore>;
   cleanup(): Promise<void>;
 }
 
@@ -170,6 +172,26 @@ export function describeReadModelStoreContract(name: string, factory: () => Prom
         expect((await store.checkpoint('other')).position).toBe(7);
         await store.applyBatch('cases', 1, async (tx) => tx.put('cases', 'c1', CASES[0]));
         expect(await store.checkpoint('cases')).toEqual({ position: 1, version: 2 });
+      });
+
+      it('a batch sees what another connection wrote since, even for a document it read before', async () => {
+        await store.applyBatch('cases', 1, async (tx) => tx.put('cases', 'c1', { id: 'c1', events: 1 }));
+        await store.applyBatch('cases', 2, async (tx) => {
+          const c1 = await tx.get<{ events: number }>('cases', 'c1');
+          await tx.put('cases', 'c1', { id: 'c1', events: c1!.events + 1 });
+        });
+        const byHand = await fixture.another();
+        await byHand.reset('cases', 2, ['cases']);
+        await byHand.applyBatch('cases', 1, async (tx) => tx.put('cases', 'c1', { id: 'c1', events: 100 }));
+        await store.applyBatch('cases', 2, async (tx) => {
+          expect(await tx.get('cases', 'c1')).toEqual({ id: 'c1', events: 100 });
+          await tx.put('cases', 'c2', { id: 'c2' });
+        });
+        await byHand.applyBatch('other', 1, async (tx) => tx.delete('cases', 'c1'));
+        await store.applyBatch('cases', 3, async (tx) => {
+          expect(await tx.get('cases', 'c1')).toBeUndefined();
+          expect(await tx.get('cases', 'c2')).toEqual({ id: 'c2' });
+        });
       });
 
       it('commits a large batch of documents in one go', async () => {

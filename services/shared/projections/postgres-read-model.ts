@@ -17,6 +17,11 @@ export interface PostgresReadModelOptions {
   readonly schema: string;
   /** Pool size. Default 5. */
   readonly maxConnections?: number;
+  /**
+   * Documents kept in memory (as JSON text) between batches, so a rebuild does not read each document back
+   * once per batch. Default 50,000; 0 turns it off.
+   */
+  readonly documentCacheSize?: number;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -29,15 +34,21 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 export class PostgresReadModelStore implements ReadModelStore {
   private readonly documents: string;
   private readonly checkpoints: string;
+  private readonly meta: string;
+  /** Stored JSON text by batch key, valid while the schema's write generation is the one we last saw. */
+  private readonly documentCache = new Map<string, string>();
+  private seenGeneration: string | undefined;
 
   private constructor(
     private readonly pool: pg.Pool,
     schema: string,
     /** lower() folds non-ASCII letters only under an ICU or a UTF-8 libc collation; "C" folds ASCII only. */
     private readonly foldCollation: string,
+    private readonly documentCacheSize: number,
   ) {
     this.documents = `"${schema}".documents`;
     this.checkpoints = `"${schema}".checkpoints`;
+    this.meta = `"${schema}".meta`;
   }
 
   static async connect(options: PostgresReadModelOptions): Promise<PostgresReadModelStore> {
@@ -71,6 +82,12 @@ export class PostgresReadModelStore implements ReadModelStore {
             position bigint NOT NULL,
             version integer NOT NULL
           )`);
+        // Every write bumps the generation, so a store can tell whether anyone else wrote since its last batch.
+        await client.query(`
+          CREATE TABLE IF NOT EXISTS "${options.schema}".meta (key text PRIMARY KEY, value bigint NOT NULL)`);
+        await client.query(
+          `INSERT INTO "${options.schema}".meta (key, value) VALUES ('generation', 0) ON CONFLICT (key) DO NOTHING`,
+        );
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK').catch(() => {});
@@ -79,7 +96,12 @@ export class PostgresReadModelStore implements ReadModelStore {
         client.release();
       }
       const icu = await pool.query(`SELECT 1 FROM pg_collation WHERE collname = 'und-x-icu'`);
-      return new PostgresReadModelStore(pool, options.schema, icu.rowCount ? ' COLLATE "und-x-icu"' : '');
+      return new PostgresReadModelStore(
+        pool,
+        options.schema,
+        icu.rowCount ? ' COLLATE "und-x-icu"' : '',
+        options.documentCacheSize ?? 50_000,
+      );
     } catch (error) {
       await pool.end().catch(() => {});
       throw error;
@@ -133,6 +155,8 @@ export class PostgresReadModelStore implements ReadModelStore {
     }
     const client = await this.pool.connect();
     let broken: unknown;
+    let written: [string, string | undefined][] = [];
+    let generationAfter: string | undefined;
     try {
       await client.query('BEGIN');
       await client.query(
@@ -140,8 +164,9 @@ export class PostgresReadModelStore implements ReadModelStore {
         [projection],
       );
       // The row lock makes a second runner of the same projection wait here, then see the new position.
-      const { rows } = await client.query<{ position: string }>(
-        `SELECT position FROM ${this.checkpoints} WHERE projection = $1 FOR UPDATE`,
+      const { rows } = await client.query<{ position: string; generation: string }>(
+        `SELECT position, (SELECT value FROM ${this.meta} WHERE key = 'generation') AS generation
+         FROM ${this.checkpoints} WHERE projection = $1 FOR UPDATE`,
         [projection],
       );
       const current = Number(rows[0]!.position);
@@ -152,12 +177,24 @@ export class PostgresReadModelStore implements ReadModelStore {
           position,
         });
       }
-      const batch = new BatchCache(async (collection, id) => {
-        const found = await client.query<{ doc: string }>(
-          `SELECT doc::text AS doc FROM ${this.documents} WHERE collection = $1 AND id = $2`,
-          [collection, id],
-        );
-        return found.rows[0]?.doc;
+      const generationBefore = rows[0]!.generation;
+      if (generationBefore !== this.seenGeneration) {
+        this.documentCache.clear();
+        this.seenGeneration = generationBefore;
+      }
+      const batch = new BatchCache((collection, id, key) => {
+        const cached = this.documentCache.get(key);
+        if (cached !== undefined) return cached;
+        return client
+          .query<{ doc: string }>(
+            `SELECT doc::text AS doc FROM ${this.documents} WHERE collection = $1 AND id = $2`,
+            [collection, id],
+          )
+          .then((found) => {
+            const stored = found.rows[0]?.doc;
+            if (stored !== undefined) this.remember(key, stored);
+            return stored;
+          });
       });
       try {
         await fn(batch.tx);
@@ -165,13 +202,28 @@ export class PostgresReadModelStore implements ReadModelStore {
         batch.close();
         throw error;
       }
-      await this.writeDirty(client, batch.close());
+      written = await this.writeDirty(client, batch.close());
       await client.query(`UPDATE ${this.checkpoints} SET position = $2 WHERE projection = $1`, [
         projection,
         position,
       ]);
+      const bumped = await client.query<{ value: string }>(
+        `UPDATE ${this.meta} SET value = value + 1 WHERE key = 'generation' RETURNING value`,
+      );
+      generationAfter = bumped.rows[0]!.value;
+      if (BigInt(generationAfter) !== BigInt(generationBefore) + 1n) {
+        // Someone else wrote since this batch began: keep only what this batch itself wrote.
+        this.documentCache.clear();
+      }
       await client.query('COMMIT');
+      this.seenGeneration = generationAfter;
+      for (const [key, text] of written) {
+        if (text === undefined) this.documentCache.delete(key);
+        else this.remember(key, text);
+      }
     } catch (error) {
+      this.documentCache.clear();
+      this.seenGeneration = undefined;
       await client.query('ROLLBACK').catch((rollbackError: unknown) => {
         broken = rollbackError;
       });
@@ -204,7 +256,10 @@ export class PostgresReadModelStore implements ReadModelStore {
          ON CONFLICT (projection) DO UPDATE SET position = 0, version = excluded.version`,
         [projection, version],
       );
+      await client.query(`UPDATE ${this.meta} SET value = value + 1 WHERE key = 'generation'`);
       await client.query('COMMIT');
+      this.documentCache.clear();
+      this.seenGeneration = undefined;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {});
       throw error;
@@ -218,17 +273,24 @@ export class PostgresReadModelStore implements ReadModelStore {
   }
 
   /** Dirty documents go out in two statements whatever their number (arrays through unnest). */
-  private async writeDirty(client: pg.PoolClient, dirty: readonly DirtyDocument[]): Promise<void> {
+  private async writeDirty(
+    client: pg.PoolClient,
+    dirty: readonly DirtyDocument[],
+  ): Promise<[string, string | undefined][]> {
+    const written: [string, string | undefined][] = [];
     const upsert = { collections: [] as string[], ids: [] as string[], docs: [] as string[] };
     const remove = { collections: [] as string[], ids: [] as string[] };
-    for (const { collection, id, doc } of dirty) {
+    for (const { collection, id, key, doc } of dirty) {
       if (doc === undefined) {
         remove.collections.push(collection);
         remove.ids.push(id);
+        written.push([key, undefined]);
       } else {
+        const text = JSON.stringify(doc);
         upsert.collections.push(collection);
         upsert.ids.push(id);
-        upsert.docs.push(JSON.stringify(doc));
+        upsert.docs.push(text);
+        written.push([key, text]);
       }
     }
     if (remove.ids.length > 0) {
@@ -246,6 +308,17 @@ export class PostgresReadModelStore implements ReadModelStore {
         [upsert.collections, upsert.ids, upsert.docs],
       );
     }
+    return written;
+  }
+
+  /** First in, first out, as in the SQLite store. */
+  private remember(key: string, text: string): void {
+    if (this.documentCacheSize === 0) return;
+    if (this.documentCache.size >= this.documentCacheSize && !this.documentCache.has(key)) {
+      const oldest = this.documentCache.keys().next().value;
+      if (oldest !== undefined) this.documentCache.delete(oldest);
+    }
+    this.documentCache.set(key, text);
   }
 
   private whereSql(filter: NormalisedFilter, params: Params): string {
