@@ -4,25 +4,30 @@ import path from 'node:path';
 import { SqliteReadModelStore } from '../../services/shared/projections/sqlite-read-model';
 import { describeReadModelStoreContract } from './read-model.contract';
 
-describeReadModelStoreContract('SQLite (file, WAL)', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dumas-rm-'));
-  const file = path.join(dir, 'complaint.sqlite');
-  const store = new SqliteReadModelStore({ file });
-  const others: SqliteReadModelStore[] = [];
-  return {
-    store,
-    another: async () => {
-      const other = new SqliteReadModelStore({ file });
-      others.push(other);
-      return other;
-    },
-    cleanup: async () => {
-      for (const other of others) await other.close();
-      await store.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
+function sqliteFixture(documentCacheSize?: number) {
+  return async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dumas-rm-'));
+    const file = path.join(dir, 'complaint.sqlite');
+    const store = new SqliteReadModelStore({ file, documentCacheSize });
+    const others: SqliteReadModelStore[] = [];
+    return {
+      store,
+      another: async () => {
+        const other = new SqliteReadModelStore({ file, documentCacheSize });
+        others.push(other);
+        return other;
+      },
+      cleanup: async () => {
+        for (const other of others) await other.close();
+        await store.close();
+        fs.rmSync(dir, { recursive: true, force: true });
+      },
+    };
   };
-});
+}
+
+describeReadModelStoreContract('SQLite (file, WAL)', sqliteFixture());
+describeReadModelStoreContract('SQLite without the document cache', sqliteFixture(0));
 
 describe('SqliteReadModelStore', () => {
   it('keeps documents and checkpoints across reopening the file', async () => {
