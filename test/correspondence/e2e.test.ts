@@ -22,6 +22,21 @@ let gunungkidul: string;
 const LETTER =
   'id kind state agencyId number complaintIds relatedLetterId deliveryEvidence version attachments { sha256 filename mediaType size }';
 
+interface ComplaintView {
+  status: string;
+  forwardings: { agencyId: string; status: string }[];
+  letters: LetterView[];
+}
+
+interface LetterView {
+  id: string;
+  kind: string;
+  state: string;
+  agencyId: string;
+  number: string | null;
+  deliveryEvidence: string;
+}
+
 async function eventually<T>(
   read: () => Promise<T>,
   done: (value: T) => boolean,
@@ -114,7 +129,7 @@ describe('given two agencies with focal points and a verified complaint', () => 
     // Two drafts appear, one per agency, linked to the complaint.
     const drafts = await eventually(
       async () => (await ok(COMPLAINT_WITH_LETTERS, { id: complaintId }, officer)).complaint.letters,
-      (letters: { state: string }[]) => letters.length === 2,
+      (letters: LetterView[]) => letters.length === 2,
     );
     expect(drafts.map((l: { agencyId: string }) => l.agencyId).sort()).toEqual([
       'inspektorat-bantul',
@@ -164,14 +179,14 @@ describe('given two agencies with focal points and a verified complaint', () => 
     // The outbox writes one .eml per letter and records the delivery.
     const delivered = await eventually(
       async () => (await ok(COMPLAINT_WITH_LETTERS, { id: complaintId }, officer)).complaint.letters,
-      (letters: { state: string }[]) => letters.every((l) => l.state === 'DELIVERED'),
+      (letters: LetterView[]) => letters.every((l) => l.state === 'DELIVERED'),
     );
     const outbox = path.join(fed.dataDir, 'outbox');
     const files = readdirSync(outbox).filter((f) => f.endsWith('.eml'));
     expect(files).toHaveLength(2);
     for (const l of delivered) expect(l.deliveryEvidence).toMatch(/^outbox:.+\.eml$/);
-    const bantulLetter = delivered.find((l: { agencyId: string }) => l.agencyId === 'inspektorat-bantul');
-    const slemanLetter = delivered.find((l: { agencyId: string }) => l.agencyId === 'inspektorat-sleman');
+    const bantulLetter = delivered.find((l) => l.agencyId === 'inspektorat-bantul')!;
+    const slemanLetter = delivered.find((l) => l.agencyId === 'inspektorat-sleman')!;
     const eml = readFileSync(
       path.join(outbox, bantulLetter.deliveryEvidence.slice('outbox:'.length)),
       'utf8',
@@ -251,10 +266,7 @@ describe('given two agencies with focal points and a verified complaint', () => 
     // Bantul's forwarding has responded; the complaint waits for Sleman.
     const afterBantul = await eventually(
       async () => (await ok(COMPLAINT_WITH_LETTERS, { id: complaintId }, officer)).complaint,
-      (c: {
-        forwardings: { agencyId: string; status: string }[];
-        letters: { id: string; state: string }[];
-      }) =>
+      (c: ComplaintView) =>
         c.forwardings.find((f) => f.agencyId === 'inspektorat-bantul')?.status === 'RESPONDED' &&
         c.letters.find((l) => l.id === bantulLetter.id)?.state === 'REPLIED',
     );
@@ -281,7 +293,7 @@ describe('given two agencies with focal points and a verified complaint', () => 
     );
     const responded = await eventually(
       async () => (await ok(COMPLAINT_WITH_LETTERS, { id: complaintId }, officer)).complaint,
-      (c: { status: string }) => c.status === 'RESPONDED',
+      (c: ComplaintView) => c.status === 'RESPONDED',
     );
     expect(responded.letters).toHaveLength(4);
     expect(responded.forwardings.every((f: { status: string }) => f.status === 'RESPONDED')).toBe(true);
