@@ -159,7 +159,9 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
     includeStacktraceInErrorResponses: false,
     introspection: exposeSchema,
     hideSchemaDetailsFromClientErrors: production,
-    status400ForVariableCoercionErrors: true,
+    // Our index.ts files own SIGINT/SIGTERM and stop in order (HTTP, then stores); Apollo's own handler
+    // would race them and re-raise the signal into a process that is already stopping.
+    stopOnTerminationSignals: false,
     allowBatchedHttpRequests: limits.maxBatch > 1,
     maxRecursiveSelections: true,
     validationRules: [depthLimitRule(limits.maxDepth), aliasLimitRule(limits.maxAliases)],

@@ -140,7 +140,9 @@ export function createSubgraphServer<Ctx extends RequestContext = RequestContext
     // same rule as at the gateway: on in development for tooling, off in production.
     introspection: !production,
     hideSchemaDetailsFromClientErrors: production,
-    status400ForVariableCoercionErrors: true,
+    // Our index.ts files own SIGINT/SIGTERM and stop in order (HTTP, then stores); Apollo's own handler
+    // would race them and re-raise the signal into a process that is already stopping.
+    stopOnTerminationSignals: false,
     logger: apolloLogger(logger),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: http.server }),
