@@ -14,6 +14,7 @@ import { SLA_POLICY_EVENT_TYPES } from '../evaluation/domain/sla-policy';
 import { createEvaluationProjection, SLA_CLOCKS, type SlaClockDoc } from '../evaluation/projections';
 import type { EventFilter, EventStore, RecordedEvent } from '../shared/eventstore/types';
 import type { Projection, ReadModelTx } from '../shared/projections/types';
+import type { ReadModelStore } from '../shared/projections/types';
 import { readCaseEvents } from './case-events';
 
 /** A read-model transaction over plain maps: what the projections write, kept in memory. */
@@ -80,6 +81,8 @@ export interface CaseState {
 export interface CaseStateOptions {
   /** The projections to fold (default: the live ones of the complaint, correspondence and evaluation). */
   readonly projections?: readonly Projection[];
+  /** The case index (see case-events.ts) to read the case's streams instead of scanning the log. */
+  readonly index?: ReadModelStore;
 }
 
 export function caseProjections(): Projection[] {
@@ -94,7 +97,7 @@ export async function caseStateAsOf(
   options: CaseStateOptions = {},
 ): Promise<CaseState> {
   const instant = at.getTime();
-  const all = await readCaseEvents(store, caseId);
+  const all = await readCaseEvents(store, caseId, options.index ? { index: options.index } : {});
   const cut = all.findIndex((e) => Date.parse(e.recordedAt) > instant);
   const events = cut === -1 ? all : all.slice(0, cut);
   const position = events.length ? events[events.length - 1]!.position : 0;

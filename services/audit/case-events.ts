@@ -8,6 +8,7 @@
  * of the log per case (O(log size)); an index projection of case → positions would make it O(case).
  */
 import type { EventStore, RecordedEvent } from '../shared/eventstore/types';
+import type { Projection, ReadModelStore, ReadModelTx } from '../shared/projections/types';
 
 const PAGE = 2_000;
 
@@ -27,6 +28,83 @@ export function namesCase(event: RecordedEvent, caseId: string): boolean {
 export interface ReadCaseOptions {
   /** Only events at or before this log position. */
   readonly upToPosition?: number;
+  /**
+   * A read-model store that the case index projection (`caseIndexProjection`) keeps: then only the
+   * case's own streams are read instead of the whole log.
+   */
+  readonly index?: ReadModelStore;
+}
+
+export const CASE_INDEX_COLLECTION = 'case_index';
+const CASE_INDEX_JOINS = 'case_index_joins';
+
+/** Where a case's events are: [streamId, revision, position], in log order. */
+export interface CaseIndexDocument {
+  readonly events: readonly (readonly [string, number, number])[];
+}
+
+/** The cases an event belongs to, by the same rule as the scan (a letter stream joins a case for good). */
+async function casesOf(event: RecordedEvent, tx: ReadModelTx): Promise<Set<string>> {
+  const cases = new Set<string>();
+  if (typeof event.metadata.caseId === 'string') cases.add(event.metadata.caseId);
+  const data = event.data as { complaintId?: unknown; complaintIds?: unknown } | null;
+  if (data && typeof data === 'object') {
+    if (typeof data.complaintId === 'string') cases.add(data.complaintId);
+    if (Array.isArray(data.complaintIds)) {
+      const covered = data.complaintIds.filter((c): c is string => typeof c === 'string');
+      if (covered.length) {
+        const joins = (await tx.get<{ cases: string[] }>(CASE_INDEX_JOINS, event.streamId))?.cases ?? [];
+        const next = [...new Set([...joins, ...covered])];
+        if (next.length !== joins.length) await tx.put(CASE_INDEX_JOINS, event.streamId, { cases: next });
+        for (const c of covered) cases.add(c);
+      }
+    }
+  }
+  const joined = await tx.get<{ cases: string[] }>(CASE_INDEX_JOINS, event.streamId);
+  for (const c of joined?.cases ?? []) cases.add(c);
+  return cases;
+}
+
+/** case → the positions of its events: history, as-of and integrity read a case without scanning the log. */
+export const caseIndexProjection: Projection = {
+  name: 'case-index',
+  version: 1,
+  collections: [CASE_INDEX_COLLECTION, CASE_INDEX_JOINS],
+  async apply(event, tx) {
+    for (const caseId of await casesOf(event, tx)) {
+      const doc = await tx.get<CaseIndexDocument>(CASE_INDEX_COLLECTION, caseId);
+      const events = doc?.events ?? [];
+      // Re-applied after a crash inside a batch: the position is already there.
+      if (events.length && events[events.length - 1]![2] >= event.position) continue;
+      await tx.put<CaseIndexDocument>(CASE_INDEX_COLLECTION, caseId, {
+        events: [...events, [event.streamId, event.revision, event.position]],
+      });
+    }
+  },
+};
+
+async function readIndexedCaseEvents(
+  store: EventStore,
+  index: ReadModelStore,
+  caseId: string,
+  upTo: number,
+): Promise<RecordedEvent[]> {
+  const doc = await index.get<CaseIndexDocument>(CASE_INDEX_COLLECTION, caseId);
+  if (!doc) return [];
+  const wanted = new Set<number>();
+  const firstRevision = new Map<string, number>();
+  for (const [streamId, revision, position] of doc.events) {
+    if (position > upTo) break;
+    wanted.add(position);
+    if (!firstRevision.has(streamId)) firstRevision.set(streamId, revision);
+  }
+  const out: RecordedEvent[] = [];
+  for (const [streamId, fromRevision] of firstRevision) {
+    for (const event of await store.readStream(streamId, { fromRevision })) {
+      if (wanted.has(event.position)) out.push(event);
+    }
+  }
+  return out.sort((a, b) => a.position - b.position);
 }
 
 /**
@@ -41,6 +119,7 @@ export async function readCaseEvents(
   options: ReadCaseOptions = {},
 ): Promise<RecordedEvent[]> {
   const upTo = options.upToPosition ?? Number.MAX_SAFE_INTEGER;
+  if (options.index) return readIndexedCaseEvents(store, options.index, caseId, upTo);
   const joined = new Set<string>();
   const out: RecordedEvent[] = [];
   let from = 0;

@@ -17,6 +17,7 @@
  */
 import type { EventStore, RecordedEvent } from '../shared/eventstore/types';
 import { verifyChain } from '../shared/eventstore/hash';
+import type { ReadModelStore } from '../shared/projections/types';
 import { readCaseEvents, streamsOf } from './case-events';
 import {
   advanceDigest,
@@ -119,9 +120,10 @@ export async function verifyCaseIntegrity(
   caseId: string,
   checkpoints?: CheckpointStore,
   keys?: CheckpointKeys,
+  index?: ReadModelStore,
 ): Promise<IntegrityVerdict> {
   const { cp, problem } = latestOrProblem(checkpoints, keys);
-  const streams = streamsOf(await readCaseEvents(store, caseId));
+  const streams = streamsOf(await readCaseEvents(store, caseId, index ? { index } : {}));
   let eventsChecked = 0;
   const problems: IntegrityProblem[] = problem ? [problem] : [];
   for (const streamId of streams) {

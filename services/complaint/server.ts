@@ -2,14 +2,44 @@
 import { createSubgraphServer, type SubgraphServer } from '../shared/graphql/subgraph';
 import { type SubgraphRuntime, startRuntime, type RuntimeOptions } from '../shared/runtime';
 import type { ComplaintContext } from './graphql/context';
+import { caseIndexProjection } from '../audit/case-events';
+import { CheckpointStore, loadCheckpointKeys, startCheckpointer } from '../audit/checkpoints';
 import { complaintProjection } from './projection';
 import { buildComplaintSubgraph } from './schema';
 import { ComplaintService } from './service';
 
-export const COMPLAINT_PROJECTIONS = [complaintProjection];
+export const COMPLAINT_PROJECTIONS = [complaintProjection, caseIndexProjection];
 
-export function startComplaintRuntime(options: Omit<RuntimeOptions, 'name' | 'projections'> = {}) {
-  return startRuntime({ ...options, name: 'complaint', projections: COMPLAINT_PROJECTIONS });
+/**
+ * The complaint runtime also signs checkpoints of the log's stream heads at intervals
+ * (DUMAS_CHECKPOINT_INTERVAL_MS, default a minute; 0 turns it off), so auditors can tell a truncated tail
+ * from an intact one.
+ */
+export async function startComplaintRuntime(
+  options: Omit<RuntimeOptions, 'name' | 'projections'> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<SubgraphRuntime> {
+  const runtime = await startRuntime({ ...options, name: 'complaint', projections: COMPLAINT_PROJECTIONS });
+  const intervalMs = Number(env.DUMAS_CHECKPOINT_INTERVAL_MS ?? 60_000);
+  if (!Number.isFinite(intervalMs) || intervalMs <= 0) return runtime;
+  const checkpoints = CheckpointStore.forDataDir(runtime.config.dataDir);
+  const checkpointer = startCheckpointer(
+    runtime.store,
+    checkpoints,
+    loadCheckpointKeys(runtime.config.dataDir, env),
+    {
+      intervalMs,
+      onError: (err) => runtime.logger.error({ err }, 'signed checkpoint failed'),
+    },
+  );
+  return {
+    ...runtime,
+    async close() {
+      await checkpointer.stop();
+      checkpoints.close();
+      await runtime.close();
+    },
+  };
 }
 
 export async function createComplaintServer(

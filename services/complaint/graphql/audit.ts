@@ -183,6 +183,19 @@ function decodeCursor(cursor: string): number {
   return Number(match[1]);
 }
 
+/**
+ * The case index of this runtime once it has caught up with the log, so a history read right after
+ * another subgraph's write still sees it; a scan of the log when it cannot catch up in time.
+ */
+async function caseIndex(runtime: SubgraphRuntime) {
+  try {
+    await runtime.projections.waitFor(await runtime.store.headPosition(), 5_000);
+    return runtime.readModels;
+  } catch {
+    return undefined;
+  }
+}
+
 const checkpointsOf = new WeakMap<SubgraphRuntime, { store: CheckpointStore; keys: CheckpointKeys }>();
 function checkpoints(runtime: SubgraphRuntime) {
   let found = checkpointsOf.get(runtime);
@@ -214,7 +227,13 @@ export class ComplaintAudit {
     const afterPosition = after ? decodeCursor(after) : 0;
     const current = await ctx.complaints.get(complaint.id);
     const entries = current
-      ? maskCaseHistory(await readCaseEvents(ctx.complaints.runtime.store, complaint.id), current, principal)
+      ? maskCaseHistory(
+          await readCaseEvents(ctx.complaints.runtime.store, complaint.id, {
+            ...(await caseIndex(ctx.complaints.runtime).then((index) => (index ? { index } : {}))),
+          }),
+          current,
+          principal,
+        )
       : null;
     const page = pageOfHistory(entries ?? [], limit, afterPosition);
     const edges = page.entries.map((node) => ({ cursor: encodeCursor(node.position), node }));
@@ -242,7 +261,8 @@ export class ComplaintAudit {
     const principal = requireRole(ctx, 'OFFICER', 'SUPERVISOR', 'AGENCY', 'AUDITOR');
     const current = await ctx.complaints.get(complaint.id);
     if (!current || !maskComplaintForViewer(current, principal)) return null;
-    const state = await caseStateAsOf(ctx.complaints.runtime.store, complaint.id, at);
+    const index = await caseIndex(ctx.complaints.runtime);
+    const state = await caseStateAsOf(ctx.complaints.runtime.store, complaint.id, at, index ? { index } : {});
     const then = state.complaint ? maskComplaintForViewer(state.complaint, principal) : null;
     const own = principal.role === 'AGENCY' ? principal.agencyId : undefined;
     const concerns = (agencyId: string | null | undefined) => own === undefined || agencyId === own;
@@ -275,7 +295,13 @@ export class ComplaintAudit {
   async integrity(@Root() complaint: Complaint, @Ctx() ctx: ComplaintContext): Promise<CaseIntegrity> {
     requireRole(ctx, 'OFFICER', 'SUPERVISOR', 'AUDITOR');
     const { store, keys } = checkpoints(ctx.complaints.runtime);
-    const verdict = await verifyCaseIntegrity(ctx.complaints.runtime.store, complaint.id, store, keys);
+    const verdict = await verifyCaseIntegrity(
+      ctx.complaints.runtime.store,
+      complaint.id,
+      store,
+      keys,
+      await caseIndex(ctx.complaints.runtime),
+    );
     const problem = verdict.problems[0];
     return {
       ok: verdict.ok,
