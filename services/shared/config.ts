@@ -10,7 +10,9 @@ export interface DumasConfig {
   readonly dataDir: string;
   readonly store: StoreConfig;
   /** Read models: a SQLite file per subgraph under dataDir, or a PostgreSQL schema per subgraph. */
-  readonly readModels: { readonly kind: 'sqlite'; readonly dir: string } | { readonly kind: 'postgres'; readonly url: string };
+  readonly readModels:
+    | { readonly kind: 'sqlite'; readonly dir: string }
+    | { readonly kind: 'postgres'; readonly url: string };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): DumasConfig {
@@ -31,14 +33,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DumasConfig {
     case 'eventstoredb':
     case 'esdb': {
       const url = env.DUMAS_EVENTSTORE_URL ?? env.EVENTSTORE_URL;
-      if (!url) throw new Error('DUMAS_STORE=eventstoredb needs DUMAS_EVENTSTORE_URL (esdb://host:2113?tls=false)');
+      if (!url)
+        throw new Error('DUMAS_STORE=eventstoredb needs DUMAS_EVENTSTORE_URL (esdb://host:2113?tls=false)');
       store = { kind: 'eventstoredb', url };
       break;
     }
     default:
       throw new Error(`DUMAS_STORE must be sqlite, postgres or eventstoredb (got ${kind})`);
   }
-  const readModelUrl = env.DUMAS_READMODEL_POSTGRES_URL ?? (store.kind === 'postgres' ? store.url : undefined);
+  const readModelUrl =
+    env.DUMAS_READMODEL_POSTGRES_URL ?? (store.kind === 'postgres' ? store.url : undefined);
   const readModels = readModelUrl
     ? ({ kind: 'postgres', url: readModelUrl } as const)
     : ({ kind: 'sqlite', dir: path.join(dataDir, 'readmodels') } as const);

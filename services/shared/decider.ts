@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { Actor, EventMetadata, EventStore, ExpectedRevision, NewEvent, RecordedEvent } from './eventstore/types';
+import type {
+  Actor,
+  EventMetadata,
+  EventStore,
+  ExpectedRevision,
+  NewEvent,
+  RecordedEvent,
+} from './eventstore/types';
 import { WrongExpectedRevisionError } from './eventstore/types';
 import { conflict } from './errors';
 
@@ -60,7 +67,9 @@ export class CommandHandler<Command extends DomainCommand, Event extends DomainE
     private readonly decider: Decider<Command, Event, State>,
   ) {}
 
-  async load(streamId: string): Promise<{ state: State; revision: number | undefined; events: RecordedEvent[] }> {
+  async load(
+    streamId: string,
+  ): Promise<{ state: State; revision: number | undefined; events: RecordedEvent[] }> {
     const events = await this.store.readStream(streamId);
     let state = this.decider.initialState();
     for (const e of events) state = this.decider.evolve(state, { type: e.type, data: e.data } as Event);
@@ -68,7 +77,11 @@ export class CommandHandler<Command extends DomainCommand, Event extends DomainE
     return { state, revision, events };
   }
 
-  async handle(streamId: string, command: Command, options: HandleOptions = {}): Promise<HandleResult<State, Event>> {
+  async handle(
+    streamId: string,
+    command: Command,
+    options: HandleOptions = {},
+  ): Promise<HandleResult<State, Event>> {
     const maxAttempts = options.expectedRevision === undefined ? (options.retries ?? 3) + 1 : 1;
     for (let attempt = 1; ; attempt++) {
       const { state, revision } = await this.load(streamId);

@@ -25,7 +25,11 @@ export class DomainError extends Error {
 export const badInput = (message: string, details?: Record<string, unknown>) =>
   new DomainError('BAD_USER_INPUT', message, details);
 
-export const invalidTransition = (current: string, requested: string, details: Record<string, unknown> = {}) =>
+export const invalidTransition = (
+  current: string,
+  requested: string,
+  details: Record<string, unknown> = {},
+) =>
   new DomainError('INVALID_TRANSITION', `cannot ${requested} when the state is ${current}`, {
     currentState: current,
     requested,
@@ -35,7 +39,8 @@ export const invalidTransition = (current: string, requested: string, details: R
 export const conflict = (message: string, details?: Record<string, unknown>) =>
   new DomainError('CONFLICT', message, details);
 
-export const notFound = (what: string, id: string) => new DomainError('NOT_FOUND', `${what} ${id} not found`, { id });
+export const notFound = (what: string, id: string) =>
+  new DomainError('NOT_FOUND', `${what} ${id} not found`, { id });
 
 export const forbidden = (message = 'not allowed') => new DomainError('FORBIDDEN', message);
 

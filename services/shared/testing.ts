@@ -15,6 +15,7 @@ export function spec<C, E, S>(decider: Decider<C, E, S>) {
         when(command: C) {
           const run = () => decider.decide(command, state);
           return {
+            // biome-ignore lint/suspicious/noThenProperty: given/when/then reads as the domain's specification; never awaited
             then(expected: readonly E[]) {
               expect(run()).toEqual(expected);
             },

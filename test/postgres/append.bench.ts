@@ -52,7 +52,9 @@ async function main(): Promise<void> {
           while (appended < total / 4) {
             const revision = await store.streamRevision('contended');
             try {
-              await store.append('contended', [event(appended)], { expectedRevision: revision ?? 'no_stream' });
+              await store.append('contended', [event(appended)], {
+                expectedRevision: revision ?? 'no_stream',
+              });
               appended++;
             } catch {
               // Lost the race: read the new revision and try again, as a command handler does.
@@ -63,7 +65,10 @@ async function main(): Promise<void> {
     });
     await timed('append, batches of 100, 1 writer', total * 5, async () => {
       for (let b = 0; b < (total * 5) / 100; b++) {
-        await store.append(`import-${b}`, Array.from({ length: 100 }, (_, i) => event(i)));
+        await store.append(
+          `import-${b}`,
+          Array.from({ length: 100 }, (_, i) => event(i)),
+        );
       }
     });
     const head = await store.headPosition();
