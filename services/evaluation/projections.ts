@@ -3,11 +3,19 @@
  * - `sla_clocks`: one document per SLA clock (clocks.ts), for `Complaint.sla` and for the scheduler that
  *   looks for clocks past their deadline (`where: {open: true, dueAt: {lt: now}}`);
  * - `evaluation_cases`: per complaint, its facts (so clocks can be folded again) and the per-forwarding,
- *   per-resolution and per-rating records the KPIs are summed from;
- * - `evaluation_letters`: reminder letters per agency and when they were sent;
+ *   per-resolution and per-rating records the KPIs are derived from;
+ * - `evaluation_letters`: per letter, the agencies it was drafted to remind and when it was sent;
+ * - `evaluation_agency_days`: per agency and Jakarta date, one small entry per thing that happened to that
+ *   agency's complaints that day (forwarded, acknowledged, answered, received, resolved, rated, reminded),
+ *   each carrying the few instants its KPI needs to be judged "as of" any moment;
+ * - `evaluation_agency_open`: per agency and Jakarta month, the forwardings that were awaiting an answer at
+ *   some point of that month (with when they stopped awaiting), plus one document per agency for those
+ *   still awaiting one;
  * - `evaluation_config`: the SLA policy versions and calendar changes in force, so the projection stays a
  *   function of the log alone.
- * `agencyKpisFromReadModel` turns these records into the KPIs of kpi.ts without reading the log.
+ * The read store queries documents by id cheaply and by content only by scanning a collection, so the two
+ * agency indexes are keyed by what the KPIs ask for: `agencyKpisFromReadModel` reads one document per day of
+ * the period and two for the backlog at `asOf`, however long the agency's history.
  */
 import type { RecordedEvent } from '../shared/eventstore/types';
 import type { Projection, ReadModelStore, ReadModelTx } from '../shared/projections/types';
@@ -21,13 +29,13 @@ import {
 } from './domain/calendar-aggregate';
 import { type CaseFact, EVALUATION_SOURCE_EVENT_TYPES, toCaseFact, toLetterFact } from './domain/case-facts';
 import { type ClockContext, type ClockPause, computeClocks, dueDateOf, type SlaClock } from './domain/clocks';
-import { compareInstants, endOfJakartaDay, jakartaDate } from './domain/dates';
+import { compareInstants, dayNumber, endOfJakartaDay, fromDayNumber, jakartaDate } from './domain/dates';
 import {
   ageingBucket,
   type AgencyKpis,
   defaultAsOf,
   emptyTally,
-  inPeriod,
+  type KpiTally,
   type Period,
   summarizeKpis,
 } from './domain/kpi';
@@ -37,12 +45,21 @@ export const SLA_CLOCKS = 'sla_clocks';
 export const EVALUATION_CASES = 'evaluation_cases';
 export const EVALUATION_LETTERS = 'evaluation_letters';
 export const EVALUATION_CONFIG = 'evaluation_config';
+export const EVALUATION_AGENCY_DAYS = 'evaluation_agency_days';
+export const EVALUATION_AGENCY_OPEN = 'evaluation_agency_open';
 
 /** A clock as stored: the clock plus what the scheduler filters on. */
 export interface SlaClockDoc extends SlaClock {
   /** Neither stopped nor with its breach on the record. */
   readonly open: boolean;
 }
+
+/**
+ * What a forwarding's WRITTEN_RESPONSE deadline follows from (`dueDateOf`). Kept rather than the due date
+ * itself because the deadline as of a past moment ignores pauses begun after it, and because the calendar
+ * in force when the KPIs are asked for decides which days are working days.
+ */
+export type DeadlineTerms = Pick<SlaClock, 'startedAt' | 'pauses' | 'length' | 'unit' | 'region'>;
 
 export interface ForwardingRecord {
   readonly forwardingId: string;
@@ -53,6 +70,8 @@ export interface ForwardingRecord {
   readonly notCompetent?: boolean;
   /** The first resolution, closing or rejection of the complaint after this forwarding. */
   readonly endedAt?: string;
+  /** Absent only while no WRITTEN_RESPONSE clock runs for it (it then counts as having no deadline). */
+  readonly deadline?: DeadlineTerms;
 }
 
 export interface EvaluationCaseDoc {
@@ -68,10 +87,52 @@ export interface EvaluationCaseDoc {
 
 export interface EvaluationLetterDoc {
   readonly letterId: string;
+  /** Kind and agency of the latest draft. */
   readonly kind?: string;
   readonly agencyId?: string;
+  /** Agencies some draft of this letter reminded, each with its earliest such draft. */
+  readonly remindedSince: Readonly<Record<string, string>>;
   readonly sentAt: readonly string[];
 }
+
+/**
+ * Something that happened on one Jakarta date to an agency's complaint, with what is needed to judge it as
+ * of a moment: `forwardedAt` (a forwarding counts from its creation) or `since` (a complaint, or a reminder
+ * letter, is the agency's from its first forwarding, or its draft, to that agency).
+ */
+export type AgencyDayEntry =
+  | { readonly kind: 'FORWARDED'; readonly at: string }
+  | { readonly kind: 'ACKNOWLEDGED'; readonly at: string; readonly forwardedAt: string }
+  | {
+      readonly kind: 'RESPONDED';
+      readonly at: string;
+      readonly forwardedAt: string;
+      readonly notCompetent: boolean;
+      readonly deadline?: DeadlineTerms;
+    }
+  | { readonly kind: 'RECEIVED'; readonly at: string; readonly since: string }
+  | { readonly kind: 'RESOLVED'; readonly at: string; readonly since: string; readonly reopenedAt?: string }
+  | { readonly kind: 'RATED'; readonly at: string; readonly since: string; readonly rating: number }
+  | { readonly kind: 'REMINDER_SENT'; readonly at: string; readonly since: string };
+
+/** A forwarding awaiting its answer from `forwardedAt` until `settledAt` (answered or the complaint ended). */
+export interface OpenForwardingEntry {
+  readonly forwardedAt: string;
+  readonly settledAt?: string;
+  readonly deadline?: DeadlineTerms;
+}
+
+/** `evaluation_agency_days` (bucket: a Jakarta date) and `evaluation_agency_open` (a month, or null: still awaiting). */
+export interface AgencyBucketDoc<E> {
+  readonly agencyId: string;
+  readonly bucket: string | null;
+  /** By a key naming the entry's subject (complaint and forwarding, or letter and send). */
+  readonly entries: Record<string, E>;
+}
+
+export const agencyDayId = (agencyId: string, day: string) => `${day}:${agencyId}`;
+export const agencyOpenId = (agencyId: string, month: string | null) =>
+  month === null ? `awaiting:${agencyId}` : `${month}:${agencyId}`;
 
 interface PolicyConfigDoc {
   readonly events: readonly SlaPolicyEvent[];
@@ -153,6 +214,183 @@ const emptyCase = (complaintId: string): EvaluationCaseDoc => ({
   ratings: [],
 });
 
+/** Each forwarding's deadline terms from the clocks folded over the case (the first clock of its id). */
+function withDeadlines(doc: EvaluationCaseDoc, clocks: readonly SlaClock[]): EvaluationCaseDoc {
+  const terms = new Map<string, DeadlineTerms>();
+  for (const c of clocks) {
+    if (c.kind !== 'WRITTEN_RESPONSE' || c.forwardingId === undefined || terms.has(c.forwardingId)) continue;
+    terms.set(c.forwardingId, {
+      startedAt: c.startedAt,
+      pauses: c.pauses,
+      length: c.length,
+      unit: c.unit,
+      ...(c.region !== undefined ? { region: c.region } : {}),
+    });
+  }
+  return {
+    ...doc,
+    forwardings: doc.forwardings.map((f) => {
+      const deadline = terms.get(f.forwardingId);
+      if (deadline) return { ...f, deadline };
+      const { deadline: _gone, ...rest } = f;
+      return rest;
+    }),
+  };
+}
+
+// ── the agency indexes ─────────────────────────────────────────────────────────────────────────────
+
+/** One entry of one agency bucket document, as a subject (a case, a letter) places it. */
+interface Placement {
+  readonly collection: typeof EVALUATION_AGENCY_DAYS | typeof EVALUATION_AGENCY_OPEN;
+  readonly agencyId: string;
+  readonly bucket: string | null;
+  readonly key: string;
+  readonly entry: AgencyDayEntry | OpenForwardingEntry;
+}
+
+type Placements = Map<string, Placement>;
+
+const earlier = (a: string | undefined, b: string | undefined): string | undefined =>
+  a === undefined ? b : b === undefined || compareInstants(a, b) <= 0 ? a : b;
+
+const jakartaMonth = (at: string) => jakartaDate(at).slice(0, 7);
+
+/** Jakarta months from `first` to `last` inclusive ('YYYY-MM'); none when `last` comes first. */
+function monthsBetween(first: string, last: string): string[] {
+  const months: string[] = [];
+  let year = Number(first.slice(0, 4));
+  let month = Number(first.slice(5, 7));
+  for (;;) {
+    const m = `${year}-${String(month).padStart(2, '0')}`;
+    if (m > last) return months;
+    months.push(m);
+    month = (month % 12) + 1;
+    if (month === 1) year++;
+  }
+}
+
+const bucketDocId = (collection: Placement['collection'], agencyId: string, bucket: string | null) =>
+  collection === EVALUATION_AGENCY_DAYS
+    ? agencyDayId(agencyId, bucket ?? '')
+    : agencyOpenId(agencyId, bucket);
+
+function place(
+  into: Placements,
+  collection: Placement['collection'],
+  agencyId: string,
+  bucket: string | null,
+  key: string,
+  entry: Placement['entry'],
+): void {
+  const id = bucketDocId(collection, agencyId, bucket);
+  into.set(`${collection}\u0000${id}\u0000${key}`, { collection, agencyId, bucket, key, entry });
+}
+
+/** Where a case's records belong in the agency indexes: a pure function of the case document. */
+function casePlacements(doc: EvaluationCaseDoc): Placements {
+  const out: Placements = new Map();
+  const since = new Map<string, string>();
+  for (const f of doc.forwardings) {
+    since.set(f.agencyId, earlier(since.get(f.agencyId), f.createdAt)!);
+    const subject = (what: string) => JSON.stringify([doc.complaintId, f.forwardingId, what]);
+    const deadline = f.deadline ? { deadline: f.deadline } : {};
+    const day = (at: string, key: string, entry: AgencyDayEntry) =>
+      place(out, EVALUATION_AGENCY_DAYS, f.agencyId, jakartaDate(at), subject(key), entry);
+    day(f.createdAt, 'F', { kind: 'FORWARDED', at: f.createdAt });
+    if (f.acknowledgedAt !== undefined) {
+      day(f.acknowledgedAt, 'A', { kind: 'ACKNOWLEDGED', at: f.acknowledgedAt, forwardedAt: f.createdAt });
+    }
+    if (f.respondedAt !== undefined) {
+      day(f.respondedAt, 'R', {
+        kind: 'RESPONDED',
+        at: f.respondedAt,
+        forwardedAt: f.createdAt,
+        notCompetent: f.notCompetent === true,
+        ...deadline,
+      });
+    }
+    const settledAt = earlier(f.respondedAt, f.endedAt);
+    const awaiting: OpenForwardingEntry = {
+      forwardedAt: f.createdAt,
+      ...(settledAt !== undefined ? { settledAt } : {}),
+      ...deadline,
+    };
+    const key = subject('O');
+    if (settledAt === undefined) {
+      place(out, EVALUATION_AGENCY_OPEN, f.agencyId, null, key, awaiting);
+    } else {
+      for (const month of monthsBetween(jakartaMonth(f.createdAt), jakartaMonth(settledAt))) {
+        place(out, EVALUATION_AGENCY_OPEN, f.agencyId, month, key, awaiting);
+      }
+    }
+  }
+  for (const [agencyId, from] of since) {
+    const subject = (what: string, n?: number) => JSON.stringify([doc.complaintId, what, n ?? 0]);
+    const day = (at: string, key: string, entry: AgencyDayEntry) =>
+      place(out, EVALUATION_AGENCY_DAYS, agencyId, jakartaDate(at), key, entry);
+    if (doc.receivedAt !== undefined) {
+      day(doc.receivedAt, subject('RECEIVED'), { kind: 'RECEIVED', at: doc.receivedAt, since: from });
+    }
+    doc.resolutions.forEach((r, i) => {
+      day(r.at, subject('RESOLVED', i), {
+        kind: 'RESOLVED',
+        at: r.at,
+        since: from,
+        ...(r.reopenedAt !== undefined ? { reopenedAt: r.reopenedAt } : {}),
+      });
+    });
+    doc.ratings.forEach((r, i) => {
+      day(r.at, subject('RATED', i), { kind: 'RATED', at: r.at, since: from, rating: r.rating });
+    });
+  }
+  return out;
+}
+
+function letterPlacements(doc: EvaluationLetterDoc): Placements {
+  const out: Placements = new Map();
+  for (const [agencyId, since] of Object.entries(doc.remindedSince)) {
+    doc.sentAt.forEach((at, i) => {
+      const entry: AgencyDayEntry = { kind: 'REMINDER_SENT', at, since };
+      place(out, EVALUATION_AGENCY_DAYS, agencyId, jakartaDate(at), JSON.stringify([doc.letterId, i]), entry);
+    });
+  }
+  return out;
+}
+
+/** Moves a subject's entries from where its previous state put them to where its new state puts them. */
+async function reindex(tx: ReadModelTx, before: Placements, after: Placements): Promise<void> {
+  const changed = new Map<string, { placement: Placement; set: Placement[]; removed: string[] }>();
+  const touch = (p: Placement) => {
+    const docKey = `${p.collection}\u0000${bucketDocId(p.collection, p.agencyId, p.bucket)}`;
+    let change = changed.get(docKey);
+    if (!change) {
+      change = { placement: p, set: [], removed: [] };
+      changed.set(docKey, change);
+    }
+    return change;
+  };
+  for (const [k, p] of before) if (!after.has(k)) touch(p).removed.push(p.key);
+  for (const [k, p] of after) {
+    const old = before.get(k);
+    if (!old || JSON.stringify(old.entry) !== JSON.stringify(p.entry)) touch(p).set.push(p);
+  }
+  for (const { placement: p, set, removed } of changed.values()) {
+    const id = bucketDocId(p.collection, p.agencyId, p.bucket);
+    const doc = (await tx.get<AgencyBucketDoc<Placement['entry']>>(p.collection, id)) ?? {
+      agencyId: p.agencyId,
+      bucket: p.bucket,
+      entries: {},
+    };
+    // The document is this batch's own copy (parsed or already put): changed in place, put back once.
+    for (const key of removed) delete doc.entries[key];
+    for (const q of set) doc.entries[q.key] = q.entry;
+    if (removed.length > 0 && set.length === 0 && Object.keys(doc.entries).length === 0)
+      await tx.delete(p.collection, id);
+    else await tx.put(p.collection, id, doc);
+  }
+}
+
 type CalendarDecider = ReturnType<typeof createCalendarDecider>;
 
 /** Loads the clock context the configuration documents describe (the calendar is rebuilt only when it changed). */
@@ -184,8 +422,16 @@ export function createEvaluationProjection(options: EvaluationProjectionOptions 
   const decider = deciderFor(options);
   return {
     name: 'evaluation',
-    version: 1,
-    collections: [SLA_CLOCKS, EVALUATION_CASES, EVALUATION_LETTERS, EVALUATION_CONFIG],
+    // 2: the agency indexes (days and awaiting forwardings) the KPIs are read from.
+    version: 2,
+    collections: [
+      SLA_CLOCKS,
+      EVALUATION_CASES,
+      EVALUATION_LETTERS,
+      EVALUATION_AGENCY_DAYS,
+      EVALUATION_AGENCY_OPEN,
+      EVALUATION_CONFIG,
+    ],
     filter: {
       eventTypes: [...EVALUATION_SOURCE_EVENT_TYPES, ...SLA_POLICY_EVENT_TYPES, ...CALENDAR_EVENT_TYPES],
     },
@@ -209,28 +455,40 @@ export function createEvaluationProjection(options: EvaluationProjectionOptions 
         const before =
           (await tx.get<EvaluationCaseDoc>(EVALUATION_CASES, fact.complaintId)) ??
           emptyCase(fact.complaintId);
-        const doc = evolveCase(before, fact);
-        await tx.put(EVALUATION_CASES, fact.complaintId, doc);
+        const evolved = evolveCase(before, fact);
         const ctx = await loadContext(tx, options, decider, cache);
-        for (const clock of computeClocks(doc.facts, ctx)) {
+        const clocks = computeClocks(evolved.facts, ctx);
+        for (const clock of clocks) {
           const stored: SlaClockDoc = { ...clock, open: !clock.stoppedAt && !clock.breachRecordedAt };
           await tx.put(SLA_CLOCKS, clock.id, stored);
         }
+        const doc = withDeadlines(evolved, clocks);
+        await tx.put(EVALUATION_CASES, fact.complaintId, doc);
+        await reindex(tx, casePlacements(before), casePlacements(doc));
         return;
       }
       const letter = toLetterFact(event);
       if (letter) {
         const doc = (await tx.get<EvaluationLetterDoc>(EVALUATION_LETTERS, letter.letterId)) ?? {
           letterId: letter.letterId,
+          remindedSince: {},
           sentAt: [],
         };
-        await tx.put(
-          EVALUATION_LETTERS,
-          letter.letterId,
-          letter.kind === 'LETTER_DRAFTED'
-            ? { ...doc, kind: letter.letterKind, agencyId: letter.agencyId }
-            : { ...doc, sentAt: [...doc.sentAt, letter.at] },
-        );
+        let next: EvaluationLetterDoc;
+        if (letter.kind === 'LETTER_DRAFTED') {
+          const reminded =
+            letter.letterKind === 'REMINDER'
+              ? {
+                  ...doc.remindedSince,
+                  [letter.agencyId]: earlier(doc.remindedSince[letter.agencyId], letter.at)!,
+                }
+              : doc.remindedSince;
+          next = { ...doc, kind: letter.letterKind, agencyId: letter.agencyId, remindedSince: reminded };
+        } else {
+          next = { ...doc, sentAt: [...doc.sentAt, letter.at] };
+        }
+        await tx.put(EVALUATION_LETTERS, letter.letterId, next);
+        await reindex(tx, letterPlacements(doc), letterPlacements(next));
       }
     },
   };
@@ -261,7 +519,20 @@ export function clockAsOf(clock: SlaClock, asOf: string): SlaClock {
   };
 }
 
-/** The KPIs of one agency for a period from the read model (no log reading). */
+/** The end of a forwarding's answer deadline as it stood at `asOf` (pauses begun later had not happened). */
+export function deadlineAsOf(terms: DeadlineTerms, asOf: string, ctx: ClockContext): string | null {
+  const pauses: ClockPause[] = terms.pauses
+    .filter((p) => compareInstants(p.from, asOf) <= 0)
+    .map((p) => (p.to !== undefined && compareInstants(p.to, asOf) > 0 ? { from: p.from } : p));
+  const due = dueDateOf({ ...terms, pauses }, ctx.calendar);
+  return due === null ? null : endOfJakartaDay(due);
+}
+
+/**
+ * The KPIs of one agency for a period from the read model (no log reading): one document per Jakarta date
+ * of the period up to `asOf`, and the forwardings awaiting an answer during the month of `asOf` plus those
+ * awaiting one still. Each entry is judged as of `asOf` by the instants it carries.
+ */
 export async function agencyKpisFromReadModel(
   store: ReadModelStore,
   agencyId: string,
@@ -270,70 +541,81 @@ export async function agencyKpisFromReadModel(
   asOf: string = defaultAsOf(period),
 ): Promise<AgencyKpis> {
   const tally = emptyTally();
-  const before = (at: string | undefined): at is string => at !== undefined && compareInstants(at, asOf) <= 0;
-  const region = ctx.regionOfAgency?.(agencyId);
+  const asOfMs = Date.parse(asOf);
+  if (Number.isNaN(asOfMs)) throw new Error(`asOf is not an instant: ${asOf}`);
+  const by = (at: string) => Date.parse(at) <= asOfMs;
   const asOfDate = jakartaDate(asOf);
+  const region = ctx.regionOfAgency?.(agencyId);
+  const workingDays = (from: string, to: string) =>
+    ctx.calendar.workingDaysBetween(jakartaDate(from), to, region);
 
-  const letters = await store.find<EvaluationLetterDoc>(EVALUATION_LETTERS, {
-    where: { agencyId, kind: 'REMINDER' },
-  });
-  for (const letter of letters) {
-    tally.remindersSent += letter.sentAt.filter((at) => before(at) && inPeriod(at, period)).length;
+  const first = dayNumber(period.from);
+  const last = Math.min(dayNumber(period.to), dayNumber(asOfDate));
+  const days = await Promise.all(
+    Array.from({ length: Math.max(0, last - first + 1) }, (_, i) =>
+      store.get<AgencyBucketDoc<AgencyDayEntry>>(
+        EVALUATION_AGENCY_DAYS,
+        agencyDayId(agencyId, fromDayNumber(first + i)),
+      ),
+    ),
+  );
+  for (const doc of days) {
+    if (doc) for (const entry of Object.values(doc.entries)) if (by(entry.at)) countDayEntry(tally, entry);
   }
 
-  const cases = await store.find<EvaluationCaseDoc>(EVALUATION_CASES, {
-    where: { agencyIds: { contains: agencyId } },
-  });
-  for (const doc of cases) {
-    const ours = doc.forwardings.filter((f) => f.agencyId === agencyId && before(f.createdAt));
-    if (ours.length === 0) continue;
-    if (before(doc.receivedAt) && inPeriod(doc.receivedAt, period)) tally.received++;
-    const clocks = new Map<string, SlaClock>();
-    for (const f of ours) {
-      const clock = await store.get<SlaClockDoc>(
-        SLA_CLOCKS,
-        `${doc.complaintId}/WRITTEN_RESPONSE/${f.forwardingId}`,
-      );
-      if (clock) clocks.set(f.forwardingId, clock);
-    }
-    const deadline = (forwardingId: string): string | null => {
-      const clock = clocks.get(forwardingId);
-      if (!clock) return null;
-      const due = dueDateOf(clockAsOf(clock, asOf), ctx.calendar);
-      return due === null ? null : endOfJakartaDay(due);
-    };
-    for (const f of ours) {
-      if (inPeriod(f.createdAt, period)) tally.forwarded++;
-      if (before(f.acknowledgedAt) && inPeriod(f.acknowledgedAt, period)) tally.acknowledged++;
-      if (before(f.respondedAt)) {
-        if (inPeriod(f.respondedAt, period)) {
-          tally.responded++;
-          const due = deadline(f.forwardingId);
-          if (due !== null && compareInstants(f.respondedAt, due) <= 0) tally.respondedWithinSla++;
-          if (f.notCompetent) tally.notCompetent++;
-          tally.daysToFirstResponse.push(
-            ctx.calendar.workingDaysBetween(jakartaDate(f.createdAt), jakartaDate(f.respondedAt), region),
-          );
-        }
-        continue;
-      }
-      if (before(f.endedAt)) continue;
+  const awaiting = await Promise.all([
+    store.get<AgencyBucketDoc<OpenForwardingEntry>>(
+      EVALUATION_AGENCY_OPEN,
+      agencyOpenId(agencyId, asOfDate.slice(0, 7)),
+    ),
+    store.get<AgencyBucketDoc<OpenForwardingEntry>>(EVALUATION_AGENCY_OPEN, agencyOpenId(agencyId, null)),
+  ]);
+  for (const doc of awaiting) {
+    for (const f of doc ? Object.values(doc.entries) : []) {
+      if (!by(f.forwardedAt) || (f.settledAt !== undefined && by(f.settledAt))) continue;
       tally.open++;
-      const due = deadline(f.forwardingId);
+      const due = f.deadline ? deadlineAsOf(f.deadline, asOf, ctx) : null;
       if (due !== null && compareInstants(asOf, due) > 0) tally.overdue++;
-      tally.ageing[
-        ageingBucket(ctx.calendar.workingDaysBetween(jakartaDate(f.createdAt), asOfDate, region))
-      ]++;
+      tally.ageing[ageingBucket(workingDays(f.forwardedAt, asOfDate))]++;
     }
-    for (const r of doc.resolutions) {
-      if (before(r.at) && inPeriod(r.at, period)) {
-        tally.resolved++;
-        if (before(r.reopenedAt)) tally.reopened++;
-      }
-    }
-    for (const r of doc.ratings) if (before(r.at) && inPeriod(r.at, period)) tally.ratings.push(r.rating);
   }
   return summarizeKpis(agencyId, period, asOf, tally);
+
+  function countDayEntry(t: KpiTally, entry: AgencyDayEntry): void {
+    switch (entry.kind) {
+      case 'FORWARDED':
+        t.forwarded++;
+        return;
+      case 'ACKNOWLEDGED':
+        if (by(entry.forwardedAt)) t.acknowledged++;
+        return;
+      case 'RESPONDED': {
+        if (!by(entry.forwardedAt)) return;
+        t.responded++;
+        const due = entry.deadline ? deadlineAsOf(entry.deadline, asOf, ctx) : null;
+        if (due !== null && compareInstants(entry.at, due) <= 0) t.respondedWithinSla++;
+        if (entry.notCompetent) t.notCompetent++;
+        t.daysToFirstResponse.push(workingDays(entry.forwardedAt, jakartaDate(entry.at)));
+        return;
+      }
+      case 'RECEIVED':
+        if (by(entry.since)) t.received++;
+        return;
+      case 'RESOLVED':
+        if (!by(entry.since)) return;
+        t.resolved++;
+        if (entry.reopenedAt !== undefined && by(entry.reopenedAt)) t.reopened++;
+        return;
+      case 'RATED':
+        if (by(entry.since)) t.ratings.push(entry.rating);
+        return;
+      case 'REMINDER_SENT':
+        if (by(entry.since)) t.remindersSent++;
+        return;
+      default:
+        assertNever(entry);
+    }
+  }
 }
 
 /** Every clock of a complaint, in the order they started. */

@@ -1,0 +1,193 @@
+/**
+ * The agency indexes the KPIs are read from (evaluation_agency_days, evaluation_agency_open): a hand-made
+ * history with the awkward cases — a forwarding awaiting its answer across four months with a pause, one
+ * never answered, a replacement forwarding to another agency after the complaint was resolved, a reopening,
+ * a reminder whose send is recorded before its draft — judged at many moments against the brute-force
+ * recomputation, and the index documents checked to hold no entry a later event made stale.
+ */
+import { WorkingCalendar } from '../../services/evaluation/domain/calendar';
+import type { ClockContext } from '../../services/evaluation/domain/clocks';
+import { computeAgencyKpisFromEvents, type Period, periods } from '../../services/evaluation/domain/kpi';
+import {
+  type AgencyBucketDoc,
+  agencyKpisFromReadModel,
+  agencyOpenId,
+  createEvaluationProjection,
+  EVALUATION_AGENCY_DAYS,
+  EVALUATION_AGENCY_OPEN,
+  type OpenForwardingEntry,
+} from '../../services/evaluation/projections';
+import type { RecordedEvent } from '../../services/shared/eventstore/types';
+import { SqliteReadModelStore } from '../../services/shared/projections/sqlite-read-model';
+
+const at = (date: string, time = '10:00') => new Date(`${date}T${time}:00+07:00`).toISOString();
+
+function history(): RecordedEvent[] {
+  const raw: [string, string, Record<string, unknown>][] = [];
+  const complaint = (id: string, type: string, date: string, data: Record<string, unknown> = {}) =>
+    raw.push([`complaint-${id}`, type, { complaintId: id, ...data, at: at(date) }]);
+  const forward = (id: string, date: string, ...refs: [string, number][]) =>
+    complaint(id, 'ComplaintForwarded', date, {
+      forwardings: refs.map(([agencyId, n]) => ({ agencyId, forwardingId: `${agencyId}/${n}` })),
+    });
+
+  // k1: forwarded to x in January, paused for information until February, answered in April.
+  complaint('k1', 'ComplaintReceived', '2025-01-09', { receivedAt: at('2025-01-09') });
+  complaint('k1', 'ComplaintVerified', '2025-01-10');
+  forward('k1', '2025-01-13', ['x', 1]);
+  complaint('k1', 'ComplaintAcknowledged', '2025-01-14', { agencyId: 'x', forwardingId: 'x/1' });
+  complaint('k1', 'InformationRequested', '2025-01-20');
+  complaint('k1', 'InformationProvided', '2025-02-10');
+  // k2: forwarded to x and y in March; y answers, x never does.
+  complaint('k2', 'ComplaintReceived', '2025-03-03', { receivedAt: at('2025-03-03') });
+  complaint('k2', 'ComplaintVerified', '2025-03-04');
+  forward('k2', '2025-03-05', ['x', 1], ['y', 1]);
+  complaint('k2', 'AgencyResponseRecorded', '2025-03-12', {
+    agencyId: 'y',
+    forwardingId: 'y/1',
+    outcome: 'NOT_COMPETENT',
+  });
+  // k3: y in February, resolved and rated, reopened; y's answer found insufficient so x gets it in April.
+  complaint('k3', 'ComplaintReceived', '2025-02-03', { receivedAt: at('2025-02-03') });
+  complaint('k3', 'ComplaintVerified', '2025-02-04');
+  forward('k3', '2025-02-05', ['y', 1]);
+  complaint('k3', 'AgencyResponseRecorded', '2025-02-20', { agencyId: 'y', forwardingId: 'y/1' });
+  complaint('k3', 'ComplaintResolved', '2025-02-24');
+  raw.push([
+    'satisfaction-k3',
+    'SatisfactionRated',
+    { complaintId: 'k3', resolution: 1, rating: 2, at: at('2025-02-26') },
+  ]);
+  complaint('k3', 'ComplaintReopened', '2025-03-20', { to: 'VERIFIED' });
+  complaint('k3', 'AgencyResponseMarkedInsufficient', '2025-04-01', {
+    forwardings: [{ agencyId: 'x', forwardingId: 'x/1' }],
+  });
+  // A reminder to x whose send reached the log before its draft.
+  raw.push(['letter-r1', 'LetterSent', { letterId: 'r1', sentAt: at('2025-03-18') }]);
+  raw.push([
+    'letter-r1',
+    'LetterDrafted',
+    { letterId: 'r1', kind: 'REMINDER', agencyId: 'x', draftedAt: at('2025-03-17') },
+  ]);
+  complaint('k1', 'AgencyResponseRecorded', '2025-04-02', { agencyId: 'x', forwardingId: 'x/1' });
+  complaint('k1', 'ComplaintResolved', '2025-04-07');
+  complaint('k1', 'ComplaintReopened', '2025-04-10', { to: 'VERIFIED' });
+  complaint('k3', 'AgencyResponseRecorded', '2025-04-15', { agencyId: 'x', forwardingId: 'x/1' });
+  complaint('k3', 'ComplaintResolved', '2025-04-16');
+
+  const revisions = new Map<string, number>();
+  return raw.map(([streamId, type, data], i) => {
+    const revision = revisions.get(streamId) ?? 0;
+    revisions.set(streamId, revision + 1);
+    const occurredAt = (data.at ?? data.sentAt ?? data.draftedAt) as string;
+    return {
+      id: `e-${i}`,
+      streamId,
+      revision,
+      position: i + 1,
+      type,
+      data,
+      metadata: { occurredAt },
+      recordedAt: occurredAt,
+      hash: '',
+      previousHash: '',
+    };
+  });
+}
+
+async function project(events: readonly RecordedEvent[], batchSize: number): Promise<SqliteReadModelStore> {
+  const store = new SqliteReadModelStore({ file: ':memory:' });
+  const projection = createEvaluationProjection();
+  for (let i = 0; i < events.length; i += batchSize) {
+    const slice = events.slice(i, i + batchSize);
+    await store.applyBatch(projection.name, slice[slice.length - 1]!.position, async (tx) => {
+      for (const e of slice) await projection.apply(e, tx);
+    });
+  }
+  return store;
+}
+
+describe('the agency indexes behind Agency.performance', () => {
+  const events = history();
+  const ctx: ClockContext = { calendar: WorkingCalendar.bundled(), policy: [] };
+  const stores: SqliteReadModelStore[] = [];
+
+  afterAll(async () => {
+    for (const store of stores) await store.close();
+  });
+
+  it.each([
+    ['one event per batch', 1],
+    ['the whole history in one batch', 1_000],
+  ])('agree with the recomputation at every moment, %s', async (_, batchSize) => {
+    const store = await project(events, batchSize);
+    stores.push(store);
+    const moments = [
+      undefined,
+      at('2025-01-31', '23:59'),
+      at('2025-02-15'),
+      at('2025-03-18', '09:00'),
+      at('2025-04-01', '00:30'),
+      at('2025-04-02', '09:59'),
+      at('2025-04-12'),
+      at('2025-06-30'),
+    ];
+    const checked: Period[] = [
+      periods.month(2025, 1),
+      periods.month(2025, 3),
+      periods.month(2025, 4),
+      periods.quarter(2025, 1),
+      periods.quarter(2025, 2),
+      periods.year(2025),
+    ];
+    for (const agency of ['x', 'y']) {
+      for (const period of checked) {
+        for (const asOf of moments) {
+          const brute = computeAgencyKpisFromEvents(events, agency, period, ctx, asOf);
+          const indexed = await agencyKpisFromReadModel(store, agency, period, ctx, asOf);
+          expect({ agency, period: period.from, asOf, ...indexed }).toEqual({
+            agency,
+            period: period.from,
+            asOf,
+            ...brute,
+          });
+        }
+      }
+    }
+  });
+
+  it('the history exercises what the indexes must get right', () => {
+    const q1 = (asOf?: string) =>
+      computeAgencyKpisFromEvents(events, 'x', periods.quarter(2025, 1), ctx, asOf);
+    // k1's forwarding awaits its answer through March, k2's still; the pause keeps k1's deadline back.
+    expect(q1()).toMatchObject({ forwarded: 2, open: 2, remindersSent: 1, received: 2 });
+    // Before x got k3 (1 April), k3's February resolution and rating are y's alone.
+    expect(q1().resolved).toBe(0);
+    const year = computeAgencyKpisFromEvents(events, 'x', periods.year(2025), ctx);
+    expect(year).toMatchObject({ resolved: 3, reopened: 2, satisfactionRatings: 1, responded: 2, open: 1 });
+    const y = computeAgencyKpisFromEvents(events, 'y', periods.quarter(2025, 1), ctx);
+    expect(y).toMatchObject({ responded: 2, notCompetent: 1, resolved: 1, reopened: 1 });
+  });
+
+  it('keeps each forwarding awaiting an answer in the months it awaited it, and nowhere once answered', async () => {
+    const store = stores[0]!;
+    const awaiting = (month: string | null) =>
+      store.get<AgencyBucketDoc<OpenForwardingEntry>>(EVALUATION_AGENCY_OPEN, agencyOpenId('x', month));
+    const still = await awaiting(null);
+    expect(Object.keys(still!.entries)).toEqual([JSON.stringify(['k2', 'x/1', 'O'])]);
+    for (const month of ['2025-01', '2025-02', '2025-03', '2025-04']) {
+      const doc = await awaiting(month);
+      expect(Object.keys(doc!.entries)).toContain(JSON.stringify(['k1', 'x/1', 'O']));
+    }
+    expect(await awaiting('2025-05')).toBeUndefined();
+    const y = await store.get<AgencyBucketDoc<OpenForwardingEntry>>(
+      EVALUATION_AGENCY_OPEN,
+      agencyOpenId('y', null),
+    );
+    expect(y).toBeUndefined();
+    // One document per agency and day something happened; none left empty by entries that moved.
+    const days = await store.find<AgencyBucketDoc<unknown>>(EVALUATION_AGENCY_DAYS);
+    expect(days.length).toBeGreaterThan(10);
+    for (const doc of days) expect(Object.keys(doc.entries).length).toBeGreaterThan(0);
+  });
+});
