@@ -145,12 +145,8 @@ describe('the agency indexes behind Agency.performance', () => {
         for (const asOf of moments) {
           const brute = computeAgencyKpisFromEvents(events, agency, period, ctx, asOf);
           const indexed = await agencyKpisFromReadModel(store, agency, period, ctx, asOf);
-          expect({ agency, period: period.from, asOf, ...indexed }).toEqual({
-            agency,
-            period: period.from,
-            asOf,
-            ...brute,
-          });
+          // The KPIs carry agency, period and asOf, so a failure names the case it failed on.
+          expect(indexed).toEqual(brute);
         }
       }
     }
