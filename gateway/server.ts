@@ -4,8 +4,8 @@
  * applies the abuse limits, forwards the token and a request id to the subgraphs (which verify the token
  * again), masks internal errors, and serves /graphiql, /health and /ready.
  *
- * Subscriptions come later: `http.server` is ours, so a graphql-ws `WebSocketServer({ server })` or an
- * SSE route (`http.route('/graphql/stream', ...)`) can be attached without touching this file's shape.
+ * Subscriptions (gateway/subscriptions) share `/graphql`: graphql-ws upgrades on `http.server`, and SSE
+ * requests (Accept: text/event-stream) are taken before the query handler.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -33,6 +33,7 @@ import {
 import { createLogger, type Logger } from '../services/shared/logger';
 import { createDataSource, createSubgraphAgent, type FetcherKind } from './datasources';
 import { graphiqlRoutes } from './graphiql';
+import { attachSubscriptions, type SubscriptionOptions } from './subscriptions';
 import { aliasLimitRule, DEFAULT_LIMITS, depthLimitRule, type GatewayLimits, limitsPlugin } from './limits';
 
 export const DEFAULT_SUPERGRAPH_PATH = path.resolve(__dirname, '..', 'schema', 'supergraph.graphql');
@@ -59,6 +60,8 @@ export interface GatewayOptions {
   /** Believe X-Forwarded-For for the rate limit's client address (behind a known reverse proxy). */
   readonly trustProxy?: boolean;
   readonly env?: NodeJS.ProcessEnv;
+  /** Subscription buffers and heartbeats (gateway/subscriptions). */
+  readonly subscriptions?: SubscriptionOptions;
 }
 
 export interface Gateway {
@@ -173,16 +176,30 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
     ],
   });
 
-  http.route(
-    '/graphql',
-    graphqlHandler<RequestContext>({
-      apollo,
-      logger,
-      authenticator: options.authenticator ?? defaultAuth(),
-      bodyLimitBytes: limits.bodyLimitBytes,
-      maxBatch: limits.maxBatch,
-      trustProxy: options.trustProxy ?? false,
-    }),
+  const queries = graphqlHandler<RequestContext>({
+    apollo,
+    logger,
+    authenticator: options.authenticator ?? defaultAuth(),
+    bodyLimitBytes: limits.bodyLimitBytes,
+    maxBatch: limits.maxBatch,
+    trustProxy: options.trustProxy ?? false,
+  });
+  // Subscriptions share /graphql: WebSocket upgrades and SSE requests go there, the rest to `queries`.
+  const subscriptions = attachSubscriptions({
+    http,
+    apollo,
+    authenticator: options.authenticator ?? defaultAuth(),
+    logger,
+    subgraphUrl: (name) => urlByName.get(name),
+    queries,
+    validationRules: [depthLimitRule(limits.maxDepth), aliasLimitRule(limits.maxAliases)],
+    bodyLimitBytes: limits.bodyLimitBytes,
+    trustProxy: options.trustProxy ?? false,
+    formatError: createFormatError({ production }),
+    ...(options.subscriptions ? { options: options.subscriptions } : {}),
+  });
+  gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) =>
+    subscriptions.schemaLoaded(apiSchema, coreSupergraphSdl),
   );
   http.route('/health', (_req, res) => sendJson(res, 200, { status: 'ok', service: 'gateway' }));
   http.route('/ready', async (_req, res) => {
@@ -232,6 +249,7 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
       return address;
     },
     async close() {
+      await subscriptions.close();
       if (started) await apollo.stop();
       await http.close();
       await agent.close();

@@ -5,13 +5,15 @@ import type { ComplaintContext } from './graphql/context';
 import { resolveComplaintReference } from './graphql/reference';
 import { ComplaintAudit } from './graphql/audit';
 import { ComplaintMutations, ComplaintQueries } from './graphql/resolvers';
+import { ComplaintSubscriptions, NO_PUBSUB } from './graphql/subscriptions';
 
 let built: Promise<FederatedSubgraph> | undefined;
 
 export function buildComplaintSubgraph(): Promise<FederatedSubgraph> {
   built ??= buildFederatedSubgraph<ComplaintContext>({
-    resolvers: [ComplaintQueries, ComplaintMutations, ComplaintAudit],
+    resolvers: [ComplaintQueries, ComplaintMutations, ComplaintAudit, ComplaintSubscriptions],
     referenceResolvers: { Complaint: resolveComplaintReference },
+    buildOptions: { pubSub: NO_PUBSUB },
   });
   return built;
 }

@@ -1,7 +1,9 @@
 /** The complaint subgraph over a runtime: tests start it in-process; index.ts only listens. */
+import { defaultAuth } from '../shared/auth';
 import { createSubgraphServer, type SubgraphServer } from '../shared/graphql/subgraph';
 import { type SubgraphRuntime, startRuntime, type RuntimeOptions } from '../shared/runtime';
 import type { ComplaintContext } from './graphql/context';
+import { attachCaseEventSubscriptions } from './graphql/subscriptions';
 import { caseIndexProjection } from '../audit/case-events';
 import { CheckpointStore, loadCheckpointKeys, startCheckpointer } from '../audit/checkpoints';
 import { complaintProjection } from './projection';
@@ -48,7 +50,7 @@ export async function createComplaintServer(
 ): Promise<SubgraphServer<ComplaintContext>> {
   const { schema } = await buildComplaintSubgraph();
   const complaints = new ComplaintService(runtime);
-  return createSubgraphServer<ComplaintContext>({
+  const server = createSubgraphServer<ComplaintContext>({
     name: 'complaint',
     schema,
     logger: runtime.logger,
@@ -56,4 +58,12 @@ export async function createComplaintServer(
     ready: () => true,
     ...options,
   });
+  // Subscription.caseEvents over graphql-ws on the same port (the gateway's upstream).
+  return attachCaseEventSubscriptions(
+    server,
+    schema,
+    runtime,
+    complaints,
+    options.authenticator ?? defaultAuth(),
+  );
 }

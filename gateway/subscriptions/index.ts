@@ -1,0 +1,438 @@
+/**
+ * Subscriptions at the gateway, on the same URL as queries (`/graphql`):
+ * - graphql-ws over WebSocket (the token in the connection parameters: `{ authorization: "Bearer …" }`);
+ * - GraphQL over SSE (graphql-sse; a request with `Accept: text/event-stream`, token in the header).
+ *
+ * Operations are parsed and validated against the supergraph's API schema with the gateway's depth and
+ * alias limits, and errors are mapped by the same formatter as queries. Heartbeats: WebSocket ping/pong
+ * (a client that does not answer is dropped) and SSE comment lines. A token ends its subscriptions when
+ * it expires (WebSocket close 4401, SSE error event). A slow client is cut off with a reason (close 4008,
+ * SSE error event) once its buffer passes the limits. Resuming is the client's: it passes the last
+ * `position` it saw as `after`, across reconnects and gateway restarts alike.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ApolloServer } from '@apollo/server';
+import {
+  buildASTSchema,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  GraphQLError,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  getOperationAST,
+  parse,
+  printSchema,
+  specifiedRules,
+  type ValidationRule,
+  validate,
+} from 'graphql';
+import { createHandler as createSseHandler } from 'graphql-sse/lib/use/http';
+import { useServer as serveGraphQLOverWebSocket } from 'graphql-ws/use/ws';
+import { decodeJwt } from 'jose';
+import { WebSocketServer } from 'ws';
+import type { Authenticator, Principal } from '../../services/shared/auth';
+import { DomainError } from '../../services/shared/errors';
+import {
+  clientIpOf,
+  type HttpServerHandle,
+  type RequestContext,
+  type RouteHandler,
+  requestIdOf,
+  sendGraphQLError,
+} from '../../services/shared/http/server';
+import type { Logger } from '../../services/shared/logger';
+import { type ConsumerLimits, DEFAULT_CONSUMER_LIMITS } from './buffer';
+import { createSubscriptionExecutor, type SubscriptionContext } from './executor';
+import { UpstreamPool } from './upstream';
+
+export { DEFAULT_CONSUMER_LIMITS, type ConsumerLimits } from './buffer';
+
+/** WebSocket close codes a client can act on. */
+export const CLOSE_CODES = {
+  /** The token is missing, invalid or has expired: get a new one, then resume with `after`. */
+  UNAUTHORIZED: 4401,
+  /** The client did not keep up: resume with `after`. */
+  SLOW_CONSUMER: 4008,
+} as const;
+
+export interface SubscriptionOptions extends Partial<ConsumerLimits> {
+  /** WebSocket ping interval; a client silent for as long is dropped. Default 12 s. */
+  readonly keepAliveMs?: number;
+}
+
+export interface GatewaySubscriptionsSetup {
+  readonly http: HttpServerHandle;
+  readonly apollo: ApolloServer<RequestContext>;
+  readonly authenticator: Authenticator;
+  readonly logger: Logger;
+  readonly subgraphUrl: (name: string) => string | undefined;
+  /** The `/graphql` handler for queries and mutations; SSE requests are taken before it. */
+  readonly queries: RouteHandler;
+  readonly validationRules: readonly ValidationRule[];
+  readonly bodyLimitBytes: number;
+  readonly trustProxy: boolean;
+  readonly formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+  readonly options?: SubscriptionOptions;
+}
+
+export interface GatewaySubscriptions {
+  /** Called with the API schema whenever the gateway loads its supergraph. */
+  schemaLoaded(apiSchema: GraphQLSchema, supergraphSdl: string): void;
+  close(): Promise<void>;
+}
+
+/** Largest delay setTimeout takes; longer expiries are checked again when it fires. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+function expiryOf(authorization: string | undefined): number | undefined {
+  const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+  if (!token) return undefined;
+  try {
+    const exp = decodeJwt(token).exp;
+    return typeof exp === 'number' ? exp : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Calls `fn` at the token's expiry; returns the cancel. */
+function atExpiry(expiresAt: number | undefined, fn: () => void): () => void {
+  if (expiresAt === undefined) return () => undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    const left = expiresAt * 1000 - Date.now();
+    if (left <= 0) return fn();
+    timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
+    timer.unref();
+  };
+  arm();
+  return () => clearTimeout(timer);
+}
+
+export function attachSubscriptions(setup: GatewaySubscriptionsSetup): GatewaySubscriptions {
+  const limits: ConsumerLimits = {
+    maxBufferedEvents: setup.options?.maxBufferedEvents ?? DEFAULT_CONSUMER_LIMITS.maxBufferedEvents,
+    maxBufferedBytes: setup.options?.maxBufferedBytes ?? DEFAULT_CONSUMER_LIMITS.maxBufferedBytes,
+  };
+  const upstream = new UpstreamPool();
+  let current:
+    | { apiSchema: GraphQLSchema; executor: ReturnType<typeof createSubscriptionExecutor> }
+    | undefined;
+
+  const formatErrors = (errors: readonly GraphQLError[]): GraphQLError[] =>
+    errors.map((e) => {
+      const f = setup.formatError(e.toJSON(), e);
+      return new GraphQLError(f.message, {
+        ...(f.extensions ? { extensions: f.extensions } : {}),
+        ...(e.path ? { path: e.path } : {}),
+      });
+    });
+  const formatResult = (result: ExecutionResult): ExecutionResult | undefined =>
+    result.errors ? { ...result, errors: formatErrors(result.errors) } : undefined;
+
+  /** Parses and validates a subscription; GraphQL errors for the client otherwise. */
+  function prepare(
+    query: unknown,
+    operationName: string | null | undefined,
+  ): { document: DocumentNode; schema: GraphQLSchema } | GraphQLError[] {
+    if (!current)
+      return [new GraphQLError('the gateway is starting', { extensions: { code: 'SERVICE_UNAVAILABLE' } })];
+    if (typeof query !== 'string' || query.length === 0) {
+      return [new GraphQLError('a query is required', { extensions: { code: 'BAD_REQUEST' } })];
+    }
+    let document: DocumentNode;
+    try {
+      document = parse(query);
+    } catch (err) {
+      return [
+        new GraphQLError(err instanceof GraphQLError ? err.message : 'the query could not be parsed', {
+          extensions: { code: 'GRAPHQL_PARSE_FAILED' },
+        }),
+      ];
+    }
+    const errors = validate(current.apiSchema, document, [...specifiedRules, ...setup.validationRules]);
+    if (errors.length > 0) {
+      return errors.map(
+        (e) =>
+          new GraphQLError(e.message, {
+            ...(e.nodes ? { nodes: e.nodes } : {}),
+            extensions: { ...e.extensions, code: e.extensions.code ?? 'GRAPHQL_VALIDATION_FAILED' },
+          }),
+      );
+    }
+    const operation = getOperationAST(document, operationName ?? undefined);
+    if (!operation)
+      return [new GraphQLError('unable to identify the operation', { extensions: { code: 'BAD_REQUEST' } })];
+    if (operation.operation !== 'subscription') {
+      return [
+        new GraphQLError(
+          'only subscriptions are served on this transport; send queries and mutations as POST',
+          {
+            extensions: { code: 'BAD_REQUEST' },
+          },
+        ),
+      ];
+    }
+    return { document, schema: current.apiSchema };
+  }
+
+  const federatedQuery = async (
+    query: string,
+    variables: Record<string, unknown>,
+    ctx: SubscriptionContext,
+  ): Promise<ExecutionResult> => {
+    const response = await setup.apollo.executeOperation(
+      { query, variables },
+      {
+        contextValue: {
+          requestId: ctx.requestId,
+          logger: ctx.logger,
+          clientIp: ctx.clientIp,
+          ...(ctx.principal ? { principal: ctx.principal } : {}),
+          ...(ctx.authorization ? { authorization: ctx.authorization } : {}),
+        },
+      },
+    );
+    if (response.body.kind !== 'single') throw new GraphQLError('unexpected incremental response');
+    return response.body.singleResult as ExecutionResult;
+  };
+
+  // --- graphql-ws ---------------------------------------------------------------------------------
+  const wss = new WebSocketServer({ server: setup.http.server, path: '/graphql' });
+  interface Connection {
+    principal?: Principal;
+    authorization?: string;
+    tokenExpiresAt?: number;
+    requestId: string;
+    cancelExpiry?: () => void;
+  }
+  const connections = new WeakMap<object, Connection>();
+  const ws = serveGraphQLOverWebSocket(
+    {
+      onConnect: async (ctx) => {
+        const socket = (ctx.extra as { socket: import('ws').WebSocket }).socket;
+        const params = ctx.connectionParams ?? {};
+        const given = params.authorization ?? params.Authorization;
+        const authorization =
+          typeof given === 'string'
+            ? given
+            : typeof params.token === 'string'
+              ? `Bearer ${params.token}`
+              : undefined;
+        let principal: Principal | undefined;
+        try {
+          principal = await setup.authenticator.authenticate(authorization);
+        } catch (err) {
+          socket.close(
+            CLOSE_CODES.UNAUTHORIZED,
+            err instanceof DomainError ? err.message : 'the token is invalid',
+          );
+          return false;
+        }
+        if (!principal) {
+          socket.close(CLOSE_CODES.UNAUTHORIZED, 'subscriptions need a token in the connection parameters');
+          return false;
+        }
+        const tokenExpiresAt = expiryOf(authorization);
+        const connection: Connection = {
+          principal,
+          ...(authorization ? { authorization } : {}),
+          ...(tokenExpiresAt !== undefined ? { tokenExpiresAt } : {}),
+          requestId: randomUUID(),
+        };
+        connection.cancelExpiry = atExpiry(tokenExpiresAt, () =>
+          socket.close(CLOSE_CODES.UNAUTHORIZED, 'the token has expired'),
+        );
+        connections.set(ctx, connection);
+        return true;
+      },
+      onClose: (ctx) => {
+        connections.get(ctx)?.cancelExpiry?.();
+      },
+      onSubscribe: (ctx, _id, payload) => {
+        const prepared = prepare(payload.query, payload.operationName);
+        if (Array.isArray(prepared)) return formatErrors(prepared);
+        const connection = connections.get(ctx);
+        const extra = ctx.extra as { socket: import('ws').WebSocket; request: IncomingMessage };
+        const socket = extra.socket;
+        const contextValue: SubscriptionContext = {
+          requestId: connection?.requestId ?? randomUUID(),
+          logger: setup.logger.child({ requestId: connection?.requestId, transport: 'ws' }),
+          clientIp: clientIpOf(extra.request, setup.trustProxy),
+          ...(connection?.principal ? { principal: connection.principal } : {}),
+          ...(connection?.authorization ? { authorization: connection.authorization } : {}),
+          ...(connection?.tokenExpiresAt !== undefined ? { tokenExpiresAt: connection.tokenExpiresAt } : {}),
+          pendingBytes: () => socket.bufferedAmount,
+          disconnect: (reason) => {
+            socket.close(CLOSE_CODES.SLOW_CONSUMER, reason);
+            // The close frame waits behind the unsent data: do not wait for a client that is not reading.
+            setTimeout(() => socket.terminate(), 1_000).unref();
+          },
+        };
+        const args: ExecutionArgs = {
+          schema: prepared.schema,
+          document: prepared.document,
+          contextValue,
+          ...(payload.operationName ? { operationName: payload.operationName } : {}),
+          ...(payload.variables ? { variableValues: payload.variables } : {}),
+        };
+        return args;
+      },
+      subscribe: (args) => {
+        if (!current) throw new Error('the gateway is starting');
+        return current.executor.subscribe(args);
+      },
+      execute: () => ({ errors: [new GraphQLError('only subscriptions are served over WebSocket')] }),
+      onNext: (_ctx, _id, _payload, _args, result) => formatResult(result as ExecutionResult),
+      onError: (_ctx, _id, _payload, errors) => formatErrors(errors),
+    },
+    wss,
+    setup.options?.keepAliveMs ?? 12_000,
+  );
+
+  // --- SSE (graphql-sse, distinct connections) ----------------------------------------------------
+  interface SseRequest {
+    principal: Principal;
+    authorization: string;
+    tokenExpiresAt?: number;
+    requestId: string;
+    res: ServerResponse;
+    handedBytes: number;
+    startBytes: number;
+  }
+  const sseRequests = new WeakMap<IncomingMessage, SseRequest>();
+  const sse = createSseHandler<SubscriptionContext>({
+    onSubscribe: (req, params) => {
+      const prepared = prepare(params.query, params.operationName);
+      if (Array.isArray(prepared)) {
+        return [
+          JSON.stringify({ errors: formatErrors(prepared).map((e) => e.toJSON()) }),
+          {
+            status: 400,
+            statusText: 'Bad Request',
+            headers: { 'content-type': 'application/json; charset=utf-8' },
+          },
+        ];
+      }
+      const state = sseRequests.get(req.raw)!;
+      const contextValue: SubscriptionContext = {
+        requestId: state.requestId,
+        logger: setup.logger.child({ requestId: state.requestId, transport: 'sse' }),
+        clientIp: clientIpOf(req.raw, setup.trustProxy),
+        principal: state.principal,
+        authorization: state.authorization,
+        ...(state.tokenExpiresAt !== undefined ? { tokenExpiresAt: state.tokenExpiresAt } : {}),
+        pendingBytes: () => state.handedBytes - ((state.res.socket?.bytesWritten ?? 0) - state.startBytes),
+        disconnect: (reason) => endSse(state.res, reason, 'SLOW_CONSUMER'),
+      };
+      return {
+        schema: prepared.schema,
+        document: prepared.document,
+        contextValue,
+        ...(params.operationName ? { operationName: params.operationName } : {}),
+        ...(params.variables ? { variableValues: params.variables } : {}),
+      };
+    },
+    subscribe: (args) => {
+      if (!current) throw new Error('the gateway is starting');
+      return current.executor.subscribe(args);
+    },
+    onNext: (_ctx, req, result) => {
+      const formatted = formatResult(result as ExecutionResult) ?? result;
+      const state = sseRequests.get(req.raw);
+      if (state) state.handedBytes += Buffer.byteLength(JSON.stringify(formatted)) + 20;
+      return formatted;
+    },
+  });
+
+  function endSse(res: ServerResponse, message: string, code: string) {
+    if (res.writableEnded) return;
+    const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
+    res.write(`event: next\ndata: ${body}\n\nevent: complete\ndata:\n\n`);
+    res.end();
+    setTimeout(() => res.destroy(), 1_000).unref();
+  }
+
+  const streamRoute: RouteHandler = async (req, res) => {
+    const requestId = requestIdOf(req);
+    res.setHeader('x-request-id', requestId);
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > setup.bodyLimitBytes) {
+      sendGraphQLError(
+        res,
+        413,
+        'PAYLOAD_TOO_LARGE',
+        `the request body exceeds ${setup.bodyLimitBytes} bytes`,
+      );
+      return;
+    }
+    const authorization = req.headers.authorization;
+    let principal: Principal | undefined;
+    try {
+      principal = await setup.authenticator.authenticate(authorization);
+    } catch (err) {
+      sendGraphQLError(
+        res,
+        401,
+        'UNAUTHENTICATED',
+        err instanceof DomainError ? err.message : 'the token is invalid',
+        {
+          'www-authenticate': 'Bearer error="invalid_token"',
+        },
+      );
+      return;
+    }
+    if (!principal || !authorization) {
+      sendGraphQLError(res, 401, 'UNAUTHENTICATED', 'subscriptions need a token', {
+        'www-authenticate': 'Bearer',
+      });
+      return;
+    }
+    const tokenExpiresAt = expiryOf(authorization);
+    sseRequests.set(req, {
+      principal,
+      authorization,
+      ...(tokenExpiresAt !== undefined ? { tokenExpiresAt } : {}),
+      requestId,
+      res,
+      handedBytes: 0,
+      startBytes: req.socket.bytesWritten,
+    });
+    const cancel = atExpiry(tokenExpiresAt, () => endSse(res, 'the token has expired', 'UNAUTHENTICATED'));
+    res.once('close', cancel);
+    await sse(req, res);
+  };
+
+  const isStream = (req: IncomingMessage) =>
+    /text\/event-stream/i.test(String(req.headers.accept ?? '')) ||
+    req.headers['x-graphql-event-stream-token'] !== undefined;
+  setup.http.route('/graphql', (req, res) =>
+    isStream(req) ? streamRoute(req, res) : setup.queries(req, res),
+  );
+
+  return {
+    schemaLoaded(loaded, supergraphSdl) {
+      // A copy without resolvers: Apollo Server wraps the resolvers of the schema it was handed in place
+      // (for its plugins), which would take over fields the subscription executor resolves itself.
+      const apiSchema = buildASTSchema(parse(printSchema(loaded)));
+      current = {
+        apiSchema,
+        executor: createSubscriptionExecutor({
+          apiSchema,
+          supergraphSdl,
+          subgraphUrl: setup.subgraphUrl,
+          upstream,
+          federatedQuery,
+          limits,
+        }),
+      };
+    },
+    async close() {
+      for (const client of wss.clients) client.terminate();
+      await Promise.resolve(ws.dispose()).catch(() => undefined);
+      await upstream.close();
+    },
+  };
+}
