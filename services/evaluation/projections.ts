@@ -28,7 +28,14 @@ import {
   workingCalendarFromEvents,
 } from './domain/calendar-aggregate';
 import { type CaseFact, EVALUATION_SOURCE_EVENT_TYPES, toCaseFact, toLetterFact } from './domain/case-facts';
-import { type ClockContext, type ClockPause, computeClocks, dueDateOf, type SlaClock } from './domain/clocks';
+import {
+  type ClockContext,
+  type ClockPause,
+  clockId,
+  computeClocks,
+  dueDateOf,
+  type SlaClock,
+} from './domain/clocks';
 import { compareInstants, dayNumber, endOfJakartaDay, fromDayNumber, jakartaDate } from './domain/dates';
 import {
   ageingBucket,
@@ -115,11 +122,14 @@ export type AgencyDayEntry =
   | { readonly kind: 'RATED'; readonly at: string; readonly since: string; readonly rating: number }
   | { readonly kind: 'REMINDER_SENT'; readonly at: string; readonly since: string };
 
-/** A forwarding awaiting its answer from `forwardedAt` until `settledAt` (answered or the complaint ended). */
+/**
+ * A forwarding awaiting its answer from `forwardedAt` until `settledAt` (answered or the complaint ended),
+ * keyed by `[complaintId, forwardingId]`. Its deadline is read from its clock only when it is found open:
+ * the few open at a moment need it, the many that were open some time that month do not.
+ */
 export interface OpenForwardingEntry {
   readonly forwardedAt: string;
   readonly settledAt?: string;
-  readonly deadline?: DeadlineTerms;
 }
 
 /** `evaluation_agency_days` (bucket: a Jakarta date) and `evaluation_agency_open` (a month, or null: still awaiting). */
@@ -130,9 +140,25 @@ export interface AgencyBucketDoc<E> {
   readonly entries: Record<string, E>;
 }
 
-export const agencyDayId = (agencyId: string, day: string) => `${day}:${agencyId}`;
-export const agencyOpenId = (agencyId: string, month: string | null) =>
-  month === null ? `awaiting:${agencyId}` : `${month}:${agencyId}`;
+/**
+ * Each agency bucket is split into shards by the complaint (or letter) an entry is about. A rebuild replays
+ * cases in log order, not date order, so one batch of events touches most buckets, and every touched
+ * document is parsed and written whole: smaller documents keep that work near the size of what changed,
+ * at the price of a few more reads by id per day.
+ */
+export const DAY_SHARDS = 8;
+export const OPEN_SHARDS = 32;
+
+/** FNV-1a: a stable spread of subjects over shards (not a security boundary). */
+export function shardOf(subject: string, shards: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < subject.length; i++) h = Math.imul(h ^ subject.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % shards;
+}
+
+export const agencyDayId = (agencyId: string, day: string, shard: number) => `${day}:${shard}:${agencyId}`;
+export const agencyOpenId = (agencyId: string, month: string | null, shard: number) =>
+  month === null ? `awaiting:${shard}:${agencyId}` : `${month}:${shard}:${agencyId}`;
 
 interface PolicyConfigDoc {
   readonly events: readonly SlaPolicyEvent[];
@@ -229,13 +255,26 @@ function withDeadlines(doc: EvaluationCaseDoc, clocks: readonly SlaClock[]): Eva
   }
   return {
     ...doc,
+    // An unchanged record stays the same object, so reindexing can skip it by identity.
     forwardings: doc.forwardings.map((f) => {
       const deadline = terms.get(f.forwardingId);
-      if (deadline) return { ...f, deadline };
+      if (deadline) return f.deadline && sameTerms(f.deadline, deadline) ? f : { ...f, deadline };
+      if (!f.deadline) return f;
       const { deadline: _gone, ...rest } = f;
       return rest;
     }),
   };
+}
+
+function sameTerms(a: DeadlineTerms, b: DeadlineTerms): boolean {
+  return (
+    a.startedAt === b.startedAt &&
+    a.length === b.length &&
+    a.unit === b.unit &&
+    a.region === b.region &&
+    a.pauses.length === b.pauses.length &&
+    a.pauses.every((p, i) => p.from === b.pauses[i]!.from && p.to === b.pauses[i]!.to)
+  );
 }
 
 // ── the agency indexes ─────────────────────────────────────────────────────────────────────────────
@@ -245,6 +284,7 @@ interface Placement {
   readonly collection: typeof EVALUATION_AGENCY_DAYS | typeof EVALUATION_AGENCY_OPEN;
   readonly agencyId: string;
   readonly bucket: string | null;
+  readonly shard: number;
   readonly key: string;
   readonly entry: AgencyDayEntry | OpenForwardingEntry;
 }
@@ -270,33 +310,48 @@ function monthsBetween(first: string, last: string): string[] {
   }
 }
 
-const bucketDocId = (collection: Placement['collection'], agencyId: string, bucket: string | null) =>
+const bucketDocId = ({ collection, agencyId, bucket, shard }: Omit<Placement, 'key' | 'entry'>) =>
   collection === EVALUATION_AGENCY_DAYS
-    ? agencyDayId(agencyId, bucket ?? '')
-    : agencyOpenId(agencyId, bucket);
+    ? agencyDayId(agencyId, bucket ?? '', shard)
+    : agencyOpenId(agencyId, bucket, shard);
 
 function place(
   into: Placements,
   collection: Placement['collection'],
   agencyId: string,
   bucket: string | null,
+  /** The complaint or letter the entry is about: it picks the shard. */
+  subjectId: string,
   key: string,
   entry: Placement['entry'],
 ): void {
-  const id = bucketDocId(collection, agencyId, bucket);
-  into.set(`${collection}\u0000${id}\u0000${key}`, { collection, agencyId, bucket, key, entry });
+  const shard = shardOf(subjectId, collection === EVALUATION_AGENCY_DAYS ? DAY_SHARDS : OPEN_SHARDS);
+  const placement: Placement = { collection, agencyId, bucket, shard, key, entry };
+  into.set(`${collection}\u0000${bucketDocId(placement)}\u0000${key}`, placement);
 }
 
-/** Where a case's records belong in the agency indexes: a pure function of the case document. */
-function casePlacements(doc: EvaluationCaseDoc): Placements {
-  const out: Placements = new Map();
+/** Each agency's first forwarding of the case: from then on the complaint counts as that agency's. */
+function agencySince(doc: EvaluationCaseDoc): Map<string, string> {
   const since = new Map<string, string>();
+  for (const f of doc.forwardings) since.set(f.agencyId, earlier(since.get(f.agencyId), f.createdAt)!);
+  return since;
+}
+
+/**
+ * Where a case's records belong in the agency indexes: a pure function of the case document, limited to
+ * the forwardings and agencies given (those an event changed; all when omitted).
+ */
+function casePlacements(
+  doc: EvaluationCaseDoc,
+  only?: { readonly forwardings: ReadonlySet<string>; readonly agencies: ReadonlySet<string> },
+): Placements {
+  const out: Placements = new Map();
   for (const f of doc.forwardings) {
-    since.set(f.agencyId, earlier(since.get(f.agencyId), f.createdAt)!);
+    if (only && !only.forwardings.has(f.forwardingId)) continue;
     const subject = (what: string) => JSON.stringify([doc.complaintId, f.forwardingId, what]);
     const deadline = f.deadline ? { deadline: f.deadline } : {};
     const day = (at: string, key: string, entry: AgencyDayEntry) =>
-      place(out, EVALUATION_AGENCY_DAYS, f.agencyId, jakartaDate(at), subject(key), entry);
+      place(out, EVALUATION_AGENCY_DAYS, f.agencyId, jakartaDate(at), doc.complaintId, subject(key), entry);
     day(f.createdAt, 'F', { kind: 'FORWARDED', at: f.createdAt });
     if (f.acknowledgedAt !== undefined) {
       day(f.acknowledgedAt, 'A', { kind: 'ACKNOWLEDGED', at: f.acknowledgedAt, forwardedAt: f.createdAt });
@@ -314,21 +369,21 @@ function casePlacements(doc: EvaluationCaseDoc): Placements {
     const awaiting: OpenForwardingEntry = {
       forwardedAt: f.createdAt,
       ...(settledAt !== undefined ? { settledAt } : {}),
-      ...deadline,
     };
-    const key = subject('O');
+    const key = JSON.stringify([doc.complaintId, f.forwardingId]);
     if (settledAt === undefined) {
-      place(out, EVALUATION_AGENCY_OPEN, f.agencyId, null, key, awaiting);
+      place(out, EVALUATION_AGENCY_OPEN, f.agencyId, null, doc.complaintId, key, awaiting);
     } else {
       for (const month of monthsBetween(jakartaMonth(f.createdAt), jakartaMonth(settledAt))) {
-        place(out, EVALUATION_AGENCY_OPEN, f.agencyId, month, key, awaiting);
+        place(out, EVALUATION_AGENCY_OPEN, f.agencyId, month, doc.complaintId, key, awaiting);
       }
     }
   }
-  for (const [agencyId, from] of since) {
+  for (const [agencyId, from] of agencySince(doc)) {
+    if (only && !only.agencies.has(agencyId)) continue;
     const subject = (what: string, n?: number) => JSON.stringify([doc.complaintId, what, n ?? 0]);
     const day = (at: string, key: string, entry: AgencyDayEntry) =>
-      place(out, EVALUATION_AGENCY_DAYS, agencyId, jakartaDate(at), key, entry);
+      place(out, EVALUATION_AGENCY_DAYS, agencyId, jakartaDate(at), doc.complaintId, key, entry);
     if (doc.receivedAt !== undefined) {
       day(doc.receivedAt, subject('RECEIVED'), { kind: 'RECEIVED', at: doc.receivedAt, since: from });
     }
@@ -347,12 +402,41 @@ function casePlacements(doc: EvaluationCaseDoc): Placements {
   return out;
 }
 
+/** What one event changed in a case, as the subjects whose placements must be recomputed. */
+function changedSubjects(before: EvaluationCaseDoc, after: EvaluationCaseDoc) {
+  const previous = new Map(before.forwardings.map((f) => [f.forwardingId, f]));
+  const forwardings = new Set<string>();
+  for (const f of after.forwardings) if (previous.get(f.forwardingId) !== f) forwardings.add(f.forwardingId);
+  for (const id of previous.keys())
+    if (!after.forwardings.some((f) => f.forwardingId === id)) forwardings.add(id);
+  const agencies = new Set<string>();
+  const sinceBefore = agencySince(before);
+  const sinceAfter = agencySince(after);
+  const complaintChanged =
+    before.receivedAt !== after.receivedAt ||
+    before.resolutions !== after.resolutions ||
+    before.ratings !== after.ratings;
+  for (const [agencyId, since] of sinceAfter) {
+    if (complaintChanged || sinceBefore.get(agencyId) !== since) agencies.add(agencyId);
+  }
+  for (const agencyId of sinceBefore.keys()) if (!sinceAfter.has(agencyId)) agencies.add(agencyId);
+  return { forwardings, agencies };
+}
+
 function letterPlacements(doc: EvaluationLetterDoc): Placements {
   const out: Placements = new Map();
   for (const [agencyId, since] of Object.entries(doc.remindedSince)) {
     doc.sentAt.forEach((at, i) => {
       const entry: AgencyDayEntry = { kind: 'REMINDER_SENT', at, since };
-      place(out, EVALUATION_AGENCY_DAYS, agencyId, jakartaDate(at), JSON.stringify([doc.letterId, i]), entry);
+      place(
+        out,
+        EVALUATION_AGENCY_DAYS,
+        agencyId,
+        jakartaDate(at),
+        doc.letterId,
+        JSON.stringify([doc.letterId, i]),
+        entry,
+      );
     });
   }
   return out;
@@ -362,7 +446,7 @@ function letterPlacements(doc: EvaluationLetterDoc): Placements {
 async function reindex(tx: ReadModelTx, before: Placements, after: Placements): Promise<void> {
   const changed = new Map<string, { placement: Placement; set: Placement[]; removed: string[] }>();
   const touch = (p: Placement) => {
-    const docKey = `${p.collection}\u0000${bucketDocId(p.collection, p.agencyId, p.bucket)}`;
+    const docKey = `${p.collection}\u0000${bucketDocId(p)}`;
     let change = changed.get(docKey);
     if (!change) {
       change = { placement: p, set: [], removed: [] };
@@ -376,7 +460,7 @@ async function reindex(tx: ReadModelTx, before: Placements, after: Placements): 
     if (!old || JSON.stringify(old.entry) !== JSON.stringify(p.entry)) touch(p).set.push(p);
   }
   for (const { placement: p, set, removed } of changed.values()) {
-    const id = bucketDocId(p.collection, p.agencyId, p.bucket);
+    const id = bucketDocId(p);
     const doc = (await tx.get<AgencyBucketDoc<Placement['entry']>>(p.collection, id)) ?? {
       agencyId: p.agencyId,
       bucket: p.bucket,
@@ -464,7 +548,10 @@ export function createEvaluationProjection(options: EvaluationProjectionOptions 
         }
         const doc = withDeadlines(evolved, clocks);
         await tx.put(EVALUATION_CASES, fact.complaintId, doc);
-        await reindex(tx, casePlacements(before), casePlacements(doc));
+        const changed = changedSubjects(before, doc);
+        if (changed.forwardings.size > 0 || changed.agencies.size > 0) {
+          await reindex(tx, casePlacements(before, changed), casePlacements(doc, changed));
+        }
         return;
       }
       const letter = toLetterFact(event);
@@ -551,30 +638,42 @@ export async function agencyKpisFromReadModel(
 
   const first = dayNumber(period.from);
   const last = Math.min(dayNumber(period.to), dayNumber(asOfDate));
+  const dayIds: string[] = [];
+  for (let day = first; day <= last; day++) {
+    for (let shard = 0; shard < DAY_SHARDS; shard++) {
+      dayIds.push(agencyDayId(agencyId, fromDayNumber(day), shard));
+    }
+  }
   const days = await Promise.all(
-    Array.from({ length: Math.max(0, last - first + 1) }, (_, i) =>
-      store.get<AgencyBucketDoc<AgencyDayEntry>>(
-        EVALUATION_AGENCY_DAYS,
-        agencyDayId(agencyId, fromDayNumber(first + i)),
-      ),
-    ),
+    dayIds.map((id) => store.get<AgencyBucketDoc<AgencyDayEntry>>(EVALUATION_AGENCY_DAYS, id)),
   );
   for (const doc of days) {
     if (doc) for (const entry of Object.values(doc.entries)) if (by(entry.at)) countDayEntry(tally, entry);
   }
 
-  const awaiting = await Promise.all([
-    store.get<AgencyBucketDoc<OpenForwardingEntry>>(
-      EVALUATION_AGENCY_OPEN,
-      agencyOpenId(agencyId, asOfDate.slice(0, 7)),
-    ),
-    store.get<AgencyBucketDoc<OpenForwardingEntry>>(EVALUATION_AGENCY_OPEN, agencyOpenId(agencyId, null)),
-  ]);
+  const month = asOfDate.slice(0, 7);
+  const awaiting = await Promise.all(
+    Array.from({ length: OPEN_SHARDS }, (_, shard) => [
+      store.get<AgencyBucketDoc<OpenForwardingEntry>>(
+        EVALUATION_AGENCY_OPEN,
+        agencyOpenId(agencyId, month, shard),
+      ),
+      store.get<AgencyBucketDoc<OpenForwardingEntry>>(
+        EVALUATION_AGENCY_OPEN,
+        agencyOpenId(agencyId, null, shard),
+      ),
+    ]).flat(),
+  );
   for (const doc of awaiting) {
-    for (const f of doc ? Object.values(doc.entries) : []) {
+    for (const [key, f] of doc ? Object.entries(doc.entries) : []) {
       if (!by(f.forwardedAt) || (f.settledAt !== undefined && by(f.settledAt))) continue;
       tally.open++;
-      const due = f.deadline ? deadlineAsOf(f.deadline, asOf, ctx) : null;
+      const [complaintId, forwardingId] = JSON.parse(key) as [string, string];
+      const clock = await store.get<SlaClockDoc>(
+        SLA_CLOCKS,
+        clockId(complaintId, 'WRITTEN_RESPONSE', forwardingId, 1),
+      );
+      const due = clock ? deadlineAsOf(clock, asOf, ctx) : null;
       if (due !== null && compareInstants(asOf, due) > 0) tally.overdue++;
       tally.ageing[ageingBucket(workingDays(f.forwardedAt, asOfDate))]++;
     }
