@@ -60,6 +60,11 @@ export const CLOSE_CODES = {
 export interface SubscriptionOptions extends Partial<ConsumerLimits> {
   /** WebSocket ping interval; a client silent for as long is dropped. Default 12 s. */
   readonly keepAliveMs?: number;
+  /**
+   * How long a slow WebSocket client has to read up to the close frame (which waits behind its unsent
+   * data) before its connection is dropped without it. Default 10 s.
+   */
+  readonly slowConsumerGraceMs?: number;
 }
 
 export interface GatewaySubscriptionsSetup {
@@ -268,7 +273,7 @@ export function attachSubscriptions(setup: GatewaySubscriptionsSetup): GatewaySu
           disconnect: (reason) => {
             socket.close(CLOSE_CODES.SLOW_CONSUMER, reason);
             // The close frame waits behind the unsent data: do not wait for a client that is not reading.
-            setTimeout(() => socket.terminate(), 1_000).unref();
+            setTimeout(() => socket.terminate(), setup.options?.slowConsumerGraceMs ?? 10_000).unref();
           },
         };
         const args: ExecutionArgs = {

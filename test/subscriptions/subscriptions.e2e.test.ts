@@ -28,7 +28,11 @@ let sleman: string;
 
 beforeAll(async () => {
   fed = await startFederation();
-  gw = await startSubscriptionGateway(fed, { maxBufferedEvents: 100, maxBufferedBytes: 256 * 1024 });
+  gw = await startSubscriptionGateway(fed, {
+    maxBufferedEvents: 100,
+    maxBufferedBytes: 1024 * 1024,
+    slowConsumerGraceMs: 30_000,
+  });
   officer = await fed.token({ role: 'OFFICER' });
   bantul = await fed.token({ role: 'AGENCY', agencyId: 'inspektorat-bantul' });
   sleman = await fed.token({ role: 'AGENCY', agencyId: 'inspektorat-sleman' });
@@ -105,7 +109,11 @@ describe('given an officer subscribed through the gateway', () => {
       // The gateway goes away and another one takes over: the cursor is the client's.
       const last = first.events[first.events.length - 1].position;
       await gw.gateway.close();
-      gw = await startSubscriptionGateway(fed, { maxBufferedEvents: 100, maxBufferedBytes: 256 * 1024 });
+      gw = await startSubscriptionGateway(fed, {
+        maxBufferedEvents: 100,
+        maxBufferedBytes: 1024 * 1024,
+        slowConsumerGraceMs: 30_000,
+      });
       const second = subscribeWs(gw.wsUrl, officer, EVENTS, { after: last });
       try {
         await second.until((events) => events.length >= 200 - first.events.length);
@@ -206,7 +214,10 @@ describe('given a slow consumer and a fast one on the same gateway', () => {
   it('cuts the slow one off with a reason while the fast one receives everything', async () => {
     const id = await forwardedComplaint(fed, officer, [], 'x'.repeat(9_000));
     const after = await headPosition();
-    const query = `subscription S($after: String) { caseEvents(after: $after) { position complaint { id description } } }`;
+    // Large events (ten copies of a 9 kB description) so that a client that stops reading fills the
+    // kernel's socket buffers quickly and then the gateway's.
+    const copies = Array.from({ length: 10 }, (_, i) => `d${i}: description`).join(' ');
+    const query = `subscription S($after: String) { caseEvents(after: $after) { position complaint { id ${copies} } } }`;
     const fast = subscribeWs(gw.wsUrl, officer, query, { after });
     const slow = new WebSocket(gw.wsUrl, 'graphql-transport-ws');
     const slowClosed = new Promise<{ code: number; reason: string }>((resolve) =>
@@ -232,15 +243,15 @@ describe('given a slow consumer and a fast one on the same gateway', () => {
       await sleep(200);
       // The slow client stops reading: the kernel buffers fill, then the gateway's buffer.
       (slow as unknown as { _socket: { pause(): void } })._socket.pause();
-      await appendBurst(fed, id, 400, 'slow');
-      await fast.until((events) => events.length >= 400, 25_000);
+      await appendBurst(fed, id, 300, 'slow');
+      await fast.until((events) => events.length >= 300, 25_000);
       expect(fast.errors).toEqual([]);
-      expect(new Set(fast.events.map((e) => e.position)).size).toBe(400);
+      expect(new Set(fast.events.map((e) => e.position)).size).toBe(300);
       (slow as unknown as { _socket: { resume(): void } })._socket.resume();
       const closed = await slowClosed;
       expect(closed.code).toBe(4008);
       expect(closed.reason).toMatch(/^slow consumer/);
-      expect(slowReceived).toBeLessThan(400);
+      expect(slowReceived).toBeLessThan(300);
     } finally {
       slow.terminate();
       await fast.stop();
