@@ -22,5 +22,8 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 60000,
+  // A leaked handle (a timer, a socket) must not keep CI waiting for its 90-minute limit after the last
+  // test has reported: end the run once every test file is done.
+  forceExit: true,
   maxWorkers: 2,
 };
