@@ -307,9 +307,14 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
       const stream = await createSourceEventStream({ ...args, subscribeFieldResolver: subscribeField });
       if (!isAsyncIterable(stream)) return stream as ExecutionResult;
       const ctx = args.contextValue as SubscriptionContext;
+      // Subscribers with the same operation, variables and visibility get the same result for an event.
+      const operationKey = `${ctx.principal?.role}|${ctx.principal?.agencyId ?? ''}|${args.operationName ?? ''}|${JSON.stringify(args.variableValues ?? {})}|${print(args.document)}`;
       return bounded(
         stream[Symbol.asyncIterator](),
-        (payload) => execute({ ...args, rootValue: payload, fieldResolver: resolveField }),
+        (payload) =>
+          sharedResult(`${operationKey}|${JSON.stringify(payload)}`, async () =>
+            execute({ ...args, rootValue: payload, fieldResolver: resolveField }),
+          ),
         limits,
         ctx,
       );

@@ -384,6 +384,50 @@ export interface CaseEventContext extends ComplaintContext {
 const PAGE = 256;
 
 /**
+ * A thousand subscribers of one scope receive the same event: it is scoped, masked and summarised once
+ * per (event, case, role, agency) — what the masking depends on — and shared while it is recent.
+ */
+const recentlyDelivered = new Map<string, Promise<CaseEvent | null>>();
+const RECENT_MAX = 5_000;
+
+function sharedCaseEvent(
+  event: RecordedEvent,
+  index: number,
+  caseIds: readonly string[],
+  letterAgency: string | null | undefined,
+  scope: CaseEventScope,
+  facts: CaseFacts,
+  runtime: SubgraphRuntime,
+  complaints: ComplaintService,
+): Promise<CaseEvent | null> {
+  const { principal } = scope;
+  const key = `${runtime.name}|${event.position}|${index}|${principal.role}|${principal.agencyId ?? ''}|${scope.agencyId ?? ''}`;
+  let shared = recentlyDelivered.get(key);
+  if (shared) return shared;
+  shared = (async () => {
+    const caseId = caseIds[index]!;
+    const data = await scopedData(event, caseId, letterAgency, scope, facts);
+    if (!data) return null;
+    // Read-your-writes: the complaint as it stands at least after this event.
+    await runtime.projections.waitFor(event.position);
+    const doc = await complaints.get(caseId);
+    const visible = doc ? maskComplaintForViewer(doc, principal) : null;
+    if (!visible) return null;
+    return {
+      position: caseIds.length > 1 ? `${event.position}:${index}` : String(event.position),
+      type: event.type,
+      occurredAt: event.metadata.occurredAt,
+      summary: summarizeEvent({ type: event.type, data }),
+      complaint: toComplaint(visible),
+    };
+  })();
+  if (recentlyDelivered.size >= RECENT_MAX) recentlyDelivered.delete(recentlyDelivered.keys().next().value!);
+  recentlyDelivered.set(key, shared);
+  shared.catch(() => recentlyDelivered.delete(key));
+  return shared;
+}
+
+/**
  * The case events after the cursor for this scope, catching up from the log then following live.
  * Ends when the signal aborts; throws UNAUTHENTICATED when the token expires.
  */
@@ -424,24 +468,22 @@ export async function* caseEventsFor(
     }
     for (const event of events) {
       const { caseIds, letterAgency } = await casesOf(event, tail.facts);
-      for (const [index, caseId] of caseIds.entries()) {
+      for (const index of caseIds.keys()) {
         if (event.position === after.position && index <= skipUpToIndex) continue;
-        const data = await scopedData(event, caseId, letterAgency, scope, tail.facts);
-        if (!data) continue;
-        // Read-your-writes: the complaint as it stands at least after this event.
-        await runtime.projections.waitFor(event.position);
-        const doc = await complaints.get(caseId);
-        const visible = doc ? maskComplaintForViewer(doc, scope.principal) : null;
-        if (!visible) continue;
+        const delivered = await sharedCaseEvent(
+          event,
+          index,
+          caseIds,
+          letterAgency,
+          scope,
+          tail.facts,
+          runtime,
+          complaints,
+        );
+        if (!delivered) continue;
         if (options.signal.aborted) return;
         checkExpiry();
-        yield {
-          position: caseIds.length > 1 ? `${event.position}:${index}` : String(event.position),
-          type: event.type,
-          occurredAt: event.metadata.occurredAt,
-          summary: summarizeEvent({ type: event.type, data }),
-          complaint: toComplaint(visible),
-        };
+        yield delivered;
       }
       position = event.position;
       skipUpToIndex = -1;

@@ -1,0 +1,223 @@
+/**
+ * `npm run bench:subscriptions` — delivery latency of Subscription.caseEvents through the gateway, from
+ * the append to the event store to receipt by the client, for many concurrent subscribers under a steady
+ * event rate; and the gateway's memory (RSS, heap) idle, with every subscriber connected, and at the end.
+ *
+ * The three subgraphs run in this process over one SQLite store (test/support/federation.ts); the
+ * gateway runs in a child process of its own (so its memory is its own), over the composed supergraph;
+ * the subscribers are separate WebSocket connections from this process: half officers, half focal
+ * points of five agencies, all following one case forwarded to those agencies, each selecting
+ * `position type summary complaint { id trackingNumber status }` (the complaint resolved by the gateway).
+ * Env: BENCH_SUBSCRIBERS (default 1000), BENCH_RATE events/s (default 5), BENCH_SECONDS (default 20).
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { type Client, createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { createGateway } from '../../gateway/server';
+import { createAuthenticator } from '../../services/shared/auth';
+import { composeSupergraph } from '../../services/shared/graphql/supergraph';
+import { createLogger } from '../../services/shared/logger';
+import { FEDERATION_TEST_SECRET, startFederation } from '../support/federation';
+import { forwardedComplaint } from '../subscriptions/support';
+
+const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1000);
+const RATE = Number(process.env.BENCH_RATE ?? 5);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const AGENCIES = [
+  'inspektorat-bantul',
+  'inspektorat-sleman',
+  'inspektorat-gunungkidul',
+  'inspektorat-kulon-progo',
+  'inspektorat-diy',
+];
+
+interface MemoryReport {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+}
+
+/** The child: our gateway over the supergraph file, answering `memory` over IPC. */
+async function gatewayChild(supergraphPath: string) {
+  const gateway = createGateway({
+    supergraphPath,
+    authenticator: createAuthenticator({ secret: FEDERATION_TEST_SECRET }),
+    logger: createLogger({ name: 'gateway', level: 'silent' }),
+    env: {},
+    production: true,
+  });
+  const { url } = await gateway.listen(0, '127.0.0.1');
+  process.on('message', (message) => {
+    if (message === 'memory') {
+      global.gc?.();
+      const m = process.memoryUsage();
+      process.send?.({ memory: { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal } });
+    }
+    if (message === 'stop') void gateway.close().then(() => process.exit(0));
+  });
+  process.send?.({ url });
+}
+
+function ask(child: ChildProcess): Promise<MemoryReport> {
+  return new Promise((resolve) => {
+    const on = (message: { memory?: MemoryReport }) => {
+      if (message.memory) {
+        child.off('message', on);
+        resolve(message.memory);
+      }
+    };
+    child.on('message', on);
+    child.send('memory');
+  });
+}
+
+/** CPU seconds × 1000 of a process, from /proc (utime + stime, in clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+const quantile = (sorted: readonly number[], q: number) =>
+  sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+
+async function main() {
+  const fed = await startFederation();
+  const definitions = [];
+  for (const [name, url] of Object.entries(fed.subgraphUrls)) {
+    const schema = require(`../../services/${name}/schema.ts`) as { buildSchemaSdl(): Promise<string> };
+    definitions.push({ name, url, sdl: await schema.buildSchemaSdl() });
+  }
+  const supergraphPath = path.join(fed.dataDir, 'supergraph.graphql');
+  writeFileSync(supergraphPath, composeSupergraph(definitions));
+  const child = fork(__filename, ['--gateway-child', supergraphPath], {
+    execArgv: ['--expose-gc', '-r', '@swc-node/register'],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const gatewayUrl = await new Promise<string>((resolve, reject) => {
+    child.once('message', (m: { url?: string }) => (m.url ? resolve(m.url) : reject(new Error('no url'))));
+    child.once('exit', (code) => reject(new Error(`gateway exited with ${code}`)));
+  });
+  const wsUrl = `${gatewayUrl.replace('http', 'ws')}/graphql`;
+
+  const officer = await fed.token({ role: 'OFFICER' });
+  const agencyTokens = await Promise.all(AGENCIES.map((agencyId) => fed.token({ role: 'AGENCY', agencyId })));
+  const caseId = await forwardedComplaint(fed, officer, AGENCIES);
+  const after = String(await fed.store.headPosition());
+  const idle = await ask(child);
+
+  const appendedAt = new Map<number, number>();
+  const latencies: number[] = [];
+  let received = 0;
+  let errors = 0;
+  const clients: Client[] = [];
+  let connected = 0;
+  const query = `subscription S($after: String) { caseEvents(after: $after) { position type summary complaint { id trackingNumber status } } }`;
+  const allSubscribed = new Promise<void>((resolve) => {
+    for (let i = 0; i < SUBSCRIBERS; i++) {
+      const token = i % 2 === 0 ? officer : agencyTokens[(i >> 1) % agencyTokens.length]!;
+      const client = createClient({
+        url: wsUrl,
+        webSocketImpl: WebSocket,
+        connectionParams: { authorization: `Bearer ${token}` },
+        retryAttempts: 0,
+        on: {
+          connected: () => {
+            connected++;
+            if (connected === SUBSCRIBERS) resolve();
+          },
+        },
+      });
+      clients.push(client);
+      client.subscribe(
+        { query, variables: { after } },
+        {
+          next: (result) => {
+            if (result.errors) {
+              errors++;
+              return;
+            }
+            const event = (result.data as { caseEvents: { position: string } }).caseEvents;
+            const at = appendedAt.get(Number(event.position));
+            if (at !== undefined) latencies.push(performance.now() - at);
+            received++;
+          },
+          error: () => {
+            errors++;
+          },
+          complete: () => undefined,
+        },
+      );
+    }
+  });
+  await allSubscribed;
+  // Let the upstream subscriptions open before the first event.
+  await new Promise((r) => setTimeout(r, 2_000));
+  const subscribed = await ask(child);
+
+  const total = RATE * SECONDS;
+  const cpuBefore = { gateway: cpuMs(child.pid!), here: process.cpuUsage() };
+  const started = performance.now();
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / RATE;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const t0 = performance.now();
+    const { position } = await fed.store.append(`bench-case-notes`, [
+      {
+        type: 'CaseNoteIndexed',
+        data: { sequence: i },
+        metadata: { occurredAt: new Date().toISOString(), caseId },
+      },
+    ]);
+    appendedAt.set(position, t0);
+  }
+  const expected = total * SUBSCRIBERS;
+  const deadline = performance.now() + 60_000;
+  while (received < expected && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  const elapsed = (performance.now() - started) / 1000;
+  const gatewayCpu = (cpuMs(child.pid!) - cpuBefore.gateway) / 1000;
+  const here = process.cpuUsage(cpuBefore.here);
+  const hereCpu = (here.user + here.system) / 1e6;
+  const end = await ask(child);
+
+  latencies.sort((a, b) => a - b);
+  const line = (label: string, m: MemoryReport) =>
+    `  ${label.padEnd(26)} RSS ${mb(m.rss).padStart(9)}   heap used ${mb(m.heapUsed).padStart(9)} of ${mb(m.heapTotal)}`;
+  process.stdout.write(
+    [
+      `bench:subscriptions — ${SUBSCRIBERS} subscribers over WebSocket through the gateway, ${RATE} events/s for ${SECONDS} s (${total} events)`,
+      `  delivered ${received} of ${expected} (${errors} errors)`,
+      `  latency append → receipt   p50 ${quantile(latencies, 0.5).toFixed(1)} ms   p90 ${quantile(latencies, 0.9).toFixed(1)} ms   p99 ${quantile(latencies, 0.99).toFixed(1)} ms   max ${latencies[latencies.length - 1]?.toFixed(1)} ms`,
+      `  CPU over ${elapsed.toFixed(1)} s: gateway ${gatewayCpu.toFixed(1)} s, subgraphs + subscribers (one process) ${hereCpu.toFixed(1)} s`,
+      'gateway memory (after a GC):',
+      line('idle', idle),
+      line(`${SUBSCRIBERS} subscribed`, subscribed),
+      line('after the run', end),
+      '',
+    ].join('\n'),
+  );
+  await Promise.all(clients.map((c) => c.dispose()));
+  child.send('stop');
+  await new Promise((r) => child.once('exit', r));
+  await fed.close();
+}
+
+if (process.argv.includes('--gateway-child')) {
+  gatewayChild(process.argv[process.argv.indexOf('--gateway-child') + 1]!).catch((err: unknown) => {
+    process.stderr.write(`gateway child failed: ${String(err)}\n`);
+    process.exit(1);
+  });
+} else {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      process.stderr.write(
+        `bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      );
+      process.exit(1);
+    },
+  );
+}
