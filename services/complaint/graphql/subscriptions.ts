@@ -213,6 +213,8 @@ export class CaseEventTail {
   private subscription: StoreSubscription | undefined;
   private failure: unknown;
   readonly facts: CaseFacts;
+  /** Scoped events recently delivered, per (event, case, role, agency): see sharedCaseEvent. */
+  readonly recent = new Map<string, Promise<CaseEvent | null>>();
 
   private constructor(
     private readonly store: EventStore,
@@ -387,7 +389,6 @@ const PAGE = 256;
  * A thousand subscribers of one scope receive the same event: it is scoped, masked and summarised once
  * per (event, case, role, agency) — what the masking depends on — and shared while it is recent.
  */
-const recentlyDelivered = new Map<string, Promise<CaseEvent | null>>();
 const RECENT_MAX = 5_000;
 
 function sharedCaseEvent(
@@ -396,12 +397,13 @@ function sharedCaseEvent(
   caseIds: readonly string[],
   letterAgency: string | null | undefined,
   scope: CaseEventScope,
-  facts: CaseFacts,
+  tail: CaseEventTail,
   runtime: SubgraphRuntime,
   complaints: ComplaintService,
 ): Promise<CaseEvent | null> {
+  const { facts, recent: recentlyDelivered } = tail;
   const { principal } = scope;
-  const key = `${runtime.name}|${event.position}|${index}|${principal.role}|${principal.agencyId ?? ''}|${scope.agencyId ?? ''}`;
+  const key = `${event.position}|${index}|${principal.role}|${principal.agencyId ?? ''}|${scope.agencyId ?? ''}`;
   let shared = recentlyDelivered.get(key);
   if (shared) return shared;
   shared = (async () => {
@@ -476,7 +478,7 @@ export async function* caseEventsFor(
           caseIds,
           letterAgency,
           scope,
-          tail.facts,
+          tail,
           runtime,
           complaints,
         );
