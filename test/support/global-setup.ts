@@ -6,6 +6,20 @@ import { ADMIN_URL_ENV, SERVER_DIR_ENV, postgresBinDir, startTestServer } from '
  * Without the binaries, CI fails here; elsewhere the PostgreSQL tests print their own skip line.
  */
 export default async function globalSetup(): Promise<void> {
+  if (!process.env.EVENTSTORE_URL) {
+    // Said here, in the main process, because jest does not show a skipped file's console output.
+    process.stderr.write(
+      [
+        '',
+        '  ******************************************************************************************',
+        '  * SKIPPED: the EventStoreDB adapter conformance suite. No EventStoreDB/KurrentDB server    *',
+        '  * can run on this machine; set EVENTSTORE_URL=esdb://host:2113?tls=false to run it.       *',
+        '  ******************************************************************************************',
+        '',
+        '',
+      ].join('\n'),
+    );
+  }
   if (process.env[ADMIN_URL_ENV]) return; // A server given from outside (or already started) is used as is.
   if (!postgresBinDir()) {
     const ci = process.env.CI;
