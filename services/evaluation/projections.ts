@@ -589,11 +589,15 @@ export async function clockContextFromReadModel(
   return loadContext(store, options, deciderFor(options), {});
 }
 
-/** A clock as it stood at `asOf`: pauses, stop and breach after that moment had not happened yet. */
-export function clockAsOf(clock: SlaClock, asOf: string): SlaClock {
-  const pauses: ClockPause[] = clock.pauses
+/** Pauses as they stood at `asOf`: later ones had not begun, and one ending later was still open. */
+const pausesAsOf = (pauses: readonly ClockPause[], asOf: string): ClockPause[] =>
+  pauses
     .filter((p) => compareInstants(p.from, asOf) <= 0)
     .map((p) => (p.to !== undefined && compareInstants(p.to, asOf) > 0 ? { from: p.from } : p));
+
+/** A clock as it stood at `asOf`: pauses, stop and breach after that moment had not happened yet. */
+export function clockAsOf(clock: SlaClock, asOf: string): SlaClock {
+  const pauses = pausesAsOf(clock.pauses, asOf);
   const stopped = clock.stoppedAt !== undefined && compareInstants(clock.stoppedAt, asOf) <= 0;
   const { stoppedAt: _s, stoppedBy: _b, breachRecordedAt: _r, ...rest } = clock;
   return {
@@ -608,10 +612,7 @@ export function clockAsOf(clock: SlaClock, asOf: string): SlaClock {
 
 /** The end of a forwarding's answer deadline as it stood at `asOf` (pauses begun later had not happened). */
 export function deadlineAsOf(terms: DeadlineTerms, asOf: string, ctx: ClockContext): string | null {
-  const pauses: ClockPause[] = terms.pauses
-    .filter((p) => compareInstants(p.from, asOf) <= 0)
-    .map((p) => (p.to !== undefined && compareInstants(p.to, asOf) > 0 ? { from: p.from } : p));
-  const due = dueDateOf({ ...terms, pauses }, ctx.calendar);
+  const due = dueDateOf({ ...terms, pauses: pausesAsOf(terms.pauses, asOf) }, ctx.calendar);
   return due === null ? null : endOfJakartaDay(due);
 }
 

@@ -2,7 +2,8 @@
  * `npm run bench:evaluation`: the time to compute one quarter's performance for every agency over a log of
  * EVALUATION_BENCH_EVENTS events (default 1,000,000) on SQLite, two ways side by side:
  * - from the projection: the evaluation read model (built once by the projection runner; its build time is
- *   printed too), queried per agency with agencyKpisFromReadModel;
+ *   printed too), queried per agency with agencyKpisFromReadModel, which reads the agency's day buckets of
+ *   the quarter and its forwardings awaiting an answer at the quarter's end by id;
  * - by recomputation: the log read back from the store and every agency's KPIs computed from the raw
  *   events with computeAgencyKpisFromEvents (nothing kept between calls).
  * Both must give the same numbers for every agency, or the benchmark fails.
