@@ -453,10 +453,11 @@ function toRecorded(row: EventRow): RecordedEvent {
   };
 }
 
+// Duck-typed, not `instanceof Error`: the native addon keeps the SqliteError class of the first realm
+// that loaded it, so under a test runner's per-file module registry (or any vm context) the error is not
+// an instance of this realm's Error.
 function isEventIdViolation(err: unknown): boolean {
-  return (
-    err instanceof Error &&
-    (err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE' &&
-    err.message.includes('events.id')
-  );
+  if (typeof err !== 'object' || err === null) return false;
+  const { code, message } = err as { code?: unknown; message?: unknown };
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' && typeof message === 'string' && message.includes('events.id');
 }
