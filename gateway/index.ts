@@ -21,6 +21,8 @@ async function main() {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // Started by `npm start`: stop with the launcher even when it was killed without a chance to say so.
+  if (process.send) process.on('disconnect', () => stop('launcher gone'));
 }
 
 main().catch((err: unknown) => {

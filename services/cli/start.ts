@@ -39,7 +39,8 @@ function launch(name: string, entry: string, env: NodeJS.ProcessEnv): ChildProce
   const child = spawn(process.execPath, [...REGISTER, entry], {
     cwd: ROOT,
     env,
-    stdio: ['ignore', 'inherit', 'inherit'],
+    // The IPC channel closes when this launcher dies, however it dies: children stop on 'disconnect'.
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   child.on('exit', (code, signal) => {
     if (!stopping) process.stderr.write(`${name} exited (${signal ?? code}); stopping everything\n`);

@@ -35,6 +35,8 @@ export function runSubgraphProcess<Ctx>(spec: SubgraphProcess<Ctx>): void {
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
+    // Started by `npm start`: stop with the launcher even when it was killed without a chance to say so.
+    if (process.send) process.on('disconnect', () => stop('launcher gone'));
   })().catch((err: unknown) => {
     process.stderr.write(
       `${spec.name} failed to start: ${err instanceof Error ? err.message : String(err)}\n`,
