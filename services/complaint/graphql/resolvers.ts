@@ -116,7 +116,7 @@ export class ComplaintQueries {
   ): Promise<PublicComplaintStatus | null> {
     if (trackingNumber.length > 40 || accessCode.length > 40 || !normaliseAccessCode(accessCode)) return null;
     const doc = await ctx.complaints.byTrackingNumber(trackingNumber);
-    // The hash is checked even for an unknown number would be nicer for timing; scrypt on a dummy keeps it even.
+    // An unknown tracking number still costs one scrypt (against a dummy hash), so timing tells nothing.
     const ok = await verifyAccessCode(accessCode, doc?.accessCodeHash ?? DUMMY_HASH);
     return doc && ok ? publicComplaintView(doc) : null;
   }
