@@ -17,10 +17,15 @@ export type DeliveryConfig =
       readonly host: string;
       readonly port: number;
       readonly from: string;
-      /** Implicit TLS (port 465); otherwise plain SMTP upgraded with STARTTLS when the server offers it. */
-      readonly secure: boolean;
+      /**
+       * `starttls` (default, port 587): plain SMTP upgraded with STARTTLS, refused if the server cannot;
+       * `tls` (port 465): TLS from the first byte; `none` (port 25): never encrypted, for a trusted relay.
+       */
+      readonly security: 'starttls' | 'tls' | 'none';
       readonly user?: string;
       readonly password?: string;
+      /** Longest wait for the connection or any one SMTP reply. */
+      readonly timeoutMs?: number;
       /** Where a copy of each message is kept, named like the outbox's files. */
       readonly dir: string;
     };
@@ -56,12 +61,16 @@ export function correspondenceConfigFromEnv(
   const from = env.DUMAS_MAIL_FROM ?? 'dumas@setneg.go.id';
   const outboxDir = env.DUMAS_OUTBOX_DIR ?? path.join(base.dataDir, 'outbox');
   const smtpHost = env.DUMAS_SMTP_HOST;
+  const security = env.DUMAS_SMTP_SECURE || 'starttls';
+  if (security !== 'starttls' && security !== 'tls' && security !== 'none')
+    throw new Error('DUMAS_SMTP_SECURE must be starttls, tls or none');
   const delivery: DeliveryConfig = smtpHost
     ? {
         kind: 'smtp',
         host: smtpHost,
-        port: positiveInt(env, 'DUMAS_SMTP_PORT', env.DUMAS_SMTP_SECURE === 'true' ? 465 : 587),
-        secure: env.DUMAS_SMTP_SECURE === 'true',
+        port: positiveInt(env, 'DUMAS_SMTP_PORT', security === 'tls' ? 465 : security === 'none' ? 25 : 587),
+        security,
+        timeoutMs: positiveInt(env, 'DUMAS_SMTP_TIMEOUT_MS', 60_000),
         from,
         ...(env.DUMAS_SMTP_USER ? { user: env.DUMAS_SMTP_USER } : {}),
         ...(env.DUMAS_SMTP_PASSWORD ? { password: env.DUMAS_SMTP_PASSWORD } : {}),

@@ -18,6 +18,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import type { DeliveryConfig } from './config';
+import { type SmtpOptions, sendMail } from './smtp';
 
 export interface OutgoingAttachment {
   readonly filename: string;
@@ -128,15 +129,102 @@ export class OutboxDeliveryAdapter implements DeliveryAdapter {
   }
 }
 
+/**
+ * Writes a file so that it is either absent or complete, and still there after a power cut: a temporary
+ * file, fsync, rename over the target, fsync of the directory (the rename itself lives in the directory).
+ */
+export function writeFileDurably(dir: string, name: string, content: Buffer): void {
+  const temp = path.join(dir, `.${name}.tmp`);
+  const fd = openSync(temp, 'w');
+  try {
+    writeSync(fd, content);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temp, path.join(dir, name));
+  const dirFd = openSync(dir, 'r');
+  try {
+    fsyncSync(dirFd);
+  } finally {
+    closeSync(dirFd);
+  }
+}
+
+export interface SmtpDeliveryOptions extends SmtpOptions {
+  /** Where the copy of each message and its sent record are kept (the outbox directory). */
+  readonly dir: string;
+}
+
+interface SentRecord {
+  readonly messageId: string;
+  /** Of the bytes sent, for an audit comparing the record with the copy. */
+  readonly sha256: string;
+  readonly server: string;
+  /** The server's reply to the end of DATA (its queue id), addresses cut out. */
+  readonly reply: string;
+}
+
+/** The record that a message was accepted by the mail server, next to its .eml copy. */
+export const sentRecordFileName = (messageId: string) => `${outboxFileName(messageId)}.sent`;
+
+/**
+ * Sends each message to the mail server over SMTP (./smtp.ts), keeping the same .eml copy the outbox
+ * writes, under the same name, for the record.
+ *
+ * Nothing is sent twice after a crash, as far as SMTP allows. The flow appends LetterDelivered only after
+ * `deliver` returns, and `deliver` returns only after the server's 250 to the end of DATA has been written
+ * down as a `<name>.eml.sent` record (durably, before returning). A replay of LetterSent after a crash
+ * finds the record and sends nothing, whether the crash came before LetterDelivered or before the flow's
+ * checkpoint. The one window left is a crash between the server's 250 and our record: the replay sends the
+ * message again, so delivery is at-least-once at the SMTP level. The repeat carries the same Message-ID,
+ * derived from the letter, so a receiving system or mail client can recognise it as the letter it has.
+ * A refused message (any 4xx/5xx, a refused recipient included) writes no record and throws, so the flow
+ * records no delivery and retries it later, then stops and reports itself failed.
+ */
+export class SmtpDeliveryAdapter implements DeliveryAdapter {
+  readonly kind = 'smtp';
+
+  constructor(private readonly options: SmtpDeliveryOptions) {}
+
+  async deliver(message: OutgoingMessage): Promise<DeliveryReceipt> {
+    const { dir, host, port } = this.options;
+    mkdirSync(dir, { recursive: true });
+    const recordName = sentRecordFileName(message.messageId);
+    const recordPath = path.join(dir, recordName);
+    if (existsSync(recordPath)) {
+      const record = JSON.parse(readFileSync(recordPath, 'utf8')) as SentRecord;
+      return { evidence: smtpEvidence(record) };
+    }
+    const eml = Buffer.from(renderEml(message), 'utf8');
+    writeFileDurably(dir, outboxFileName(message.messageId), eml);
+    const { reply } = await sendMail(this.options, { from: message.from, to: message.to }, eml);
+    const record: SentRecord = {
+      messageId: message.messageId,
+      sha256: createHash('sha256').update(eml).digest('hex'),
+      server: `${host}:${port}`,
+      reply,
+    };
+    writeFileDurably(dir, recordName, Buffer.from(`${JSON.stringify(record)}\n`));
+    return { evidence: smtpEvidence(record) };
+  }
+}
+
+const smtpEvidence = (record: SentRecord) => `smtp:${record.server} ${record.reply}`.slice(0, 300);
+
 export function openDeliveryAdapter(config: DeliveryConfig): DeliveryAdapter {
   switch (config.kind) {
     case 'outbox':
       return new OutboxDeliveryAdapter(config.dir);
     case 'smtp':
-      // The settings are read and checked, but no SMTP client is written yet: refuse to start rather than
-      // pretend letters were sent.
-      throw new Error(
-        'DUMAS_SMTP_HOST is set, but SMTP delivery is not implemented yet; unset it to use the outbox',
-      );
+      return new SmtpDeliveryAdapter({
+        host: config.host,
+        port: config.port,
+        security: config.security,
+        ...(config.user !== undefined ? { user: config.user } : {}),
+        ...(config.password !== undefined ? { password: config.password } : {}),
+        ...(config.timeoutMs !== undefined ? { timeoutMs: config.timeoutMs } : {}),
+        dir: config.dir,
+      });
   }
 }
