@@ -147,34 +147,34 @@ class SmtpSession {
 
   static async open(options: SmtpOptions): Promise<SmtpSession> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const socket = await withTimeout(
+    const socket =
+      options.security === 'tls'
+        ? tls.connect({
+            ...options.tls,
+            host: options.host,
+            port: options.port,
+            servername: sni(options.host),
+          })
+        : net.connect({ host: options.host, port: options.port });
+    const connected = await withTimeout(
       new Promise<net.Socket>((resolve, reject) => {
-        const s =
-          options.security === 'tls'
-            ? tls.connect(
-                { ...options.tls, host: options.host, port: options.port, servername: sni(options.host) },
-                () => resolve(s),
-              )
-            : net.connect({ host: options.host, port: options.port }, () => resolve(s));
-        s.once('error', (err) => {
-          s.destroy();
-          reject(connectError(err, options.security === 'tls'));
-        });
+        socket.once(options.security === 'tls' ? 'secureConnect' : 'connect', () => resolve(socket));
+        socket.once('error', (err) => reject(connectError(err, options.security === 'tls')));
       }),
       timeoutMs,
       () =>
         new SmtpError('SMTP_TIMEOUT', 'connect', `no connection to the mail server within ${timeoutMs} ms`),
-    );
-    socket.removeAllListeners('error');
-    return new SmtpSession(socket, timeoutMs);
+    ).catch((err: unknown) => {
+      socket.on('error', () => undefined);
+      socket.destroy();
+      throw err;
+    });
+    connected.removeAllListeners('error');
+    return new SmtpSession(connected, timeoutMs);
   }
 
   get localAddress(): string | undefined {
     return this.socket.localAddress;
-  }
-
-  get encrypted(): boolean {
-    return this.socket instanceof tls.TLSSocket;
   }
 
   private listen(socket: net.Socket) {
@@ -484,6 +484,8 @@ export async function sendMail(
     await session.quit();
     return { reply: describeReply(accepted) };
   } catch (err) {
+    // A server that answered (a refusal) is told we are leaving; one that did not is just dropped.
+    if (err instanceof SmtpError && err.replyCode !== undefined) session.write('QUIT\r\n');
     session.close();
     throw err;
   }
