@@ -420,7 +420,8 @@ export class CorrespondenceMutations {
   }
 
   @Mutation(() => Letter, {
-    description: 'Sends an approved letter. EMAIL goes through the outbox, which records the delivery.',
+    description:
+      'Sends an approved letter. EMAIL is delivered by the configured adapter (the .eml outbox, or SMTP when DUMAS_SMTP_HOST is set), which records the delivery.',
   })
   async sendLetter(
     @Arg('id', () => ID) id: string,
