@@ -188,6 +188,24 @@ describe('given a complaint filed by an officer', () => {
       id: c.id,
       response: 'Done.',
     });
+    // A misrouted complaint: the agency answers that it is not its matter (counted in its evaluation).
+    const misrouted = await fileAsOfficer({ subject: 'Sengketa tanah di luar wilayah' });
+    await mutate(officer, 'verifyComplaint', '$id: ID!', { id: misrouted.id });
+    await mutate(officer, 'forwardComplaint', '$id: ID!, $agencyIds: [ID!]!', {
+      id: misrouted.id,
+      agencyIds: ['inspektorat-bantul'],
+    });
+    const notOurs = await mutate(
+      bantul,
+      'recordAgencyResponse',
+      '$id: ID!, $response: String!, $outcome: AgencyResponseOutcome',
+      { id: misrouted.id, response: 'Bukan kewenangan kami.', outcome: 'NOT_COMPETENT' },
+    );
+    expect(notOurs.data.recordAgencyResponse.status).toBe('RESPONDED');
+    const recorded = (await fed.store.readStream(`complaint-${misrouted.id}`)).find(
+      (e) => e.type === 'AgencyResponseRecorded',
+    );
+    expect(recorded?.data).toMatchObject({ agencyId: 'inspektorat-bantul', outcome: 'NOT_COMPETENT' });
     const officerResolve = await mutate(officer, 'resolveComplaint', '$id: ID!, $resolution: String!', {
       id: c.id,
       resolution: 'r',

@@ -16,6 +16,8 @@ import { publicComplaintView } from '../projection';
 import { PUBLIC_ACTOR } from '../service';
 import type { ComplaintContext } from './context';
 import {
+  type AgencyResponseOutcome,
+  AgencyResponseOutcomeEnum,
   Complainant,
   Complaint,
   ComplaintConnection,
@@ -333,6 +335,8 @@ export class ComplaintMutations {
     @Arg('response') response: string,
     @Ctx() ctx: ComplaintContext,
     @Arg('agencyId', () => ID, { nullable: true }) agencyId?: string | null,
+    @Arg('outcome', () => AgencyResponseOutcomeEnum, { nullable: true })
+    outcome?: AgencyResponseOutcome | null,
     @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion?: number | null,
   ) {
     const principal = requireAuthenticated(ctx);
@@ -341,7 +345,7 @@ export class ComplaintMutations {
       id,
       (metadata) => ({
         type: 'RecordAgencyResponse',
-        data: { agencyId: agencyOf(principal, agencyId), response },
+        data: { agencyId: agencyOf(principal, agencyId), response, outcome: outcome ?? 'FOLLOWED_UP' },
         metadata,
       }),
       expectedVersion,

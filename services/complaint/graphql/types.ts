@@ -6,6 +6,8 @@
 import { GraphQLDateTime } from 'graphql-scalars';
 import { Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import {
+  AGENCY_RESPONSE_OUTCOMES,
+  type AgencyResponseOutcome,
   CHANNELS,
   type Channel,
   COMPLAINT_STATUSES,
@@ -23,6 +25,8 @@ export const ComplaintStatusEnum = enumOf(COMPLAINT_STATUSES);
 export const ChannelEnum = enumOf(CHANNELS);
 export const RejectionReasonEnum = enumOf(REJECTION_REASONS);
 export const ForwardingStatusEnum = enumOf(FORWARDING_STATUSES);
+export const AgencyResponseOutcomeEnum = enumOf(AGENCY_RESPONSE_OUTCOMES);
+export type { AgencyResponseOutcome };
 export const ComplainantAccessEnum = enumOf(['VISIBLE', 'MASKED', 'ERASED'] as const);
 export type ComplainantAccess = keyof typeof ComplainantAccessEnum;
 
@@ -41,6 +45,11 @@ registerEnumType(RejectionReasonEnum, {
 registerEnumType(ForwardingStatusEnum, {
   name: 'ForwardingStatus',
   description: "An agency's progress on a complaint forwarded to it.",
+});
+registerEnumType(AgencyResponseOutcomeEnum, {
+  name: 'AgencyResponseOutcome',
+  description:
+    "FOLLOWED_UP: the agency handled it; NOT_COMPETENT: the agency says it is not its matter (misrouted, counted in the agency's evaluation).",
 });
 registerEnumType(ComplainantAccessEnum, {
   name: 'ComplainantAccess',
