@@ -34,11 +34,50 @@ export function forwardedHeaders(
   return headers;
 }
 
+/** The stock fetcher's response (its package is not a direct dependency). */
+type SubgraphFetchResponse = Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0];
+
+const INPUT_REFUSAL_CODES: ReadonlySet<unknown> = new Set(['GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT']);
+
+/**
+ * The supergraph knows DateTime, LocalDate and SafeInt by name only, so a malformed value of one of them
+ * passes the gateway's validation and is refused by the subgraph's coercion with a 400. That is the
+ * client's mistake, not ours: it becomes BAD_USER_INPUT with the subgraph's message (which speaks of the
+ * client's own value and type) instead of a masked internal error. Any other non-2xx stays an error of
+ * the fetch.
+ */
+export function inputRefusalFrom(status: number, body: unknown): GraphQLError | undefined {
+  if (status !== 400 || body === null || typeof body !== 'object') return undefined;
+  const errors = (body as { errors?: unknown }).errors;
+  if (!Array.isArray(errors) || errors.length === 0) return undefined;
+  const refusals = errors as { message?: unknown; extensions?: { code?: unknown } }[];
+  if (!refusals.every((e) => INPUT_REFUSAL_CODES.has(e?.extensions?.code) && typeof e.message === 'string'))
+    return undefined;
+  const message = refusals.map((e) => e.message).join('; ');
+  return new GraphQLError(message.length > 500 ? `${message.slice(0, 499)}…` : message, {
+    extensions: { code: 'BAD_USER_INPUT' },
+  });
+}
+
 export class ForwardingRemoteDataSource extends RemoteGraphQLDataSource<RequestContext> {
   override willSendRequest(options: GraphQLDataSourceProcessOptions<RequestContext>) {
     const http = options.request.http;
     if (!http) return;
     for (const [name, value] of Object.entries(forwardedHeaders(options))) http.headers.set(name, value);
+  }
+
+  override async errorFromResponse(response: SubgraphFetchResponse): Promise<GraphQLError> {
+    if (response.status === 400) {
+      const refusal = inputRefusalFrom(
+        400,
+        await response
+          .clone()
+          .json()
+          .catch(() => undefined),
+      );
+      if (refusal) return refusal;
+    }
+    return super.errorFromResponse(response);
   }
 }
 
@@ -118,6 +157,10 @@ export class UndiciDataSource implements GraphQLDataSource<RequestContext> {
     const contentType = String(response.headers['content-type'] ?? '');
     const isJson = /^application\/(graphql-response\+)?json/i.test(contentType);
     if (response.statusCode < 200 || response.statusCode >= 300) {
+      if (response.statusCode === 400 && isJson) {
+        const refusal = inputRefusalFrom(400, parseJsonOrUndefined(text));
+        if (refusal) throw refusal;
+      }
       // Same contract as the stock data source: a non-2xx answer is an error of this fetch. The
       // subgraph's body is not copied into the error (it may name internals); the status says enough.
       const code =
@@ -139,6 +182,14 @@ export class UndiciDataSource implements GraphQLDataSource<RequestContext> {
       ...parsed,
       http: { headers: new ResponseHeaders(response.headers), status: response.statusCode },
     };
+  }
+}
+
+function parseJsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }
 
