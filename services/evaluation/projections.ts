@@ -47,6 +47,7 @@ import {
   summarizeKpis,
 } from './domain/kpi';
 import { policyVersionsFromEvents, SLA_POLICY_EVENT_TYPES, type SlaPolicyEvent } from './domain/sla-policy';
+import { assertNever } from '../shared/never';
 
 export const SLA_CLOCKS = 'sla_clocks';
 export const EVALUATION_CASES = 'evaluation_cases';
@@ -724,8 +725,4 @@ export async function clocksOfComplaint(store: ReadModelStore, complaintId: stri
     where: { complaintId },
     orderBy: [{ path: 'startedAt' }, { path: 'id' }],
   });
-}
-
-function assertNever(x: never): never {
-  throw new Error(`unexpected ${JSON.stringify(x)}`);
 }

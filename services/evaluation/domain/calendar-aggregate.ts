@@ -17,6 +17,7 @@ import {
   WorkingCalendar,
 } from './calendar';
 import { dayNumber, type LocalDate } from './dates';
+import { assertNever } from '../../shared/never';
 
 export const CALENDAR_STREAM = 'calendar-id';
 
@@ -212,8 +213,4 @@ export function workingCalendarFromEvents(
   decider: Decider<CalendarCommand, CalendarEvent, CalendarState> = calendarDecider,
 ): WorkingCalendar {
   return workingCalendarOf(events.reduce(decider.evolve, decider.initialState()));
-}
-
-function assertNever(x: never): never {
-  throw new Error(`unexpected ${JSON.stringify(x)}`);
 }

@@ -4,6 +4,7 @@
  * facts only, so the mapping below is the one place that knows the other domains' event names.
  */
 import type { RecordedEvent } from '../../shared/eventstore/types';
+import { assertNever } from '../../shared/never';
 
 export type CaseFactKind =
   | 'RECEIVED'
@@ -228,7 +229,3 @@ export const EVALUATION_SOURCE_EVENT_TYPES: readonly string[] = [
   'LetterDrafted',
   'LetterSent',
 ];
-
-function assertNever(x: never): never {
-  throw new Error(`unexpected ${JSON.stringify(x)}`);
-}

@@ -12,6 +12,7 @@ import type { Decider, DomainCommand, DomainEvent } from '../../shared/decider';
 import { badInput, forbidden, invalidTransition } from '../../shared/errors';
 import { dayNumber, type LocalDate } from './dates';
 import type { AgencyKpis, Period } from './kpi';
+import { assertNever } from '../../shared/never';
 
 export const evaluationStreamId = (evaluationId: string) => `evaluation-${evaluationId}`;
 
@@ -321,8 +322,4 @@ function sign(
     });
   }
   return events;
-}
-
-function assertNever(x: never): never {
-  throw new Error(`unexpected ${JSON.stringify(x)}`);
 }

@@ -6,6 +6,7 @@
  */
 import type { Decider, DomainCommand, DomainEvent } from '../../shared/decider';
 import { badInput, invalidTransition } from '../../shared/errors';
+import { assertNever } from '../../shared/never';
 
 export const satisfactionStreamId = (complaintId: string) => `satisfaction-${complaintId}`;
 
@@ -85,7 +86,3 @@ export const satisfactionDecider: Decider<SatisfactionCommand, SatisfactionEvent
     }
   },
 };
-
-function assertNever(x: never): never {
-  throw new Error(`unexpected ${JSON.stringify(x)}`);
-}

@@ -9,6 +9,7 @@ import type { Decider, DomainCommand, DomainEvent } from '../../shared/decider';
 import { badInput, forbidden, invalidTransition, notFound } from '../../shared/errors';
 import { dayNumber, jakartaDate, type LocalDate } from './dates';
 import type { CaseFactKind } from './case-facts';
+import { assertNever } from '../../shared/never';
 
 export const SLA_POLICY_STREAM = 'sla-policy';
 
@@ -312,8 +313,4 @@ export const slaPolicyDecider: Decider<SlaPolicyCommand, SlaPolicyEvent, SlaPoli
 /** The policy versions recorded by a stream's events (the default included). */
 export function policyVersionsFromEvents(events: readonly SlaPolicyEvent[]): readonly SlaPolicyVersion[] {
   return events.reduce(slaPolicyDecider.evolve, slaPolicyDecider.initialState()).versions;
-}
-
-function assertNever(x: never): never {
-  throw new Error(`unexpected ${JSON.stringify(x)}`);
 }
