@@ -381,7 +381,8 @@ async function complaintStory(parts: SeedParts, tl: Timeline, i: number, start: 
 
   const [subject, category] = SUBJECTS[i % SUBJECTS.length]!;
   const agency = DEMO_AGENCIES[1 + (i % (DEMO_AGENCIES.length - 1))]!;
-  const anonymous = i % 5 === 0;
+  // Not tied to i % 5, which picks the agency: every agency gets some anonymous and some named complainants.
+  const anonymous = i % 7 === 3;
   const pic: Actor = { id: `pic-${agency.id}`, role: 'AGENCY', agencyId: agency.id };
   await tl.until(t);
   const prepared = await prepareComplaintIntake(
