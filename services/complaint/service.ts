@@ -91,7 +91,7 @@ export class ComplaintService {
 
   /** The document after a command, once the projection has applied it. */
   private async readBack(id: string, position: number): Promise<ComplaintDocument> {
-    if (position > 0) await this.runtime.projections.waitFor(position);
+    await this.runtime.settle(position);
     const doc = await this.get(id);
     if (!doc) throw notFound('complaint', id);
     return doc;

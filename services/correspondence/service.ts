@@ -133,18 +133,18 @@ export class CorrespondenceService {
 
   /** Waits until every projection has seen the whole log, so a check reads what the caller just did elsewhere. */
   private async caughtUp(): Promise<void> {
-    await this.runtime.projections.waitFor(await this.runtime.store.headPosition());
+    await this.runtime.catchUp();
   }
 
   private async readAgency(id: string, position: number): Promise<AgencyDoc> {
-    if (position > 0) await this.runtime.projections.waitFor(position);
+    await this.runtime.settle(position);
     const doc = await this.agency(id);
     if (!doc) throw notFound('agency', id);
     return doc;
   }
 
   private async readLetter(id: string, position: number): Promise<LetterDoc> {
-    if (position > 0) await this.runtime.projections.waitFor(position);
+    await this.runtime.settle(position);
     const doc = await this.runtime.readModels.get<LetterDoc>(LETTERS, id);
     if (!doc) throw notFound('letter', id);
     return doc;

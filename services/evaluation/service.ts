@@ -149,17 +149,12 @@ export class EvaluationService {
 
   /** Waits (bounded) until the read models include everything already in the log. */
   async catchUp(): Promise<void> {
-    const head = await this.runtime.store.headPosition();
     try {
-      await this.runtime.projections.waitFor(head, CATCH_UP_MS);
+      await this.runtime.catchUp(CATCH_UP_MS);
     } catch (err) {
       // A slow projection answers slightly stale rather than not at all.
-      this.runtime.logger.warn({ err, head }, 'evaluation read models behind the log');
+      this.runtime.logger.warn({ err }, 'evaluation read models behind the log');
     }
-  }
-
-  private async settle(position: number): Promise<void> {
-    if (position > 0) await this.runtime.projections.waitFor(position);
   }
 
   context(): Promise<ClockContext> {
@@ -265,7 +260,7 @@ export class EvaluationService {
       data,
       metadata: { now: this.now(), actor },
     });
-    await this.settle(result.position);
+    await this.runtime.settle(result.position);
     return result.state.versions;
   }
 
@@ -275,7 +270,7 @@ export class EvaluationService {
       data: { version, reason },
       metadata: { now: this.now(), actor },
     });
-    await this.settle(result.position);
+    await this.runtime.settle(result.position);
     return result.state.versions;
   }
 
@@ -300,7 +295,7 @@ export class EvaluationService {
       ...command,
       metadata: { now: this.now(), actor },
     } as CalendarCommand);
-    await this.settle(result.position);
+    await this.runtime.settle(result.position);
     return result.state;
   }
 
@@ -355,7 +350,7 @@ export class EvaluationService {
         ? { expectedRevision: expectedVersion }
         : {}),
     });
-    await this.settle(result.position);
+    await this.runtime.settle(result.position);
     const doc = await this.runtime.readModels.get<EvaluationRoundDoc>(EVALUATION_ROUNDS, id);
     if (!doc) throw notFound('evaluation', id);
     return doc;
@@ -403,7 +398,7 @@ export class EvaluationService {
       },
       { caseId: doc.complaintId },
     );
-    await this.settle(result.position);
+    await this.runtime.settle(result.position);
     return { trackingNumber: doc.trackingNumber, resolution: doc.resolutions, rating, ratedAt: now };
   }
 }

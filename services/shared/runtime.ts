@@ -23,6 +23,10 @@ export interface SubgraphRuntime {
   readonly projections: ProjectionRunner;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Resolves once this subgraph's read models include `position` (read-your-writes; 0 waits for nothing). */
+  settle(position: number, timeoutMs?: number): Promise<void>;
+  /** Resolves once this subgraph's read models include everything in the log now (another subgraph's writes). */
+  catchUp(timeoutMs?: number): Promise<void>;
   /** Stops the projections and closes what this runtime opened (not what was handed in). */
   close(): Promise<void>;
 }
@@ -60,6 +64,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<SubgraphRun
     projections,
     clock: options.clock ?? systemClock,
     logger,
+    async settle(position, timeoutMs) {
+      if (position > 0) await projections.waitFor(position, timeoutMs);
+    },
+    async catchUp(timeoutMs) {
+      await projections.waitFor(await store.headPosition(), timeoutMs);
+    },
     async close() {
       await projections.stop();
       await readModels.close();

@@ -189,7 +189,7 @@ function decodeCursor(cursor: string): number {
  */
 async function caseIndex(runtime: SubgraphRuntime) {
   try {
-    await runtime.projections.waitFor(await runtime.store.headPosition(), 5_000);
+    await runtime.catchUp(5_000);
     return runtime.readModels;
   } catch {
     return undefined;

@@ -411,7 +411,7 @@ function sharedCaseEvent(
     const data = await scopedData(event, caseId, letterAgency, scope, facts);
     if (!data) return null;
     // Read-your-writes: the complaint as it stands at least after this event.
-    await runtime.projections.waitFor(event.position);
+    await runtime.settle(event.position);
     const doc = await complaints.get(caseId);
     const visible = doc ? maskComplaintForViewer(doc, principal) : null;
     if (!visible) return null;
