@@ -18,7 +18,6 @@ import { createFormatError } from '../services/shared/graphql/errors';
 import { errorReportingPlugin } from '../services/shared/graphql/plugins';
 import { apolloLogger } from '../services/shared/graphql/subgraph';
 import {
-  DUMAS_SUBGRAPHS,
   type SubgraphEndpoint,
   subgraphEndpoints,
   subgraphUrlEnvName,
@@ -35,6 +34,7 @@ import { createDataSource, createSubgraphAgent, type FetcherKind } from './datas
 import { graphiqlRoutes } from './graphiql';
 import { attachSubscriptions, type SubscriptionOptions } from './subscriptions';
 import { aliasLimitRule, DEFAULT_LIMITS, depthLimitRule, type GatewayLimits, limitsPlugin } from './limits';
+import { SUBGRAPHS } from '../services/subgraphs';
 
 export const DEFAULT_SUPERGRAPH_PATH = path.resolve(__dirname, '..', 'schema', 'supergraph.graphql');
 
@@ -112,9 +112,9 @@ export function gatewayOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Gat
 }
 
 function defaultEndpoints(env: NodeJS.ProcessEnv): SubgraphEndpoint[] {
-  return DUMAS_SUBGRAPHS.map(({ name, port }) => ({
+  return SUBGRAPHS.map(({ name, defaultPort }) => ({
     name,
-    url: env[subgraphUrlEnvName(name)] || `http://localhost:${port}/graphql`,
+    url: env[subgraphUrlEnvName(name)] || `http://localhost:${defaultPort}/graphql`,
   }));
 }
 

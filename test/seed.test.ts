@@ -7,7 +7,7 @@
  */
 import 'reflect-metadata';
 import { seededQuarter, seedIfEmpty } from '../services/cli/seed';
-import type { CorrespondenceRuntime } from '../services/correspondence/server';
+import type { CorrespondenceRuntime } from '../services/correspondence/subgraph';
 import { FixedClock } from '../services/shared/clock';
 import { loadConfig } from '../services/shared/config';
 import { type Federation, startFederation } from './support/federation';

@@ -7,15 +7,20 @@
  * order) recorded at or before the instant. Stopping at the first later event keeps the result a state
  * the live read model really passed through, even if a writer's clock stepped back.
  */
-import { COMPLAINTS_COLLECTION, type ComplaintDocument, complaintProjection } from '../complaint/projection';
-import { LETTERS, type LetterDoc, lettersProjection } from '../correspondence/projections';
-import { CALENDAR_EVENT_TYPES } from '../evaluation/domain/calendar-aggregate';
-import { SLA_POLICY_EVENT_TYPES } from '../evaluation/domain/sla-policy';
-import { createEvaluationProjection, SLA_CLOCKS, type SlaClockDoc } from '../evaluation/projections';
+import { COMPLAINTS_COLLECTION, type ComplaintDocument, complaintProjection } from '../complaint/contract';
+import { LETTERS, type LetterDoc, lettersProjection } from '../correspondence/contract';
+import {
+  CALENDAR_EVENT_TYPES,
+  createEvaluationProjection,
+  SLA_CLOCKS,
+  SLA_POLICY_EVENT_TYPES,
+  type SlaClockDoc,
+} from '../evaluation/contract';
 import type { EventFilter, EventStore, RecordedEvent } from '../shared/eventstore/types';
 import type { Projection, ReadModelTx } from '../shared/projections/types';
 import type { ReadModelStore } from '../shared/projections/types';
 import { readCaseEvents } from './case-events';
+import { matchesFilter } from '../shared/eventstore/filter';
 
 /** A read-model transaction over plain maps: what the projections write, kept in memory. */
 export class InMemoryReadModel implements ReadModelTx {
@@ -41,14 +46,6 @@ export class InMemoryReadModel implements ReadModelTx {
   }
 }
 
-/** The runner's filter rule: a stream prefix and an event type must both match when given. */
-export function passesFilter(event: RecordedEvent, filter: EventFilter | undefined): boolean {
-  if (!filter) return true;
-  if (filter.streamPrefixes && !filter.streamPrefixes.some((p) => event.streamId.startsWith(p))) return false;
-  if (filter.eventTypes && !filter.eventTypes.includes(event.type)) return false;
-  return true;
-}
-
 /** Folds events, in the order given, through each projection that accepts them. */
 export async function foldProjections(
   projections: readonly Projection[],
@@ -57,7 +54,7 @@ export async function foldProjections(
   const model = new InMemoryReadModel();
   for (const event of events) {
     for (const projection of projections) {
-      if (passesFilter(event, projection.filter)) await projection.apply(event, model);
+      if (matchesFilter(event, projection.filter)) await projection.apply(event, model);
     }
   }
   return model;

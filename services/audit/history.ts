@@ -16,7 +16,7 @@ import {
   type ComplaintViewer,
   maskComplaintForViewer,
   mayViewIdentity,
-} from '../complaint/projection';
+} from '../complaint/contract';
 import { summarizeEvent } from './summary';
 
 export interface HistoryActor {

@@ -19,7 +19,7 @@ import { CheckpointStore, loadCheckpointKeys, takeCheckpoint } from '../audit/ch
 import { maskCaseHistory, scrubEventData } from '../audit/history';
 import { type IntegrityVerdict, verifySinceCheckpoint, verifyStore } from '../audit/integrity';
 import { summarizeEvent } from '../audit/summary';
-import { trackingNumberStreamId } from '../complaint/domain/tracking-number';
+import { trackingNumberStreamId } from '../complaint/tracking-number';
 import { loadConfig } from '../shared/config';
 import { createEventStore } from '../shared/eventstore';
 import type { EventStore, RecordedEvent } from '../shared/eventstore/types';

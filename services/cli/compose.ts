@@ -3,19 +3,15 @@
  * schema/supergraph.graphql with @apollo/composition. `npm run compose -- --check` writes nothing and
  * exits 1 when the committed files differ from what the code prints (the schema-drift check in CI).
  *
- * The contract with each subgraph: `services/<name>/schema.ts` exports
- *
- *     export async function buildSchemaSdl(): Promise<string>
- *
- * returning the subgraph's SDL with its federation directives and the Federation 2 `@link` — i.e.
- * `(await buildFederatedSubgraph({...})).sdl` from services/shared/graphql/subgraph.ts. It must not
- * open stores or listen: compose only builds schemas. Subgraphs whose schema module does not exist yet
- * are skipped (and named on stderr); composition errors fail the command with every error listed.
+ * Every subgraph of the registry (services/subgraphs.ts) gives its SDL with its federation directives
+ * and the Federation 2 `@link`, without opening stores or listening; composition errors fail the
+ * command with every error listed.
  */
 import 'reflect-metadata';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { composeSupergraph, DUMAS_SUBGRAPHS, type SubgraphDefinition } from '../shared/graphql/supergraph';
+import { composeSupergraph, type SubgraphDefinition } from '../shared/graphql/supergraph';
+import { SUBGRAPHS, type SubgraphEntry } from '../subgraphs';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const SCHEMA_DIR = path.join(ROOT, 'schema');
@@ -24,48 +20,28 @@ export interface ComposedFiles {
   /** File path (relative to the repository root) → content. */
   readonly files: ReadonlyMap<string, string>;
   readonly composed: readonly string[];
-  readonly skipped: readonly string[];
 }
 
-/** Builds every available subgraph's SDL and the supergraph, in memory. */
-export async function printSchemas(root = ROOT): Promise<ComposedFiles> {
+/** Builds every subgraph's SDL and the supergraph, in memory. */
+export async function printSchemas(subgraphs: readonly SubgraphEntry[] = SUBGRAPHS): Promise<ComposedFiles> {
   const definitions: SubgraphDefinition[] = [];
-  const skipped: string[] = [];
-  for (const { name, port } of DUMAS_SUBGRAPHS) {
-    const modulePath = path.join(root, 'services', name, 'schema.ts');
-    if (!existsSync(modulePath)) {
-      skipped.push(name);
-      continue;
-    }
-    // require, not import(): the CLI runs as CommonJS under @swc-node/register, which hooks require.
-    const mod = require(modulePath) as { buildSchemaSdl?: () => Promise<string> };
-    if (typeof mod.buildSchemaSdl !== 'function') {
-      throw new Error(`services/${name}/schema.ts must export buildSchemaSdl(): Promise<string>`);
-    }
-    const sdl = await mod.buildSchemaSdl();
+  for (const entry of subgraphs) {
+    const sdl = await entry.load().sdl();
     definitions.push({
-      name,
-      url: `http://localhost:${port}/graphql`,
+      name: entry.name,
+      url: `http://localhost:${entry.defaultPort}/graphql`,
       sdl: sdl.endsWith('\n') ? sdl : `${sdl}\n`,
     });
   }
   const files = new Map<string, string>();
-  if (definitions.length > 0) {
-    for (const d of definitions) files.set(path.join('schema', `${d.name}.graphql`), d.sdl);
-    files.set(path.join('schema', 'supergraph.graphql'), composeSupergraph(definitions));
-  }
-  return { files, composed: definitions.map((d) => d.name), skipped };
+  for (const d of definitions) files.set(path.join('schema', `${d.name}.graphql`), d.sdl);
+  files.set(path.join('schema', 'supergraph.graphql'), composeSupergraph(definitions));
+  return { files, composed: definitions.map((d) => d.name) };
 }
 
 async function main(argv: readonly string[]): Promise<number> {
   const check = argv.includes('--check');
-  const { files, composed, skipped } = await printSchemas();
-  if (skipped.length)
-    process.stderr.write(`skipped (no services/<name>/schema.ts yet): ${skipped.join(', ')}\n`);
-  if (composed.length === 0) {
-    process.stderr.write('no subgraph schema module found: nothing composed\n');
-    return 1;
-  }
+  const { files, composed } = await printSchemas();
   if (check) {
     const drifted: string[] = [];
     for (const [file, content] of files) {

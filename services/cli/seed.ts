@@ -16,6 +16,7 @@
  * snapshot taken at a moment sees exactly what had happened by then. Deterministic: the same data (ids,
  * numbers, times relative to the start) on every fresh machine.
  */
+import { uuidV5 } from '../shared/ids';
 import { FixedClock } from '../shared/clock';
 import { CommandHandler } from '../shared/decider';
 import type { DumasConfig } from '../shared/config';
@@ -30,34 +31,29 @@ import { type BlobStore, openBlobStore } from '../correspondence/blobs';
 import { type CorrespondenceConfig, correspondenceConfigFromEnv } from '../correspondence/config';
 import { openDeliveryAdapter } from '../correspondence/delivery';
 import type { AgencyKind, LetterCommand, LetterStatus } from '../correspondence/domain';
+import { LetterNumbering } from '../correspondence/numbering';
 import {
   agencyDecider,
   agencyStreamId,
   LETTER_STATES,
-  LetterNumbering,
   letterDecider,
   letterStreamId,
-  uuidV5,
 } from '../correspondence/domain';
 import { agencyReplyFlow, letterAcknowledgementFlow } from '../correspondence/flows/complaint-updates';
 import type { FlowDeps } from '../correspondence/flows/deps';
 import { followUpDraftsFlow, followUpLetterId } from '../correspondence/flows/follow-up';
 import { followUpReminderFlow, reminderLetterId } from '../correspondence/flows/reminders';
 import type { Flow } from '../correspondence/flows/runner';
-import {
-  type ComplaintCommand,
-  type ComplaintForwarded,
-  complaintStreamId,
-  TrackingNumberService,
-} from '../complaint/domain';
-import { prepareComplaintIntake } from '../complaint/domain/intake';
+import { TrackingNumberService } from '../complaint/tracking-number';
+import { type ComplaintCommand, type ComplaintForwarded, complaintStreamId } from '../complaint/domain';
+import { prepareComplaintIntake } from '../complaint/intake';
 import { guardedComplaintDecider } from '../complaint/service';
+import { endOfJakartaDay, jakartaDate } from '../shared/calendar/dates';
+import { WorkingCalendar } from '../shared/calendar/calendar';
 import {
   computeAgencyKpisFromEvents,
-  endOfJakartaDay,
   evaluationDecider,
   evaluationStreamId,
-  jakartaDate,
   type Period,
   periods,
   policyVersionsFromEvents,
@@ -66,9 +62,9 @@ import {
   satisfactionDecider,
   satisfactionStreamId,
   slaPolicyDecider,
-  WorkingCalendar,
 } from '../evaluation/domain';
 import { PUBLIC_RATER } from '../evaluation/service';
+import { matchesFilter } from '../shared/eventstore/filter';
 
 export const DEMO_AGENCIES: readonly {
   id: string;
@@ -324,14 +320,11 @@ async function appended(store: EventStore, streamId: string, revision: number, c
   return events.filter((e) => e.revision > revision - count && e.revision <= revision);
 }
 
-const matches = (flow: Flow, e: RecordedEvent) =>
-  (!flow.filter.streamPrefixes || flow.filter.streamPrefixes.some((p) => e.streamId.startsWith(p))) &&
-  (!flow.filter.eventTypes || flow.filter.eventTypes.includes(e.type));
-
 /** Hands events to a flow the way its runner does: one batch per event, in log order. */
 async function runFlow(flow: Flow, models: ReadModelStore, events: readonly RecordedEvent[]): Promise<void> {
   for (const e of events) {
-    if (matches(flow, e)) await models.applyBatch(flow.name, e.position, (tx) => flow.handle(e, tx));
+    if (matchesFilter(e, flow.filter))
+      await models.applyBatch(flow.name, e.position, (tx) => flow.handle(e, tx));
   }
 }
 

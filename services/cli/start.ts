@@ -5,11 +5,11 @@
  * URLs and a ready token per role. Ctrl-C stops every process cleanly.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { mintToken, ROLES } from '../shared/auth';
 import { loadConfig } from '../shared/config';
-import { DUMAS_SUBGRAPHS, subgraphUrlEnvName } from '../shared/graphql/supergraph';
+import { subgraphUrlEnvName } from '../shared/graphql/supergraph';
+import { SUBGRAPHS } from '../subgraphs';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const REGISTER = ['-r', '@swc-node/register'];
@@ -35,8 +35,8 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs: number): P
   }
 }
 
-function launch(name: string, entry: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, [...REGISTER, entry], {
+function launch(name: string, entry: string, env: NodeJS.ProcessEnv, args: string[] = []): ChildProcess {
+  const child = spawn(process.execPath, [...REGISTER, entry, ...args], {
     cwd: ROOT,
     env,
     // The IPC channel closes when this launcher dies, however it dies: children stop on 'disconnect'.
@@ -86,13 +86,20 @@ async function main(): Promise<void> {
 
   const baseEnv: NodeJS.ProcessEnv = { ...process.env, DUMAS_DATA_DIR: config.dataDir };
   const subgraphUrls: Record<string, string> = {};
-  for (const [i, { name }] of DUMAS_SUBGRAPHS.entries()) {
-    const entry = path.join(ROOT, 'services', name, 'index.ts');
-    if (!existsSync(entry)) continue;
+  for (const [i, { name }] of SUBGRAPHS.entries()) {
     const port = gatewayPort + 1 + i;
     const url = `http://127.0.0.1:${port}`;
     subgraphUrls[subgraphUrlEnvName(name)] = `${url}/graphql`;
-    children.push({ name, url, process: launch(name, entry, { ...baseEnv, PORT: String(port) }) });
+    children.push({
+      name,
+      url,
+      process: launch(
+        name,
+        path.join(ROOT, 'services', 'cli', 'subgraph.ts'),
+        { ...baseEnv, PORT: String(port) },
+        [name],
+      ),
+    });
   }
   for (const c of children) await waitReady(`${c.url}/ready`, c.process, 60_000);
 

@@ -4,11 +4,12 @@
  * judged on the same state the command is decided on), waits for the read model to reach the appended
  * position (read-your-writes), and reads documents back.
  */
-import { createHash } from 'node:crypto';
+import { sha256Uuid } from '../shared/ids';
 import { CommandHandler, type Decider } from '../shared/decider';
 import { DomainError, forbidden, notFound } from '../shared/errors';
 import type { Actor } from '../shared/eventstore/types';
 import type { SubgraphRuntime } from '../shared/runtime';
+import { TrackingNumberService } from './tracking-number';
 import {
   authorizeComplaintCommand,
   type ComplaintCommand,
@@ -16,7 +17,6 @@ import {
   type ComplaintState,
   complaintDecider,
   complaintStreamId,
-  TrackingNumberService,
 } from './domain';
 import {
   type ComplaintIntakeInput,
@@ -24,7 +24,7 @@ import {
   type OfficerIntake,
   type PublicIntake,
   prepareComplaintIntake,
-} from './domain/intake';
+} from './intake';
 import {
   COMPLAINTS_COLLECTION,
   type ComplaintDocument,
@@ -61,9 +61,8 @@ export const guardedComplaintDecider: Decider<ComplaintCommand, ComplaintEvent, 
 
 /** A UUID derived from an idempotency key, so a retried intake lands on the same complaint stream. */
 export function complaintIdFromIdempotencyKey(scope: string, key: string): string {
-  const h = createHash('sha256').update(`dumas:fileComplaint:${scope}:${key}`).digest('hex');
   // Shaped as a version-8 (custom) UUID.
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  return sha256Uuid(`dumas:fileComplaint:${scope}:${key}`, '8', 'a');
 }
 
 export interface Page<T> {

@@ -4,7 +4,7 @@
  * then), each forwarding's progress, and the tracking number that letters cite. No complaint content and
  * no personal data is copied here.
  */
-import { type ComplaintEvent, COMPLAINT_STREAM_PREFIX, complaintIdFromStream } from '../complaint/domain';
+import { type ComplaintEvent, COMPLAINT_STREAM_PREFIX, complaintIdFromStream } from '../complaint/contract';
 import type { Actor, RecordedEvent } from '../shared/eventstore/types';
 import type { Projection, ReadModelTx } from '../shared/projections/types';
 

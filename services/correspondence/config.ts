@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import type { DumasConfig } from '../shared/config';
-import { type LetterNumberingConfig, letterNumberingConfigFromEnv } from './domain';
+import { type LetterNumberingConfig, letterNumberingConfigFromEnv } from './numbering';
 
 export type BlobStoreConfig =
   | { readonly kind: 'sqlite'; readonly file: string }

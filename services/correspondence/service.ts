@@ -15,6 +15,7 @@ import type { BlobStore } from './blobs';
 import { decodeUpload } from './blobs';
 import { type ComplaintLinkDoc, COMPLAINT_LINKS, canSeeComplaintLink } from './complaint-links';
 import type { CorrespondenceConfig } from './config';
+import { LetterNumbering } from './numbering';
 import {
   type AgencyCommand,
   type AgencyEvent,
@@ -27,7 +28,6 @@ import {
   type LetterCommand,
   type LetterEvent,
   type LetterState,
-  LetterNumbering,
   letterDecider,
   letterStreamId,
 } from './domain';

@@ -19,7 +19,7 @@
  */
 import type { RecordedEvent } from '../shared/eventstore/types';
 import type { Projection, ReadModelStore, ReadModelTx } from '../shared/projections/types';
-import type { Holiday, WorkingCalendar } from './domain/calendar';
+import type { Holiday, WorkingCalendar } from '../shared/calendar/calendar';
 import {
   CALENDAR_EVENT_TYPES,
   type CalendarEvent,
@@ -36,7 +36,13 @@ import {
   dueDateOf,
   type SlaClock,
 } from './domain/clocks';
-import { compareInstants, dayNumber, endOfJakartaDay, fromDayNumber, jakartaDate } from './domain/dates';
+import {
+  compareInstants,
+  dayNumber,
+  endOfJakartaDay,
+  fromDayNumber,
+  jakartaDate,
+} from '../shared/calendar/dates';
 import {
   ageingBucket,
   type AgencyKpis,

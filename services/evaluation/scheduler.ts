@@ -18,7 +18,7 @@ import {
   type SlaClock,
   slaStreamId,
 } from './domain/clocks';
-import { compareInstants } from './domain/dates';
+import { compareInstants } from '../shared/calendar/dates';
 import { clockContextFromReadModel, SLA_CLOCKS, type SlaClockDoc } from './projections';
 
 /** The actor on the record for breaches: the system, not a person. */

@@ -10,8 +10,8 @@ import { CommandHandler, type Decider } from '../shared/decider';
 import { DomainError, forbidden, invalidTransition, notFound } from '../shared/errors';
 import type { Actor } from '../shared/eventstore/types';
 import type { SubgraphRuntime } from '../shared/runtime';
-import { normaliseAccessCode, verifyAccessCode } from '../complaint/domain';
-import type { Holiday } from './domain/calendar';
+import { matchAccessCode } from '../shared/access-code';
+import type { Holiday } from '../shared/calendar/calendar';
 import {
   authorizeCalendarCommand,
   CALENDAR_STREAM,
@@ -73,7 +73,6 @@ export const EVALUATION_READERS = ['OFFICER', 'SUPERVISOR', 'AGENCY', 'AUDITOR']
 const CATCH_UP_MS = 2_000;
 
 /** A well-formed hash of no code: an unknown tracking number costs the same scrypt as a known one. */
-const NO_CODE_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 
 /**
  * Evaluation rounds with the agency rule around the decider: an agency's PIC learns nothing of another
@@ -376,9 +375,7 @@ export class EvaluationService {
       where: { trackingNumber: trackingNumber.trim().toUpperCase() },
       limit: 1,
     });
-    const ok = normaliseAccessCode(accessCode)
-      ? await verifyAccessCode(accessCode, doc?.accessCodeHash ?? NO_CODE_HASH)
-      : false;
+    const ok = await matchAccessCode(accessCode, doc?.accessCodeHash);
     if (!doc || !ok) throw noMatch();
     if ((doc.standing !== 'RESOLVED' && doc.standing !== 'CLOSED') || doc.resolutions === 0) {
       throw invalidTransition(doc.standing, 'rate the handling of a complaint that is not resolved');

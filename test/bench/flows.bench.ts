@@ -12,11 +12,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { complaintStreamId } from '../../services/complaint/domain';
-import { startComplaintRuntime } from '../../services/complaint/server';
+import { subgraphEntry } from '../../services/subgraphs';
 import { ComplaintService } from '../../services/complaint/service';
 import { followUpLetterId } from '../../services/correspondence/flows';
 import { LETTERS } from '../../services/correspondence/projections';
-import { startCorrespondenceRuntime } from '../../services/correspondence/server';
+import { startCorrespondenceRuntime } from '../../services/correspondence/subgraph';
 import { loadConfig } from '../../services/shared/config';
 import { SqliteEventStore } from '../../services/shared/eventstore/sqlite';
 import type { Actor } from '../../services/shared/eventstore/types';
@@ -47,7 +47,7 @@ async function main() {
   const logger = createLogger({ name: 'bench', level: 'silent' });
   const store = new SqliteEventStore({ file: path.join(dir, 'events.sqlite') });
   const vault = openKeyVault(config, {});
-  const complaintRuntime = await startComplaintRuntime({ config, store, vault, logger });
+  const complaintRuntime = await subgraphEntry('complaint').load().start({ config, store, vault, logger });
   const correspondence = await startCorrespondenceRuntime({
     config,
     store,

@@ -15,7 +15,7 @@ import { Agent, request } from 'undici';
 import { mintToken } from '../../services/shared/auth';
 import { loadConfig } from '../../services/shared/config';
 import { composeSupergraph } from '../../services/shared/graphql/supergraph';
-import { buildSchemaSdl } from '../../services/complaint/schema';
+import { subgraphEntry } from '../../services/subgraphs';
 import { seedIfEmpty } from '../../services/cli/seed';
 import { createEventStore } from '../../services/shared/eventstore';
 
@@ -33,8 +33,8 @@ function cpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
 }
 
-function launch(entry: string, env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, ['-r', '@swc-node/register', entry], {
+function launch(entry: string, env: NodeJS.ProcessEnv, args: string[] = []): ChildProcess {
+  return spawn(process.execPath, ['-r', '@swc-node/register', entry, ...args], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'silent', NODE_ENV: 'production', DUMAS_JWT_SECRET: SECRET, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -129,11 +129,15 @@ async function main() {
     const supergraphFile = path.join(dir, 'supergraph.graphql');
     writeFileSync(
       supergraphFile,
-      composeSupergraph([{ name: 'complaint', url: subgraphUrl, sdl: await buildSchemaSdl() }]),
+      composeSupergraph([
+        { name: 'complaint', url: subgraphUrl, sdl: await subgraphEntry('complaint').load().sdl() },
+      ]),
     );
 
     const env = { DUMAS_DATA_DIR: dir };
-    const subgraph = launch('services/complaint/index.ts', { ...env, PORT: String(ports.subgraph) });
+    const subgraph = launch('services/cli/subgraph.ts', { ...env, PORT: String(ports.subgraph) }, [
+      'complaint',
+    ]);
     const stock = launch('test/bench/stock-gateway.ts', {
       SUPERGRAPH: supergraphFile,
       PORT: String(ports.stock),

@@ -3,7 +3,7 @@ import {
   hashAccessCode,
   normaliseAccessCode,
   verifyAccessCode,
-} from '../../services/complaint/domain';
+} from '../../services/shared/access-code';
 
 describe('access code', () => {
   it('is 12 Crockford base-32 characters in three groups, different every time', () => {

@@ -3,7 +3,7 @@
  * uniqueness test covers writers that share nothing but the database file. Prints one JSON line.
  * Task (env CLAIM_WORKER_TASK): { file, worker, count, space }.
  */
-import { TrackingNumberService } from '../../services/complaint/domain/tracking-number';
+import { TrackingNumberService } from '../../services/complaint/tracking-number';
 import { SqliteEventStore } from '../../services/shared/eventstore/sqlite';
 
 async function main(): Promise<void> {

@@ -1,17 +1,18 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { eraseComplainantData, prepareComplaintIntake } from '../../services/complaint/intake';
+import {
+  TRACKING_NUMBER_STREAM_PREFIX,
+  TrackingNumberService,
+} from '../../services/complaint/tracking-number';
+import { verifyAccessCode } from '../../services/shared/access-code';
 import {
   type ComplaintCommand,
   complaintDecider,
   type ComplaintEvent,
   type ComplaintState,
   complaintStreamId,
-  eraseComplainantData,
-  prepareComplaintIntake,
-  TRACKING_NUMBER_STREAM_PREFIX,
-  TrackingNumberService,
-  verifyAccessCode,
 } from '../../services/complaint/domain';
 import { CommandHandler } from '../../services/shared/decider';
 import { DomainError } from '../../services/shared/errors';

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { generateAccessCode, hashAccessCode } from '../../services/shared/access-code';
 import {
   type ComplaintCommand,
   type ComplaintCommandType,
@@ -9,8 +10,6 @@ import {
   type ComplaintEvent,
   type ComplaintState,
   complaintStreamId,
-  generateAccessCode,
-  hashAccessCode,
 } from '../../services/complaint/domain';
 import {
   applyComplaintEvent,

@@ -10,7 +10,7 @@ import {
   TrackingNumberService,
   TrackingNumbersExhaustedError,
   trackingYear,
-} from '../../services/complaint/domain';
+} from '../../services/complaint/tracking-number';
 import { MemoryEventStore } from '../../services/shared/eventstore/memory';
 import { SqliteEventStore } from '../../services/shared/eventstore/sqlite';
 

@@ -9,7 +9,7 @@
  * `dieAfterReserving`, the process SIGKILLs itself right after its first reservation is committed and
  * before the number is written onto the letter: the crash the numbering design has to heal.
  */
-import { LETTER_NUMBER_RESERVED, LetterNumbering } from '../../services/correspondence/domain/numbering';
+import { LETTER_NUMBER_RESERVED, LetterNumbering } from '../../services/correspondence/numbering';
 import { SqliteEventStore } from '../../services/shared/eventstore/sqlite';
 import type { Actor, EventStore } from '../../services/shared/eventstore/types';
 import { InterceptingEventStore } from './intercepting-store';

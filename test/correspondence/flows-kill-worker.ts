@@ -13,7 +13,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { startCorrespondenceRuntime } from '../../services/correspondence/server';
+import { startCorrespondenceRuntime } from '../../services/correspondence/subgraph';
 import { FixedClock } from '../../services/shared/clock';
 import { loadConfig } from '../../services/shared/config';
 import { SqliteEventStore } from '../../services/shared/eventstore/sqlite';

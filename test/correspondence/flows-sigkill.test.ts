@@ -20,7 +20,10 @@ import {
   letterStreamId,
 } from '../../services/correspondence/domain';
 import { followUpLetterId } from '../../services/correspondence/flows';
-import { type CorrespondenceRuntime, startCorrespondenceRuntime } from '../../services/correspondence/server';
+import {
+  type CorrespondenceRuntime,
+  startCorrespondenceRuntime,
+} from '../../services/correspondence/subgraph';
 import { FixedClock } from '../../services/shared/clock';
 import { loadConfig } from '../../services/shared/config';
 import { CommandHandler } from '../../services/shared/decider';

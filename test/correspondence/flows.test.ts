@@ -14,7 +14,10 @@ import { CommandHandler } from '../../services/shared/decider';
 import { SqliteEventStore } from '../../services/shared/eventstore/sqlite';
 import type { EventStore, NewEvent, RecordedEvent } from '../../services/shared/eventstore/types';
 import { createLogger } from '../../services/shared/logger';
-import { type CorrespondenceRuntime, startCorrespondenceRuntime } from '../../services/correspondence/server';
+import {
+  type CorrespondenceRuntime,
+  startCorrespondenceRuntime,
+} from '../../services/correspondence/subgraph';
 import {
   agencyDecider,
   agencyStreamId,

@@ -18,7 +18,7 @@ import {
   formatLetterNumber,
   letterNumberRegisterId,
   numberingPeriod,
-} from '../../services/correspondence/domain/numbering';
+} from '../../services/correspondence/numbering';
 import { CommandHandler } from '../../services/shared/decider';
 import { DomainError } from '../../services/shared/errors';
 import { MemoryEventStore } from '../../services/shared/eventstore/memory';

@@ -8,7 +8,7 @@ import {
   letterDecider,
   letterStreamId,
 } from '../../services/correspondence/domain/letter';
-import { LetterNumbering } from '../../services/correspondence/domain/numbering';
+import { LetterNumbering } from '../../services/correspondence/numbering';
 import {
   AGENCIES,
   type AgencyDoc,

@@ -1,4 +1,4 @@
-import { WorkingCalendar, bundledHolidays } from '../../services/evaluation/domain/calendar';
+import { WorkingCalendar, bundledHolidays } from '../../services/shared/calendar/calendar';
 import {
   calendarDecider,
   authorizeCalendarCommand,
@@ -6,7 +6,7 @@ import {
   type CalendarCommand,
   type CalendarEvent,
 } from '../../services/evaluation/domain/calendar-aggregate';
-import { endOfJakartaDay, jakartaDate, startOfJakartaDay } from '../../services/evaluation/domain/dates';
+import { endOfJakartaDay, jakartaDate, startOfJakartaDay } from '../../services/shared/calendar/dates';
 import { spec } from '../../services/shared/testing';
 
 const calendar = WorkingCalendar.bundled();

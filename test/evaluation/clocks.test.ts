@@ -1,4 +1,4 @@
-import { WorkingCalendar } from '../../services/evaluation/domain/calendar';
+import { WorkingCalendar } from '../../services/shared/calendar/calendar';
 import { type CaseFact, toCaseFact } from '../../services/evaluation/domain/case-facts';
 import {
   computeClocks,

@@ -5,7 +5,7 @@
  * code; an evaluation round signed by both sides; ADMIN's policy and calendar changes.
  */
 import { FixedClock } from '../../services/shared/clock';
-import type { EvaluationRuntime } from '../../services/evaluation/server';
+import type { EvaluationRuntime } from '../../services/evaluation/subgraph';
 import { type Federation, startFederation } from '../support/federation';
 
 const BANTUL = 'inspektorat-bantul';

@@ -5,7 +5,7 @@
  * a reminder whose send is recorded before its draft — judged at many moments against the brute-force
  * recomputation, and the index documents checked to hold no entry a later event made stale.
  */
-import { WorkingCalendar } from '../../services/evaluation/domain/calendar';
+import { WorkingCalendar } from '../../services/shared/calendar/calendar';
 import type { ClockContext } from '../../services/evaluation/domain/clocks';
 import { computeAgencyKpisFromEvents, type Period, periods } from '../../services/evaluation/domain/kpi';
 import {

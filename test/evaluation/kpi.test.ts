@@ -1,11 +1,11 @@
-import { WorkingCalendar } from '../../services/evaluation/domain/calendar';
+import { WorkingCalendar } from '../../services/shared/calendar/calendar';
 import {
   calendarDecider,
   workingCalendarFromEvents,
   type CalendarEvent,
 } from '../../services/evaluation/domain/calendar-aggregate';
 import type { ClockContext } from '../../services/evaluation/domain/clocks';
-import { addDays } from '../../services/evaluation/domain/dates';
+import { addDays } from '../../services/shared/calendar/dates';
 import {
   computeAgencyKpisFromEvents,
   percentile,

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { slaStreamId } from '../../services/evaluation/domain/clocks';
-import { type EvaluationRuntime, startEvaluationRuntime } from '../../services/evaluation/server';
+import { type EvaluationRuntime, startEvaluationRuntime } from '../../services/evaluation/subgraph';
 import { FixedClock } from '../../services/shared/clock';
 import { loadConfig } from '../../services/shared/config';
 import { SqliteEventStore } from '../../services/shared/eventstore/sqlite';

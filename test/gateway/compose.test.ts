@@ -1,5 +1,3 @@
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { printSchemas } from '../../services/cli/compose';
 import {
@@ -7,6 +5,7 @@ import {
   composeSupergraph,
   subgraphEndpoints,
 } from '../../services/shared/graphql/supergraph';
+import type { SubgraphEntry } from '../../services/subgraphs';
 import { buildFixtureSubgraph } from './fixture/schema';
 
 describe('the federated subgraph SDL', () => {
@@ -52,22 +51,21 @@ describe('composeSupergraph', () => {
 });
 
 describe('npm run compose', () => {
-  let root: string;
-  beforeAll(() => {
-    root = mkdtempSync(path.join(os.tmpdir(), 'dumas-compose-'));
-    mkdirSync(path.join(root, 'services', 'complaint'), { recursive: true });
-    // A stand-in for services/complaint/schema.ts honouring the buildSchemaSdl contract.
-    writeFileSync(
-      path.join(root, 'services', 'complaint', 'schema.ts'),
-      `module.exports = require(${JSON.stringify(path.join(__dirname, 'fixture', 'schema.ts'))});\n`,
-    );
-  });
-  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  // A stand-in registry entry whose module gives the fixture's SDL.
+  const fixture: SubgraphEntry = {
+    name: 'complaint',
+    defaultPort: 4001,
+    load: () =>
+      ({
+        name: 'complaint',
+        defaultPort: 4001,
+        sdl: async () => (await buildFixtureSubgraph()).sdl,
+      }) as never,
+  };
 
-  it('prints the available subgraphs and the supergraph, and names the skipped ones', async () => {
-    const { files, composed, skipped } = await printSchemas(root);
+  it("prints the registry's subgraphs and the supergraph", async () => {
+    const { files, composed } = await printSchemas([fixture]);
     expect(composed).toEqual(['complaint']);
-    expect(skipped).toEqual(['correspondence', 'evaluation']);
     expect([...files.keys()].sort()).toEqual([
       path.join('schema', 'complaint.graphql'),
       path.join('schema', 'supergraph.graphql'),
@@ -77,6 +75,6 @@ describe('npm run compose', () => {
       { name: 'complaint', url: 'http://localhost:4001/graphql' },
     ]);
     // Deterministic: the drift check compares two prints byte for byte.
-    expect((await printSchemas(root)).files).toEqual(files);
+    expect((await printSchemas([fixture])).files).toEqual(files);
   });
 });

@@ -9,6 +9,7 @@ import { createGateway, type Gateway, type GatewayOptions } from '../../gateway/
 import { createAuthenticator } from '../../services/shared/auth';
 import { composeSupergraph } from '../../services/shared/graphql/supergraph';
 import { createLogger } from '../../services/shared/logger';
+import { subgraphEntry } from '../../services/subgraphs';
 import { FEDERATION_TEST_SECRET, type Federation } from '../support/federation';
 
 export async function startSubscriptionGateway(
@@ -17,8 +18,7 @@ export async function startSubscriptionGateway(
 ): Promise<{ gateway: Gateway; httpUrl: string; wsUrl: string }> {
   const definitions = [];
   for (const [name, url] of Object.entries(fed.subgraphUrls)) {
-    const schema = require(`../../services/${name}/schema.ts`) as { buildSchemaSdl(): Promise<string> };
-    definitions.push({ name, url, sdl: await schema.buildSchemaSdl() });
+    definitions.push({ name, url, sdl: await subgraphEntry(name).load().sdl() });
   }
   const gateway = createGateway({
     supergraphSdl: composeSupergraph(definitions),

@@ -6,60 +6,21 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  type Authenticator,
-  createAuthenticator,
-  type MintTokenInput,
-  mintToken,
-} from '../../services/shared/auth';
+import { createAuthenticator, type MintTokenInput, mintToken } from '../../services/shared/auth';
 import type { Clock } from '../../services/shared/clock';
 import { loadConfig } from '../../services/shared/config';
 import { SqliteEventStore } from '../../services/shared/eventstore/sqlite';
 import type { EventStore } from '../../services/shared/eventstore/types';
 import { composeSupergraph, type SubgraphDefinition } from '../../services/shared/graphql/supergraph';
 import type { SubgraphServer } from '../../services/shared/graphql/subgraph';
+import type { RequestContext } from '../../services/shared/http/server';
+import { SUBGRAPHS } from '../../services/subgraphs';
 import { createLogger } from '../../services/shared/logger';
 import { openKeyVault } from '../../services/shared/pii';
 import type { SubgraphRuntime } from '../../services/shared/runtime';
 import { createGateway, type Gateway } from '../../gateway/server';
 
 export const FEDERATION_TEST_SECRET = 'federation-test-secret-0123456789-abcdef';
-
-/** What each subgraph module (services/<name>/server.ts + schema.ts) offers the harness. */
-interface SubgraphModule {
-  start(options: {
-    config: ReturnType<typeof loadConfig>;
-    store: EventStore;
-    clock?: Clock;
-    vault: ReturnType<typeof openKeyVault>;
-    logger: ReturnType<typeof createLogger>;
-  }): Promise<SubgraphRuntime>;
-  create(
-    runtime: SubgraphRuntime,
-    options: { authenticator: Authenticator; logger: ReturnType<typeof createLogger> },
-  ): Promise<SubgraphServer<never>>;
-  sdl(): Promise<string>;
-}
-
-function loadSubgraph(name: string): SubgraphModule | undefined {
-  const dir = path.resolve(__dirname, '..', '..', 'services', name);
-  let server: Record<string, unknown>;
-  let schema: Record<string, unknown>;
-  try {
-    server = require(path.join(dir, 'server.ts'));
-    schema = require(path.join(dir, 'schema.ts'));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && String(err).includes(dir))
-      return undefined;
-    throw err;
-  }
-  const cap = name[0]!.toUpperCase() + name.slice(1);
-  return {
-    start: server[`start${cap}Runtime`] as SubgraphModule['start'],
-    create: server[`create${cap}Server`] as SubgraphModule['create'],
-    sdl: schema.buildSchemaSdl as SubgraphModule['sdl'],
-  };
-}
 
 export interface Federation {
   readonly gatewayUrl: string;
@@ -100,12 +61,13 @@ export async function startFederation(
   const store = new SqliteEventStore({ file: path.join(dataDir, 'events.sqlite') });
   const vault = openKeyVault(config, {});
   const runtimes: Record<string, SubgraphRuntime> = {};
-  const servers: SubgraphServer<never>[] = [];
+  const servers: SubgraphServer<RequestContext>[] = [];
   const definitions: SubgraphDefinition[] = [];
   const subgraphUrls: Record<string, string> = {};
-  for (const name of options.subgraphs ?? ['complaint', 'correspondence', 'evaluation']) {
-    const mod = loadSubgraph(name);
-    if (!mod) continue;
+  const wanted = options.subgraphs ?? SUBGRAPHS.map((s) => s.name);
+  for (const entry of SUBGRAPHS.filter((s) => wanted.includes(s.name))) {
+    const { name } = entry;
+    const mod = entry.load();
     const runtime = await mod.start({
       config,
       store,
@@ -113,7 +75,7 @@ export async function startFederation(
       logger,
       ...(options.clock ? { clock: options.clock } : {}),
     });
-    const server = await mod.create(runtime, { authenticator, logger });
+    const server = await mod.serve(runtime, { authenticator, logger });
     const { url } = await server.listen(0, '127.0.0.1');
     runtimes[name] = runtime;
     servers.push(server);

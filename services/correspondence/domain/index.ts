@@ -11,5 +11,3 @@
  */
 export * from './agency';
 export * from './letter';
-export * from './numbering';
-export { uuidV5 } from './validation';

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { badInput } from '../../shared/errors';
 
 /**
@@ -66,20 +65,3 @@ export function optionalInstant(field: string, value: unknown): string | undefin
   if (value === undefined || value === null) return undefined;
   return requireInstant(field, value);
 }
-
-/**
- * A name-based UUID (RFC 4122 version 5, SHA-1). Process managers and the numbering service derive
- * event ids from what caused them, so a replay after a crash appends the very same ids and the store
- * recognises the retry.
- */
-export function uuidV5(name: string, namespace: string = DUMAS_NAMESPACE): string {
-  const ns = Buffer.from(namespace.replace(/-/g, ''), 'hex');
-  const hash = createHash('sha1').update(ns).update(name, 'utf8').digest();
-  hash[6] = (hash[6]! & 0x0f) | 0x50;
-  hash[8] = (hash[8]! & 0x3f) | 0x80;
-  const hex = hash.subarray(0, 16).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
-}
-
-/** The namespace of correspondence name-based UUIDs: uuidV5('dumas.setneg.go.id/correspondence', RFC 4122 URL namespace). */
-export const DUMAS_NAMESPACE = '81dbea5b-d19b-57bb-bed5-332fb0df4a3e';

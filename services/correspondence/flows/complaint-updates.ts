@@ -13,7 +13,7 @@ import {
   type ComplaintState,
   complaintDecider,
   complaintStreamId,
-} from '../../complaint/domain';
+} from '../../complaint/contract';
 import { CommandHandler } from '../../shared/decider';
 import type { RecordedEvent } from '../../shared/eventstore/types';
 import {

@@ -2,7 +2,7 @@ import type { Clock } from '../../shared/clock';
 import type { EventStore } from '../../shared/eventstore/types';
 import type { Logger } from '../../shared/logger';
 import type { ReadModelStore } from '../../shared/projections/types';
-import type { WorkingCalendar } from '../../evaluation/domain';
+import type { WorkingCalendar } from '../../shared/calendar/calendar';
 import type { BlobStore } from '../blobs';
 import type { CorrespondenceConfig } from '../config';
 import type { DeliveryAdapter } from '../delivery';

@@ -9,10 +9,11 @@ import {
   complaintIdFromStream,
   complaintDecider,
   complaintStreamId,
-} from '../../complaint/domain';
+} from '../../complaint/contract';
 import { CommandHandler } from '../../shared/decider';
 import type { Actor, RecordedEvent } from '../../shared/eventstore/types';
-import { type LetterCommand, letterDecider, letterStreamId, uuidV5 } from '../domain';
+import { uuidV5 } from '../../shared/ids';
+import { type LetterCommand, letterDecider, letterStreamId } from '../domain';
 import type { FlowDeps } from './deps';
 import { type Flow, handleOnce } from './runner';
 

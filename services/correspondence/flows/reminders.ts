@@ -13,19 +13,19 @@ import {
   type AgencyResponseRecorded,
   COMPLAINT_STREAM_PREFIX,
   complaintIdFromStream,
-} from '../../complaint/domain';
+} from '../../complaint/contract';
 import { CommandHandler } from '../../shared/decider';
 import type { RecordedEvent } from '../../shared/eventstore/types';
 import type { ReadModelTx } from '../../shared/projections/types';
-import { endOfJakartaDay, jakartaDate } from '../../evaluation/domain';
+import { endOfJakartaDay, jakartaDate } from '../../shared/calendar/dates';
 import {
   type LetterCommand,
   type LetterEvent,
   LETTER_STREAM_PREFIX,
   letterDecider,
   letterStreamId,
-  uuidV5,
 } from '../domain';
+import { uuidV5 } from '../../shared/ids';
 import type { FlowDeps } from './deps';
 import { FLOW_ACTOR } from './follow-up';
 import { type Flow, handleOnce } from './runner';

@@ -18,7 +18,8 @@ import {
 } from '../../shared/eventstore/types';
 import type { Logger } from '../../shared/logger';
 import type { ReadModelStore, ReadModelTx } from '../../shared/projections/types';
-import { uuidV5 } from '../domain';
+import { uuidV5 } from '../../shared/ids';
+import { eventMatcher } from '../../shared/eventstore/filter';
 
 export interface Flow {
   /** The checkpoint's key, e.g. `flow.follow_up_drafts`. */
@@ -152,10 +153,7 @@ class FlowWorker {
     readonly flow: Flow,
     private readonly runner: FlowRunner,
   ) {
-    const prefixes = flow.filter.streamPrefixes;
-    const types = flow.filter.eventTypes ? new Set(flow.filter.eventTypes) : undefined;
-    this.matches = (e) =>
-      (!prefixes || prefixes.some((p) => e.streamId.startsWith(p))) && (!types || types.has(e.type));
+    this.matches = eventMatcher(flow.filter);
   }
 
   async prepare(): Promise<void> {

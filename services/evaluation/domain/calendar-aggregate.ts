@@ -15,8 +15,8 @@ import {
   HOLIDAY_KINDS,
   holidayKey,
   WorkingCalendar,
-} from './calendar';
-import { dayNumber, type LocalDate } from './dates';
+} from '../../shared/calendar/calendar';
+import { dayNumber, type LocalDate } from '../../shared/calendar/dates';
 import { assertNever } from '../../shared/never';
 
 export const CALENDAR_STREAM = 'calendar-id';

@@ -10,9 +10,9 @@
  * - the due date is the day on which the count reaches the clock's length; the deadline is the end of it
  *   (23:59:59.999 WIB). A clock stopped by then is MET, later BREACHED.
  */
-import { createHash } from 'node:crypto';
+import { sha256Uuid } from '../../shared/ids';
 import type { DomainEvent } from '../../shared/decider';
-import type { WorkingCalendar } from './calendar';
+import type { WorkingCalendar } from '../../shared/calendar/calendar';
 import type { CaseFact, CaseFactKind, ForwardingRef } from './case-facts';
 import {
   compareInstants,
@@ -21,7 +21,7 @@ import {
   jakartaDate,
   jakartaDayNumber,
   type LocalDate,
-} from './dates';
+} from '../../shared/calendar/dates';
 import {
   CLOCK_KINDS,
   CLOCK_RULES,
@@ -216,8 +216,7 @@ export function deadlineBreached(clock: SlaClock, now: string): DeadlineBreached
 
 /** A UUID derived from the clock id: appending the breach twice is an idempotent retry, so it is recorded once. */
 export function deadlineBreachedEventId(id: string): string {
-  const h = createHash('sha256').update(`DeadlineBreached:${id}`).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((Number.parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  return sha256Uuid(`DeadlineBreached:${id}`, '5');
 }
 
 /**

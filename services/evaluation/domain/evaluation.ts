@@ -10,7 +10,7 @@
 import type { Actor } from '../../shared/eventstore/types';
 import type { Decider, DomainCommand, DomainEvent } from '../../shared/decider';
 import { badInput, forbidden, invalidTransition } from '../../shared/errors';
-import { dayNumber, type LocalDate } from './dates';
+import { dayNumber, type LocalDate } from '../../shared/calendar/dates';
 import type { AgencyKpis, Period } from './kpi';
 import { assertNever } from '../../shared/never';
 

@@ -24,7 +24,14 @@ import { badInput } from '../../shared/errors';
 import type { CaseFact } from './case-facts';
 import { toCaseFact, toLetterFact } from './case-facts';
 import { type ClockContext, computeClocks } from './clocks';
-import { addDays, compareInstants, dayNumber, endOfJakartaDay, jakartaDate, type LocalDate } from './dates';
+import {
+  addDays,
+  compareInstants,
+  dayNumber,
+  endOfJakartaDay,
+  jakartaDate,
+  type LocalDate,
+} from '../../shared/calendar/dates';
 
 export type PeriodKind = 'MONTH' | 'QUARTER' | 'YEAR' | 'RANGE';
 

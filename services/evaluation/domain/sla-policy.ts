@@ -7,7 +7,7 @@
 import type { Actor } from '../../shared/eventstore/types';
 import type { Decider, DomainCommand, DomainEvent } from '../../shared/decider';
 import { badInput, forbidden, invalidTransition, notFound } from '../../shared/errors';
-import { dayNumber, jakartaDate, type LocalDate } from './dates';
+import { dayNumber, jakartaDate, type LocalDate } from '../../shared/calendar/dates';
 import type { CaseFactKind } from './case-facts';
 import { assertNever } from '../../shared/never';
 

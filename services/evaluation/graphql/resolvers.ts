@@ -7,7 +7,7 @@ import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } fro
 import { GraphQLDateTime, GraphQLLocalDate } from 'graphql-scalars';
 import { requireAuthenticated, requireRole } from '../../shared/auth';
 import { badInput } from '../../shared/errors';
-import { dayNumber } from '../domain/dates';
+import { dayNumber } from '../../shared/calendar/dates';
 import { EVALUATION_READERS } from '../service';
 import type { EvaluationContext } from './context';
 import {

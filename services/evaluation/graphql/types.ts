@@ -5,7 +5,7 @@
  */
 import { GraphQLDateTime, GraphQLLocalDate } from 'graphql-scalars';
 import { Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { HOLIDAY_KINDS, type HolidayKind } from '../domain/calendar';
+import { HOLIDAY_KINDS, type HolidayKind } from '../../shared/calendar/calendar';
 import type { ClockState } from '../domain/clocks';
 import type { ActionOwner, SigningSide } from '../domain/evaluation';
 import { AGEING_BUCKETS, type PeriodKind } from '../domain/kpi';

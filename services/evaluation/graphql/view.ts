@@ -1,6 +1,6 @@
 /** From domain values and read-model documents to what the GraphQL types hold. */
 import { badInput } from '../../shared/errors';
-import type { Holiday } from '../domain/calendar';
+import type { Holiday } from '../../shared/calendar/calendar';
 import type { ClockStatus } from '../domain/clocks';
 import { AGEING_BUCKETS, type AgencyKpis, type Period, periods } from '../domain/kpi';
 import { CLOCK_KINDS, CLOCK_RULES, type SlaPolicyVersion as PolicyVersion } from '../domain/sla-policy';

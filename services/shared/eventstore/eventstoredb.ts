@@ -39,6 +39,7 @@ import {
   type Subscription,
   WrongExpectedRevisionError,
 } from './types';
+import { matchesFilter } from './filter';
 
 /**
  * The metadata key under which the per-stream hash chain travels inside each EventStoreDB event.
@@ -537,13 +538,6 @@ function retryMatchesExpected(expected: ExpectedRevision, firstRevision: number)
   if (expected === 'no_stream') return firstRevision === 0;
   if (expected === 'stream_exists') return firstRevision > 0;
   return firstRevision === expected + 1;
-}
-
-function matchesFilter(e: RecordedEvent, filter: EventFilter | undefined): boolean {
-  if (!filter) return true;
-  if (filter.eventTypes && !filter.eventTypes.includes(e.type)) return false;
-  if (filter.streamPrefixes && !filter.streamPrefixes.some((p) => e.streamId.startsWith(p))) return false;
-  return true;
 }
 
 /** Our exclusive position as the server's inclusive one (0 is the start of the log). */

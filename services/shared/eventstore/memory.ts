@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { canonicalJson, computeEventHash } from './hash';
+import { matchesFilter } from './filter';
 import {
   type AppendOptions,
   type AppendResult,
@@ -124,7 +125,7 @@ export class MemoryEventStore implements EventStore {
     let i = lowerBound(this.log, fromPosition);
     for (; i < this.log.length && out.length < maxCount; i++) {
       const e = this.log[i]!;
-      if (matches(e, filter)) out.push(e);
+      if (matchesFilter(e, filter)) out.push(e);
     }
     return out;
   }
@@ -236,13 +237,6 @@ export function retryMatchesExpected(expected: ExpectedRevision, firstRevision: 
   if (expected === 'no_stream') return firstRevision === 0;
   if (expected === 'stream_exists') return firstRevision > 0;
   return firstRevision === expected + 1;
-}
-
-export function matches(e: RecordedEvent, filter: EventFilter | undefined): boolean {
-  if (!filter) return true;
-  if (filter.eventTypes && !filter.eventTypes.includes(e.type)) return false;
-  if (filter.streamPrefixes && !filter.streamPrefixes.some((p) => e.streamId.startsWith(p))) return false;
-  return true;
 }
 
 function firstRepeated(ids: readonly string[]): string {

@@ -1,20 +1,10 @@
-/** The `index.ts` of every subgraph: open the runtime, listen, stop cleanly on SIGINT/SIGTERM. */
-import type { SubgraphRuntime } from '../runtime';
-import type { SubgraphServer } from './subgraph';
+/** One subgraph as its own process: open the runtime, listen, stop cleanly on SIGINT/SIGTERM. */
+import type { SubgraphModule } from '../subgraph-module';
 
-export interface SubgraphProcess<Ctx> {
-  readonly name: string;
-  readonly defaultPort: number;
-  readonly start: () => Promise<SubgraphRuntime>;
-  readonly create: (
-    runtime: SubgraphRuntime,
-  ) => Promise<SubgraphServer<Ctx & import('../http/server').RequestContext>>;
-}
-
-export function runSubgraphProcess<Ctx>(spec: SubgraphProcess<Ctx>): void {
+export function runSubgraphProcess(spec: SubgraphModule): void {
   (async () => {
     const runtime = await spec.start();
-    const server = await spec.create(runtime);
+    const server = await spec.serve(runtime);
     const port = Number(process.env.PORT ?? spec.defaultPort);
     await server.listen(port, process.env.HOST);
     let stopping = false;

@@ -73,10 +73,3 @@ export function subgraphEndpoints(
   if (out.length === 0) throw new Error('the supergraph names no subgraph (no join__Graph values)');
   return out;
 }
-
-/** The subgraphs of dumas and their default ports (the gateway listens on 4000). */
-export const DUMAS_SUBGRAPHS: readonly { readonly name: string; readonly port: number }[] = [
-  { name: 'complaint', port: 4001 },
-  { name: 'correspondence', port: 4002 },
-  { name: 'evaluation', port: 4003 },
-];

@@ -1,6 +1,7 @@
 import { DomainError, notFound } from '../errors';
-import type { EventFilter, EventStore, RecordedEvent, Subscription } from '../eventstore/types';
+import type { EventStore, RecordedEvent, Subscription } from '../eventstore/types';
 import type { Projection, ProjectionRunnerHandle, ReadModelStore } from './types';
+import { eventMatcher } from '../eventstore/filter';
 
 /** pino's shape, so a pino logger can be passed as is. */
 export interface ProjectionLogger {
@@ -415,13 +416,6 @@ class ProjectionWorker {
     this.position = last;
     this.runner.settleWaiters();
   }
-}
-
-function eventMatcher(filter: EventFilter | undefined): (event: RecordedEvent) => boolean {
-  const prefixes = filter?.streamPrefixes;
-  const types = filter?.eventTypes ? new Set(filter.eventTypes) : undefined;
-  return (event) =>
-    (!prefixes || prefixes.some((p) => event.streamId.startsWith(p))) && (!types || types.has(event.type));
 }
 
 /**

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
-import type { Actor, EventStore } from '../../shared/eventstore/types';
-import { WrongExpectedRevisionError } from '../../shared/eventstore/types';
-import { TRACKING_NUMBER_PATTERN } from './constants';
+import type { Actor, EventStore } from '../shared/eventstore/types';
+import { WrongExpectedRevisionError } from '../shared/eventstore/types';
+import { TRACKING_NUMBER_PATTERN } from './domain/constants';
 
 /**
  * Tracking numbers `DUMAS-<year>-<6 digits>` (*nomor registrasi*), unique across every process that

@@ -1,21 +1,52 @@
 /**
- * The correspondence subgraph over a runtime: tests start it in-process; index.ts only listens. The
- * runtime adds to the shared one the blob store, the delivery adapter, the letter numbering (healing
+ * The correspondence subgraph as the registry sees it (services/subgraphs.ts): schema, runtime and
+ * server. The runtime adds to the shared one the blob store, the delivery adapter, the letter numbering (healing
  * approvals a crash cut short, once at start) and the flows between subgraphs.
  */
-import { WorkingCalendar } from '../evaluation/domain';
-import { createSubgraphServer, type SubgraphServer } from '../shared/graphql/subgraph';
+import { WorkingCalendar } from '../shared/calendar/calendar';
+import 'reflect-metadata';
+import {
+  buildFederatedSubgraph,
+  createSubgraphServer,
+  type SubgraphServer,
+} from '../shared/graphql/subgraph';
+import type { RequestContext } from '../shared/http/server';
+import type { SubgraphModule } from '../shared/subgraph-module';
 import { type RuntimeOptions, type SubgraphRuntime, startRuntime } from '../shared/runtime';
 import { type BlobStore, openBlobStore } from './blobs';
 import { complaintLinksProjection } from './complaint-links';
 import { type CorrespondenceConfig, correspondenceConfigFromEnv } from './config';
 import { type DeliveryAdapter, openDeliveryAdapter } from './delivery';
-import { LetterNumbering } from './domain';
+import { LetterNumbering } from './numbering';
 import { type CorrespondenceFlows, startCorrespondenceFlows } from './flows';
 import type { CorrespondenceContext } from './graphql/context';
 import { correspondenceProjections } from './projections';
-import { buildCorrespondenceSubgraph } from './schema';
+import {
+  resolveAgencyReference,
+  resolveComplaintReference,
+  resolveLetterReference,
+} from './graphql/reference';
+import {
+  AgencyResolver,
+  ComplaintLettersResolver,
+  CorrespondenceMutations,
+  LetterResolver,
+} from './graphql/resolvers';
 import { CorrespondenceService } from './service';
+
+let built: ReturnType<typeof buildFederatedSubgraph> | undefined;
+
+function buildCorrespondenceSubgraph() {
+  built ??= buildFederatedSubgraph<CorrespondenceContext>({
+    resolvers: [AgencyResolver, LetterResolver, ComplaintLettersResolver, CorrespondenceMutations],
+    referenceResolvers: {
+      Agency: resolveAgencyReference,
+      Letter: resolveLetterReference,
+      Complaint: resolveComplaintReference,
+    },
+  });
+  return built;
+}
 
 export const CORRESPONDENCE_PROJECTIONS = [...correspondenceProjections, complaintLinksProjection];
 
@@ -113,3 +144,12 @@ export async function createCorrespondenceServer(
     ...options,
   });
 }
+
+export const correspondenceSubgraph: SubgraphModule = {
+  name: 'correspondence',
+  defaultPort: 4002,
+  sdl: async () => (await buildCorrespondenceSubgraph()).sdl,
+  start: startCorrespondenceRuntime,
+  serve: async (runtime, options) =>
+    (await createCorrespondenceServer(runtime, options)) as unknown as SubgraphServer<RequestContext>,
+};

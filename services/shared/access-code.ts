@@ -70,3 +70,19 @@ export async function verifyAccessCode(
   const actual = await derive(normalised, salt, N, r, p, expected.length);
   return timingSafeEqual(actual, expected);
 }
+
+/** A well-formed hash no code matches: an unknown tracking number still costs one scrypt. */
+const NO_CODE_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+
+/**
+ * Whether the presented code opens the complaint found by tracking number (`storedHash` undefined when
+ * none was found). A well-formed code always costs one scrypt, found or not, so timing tells nothing;
+ * a malformed one is refused without hashing.
+ */
+export async function matchAccessCode(
+  presented: string,
+  storedHash: string | null | undefined,
+): Promise<boolean> {
+  if (!normaliseAccessCode(presented)) return false;
+  return verifyAccessCode(presented, storedHash ?? NO_CODE_HASH);
+}

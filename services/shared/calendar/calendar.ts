@@ -6,8 +6,8 @@
  * The calendar is built from data (services/evaluation/data/holidays-id.json plus the administrator's
  * changes recorded by the Calendar aggregate) and is immutable and pure.
  */
-import holidaysFile from '../data/holidays-id.json';
-import { badInput } from '../../shared/errors';
+import holidaysFile from './holidays-id.json';
+import { badInput } from '../errors';
 import { dayNumber, fromDayNumber, type LocalDate, weekdayOfDayNumber } from './dates';
 
 export type HolidayKind = 'NATIONAL_HOLIDAY' | 'CUTI_BERSAMA' | 'REGIONAL_HOLIDAY';

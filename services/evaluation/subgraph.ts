@@ -1,11 +1,29 @@
-/** The evaluation subgraph over a runtime: tests start it in-process; index.ts only listens. */
-import { createSubgraphServer, type SubgraphServer } from '../shared/graphql/subgraph';
+/** The evaluation subgraph as the registry sees it (services/subgraphs.ts): schema, runtime and server. */
+import 'reflect-metadata';
+import {
+  buildFederatedSubgraph,
+  createSubgraphServer,
+  type SubgraphServer,
+} from '../shared/graphql/subgraph';
+import type { RequestContext } from '../shared/http/server';
 import { type RuntimeOptions, type SubgraphRuntime, startRuntime } from '../shared/runtime';
+import type { SubgraphModule } from '../shared/subgraph-module';
 import type { EvaluationContext } from './graphql/context';
+import {
+  resolveAgencyReference,
+  resolveComplaintReference,
+  resolveEvaluationReference,
+} from './graphql/reference';
+import {
+  AgencyPerformanceResolver,
+  ComplaintSlaResolver,
+  EvaluationMutations,
+  EvaluationQueries,
+} from './graphql/resolvers';
+import { Agency, Complaint, Evaluation } from './graphql/types';
 import { createEvaluationProjection } from './projections';
 import { evaluationRecordsProjection } from './records';
 import { BreachScheduler } from './scheduler';
-import { buildEvaluationSubgraph } from './schema';
 import { EvaluationService } from './service';
 
 /** Default minutes between breach-scheduler ticks (DUMAS_SLA_SCHEDULER_INTERVAL_MS overrides; 0 turns it off). */
@@ -27,6 +45,22 @@ function intervalFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   if (!Number.isFinite(ms))
     throw new Error('DUMAS_SLA_SCHEDULER_INTERVAL_MS must be a number of milliseconds');
   return ms;
+}
+
+let built: ReturnType<typeof buildFederatedSubgraph> | undefined;
+
+function buildEvaluationSubgraph() {
+  built ??= buildFederatedSubgraph<EvaluationContext>({
+    resolvers: [EvaluationQueries, EvaluationMutations, ComplaintSlaResolver, AgencyPerformanceResolver],
+    // Complaint is only extended here (no query returns it), so it must be named to be in the schema.
+    orphanedTypes: [Complaint, Agency, Evaluation],
+    referenceResolvers: {
+      Complaint: resolveComplaintReference,
+      Agency: resolveAgencyReference,
+      Evaluation: resolveEvaluationReference,
+    },
+  });
+  return built;
 }
 
 export async function startEvaluationRuntime(
@@ -72,3 +106,12 @@ export async function createEvaluationServer(
     ...options,
   });
 }
+
+export const evaluationSubgraph: SubgraphModule = {
+  name: 'evaluation',
+  defaultPort: 4003,
+  sdl: async () => (await buildEvaluationSubgraph()).sdl,
+  start: startEvaluationRuntime,
+  serve: async (runtime, options) =>
+    (await createEvaluationServer(runtime, options)) as unknown as SubgraphServer<RequestContext>,
+};

@@ -1,26 +1,26 @@
 import { randomUUID } from 'node:crypto';
-import type { CommandHandler, HandleOptions, HandleResult } from '../../shared/decider';
-import { DomainError } from '../../shared/errors';
-import type { Actor } from '../../shared/eventstore/types';
+import type { CommandHandler, HandleOptions, HandleResult } from '../shared/decider';
+import { DomainError } from '../shared/errors';
+import type { Actor } from '../shared/eventstore/types';
 import {
   type ComplainantIdentityInput,
   sealComplainantIdentity,
   validateComplainantIdentity,
-} from '../../shared/pii/identity';
-import type { SealedValue } from '../../shared/pii/sealed';
-import type { KeyVault } from '../../shared/pii/vault';
-import { generateAccessCode, hashAccessCode } from './access-code';
+} from '../shared/pii/identity';
+import type { SealedValue } from '../shared/pii/sealed';
+import type { KeyVault } from '../shared/pii/vault';
+import { generateAccessCode, hashAccessCode } from '../shared/access-code';
 import type {
   ComplaintCommand,
   ComplaintIntakeData,
   EraseComplainantData,
   FileComplaint,
   ReceiveComplaint,
-} from './commands';
-import { complaintStreamId } from './constants';
-import { complaintDecider } from './decider';
-import type { ComplaintEvent } from './events';
-import type { ComplaintState } from './state';
+} from './domain/commands';
+import { complaintStreamId } from './domain/constants';
+import { complaintDecider } from './domain/decider';
+import type { ComplaintEvent } from './domain/events';
+import type { ComplaintState } from './domain/state';
 import { type TrackingNumberService, trackingYear } from './tracking-number';
 
 /**

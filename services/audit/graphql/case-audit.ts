@@ -5,19 +5,23 @@
  */
 import { GraphQLDateTime, GraphQLJSON, GraphQLSafeInt } from 'graphql-scalars';
 import { Arg, Ctx, Field, FieldResolver, ID, Int, ObjectType, Resolver, Root } from 'type-graphql';
-import { caseStateAsOf } from '../../audit/as-of';
-import { readCaseEvents } from '../../audit/case-events';
-import { type CheckpointKeys, CheckpointStore, loadCheckpointKeys } from '../../audit/checkpoints';
-import { maskCaseHistory, pageOfHistory } from '../../audit/history';
-import { verifyCaseIntegrity } from '../../audit/integrity';
+import { caseStateAsOf } from '../as-of';
+import { readCaseEvents } from '../case-events';
+import { type CheckpointKeys, CheckpointStore, loadCheckpointKeys } from '../checkpoints';
+import { maskCaseHistory, pageOfHistory } from '../history';
+import { verifyCaseIntegrity } from '../integrity';
 import { requireRole } from '../../shared/auth';
 import { badInput } from '../../shared/errors';
 import type { SubgraphRuntime } from '../../shared/runtime';
-import { maskComplaintForViewer } from '../projection';
-import type { ComplaintContext } from './context';
-import { Complaint, ComplaintStatusEnum, Forwarding, PageInfo } from './types';
-import { toComplaint } from './view';
-import type { ComplaintStatus } from '../domain';
+import { type ComplaintStatus, maskComplaintForViewer } from '../../complaint/contract';
+import {
+  Complaint,
+  type ComplaintContext,
+  ComplaintStatusEnum,
+  Forwarding,
+  PageInfo,
+  toComplaint,
+} from '../../complaint/contract-entity';
 
 const MAX_PAGE = 200;
 

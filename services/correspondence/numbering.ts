@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CommandHandler, type HandleResult } from '../../shared/decider';
-import { DomainError, badInput, conflict, invalidTransition } from '../../shared/errors';
+import { CommandHandler, type HandleResult } from '../shared/decider';
+import { DomainError, badInput, conflict, invalidTransition } from '../shared/errors';
 import {
   type Actor,
   DuplicateEventIdError,
@@ -8,7 +8,7 @@ import {
   type ExpectedRevision,
   type RecordedEvent,
   WrongExpectedRevisionError,
-} from '../../shared/eventstore/types';
+} from '../shared/eventstore/types';
 import {
   type ApprovedLetterState,
   type LetterCommand,
@@ -20,8 +20,8 @@ import {
   letterDecider,
   letterStreamId,
   LETTER_STREAM_PREFIX,
-} from './letter';
-import { uuidV5 } from './validation';
+} from './domain/letter';
+import { uuidV5 } from '../shared/ids';
 
 /**
  * Letter numbers (nomor surat): `{seq}` runs per year, is unique, never reused and has no gaps.

@@ -37,7 +37,7 @@ import { useServer as serveGraphQLOverWebSocket } from 'graphql-ws/use/ws';
 import { decodeJwt } from 'jose';
 import { Arg, Ctx, Field, ID, ObjectType, type PubSub, Resolver, Root, Subscription } from 'type-graphql';
 import { WebSocketServer } from 'ws';
-import { summarizeEvent } from '../../audit/summary';
+import { summarizeEvent } from '../summary';
 import { type Authenticator, type Principal, requireRole } from '../../shared/auth';
 import { badInput, forbidden, unauthenticated } from '../../shared/errors';
 import type {
@@ -49,12 +49,13 @@ import { createFormatError } from '../../shared/graphql/errors';
 import type { SubgraphServer } from '../../shared/graphql/subgraph';
 import type { RequestContext } from '../../shared/http/server';
 import type { SubgraphRuntime } from '../../shared/runtime';
-import { COMPLAINT_STREAM_PREFIX, complaintStreamId } from '../domain/constants';
-import { maskComplaintForViewer } from '../projection';
-import type { ComplaintService } from '../service';
-import type { ComplaintContext } from './context';
-import { Complaint } from './types';
-import { toComplaint } from './view';
+import { COMPLAINT_STREAM_PREFIX, complaintStreamId, maskComplaintForViewer } from '../../complaint/contract';
+import {
+  Complaint,
+  type ComplaintContext,
+  type ComplaintService,
+  toComplaint,
+} from '../../complaint/contract-entity';
 
 const LETTER_STREAM_PREFIX = 'letter-';
 const SUBSCRIBERS = ['OFFICER', 'SUPERVISOR', 'AGENCY', 'AUDITOR'] as const;

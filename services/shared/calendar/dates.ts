@@ -6,7 +6,7 @@
  * 2025-04-01 in Jakarta. All day arithmetic goes through day numbers (days since 1970-01-01) so it never
  * depends on the host's time zone.
  */
-import { badInput } from '../../shared/errors';
+import { badInput } from '../errors';
 
 export type LocalDate = string;
 

@@ -1,0 +1,87 @@
+/**
+ * The complaint subgraph as the registry sees it (services/subgraphs.ts): its schema, its runtime and its
+ * server. Whole-case features (history, as-of, integrity, case events) are not complaint code: the
+ * registry mounts them as a wing (services/audit/wing.ts), which adds resolvers, projections, background
+ * work and a WebSocket endpoint to this subgraph.
+ */
+import 'reflect-metadata';
+import type { GraphQLSchema } from 'graphql';
+import type { BuildSchemaOptions } from 'type-graphql';
+import { type Authenticator, defaultAuth } from '../shared/auth';
+import {
+  buildFederatedSubgraph,
+  createSubgraphServer,
+  type SubgraphServer,
+} from '../shared/graphql/subgraph';
+import type { RequestContext } from '../shared/http/server';
+import type { Projection } from '../shared/projections/types';
+import { startRuntime, type SubgraphRuntime } from '../shared/runtime';
+import type { SubgraphModule } from '../shared/subgraph-module';
+import type { ComplaintContext } from './graphql/context';
+import { resolveComplaintReference } from './graphql/reference';
+import { ComplaintMutations, ComplaintQueries } from './graphql/resolvers';
+import { complaintProjection } from './projection';
+import { ComplaintService } from './service';
+
+/** What a wing mounted into the complaint subgraph brings. */
+export interface ComplaintWing {
+  readonly resolvers: readonly Function[];
+  readonly projections: readonly Projection[];
+  readonly buildOptions?: Omit<BuildSchemaOptions, 'resolvers' | 'orphanedTypes' | 'skipCheck'>;
+  /** Background work beside the complaint runtime, stopped before it closes. */
+  start?(runtime: SubgraphRuntime): { stop(): Promise<void> } | undefined;
+  /** Additions to the HTTP server (e.g. subscriptions over WebSocket on the same port). */
+  attach?(
+    server: SubgraphServer<ComplaintContext>,
+    schema: GraphQLSchema,
+    runtime: SubgraphRuntime,
+    complaints: ComplaintService,
+    authenticator: Authenticator,
+  ): SubgraphServer<ComplaintContext>;
+}
+
+export function complaintSubgraph(wings: readonly ComplaintWing[] = []): SubgraphModule {
+  let built: ReturnType<typeof buildFederatedSubgraph> | undefined;
+  const build = () =>
+    (built ??= buildFederatedSubgraph<ComplaintContext>({
+      resolvers: [ComplaintQueries, ComplaintMutations, ...wings.flatMap((w) => w.resolvers)],
+      referenceResolvers: { Complaint: resolveComplaintReference },
+      buildOptions: Object.assign({}, ...wings.map((w) => w.buildOptions ?? {})),
+    }));
+  return {
+    name: 'complaint',
+    defaultPort: 4001,
+    sdl: async () => (await build()).sdl,
+    async start(options = {}) {
+      const runtime = await startRuntime({
+        ...options,
+        name: 'complaint',
+        projections: [complaintProjection, ...wings.flatMap((w) => w.projections)],
+      });
+      const running = wings.map((w) => w.start?.(runtime));
+      return {
+        ...runtime,
+        async close() {
+          for (const work of running) await work?.stop();
+          await runtime.close();
+        },
+      };
+    },
+    async serve(runtime, options = {}) {
+      const { schema } = await build();
+      const complaints = new ComplaintService(runtime);
+      const authenticator = options.authenticator ?? defaultAuth();
+      let server = createSubgraphServer<ComplaintContext>({
+        name: 'complaint',
+        schema,
+        logger: options.logger ?? runtime.logger,
+        authenticator,
+        context: (base) => ({ ...base, complaints }),
+        ready: () => true,
+      });
+      for (const w of wings)
+        server = w.attach?.(server, schema, runtime, complaints, authenticator) ?? server;
+      return server as unknown as SubgraphServer<RequestContext>;
+    },
+  };
+}

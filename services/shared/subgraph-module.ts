@@ -1,0 +1,28 @@
+/**
+ * One subgraph as the launcher, `npm run compose`, the supergraph builder and the test support see it.
+ * Each subgraph folder exports one such value from its `subgraph.ts`; services/subgraphs.ts names them.
+ */
+import type { Authenticator } from './auth';
+import type { SubgraphServer } from './graphql/subgraph';
+import type { RequestContext } from './http/server';
+import type { Logger } from './logger';
+import type { RuntimeOptions, SubgraphRuntime } from './runtime';
+
+export type StartOptions = Omit<RuntimeOptions, 'name' | 'projections'>;
+
+export interface ServeOptions {
+  readonly authenticator?: Authenticator;
+  readonly logger?: Logger;
+}
+
+export interface SubgraphModule {
+  readonly name: string;
+  /** Its port when run on its own (the gateway listens on 4000). */
+  readonly defaultPort: number;
+  /** Opens its runtime: stores, read models, projections and background work. */
+  start(options?: StartOptions): Promise<SubgraphRuntime>;
+  /** Its HTTP server over a runtime `start` opened (not listening yet). */
+  serve(runtime: SubgraphRuntime, options?: ServeOptions): Promise<SubgraphServer<RequestContext>>;
+  /** Its SDL with federation directives, without opening a store or listening. */
+  sdl(): Promise<string>;
+}
