@@ -1,10 +1,11 @@
-/** Starts the gateway: `PORT` (default 4000); see gatewayOptionsFromEnv for the rest. */
-import { createGateway, gatewayOptionsFromEnv } from './server';
+/** Starts the gateway: `PORT` (default 4000); see the gateway section of services/shared/config.ts for the rest. */
+import { loadConfig } from '../services/shared/config';
+import { createGateway, gatewayOptions } from './server';
 
 async function main() {
-  const gateway = createGateway(gatewayOptionsFromEnv());
-  const port = Number(process.env.PORT ?? 4000);
-  const { url } = await gateway.listen(port, process.env.HOST);
+  const config = loadConfig();
+  const gateway = createGateway(gatewayOptions(config));
+  const { url } = await gateway.listen(config.port ?? 4000, config.host);
   gateway.logger.info({ graphql: `${url}/graphql`, graphiql: `${url}/graphiql` }, 'gateway ready');
   let stopping = false;
   const stop = (signal: string) => {

@@ -13,15 +13,12 @@ import { ApolloGateway, IntrospectAndCompose } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { request } from 'undici';
-import { type Authenticator, defaultAuth } from '../services/shared/auth';
+import { type Authenticator, authOptions, createAuthenticator, defaultAuth } from '../services/shared/auth';
+import { ambient, type DumasConfig } from '../services/shared/config';
 import { createFormatError } from '../services/shared/graphql/errors';
 import { errorReportingPlugin } from '../services/shared/graphql/plugins';
 import { apolloLogger } from '../services/shared/graphql/subgraph';
-import {
-  type SubgraphEndpoint,
-  subgraphEndpoints,
-  subgraphUrlEnvName,
-} from '../services/shared/graphql/supergraph';
+import { type SubgraphEndpoint, subgraphEndpoints } from '../services/shared/graphql/supergraph';
 import {
   createHttpServer,
   graphqlHandler,
@@ -59,7 +56,8 @@ export interface GatewayOptions {
   readonly graphiql?: boolean;
   /** Believe X-Forwarded-For for the rate limit's client address (behind a known reverse proxy). */
   readonly trustProxy?: boolean;
-  readonly env?: NodeJS.ProcessEnv;
+  /** Subgraph name → URL over what the supergraph records (DUMAS_SUBGRAPH_<NAME>_URL). */
+  readonly subgraphUrls?: Readonly<Record<string, string>>;
   /** Subscription buffers and heartbeats (gateway/subscriptions). */
   readonly subscriptions?: SubscriptionOptions;
 }
@@ -74,53 +72,33 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-const intEnv = (env: NodeJS.ProcessEnv, name: string): number | undefined => {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return undefined;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer`);
-  return value;
-};
-
-/** Options from the environment: DUMAS_SUPERGRAPH, DUMAS_INTROSPECT, DUMAS_GATEWAY_FETCHER, DUMAS_LIMIT_*. */
-export function gatewayOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayOptions {
-  const fetcher = (env.DUMAS_GATEWAY_FETCHER ?? 'undici').toLowerCase();
-  if (fetcher !== 'undici' && fetcher !== 'stock')
-    throw new Error('DUMAS_GATEWAY_FETCHER must be undici or stock');
-  const limits: Partial<Record<keyof GatewayLimits, number>> = {};
-  const limitEnv: Record<keyof GatewayLimits, string> = {
-    bodyLimitBytes: 'DUMAS_LIMIT_BODY_BYTES',
-    maxDepth: 'DUMAS_LIMIT_DEPTH',
-    maxAliases: 'DUMAS_LIMIT_ALIASES',
-    maxCost: 'DUMAS_LIMIT_COST',
-    maxBatch: 'DUMAS_LIMIT_BATCH',
-    publicMutationsPerMinute: 'DUMAS_LIMIT_PUBLIC_MUTATIONS_PER_MINUTE',
-  };
-  for (const [key, name] of Object.entries(limitEnv) as [keyof GatewayLimits, string][]) {
-    const value = intEnv(env, name);
-    if (value !== undefined) limits[key] = value;
-  }
+/** The gateway's options from the one configuration (services/shared/config.ts). */
+export function gatewayOptions(config: DumasConfig): GatewayOptions {
+  const g = config.gateway;
   return {
-    ...(env.DUMAS_SUPERGRAPH ? { supergraphPath: path.resolve(env.DUMAS_SUPERGRAPH) } : {}),
-    introspectAndCompose: env.DUMAS_INTROSPECT === 'true' || env.DUMAS_INTROSPECT === '1',
-    fetcher,
-    limits,
-    graphiql: env.DUMAS_GRAPHIQL === 'true' || env.DUMAS_GRAPHIQL === '1',
-    trustProxy: env.DUMAS_TRUST_PROXY === 'true' || env.DUMAS_TRUST_PROXY === '1',
-    env,
+    ...(g.supergraphPath ? { supergraphPath: g.supergraphPath } : {}),
+    introspectAndCompose: g.introspectAndCompose,
+    fetcher: g.fetcher,
+    limits: g.limits,
+    graphiql: g.graphiql,
+    trustProxy: g.trustProxy,
+    production: config.production,
+    subgraphUrls: g.subgraphUrls,
+    authenticator: createAuthenticator(authOptions(config)),
+    ...(config.logLevel ? { logger: createLogger({ name: 'gateway', level: config.logLevel }) } : {}),
   };
 }
 
-function defaultEndpoints(env: NodeJS.ProcessEnv): SubgraphEndpoint[] {
+function defaultEndpoints(overrides: Readonly<Record<string, string>>): SubgraphEndpoint[] {
   return SUBGRAPHS.map(({ name, defaultPort }) => ({
     name,
-    url: env[subgraphUrlEnvName(name)] || `http://localhost:${defaultPort}/graphql`,
+    url: overrides[name] || `http://localhost:${defaultPort}/graphql`,
   }));
 }
 
 export function createGateway(options: GatewayOptions = {}): Gateway {
-  const env = options.env ?? process.env;
-  const production = options.production ?? env.NODE_ENV === 'production';
+  const overrides = options.subgraphUrls ?? {};
+  const production = options.production ?? ambient.production();
   const exposeSchema = !production || (options.graphiql ?? false);
   const limits: GatewayLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const logger = options.logger ?? createLogger({ name: 'gateway' });
@@ -130,7 +108,7 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
   let subgraphs: SubgraphEndpoint[];
   let supergraphSdl: string | undefined;
   if (options.introspectAndCompose) {
-    subgraphs = [...(options.subgraphs ?? defaultEndpoints(env))];
+    subgraphs = [...(options.subgraphs ?? defaultEndpoints(overrides))];
   } else {
     if (options.supergraphSdl) {
       supergraphSdl = options.supergraphSdl;
@@ -143,7 +121,7 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
       }
       supergraphSdl = readFileSync(file, 'utf8');
     }
-    subgraphs = subgraphEndpoints(supergraphSdl, env);
+    subgraphs = subgraphEndpoints(supergraphSdl, overrides);
   }
   const urlByName = new Map(subgraphs.map((s) => [s.name, s.url]));
 

@@ -48,4 +48,14 @@ describe('the house rules between subgraphs', () => {
   it('no subgraph folder imports another one’s internals (only its contract), and shared imports none', () => {
     expect(violations()).toEqual([]);
   });
+
+  it('reads the environment only in services/shared/config.ts (and the launcher handing it to children)', () => {
+    const ROOT = path.resolve(SERVICES, '..');
+    const allowed = ['services/shared/config.ts', 'services/cli/start.ts', 'services/cli/audit.ts'];
+    const readers = [...tsFiles(SERVICES), ...tsFiles(path.join(ROOT, 'gateway'))]
+      .filter((f) => /process\.env\b/.test(readFileSync(f, 'utf8')))
+      .map((f) => path.relative(ROOT, f).split(path.sep).join('/'))
+      .filter((f) => !allowed.includes(f));
+    expect(readers).toEqual([]);
+  });
 });

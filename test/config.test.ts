@@ -10,9 +10,9 @@ const repoRoot = path.resolve(__dirname, '..');
 
 describe('loadConfig', () => {
   it('with no environment at all chooses SQLite under ./data', () => {
-    const config = loadConfig({});
+    const { dataDir: dir, store, readModels } = loadConfig({});
     const dataDir = path.resolve('./data');
-    expect(config).toEqual({
+    expect({ dataDir: dir, store, readModels }).toEqual({
       dataDir,
       store: { kind: 'sqlite', file: path.join(dataDir, 'events.sqlite') },
       readModels: { kind: 'sqlite', dir: path.join(dataDir, 'readmodels') },
@@ -77,6 +77,39 @@ describe('loadConfig', () => {
     expect(config.store.kind).toBe('sqlite');
     expect(config.readModels).toEqual({ kind: 'postgres', url });
   });
+});
+
+describe('the one configuration', () => {
+  it('has a section per subgraph with its defaults', () => {
+    const config = loadConfig({ DUMAS_DATA_DIR: '/srv/d' });
+    expect(config.audit.checkpointIntervalMs).toBe(60_000);
+    expect(config.correspondence).toMatchObject({ followUpWorkingDays: 5, maxReminders: 3 });
+    expect(config.evaluation.schedulerIntervalMs).toBe(60_000);
+    expect(config.gateway).toMatchObject({ fetcher: 'undici', graphiql: false, subgraphUrls: {} });
+  });
+
+  it('refuses a bad value naming the variable', () => {
+    expect(() => loadConfig({ DUMAS_REMINDER_TICK_MS: 'soon' })).toThrow(/DUMAS_REMINDER_TICK_MS/);
+    expect(() => loadConfig({ DUMAS_SLA_SCHEDULER_INTERVAL_MS: '-5' })).toThrow(
+      /DUMAS_SLA_SCHEDULER_INTERVAL_MS/,
+    );
+    expect(() => loadConfig({ DUMAS_LIMIT_DEPTH: '1.5' })).toThrow(/DUMAS_LIMIT_DEPTH/);
+    expect(() => loadConfig({ DUMAS_GATEWAY_FETCHER: 'curl' })).toThrow(/DUMAS_GATEWAY_FETCHER/);
+    expect(() => loadConfig({ DUMAS_VAULT_MASTER_KEY: 'c2hvcnQ=' })).toThrow(/DUMAS_VAULT_MASTER_KEY/);
+    expect(() => loadConfig({ PORT: 'http' })).toThrow(/PORT/);
+  });
+
+  it('stops a subgraph process at start, naming the variable', async () => {
+    const run = promisify(execFile)(
+      process.execPath,
+      ['-r', '@swc-node/register', 'services/cli/subgraph.ts', 'evaluation'],
+      { cwd: repoRoot, env: { ...process.env, DUMAS_SLA_SCHEDULER_INTERVAL_MS: 'every minute' } },
+    );
+    await expect(run).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/DUMAS_SLA_SCHEDULER_INTERVAL_MS/),
+    });
+  }, 30_000);
 });
 
 describe('createEventStore', () => {

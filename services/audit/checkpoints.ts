@@ -23,6 +23,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { canonicalJson, computeEventHash } from '../shared/eventstore/hash';
 import type { EventStore, RecordedEvent } from '../shared/eventstore/types';
+import type { AuditConfig } from '../shared/config';
 
 export interface CheckpointKeys {
   /** Absent for a verifier holding only the public key. */
@@ -57,13 +58,15 @@ function keysOf(privateKey: KeyObject | undefined, publicKey: KeyObject): Checkp
 }
 
 /** The signing key from the environment, or the development key under `dataDir` (created when absent). */
-export function loadCheckpointKeys(dataDir: string, env: NodeJS.ProcessEnv = process.env): CheckpointKeys {
-  if (env.DUMAS_CHECKPOINT_PRIVATE_KEY) {
-    const privateKey = keyFrom(env.DUMAS_CHECKPOINT_PRIVATE_KEY, 'private');
+export function loadCheckpointKeys(
+  dataDir: string,
+  settings: Pick<AuditConfig, 'checkpointPrivateKey' | 'checkpointPublicKey'>,
+): CheckpointKeys {
+  if (settings.checkpointPrivateKey) {
+    const privateKey = keyFrom(settings.checkpointPrivateKey, 'private');
     return keysOf(privateKey, createPublicKey(privateKey));
   }
-  if (env.DUMAS_CHECKPOINT_PUBLIC_KEY)
-    return keysOf(undefined, keyFrom(env.DUMAS_CHECKPOINT_PUBLIC_KEY, 'public'));
+  if (settings.checkpointPublicKey) return keysOf(undefined, keyFrom(settings.checkpointPublicKey, 'public'));
   const file = path.join(dataDir, DEV_KEY_FILE);
   if (!fs.existsSync(file)) {
     fs.mkdirSync(dataDir, { recursive: true });

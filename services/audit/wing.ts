@@ -22,13 +22,13 @@ export const auditWing: ComplaintWing = {
   projections: [caseIndexProjection],
   buildOptions: { pubSub: NO_PUBSUB },
   start(runtime) {
-    const intervalMs = Number(process.env.DUMAS_CHECKPOINT_INTERVAL_MS ?? 60_000);
-    if (!Number.isFinite(intervalMs) || intervalMs <= 0) return undefined;
+    const intervalMs = runtime.config.audit.checkpointIntervalMs;
+    if (intervalMs <= 0) return undefined;
     const checkpoints = CheckpointStore.forDataDir(runtime.config.dataDir);
     const checkpointer = startCheckpointer(
       runtime.store,
       checkpoints,
-      loadCheckpointKeys(runtime.config.dataDir),
+      loadCheckpointKeys(runtime.config.dataDir, runtime.config.audit),
       {
         intervalMs,
         onError: (err) => runtime.logger.error({ err }, 'signed checkpoint failed'),

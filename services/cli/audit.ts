@@ -239,7 +239,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const store = await createEventStore(config.store);
   const checkpoints = () => ({
     store: CheckpointStore.forDataDir(config.dataDir),
-    keys: loadCheckpointKeys(config.dataDir, env),
+    keys: loadCheckpointKeys(config.dataDir, config.audit),
   });
   try {
     switch (command) {

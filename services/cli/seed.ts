@@ -19,7 +19,7 @@
 import { uuidV5 } from '../shared/ids';
 import { FixedClock } from '../shared/clock';
 import { CommandHandler } from '../shared/decider';
-import type { DumasConfig } from '../shared/config';
+import type { CorrespondenceConfig, DumasConfig } from '../shared/config';
 import { createEventStore } from '../shared/eventstore';
 import type { Actor, EventStore, RecordedEvent } from '../shared/eventstore/types';
 import { createLogger, type Logger } from '../shared/logger';
@@ -28,7 +28,6 @@ import type { KeyVault } from '../shared/pii/vault';
 import { SqliteReadModelStore } from '../shared/projections';
 import type { ReadModelStore } from '../shared/projections/types';
 import { type BlobStore, openBlobStore } from '../correspondence/blobs';
-import { type CorrespondenceConfig, correspondenceConfigFromEnv } from '../correspondence/config';
 import { openDeliveryAdapter } from '../correspondence/delivery';
 import type { AgencyKind, LetterCommand, LetterStatus } from '../correspondence/domain';
 import { LetterNumbering } from '../correspondence/numbering';
@@ -808,8 +807,8 @@ export async function seedHistory(
   now: Date,
   count = 36,
 ): Promise<void> {
-  const logger = createLogger({ name: 'seed', level: process.env.LOG_LEVEL ?? 'warn' });
-  const correspondence = correspondenceConfigFromEnv(config);
+  const logger = createLogger({ name: 'seed', level: config.logLevel ?? 'warn' });
+  const correspondence = config.correspondence;
   const blobs = openBlobStore(correspondence.blobs);
   const flowModels = new SqliteReadModelStore({ file: ':memory:' });
   try {

@@ -7,8 +7,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { mintToken, ROLES } from '../shared/auth';
-import { loadConfig } from '../shared/config';
-import { subgraphUrlEnvName } from '../shared/graphql/supergraph';
+import { loadConfig, subgraphUrlEnvName } from '../shared/config';
+
 import { SUBGRAPHS } from '../subgraphs';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -76,15 +76,15 @@ async function stopAll(exitCode: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig();
-  const gatewayPort = Number(process.env.PORT ?? 4000);
-  if (!Number.isInteger(gatewayPort) || gatewayPort < 1 || gatewayPort > 65530) {
-    throw new Error('PORT must be a port number');
-  }
+  // GraphiQL is on for `npm start` unless DUMAS_GRAPHIQL says otherwise.
+  const env: NodeJS.ProcessEnv = { DUMAS_GRAPHIQL: 'true', ...process.env };
+  const config = loadConfig(env);
+  const gatewayPort = config.port ?? 4000;
+  if (gatewayPort < 1 || gatewayPort > 65530) throw new Error('PORT must be a port number');
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
 
-  const baseEnv: NodeJS.ProcessEnv = { ...process.env, DUMAS_DATA_DIR: config.dataDir };
+  const baseEnv: NodeJS.ProcessEnv = { ...env, DUMAS_DATA_DIR: config.dataDir };
   const subgraphUrls: Record<string, string> = {};
   for (const [i, { name }] of SUBGRAPHS.entries()) {
     const port = gatewayPort + 1 + i;
@@ -112,7 +112,6 @@ async function main(): Promise<void> {
     ...baseEnv,
     ...subgraphUrls,
     PORT: String(gatewayPort),
-    DUMAS_GRAPHIQL: process.env.DUMAS_GRAPHIQL ?? 'true',
   });
   children.push({ name: 'gateway', url: gatewayUrl, process: gateway });
   await waitReady(`${gatewayUrl}/ready`, gateway, 60_000);

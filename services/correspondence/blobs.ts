@@ -10,7 +10,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type pg from 'pg';
 import { badInput } from '../shared/errors';
-import type { BlobStoreConfig } from './config';
+import type { BlobStoreConfig } from '../shared/config';
 
 export interface BlobInfo {
   readonly sha256: string;

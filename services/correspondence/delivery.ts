@@ -17,7 +17,7 @@ import {
   writeSync,
 } from 'node:fs';
 import path from 'node:path';
-import type { DeliveryConfig } from './config';
+import type { DeliveryConfig } from '../shared/config';
 import { type SmtpOptions, sendMail } from './smtp';
 
 export interface OutgoingAttachment {

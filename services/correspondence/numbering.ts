@@ -22,6 +22,7 @@ import {
   LETTER_STREAM_PREFIX,
 } from './domain/letter';
 import { uuidV5 } from '../shared/ids';
+import { DEFAULT_LETTER_NUMBERING, type LetterNumberingConfig } from '../shared/config';
 
 /**
  * Letter numbers (nomor surat): `{seq}` runs per year, is unique, never reused and has no gaps.
@@ -48,50 +49,7 @@ import { uuidV5 } from '../shared/ids';
  * at 23:30 WIB on 31 December belongs to that year even though it is already 1 January in some zones.
  */
 
-export const DEFAULT_LETTER_NUMBER_TEMPLATE = 'B-{seq}/{unit}/{classification}/{MM}/{YYYY}';
-
-export interface LetterNumberingConfig {
-  /**
-   * Placeholders: `{seq}` (or `{seq:4}` zero-padded to 4 digits), `{unit}`, `{classification}`, `{MM}` (01-12),
-   * `{M}` (1-12), `{ROMAN_MONTH}` (I-XII), `{YYYY}`, `{YY}`. `{seq}` and a year are required.
-   */
-  readonly template: string;
-  /** Unit code, e.g. `Kemensetneg/D-4`. */
-  readonly unit: string;
-  /** Archive classification code (kode klasifikasi), e.g. `PM.00.01`. */
-  readonly classification: string;
-  /** Per-kind classification codes; kinds not listed use `classification`. */
-  readonly classificationByKind?: Readonly<Partial<Record<LetterKind, string>>>;
-  /** Offset from UTC of the zone years and months are counted in, in minutes (WIB = 420). */
-  readonly utcOffsetMinutes: number;
-}
-
-export const DEFAULT_LETTER_NUMBERING: LetterNumberingConfig = {
-  template: DEFAULT_LETTER_NUMBER_TEMPLATE,
-  unit: 'Kemensetneg/D-4',
-  classification: 'PM.00.01',
-  utcOffsetMinutes: 7 * 60,
-};
-
-/** DUMAS_LETTER_NUMBER_TEMPLATE, DUMAS_LETTER_UNIT, DUMAS_LETTER_CLASSIFICATION, DUMAS_LETTER_UTC_OFFSET (e.g. +07:00). */
-export function letterNumberingConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LetterNumberingConfig {
-  const config: LetterNumberingConfig = {
-    template: env.DUMAS_LETTER_NUMBER_TEMPLATE ?? DEFAULT_LETTER_NUMBERING.template,
-    unit: env.DUMAS_LETTER_UNIT ?? DEFAULT_LETTER_NUMBERING.unit,
-    classification: env.DUMAS_LETTER_CLASSIFICATION ?? DEFAULT_LETTER_NUMBERING.classification,
-    utcOffsetMinutes: env.DUMAS_LETTER_UTC_OFFSET
-      ? parseUtcOffset(env.DUMAS_LETTER_UTC_OFFSET)
-      : DEFAULT_LETTER_NUMBERING.utcOffsetMinutes,
-  };
-  compileLetterNumberTemplate(config.template);
-  return config;
-}
-
-function parseUtcOffset(text: string): number {
-  const m = /^([+-])(\d{2}):?(\d{2})$/.exec(text.trim());
-  if (!m) throw new Error(`DUMAS_LETTER_UTC_OFFSET must look like +07:00 (got ${text})`);
-  return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3]));
-}
+export { DEFAULT_LETTER_NUMBERING, type LetterNumberingConfig };
 
 // ── the template ───────────────────────────────────────────────────────────────────────────────────
 

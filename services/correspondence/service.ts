@@ -14,7 +14,7 @@ import type { SubgraphRuntime } from '../shared/runtime';
 import type { BlobStore } from './blobs';
 import { decodeUpload } from './blobs';
 import { type ComplaintLinkDoc, COMPLAINT_LINKS, canSeeComplaintLink } from './complaint-links';
-import type { CorrespondenceConfig } from './config';
+import type { CorrespondenceConfig } from '../shared/config';
 import { LetterNumbering } from './numbering';
 import {
   type AgencyCommand,

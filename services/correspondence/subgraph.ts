@@ -15,7 +15,7 @@ import type { SubgraphModule } from '../shared/subgraph-module';
 import { type RuntimeOptions, type SubgraphRuntime, startRuntime } from '../shared/runtime';
 import { type BlobStore, openBlobStore } from './blobs';
 import { complaintLinksProjection } from './complaint-links';
-import { type CorrespondenceConfig, correspondenceConfigFromEnv } from './config';
+import { ConfigError, type CorrespondenceConfig } from '../shared/config';
 import { type DeliveryAdapter, openDeliveryAdapter } from './delivery';
 import { LetterNumbering } from './numbering';
 import { type CorrespondenceFlows, startCorrespondenceFlows } from './flows';
@@ -67,6 +67,17 @@ export interface CorrespondenceRuntimeOptions extends Omit<RuntimeOptions, 'name
   readonly flowRetry?: { maxAttempts?: number; retryDelayMs?: number };
 }
 
+/** The letter numbering, its template checked at start: a bad one stops the process naming the variable. */
+function numberingOf(base: SubgraphRuntime, correspondence: CorrespondenceConfig): LetterNumbering {
+  try {
+    return new LetterNumbering(base.store, correspondence.numbering);
+  } catch (err) {
+    throw new ConfigError(
+      `DUMAS_LETTER_NUMBER_TEMPLATE: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+}
+
 export async function startCorrespondenceRuntime(
   options: CorrespondenceRuntimeOptions = {},
 ): Promise<CorrespondenceRuntime> {
@@ -78,11 +89,11 @@ export async function startCorrespondenceRuntime(
   });
   const opened: { blobs?: BlobStore; flows?: CorrespondenceFlows } = {};
   try {
-    const correspondence = { ...correspondenceConfigFromEnv(base.config), ...overrides };
+    const correspondence = { ...base.config.correspondence, ...overrides };
     const delivery = givenDelivery ?? openDeliveryAdapter(correspondence.delivery);
     const blobs = openBlobStore(correspondence.blobs);
     opened.blobs = blobs;
-    const numbering = new LetterNumbering(base.store, correspondence.numbering);
+    const numbering = numberingOf(base, correspondence);
     const healed = await numbering.completePending();
     if (healed.length)
       base.logger.info({ letters: healed.length }, 'numbered approvals a crash had cut short');

@@ -26,9 +26,6 @@ import { evaluationRecordsProjection } from './records';
 import { BreachScheduler } from './scheduler';
 import { EvaluationService } from './service';
 
-/** Default minutes between breach-scheduler ticks (DUMAS_SLA_SCHEDULER_INTERVAL_MS overrides; 0 turns it off). */
-export const DEFAULT_SCHEDULER_INTERVAL_MS = 60_000;
-
 export interface EvaluationRuntime extends SubgraphRuntime {
   readonly scheduler: BreachScheduler;
 }
@@ -36,15 +33,6 @@ export interface EvaluationRuntime extends SubgraphRuntime {
 export interface EvaluationRuntimeOptions extends Omit<RuntimeOptions, 'name' | 'projections'> {
   /** Milliseconds between breach-scheduler ticks; 0 or less: no ticking on its own. */
   readonly schedulerIntervalMs?: number;
-}
-
-function intervalFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.DUMAS_SLA_SCHEDULER_INTERVAL_MS;
-  if (raw === undefined || raw === '') return DEFAULT_SCHEDULER_INTERVAL_MS;
-  const ms = Number(raw);
-  if (!Number.isFinite(ms))
-    throw new Error('DUMAS_SLA_SCHEDULER_INTERVAL_MS must be a number of milliseconds');
-  return ms;
 }
 
 let built: ReturnType<typeof buildFederatedSubgraph> | undefined;
@@ -78,7 +66,7 @@ export async function startEvaluationRuntime(
     projections: runtime.projections,
     clock: runtime.clock,
     logger: runtime.logger,
-    intervalMs: schedulerIntervalMs ?? intervalFromEnv(),
+    intervalMs: schedulerIntervalMs ?? runtime.config.evaluation.schedulerIntervalMs,
   });
   scheduler.start();
   return {

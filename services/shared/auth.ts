@@ -11,6 +11,7 @@
  * Claims: `sub`, `role` (one of ROLES), `agency_id` for AGENCY, `exp` (required).
  */
 import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, jwtVerify, SignJWT } from 'jose';
+import { type DumasConfig, loadConfig } from './config';
 import type { Actor } from './eventstore/types';
 import { forbidden, unauthenticated } from './errors';
 
@@ -60,10 +61,11 @@ export interface AuthOptions {
   readonly clockToleranceSeconds?: number;
 }
 
-export function authOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): AuthOptions {
-  const production = env.NODE_ENV === 'production';
-  const jwksUrl = env.DUMAS_JWKS_URL || undefined;
-  let secret = env.DUMAS_JWT_SECRET || undefined;
+/** Token verification as configured, with the development secret outside production only. */
+export function authOptions(config: Pick<DumasConfig, 'production' | 'auth'>): AuthOptions {
+  const { production } = config;
+  const { jwksUrl, issuer, audience } = config.auth;
+  let secret = config.auth.secret;
   if (!jwksUrl && !secret) {
     if (production) throw new Error('NODE_ENV=production needs DUMAS_JWKS_URL or DUMAS_JWT_SECRET');
     secret = DEV_JWT_SECRET;
@@ -71,12 +73,11 @@ export function authOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): AuthOp
   if (production && secret === DEV_JWT_SECRET) {
     throw new Error('the development JWT secret must not be used with NODE_ENV=production');
   }
-  if (secret && Buffer.byteLength(secret) < 32) throw new Error('DUMAS_JWT_SECRET must be at least 32 bytes');
   return {
     ...(jwksUrl ? { jwksUrl } : {}),
     ...(secret ? { secret } : {}),
-    ...(env.DUMAS_JWT_ISSUER ? { issuer: env.DUMAS_JWT_ISSUER } : {}),
-    ...(env.DUMAS_JWT_AUDIENCE ? { audience: env.DUMAS_JWT_AUDIENCE } : {}),
+    ...(issuer ? { issuer } : {}),
+    ...(audience ? { audience } : {}),
   };
 }
 
@@ -173,9 +174,9 @@ export function principalFromClaims(payload: JWTPayload): Principal {
 
 let defaultAuthenticator: Authenticator | undefined;
 
-/** The process-wide authenticator configured from the environment (built on first use). */
+/** The process-wide authenticator of the process's configuration (built on first use). */
 export function defaultAuth(): Authenticator {
-  defaultAuthenticator ??= createAuthenticator(authOptionsFromEnv());
+  defaultAuthenticator ??= createAuthenticator(authOptions(loadConfig()));
   return defaultAuthenticator;
 }
 
@@ -198,7 +199,7 @@ export interface MintTokenInput {
 export async function mintToken(input: MintTokenInput, secret?: string): Promise<string> {
   if (!isRole(input.role)) throw new Error(`role must be one of ${ROLES.join(', ')}`);
   if (input.role === 'AGENCY' && !input.agencyId) throw new Error('an AGENCY token needs an agency id');
-  const key = secret ?? authOptionsFromEnv().secret;
+  const key = secret ?? authOptions(loadConfig()).secret;
   if (!key) throw new Error('minting needs DUMAS_JWT_SECRET (JWKS mode verifies tokens issued elsewhere)');
   const jwt = new SignJWT({
     role: input.role,

@@ -1,4 +1,15 @@
+/**
+ * The one reading of the environment: every setting of every process, typed, with a section per
+ * subgraph, validated when a process starts. A bad value stops the process with a message that names the
+ * variable. Nothing below this module reads `process.env`; code gets its settings from `runtime.config`
+ * (subgraphs) or from `loadConfig()` at a process's entry (gateway, CLIs).
+ *
+ * Adding a setting: a field in its section's interface below and one line in that section's reader
+ * (`int(...)`, `text(...)`, `flag(...)`), with its default. Nothing else reads the variable.
+ */
 import path from 'node:path';
+import { SUBGRAPHS } from '../subgraphs';
+import { parseMasterKey } from './pii/vault';
 
 /** Where events and read models live. One place decides; sqlite needs no setting at all. */
 export type StoreConfig =
@@ -6,45 +17,353 @@ export type StoreConfig =
   | { readonly kind: 'postgres'; readonly url: string }
   | { readonly kind: 'eventstoredb'; readonly url: string };
 
+export type VaultConfig = { readonly masterKey?: Buffer } & (
+  | { readonly kind: 'sqlite'; readonly file: string }
+  | { readonly kind: 'postgres'; readonly url: string; readonly schema: string }
+);
+
+/** Token verification as configured; the production refusals are applied where tokens are verified (auth.ts). */
+export interface AuthSettings {
+  readonly jwksUrl?: string;
+  readonly secret?: string;
+  readonly issuer?: string;
+  readonly audience?: string;
+}
+
+/** The audit wing (mounted into the complaint subgraph): signed checkpoints of the stream heads. */
+export interface AuditConfig {
+  /** Milliseconds between signed checkpoints; 0 turns them off. */
+  readonly checkpointIntervalMs: number;
+  /** Ed25519 keys as PEM or base64 DER; without them a development key is kept under the data dir. */
+  readonly checkpointPrivateKey?: string;
+  readonly checkpointPublicKey?: string;
+}
+
+export interface LetterNumberingConfig {
+  /**
+   * Placeholders: `{seq}` (or `{seq:4}` zero-padded to 4 digits), `{unit}`, `{classification}`, `{MM}` (01-12),
+   * `{M}` (1-12), `{ROMAN_MONTH}` (I-XII), `{YYYY}`, `{YY}`. `{seq}` and a year are required.
+   */
+  readonly template: string;
+  /** Unit code, e.g. `Kemensetneg/D-4`. */
+  readonly unit: string;
+  /** Archive classification code (kode klasifikasi), e.g. `PM.00.01`. */
+  readonly classification: string;
+  /** Per-kind classification codes (by letter kind); kinds not listed use `classification`. */
+  readonly classificationByKind?: Readonly<Partial<Record<string, string>>>;
+  /** Offset from UTC of the zone years and months are counted in, in minutes (WIB = 420). */
+  readonly utcOffsetMinutes: number;
+}
+
+export type BlobStoreConfig =
+  | { readonly kind: 'sqlite'; readonly file: string }
+  | { readonly kind: 'postgres'; readonly url: string };
+
+export type DeliveryConfig =
+  | { readonly kind: 'outbox'; readonly dir: string; readonly from: string }
+  | {
+      readonly kind: 'smtp';
+      readonly host: string;
+      readonly port: number;
+      readonly from: string;
+      /**
+       * `starttls` (default, port 587): plain SMTP upgraded with STARTTLS, refused if the server cannot;
+       * `tls` (port 465): TLS from the first byte; `none` (port 25): never encrypted, for a trusted relay.
+       */
+      readonly security: 'starttls' | 'tls' | 'none';
+      readonly user?: string;
+      readonly password?: string;
+      /** Longest wait for the connection or any one SMTP reply. */
+      readonly timeoutMs?: number;
+      /** Where a copy of each message is kept, named like the outbox's files. */
+      readonly dir: string;
+    };
+
+/** The correspondence subgraph. Every default is DOMAIN.md's. */
+export interface CorrespondenceConfig {
+  readonly numbering: LetterNumberingConfig;
+  readonly blobs: BlobStoreConfig;
+  readonly delivery: DeliveryConfig;
+  /** Largest attachment accepted in an upload, in bytes (decoded). */
+  readonly maxAttachmentBytes: number;
+  /** Working days an agency has to answer a follow-up request or reminder before a reminder is drafted. */
+  readonly followUpWorkingDays: number;
+  /** Reminders drafted at most per follow-up request. */
+  readonly maxReminders: number;
+  /** How often the reminder flow looks for deadlines that passed; 0 disables the timer (tests tick by hand). */
+  readonly reminderTickMs: number;
+}
+
+/** The evaluation subgraph. */
+export interface EvaluationConfig {
+  /** Milliseconds between breach-scheduler ticks; 0 or less: no ticking on its own. */
+  readonly schedulerIntervalMs: number;
+}
+
+export interface GatewayConfig {
+  readonly supergraphPath?: string;
+  readonly introspectAndCompose: boolean;
+  readonly fetcher: 'undici' | 'stock';
+  readonly graphiql: boolean;
+  readonly trustProxy: boolean;
+  /** Overrides of the gateway's limits (DUMAS_LIMIT_*). */
+  readonly limits: Readonly<
+    Partial<
+      Record<
+        'bodyLimitBytes' | 'maxDepth' | 'maxAliases' | 'maxCost' | 'maxBatch' | 'publicMutationsPerMinute',
+        number
+      >
+    >
+  >;
+  /** Subgraph name → URL, from DUMAS_SUBGRAPH_<NAME>_URL, over what the supergraph records. */
+  readonly subgraphUrls: Readonly<Record<string, string>>;
+}
+
 export interface DumasConfig {
+  /** NODE_ENV=production. */
+  readonly production: boolean;
+  /** PORT and HOST of this process (each process has its default port). */
+  readonly port?: number;
+  readonly host?: string;
+  readonly logLevel?: string;
   readonly dataDir: string;
   readonly store: StoreConfig;
   /** Read models: a SQLite file per subgraph under dataDir, or a PostgreSQL schema per subgraph. */
   readonly readModels:
     | { readonly kind: 'sqlite'; readonly dir: string }
     | { readonly kind: 'postgres'; readonly url: string };
+  readonly vault: VaultConfig;
+  readonly auth: AuthSettings;
+  readonly audit: AuditConfig;
+  readonly correspondence: CorrespondenceConfig;
+  readonly evaluation: EvaluationConfig;
+  readonly gateway: GatewayConfig;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): DumasConfig {
-  const dataDir = path.resolve(env.DUMAS_DATA_DIR ?? './data');
+/** A setting that cannot be used; the message names the variable and never echoes a secret. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export const DEFAULT_LETTER_NUMBER_TEMPLATE = 'B-{seq}/{unit}/{classification}/{MM}/{YYYY}';
+
+export const DEFAULT_LETTER_NUMBERING: LetterNumberingConfig = {
+  template: DEFAULT_LETTER_NUMBER_TEMPLATE,
+  unit: 'Kemensetneg/D-4',
+  classification: 'PM.00.01',
+  utcOffsetMinutes: 7 * 60,
+};
+
+/** The readers every section uses: unset or empty means the default. */
+function readers(env: Env) {
+  const given = (name: string) => {
+    const raw = env[name];
+    return raw === undefined || raw === '' ? undefined : raw;
+  };
+  return {
+    text: (name: string, fallback?: string) => given(name) ?? fallback,
+    int(name: string, fallback: number, min = 0): number {
+      const raw = given(name);
+      if (raw === undefined) return fallback;
+      const value = Number(raw);
+      if (!Number.isSafeInteger(value) || value < min)
+        throw new ConfigError(`${name} must be a whole number ≥ ${min}`);
+      return value;
+    },
+    optionalInt(name: string, min = 0): number | undefined {
+      const raw = given(name);
+      if (raw === undefined) return undefined;
+      const value = Number(raw);
+      if (!Number.isSafeInteger(value) || value < min)
+        throw new ConfigError(`${name} must be a whole number ≥ ${min}`);
+      return value;
+    },
+    flag: (name: string) => given(name) === 'true' || given(name) === '1',
+    oneOf<T extends string>(name: string, choices: readonly T[], fallback: T): T {
+      const raw = (given(name) ?? fallback).toLowerCase();
+      if (!(choices as readonly string[]).includes(raw))
+        throw new ConfigError(`${name} must be ${choices.join(', ').replace(/, ([^,]*)$/, ' or $1')}`);
+      return raw as T;
+    },
+  };
+}
+
+function storeSection(env: Env, dataDir: string): StoreConfig {
   const kind = (env.DUMAS_STORE ?? 'sqlite').toLowerCase();
-  let store: StoreConfig;
   switch (kind) {
     case 'sqlite':
-      store = { kind, file: env.DUMAS_SQLITE_FILE ?? path.join(dataDir, 'events.sqlite') };
-      break;
+      return { kind, file: env.DUMAS_SQLITE_FILE ?? path.join(dataDir, 'events.sqlite') };
     case 'postgres':
     case 'postgresql': {
       const url = env.DUMAS_POSTGRES_URL ?? env.DATABASE_URL;
-      if (!url) throw new Error('DUMAS_STORE=postgres needs DUMAS_POSTGRES_URL');
-      store = { kind: 'postgres', url };
-      break;
+      if (!url) throw new ConfigError('DUMAS_STORE=postgres needs DUMAS_POSTGRES_URL');
+      return { kind: 'postgres', url };
     }
     case 'eventstoredb':
     case 'esdb': {
       const url = env.DUMAS_EVENTSTORE_URL ?? env.EVENTSTORE_URL;
       if (!url)
-        throw new Error('DUMAS_STORE=eventstoredb needs DUMAS_EVENTSTORE_URL (esdb://host:2113?tls=false)');
-      store = { kind: 'eventstoredb', url };
-      break;
+        throw new ConfigError(
+          'DUMAS_STORE=eventstoredb needs DUMAS_EVENTSTORE_URL (esdb://host:2113?tls=false)',
+        );
+      return { kind: 'eventstoredb', url };
     }
     default:
-      throw new Error(`DUMAS_STORE must be sqlite, postgres or eventstoredb (got ${kind})`);
+      throw new ConfigError(`DUMAS_STORE must be sqlite, postgres or eventstoredb (got ${kind})`);
   }
+}
+
+function parseUtcOffset(text: string): number {
+  const m = /^([+-])(\d{2}):?(\d{2})$/.exec(text.trim());
+  if (!m) throw new ConfigError(`DUMAS_LETTER_UTC_OFFSET must look like +07:00 (got ${text})`);
+  return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3]));
+}
+
+function correspondenceSection(env: Env, dataDir: string, store: StoreConfig): CorrespondenceConfig {
+  const r = readers(env);
+  const blobUrl = env.DUMAS_BLOB_POSTGRES_URL ?? (store.kind === 'postgres' ? store.url : undefined);
+  const from = env.DUMAS_MAIL_FROM ?? 'dumas@setneg.go.id';
+  const outboxDir = env.DUMAS_OUTBOX_DIR ?? path.join(dataDir, 'outbox');
+  const smtpHost = env.DUMAS_SMTP_HOST;
+  const security = env.DUMAS_SMTP_SECURE || 'starttls';
+  if (security !== 'starttls' && security !== 'tls' && security !== 'none')
+    throw new ConfigError('DUMAS_SMTP_SECURE must be starttls, tls or none');
+  const delivery: DeliveryConfig = smtpHost
+    ? {
+        kind: 'smtp',
+        host: smtpHost,
+        port: r.int('DUMAS_SMTP_PORT', security === 'tls' ? 465 : security === 'none' ? 25 : 587, 1),
+        security,
+        timeoutMs: r.int('DUMAS_SMTP_TIMEOUT_MS', 60_000, 1),
+        from,
+        ...(env.DUMAS_SMTP_USER ? { user: env.DUMAS_SMTP_USER } : {}),
+        ...(env.DUMAS_SMTP_PASSWORD ? { password: env.DUMAS_SMTP_PASSWORD } : {}),
+        dir: outboxDir,
+      }
+    : { kind: 'outbox', dir: outboxDir, from };
+  return {
+    numbering: {
+      template: env.DUMAS_LETTER_NUMBER_TEMPLATE ?? DEFAULT_LETTER_NUMBERING.template,
+      unit: env.DUMAS_LETTER_UNIT ?? DEFAULT_LETTER_NUMBERING.unit,
+      classification: env.DUMAS_LETTER_CLASSIFICATION ?? DEFAULT_LETTER_NUMBERING.classification,
+      utcOffsetMinutes: env.DUMAS_LETTER_UTC_OFFSET
+        ? parseUtcOffset(env.DUMAS_LETTER_UTC_OFFSET)
+        : DEFAULT_LETTER_NUMBERING.utcOffsetMinutes,
+    },
+    blobs: blobUrl
+      ? { kind: 'postgres', url: blobUrl }
+      : { kind: 'sqlite', file: env.DUMAS_BLOB_FILE ?? path.join(dataDir, 'blobs.sqlite') },
+    delivery,
+    maxAttachmentBytes: r.int('DUMAS_ATTACHMENT_MAX_BYTES', 5 * 1024 * 1024, 1),
+    followUpWorkingDays: r.int('DUMAS_FOLLOW_UP_WORKING_DAYS', 5, 1),
+    maxReminders: r.int('DUMAS_MAX_REMINDERS', 3, 0),
+    reminderTickMs: r.int('DUMAS_REMINDER_TICK_MS', 60_000, 0),
+  };
+}
+
+/** `complaint` → `DUMAS_SUBGRAPH_COMPLAINT_URL`. */
+export const subgraphUrlEnvName = (name: string) =>
+  `DUMAS_SUBGRAPH_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_URL`;
+
+function gatewaySection(env: Env): GatewayConfig {
+  const r = readers(env);
+  const limits: Record<string, number> = {};
+  const limitEnv = {
+    bodyLimitBytes: 'DUMAS_LIMIT_BODY_BYTES',
+    maxDepth: 'DUMAS_LIMIT_DEPTH',
+    maxAliases: 'DUMAS_LIMIT_ALIASES',
+    maxCost: 'DUMAS_LIMIT_COST',
+    maxBatch: 'DUMAS_LIMIT_BATCH',
+    publicMutationsPerMinute: 'DUMAS_LIMIT_PUBLIC_MUTATIONS_PER_MINUTE',
+  } as const;
+  for (const [key, name] of Object.entries(limitEnv)) {
+    const value = r.optionalInt(name);
+    if (value !== undefined) limits[key] = value;
+  }
+  const subgraphUrls: Record<string, string> = {};
+  for (const { name } of SUBGRAPHS) {
+    const url = r.text(subgraphUrlEnvName(name));
+    if (url) subgraphUrls[name] = url;
+  }
+  return {
+    ...(env.DUMAS_SUPERGRAPH ? { supergraphPath: path.resolve(env.DUMAS_SUPERGRAPH) } : {}),
+    introspectAndCompose: r.flag('DUMAS_INTROSPECT'),
+    fetcher: r.oneOf('DUMAS_GATEWAY_FETCHER', ['undici', 'stock'] as const, 'undici'),
+    graphiql: r.flag('DUMAS_GRAPHIQL'),
+    trustProxy: r.flag('DUMAS_TRUST_PROXY'),
+    limits,
+    subgraphUrls,
+  };
+}
+
+export function loadConfig(env: Env = process.env): DumasConfig {
+  const r = readers(env);
+  const dataDir = path.resolve(env.DUMAS_DATA_DIR ?? './data');
+  const store = storeSection(env, dataDir);
   const readModelUrl =
     env.DUMAS_READMODEL_POSTGRES_URL ?? (store.kind === 'postgres' ? store.url : undefined);
   const readModels = readModelUrl
     ? ({ kind: 'postgres', url: readModelUrl } as const)
     : ({ kind: 'sqlite', dir: path.join(dataDir, 'readmodels') } as const);
-  return { dataDir, store, readModels };
+  let masterKey: Buffer | undefined;
+  try {
+    masterKey = parseMasterKey(env.DUMAS_VAULT_MASTER_KEY);
+  } catch {
+    throw new ConfigError('DUMAS_VAULT_MASTER_KEY must be 32 bytes, base64-encoded');
+  }
+  const vaultUrl = env.DUMAS_VAULT_POSTGRES_URL ?? (store.kind === 'postgres' ? store.url : undefined);
+  const vault: VaultConfig = {
+    ...(masterKey ? { masterKey } : {}),
+    ...(vaultUrl
+      ? { kind: 'postgres' as const, url: vaultUrl, schema: env.DUMAS_VAULT_SCHEMA ?? 'pii' }
+      : { kind: 'sqlite' as const, file: env.DUMAS_VAULT_FILE ?? path.join(dataDir, 'keys.sqlite') }),
+  };
+  const secret = r.text('DUMAS_JWT_SECRET');
+  if (secret && Buffer.byteLength(secret) < 32)
+    throw new ConfigError('DUMAS_JWT_SECRET must be at least 32 bytes');
+  const jwksUrl = r.text('DUMAS_JWKS_URL');
+  const issuer = r.text('DUMAS_JWT_ISSUER');
+  const audience = r.text('DUMAS_JWT_AUDIENCE');
+  const port = r.optionalInt('PORT', 0);
+  if (port !== undefined && port > 65535) throw new ConfigError('PORT must be a port number');
+  const host = r.text('HOST');
+  const logLevel = r.text('LOG_LEVEL');
+  const privateKey = r.text('DUMAS_CHECKPOINT_PRIVATE_KEY');
+  const publicKey = r.text('DUMAS_CHECKPOINT_PUBLIC_KEY');
+  return {
+    production: env.NODE_ENV === 'production',
+    ...(port !== undefined ? { port } : {}),
+    ...(host ? { host } : {}),
+    ...(logLevel ? { logLevel } : {}),
+    dataDir,
+    store,
+    readModels,
+    vault,
+    auth: {
+      ...(jwksUrl ? { jwksUrl } : {}),
+      ...(secret ? { secret } : {}),
+      ...(issuer ? { issuer } : {}),
+      ...(audience ? { audience } : {}),
+    },
+    audit: {
+      checkpointIntervalMs: r.int('DUMAS_CHECKPOINT_INTERVAL_MS', 60_000),
+      ...(privateKey ? { checkpointPrivateKey: privateKey } : {}),
+      ...(publicKey ? { checkpointPublicKey: publicKey } : {}),
+    },
+    correspondence: correspondenceSection(env, dataDir, store),
+    evaluation: { schedulerIntervalMs: r.int('DUMAS_SLA_SCHEDULER_INTERVAL_MS', 60_000) },
+    gateway: gatewaySection(env),
+  };
 }
+
+/**
+ * Defaults that code far from a process's entry needs before any configuration was handed to it (a
+ * logger made in a test, a server built without options). Read here so no other module reads the
+ * environment.
+ */
+export const ambient = {
+  production: () => process.env.NODE_ENV === 'production',
+  logLevel: () => process.env.LOG_LEVEL ?? (process.env.NODE_ENV === 'test' ? 'silent' : 'info'),
+};

@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { ambient } from './config';
 
 export type { Logger } from 'pino';
 
@@ -45,8 +46,7 @@ export interface LoggerOptions {
 
 /** JSON lines on stdout, one logger per process; children add `requestId` per request. */
 export function createLogger(options: LoggerOptions): Logger {
-  const level =
-    options.level ?? process.env.LOG_LEVEL ?? (process.env.NODE_ENV === 'test' ? 'silent' : 'info');
+  const level = options.level ?? ambient.logLevel();
   const config: pino.LoggerOptions = {
     name: options.name,
     level,

@@ -45,7 +45,9 @@ export interface RuntimeOptions {
 export async function startRuntime(options: RuntimeOptions): Promise<SubgraphRuntime> {
   const config = options.config ?? loadConfig();
   mkdirSync(config.dataDir, { recursive: true });
-  const logger = options.logger ?? createLogger({ name: options.name });
+  const logger =
+    options.logger ??
+    createLogger({ name: options.name, ...(config.logLevel ? { level: config.logLevel } : {}) });
   const store = options.store ?? (await createEventStore(config.store));
   const readModels = await createReadModelStore(config.readModels, options.name);
   const vault = options.vault ?? openKeyVault(config);

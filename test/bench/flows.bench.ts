@@ -46,7 +46,7 @@ async function main() {
   const config = loadConfig({ DUMAS_DATA_DIR: dir });
   const logger = createLogger({ name: 'bench', level: 'silent' });
   const store = new SqliteEventStore({ file: path.join(dir, 'events.sqlite') });
-  const vault = openKeyVault(config, {});
+  const vault = openKeyVault(config);
   const complaintRuntime = await subgraphEntry('complaint').load().start({ config, store, vault, logger });
   const correspondence = await startCorrespondenceRuntime({
     config,

@@ -45,7 +45,6 @@ async function gatewayChild(supergraphPath: string) {
     supergraphPath,
     authenticator: createAuthenticator({ secret: FEDERATION_TEST_SECRET }),
     logger: createLogger({ name: 'gateway', level: 'silent' }),
-    env: {},
     production: true,
   });
   const { url } = await gateway.listen(0, '127.0.0.1');

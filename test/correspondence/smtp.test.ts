@@ -19,7 +19,6 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { complaintStreamId } from '../../services/complaint/domain';
-import { correspondenceConfigFromEnv } from '../../services/correspondence/config';
 import {
   type OutgoingMessage,
   openDeliveryAdapter,
@@ -549,20 +548,21 @@ describe('given a server that never answers', () => {
 });
 
 describe('given the settings', () => {
-  const base = loadConfig({ DUMAS_DATA_DIR: '/tmp/dumas-smtp-config' });
+  const correspondenceConfigFromEnv = (env: Record<string, string>) =>
+    loadConfig({ DUMAS_DATA_DIR: '/tmp/dumas-smtp-config', ...env }).correspondence;
   it('DUMAS_SMTP_HOST chooses the SMTP adapter, STARTTLS on 587 unless told otherwise', () => {
-    const config = correspondenceConfigFromEnv(base, { DUMAS_SMTP_HOST: 'mail.setneg.go.id' });
+    const config = correspondenceConfigFromEnv({ DUMAS_SMTP_HOST: 'mail.setneg.go.id' });
     expect(config.delivery).toMatchObject({ kind: 'smtp', port: 587, security: 'starttls' });
     expect(openDeliveryAdapter(config.delivery).kind).toBe('smtp');
     expect(
-      correspondenceConfigFromEnv(base, { DUMAS_SMTP_HOST: 'm', DUMAS_SMTP_SECURE: 'tls' }).delivery,
+      correspondenceConfigFromEnv({ DUMAS_SMTP_HOST: 'm', DUMAS_SMTP_SECURE: 'tls' }).delivery,
     ).toMatchObject({ port: 465, security: 'tls' });
     expect(
-      correspondenceConfigFromEnv(base, { DUMAS_SMTP_HOST: 'm', DUMAS_SMTP_SECURE: 'none' }).delivery,
+      correspondenceConfigFromEnv({ DUMAS_SMTP_HOST: 'm', DUMAS_SMTP_SECURE: 'none' }).delivery,
     ).toMatchObject({ port: 25, security: 'none' });
-    expect(() =>
-      correspondenceConfigFromEnv(base, { DUMAS_SMTP_HOST: 'm', DUMAS_SMTP_SECURE: 'true' }),
-    ).toThrow(/starttls, tls or none/);
+    expect(() => correspondenceConfigFromEnv({ DUMAS_SMTP_HOST: 'm', DUMAS_SMTP_SECURE: 'true' })).toThrow(
+      /starttls, tls or none/,
+    );
   });
 });
 

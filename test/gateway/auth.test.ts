@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import {
-  authOptionsFromEnv,
+  authOptions,
   createAuthenticator,
   DEV_JWT_SECRET,
   mintToken,
@@ -10,6 +10,7 @@ import {
 } from '../../services/shared/auth';
 import { DomainError } from '../../services/shared/errors';
 import { parseTokenArgs } from '../../services/cli/token';
+import { loadConfig } from '../../services/shared/config';
 
 const SECRET = 'auth-unit-test-secret-0123456789abcdef';
 const auth = createAuthenticator({ secret: SECRET });
@@ -120,6 +121,7 @@ describe('guards', () => {
 });
 
 describe('configuration from the environment', () => {
+  const authOptionsFromEnv = (env: Record<string, string>) => authOptions(loadConfig(env));
   it('uses the labelled development secret outside production only', () => {
     expect(authOptionsFromEnv({ NODE_ENV: 'development' }).secret).toBe(DEV_JWT_SECRET);
     expect(() => authOptionsFromEnv({ NODE_ENV: 'production' })).toThrow(

@@ -7,6 +7,7 @@ import {
 } from '../../services/shared/graphql/supergraph';
 import type { SubgraphEntry } from '../../services/subgraphs';
 import { buildFixtureSubgraph } from './fixture/schema';
+import { loadConfig } from '../../services/shared/config';
 
 describe('the federated subgraph SDL', () => {
   it('keeps @key and links Federation 2', async () => {
@@ -27,7 +28,10 @@ describe('composeSupergraph', () => {
       { name: 'complaint', url: 'http://localhost:4001/graphql' },
     ]);
     expect(
-      subgraphEndpoints(supergraph, { DUMAS_SUBGRAPH_COMPLAINT_URL: 'http://complaint:8080/graphql' }),
+      subgraphEndpoints(
+        supergraph,
+        loadConfig({ DUMAS_SUBGRAPH_COMPLAINT_URL: 'http://complaint:8080/graphql' }).gateway.subgraphUrls,
+      ),
     ).toEqual([{ name: 'complaint', url: 'http://complaint:8080/graphql' }]);
   });
 

@@ -44,7 +44,6 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     supergraphSdl,
     authenticator,
     logger,
-    env: {},
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.fetcher ? { fetcher: options.fetcher } : {}),
     ...(options.production !== undefined ? { production: options.production } : {}),

@@ -24,7 +24,6 @@ export async function startSubscriptionGateway(
     supergraphSdl: composeSupergraph(definitions),
     authenticator: createAuthenticator({ secret: FEDERATION_TEST_SECRET }),
     logger: createLogger({ name: 'test', level: 'silent' }),
-    env: {},
     limits: { publicMutationsPerMinute: 10_000 },
     subscriptions,
   });

@@ -59,7 +59,7 @@ export async function startFederation(
   const logger = createLogger({ name: 'test', level: 'silent' });
   const authenticator = createAuthenticator({ secret: FEDERATION_TEST_SECRET });
   const store = new SqliteEventStore({ file: path.join(dataDir, 'events.sqlite') });
-  const vault = openKeyVault(config, {});
+  const vault = openKeyVault(config);
   const runtimes: Record<string, SubgraphRuntime> = {};
   const servers: SubgraphServer<RequestContext>[] = [];
   const definitions: SubgraphDefinition[] = [];
@@ -86,7 +86,6 @@ export async function startFederation(
     supergraphSdl: composeSupergraph(definitions),
     authenticator,
     logger,
-    env: {},
     limits: { publicMutationsPerMinute: 10_000 },
   });
   const { url: gatewayBase } = await gateway.listen(0, '127.0.0.1');

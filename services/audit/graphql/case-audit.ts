@@ -205,7 +205,7 @@ function checkpoints(runtime: SubgraphRuntime) {
   let found = checkpointsOf.get(runtime);
   if (!found) {
     const dir = runtime.config.dataDir;
-    found = { store: CheckpointStore.forDataDir(dir), keys: loadCheckpointKeys(dir) };
+    found = { store: CheckpointStore.forDataDir(dir), keys: loadCheckpointKeys(dir, runtime.config.audit) };
     checkpointsOf.set(runtime, found);
   }
   return found;

@@ -4,7 +4,7 @@ import type { Logger } from '../../shared/logger';
 import type { ReadModelStore } from '../../shared/projections/types';
 import type { WorkingCalendar } from '../../shared/calendar/calendar';
 import type { BlobStore } from '../blobs';
-import type { CorrespondenceConfig } from '../config';
+import type { CorrespondenceConfig } from '../../shared/config';
 import type { DeliveryAdapter } from '../delivery';
 
 /** What the flows work with; all of it is the correspondence runtime's. */

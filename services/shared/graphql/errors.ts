@@ -13,6 +13,7 @@
 import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { DomainError, type ErrorCode } from '../errors';
+import { ambient } from '../config';
 
 export const DOMAIN_CODES: readonly ErrorCode[] = [
   'BAD_USER_INPUT',
@@ -144,7 +145,7 @@ const UNSAFE_EXTENSIONS = [
  * that Apollo's validation wrapper overwrote, and masks everything else.
  */
 export function createFormatError(options: FormatErrorOptions = {}) {
-  const production = options.production ?? process.env.NODE_ENV === 'production';
+  const production = options.production ?? ambient.production();
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = originalErrorOf(error);
 

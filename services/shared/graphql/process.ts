@@ -1,12 +1,14 @@
 /** One subgraph as its own process: open the runtime, listen, stop cleanly on SIGINT/SIGTERM. */
+import { loadConfig } from '../config';
 import type { SubgraphModule } from '../subgraph-module';
 
 export function runSubgraphProcess(spec: SubgraphModule): void {
   (async () => {
-    const runtime = await spec.start();
+    // Read and validated once, here: a bad setting stops the process before anything opens.
+    const config = loadConfig();
+    const runtime = await spec.start({ config });
     const server = await spec.serve(runtime);
-    const port = Number(process.env.PORT ?? spec.defaultPort);
-    await server.listen(port, process.env.HOST);
+    await server.listen(config.port ?? spec.defaultPort, config.host);
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;

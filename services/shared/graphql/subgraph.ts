@@ -28,6 +28,7 @@ import {
 import { createLogger, type Logger } from '../logger';
 import { createFormatError } from './errors';
 import { errorReportingPlugin } from './plugins';
+import { ambient } from '../config';
 
 export const FEDERATION_SPEC_URL = 'https://specs.apollo.dev/federation/v2.7';
 
@@ -129,7 +130,7 @@ export interface SubgraphServer<Ctx extends RequestContext> {
 export function createSubgraphServer<Ctx extends RequestContext = RequestContext>(
   options: SubgraphServerOptions<Ctx>,
 ): SubgraphServer<Ctx> {
-  const production = options.production ?? process.env.NODE_ENV === 'production';
+  const production = options.production ?? ambient.production();
   const logger = options.logger ?? createLogger({ name: options.name });
   const http = createHttpServer(logger, options.routes);
   const apollo = new ApolloServer<Ctx>({

@@ -1,6 +1,7 @@
 /** Composing subgraph SDLs into a supergraph, and reading the subgraph endpoints back out of one. */
 import { composeServices } from '@apollo/composition';
 import { Kind, parse } from 'graphql';
+import { subgraphUrlEnvName } from '../config';
 
 export interface SubgraphDefinition {
   readonly name: string;
@@ -39,17 +40,13 @@ export interface SubgraphEndpoint {
   readonly url: string;
 }
 
-/** `complaint` → `DUMAS_SUBGRAPH_COMPLAINT_URL`. */
-export const subgraphUrlEnvName = (name: string) =>
-  `DUMAS_SUBGRAPH_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_URL`;
-
 /**
- * The subgraphs named in a supergraph's `join__Graph` enum with their URLs, each overridable by
- * `DUMAS_SUBGRAPH_<NAME>_URL` so one committed supergraph serves every deployment.
+ * The subgraphs named in a supergraph's `join__Graph` enum with their URLs, each overridable (by name;
+ * DUMAS_SUBGRAPH_<NAME>_URL in the configuration) so one committed supergraph serves every deployment.
  */
 export function subgraphEndpoints(
   supergraphSdl: string,
-  env: NodeJS.ProcessEnv = process.env,
+  overrides: Readonly<Record<string, string>> = {},
 ): SubgraphEndpoint[] {
   const doc = parse(supergraphSdl);
   const out: SubgraphEndpoint[] = [];
@@ -64,8 +61,7 @@ export function subgraphEndpoints(
       const name = arg('name');
       const url = arg('url');
       if (!name) continue;
-      const override = env[subgraphUrlEnvName(name)];
-      const resolved = override || url;
+      const resolved = overrides[name] || url;
       if (!resolved) throw new Error(`subgraph ${name} has no URL: set ${subgraphUrlEnvName(name)}`);
       out.push({ name, url: resolved });
     }
