@@ -70,7 +70,12 @@ export interface ComplaintDocument {
   readonly intake: IntakeKind;
   readonly channel: Channel;
   readonly channelReference: string | null;
-  readonly imported: { readonly source: string; readonly originalId: string | null } | null;
+  readonly imported: {
+    readonly source: string;
+    readonly originalId: string | null;
+    readonly fileDigest?: string;
+    readonly line?: number;
+  } | null;
   readonly subject: string;
   readonly description: string;
   readonly category: string | null;
