@@ -30,7 +30,13 @@ import { createLogger, type Logger } from '../services/shared/logger';
 import { createDataSource, createSubgraphAgent, type FetcherKind } from './datasources';
 import { graphiqlRoutes } from './graphiql';
 import { attachSubscriptions, type SubscriptionOptions } from './subscriptions';
-import { aliasLimitRule, DEFAULT_LIMITS, depthLimitRule, type GatewayLimits, limitsPlugin } from './limits';
+import {
+  aliasLimitRule,
+  DEFAULT_LIMITS,
+  depthLimitRule,
+  type GatewayLimits,
+  limitsPlugin,
+} from '../services/shared/graphql/limits';
 import { SUBGRAPHS } from '../services/subgraphs';
 
 export const DEFAULT_SUPERGRAPH_PATH = path.resolve(__dirname, '..', 'schema', 'supergraph.graphql');
@@ -145,6 +151,7 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
     stopOnTerminationSignals: false,
     allowBatchedHttpRequests: limits.maxBatch > 1,
     maxRecursiveSelections: true,
+    parseOptions: { maxTokens: limits.maxTokens },
     validationRules: [depthLimitRule(limits.maxDepth), aliasLimitRule(limits.maxAliases)],
     logger: apolloLogger(logger),
     plugins: [

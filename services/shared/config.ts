@@ -110,7 +110,13 @@ export interface GatewayConfig {
   readonly limits: Readonly<
     Partial<
       Record<
-        'bodyLimitBytes' | 'maxDepth' | 'maxAliases' | 'maxCost' | 'maxBatch' | 'publicMutationsPerMinute',
+        | 'bodyLimitBytes'
+        | 'maxTokens'
+        | 'maxDepth'
+        | 'maxAliases'
+        | 'maxCost'
+        | 'maxBatch'
+        | 'publicMutationsPerMinute',
         number
       >
     >
@@ -272,6 +278,7 @@ function gatewaySection(env: Env): GatewayConfig {
   const limits: Record<string, number> = {};
   const limitEnv = {
     bodyLimitBytes: 'DUMAS_LIMIT_BODY_BYTES',
+    maxTokens: 'DUMAS_LIMIT_TOKENS',
     maxDepth: 'DUMAS_LIMIT_DEPTH',
     maxAliases: 'DUMAS_LIMIT_ALIASES',
     maxCost: 'DUMAS_LIMIT_COST',

@@ -34,6 +34,8 @@ export interface ComplaintIntakeData {
   readonly complainant: SealedComplainant | null;
   /** Hash of the complainant's access code (see access-code.ts); null when no code was issued. */
   readonly accessCodeHash: string | null;
+  /** With an idempotency key: the digest of the normalised request, so a reuse with another body is told apart. */
+  readonly intakeDigest?: string | null;
 }
 
 /** A complainant files on the public WEB form (no token). Received now. */
@@ -51,7 +53,13 @@ export type ReceiveComplaint = DomainCommand<
     /** Defaults to `metadata.now`; an earlier time only for imports. */
     readonly receivedAt?: string;
     /** Provenance of an imported complaint (e.g. `{source: 'e-LAPOR DIY export 2025', originalId}`). */
-    readonly imported?: { readonly source: string; readonly originalId?: string | null } | null;
+    readonly imported?: {
+      readonly source: string;
+      readonly originalId?: string | null;
+      /** The imported file's SHA-256 (hex) and the row's line in it. */
+      readonly fileDigest?: string | null;
+      readonly line?: number | null;
+    } | null;
   }
 >;
 

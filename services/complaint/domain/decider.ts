@@ -5,6 +5,7 @@ import type {
   ComplaintCommand,
   ComplaintCommandType,
   ComplaintIntakeData,
+  ReceiveComplaint,
   SealedComplainant,
 } from './commands';
 import {
@@ -178,6 +179,7 @@ function receive(
     throw badInput('receivedAt must not be in the future', { field: 'receivedAt' });
   }
   const accessCodeHash = optionalText(data.accessCodeHash, 'accessCodeHash', 512);
+  const intakeDigest = optionalText(data.intakeDigest, 'intakeDigest', 128);
   return [
     {
       type: 'ComplaintReceived',
@@ -199,9 +201,20 @@ function receive(
         imported,
         by: intake === 'PUBLIC' ? null : actorOf(command),
         at,
+        ...(intakeDigest ? { intakeDigest } : {}),
       },
     },
   ];
+}
+
+/** Where in which file an imported complaint came from: the file's SHA-256 and the row's line. */
+function importedFile(imported: NonNullable<ReceiveComplaint['data']['imported']>) {
+  if (imported.fileDigest === undefined || imported.fileDigest === null) return {};
+  if (typeof imported.fileDigest !== 'string' || !/^[0-9a-f]{64}$/.test(imported.fileDigest))
+    throw badInput('imported.fileDigest must be a SHA-256 in hex', { field: 'imported.fileDigest' });
+  if (!Number.isInteger(imported.line) || (imported.line as number) < 1)
+    throw badInput('imported.line must be a positive whole number', { field: 'imported.line' });
+  return { fileDigest: imported.fileDigest, line: imported.line as number };
 }
 
 function forwardingId(state: ComplaintFacts, agency: string, extra = 0): string {
@@ -239,6 +252,7 @@ function decide(command: ComplaintCommand, state: ComplaintState): readonly Comp
         imported = {
           source: requiredText(data.imported.source, 'imported.source', LIMITS.classification),
           originalId: optionalText(data.imported.originalId, 'imported.originalId', LIMITS.channelReference),
+          ...importedFile(data.imported),
         };
       }
       const receivedAt = data.receivedAt === undefined ? null : instant(data.receivedAt, 'receivedAt');
