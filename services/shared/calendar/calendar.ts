@@ -3,7 +3,7 @@
  *
  * Working days are the days that are neither a weekend day nor a listed non-working day: a national
  * holiday (*hari libur nasional*), a *cuti bersama* day, or a regional holiday of the agency's region.
- * The calendar is built from data (services/evaluation/data/holidays-id.json plus the administrator's
+ * The calendar is built from data (holidays-id.json beside this file plus the administrator's
  * changes recorded by the Calendar aggregate) and is immutable and pure.
  */
 import holidaysFile from './holidays-id.json';
