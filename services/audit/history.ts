@@ -52,12 +52,18 @@ export const SEALED_MARKER = '[sealed]';
 
 type Data = Record<string, unknown>;
 
+/**
+ * How the identity shows in history: `false` as sealed markers; `MASKED` for a viewer who may not see
+ * it; `ERASED` for everyone once it was erased (legacy plaintext channel references go too).
+ */
+type IdentityShown = false | 'MASKED' | 'ERASED';
+
 /** Copies a JSON value with sealed blobs replaced and access-code hashes dropped, at any depth. */
 export function scrubEventData(value: unknown, hideIdentity: boolean): unknown {
-  return scrub(value, hideIdentity);
+  return scrub(value, hideIdentity ? 'MASKED' : false);
 }
 
-function scrub(value: unknown, hideIdentity: boolean): unknown {
+function scrub(value: unknown, hideIdentity: IdentityShown): unknown {
   if (Array.isArray(value)) return value.map((v) => scrub(v, hideIdentity));
   if (value === null || typeof value !== 'object') return value;
   if (isSealedValue(value)) return SEALED_MARKER;
@@ -66,7 +72,7 @@ function scrub(value: unknown, hideIdentity: boolean): unknown {
     if (key === 'accessCodeHash') continue;
     if (hideIdentity) {
       if (key === 'complainant') {
-        out[key] = v === null ? null : { access: 'MASKED' };
+        out[key] = v === null ? null : { access: hideIdentity };
         continue;
       }
       if (key === 'subjectId' || key === 'channelReference') {
@@ -94,7 +100,8 @@ export function maskCaseHistory(
   viewer: ComplaintViewer,
 ): HistoryEntry[] | null {
   if (!maskComplaintForViewer(current, viewer)) return null;
-  const hideIdentity = !mayViewIdentity(current, viewer);
+  const hideIdentity: IdentityShown =
+    current.complainant?.access === 'ERASED' ? 'ERASED' : mayViewIdentity(current, viewer) ? false : 'MASKED';
   const ownAgency = viewer.role === 'AGENCY' ? viewer.agencyId : undefined;
   /** Letter stream → what its events so far say about who may see it. */
   const sights = new Map<string, LetterSight | undefined>();

@@ -260,3 +260,49 @@ describe('finding 2: an agency sees a letter from the moment it was sent to it, 
     }
   });
 });
+
+describe('finding 3: erasure seals every personal field and shows as ERASED', () => {
+  it('leaves no channel reference in events, read model or history, and tells every role', async () => {
+    const auditor = await fed.token({ role: 'AUDITOR' });
+    const phone = '+6281377700099';
+    const filed = await ok(
+      `mutation F($input: FileComplaintInput!) { fileComplaint(input: $input) { complaint { id channelReference } } }`,
+      {
+        input: {
+          channel: 'WHATSAPP',
+          channelReference: `wa:${phone}`,
+          subject: 'Pungli',
+          description: 'Pungutan liar.',
+          anonymous: true,
+          complainant: { name: 'Dewi Lestari', phone },
+        },
+      },
+      officer,
+    );
+    const id = filed.fileComplaint.complaint.id;
+    expect(filed.fileComplaint.complaint.channelReference).toBe(`wa:${phone}`);
+    const digits = phone.slice(1);
+    const events = JSON.stringify(await fed.store.readAll());
+    expect(events).not.toContain(digits);
+
+    await ok(
+      `mutation E($id: ID!) { eraseComplainantData(complaintId: $id, reason: "UU PDP request 17") { id } }`,
+      { id },
+      admin,
+    );
+    const VIEW = `query Q($id: ID!) { complaint(id: $id) { channelReference complainant { access }
+      history(first: 100) { edges { node { type actor { id role } occurredAt data } } } } }`;
+    for (const token of [officer, auditor]) {
+      const view = (await ok(VIEW, { id }, token)).complaint;
+      expect(view.channelReference).toBeNull();
+      expect(view.complainant.access).toBe('ERASED');
+      const erasure = view.history.edges.find(
+        (e: { node: { type: string } }) => e.node.type === 'ComplainantDataErased',
+      );
+      expect(erasure.node).toMatchObject({ actor: { role: 'ADMIN' }, data: { reason: 'UU PDP request 17' } });
+      expect(JSON.stringify(view)).not.toContain(digits);
+    }
+    const doc = await fed.runtimes.complaint!.readModels.get('complaints', id);
+    expect(JSON.stringify(doc)).not.toContain(digits);
+  });
+});
