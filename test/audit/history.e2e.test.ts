@@ -90,7 +90,10 @@ describe('given a case forwarded to two agencies and acknowledged by both', () =
     expect(received.data.complainant).toEqual({ subjectId: expect.any(String), sealed: '[sealed]' });
     // The channel reference is personal data, sealed in the event like the identity (issue 11).
     expect(received.data.channelReference).toBeNull();
-    expect(received.data.sealedChannelReference).toEqual({ subjectId: expect.any(String), sealed: '[sealed]' });
+    expect(received.data.sealedChannelReference).toEqual({
+      subjectId: expect.any(String),
+      sealed: '[sealed]',
+    });
     expect(received.data).not.toHaveProperty('accessCodeHash');
     expect(reply.raw).not.toContain(await sealedCiphertext());
     expect(reply.raw).not.toContain('scrypt$');

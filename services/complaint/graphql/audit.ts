@@ -274,7 +274,11 @@ export class ComplaintAudit {
       forwardings: then ? toComplaint(then).forwardings : [],
       letters: state.letters
         .filter((l) =>
-          canSeeLetter(principal, { ...(l.agencyId ? { agencyId: l.agencyId } : {}), kind: l.kind, status: l.state }),
+          canSeeLetter(principal, {
+            ...(l.agencyId ? { agencyId: l.agencyId } : {}),
+            kind: l.kind,
+            status: l.state,
+          }),
         )
         .map((l) => ({ id: l.id, kind: l.kind, state: l.state, agencyId: l.agencyId, number: l.number })),
       clocks: state.clocks

@@ -184,7 +184,8 @@ export class CaseFacts {
     if (!list) {
       list = await this.load(streamId, async () => {
         const facts: LetterFact[] = [];
-        for (const e of await this.store.readStream(streamId)) facts.push(letterFact(facts[facts.length - 1], e));
+        for (const e of await this.store.readStream(streamId))
+          facts.push(letterFact(facts[facts.length - 1], e));
         return facts;
       });
       this.letters.set(streamId, list);

@@ -1003,7 +1003,8 @@ export function letterSightAfter(
   if (event.type === 'LetterDrafted') {
     return { ...agencyId, kind: typeof data.kind === 'string' ? data.kind : 'UNKNOWN', status: 'DRAFT' };
   }
-  if (event.type === 'AgencyReplyRegistered') return { ...agencyId, kind: 'AGENCY_REPLY', status: 'DELIVERED' };
+  if (event.type === 'AgencyReplyRegistered')
+    return { ...agencyId, kind: 'AGENCY_REPLY', status: 'DELIVERED' };
   const status = SIGHT_STATUS[event.type as LetterEvent['type']];
   return sight && status ? { ...sight, status } : sight;
 }
