@@ -12,7 +12,12 @@ import {
   type IntakeKind,
   type RejectionReason,
 } from './domain/constants';
-import { COMPLAINT_EVENT_TYPES, type ComplaintEvent, type ComplaintReopened } from './domain/events';
+import {
+  COMPLAINT_EVENT_TYPES,
+  type ComplaintEvent,
+  type ComplaintReceived,
+  type ComplaintReopened,
+} from './domain/events';
 
 /** The read-model collection of complaint documents, keyed by complaint id. */
 export const COMPLAINTS_COLLECTION = 'complaints';
@@ -73,7 +78,7 @@ export interface ComplaintDocument {
   readonly channelReference: string | null;
   /** Opened at read time like the identity, so an erasure shows at once. */
   readonly sealedChannelReference?: SealedValue | null;
-  readonly imported: { readonly source: string; readonly originalId: string | null } | null;
+  readonly imported: ComplaintReceived['data']['imported'];
   readonly subject: string;
   readonly description: string;
   readonly category: string | null;
