@@ -94,6 +94,7 @@ describe('given 60 events of 30 cases', () => {
           metadata: {
             actor: { id: '=HYPERLINK("http://evil.example")', role: 'OFFICER' },
             caseId: '@SUM(A1)',
+            occurredAt: new Date().toISOString(),
           },
         },
       ],
