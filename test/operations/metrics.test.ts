@@ -7,6 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { metricsExposure } from '../../services/shared/metrics';
 import { type Federation, startFederation } from '../support/federation';
 
 let fed: Federation;
@@ -158,8 +159,7 @@ describe('given the federation with its /metrics endpoints', () => {
     if (PROMTOOL) execFileSync(PROMTOOL, ['check', 'metrics'], { input: ours, stdio: 'pipe' });
   });
 
-  it('does not serve /metrics on the API port in production unless a metrics port is set', async () => {
-    const { metricsExposure } = await import('../../services/shared/metrics');
+  it('does not serve /metrics on the API port in production unless a metrics port is set', () => {
     expect(metricsExposure({ NODE_ENV: 'production' })).toEqual({ onApiPort: false, host: '127.0.0.1' });
     expect(metricsExposure({ NODE_ENV: 'production', DUMAS_METRICS_PORT: '9464' })).toEqual({
       onApiPort: false,
