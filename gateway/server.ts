@@ -14,9 +14,15 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { request } from 'undici';
 import { type Authenticator, authOptions, createAuthenticator, defaultAuth } from '../services/shared/auth';
-import { ambient, type DumasConfig } from '../services/shared/config';
+import { ambient, type DumasConfig, loadConfig } from '../services/shared/config';
 import { createFormatError } from '../services/shared/graphql/errors';
-import { errorReportingPlugin } from '../services/shared/graphql/plugins';
+import { errorReportingPlugin, metricsPlugin } from '../services/shared/graphql/plugins';
+import {
+  type MetricsExposure,
+  metricsExposure,
+  serveMetrics,
+  startMetricsServer,
+} from '../services/shared/metrics';
 import { apolloLogger } from '../services/shared/graphql/subgraph';
 import { type SubgraphEndpoint, subgraphEndpoints } from '../services/shared/graphql/supergraph';
 import {
@@ -62,6 +68,8 @@ export interface GatewayOptions {
   readonly graphiql?: boolean;
   /** Believe X-Forwarded-For for the rate limit's client address (behind a known reverse proxy). */
   readonly trustProxy?: boolean;
+  /** Where `/metrics` is served (default: as the process's configuration says). */
+  readonly metrics?: MetricsExposure;
   /** Subgraph name → URL over what the supergraph records (DUMAS_SUBGRAPH_<NAME>_URL). */
   readonly subgraphUrls?: Readonly<Record<string, string>>;
   /** Subscription buffers and heartbeats (gateway/subscriptions). */
@@ -90,6 +98,7 @@ export function gatewayOptions(config: DumasConfig): GatewayOptions {
     trustProxy: g.trustProxy,
     production: config.production,
     subgraphUrls: g.subgraphUrls,
+    metrics: metricsExposure(config),
     authenticator: createAuthenticator(authOptions(config)),
     ...(config.logLevel ? { logger: createLogger({ name: 'gateway', level: config.logLevel }) } : {}),
   };
@@ -135,7 +144,7 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
     ...(supergraphSdl
       ? { supergraphSdl }
       : { supergraphSdl: new IntrospectAndCompose({ subgraphs: subgraphs.map((s) => ({ ...s })) }) }),
-    buildService: ({ name, url }) => createDataSource(fetcher, urlByName.get(name) ?? url ?? '', agent),
+    buildService: ({ name, url }) => createDataSource(fetcher, urlByName.get(name) ?? url ?? '', agent, name),
     logger: apolloLogger(logger),
   });
 
@@ -157,6 +166,7 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: http.server }),
       errorReportingPlugin<RequestContext>(),
+      metricsPlugin<RequestContext>('gateway'),
       limitsPlugin(limits),
     ],
   });
@@ -168,6 +178,7 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
     bodyLimitBytes: limits.bodyLimitBytes,
     maxBatch: limits.maxBatch,
     trustProxy: options.trustProxy ?? false,
+    service: 'gateway',
   });
   // Subscriptions share /graphql: WebSocket upgrades and SSE requests go there, the rest to `queries`.
   const subscriptions = attachSubscriptions({
@@ -187,6 +198,9 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
     subscriptions.schemaLoaded(apiSchema, coreSupergraphSdl),
   );
   http.route('/health', (_req, res) => sendJson(res, 200, { status: 'ok', service: 'gateway' }));
+  const metrics = options.metrics ?? metricsExposure(loadConfig());
+  if (metrics.onApiPort) http.route('/metrics', serveMetrics);
+  let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
   http.route('/ready', async (_req, res) => {
     const results = await Promise.all(subgraphs.map(async (s) => [s.name, await probe(s.url)] as const));
     const ready = results.every(([, up]) => up);
@@ -227,8 +241,15 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
       started ??= apollo.start();
       await started;
       const address = await http.listen(port, host);
+      if (metrics.port !== undefined && !metricsServer)
+        metricsServer = await startMetricsServer(metrics.port, metrics.host);
       logger.info(
-        { port: address.port, fetcher, subgraphs: subgraphs.map((s) => `${s.name}=${s.url}`) },
+        {
+          port: address.port,
+          ...(metricsServer ? { metricsPort: metricsServer.port } : {}),
+          fetcher,
+          subgraphs: subgraphs.map((s) => `${s.name}=${s.url}`),
+        },
         'gateway listening',
       );
       return address;
@@ -237,6 +258,7 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
       await subscriptions.close();
       if (started) await apollo.stop();
       await http.close();
+      await metricsServer?.close();
       await agent.close();
     },
   };

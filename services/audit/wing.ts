@@ -8,6 +8,7 @@
  * default a minute; 0 turns it off), so auditors can tell a truncated tail from an intact one.
  */
 import type { ComplaintWing } from '../complaint/contract-entity';
+import { trackState } from '../shared/metrics';
 import { caseIndexProjection } from './case-events';
 import { CheckpointStore, loadCheckpointKeys, startCheckpointer } from './checkpoints';
 import { ComplaintAudit } from './graphql/case-audit';
@@ -34,8 +35,16 @@ export const auditWing: ComplaintWing = {
         onError: (err) => runtime.logger.error({ err }, 'signed checkpoint failed'),
       },
     );
+    const untrack = trackState({
+      service: 'complaint',
+      checkpointAgeSeconds: () => {
+        const at = checkpointer.lastPassAt();
+        return at === undefined ? undefined : (Date.now() - at) / 1000;
+      },
+    });
     return {
       async stop() {
+        untrack();
         await checkpointer.stop();
         checkpoints.close();
       },

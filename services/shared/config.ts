@@ -125,6 +125,12 @@ export interface GatewayConfig {
   readonly subgraphUrls: Readonly<Record<string, string>>;
 }
 
+/** Where `/metrics` is served: its own listener when DUMAS_METRICS_PORT is set (see services/shared/metrics.ts). */
+export interface MetricsConfig {
+  readonly port?: number;
+  readonly host: string;
+}
+
 export interface DumasConfig {
   /** NODE_ENV=production. */
   readonly production: boolean;
@@ -144,6 +150,7 @@ export interface DumasConfig {
   readonly correspondence: CorrespondenceConfig;
   readonly evaluation: EvaluationConfig;
   readonly gateway: GatewayConfig;
+  readonly metrics: MetricsConfig;
 }
 
 /** A setting that cannot be used; the message names the variable and never echoes a secret. */
@@ -337,6 +344,9 @@ export function loadConfig(env: Env = process.env): DumasConfig {
   if (port !== undefined && port > 65535) throw new ConfigError('PORT must be a port number');
   const host = r.text('HOST');
   const logLevel = r.text('LOG_LEVEL');
+  const metricsPort = r.optionalInt('DUMAS_METRICS_PORT', 0);
+  if (metricsPort !== undefined && metricsPort > 65535)
+    throw new ConfigError('DUMAS_METRICS_PORT must be a port number');
   const privateKey = r.text('DUMAS_CHECKPOINT_PRIVATE_KEY');
   const publicKey = r.text('DUMAS_CHECKPOINT_PUBLIC_KEY');
   return {
@@ -362,6 +372,10 @@ export function loadConfig(env: Env = process.env): DumasConfig {
     correspondence: correspondenceSection(env, dataDir, store),
     evaluation: { schedulerIntervalMs: r.int('DUMAS_SLA_SCHEDULER_INTERVAL_MS', 60_000) },
     gateway: gatewaySection(env),
+    metrics: {
+      ...(metricsPort !== undefined ? { port: metricsPort } : {}),
+      host: r.text('DUMAS_METRICS_HOST', '127.0.0.1')!,
+    },
   };
 }
 

@@ -10,6 +10,7 @@ import { readCaseEvents } from '../case-events';
 import { type CheckpointKeys, CheckpointStore, loadCheckpointKeys } from '../checkpoints';
 import { maskCaseHistory, pageOfHistory } from '../history';
 import { verifyCaseIntegrity } from '../integrity';
+import { canSeeLetter } from '../../correspondence/contract';
 import { requireRole } from '../../shared/auth';
 import { badInput } from '../../shared/errors';
 import type { SubgraphRuntime } from '../../shared/runtime';
@@ -276,7 +277,13 @@ export class ComplaintAudit {
       status: then?.status ?? null,
       forwardings: then ? toComplaint(then).forwardings : [],
       letters: state.letters
-        .filter((l) => concerns(l.agencyId))
+        .filter((l) =>
+          canSeeLetter(principal, {
+            ...(l.agencyId ? { agencyId: l.agencyId } : {}),
+            kind: l.kind,
+            status: l.state,
+          }),
+        )
         .map((l) => ({ id: l.id, kind: l.kind, state: l.state, agencyId: l.agencyId, number: l.number })),
       clocks: state.clocks
         .filter((c) => c.agencyId === undefined || concerns(c.agencyId))
