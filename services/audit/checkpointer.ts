@@ -157,6 +157,8 @@ export interface CheckpointerOptions extends TakeCheckpointOptions {
 export interface Checkpointer {
   /** The standing refusal, when the last tick refused to sign. */
   alert(): CheckpointAlert | undefined;
+  /** When a pass last verified and signed (or found nothing new), in epoch ms; undefined before the first. */
+  lastPassAt(): number | undefined;
   /** Runs one tick now (after any running one). */
   tick(): Promise<void>;
   stop(): Promise<void>;
@@ -183,6 +185,7 @@ export function startCheckpointer(
   let running: Promise<unknown> = Promise.resolve();
   let stopped = false;
   let alert: CheckpointAlert | undefined;
+  let lastPassAt: number | undefined;
   const memory = options.memory ?? {};
   const once = async () => {
     if (stopped) return;
@@ -190,6 +193,7 @@ export function startCheckpointer(
       const before = memory.last;
       const cp = await takeCheckpoint(store, file, keys, { ...options, memory });
       alert = undefined;
+      lastPassAt = Date.now();
       if (cp && cp !== before && cp.body.seq !== before?.body.seq) options.onSigned?.(cp);
     } catch (err) {
       if (!(err instanceof CheckpointRefusedError)) throw err;
@@ -207,6 +211,7 @@ export function startCheckpointer(
   timer.unref();
   return {
     alert: () => alert,
+    lastPassAt: () => lastPassAt,
     tick,
     async stop() {
       stopped = true;

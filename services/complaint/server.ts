@@ -6,6 +6,7 @@ import type { ComplaintContext } from './graphql/context';
 import { attachCaseEventSubscriptions } from './graphql/subscriptions';
 import { caseIndexProjection } from '../audit/case-events';
 import { auditWingOf, startAuditWing } from '../audit/wing';
+import { trackState } from '../shared/metrics';
 import { complaintProjection } from './projection';
 import { buildComplaintSubgraph } from './schema';
 import { ComplaintService } from './service';
@@ -23,15 +24,27 @@ export async function startComplaintRuntime(
 ): Promise<SubgraphRuntime> {
   const runtime = await startRuntime({ ...options, name: 'complaint', projections: COMPLAINT_PROJECTIONS });
   let wing: ReturnType<typeof startAuditWing>;
+  let untrack = () => {};
   const withWing: SubgraphRuntime = {
     ...runtime,
     async close() {
+      untrack();
       await wing.close();
       await runtime.close();
     },
   };
   try {
     wing = startAuditWing(withWing, env);
+    const checkpointer = wing.checkpointer;
+    if (checkpointer) {
+      untrack = trackState({
+        service: 'complaint',
+        checkpointAgeSeconds: () => {
+          const at = checkpointer.lastPassAt();
+          return at === undefined ? undefined : (Date.now() - at) / 1000;
+        },
+      });
+    }
   } catch (err) {
     await runtime.close();
     throw err;
