@@ -78,6 +78,8 @@ const ref = (cp: Checkpoint | undefined): CheckpointRef | null =>
 const byPosition = (a: IntegrityProblem, b: IntegrityProblem) =>
   (a.position ?? Number.MAX_SAFE_INTEGER) - (b.position ?? Number.MAX_SAFE_INTEGER);
 
+const witnessOption = (witness: Checkpoint | undefined): AnchorOptions => (witness ? { witness } : {});
+
 /** What verification holds the log against. */
 export interface Anchors {
   /** The trusted chain of checkpoints, oldest first. */
@@ -422,12 +424,7 @@ export async function verifyCaseIntegrity(
   keys: CheckpointKeys,
   options: { index?: ReadModelStore; witness?: Checkpoint } = {},
 ): Promise<IntegrityVerdict> {
-  const anchors = await loadAnchors(
-    store,
-    checkpoints,
-    keys,
-    options.witness ? { witness: options.witness } : {},
-  );
+  const anchors = await loadAnchors(store, checkpoints, keys, witnessOption(options.witness));
   const judge = new EventJudge(anchors);
   const streams = streamsOf(
     await readCaseEvents(store, caseId, options.index ? { index: options.index } : {}),
@@ -450,12 +447,7 @@ export async function verifyCaseIntegrity(
   if (anchors.problems.length) {
     // The checkpoints themselves are in doubt: only the whole log against the signed digests can say
     // where the case's record stops holding, so the case reports what the whole-store check finds.
-    const whole = await verifyStore(
-      store,
-      checkpoints,
-      keys,
-      options.witness ? { witness: options.witness } : {},
-    );
+    const whole = await verifyStore(store, checkpoints, keys, witnessOption(options.witness));
     const mine = new Set(streams);
     const seen = new Set(problems.map((p) => JSON.stringify(p)));
     for (const p of whole.problems) {
@@ -494,12 +486,7 @@ export async function verifyStore(
 ): Promise<IntegrityVerdict> {
   const max = options.maxProblems ?? 20;
   const pageSize = options.pageSize ?? 2_000;
-  const anchors = await loadAnchors(
-    store,
-    checkpoints,
-    keys,
-    options.witness ? { witness: options.witness } : {},
-  );
+  const anchors = await loadAnchors(store, checkpoints, keys, witnessOption(options.witness));
   const judge = new EventJudge(anchors);
   const ranges: RangeProblem[] = [];
   const witness = options.witness;
@@ -608,12 +595,7 @@ export async function verifySinceCheckpoint(
   keys: CheckpointKeys,
   options: VerifyStoreOptions = {},
 ): Promise<IntegrityVerdict> {
-  const anchors = await loadAnchors(
-    store,
-    checkpoints,
-    keys,
-    options.witness ? { witness: options.witness } : {},
-  );
+  const anchors = await loadAnchors(store, checkpoints, keys, witnessOption(options.witness));
   const cp = anchors.latest;
   if (!cp) return verifyStore(store, checkpoints, keys, options);
   const max = options.maxProblems ?? 20;

@@ -173,6 +173,17 @@ export function describeTamperSuite(name: string, factory: () => Promise<TamperF
       }
     }
 
+    /** Attack 1 in full: edit + re-hash, then every checkpoint record gone (the file and the copies). */
+    async function rewriteAndEraseCheckpoints(): Promise<void> {
+      await fixture.raw.update(2, { data: { category: 'other' } });
+      await rehash(C1, 1);
+      for (const r of (await fixture.raw.rows()).filter((x) => x.streamId === CHECKPOINT_STREAM)) {
+        await fixture.raw.remove(r.position);
+      }
+      for (const f of fs.readdirSync(dir)) fs.rmSync(path.join(dir, f), { force: true });
+      await fixture.raw.settle();
+    }
+
     it('an untouched store verifies, after restarts and many checkpoints, by every check', async () => {
       for (let round = 0; round < 6; round++) {
         await withStore(async (store, file) => {
@@ -319,13 +330,7 @@ export function describeTamperSuite(name: string, factory: () => Promise<TamperF
           await takeCheckpoint(store, file, keys, { witness });
         });
         const kept = witness.newest()!;
-        await fixture.raw.update(2, { data: { category: 'other' } });
-        await rehash(C1, 1);
-        for (const r of (await fixture.raw.rows()).filter((x) => x.streamId === CHECKPOINT_STREAM)) {
-          await fixture.raw.remove(r.position);
-        }
-        for (const f of fs.readdirSync(dir)) fs.rmSync(path.join(dir, f), { force: true });
-        await fixture.raw.settle();
+        await rewriteAndEraseCheckpoints();
         // The checkpointer holds the store to the witness: it refuses a fresh first checkpoint.
         await withStore(async (store, file) => {
           await expect(takeCheckpoint(store, file, keys, { witness })).rejects.toThrow(
@@ -345,13 +350,7 @@ export function describeTamperSuite(name: string, factory: () => Promise<TamperF
     });
 
     it('re-sign with a key taken from the data dir: not the configured key', async () => {
-      await fixture.raw.update(2, { data: { category: 'other' } });
-      await rehash(C1, 1);
-      for (const r of (await fixture.raw.rows()).filter((x) => x.streamId === CHECKPOINT_STREAM)) {
-        await fixture.raw.remove(r.position);
-      }
-      for (const f of fs.readdirSync(dir)) fs.rmSync(path.join(dir, f), { force: true });
-      await fixture.raw.settle();
+      await rewriteAndEraseCheckpoints();
       const stolen = loadCheckpointKeys(dir, {});
       expect(stolen.anchored).toBe(false);
       await withStore(async (store, file) => takeCheckpoint(store, file, stolen));
