@@ -20,7 +20,7 @@ export const SUBGRAPHS: readonly SubgraphEntry[] = [
     // The audit wing (history, as-of, integrity, case events) is mounted into the complaint subgraph.
     load: () =>
       (require('./complaint/subgraph') as typeof import('./complaint/subgraph')).complaintSubgraph([
-        (require('./audit/wing') as typeof import('./audit/wing')).auditWing,
+        (require('./audit/mount') as typeof import('./audit/mount')).auditWing,
       ]),
   },
   {

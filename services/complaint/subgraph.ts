@@ -30,6 +30,8 @@ export interface ComplaintWing {
   readonly buildOptions?: Omit<BuildSchemaOptions, 'resolvers' | 'orphanedTypes' | 'skipCheck'>;
   /** Background work beside the complaint runtime, stopped before it closes. */
   start?(runtime: SubgraphRuntime): { stop(): Promise<void> } | undefined;
+  /** What `/ready` reports for the wing: true, or why it is degraded. */
+  ready?(runtime: SubgraphRuntime): boolean | string;
   /** Additions to the HTTP server (e.g. subscriptions over WebSocket on the same port). */
   attach?(
     server: SubgraphServer<ComplaintContext>,
@@ -77,7 +79,13 @@ export function complaintSubgraph(wings: readonly ComplaintWing[] = []): Subgrap
         logger: options.logger ?? runtime.logger,
         authenticator,
         context: (base) => ({ ...base, complaints }),
-        ready: () => true,
+        ready: () => {
+          for (const w of wings) {
+            const ready = w.ready?.(runtime) ?? true;
+            if (ready !== true) return ready;
+          }
+          return true;
+        },
       });
       for (const w of wings)
         server = w.attach?.(server, schema, runtime, complaints, authenticator) ?? server;

@@ -34,9 +34,12 @@ export interface AuthSettings {
 export interface AuditConfig {
   /** Milliseconds between signed checkpoints; 0 turns them off. */
   readonly checkpointIntervalMs: number;
-  /** Ed25519 keys as PEM or base64 DER; without them a development key is kept under the data dir. */
+  /** Ed25519 keys as PEM or base64 DER (or the private key's file); else a development key under the data dir. */
   readonly checkpointPrivateKey?: string;
+  readonly checkpointPrivateKeyFile?: string;
   readonly checkpointPublicKey?: string;
+  /** A directory outside the data dir that receives each signed head (DUMAS_CHECKPOINT_WITNESS_DIR). */
+  readonly witnessDir?: string;
 }
 
 export interface LetterNumberingConfig {
@@ -349,6 +352,8 @@ export function loadConfig(env: Env = process.env): DumasConfig {
     throw new ConfigError('DUMAS_METRICS_PORT must be a port number');
   const privateKey = r.text('DUMAS_CHECKPOINT_PRIVATE_KEY');
   const publicKey = r.text('DUMAS_CHECKPOINT_PUBLIC_KEY');
+  const privateKeyFile = r.text('DUMAS_CHECKPOINT_PRIVATE_KEY_FILE');
+  const witnessDir = r.text('DUMAS_CHECKPOINT_WITNESS_DIR');
   return {
     production: env.NODE_ENV === 'production',
     ...(port !== undefined ? { port } : {}),
@@ -368,6 +373,8 @@ export function loadConfig(env: Env = process.env): DumasConfig {
       checkpointIntervalMs: r.int('DUMAS_CHECKPOINT_INTERVAL_MS', 60_000),
       ...(privateKey ? { checkpointPrivateKey: privateKey } : {}),
       ...(publicKey ? { checkpointPublicKey: publicKey } : {}),
+      ...(privateKeyFile ? { checkpointPrivateKeyFile: privateKeyFile } : {}),
+      ...(witnessDir ? { witnessDir: path.resolve(witnessDir) } : {}),
     },
     correspondence: correspondenceSection(env, dataDir, store),
     evaluation: { schedulerIntervalMs: r.int('DUMAS_SLA_SCHEDULER_INTERVAL_MS', 60_000) },
