@@ -1,3 +1,4 @@
+import { inSpan } from './tracing';
 import { randomUUID } from 'node:crypto';
 import type {
   Actor,
@@ -77,10 +78,20 @@ export class CommandHandler<Command extends DomainCommand, Event extends DomainE
     return { state, revision, events };
   }
 
-  async handle(
+  handle(
     streamId: string,
     command: Command,
     options: HandleOptions = {},
+  ): Promise<HandleResult<State, Event>> {
+    return inSpan(`command ${command.type}`, { attributes: { 'dumas.stream': streamId } }, () =>
+      this.decideAndAppend(streamId, command, options),
+    );
+  }
+
+  private async decideAndAppend(
+    streamId: string,
+    command: Command,
+    options: HandleOptions,
   ): Promise<HandleResult<State, Event>> {
     const maxAttempts = options.expectedRevision === undefined ? (options.retries ?? 3) + 1 : 1;
     for (let attempt = 1; ; attempt++) {
