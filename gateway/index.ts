@@ -1,8 +1,11 @@
 /** Starts the gateway: `PORT` (default 4000); see the gateway section of services/shared/config.ts for the rest. */
 import { loadConfig } from '../services/shared/config';
+import { startTracing } from '../services/shared/tracing';
 import { createGateway, gatewayOptions } from './server';
 
 async function main() {
+  // Before anything else, so every span of the process goes to the exporter (off unless OTEL_* say so).
+  const tracing = startTracing('gateway');
   const config = loadConfig();
   const gateway = createGateway(gatewayOptions(config));
   const { url } = await gateway.listen(config.port ?? 4000, config.host);
@@ -12,13 +15,16 @@ async function main() {
     if (stopping) return;
     stopping = true;
     gateway.logger.info({ signal }, 'gateway stopping');
-    gateway.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        gateway.logger.error({ err }, 'gateway did not stop cleanly');
-        process.exit(1);
-      },
-    );
+    gateway
+      .close()
+      .then(() => tracing?.shutdown())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          gateway.logger.error({ err }, 'gateway did not stop cleanly');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));

@@ -20,6 +20,7 @@ import type { Logger } from '../../shared/logger';
 import type { ReadModelStore, ReadModelTx } from '../../shared/projections/types';
 import { uuidV5 } from '../../shared/ids';
 import { eventMatcher } from '../../shared/eventstore/filter';
+import { continueEventTrace } from '../../shared/tracing';
 
 export interface Flow {
   /** The checkpoint's key, e.g. `flow.follow_up_drafts`. */
@@ -195,7 +196,12 @@ class FlowWorker {
     let delay = this.runner.options.retryDelayMs ?? 50;
     for (let attempt = 1; ; attempt++) {
       try {
-        await readModels.applyBatch(this.flow.name, event.position, (tx) => this.flow.handle(event, tx));
+        await continueEventTrace(
+          event,
+          `flow ${this.flow.name}`,
+          { 'dumas.service': 'correspondence', 'dumas.position': event.position },
+          () => readModels.applyBatch(this.flow.name, event.position, (tx) => this.flow.handle(event, tx)),
+        );
         return true;
       } catch (err) {
         if (this.controller.signal.aborted) return false;

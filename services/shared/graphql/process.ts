@@ -1,9 +1,12 @@
 /** One subgraph as its own process: open the runtime, listen, stop cleanly on SIGINT/SIGTERM. */
 import { loadConfig } from '../config';
 import type { SubgraphModule } from '../subgraph-module';
+import { startTracing } from '../tracing';
 
 export function runSubgraphProcess(spec: SubgraphModule): void {
   (async () => {
+    // Before anything else, so every span of the process goes to the exporter (off unless OTEL_* say so).
+    const tracing = startTracing(spec.name);
     // Read and validated once, here: a bad setting stops the process before anything opens.
     const config = loadConfig();
     const runtime = await spec.start({ config });
@@ -17,6 +20,7 @@ export function runSubgraphProcess(spec: SubgraphModule): void {
       server
         .close()
         .then(() => runtime.close())
+        .then(() => tracing?.shutdown())
         .then(
           () => process.exit(0),
           (err: unknown) => {
