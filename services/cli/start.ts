@@ -11,8 +11,12 @@ import { loadConfig, subgraphUrlEnvName } from '../shared/config';
 
 import { SUBGRAPHS } from '../subgraphs';
 
+// Compiled (`npm run build`, then `npm run start:prod`: dist/ on production dependencies only) the
+// children are plain node on .js files; from source they run through @swc-node/register.
+const COMPILED = __filename.endsWith('.js');
 const ROOT = path.resolve(__dirname, '..', '..');
-const REGISTER = ['-r', '@swc-node/register'];
+const REGISTER = COMPILED ? [] : ['-r', '@swc-node/register'];
+const entry = (...parts: string[]) => `${path.join(ROOT, ...parts)}${COMPILED ? '.js' : '.ts'}`;
 
 interface Child {
   readonly name: string;
@@ -35,8 +39,8 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs: number): P
   }
 }
 
-function launch(name: string, entry: string, env: NodeJS.ProcessEnv, args: string[] = []): ChildProcess {
-  const child = spawn(process.execPath, [...REGISTER, entry, ...args], {
+function launch(name: string, file: string, env: NodeJS.ProcessEnv, args: string[] = []): ChildProcess {
+  const child = spawn(process.execPath, [...REGISTER, file, ...args], {
     cwd: ROOT,
     env,
     // The IPC channel closes when this launcher dies, however it dies: children stop on 'disconnect'.
@@ -93,9 +97,7 @@ async function main(): Promise<void> {
     children.push({
       name,
       url,
-      process: launch(
-        name,
-        path.join(ROOT, 'services', 'cli', 'subgraph.ts'),
+      process: launch(name, entry('services', 'cli', 'subgraph'),
         { ...baseEnv, PORT: String(port) },
         [name],
       ),
@@ -104,11 +106,11 @@ async function main(): Promise<void> {
   for (const c of children) await waitReady(`${c.url}/ready`, c.process, 60_000);
 
   // Demo data on the first run: the seed appends through the same command handlers as the API.
-  const { seedIfEmpty } = require(path.join(ROOT, 'services', 'cli', 'seed.ts')) as typeof import('./seed');
+  const { seedIfEmpty } = require('./seed') as typeof import('./seed');
   const seeded = await seedIfEmpty(config);
 
   const gatewayUrl = `http://localhost:${gatewayPort}`;
-  const gateway = launch('gateway', path.join(ROOT, 'gateway', 'index.ts'), {
+  const gateway = launch('gateway', entry('gateway', 'index'), {
     ...baseEnv,
     ...subgraphUrls,
     PORT: String(gatewayPort),

@@ -6,7 +6,7 @@ import {
   type ComplaintStatus,
 } from '../../services/complaint/domain';
 import { DomainError } from '../../services/shared/errors';
-import { spec } from '../../services/shared/testing';
+import { spec } from '../support/decider-spec';
 import {
   admin,
   at,

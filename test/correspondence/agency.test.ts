@@ -5,7 +5,7 @@ import {
   currentFocalPoint,
   focalPointAt,
 } from '../../services/correspondence/domain/agency';
-import { spec } from '../../services/shared/testing';
+import { spec } from '../support/decider-spec';
 
 const admin = { id: 'admin-1', role: 'ADMIN' };
 const at = (now: string) => ({ now, actor: admin });

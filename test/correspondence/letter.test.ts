@@ -8,7 +8,7 @@ import {
 } from '../../services/correspondence/domain/letter';
 import type { Actor } from '../../services/shared/eventstore/types';
 import { DomainError } from '../../services/shared/errors';
-import { spec } from '../../services/shared/testing';
+import { spec } from '../support/decider-spec';
 
 const officer: Actor = { id: 'officer-1', role: 'OFFICER' };
 const supervisor: Actor = { id: 'supervisor-1', role: 'SUPERVISOR' };

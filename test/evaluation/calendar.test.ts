@@ -7,7 +7,7 @@ import {
   type CalendarEvent,
 } from '../../services/evaluation/domain/calendar-aggregate';
 import { endOfJakartaDay, jakartaDate, startOfJakartaDay } from '../../services/shared/calendar/dates';
-import { spec } from '../../services/shared/testing';
+import { spec } from '../support/decider-spec';
 
 const calendar = WorkingCalendar.bundled();
 const admin = { id: 'admin-1', role: 'ADMIN' };

@@ -7,7 +7,7 @@ import {
 import { emptyTally, periods, summarizeKpis } from '../../services/evaluation/domain/kpi';
 import { type SatisfactionCommand, satisfactionDecider } from '../../services/evaluation/domain/satisfaction';
 import type { Actor } from '../../services/shared/eventstore/types';
-import { spec } from '../../services/shared/testing';
+import { spec } from '../support/decider-spec';
 
 const officer: Actor = { id: 'officer-1', role: 'OFFICER' };
 const pic: Actor = { id: 'pic-bantul', role: 'AGENCY', agencyId: 'inspektorat-bantul' };

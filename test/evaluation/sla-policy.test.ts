@@ -6,7 +6,7 @@ import {
   type SlaPolicyEvent,
   slaPolicyDecider,
 } from '../../services/evaluation/domain/sla-policy';
-import { spec } from '../../services/shared/testing';
+import { spec } from '../support/decider-spec';
 
 const admin = { id: 'admin-1', role: 'ADMIN' };
 const now = '2025-06-20T02:00:00.000Z'; // 09:00 WIB, 20 June 2025

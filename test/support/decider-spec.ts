@@ -1,5 +1,5 @@
-import type { Decider } from './decider';
-import { DomainError, type ErrorCode } from './errors';
+import type { Decider } from '../../services/shared/decider';
+import { DomainError, type ErrorCode } from '../../services/shared/errors';
 
 /**
  * given/when/then for deciders: given past events, when a command, then these events (or this error).
