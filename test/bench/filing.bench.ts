@@ -5,13 +5,12 @@
  * The gateway's per-client limit on public mutations is lifted for the run (one client sends everything).
  * Env: BENCH_CLIENTS (default 16), BENCH_SECONDS (default 8), BENCH_WARMUP_SECONDS (default 2).
  */
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildSchemaSdl } from '../../services/complaint/schema';
 import { composeSupergraph } from '../../services/shared/graphql/supergraph';
-import { launch, load, waitUp } from './http-load';
+import { launch, runBench, load, waitUp } from './http-load';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -36,57 +35,42 @@ const filing = () =>
     },
   });
 
-async function main() {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'dumas-bench-filing-'));
-  const children: ChildProcess[] = [];
-  try {
-    const base = 4600 + Math.floor(Math.random() * 300);
-    const subgraphUrl = `http://127.0.0.1:${base}/graphql`;
-    const supergraphFile = path.join(dir, 'supergraph.graphql');
-    writeFileSync(
-      supergraphFile,
-      composeSupergraph([{ name: 'complaint', url: subgraphUrl, sdl: await buildSchemaSdl() }]),
-    );
-    const env = { DUMAS_DATA_DIR: dir };
-    const subgraph = launch('services/complaint/index.ts', { ...env, PORT: String(base) }, SECRET);
-    const gateway = launch(
-      'gateway/index.ts',
-      {
-        DUMAS_SUPERGRAPH: supergraphFile,
-        PORT: String(base + 1),
-        DUMAS_LIMIT_PUBLIC_MUTATIONS_PER_MINUTE: String(1e9),
-      },
-      SECRET,
-    );
-    children.push(subgraph, gateway);
-    const url = `http://127.0.0.1:${base + 1}/graphql`;
-    await waitUp(url, filing());
+runBench('dumas-bench-filing-', async (dir, started) => {
+  const base = 4600 + Math.floor(Math.random() * 300);
+  const subgraphUrl = `http://127.0.0.1:${base}/graphql`;
+  const supergraphFile = path.join(dir, 'supergraph.graphql');
+  writeFileSync(
+    supergraphFile,
+    composeSupergraph([{ name: 'complaint', url: subgraphUrl, sdl: await buildSchemaSdl() }]),
+  );
+  const env = { DUMAS_DATA_DIR: dir };
+  const subgraph = launch('services/complaint/index.ts', { ...env, PORT: String(base) }, SECRET);
+  const gateway = launch(
+    'gateway/index.ts',
+    {
+      DUMAS_SUPERGRAPH: supergraphFile,
+      PORT: String(base + 1),
+      DUMAS_LIMIT_PUBLIC_MUTATIONS_PER_MINUTE: String(1e9),
+    },
+    SECRET,
+  );
+  started(subgraph, gateway);
+  const url = `http://127.0.0.1:${base + 1}/graphql`;
+  await waitUp(url, filing());
 
-    console.log(
-      `bench:filing — fileComplaint through the gateway, ${CLIENTS} concurrent clients, ${SECONDS}s after ${WARMUP}s warm-up, ${os.cpus().length} cores, SQLite`,
-    );
-    const r = await load('fileComplaint', url, filing, {
-      clients: CLIENTS,
-      seconds: SECONDS,
-      warmupSeconds: WARMUP,
-      pid: subgraph.pid!,
-    });
-    console.log('');
-    console.log('operation        filings/s   p50 ms   p99 ms   subgraph CPU ms/filing   errors');
-    console.log(
-      `${r.name.padEnd(16)} ${r.rps.toFixed(0).padStart(9)} ${r.p50.toFixed(1).padStart(8)} ${r.p99.toFixed(1).padStart(8)} ${r.cpuPerRequestMs.toFixed(2).padStart(24)} ${String(r.errors).padStart(8)}`,
-    );
-    console.log(
-      'goal (issue 15): ≥ 1,000 filings/s, p99 ≤ 50 ms; before HMAC + one append: 38/s, p99 610 ms',
-    );
-  } finally {
-    for (const c of children) c.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 500));
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
+  console.log(
+    `bench:filing — fileComplaint through the gateway, ${CLIENTS} concurrent clients, ${SECONDS}s after ${WARMUP}s warm-up, ${os.cpus().length} cores, SQLite`,
+  );
+  const r = await load('fileComplaint', url, filing, {
+    clients: CLIENTS,
+    seconds: SECONDS,
+    warmupSeconds: WARMUP,
+    pid: subgraph.pid!,
+  });
+  console.log('');
+  console.log('operation        filings/s   p50 ms   p99 ms   subgraph CPU ms/filing   errors');
+  console.log(
+    `${r.name.padEnd(16)} ${r.rps.toFixed(0).padStart(9)} ${r.p50.toFixed(1).padStart(8)} ${r.p99.toFixed(1).padStart(8)} ${r.cpuPerRequestMs.toFixed(2).padStart(24)} ${String(r.errors).padStart(8)}`,
+  );
+  console.log('goal (issue 15): ≥ 1,000 filings/s, p99 ≤ 50 ms; before HMAC + one append: 38/s, p99 610 ms');
 });

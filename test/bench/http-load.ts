@@ -4,7 +4,8 @@
  * test spent per request (from /proc).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Agent, request } from 'undici';
 
@@ -125,4 +126,26 @@ export async function load(
     cpuPerRequestMs: cpu / latencies.length,
     errors,
   };
+}
+
+/**
+ * Runs a benchmark over a temporary data directory: the processes it launches (handed to `started`) are
+ * stopped and the directory removed however it ends; a failure exits non-zero.
+ */
+export function runBench(
+  prefix: string,
+  body: (dir: string, started: (...children: ChildProcess[]) => void) => Promise<void>,
+): void {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  const children: ChildProcess[] = [];
+  body(dir, (...c) => children.push(...c))
+    .finally(async () => {
+      for (const c of children) c.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 500));
+      rmSync(dir, { recursive: true, force: true });
+    })
+    .catch((err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    });
 }
