@@ -76,7 +76,8 @@ export interface SealedIntake {
 
 export interface IntakeServices {
   readonly vault: KeyVault;
-  readonly accessCodes: AccessCodeHasher;
+  /** Needed when the intake issues an access code (public filing, or an officer asked for one). */
+  readonly accessCodes?: AccessCodeHasher;
 }
 
 const PLACEHOLDER_SEALED: SealedValue = {
@@ -88,22 +89,42 @@ const PLACEHOLDER_SEALED: SealedValue = {
   tag: 'AAAAAAAAAAAAAAAAAAAAAA==',
 };
 
+const placeholderOf = (
+  build: (
+    trackingNumber: string,
+    sealed: SealedValue | null,
+    accessCodeHash: string | null,
+  ) => FileComplaint | ReceiveComplaint,
+  withComplainant: boolean,
+) => build('DUMAS-2000-000000', withComplainant ? PLACEHOLDER_SEALED : null, null);
+
 /**
- * Everything of an intake but its tracking number: the number is claimed in the same append as the
- * complaint (ComplaintService.intake), or before it where the store cannot do both at once.
+ * The intake command as it will be, with a placeholder tracking number and sealed identity: lets a caller
+ * decide a whole sequence (an imported case's history) before claiming or creating anything.
  */
-export async function sealComplaintIntake(
-  services: IntakeServices,
+export function placeholderIntakeCommand(
+  input: ComplaintIntakeInput & { readonly complaintId: string },
+  how: OfficerIntake,
+  context: { readonly now: string; readonly actor: Actor },
+): ReceiveComplaint {
+  if (input.complainant) validateComplainantIdentity(input.complainant);
+  return intakeBuilder(
+    input,
+    input.complaintId,
+    randomUUID(),
+    how,
+    context,
+  )('DUMAS-2000-000000', input.complainant ? PLACEHOLDER_SEALED : null, null) as ReceiveComplaint;
+}
+
+function intakeBuilder(
   input: ComplaintIntakeInput,
+  complaintId: string,
+  subjectId: string,
   how: PublicIntake | OfficerIntake,
   context: { readonly now: string; readonly actor: Actor },
-): Promise<SealedIntake> {
-  const complaintId = input.complaintId ?? randomUUID();
-  const subjectId = randomUUID();
-  const complainantInput = input.complainant ?? null;
-  if (complainantInput) validateComplainantIdentity(complainantInput);
-
-  const build = (
+) {
+  return (
     trackingNumber: string,
     sealed: SealedValue | null,
     accessCodeHash: string | null,
@@ -135,15 +156,32 @@ export async function sealComplaintIntake(
       metadata,
     };
   };
+}
+
+/**
+ * Everything of an intake but its tracking number: the number is claimed in the same append as the
+ * complaint (ComplaintService.intake), or before it where the store cannot do both at once.
+ */
+export async function sealComplaintIntake(
+  services: IntakeServices,
+  input: ComplaintIntakeInput,
+  how: PublicIntake | OfficerIntake,
+  context: { readonly now: string; readonly actor: Actor },
+): Promise<SealedIntake> {
+  const complaintId = input.complaintId ?? randomUUID();
+  const subjectId = randomUUID();
+  const complainantInput = input.complainant ?? null;
+  if (complainantInput) validateComplainantIdentity(complainantInput);
+
+  const build = intakeBuilder(input, complaintId, subjectId, how, context);
 
   // Dry run: throws the same BAD_USER_INPUT the real command would, before anything is claimed or created.
-  complaintDecider.decide(build('DUMAS-2000-000000', complainantInput ? PLACEHOLDER_SEALED : null, null), {
-    status: 'NONE',
-  });
+  complaintDecider.decide(placeholderOf(build, complainantInput !== null), { status: 'NONE' });
 
   const issueCode = how.kind === 'PUBLIC' || how.issueAccessCode === true;
   const accessCode = issueCode ? generateAccessCode() : null;
-  const accessCodeHash = accessCode ? services.accessCodes.hash(accessCode) : null;
+  if (accessCode && !services.accessCodes) throw new Error('issuing an access code needs the hasher');
+  const accessCodeHash = accessCode ? services.accessCodes!.hash(accessCode) : null;
   const sealed = complainantInput
     ? await sealComplainantIdentity(services.vault, subjectId, complainantInput)
     : null;
