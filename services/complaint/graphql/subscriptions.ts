@@ -48,6 +48,7 @@ import type {
 import { createFormatError } from '../../shared/graphql/errors';
 import type { SubgraphServer } from '../../shared/graphql/subgraph';
 import type { RequestContext } from '../../shared/http/server';
+import { subscriptionDeliveryLag } from '../../shared/metrics';
 import type { SubgraphRuntime } from '../../shared/runtime';
 import { COMPLAINT_STREAM_PREFIX, complaintStreamId } from '../domain/constants';
 import { maskComplaintForViewer } from '../projection';
@@ -440,6 +441,7 @@ export async function* caseEventsFor(
   after: CaseEventCursor,
   options: { readonly signal: AbortSignal; readonly tokenExpiresAt?: number; readonly now?: () => number },
 ): AsyncGenerator<CaseEvent> {
+  const subscribedAt = Date.now();
   const tail = await caseEventTail(runtime.store);
   const now = options.now ?? Date.now;
   const expiresAtMs = options.tokenExpiresAt !== undefined ? options.tokenExpiresAt * 1000 : undefined;
@@ -485,6 +487,13 @@ export async function* caseEventsFor(
         if (!delivered) continue;
         if (options.signal.aborted) return;
         checkExpiry();
+        // Live events only: a resume from an old position is catching up, not lagging.
+        const recordedAt = Date.parse(event.recordedAt);
+        if (recordedAt >= subscribedAt)
+          subscriptionDeliveryLag.observe(
+            { service: runtime.name },
+            Math.max(0, (Date.now() - recordedAt) / 1000),
+          );
         yield delivered;
       }
       position = event.position;
