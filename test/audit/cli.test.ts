@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
-import { CheckpointStore, loadCheckpointKeys, takeCheckpoint } from '../../services/audit/checkpoints';
+import { takeCheckpoint } from '../../services/audit/checkpointer';
+import { CheckpointStore, loadCheckpointKeys } from '../../services/audit/checkpoints';
 import { verifySinceCheckpoint } from '../../services/audit/integrity';
 import { exportEvents } from '../../services/cli/audit';
 import { SqliteEventStore } from '../../services/shared/eventstore/sqlite';
@@ -84,6 +85,30 @@ describe('given 60 events of 30 cases', () => {
     expect(maxBuffered()).toBeLessThan(20_000);
   });
 
+  it('neutralises cells that a spreadsheet would run as a formula (issue 11, finding 11)', async () => {
+    await store.append(
+      'complaint-c-formula',
+      [
+        {
+          type: 'ComplaintRejected',
+          data: { complaintId: 'c-formula', reason: 'OTHER', note: '=HYPERLINK("http://evil.example","x")' },
+          metadata: {
+            actor: { id: '=HYPERLINK("http://evil.example")', role: 'OFFICER' },
+            caseId: '@SUM(A1)',
+            occurredAt: new Date().toISOString(),
+          },
+        },
+      ],
+      {},
+    );
+    const { sink, text } = slowSink();
+    await exportEvents(store, { format: 'csv' }, sink);
+    const row = (await text()).split('\n').find((line) => line.includes('c-formula'))!;
+    for (const cell of row.split(',')) expect(cell.replace(/^"/, '')).not.toMatch(/^[=+\-@]/);
+    expect(row).toContain(`"'=HYPERLINK(""http://evil.example"")"`);
+    expect(row).toContain("'@SUM(A1)");
+  });
+
   it('exports a JSON array limited to the time range asked for', async () => {
     const { sink, text } = slowSink();
     const future = new Date(Date.now() + 60_000);
@@ -117,12 +142,9 @@ describe('given 60 events of 30 cases', () => {
       db.close();
       const verdict = await verifySinceCheckpoint(store, checkpoints, keys);
       expect(verdict.problems).toEqual([
+        expect.objectContaining({ kind: 'TRUNCATED', streamId: 'complaint-c-5', revision: 1, position: 12 }),
         expect.objectContaining({
-          streamId: 'complaint-c-5',
-          revision: 1,
-          reason: expect.stringMatching(/truncated/),
-        }),
-        expect.objectContaining({
+          kind: 'INSERTED',
           streamId: 'complaint-c-0',
           revision: 2,
           reason: expect.stringMatching(/hash/),

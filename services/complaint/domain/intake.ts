@@ -128,6 +128,7 @@ function intakeBuilder(
     trackingNumber: string,
     sealed: SealedValue | null,
     accessCodeHash: string | null,
+    sealedReference: SealedValue | null = null,
   ): FileComplaint | ReceiveComplaint => {
     const data: ComplaintIntakeData = {
       complaintId,
@@ -150,6 +151,7 @@ function intakeBuilder(
         ...data,
         channel: how.channel,
         channelReference: how.channelReference ?? null,
+        ...(sealedReference ? { sealedChannelReference: { subjectId, sealed: sealedReference } } : {}),
         ...(how.receivedAt !== undefined ? { receivedAt: how.receivedAt } : {}),
         imported: how.imported ?? null,
       },
@@ -182,14 +184,19 @@ export async function sealComplaintIntake(
   const accessCode = issueCode ? generateAccessCode() : null;
   if (accessCode && !services.accessCodes) throw new Error('issuing an access code needs the hasher');
   const accessCodeHash = accessCode ? services.accessCodes!.hash(accessCode) : null;
-  const sealed = complainantInput
-    ? await sealComplainantIdentity(services.vault, subjectId, complainantInput)
-    : null;
+  const reference = how.kind === 'OFFICER' ? how.channelReference?.trim() || null : null;
+  const [sealed, sealedReference] = await Promise.all([
+    complainantInput
+      ? sealComplainantIdentity(services.vault, subjectId, complainantInput)
+      : Promise.resolve(null),
+    // Sealed under the same subject as the identity, so one erasure seals both.
+    reference ? services.vault.encrypt(subjectId, reference) : Promise.resolve(null),
+  ]);
   return {
     complaintId,
     year: trackingYear(how.kind === 'OFFICER' && how.receivedAt ? how.receivedAt : context.now),
     accessCode,
-    build: (trackingNumber) => build(trackingNumber, sealed, accessCodeHash),
+    build: (trackingNumber) => build(trackingNumber, sealed, accessCodeHash, sealedReference),
   };
 }
 
