@@ -116,9 +116,14 @@ const keyReused = () =>
 
 export interface Page<T> {
   readonly items: readonly T[];
-  readonly offset: number;
   readonly total: number;
+  readonly hasNextPage: boolean;
 }
+
+/** Where a page starts: right after a complaint's (receivedAt, id), or at an offset. */
+export type ComplaintPagePosition =
+  | { readonly after: readonly [receivedAt: string, id: string] }
+  | { readonly offset: number };
 
 export class ComplaintService {
   readonly handler: CommandHandler<ComplaintCommand, ComplaintEvent, ComplaintState>;
@@ -155,16 +160,30 @@ export class ComplaintService {
     return doc;
   }
 
-  async list(filter: ComplaintFilter, viewer: ComplaintViewer, offset: number, limit: number) {
+  /**
+   * One page of the complaints the viewer may see: after a keyset position (read off the index from
+   * there) or an offset (old cursors). One document more than the page tells whether another follows.
+   */
+  async list(
+    filter: ComplaintFilter,
+    viewer: ComplaintViewer,
+    position: ComplaintPagePosition,
+    limit: number,
+  ) {
     const query = complaintDocQuery(filter, viewer);
-    const [items, total] = await Promise.all([
-      this.runtime.readModels.find<ComplaintDocument>(COMPLAINTS_COLLECTION, { ...query, limit, offset }),
+    const [found, total] = await Promise.all([
+      this.runtime.readModels.find<ComplaintDocument>(COMPLAINTS_COLLECTION, {
+        ...query,
+        limit: limit + 1,
+        ...('after' in position ? { after: position.after } : { offset: position.offset }),
+      }),
       this.runtime.readModels.count(COMPLAINTS_COLLECTION, {
         ...(query.where ? { where: query.where } : {}),
         ...(query.text ? { text: query.text } : {}),
       }),
     ]);
-    return { items, offset, total } satisfies Page<ComplaintDocument>;
+    const items = found.slice(0, limit);
+    return { items, total, hasNextPage: found.length > limit } satisfies Page<ComplaintDocument>;
   }
 
   /**

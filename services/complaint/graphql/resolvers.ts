@@ -7,8 +7,8 @@ import { type Principal, requireAuthenticated, requireRole } from '../../shared/
 import { badInput, unauthenticated } from '../../shared/errors';
 import type { Actor } from '../../shared/eventstore/types';
 import { type ComplaintCommand, normaliseAccessCode, type RejectionReason } from '../domain';
-import { publicComplaintView } from '../projection';
-import { PUBLIC_ACTOR } from '../service';
+import { type ComplaintDocument, publicComplaintView } from '../projection';
+import { type ComplaintPagePosition, PUBLIC_ACTOR } from '../service';
 import type { ComplaintContext } from './context';
 import {
   type AgencyResponseOutcome,
@@ -28,11 +28,27 @@ const READERS = ['OFFICER', 'SUPERVISOR', 'AGENCY', 'AUDITOR'] as const;
 const MAX_PAGE = 100;
 const DEFAULT_PAGE = 20;
 
-const encodeCursor = (offset: number) => Buffer.from(`offset:${offset}`).toString('base64url');
-function decodeCursor(cursor: string): number {
-  const match = /^offset:(\d{1,9})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw badInput('after is not a cursor of this connection', { field: 'after' });
-  return Number(match[1]);
+/**
+ * Keyset cursors: the (receivedAt, id) of the last complaint seen, so the next page starts from the index
+ * right after it whatever the store holds. Offset cursors handed out before still page (by offset).
+ */
+const encodeCursor = (doc: ComplaintDocument) =>
+  Buffer.from(`key:${JSON.stringify([doc.receivedAt, doc.id])}`).toString('base64url');
+function decodeCursor(cursor: string): ComplaintPagePosition {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const offset = /^offset:(\d{1,9})$/.exec(text);
+  if (offset) return { offset: Number(offset[1]) + 1 };
+  if (text.startsWith('key:') && text.length < 400) {
+    try {
+      const key: unknown = JSON.parse(text.slice(4));
+      if (Array.isArray(key) && key.length === 2 && key.every((v) => typeof v === 'string')) {
+        return { after: [key[0], key[1]] };
+      }
+    } catch {
+      // Falls through to the refusal below.
+    }
+  }
+  throw badInput('after is not a cursor of this connection', { field: 'after' });
 }
 
 @Resolver(() => Complaint)
@@ -69,7 +85,7 @@ export class ComplaintQueries {
     if (!Number.isInteger(limit) || limit < 0 || limit > MAX_PAGE) {
       throw badInput(`first must be between 0 and ${MAX_PAGE}`, { field: 'first' });
     }
-    const offset = after ? decodeCursor(after) + 1 : 0;
+    const position = after ? decodeCursor(after) : { offset: 0 };
     const page = await ctx.complaints.list(
       {
         ...(filter?.status ? { status: filter.status } : {}),
@@ -82,19 +98,19 @@ export class ComplaintQueries {
         ...(typeof filter?.anonymous === 'boolean' ? { anonymous: filter.anonymous } : {}),
       },
       principal,
-      offset,
+      position,
       limit,
     );
-    const edges = page.items.flatMap((doc, i) => {
+    const edges = page.items.flatMap((doc) => {
       const visible = visibleComplaint(doc, principal);
-      return visible ? [{ cursor: encodeCursor(offset + i), node: toComplaint(visible) }] : [];
+      return visible ? [{ cursor: encodeCursor(doc), node: toComplaint(visible) }] : [];
     });
     return {
       edges,
       totalCount: page.total,
       pageInfo: {
-        hasNextPage: offset + page.items.length < page.total,
-        hasPreviousPage: offset > 0,
+        hasNextPage: page.hasNextPage,
+        hasPreviousPage: 'after' in position || position.offset > 0,
         startCursor: edges[0]?.cursor ?? null,
         endCursor: edges[edges.length - 1]?.cursor ?? null,
       },
