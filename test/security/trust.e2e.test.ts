@@ -306,3 +306,39 @@ describe('finding 3: erasure seals every personal field and shows as ERASED', ()
     expect(JSON.stringify(doc)).not.toContain(digits);
   });
 });
+
+describe('finding 5: one access-code check per request, budgets per client and tracking number', () => {
+  const track = (n: number, trackingNumber: string) =>
+    `{ ${Array.from({ length: n }, (_, i) => `t${i}: trackComplaint(trackingNumber: "${trackingNumber}", accessCode: "AAAA-BBBB-CCCC") { status }`).join(' ')} }`;
+
+  it('refuses several checks in one request at the gateway before any subgraph', async () => {
+    const r = await fed.gql(track(30, 'DUMAS-2026-000001'), {});
+    expect(r.status).toBe(400);
+    expect(r.errors?.[0]?.extensions?.code).toBe('TOO_MANY_ACCESS_CODE_CHECKS');
+  });
+
+  it('checks at most one code per request at the subgraph', async () => {
+    const r = await fed.gql(track(30, 'DUMAS-2026-000002'), {}, undefined, fed.subgraphUrls.complaint);
+    const refused = (r.errors ?? []).filter((e) => e.extensions?.code === 'TOO_MANY_ACCESS_CODE_CHECKS');
+    expect(refused).toHaveLength(29);
+  });
+
+  it('slows guesses at one tracking number, whoever asks', async () => {
+    const codes: (string | undefined)[] = [];
+    for (let i = 0; i < 11; i++) {
+      const r = await fed.gql(track(1, 'DUMAS-2026-000003'), {}, undefined, fed.subgraphUrls.complaint);
+      codes.push(r.errors?.[0]?.extensions?.code);
+    }
+    expect(codes.slice(0, 9).every((c) => c === undefined)).toBe(true);
+    expect(codes[10]).toBe('RATE_LIMITED');
+  });
+
+  it('gives each client a budget at the gateway', async () => {
+    // A malformed code is answered without hashing: the budget is spent all the same.
+    const query = '{ trackComplaint(trackingNumber: "DUMAS-2026-100001", accessCode: "x") { status } }';
+    const statuses: number[] = [];
+    for (let i = 0; i < 40; i++) statuses.push((await fed.gql(query, {})).status);
+    expect(statuses.slice(0, 25).every((s) => s === 200)).toBe(true);
+    expect(statuses).toContain(429);
+  });
+});

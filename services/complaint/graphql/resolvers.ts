@@ -117,6 +117,7 @@ export class ComplaintQueries {
     @Ctx() ctx: ComplaintContext,
   ): Promise<PublicComplaintStatus | null> {
     if (trackingNumber.length > 40 || accessCode.length > 40 || !normaliseAccessCode(accessCode)) return null;
+    ctx.complaints.accessCodes.admit(ctx, trackingNumber);
     const doc = await ctx.complaints.byTrackingNumber(trackingNumber);
     // An unknown tracking number still costs one scrypt (against a dummy hash), so timing tells nothing.
     const ok = await verifyAccessCode(accessCode, doc?.accessCodeHash ?? DUMMY_HASH);
