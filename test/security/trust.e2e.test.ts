@@ -2,6 +2,8 @@
  * Issue 11, one test per finding, through the gateway over real HTTP (and straight at a subgraph where
  * the finding was about bypassing the gateway). Each was red before its fix.
  */
+import { AccessCodeGuard } from '../../services/shared/access-code-guard';
+import { subgraphListenHost } from '../../services/shared/graphql/process';
 import { type Federation, startFederation } from '../support/federation';
 import { forwardedComplaint, subscribeSse } from '../subscriptions/support';
 
@@ -323,14 +325,14 @@ describe('finding 5: one access-code check per request, budgets per client and t
     expect(refused).toHaveLength(29);
   });
 
-  it('slows guesses at one tracking number, whoever asks', async () => {
-    const codes: (string | undefined)[] = [];
-    for (let i = 0; i < 11; i++) {
-      const r = await fed.gql(track(1, 'DUMAS-2026-000003'), {}, undefined, fed.subgraphUrls.complaint);
-      codes.push(r.errors?.[0]?.extensions?.code);
-    }
-    expect(codes.slice(0, 9).every((c) => c === undefined)).toBe(true);
-    expect(codes[10]).toBe('RATE_LIMITED');
+  it('slows guesses at one tracking number, whoever asks, refusing before any hash', () => {
+    const guard = new AccessCodeGuard(10, () => 0);
+    for (let i = 0; i < 10; i++) guard.admit({}, 'dumas-2026-000003 ');
+    expect(() => guard.admit({}, 'DUMAS-2026-000003')).toThrow(/too many attempts/);
+    expect(() => guard.admit({}, 'DUMAS-2026-000004')).not.toThrow();
+    const request = {};
+    guard.admit(request, 'DUMAS-2026-000005');
+    expect(() => guard.admit(request, 'DUMAS-2026-000006')).toThrow(/at most one access code/);
   });
 
   it('gives each client a budget at the gateway', async () => {
@@ -340,5 +342,19 @@ describe('finding 5: one access-code check per request, budgets per client and t
     for (let i = 0; i < 40; i++) statuses.push((await fed.gql(query, {})).status);
     expect(statuses.slice(0, 25).every((s) => s === 200)).toBe(true);
     expect(statuses).toContain(429);
+  });
+});
+
+describe('finding 6: subgraphs listen on 127.0.0.1 unless told otherwise', () => {
+  it('binds the loopback address by default and DUMAS_SUBGRAPH_HOST when set', () => {
+    expect(subgraphListenHost({})).toBe('127.0.0.1');
+    expect(subgraphListenHost({ DUMAS_SUBGRAPH_HOST: '0.0.0.0' })).toBe('0.0.0.0');
+  });
+});
+
+describe('finding 7 (abuse run): a subscription sent as a plain POST', () => {
+  it('is a 400 at the gateway, not a 500', async () => {
+    const r = await fed.gql('subscription { caseEvents { position } }', {}, officer);
+    expect(r.status).toBe(400);
   });
 });

@@ -351,6 +351,14 @@ export function limitsPlugin(limits: GatewayLimits): ApolloServerPlugin<RequestC
               { extensions: { code: 'OPERATION_RESOLUTION_FAILURE', http: { status: 400 } } },
             );
           }
+          // A subscription sent as a plain POST has no transport to stream on (the gateway's executor
+          // would fail with a 500): the client is told where subscriptions are served.
+          if (operation.operation === 'subscription') {
+            throw new GraphQLError(
+              'subscriptions are served over WebSocket (graphql-ws) or Server-Sent Events (Accept: text/event-stream)',
+              { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } },
+            );
+          }
           const cost = operationCost(operation, document, request.variables ?? {});
           if (cost > limits.maxCost) {
             throw limitError(
