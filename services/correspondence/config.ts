@@ -10,6 +10,12 @@ export type BlobStoreConfig =
   | { readonly kind: 'sqlite'; readonly file: string }
   | { readonly kind: 'postgres'; readonly url: string };
 
+/**
+ * `starttls` (default, port 587): plain SMTP upgraded with STARTTLS, refused if the server cannot;
+ * `tls` (port 465): TLS from the first byte; `none` (port 25): never encrypted, for a trusted relay.
+ */
+export type SmtpSecurity = 'starttls' | 'tls' | 'none';
+
 export type DeliveryConfig =
   | { readonly kind: 'outbox'; readonly dir: string; readonly from: string }
   | {
@@ -17,11 +23,7 @@ export type DeliveryConfig =
       readonly host: string;
       readonly port: number;
       readonly from: string;
-      /**
-       * `starttls` (default, port 587): plain SMTP upgraded with STARTTLS, refused if the server cannot;
-       * `tls` (port 465): TLS from the first byte; `none` (port 25): never encrypted, for a trusted relay.
-       */
-      readonly security: 'starttls' | 'tls' | 'none';
+      readonly security: SmtpSecurity;
       readonly user?: string;
       readonly password?: string;
       /** Longest wait for the connection or any one SMTP reply. */
