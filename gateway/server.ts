@@ -34,7 +34,13 @@ import { createLogger, type Logger } from '../services/shared/logger';
 import { createDataSource, createSubgraphAgent, type FetcherKind } from './datasources';
 import { graphiqlRoutes } from './graphiql';
 import { attachSubscriptions, type SubscriptionOptions } from './subscriptions';
-import { aliasLimitRule, DEFAULT_LIMITS, depthLimitRule, type GatewayLimits, limitsPlugin } from './limits';
+import {
+  aliasLimitRule,
+  DEFAULT_LIMITS,
+  depthLimitRule,
+  type GatewayLimits,
+  limitsPlugin,
+} from '../services/shared/graphql/limits';
 
 export const DEFAULT_SUPERGRAPH_PATH = path.resolve(__dirname, '..', 'schema', 'supergraph.graphql');
 
@@ -90,6 +96,7 @@ export function gatewayOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Gat
   const limits: Partial<Record<keyof GatewayLimits, number>> = {};
   const limitEnv: Record<keyof GatewayLimits, string> = {
     bodyLimitBytes: 'DUMAS_LIMIT_BODY_BYTES',
+    maxTokens: 'DUMAS_LIMIT_TOKENS',
     maxDepth: 'DUMAS_LIMIT_DEPTH',
     maxAliases: 'DUMAS_LIMIT_ALIASES',
     maxCost: 'DUMAS_LIMIT_COST',
@@ -167,6 +174,7 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
     stopOnTerminationSignals: false,
     allowBatchedHttpRequests: limits.maxBatch > 1,
     maxRecursiveSelections: true,
+    parseOptions: { maxTokens: limits.maxTokens },
     validationRules: [depthLimitRule(limits.maxDepth), aliasLimitRule(limits.maxAliases)],
     logger: apolloLogger(logger),
     plugins: [
