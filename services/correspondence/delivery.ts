@@ -17,8 +17,7 @@ import {
   writeSync,
 } from 'node:fs';
 import path from 'node:path';
-import { createTransport } from 'nodemailer';
-import MailComposer from 'nodemailer/lib/mail-composer';
+import type { createTransport } from 'nodemailer';
 import type { DeliveryConfig, SmtpSecurity } from './config';
 
 export interface OutgoingAttachment {
@@ -59,7 +58,9 @@ export interface DeliveryAdapter {
  * Message-ID is the letter's, the multipart boundary is derived from the Message-ID. So the same message
  * renders to the same bytes every time, which is what makes a replay after a crash recognisable.
  */
-export function renderEml(message: OutgoingMessage): Promise<Buffer> {
+export async function renderEml(message: OutgoingMessage): Promise<Buffer> {
+  // Loaded on first use: most processes never send an e-mail, and nodemailer is not small to load.
+  const { default: MailComposer } = await import('nodemailer/lib/mail-composer');
   const composer = new MailComposer({
     from: message.from,
     // Addresses only (institutional mailboxes, or the complainant's own), never display names of persons.
@@ -216,28 +217,36 @@ const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /
  */
 export class SmtpDeliveryAdapter implements DeliveryAdapter {
   readonly kind = 'smtp';
-  private readonly transport: ReturnType<typeof createTransport>;
+  private transport: Promise<ReturnType<typeof createTransport>> | undefined;
 
   constructor(private readonly options: SmtpDeliveryOptions) {
-    const { host, port, security, user, password } = options;
+    const { host, security, user } = options;
     // A password in clear text may only travel to this machine.
     if (security === 'none' && user && !isLoopback(host))
       throw new Error('SMTP credentials over an unencrypted connection are refused: use starttls or tls');
-    const timeout = options.timeoutMs ?? 60_000;
-    this.transport = createTransport({
-      host,
-      port,
-      secure: security === 'tls',
-      requireTLS: security === 'starttls',
-      ignoreTLS: security === 'none',
-      ...(user ? { auth: { user, pass: password ?? '' } } : {}),
-      connectionTimeout: timeout,
-      greetingTimeout: timeout,
-      socketTimeout: timeout,
-      tls: { servername: host, rejectUnauthorized: true, ...(options.tls?.ca ? { ca: options.tls.ca } : {}) },
-      // No logger: nodemailer's would print addresses.
-      logger: false,
-    });
+  }
+
+  /** nodemailer's SMTP transport, loaded and made on first use. */
+  private smtp() {
+    const { host, port, security, user, password } = this.options;
+    const timeout = this.options.timeoutMs ?? 60_000;
+    this.transport ??= import('nodemailer').then(({ createTransport }) =>
+      createTransport({
+        host,
+        port,
+        secure: security === 'tls',
+        requireTLS: security === 'starttls',
+        ignoreTLS: security === 'none',
+        ...(user ? { auth: { user, pass: password ?? '' } } : {}),
+        connectionTimeout: timeout,
+        greetingTimeout: timeout,
+        socketTimeout: timeout,
+        tls: { rejectUnauthorized: true, ...(this.options.tls?.ca ? { ca: this.options.tls.ca } : {}) },
+        // No logger: nodemailer's would print addresses.
+        logger: false,
+      }),
+    );
+    return this.transport;
   }
 
   async deliver(message: OutgoingMessage): Promise<DeliveryReceipt> {
@@ -253,7 +262,8 @@ export class SmtpDeliveryAdapter implements DeliveryAdapter {
     writeFileDurably(dir, outboxFileName(message.messageId), eml);
     let response: string;
     try {
-      const info = await this.transport.sendMail({
+      const transport = await this.smtp();
+      const info = await transport.sendMail({
         envelope: { from: message.from, to: [...message.to] },
         raw: eml,
       });
