@@ -290,6 +290,9 @@ export function applyComplaintEvent(
     case 'ComplainantDataErased':
       next.complainant = { access: 'ERASED', erasedAt: event.data.at };
       break;
+    case 'ComplainantMessageReceived':
+      // In the case's history (with its attachments); the document's fields do not change.
+      break;
     default: {
       const unknown: never = event;
       return unknown;

@@ -8,7 +8,8 @@ import { randomBytes, randomInt, scrypt, timingSafeEqual } from 'node:crypto';
  */
 
 // Crockford: no I, L, O, U, so what is read aloud or handwritten maps back unambiguously.
-const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+export const ACCESS_CODE_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const ALPHABET = ACCESS_CODE_ALPHABET;
 const CODE_LENGTH = 12;
 const SCRYPT = { N: 16_384, r: 8, p: 1, keyLength: 32, saltLength: 16 } as const;
 

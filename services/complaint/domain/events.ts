@@ -1,5 +1,5 @@
 import type { DomainEvent } from '../../shared/decider';
-import type { SealedComplainant } from './commands';
+import type { ComplainantAttachment, SealedComplainant } from './commands';
 import type {
   AgencyResponseOutcome,
   Channel,
@@ -173,6 +173,19 @@ export type ComplainantDataErased = DomainEvent<
   { readonly subjectId: string; readonly reason: string; readonly by: string; readonly at: string }
 >;
 
+/** A message of the complainant through a channel, added to the case (see AddComplainantMessage). */
+export type ComplainantMessageReceived = DomainEvent<
+  'ComplainantMessageReceived',
+  {
+    readonly channel: Channel;
+    readonly channelReference: string;
+    readonly text: string | null;
+    readonly attachments: readonly ComplainantAttachment[];
+    readonly by: string;
+    readonly at: string;
+  }
+>;
+
 export type ComplaintEvent =
   | ComplaintReceived
   | InformationRequested
@@ -187,7 +200,8 @@ export type ComplaintEvent =
   | ComplaintClosed
   | ComplaintReopened
   | ComplaintPrivacyChanged
-  | ComplainantDataErased;
+  | ComplainantDataErased
+  | ComplainantMessageReceived;
 
 export type ComplaintEventType = ComplaintEvent['type'];
 
@@ -206,4 +220,5 @@ export const COMPLAINT_EVENT_TYPES: readonly ComplaintEventType[] = [
   'ComplaintReopened',
   'ComplaintPrivacyChanged',
   'ComplainantDataErased',
+  'ComplainantMessageReceived',
 ];

@@ -54,6 +54,11 @@ export type OfficerIntake = {
   readonly imported?: ReceiveComplaint['data']['imported'];
   /** Officers hand the complainant an access code on request (e.g. a walk-in who wants to track online). */
   readonly issueAccessCode?: boolean;
+  /**
+   * A code a channel adapter derived for this complaint (see services/channels/intake.ts), so its
+   * acknowledgement can be sent again after a restart; issued like any other (only its hash is kept).
+   */
+  readonly accessCode?: string;
 };
 
 export interface PreparedIntake {
@@ -123,7 +128,8 @@ export async function prepareComplaintIntake(
   });
 
   const issueCode = how.kind === 'PUBLIC' || how.issueAccessCode === true;
-  const accessCode = issueCode ? generateAccessCode() : null;
+  const accessCode =
+    how.kind === 'OFFICER' && how.accessCode ? how.accessCode : issueCode ? generateAccessCode() : null;
   const [trackingNumber, sealed, accessCodeHash] = await Promise.all([
     services.trackingNumbers.claim(
       complaintId,
