@@ -6,11 +6,17 @@ import type { ComplaintContext } from './graphql/context';
 import { attachCaseEventSubscriptions } from './graphql/subscriptions';
 import { caseIndexProjection } from '../audit/case-events';
 import { CheckpointStore, loadCheckpointKeys, startCheckpointer } from '../audit/checkpoints';
+import { type Channels, channelsConfigured, startChannels } from '../channels';
 import { complaintProjection } from './projection';
 import { buildComplaintSubgraph } from './schema';
 import { ComplaintService } from './service';
 
 export const COMPLAINT_PROJECTIONS = [complaintProjection, caseIndexProjection];
+
+/** The complaint runtime runs the intake channels when any is configured (services/channels). */
+export interface ComplaintRuntime extends SubgraphRuntime {
+  readonly channels?: Channels;
+}
 
 /**
  * The complaint runtime also signs checkpoints of the log's stream heads at intervals
@@ -20,8 +26,25 @@ export const COMPLAINT_PROJECTIONS = [complaintProjection, caseIndexProjection];
 export async function startComplaintRuntime(
   options: Omit<RuntimeOptions, 'name' | 'projections'> = {},
   env: NodeJS.ProcessEnv = process.env,
-): Promise<SubgraphRuntime> {
-  const runtime = await startRuntime({ ...options, name: 'complaint', projections: COMPLAINT_PROJECTIONS });
+): Promise<ComplaintRuntime> {
+  const base = await startRuntime({ ...options, name: 'complaint', projections: COMPLAINT_PROJECTIONS });
+  let channels: Channels | undefined;
+  try {
+    if (channelsConfigured(env)) channels = await startChannels(base, new ComplaintService(base), { env });
+  } catch (err) {
+    await base.close();
+    throw err;
+  }
+  const runtime: ComplaintRuntime = channels
+    ? {
+        ...base,
+        channels,
+        async close() {
+          await channels.stop();
+          await base.close();
+        },
+      }
+    : base;
   const intervalMs = Number(env.DUMAS_CHECKPOINT_INTERVAL_MS ?? 60_000);
   if (!Number.isFinite(intervalMs) || intervalMs <= 0) return runtime;
   const checkpoints = CheckpointStore.forDataDir(runtime.config.dataDir);
@@ -57,6 +80,8 @@ export async function createComplaintServer(
     context: (base) => ({ ...base, complaints }),
     ready: () => true,
     ...options,
+    // The channels' webhooks (WhatsApp), which the gateway serves on its own host.
+    routes: { ...(runtime as ComplaintRuntime).channels?.routes, ...options.routes },
   });
   // Subscription.caseEvents over graphql-ws on the same port (the gateway's upstream).
   return attachCaseEventSubscriptions(

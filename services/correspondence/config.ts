@@ -46,7 +46,8 @@ export interface CorrespondenceConfig {
   readonly reminderTickMs: number;
 }
 
-const positiveInt = (env: NodeJS.ProcessEnv, name: string, fallback: number, min = 1): number => {
+/** A whole-number setting, with the variable's name in the error. */
+export const positiveInt = (env: NodeJS.ProcessEnv, name: string, fallback: number, min = 1): number => {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
