@@ -12,7 +12,12 @@ import {
   type IntakeKind,
   type RejectionReason,
 } from './domain/constants';
-import { COMPLAINT_EVENT_TYPES, type ComplaintEvent, type ComplaintReopened } from './domain/events';
+import {
+  COMPLAINT_EVENT_TYPES,
+  type ComplaintEvent,
+  type ComplaintReceived,
+  type ComplaintReopened,
+} from './domain/events';
 
 /** The read-model collection of complaint documents, keyed by complaint id. */
 export const COMPLAINTS_COLLECTION = 'complaints';
@@ -70,7 +75,7 @@ export interface ComplaintDocument {
   readonly intake: IntakeKind;
   readonly channel: Channel;
   readonly channelReference: string | null;
-  readonly imported: { readonly source: string; readonly originalId: string | null } | null;
+  readonly imported: ComplaintReceived['data']['imported'];
   readonly subject: string;
   readonly description: string;
   readonly category: string | null;

@@ -53,7 +53,13 @@ export type ReceiveComplaint = DomainCommand<
     /** Defaults to `metadata.now`; an earlier time only for imports. */
     readonly receivedAt?: string;
     /** Provenance of an imported complaint (e.g. `{source: 'e-LAPOR DIY export 2025', originalId}`). */
-    readonly imported?: { readonly source: string; readonly originalId?: string | null } | null;
+    readonly imported?: {
+      readonly source: string;
+      readonly originalId?: string | null;
+      /** The imported file's SHA-256 (hex) and the row's line in it. */
+      readonly fileDigest?: string | null;
+      readonly line?: number | null;
+    } | null;
   }
 >;
 

@@ -5,6 +5,7 @@ import type {
   ComplaintCommand,
   ComplaintCommandType,
   ComplaintIntakeData,
+  ReceiveComplaint,
   SealedComplainant,
 } from './commands';
 import {
@@ -208,6 +209,16 @@ function receive(
   ];
 }
 
+/** Where in which file an imported complaint came from: the file's SHA-256 and the row's line. */
+function importedFile(imported: NonNullable<ReceiveComplaint['data']['imported']>) {
+  if (imported.fileDigest === undefined || imported.fileDigest === null) return {};
+  if (typeof imported.fileDigest !== 'string' || !/^[0-9a-f]{64}$/.test(imported.fileDigest))
+    throw badInput('imported.fileDigest must be a SHA-256 in hex', { field: 'imported.fileDigest' });
+  if (!Number.isInteger(imported.line) || (imported.line as number) < 1)
+    throw badInput('imported.line must be a positive whole number', { field: 'imported.line' });
+  return { fileDigest: imported.fileDigest, line: imported.line as number };
+}
+
 function forwardingId(state: ComplaintFacts, agency: string, extra = 0): string {
   return `${agency}/${(state.forwardingCounts[agency] ?? 0) + 1 + extra}`;
 }
@@ -243,6 +254,7 @@ function decide(command: ComplaintCommand, state: ComplaintState): readonly Comp
         imported = {
           source: requiredText(data.imported.source, 'imported.source', LIMITS.classification),
           originalId: optionalText(data.imported.originalId, 'imported.originalId', LIMITS.channelReference),
+          ...importedFile(data.imported),
         };
       }
       const receivedAt = data.receivedAt === undefined ? null : instant(data.receivedAt, 'receivedAt');

@@ -33,7 +33,13 @@ export type ComplaintReceived = DomainEvent<
     readonly accessCodeHash: string | null;
     /** The original time of receipt (earlier than the append for imported complaints). */
     readonly receivedAt: string;
-    readonly imported: { readonly source: string; readonly originalId: string | null } | null;
+    readonly imported: {
+      readonly source: string;
+      readonly originalId: string | null;
+      /** Provenance of a file import: the file's SHA-256 (hex) and the row's line. */
+      readonly fileDigest?: string;
+      readonly line?: number;
+    } | null;
     /** The officer who took it in; null for the public form. */
     readonly by: string | null;
     readonly at: string;

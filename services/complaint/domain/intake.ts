@@ -78,18 +78,42 @@ const PLACEHOLDER_SEALED: SealedValue = {
   tag: 'AAAAAAAAAAAAAAAAAAAAAA==',
 };
 
-export async function prepareComplaintIntake(
-  services: { readonly vault: KeyVault; readonly trackingNumbers: TrackingNumberService },
+const placeholderOf = (
+  build: (
+    trackingNumber: string,
+    sealed: SealedValue | null,
+    accessCodeHash: string | null,
+  ) => FileComplaint | ReceiveComplaint,
+  withComplainant: boolean,
+) => build('DUMAS-2000-000000', withComplainant ? PLACEHOLDER_SEALED : null, null);
+
+/**
+ * The intake command as it will be, with a placeholder tracking number and sealed identity: lets a caller
+ * decide a whole sequence (an imported case's history) before claiming or creating anything.
+ */
+export function placeholderIntakeCommand(
+  input: ComplaintIntakeInput & { readonly complaintId: string },
+  how: OfficerIntake,
+  context: { readonly now: string; readonly actor: Actor },
+): ReceiveComplaint {
+  if (input.complainant) validateComplainantIdentity(input.complainant);
+  return intakeBuilder(
+    input,
+    input.complaintId,
+    randomUUID(),
+    how,
+    context,
+  )('DUMAS-2000-000000', input.complainant ? PLACEHOLDER_SEALED : null, null) as ReceiveComplaint;
+}
+
+function intakeBuilder(
   input: ComplaintIntakeInput,
+  complaintId: string,
+  subjectId: string,
   how: PublicIntake | OfficerIntake,
   context: { readonly now: string; readonly actor: Actor },
-): Promise<PreparedIntake> {
-  const complaintId = input.complaintId ?? randomUUID();
-  const subjectId = randomUUID();
-  const complainantInput = input.complainant ?? null;
-  if (complainantInput) validateComplainantIdentity(complainantInput);
-
-  const build = (
+) {
+  return (
     trackingNumber: string,
     sealed: SealedValue | null,
     accessCodeHash: string | null,
@@ -121,11 +145,23 @@ export async function prepareComplaintIntake(
       metadata,
     };
   };
+}
+
+export async function prepareComplaintIntake(
+  services: { readonly vault: KeyVault; readonly trackingNumbers: TrackingNumberService },
+  input: ComplaintIntakeInput,
+  how: PublicIntake | OfficerIntake,
+  context: { readonly now: string; readonly actor: Actor },
+): Promise<PreparedIntake> {
+  const complaintId = input.complaintId ?? randomUUID();
+  const subjectId = randomUUID();
+  const complainantInput = input.complainant ?? null;
+  if (complainantInput) validateComplainantIdentity(complainantInput);
+
+  const build = intakeBuilder(input, complaintId, subjectId, how, context);
 
   // Dry run: throws the same BAD_USER_INPUT the real command would, before anything is claimed or created.
-  complaintDecider.decide(build('DUMAS-2000-000000', complainantInput ? PLACEHOLDER_SEALED : null, null), {
-    status: 'NONE',
-  });
+  complaintDecider.decide(placeholderOf(build, complainantInput !== null), { status: 'NONE' });
 
   const issueCode = how.kind === 'PUBLIC' || how.issueAccessCode === true;
   const accessCode =
