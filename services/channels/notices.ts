@@ -98,7 +98,11 @@ export function channelNoticesFlow(deps: NoticeDeps): Flow {
       const text = noticeText(recorded, received, channelAccessCode(deps.secret, complaintId));
       if (!text) return;
       if (received.channel === 'EMAIL' && identity.email) {
-        const reference = received.channelReference ?? undefined;
+        // The complainant's Message-ID, sealed with the identity's key: the notice answers in their thread.
+        const opened = received.sealedChannelReference
+          ? await deps.vault.decrypt(received.sealedChannelReference.sealed)
+          : received.channelReference;
+        const reference = opened && opened !== ERASED ? opened : undefined;
         await deps.mail.delivery.deliver({
           messageId: complainantMessageId(
             recorded.type === 'ComplaintReceived' ? 'ack' : 'notice',

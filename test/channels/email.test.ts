@@ -11,6 +11,8 @@ import { type Channels, startChannels } from '../../services/channels';
 import { TAKEN_KEYWORD } from '../../services/channels/email';
 import { channelAccessCode } from '../../services/channels/intake';
 import { verifyAccessCode } from '../../services/complaint/domain/access-code';
+import { channelReferenceView } from '../../services/complaint/graphql/view';
+import type { ComplaintDocument } from '../../services/complaint/projection';
 import { complaintStreamId } from '../../services/complaint/domain/constants';
 import { COMPLAINTS_COLLECTION } from '../../services/complaint/projection';
 import { startComplaintRuntime } from '../../services/complaint/server';
@@ -125,14 +127,10 @@ afterAll(async () => {
 
 const allComplaints = async () => {
   await runtime.catchUp();
-  return runtime.readModels.find<{
-    id: string;
-    channel: string;
-    channelReference: string;
-    status: string;
-    accessCodeHash: string;
-    trackingNumber: string;
-  }>(COMPLAINTS_COLLECTION);
+  const docs = await runtime.readModels.find<ComplaintDocument>(COMPLAINTS_COLLECTION);
+  return Promise.all(
+    docs.map(async (d) => ({ ...d, channelReference: await channelReferenceView(d, runtime.vault) })),
+  );
 };
 
 describe('given a complaint e-mailed to the ministry mailbox', () => {

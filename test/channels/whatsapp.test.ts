@@ -11,6 +11,8 @@ import { channelAccessCode } from '../../services/channels/intake';
 import { WhatsAppCloudClient, WhatsAppIntake } from '../../services/channels/whatsapp';
 import { complaintStreamId } from '../../services/complaint/domain/constants';
 import { COMPLAINTS_COLLECTION } from '../../services/complaint/projection';
+import { channelReferenceView } from '../../services/complaint/graphql/view';
+import type { ComplaintDocument } from '../../services/complaint/projection';
 import { ComplaintService } from '../../services/complaint/service';
 import { createHttpServer } from '../../services/shared/http/server';
 import { createLogger } from '../../services/shared/logger';
@@ -137,12 +139,11 @@ const post = (
 
 const complaints = async () => {
   await fed.runtimes.complaint!.catchUp();
-  return fed.runtimes.complaint!.readModels.find<{
-    id: string;
-    channel: string;
-    channelReference: string;
-    trackingNumber: string;
-  }>(COMPLAINTS_COLLECTION, { orderBy: [{ path: 'receivedAt', direction: 'asc' }] });
+  const runtime = fed.runtimes.complaint!;
+  const docs = await runtime.readModels.find<ComplaintDocument>(COMPLAINTS_COLLECTION);
+  return Promise.all(
+    docs.map(async (d) => ({ ...d, channelReference: await channelReferenceView(d, runtime.vault) })),
+  );
 };
 
 async function until<T>(what: string, probe: () => T | undefined): Promise<T> {
