@@ -116,28 +116,35 @@ export class ChannelIntake {
       });
     }
     const text = message.text.trim();
+    // Sealed under the complainant's key like the first message's reference, so one erasure covers both.
+    const streamId = complaintStreamId(complaintId);
+    const { state } = await this.complaints.handler.load(streamId);
+    const subject =
+      state.status !== 'NONE' && state.complainant && !state.complainant.erased
+        ? state.complainant.subjectId
+        : null;
     const command: AddComplainantMessage = {
       type: 'AddComplainantMessage',
       data: {
         channel: message.channel,
         channelReference: message.reference,
+        sealedChannelReference: subject
+          ? {
+              subjectId: subject,
+              sealed: await this.complaints.runtime.vault.encrypt(subject, message.reference),
+            }
+          : null,
         text: text ? clip(text, 10_000) : null,
         attachments,
       },
       metadata: { now: this.complaints.now(), actor: channelActor(message.channel) },
     };
     if (!command.data.text && attachments.length === 0) return 'UNCHANGED';
-    return handleOnce(
-      this.complaints.handler,
-      this.complaints.runtime.store,
-      complaintStreamId(complaintId),
-      command,
-      {
-        key: `complainant-message/${message.channel}/${key}`,
-        caseId: complaintId,
-        logger: this.logger,
-      },
-    );
+    return handleOnce(this.complaints.handler, this.complaints.runtime.store, streamId, command, {
+      key: `complainant-message/${message.channel}/${key}`,
+      caseId: complaintId,
+      logger: this.logger,
+    });
   }
 
   /** A sender we cannot take as an identity (a malformed address) files without one rather than not at all. */

@@ -234,7 +234,8 @@ describe('given the WhatsApp webhook on the gateway', () => {
     const events = await fed.store.readStream(complaintStreamId(complaint!.id));
     expect(events.map((e) => e.type)).toEqual(['ComplaintReceived', 'ComplainantMessageReceived']);
     expect(events[1]!.data).toMatchObject({
-      channelReference: 'wamid.A2',
+      channelReference: null,
+      sealedChannelReference: { sealed: expect.any(Object) },
       text: 'fotonya',
       attachments: [{ mediaType: 'image/jpeg', size: MEDIA.length }],
     });

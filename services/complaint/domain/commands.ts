@@ -160,6 +160,8 @@ export type AddComplainantMessage = DomainCommand<
   {
     readonly channel: Channel;
     readonly channelReference: string;
+    /** The reference sealed with the complainant's key (then it is not written in the clear). */
+    readonly sealedChannelReference?: SealedComplainant | null;
     readonly text: string | null;
     readonly attachments: readonly ComplainantAttachment[];
   }

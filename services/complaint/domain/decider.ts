@@ -514,7 +514,15 @@ function decide(command: ComplaintCommand, state: ComplaintState): readonly Comp
       if (events.length === 0 || attachments.length > 0)
         events.push({
           type: 'ComplainantMessageReceived',
-          data: { channel, channelReference, text: events.length ? null : text, attachments, by, at },
+          data: {
+            channel,
+            channelReference: data.sealedChannelReference ? null : channelReference,
+            ...(data.sealedChannelReference ? { sealedChannelReference: data.sealedChannelReference } : {}),
+            text: events.length ? null : text,
+            attachments,
+            by,
+            at,
+          },
         });
       return events;
     }

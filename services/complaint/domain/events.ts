@@ -187,7 +187,9 @@ export type ComplainantMessageReceived = DomainEvent<
   'ComplainantMessageReceived',
   {
     readonly channel: Channel;
-    readonly channelReference: string;
+    /** Null when sealed: a message id may say who wrote it, so it goes with the identity on erasure. */
+    readonly channelReference: string | null;
+    readonly sealedChannelReference?: SealedComplainant;
     readonly text: string | null;
     readonly attachments: readonly ComplainantAttachment[];
     readonly by: string;
