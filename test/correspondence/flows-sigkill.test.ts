@@ -77,7 +77,9 @@ function runChildUntilDeath(kill: KillPoint): Promise<ChildOutcome> {
     const message = JSON.parse(line) as { killing?: KillReport };
     if (message.killing) killing = message.killing;
   });
-  const timer = setTimeout(() => child.kill('SIGTERM'), 12_000);
+  // Only stops a child that never meets its kill point. Generous: the child compiles its TypeScript as it
+  // loads, which on a busy 2-core CI machine alone can take well over ten seconds.
+  const timer = setTimeout(() => child.kill('SIGTERM'), 50_000);
   return new Promise((resolve, reject) => {
     child.on('error', reject);
     // 'close' (not 'exit'): stdout is drained, so a kill report written before dying has been read.
