@@ -10,12 +10,15 @@
 import { createHash } from 'node:crypto';
 import { ImapFlow } from 'imapflow';
 import { type ParsedMail, simpleParser } from 'mailparser';
+import { DomainError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import type { ImapChannelConfig } from './config';
 import { type ChannelIntake, channelComplaintId } from './intake';
 
 /** The IMAP keyword of a message the worker has taken in. */
 export const TAKEN_KEYWORD = '$DumasTaken';
+/** A message the intake refused (it cannot become a complaint as it is): left for an officer, not retried. */
+export const REFUSED_KEYWORD = '$DumasRefused';
 
 /** dumas' own Message-IDs to a complainant: `<dumas-<kind>-<complaint id>-<n>@domain>`. */
 export const complainantMessageId = (kind: string, complaintId: string, n: string, domain: string) =>
@@ -89,12 +92,27 @@ export class EmailIntakeWorker {
     try {
       const lock = await client.getMailboxLock(mailbox);
       try {
-        const uids = (await client.search({ unKeyword: TAKEN_KEYWORD }, { uid: true })) || [];
+        const uids =
+          (await client.search(
+            { unKeyword: TAKEN_KEYWORD, not: { keyword: REFUSED_KEYWORD } },
+            { uid: true },
+          )) || [];
         for (const uid of [...uids].sort((a, b) => a - b)) {
           const fetched = await client.fetchOne(String(uid), { source: true }, { uid: true });
           // Expunged meanwhile: nothing to take.
           if (fetched === false || !fetched.source) continue;
-          await this.take(fetched.source);
+          try {
+            await this.take(fetched.source);
+          } catch (err) {
+            if (!(err instanceof DomainError)) throw err;
+            // The code and field only: the message is a complainant's.
+            this.logger.warn(
+              { uid, code: err.code, field: err.details.field },
+              'e-mail refused by the intake; flagged for an officer',
+            );
+            await client.messageFlagsAdd(String(uid), [REFUSED_KEYWORD], { uid: true });
+            continue;
+          }
           await client.messageFlagsAdd(String(uid), [TAKEN_KEYWORD], { uid: true });
           taken++;
         }

@@ -14,6 +14,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage as HttpRequest, ServerResponse } from 'node:http';
 import { type EventStore, WrongExpectedRevisionError } from '../shared/eventstore/types';
 import { PayloadTooLargeError, readBody, type RouteHandler, sendJson } from '../shared/http/server';
+import { DomainError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import type { WhatsAppChannelConfig } from './config';
 import type { ChannelIntake, IncomingAttachment } from './intake';
@@ -193,7 +194,16 @@ export class WhatsAppIntake {
         const value = change.value;
         for (const message of value?.messages ?? []) {
           const name = value?.contacts?.find((c) => c.wa_id === message.from)?.profile?.name;
-          await this.serialised(() => this.take(message, name));
+          try {
+            await this.serialised(() => this.take(message, name));
+          } catch (err) {
+            // A message the intake refuses would be refused on every redelivery: acknowledged and logged.
+            if (!(err instanceof DomainError)) throw err;
+            this.logger.warn(
+              { code: err.code, field: err.details.field, type: message.type },
+              'WhatsApp message refused by the intake',
+            );
+          }
         }
       }
     sendJson(res, 200, { ok: true });
