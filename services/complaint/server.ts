@@ -5,7 +5,7 @@ import { type SubgraphRuntime, startRuntime, type RuntimeOptions } from '../shar
 import type { ComplaintContext } from './graphql/context';
 import { attachCaseEventSubscriptions } from './graphql/subscriptions';
 import { caseIndexProjection } from '../audit/case-events';
-import { CheckpointStore, loadCheckpointKeys, startCheckpointer } from '../audit/checkpoints';
+import { auditWingOf, startAuditWing } from '../audit/wing';
 import { type Channels, channelsConfigured, startChannels } from '../channels';
 import { trackState } from '../shared/metrics';
 import { complaintProjection } from './projection';
@@ -20,60 +20,53 @@ export interface ComplaintRuntime extends SubgraphRuntime {
 }
 
 /**
- * The complaint runtime also signs checkpoints of the log's stream heads at intervals
- * (DUMAS_CHECKPOINT_INTERVAL_MS, default a minute; 0 turns it off), so auditors can tell a truncated tail
- * from an intact one.
+ * The complaint runtime also runs the checkpointer (DUMAS_CHECKPOINT_INTERVAL_MS, default a minute; 0
+ * turns it off): it verifies what was appended since the last signed checkpoint and signs the next one,
+ * or refuses and raises the integrity alert that `/ready` and `integrity` report.
  */
 export async function startComplaintRuntime(
   options: Omit<RuntimeOptions, 'name' | 'projections'> = {},
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ComplaintRuntime> {
-  const base = await startRuntime({ ...options, name: 'complaint', projections: COMPLAINT_PROJECTIONS });
+  const runtime = await startRuntime({ ...options, name: 'complaint', projections: COMPLAINT_PROJECTIONS });
   let channels: Channels | undefined;
   try {
-    if (channelsConfigured(env)) channels = await startChannels(base, new ComplaintService(base), { env });
+    if (channelsConfigured(env))
+      channels = await startChannels(runtime, new ComplaintService(runtime), { env });
   } catch (err) {
-    await base.close();
+    await runtime.close();
     throw err;
   }
-  const runtime: ComplaintRuntime = channels
-    ? {
-        ...base,
-        channels,
-        async close() {
-          await channels.stop();
-          await base.close();
-        },
-      }
-    : base;
-  const intervalMs = Number(env.DUMAS_CHECKPOINT_INTERVAL_MS ?? 60_000);
-  if (!Number.isFinite(intervalMs) || intervalMs <= 0) return runtime;
-  const checkpoints = CheckpointStore.forDataDir(runtime.config.dataDir);
-  const checkpointer = startCheckpointer(
-    runtime.store,
-    checkpoints,
-    loadCheckpointKeys(runtime.config.dataDir, env),
-    {
-      intervalMs,
-      onError: (err) => runtime.logger.error({ err }, 'signed checkpoint failed'),
-    },
-  );
-  const untrack = trackState({
-    service: 'complaint',
-    checkpointAgeSeconds: () => {
-      const at = checkpointer.lastPassAt();
-      return at === undefined ? undefined : (Date.now() - at) / 1000;
-    },
-  });
-  return {
+  let wing: ReturnType<typeof startAuditWing>;
+  let untrack = () => {};
+  const withWing: ComplaintRuntime = {
     ...runtime,
+    ...(channels ? { channels } : {}),
     async close() {
       untrack();
-      await checkpointer.stop();
-      checkpoints.close();
+      await channels?.stop();
+      await wing.close();
       await runtime.close();
     },
   };
+  try {
+    wing = startAuditWing(withWing, env);
+    const checkpointer = wing.checkpointer;
+    if (checkpointer) {
+      untrack = trackState({
+        service: 'complaint',
+        checkpointAgeSeconds: () => {
+          const at = checkpointer.lastPassAt();
+          return at === undefined ? undefined : (Date.now() - at) / 1000;
+        },
+      });
+    }
+  } catch (err) {
+    await channels?.stop();
+    await runtime.close();
+    throw err;
+  }
+  return withWing;
 }
 
 export async function createComplaintServer(
@@ -87,7 +80,11 @@ export async function createComplaintServer(
     schema,
     logger: runtime.logger,
     context: (base) => ({ ...base, complaints }),
-    ready: () => true,
+    // Degraded while the checkpointer refuses to sign: the store was altered outside the application.
+    ready: () => {
+      const alert = auditWingOf(runtime).checkpointer?.alert();
+      return alert ? `integrity alert: ${alert.kind}` : true;
+    },
     ...options,
     // The channels' webhooks (WhatsApp), which the gateway serves on its own host.
     routes: { ...(runtime as ComplaintRuntime).channels?.routes, ...options.routes },
