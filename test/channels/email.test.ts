@@ -10,7 +10,6 @@ import { ImapFlow } from 'imapflow';
 import { type Channels, startChannels } from '../../services/channels';
 import { TAKEN_KEYWORD } from '../../services/channels/email';
 import { channelAccessCode } from '../../services/channels/intake';
-import { verifyAccessCode } from '../../services/complaint/domain/access-code';
 import { channelReferenceView } from '../../services/complaint/graphql/view';
 import type { ComplaintDocument } from '../../services/complaint/projection';
 import { complaintStreamId } from '../../services/complaint/domain/constants';
@@ -174,7 +173,7 @@ describe('given a complaint e-mailed to the ministry mailbox', () => {
     expect(eml).toContain(complaint!.trackingNumber);
     const code = channelAccessCode(SECRET, complaintId);
     expect(eml).toContain(code);
-    expect(await verifyAccessCode(code, complaint!.accessCodeHash)).toBe(true);
+    expect(await complaints.accessCodes.verify(code, complaint!.accessCodeHash)).toBe(true);
   });
 
   it('is taken once however often it is seen: a restart before the mailbox was marked, the same mail delivered twice', async () => {
