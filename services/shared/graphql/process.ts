@@ -1,4 +1,6 @@
 /** The `index.ts` of every subgraph: open the runtime, listen, stop cleanly on SIGINT/SIGTERM. */
+import { loadConfig } from '../config';
+import { assertProductionReady } from '../production';
 import type { SubgraphRuntime } from '../runtime';
 import type { SubgraphServer } from './subgraph';
 
@@ -13,6 +15,8 @@ export interface SubgraphProcess<Ctx> {
 
 export function runSubgraphProcess<Ctx>(spec: SubgraphProcess<Ctx>): void {
   (async () => {
+    // Each process checks for itself: a subgraph started alone in production refuses as the launcher does.
+    assertProductionReady(process.env, loadConfig().dataDir);
     const runtime = await spec.start();
     const server = await spec.create(runtime);
     const port = Number(process.env.PORT ?? spec.defaultPort);
