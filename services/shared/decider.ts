@@ -1,3 +1,4 @@
+import { inSpan } from './tracing';
 import { randomUUID } from 'node:crypto';
 import type {
   Actor,
@@ -94,7 +95,7 @@ export class CommandHandler<Command extends DomainCommand, Event extends DomainE
     return { state, revision, events };
   }
 
-  async handle(
+  handle(
     streamId: string,
     command: Command,
     options: HandleOptions = {},
@@ -107,10 +108,21 @@ export class CommandHandler<Command extends DomainCommand, Event extends DomainE
    * their events in one append: either every command happened or none did (a bulk import's whole case).
    * Each event keeps its own command's time and actor in its metadata.
    */
-  async handleAll(
+  handleAll(
     streamId: string,
     commands: readonly Command[],
     options: HandleOptions = {},
+  ): Promise<HandleResult<State, Event>> {
+    const name = commands.length === 1 ? commands[0]!.type : `${commands.length} commands`;
+    return inSpan(`command ${name}`, { attributes: { 'dumas.stream': streamId } }, () =>
+      this.decideAndAppend(streamId, commands, options),
+    );
+  }
+
+  private async decideAndAppend(
+    streamId: string,
+    commands: readonly Command[],
+    options: HandleOptions,
   ): Promise<HandleResult<State, Event>> {
     const maxAttempts = options.expectedRevision === undefined ? (options.retries ?? 3) + 1 : 1;
     for (let attempt = 1; ; attempt++) {

@@ -2,6 +2,7 @@
 import { loadConfig } from '../config';
 import { assertProductionReady } from '../production';
 import type { SubgraphRuntime } from '../runtime';
+import { startTracing } from '../tracing';
 import type { SubgraphServer } from './subgraph';
 
 export interface SubgraphProcess<Ctx> {
@@ -17,6 +18,8 @@ export function runSubgraphProcess<Ctx>(spec: SubgraphProcess<Ctx>): void {
   (async () => {
     // Each process checks for itself: a subgraph started alone in production refuses as the launcher does.
     assertProductionReady(process.env, loadConfig().dataDir);
+    // Before anything else, so every span of the process goes to the exporter (off unless OTEL_* say so).
+    const tracing = startTracing(spec.name);
     const runtime = await spec.start();
     const server = await spec.create(runtime);
     const port = Number(process.env.PORT ?? spec.defaultPort);
@@ -29,6 +32,7 @@ export function runSubgraphProcess<Ctx>(spec: SubgraphProcess<Ctx>): void {
       server
         .close()
         .then(() => runtime.close())
+        .then(() => tracing?.shutdown())
         .then(
           () => process.exit(0),
           (err: unknown) => {
