@@ -16,10 +16,10 @@ export interface SubgraphProcess<Ctx> {
 
 export function runSubgraphProcess<Ctx>(spec: SubgraphProcess<Ctx>): void {
   (async () => {
-    // Each process checks for itself: a subgraph started alone in production refuses as the launcher does.
-    assertProductionReady(process.env, loadConfig().dataDir);
     // Before anything else, so every span of the process goes to the exporter (off unless OTEL_* say so).
     const tracing = startTracing(spec.name);
+    // Each process checks for itself: a subgraph started alone in production refuses as the launcher does.
+    assertProductionReady(process.env, loadConfig().dataDir);
     const runtime = await spec.start();
     const server = await spec.create(runtime);
     const port = Number(process.env.PORT ?? spec.defaultPort);
