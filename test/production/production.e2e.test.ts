@@ -154,16 +154,19 @@ function finished(child: ChildProcess): Promise<{ code: number | null; stdout: s
   });
 }
 
-/** A base port with `count` free ports from it (the gateway and the three subgraphs). */
+/**
+ * A base port with `count` free ports from it (the gateway and the three subgraphs), below Linux's
+ * ephemeral range (32768+), where the other tests' port-0 listeners land, so none of them takes it first.
+ */
 async function freePorts(count: number): Promise<number> {
   for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const base = 20_000 + Math.floor(Math.random() * 12_000);
     let ok = true;
     for (let i = 0; i < count && ok; i++) {
       ok = await new Promise<boolean>((resolve) => {
         const server = net.createServer();
         server.once('error', () => resolve(false));
-        server.listen(base + i, '127.0.0.1', () => server.close(() => resolve(true)));
+        server.listen(base + i, () => server.close(() => resolve(true)));
       });
     }
     if (ok) return base;
