@@ -1,8 +1,12 @@
 /**
  * `npm start` — the whole federation on one machine: each subgraph as its own process on the embedded
  * store (SQLite under DUMAS_DATA_DIR, default ./data, created when absent), then the gateway on PORT
- * (default 4000; the subgraphs take the next ports). Demo data is seeded on the first run. Prints the
- * URLs and a ready token per role. Ctrl-C stops every process cleanly.
+ * (default 4000; the subgraphs take the next ports). Ctrl-C stops every process cleanly.
+ *
+ * Without NODE_ENV=production it is the demo: demo data seeded on the first run, GraphiQL, a ready token
+ * per role printed, development secrets. With NODE_ENV=production none of that: it refuses to start
+ * unless the secrets are configured (see services/shared/production.ts), seeds nothing, prints no
+ * token, and serves neither GraphiQL nor introspection.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -10,6 +14,7 @@ import path from 'node:path';
 import { mintToken, ROLES } from '../shared/auth';
 import { loadConfig } from '../shared/config';
 import { DUMAS_SUBGRAPHS, subgraphUrlEnvName } from '../shared/graphql/supergraph';
+import { assertProductionReady, isProduction } from '../shared/production';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const REGISTER = ['-r', '@swc-node/register'];
@@ -77,6 +82,8 @@ async function stopAll(exitCode: number): Promise<void> {
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  const production = isProduction();
+  assertProductionReady(process.env, config.dataDir);
   const gatewayPort = Number(process.env.PORT ?? 4000);
   if (!Number.isInteger(gatewayPort) || gatewayPort < 1 || gatewayPort > 65530) {
     throw new Error('PORT must be a port number');
@@ -96,23 +103,36 @@ async function main(): Promise<void> {
   }
   for (const c of children) await waitReady(`${c.url}/ready`, c.process, 60_000);
 
-  // Demo data on the first run: the seed appends through the same command handlers as the API.
-  const { seedIfEmpty } = require(path.join(ROOT, 'services', 'cli', 'seed.ts')) as typeof import('./seed');
-  const seeded = await seedIfEmpty(config);
+  // Demo data on the first run: the seed appends through the same command handlers as the API. Never in
+  // production, where the store holds only what really happened.
+  let seeded = false;
+  if (!production) {
+    const { seedIfEmpty } = require(path.join(ROOT, 'services', 'cli', 'seed.ts')) as typeof import('./seed');
+    seeded = await seedIfEmpty(config);
+  }
 
   const gatewayUrl = `http://localhost:${gatewayPort}`;
   const gateway = launch('gateway', path.join(ROOT, 'gateway', 'index.ts'), {
     ...baseEnv,
     ...subgraphUrls,
     PORT: String(gatewayPort),
-    DUMAS_GRAPHIQL: process.env.DUMAS_GRAPHIQL ?? 'true',
+    // GraphiQL (and introspection) for the demo; production keeps the gateway's default: off.
+    ...(production ? {} : { DUMAS_GRAPHIQL: process.env.DUMAS_GRAPHIQL ?? 'true' }),
   });
   children.push({ name: 'gateway', url: gatewayUrl, process: gateway });
   await waitReady(`${gatewayUrl}/ready`, gateway, 60_000);
 
+  if (production) {
+    process.stdout.write(
+      `\ndumas is running (production)\n  GraphQL   ${gatewayUrl}/graphql\n  data      ${config.dataDir}\n\n`,
+    );
+    return;
+  }
   const lines = [
     '',
-    'dumas is running',
+    'dumas DEMO is running: demo data, development secrets and signing key, ready tokens below.',
+    'Not for real complaints: see "Running in production" in the README.',
+    '',
     `  GraphQL   ${gatewayUrl}/graphql`,
     `  GraphiQL  ${gatewayUrl}/graphiql`,
     `  data      ${config.dataDir}${seeded ? ' (demo data seeded)' : ''}`,

@@ -1,4 +1,6 @@
 /** The `index.ts` of every subgraph: open the runtime, listen, stop cleanly on SIGINT/SIGTERM. */
+import { loadConfig } from '../config';
+import { assertProductionReady } from '../production';
 import type { SubgraphRuntime } from '../runtime';
 import { startTracing } from '../tracing';
 import type { SubgraphServer } from './subgraph';
@@ -21,6 +23,8 @@ export function runSubgraphProcess<Ctx>(spec: SubgraphProcess<Ctx>): void {
   (async () => {
     // Before anything else, so every span of the process goes to the exporter (off unless OTEL_* say so).
     const tracing = startTracing(spec.name);
+    // Each process checks for itself: a subgraph started alone in production refuses as the launcher does.
+    assertProductionReady(process.env, loadConfig().dataDir);
     const runtime = await spec.start();
     const server = await spec.create(runtime);
     const port = Number(process.env.PORT ?? spec.defaultPort);
