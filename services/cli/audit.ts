@@ -12,6 +12,7 @@
  * Output is masked as for an AUDITOR (identity masked, sealed blobs and access-code hashes never shown).
  * Progress goes to stderr, results to stdout; the exit code is 1 when verification finds a problem.
  */
+import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import type { Writable } from 'node:stream';
@@ -123,10 +124,16 @@ const CSV_COLUMNS = [
   'data',
 ] as const;
 
-const csvCell = (v: unknown) => {
-  const s = v === undefined || v === null ? '' : String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
+/**
+ * csv-stringify quotes what needs quoting and, with `escape_formulas`, prefixes a cell that begins with
+ * = + - @ tab or CR by a quote, so a spreadsheet opening the export never runs text that came from a
+ * token or a caller as a formula.
+ */
+const csvRows = (rows: readonly (readonly unknown[])[]) =>
+  stringifyCsv(
+    rows.map((r) => r.map((v) => (v === undefined || v === null ? '' : String(v)))),
+    { escape_formulas: true },
+  );
 
 function exportRow(event: RecordedEvent) {
   const data = scrubEventData(event.data, true);
@@ -162,24 +169,26 @@ export async function exportEvents(
   const write = async (chunk: string) => {
     if (!out.write(chunk)) await once(out, 'drain');
   };
-  await write(options.format === 'csv' ? `${CSV_COLUMNS.join(',')}\n` : '[\n');
+  await write(options.format === 'csv' ? csvRows([CSV_COLUMNS]) : '[\n');
   let position = 0;
   let written = 0;
   for (;;) {
     const page = await store.readAll({ fromPosition: position, maxCount: pageSize });
     let chunk = '';
+    const csv: unknown[][] = [];
     for (const event of page) {
       position = event.position;
       const recorded = Date.parse(event.recordedAt);
       if (recorded < from || recorded > to) continue;
       const row = exportRow(event);
       if (options.format === 'csv') {
-        chunk += `${CSV_COLUMNS.map((c) => csvCell(c === 'data' ? JSON.stringify(row.data) : row[c])).join(',')}\n`;
+        csv.push(CSV_COLUMNS.map((c) => (c === 'data' ? JSON.stringify(row.data) : row[c])));
       } else {
         chunk += `${written ? ',\n' : ''}${JSON.stringify(row)}`;
       }
       written++;
     }
+    if (csv.length > 0) chunk = csvRows(csv);
     if (chunk) await write(chunk);
     onProgress?.(position, Math.max(head, position));
     if (page.length < pageSize) break;

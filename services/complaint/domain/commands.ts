@@ -50,6 +50,11 @@ export type ReceiveComplaint = DomainCommand<
   ComplaintIntakeData & {
     readonly channel: Channel;
     readonly channelReference?: string | null;
+    /**
+     * The channel reference sealed with the complainant's data key (a WhatsApp number, an e-mail address
+     * are personal data): the event carries this and not the plaintext, so erasure seals it too.
+     */
+    readonly sealedChannelReference?: SealedComplainant | null;
     /** Defaults to `metadata.now`; an earlier time only for imports. */
     readonly receivedAt?: string;
     /** Provenance of an imported complaint (e.g. `{source: 'e-LAPOR DIY export 2025', originalId}`). */

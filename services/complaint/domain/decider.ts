@@ -161,6 +161,7 @@ function receive(
   channelReference: string | null,
   receivedAt: string | null,
   imported: ComplaintReceived['data']['imported'],
+  sealedReference: SealedComplainant | null = null,
 ): ComplaintEvent[] {
   if (state.status !== 'NONE') throw invalidTransition(state.status, REQUESTED_ACTION[command.type]);
   const at = nowOf(command);
@@ -188,7 +189,8 @@ function receive(
         trackingNumber,
         intake,
         channel,
-        channelReference,
+        channelReference: sealedReference ? null : channelReference,
+        ...(sealedReference ? { sealedChannelReference: sealedReference } : {}),
         subject: requiredText(data.subject, 'subject', LIMITS.subject),
         description: requiredText(data.description, 'description', LIMITS.description),
         category: optionalText(data.category, 'category', LIMITS.classification),
@@ -269,6 +271,7 @@ function decide(command: ComplaintCommand, state: ComplaintState): readonly Comp
         channelReference,
         receivedAt,
         imported,
+        sealedComplainant(data.sealedChannelReference),
       );
     }
 
@@ -506,7 +509,12 @@ function evolve(state: ComplaintState, event: ComplaintEvent): ComplaintState {
       region: d.region,
       confidential: d.confidential,
       anonymous: d.anonymous,
-      complainant: d.complainant ? { subjectId: d.complainant.subjectId, erased: false } : null,
+      // The data subject: whose key seals the identity and the channel reference (erasure destroys it).
+      complainant: d.complainant
+        ? { subjectId: d.complainant.subjectId, erased: false }
+        : d.sealedChannelReference
+          ? { subjectId: d.sealedChannelReference.subjectId, erased: false }
+          : null,
       forwardings: [],
       forwardingCounts: {},
       agencyIdsEverForwarded: [],

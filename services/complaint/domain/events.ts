@@ -22,7 +22,10 @@ export type ComplaintReceived = DomainEvent<
     readonly trackingNumber: string;
     readonly intake: IntakeKind;
     readonly channel: Channel;
+    /** Plaintext only on complaints received before channel references were sealed (and on none since). */
     readonly channelReference: string | null;
+    /** The channel reference sealed with the data subject's key (see ReceiveComplaint). */
+    readonly sealedChannelReference?: SealedComplainant;
     readonly subject: string;
     readonly description: string;
     readonly category: string | null;

@@ -112,6 +112,7 @@ function intakeBuilder(
     trackingNumber: string,
     sealed: SealedValue | null,
     accessCodeHash: string | null,
+    sealedReference: SealedValue | null = null,
   ): FileComplaint | ReceiveComplaint => {
     const data: ComplaintIntakeData = {
       complaintId,
@@ -134,6 +135,7 @@ function intakeBuilder(
         ...data,
         channel: how.channel,
         channelReference: how.channelReference ?? null,
+        ...(sealedReference ? { sealedChannelReference: { subjectId, sealed: sealedReference } } : {}),
         ...(how.receivedAt !== undefined ? { receivedAt: how.receivedAt } : {}),
         imported: how.imported ?? null,
       },
@@ -160,7 +162,8 @@ export async function prepareComplaintIntake(
 
   const issueCode = how.kind === 'PUBLIC' || how.issueAccessCode === true;
   const accessCode = issueCode ? generateAccessCode() : null;
-  const [trackingNumber, sealed, accessCodeHash] = await Promise.all([
+  const reference = how.kind === 'OFFICER' ? how.channelReference?.trim() || null : null;
+  const [trackingNumber, sealed, accessCodeHash, sealedReference] = await Promise.all([
     services.trackingNumbers.claim(
       complaintId,
       trackingYear(how.kind === 'OFFICER' && how.receivedAt ? how.receivedAt : context.now),
@@ -173,8 +176,15 @@ export async function prepareComplaintIntake(
       ? sealComplainantIdentity(services.vault, subjectId, complainantInput)
       : Promise.resolve(null),
     accessCode ? hashAccessCode(accessCode) : Promise.resolve(null),
+    // Sealed under the same subject as the identity, so one erasure seals both.
+    reference ? services.vault.encrypt(subjectId, reference) : Promise.resolve(null),
   ]);
-  return { command: build(trackingNumber, sealed, accessCodeHash), complaintId, trackingNumber, accessCode };
+  return {
+    command: build(trackingNumber, sealed, accessCodeHash, sealedReference),
+    complaintId,
+    trackingNumber,
+    accessCode,
+  };
 }
 
 /**
