@@ -33,6 +33,7 @@ import {
   type ComplaintViewer,
   complaintDocQuery,
 } from './projection';
+import { RoutingRules } from './routing';
 
 /** The actor recorded for the public WEB form: no identity of the caller goes into the log. */
 export const PUBLIC_ACTOR: Actor = { id: 'public', role: 'PUBLIC' };
@@ -121,8 +122,10 @@ export interface Page<T> {
 export class ComplaintService {
   readonly handler: CommandHandler<ComplaintCommand, ComplaintEvent, ComplaintState>;
   readonly trackingNumbers: TrackingNumberService;
+  readonly routing: RoutingRules;
 
   constructor(readonly runtime: SubgraphRuntime) {
+    this.routing = new RoutingRules(runtime.store);
     this.handler = new CommandHandler(runtime.store, guardedComplaintDecider);
     this.trackingNumbers = new TrackingNumberService(runtime.store);
   }
