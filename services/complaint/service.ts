@@ -37,6 +37,7 @@ import {
   type ComplaintViewer,
   complaintDocQuery,
 } from './projection';
+import { RoutingRules } from './routing';
 
 /** The actor recorded for the public WEB form: no identity of the caller goes into the log. */
 export const PUBLIC_ACTOR: Actor = { id: 'public', role: 'PUBLIC' };
@@ -130,6 +131,7 @@ export type ComplaintPagePosition =
 export class ComplaintService {
   readonly handler: CommandHandler<ComplaintCommand, ComplaintEvent, ComplaintState>;
   readonly trackingNumbers: TrackingNumberService;
+  readonly routing: RoutingRules;
   readonly accessCodes: AccessCodeHasher;
   /** One access-code check per request, a budget per tracking number (see AccessCodeGuard). */
   readonly accessCodeGuard = new AccessCodeGuard(
@@ -137,6 +139,7 @@ export class ComplaintService {
   );
 
   constructor(readonly runtime: SubgraphRuntime) {
+    this.routing = new RoutingRules(runtime.store);
     this.handler = new CommandHandler(runtime.store, guardedComplaintDecider);
     this.trackingNumbers = new TrackingNumberService(runtime.store);
     this.accessCodes = openAccessCodeHasher(runtime.config);

@@ -93,7 +93,12 @@ export type RejectComplaint = DomainCommand<
 /** Forward to one or more agencies with a follow-up request; each forwarding has its own follow-up. */
 export type ForwardComplaint = DomainCommand<
   'ForwardComplaint',
-  { readonly agencyIds: readonly string[]; readonly note?: string | null }
+  {
+    readonly agencyIds: readonly string[];
+    readonly note?: string | null;
+    /** The routing rule whose proposal this forwarding follows (forwarded without naming agencies). */
+    readonly routingRuleId?: string | null;
+  }
 >;
 
 /** An agency's focal point confirms receipt: only an agency the complaint was forwarded to. */

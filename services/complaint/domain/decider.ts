@@ -335,8 +335,20 @@ function decide(command: ComplaintCommand, state: ComplaintState): readonly Comp
         forwardingId: forwardingId(current, agency),
         agencyId: agency,
       }));
+      const rule = command.data.routingRuleId;
       return [
-        { type: 'ComplaintForwarded', data: { forwardings, note, by: actorOf(command), at: nowOf(command) } },
+        {
+          type: 'ComplaintForwarded',
+          data: {
+            forwardings,
+            note,
+            ...(rule === undefined || rule === null
+              ? {}
+              : { routingRuleId: entityId(rule, 'routingRuleId') }),
+            by: actorOf(command),
+            at: nowOf(command),
+          },
+        },
       ];
     }
 

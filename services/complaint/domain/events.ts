@@ -100,6 +100,8 @@ export type ComplaintForwarded = DomainEvent<
   {
     readonly forwardings: readonly ForwardingRef[];
     readonly note: string | null;
+    /** Present when the agencies are a routing rule's proposal. */
+    readonly routingRuleId?: string;
     readonly by: string;
     readonly at: string;
   }

@@ -309,19 +309,38 @@ export class ComplaintMutations {
   }
 
   @Mutation(() => Complaint, {
-    description: 'Forwards to one or more agencies with a follow-up request (*surat tindak lanjut*).',
+    description:
+      'Forwards to one or more agencies with a follow-up request (*surat tindak lanjut*). Without agencyIds, to the agencies the routing rules propose (see Complaint.suggestedAgencies).',
   })
-  forwardComplaint(
+  async forwardComplaint(
     @Arg('id', () => ID) id: string,
-    @Arg('agencyIds', () => [ID]) agencyIds: string[],
     @Ctx() ctx: ComplaintContext,
+    @Arg('agencyIds', () => [ID], { nullable: true }) agencyIds?: string[] | null,
     @Arg('note', () => String, { nullable: true }) note?: string | null,
     @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion?: number | null,
   ) {
+    let routingRuleId: string | null = null;
+    if (agencyIds === undefined || agencyIds === null) {
+      requireRole(ctx, 'OFFICER', 'SUPERVISOR');
+      const doc = await ctx.complaints.get(id);
+      const rule = doc ? await ctx.complaints.routing.suggest(doc, ctx.complaints.now()) : undefined;
+      if (doc && !rule) {
+        throw badInput('no routing rule proposes agencies for this complaint: name agencyIds', {
+          field: 'agencyIds',
+        });
+      }
+      agencyIds = rule ? [...rule.agencyIds] : [];
+      routingRuleId = rule?.ruleId ?? null;
+    }
+    const chosen = agencyIds;
     return run(
       ctx,
       id,
-      (metadata) => ({ type: 'ForwardComplaint', data: { agencyIds, note: note ?? null }, metadata }),
+      (metadata) => ({
+        type: 'ForwardComplaint',
+        data: { agencyIds: chosen, note: note ?? null, ...(routingRuleId ? { routingRuleId } : {}) },
+        metadata,
+      }),
       expectedVersion,
     );
   }
