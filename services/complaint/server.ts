@@ -5,7 +5,12 @@ import { type SubgraphRuntime, startRuntime, type RuntimeOptions } from '../shar
 import type { ComplaintContext } from './graphql/context';
 import { attachCaseEventSubscriptions } from './graphql/subscriptions';
 import { caseIndexProjection } from '../audit/case-events';
-import { CheckpointStore, loadCheckpointKeys, startCheckpointer } from '../audit/checkpoints';
+import {
+  type Checkpointer,
+  CheckpointStore,
+  loadCheckpointKeys,
+  startCheckpointer,
+} from '../audit/checkpoints';
 import { trackState } from '../shared/metrics';
 import { complaintProjection } from './projection';
 import { buildComplaintSubgraph } from './schema';
@@ -26,19 +31,25 @@ export async function startComplaintRuntime(
   const intervalMs = Number(env.DUMAS_CHECKPOINT_INTERVAL_MS ?? 60_000);
   if (!Number.isFinite(intervalMs) || intervalMs <= 0) return runtime;
   const checkpoints = CheckpointStore.forDataDir(runtime.config.dataDir);
-  const checkpointer = startCheckpointer(
-    runtime.store,
-    checkpoints,
-    loadCheckpointKeys(runtime.config.dataDir, env),
-    {
+  const keys = loadCheckpointKeys(runtime.config.dataDir, env);
+  // One checkpointer across replicas: the holder of its lease signs; the others only report its age.
+  let checkpointer: Checkpointer | undefined;
+  await runtime.leases.run('audit.checkpointer', async () => {
+    const mine = startCheckpointer(runtime.store, checkpoints, keys, {
       intervalMs,
       onError: (err) => runtime.logger.error({ err }, 'signed checkpoint failed'),
-    },
-  );
+    });
+    checkpointer = mine;
+    return {
+      async stop() {
+        await mine.stop();
+      },
+    };
+  });
   const untrack = trackState({
     service: 'complaint',
     checkpointAgeSeconds: () => {
-      const at = checkpointer.lastPassAt();
+      const at = checkpointer?.lastPassAt();
       return at === undefined ? undefined : (Date.now() - at) / 1000;
     },
   });
@@ -46,9 +57,8 @@ export async function startComplaintRuntime(
     ...runtime,
     async close() {
       untrack();
-      await checkpointer.stop();
+      await runtime.close(); // stops the leased checkpointer first
       checkpoints.close();
-      await runtime.close();
     },
   };
 }
