@@ -72,8 +72,10 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs: number): P
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const n = options.replicas;
   if (!Number.isInteger(n) || n < 1 || n > 9) throw new Error('--replicas must be 1 to 9');
-  let postgres: ThrowawayPostgres | undefined;
-  const postgresUrl = options.postgresUrl ?? (postgres = await startThrowawayPostgres()).url;
+  const postgres: ThrowawayPostgres | undefined = options.postgresUrl
+    ? undefined
+    : await startThrowawayPostgres();
+  const postgresUrl = options.postgresUrl ?? postgres!.url;
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'dumas-cluster-'));
   const baseEnv: NodeJS.ProcessEnv = {
     ...process.env,
