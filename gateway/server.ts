@@ -36,6 +36,7 @@ import { createDataSource, createSubgraphAgent, type FetcherKind } from './datas
 import { graphiqlRoutes } from './graphiql';
 import { attachSubscriptions, type SubscriptionOptions } from './subscriptions';
 import {
+  limitsFromEnv,
   aliasLimitRule,
   DEFAULT_LIMITS,
   depthLimitRule,
@@ -81,33 +82,12 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-const intEnv = (env: NodeJS.ProcessEnv, name: string): number | undefined => {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return undefined;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer`);
-  return value;
-};
-
 /** Options from the environment: DUMAS_SUPERGRAPH, DUMAS_INTROSPECT, DUMAS_GATEWAY_FETCHER, DUMAS_LIMIT_*. */
 export function gatewayOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayOptions {
   const fetcher = (env.DUMAS_GATEWAY_FETCHER ?? 'undici').toLowerCase();
   if (fetcher !== 'undici' && fetcher !== 'stock')
     throw new Error('DUMAS_GATEWAY_FETCHER must be undici or stock');
-  const limits: Partial<Record<keyof GatewayLimits, number>> = {};
-  const limitEnv: Record<keyof GatewayLimits, string> = {
-    bodyLimitBytes: 'DUMAS_LIMIT_BODY_BYTES',
-    maxTokens: 'DUMAS_LIMIT_TOKENS',
-    maxDepth: 'DUMAS_LIMIT_DEPTH',
-    maxAliases: 'DUMAS_LIMIT_ALIASES',
-    maxCost: 'DUMAS_LIMIT_COST',
-    maxBatch: 'DUMAS_LIMIT_BATCH',
-    publicMutationsPerMinute: 'DUMAS_LIMIT_PUBLIC_MUTATIONS_PER_MINUTE',
-  };
-  for (const [key, name] of Object.entries(limitEnv) as [keyof GatewayLimits, string][]) {
-    const value = intEnv(env, name);
-    if (value !== undefined) limits[key] = value;
-  }
+  const limits = limitsFromEnv(env);
   return {
     ...(env.DUMAS_SUPERGRAPH ? { supergraphPath: path.resolve(env.DUMAS_SUPERGRAPH) } : {}),
     introspectAndCompose: env.DUMAS_INTROSPECT === 'true' || env.DUMAS_INTROSPECT === '1',

@@ -5,7 +5,9 @@
  * position (read-your-writes), and reads documents back.
  */
 import { createHash } from 'node:crypto';
+import { AccessCodeGuard } from '../shared/access-code-guard';
 import { CommandHandler, type Decider } from '../shared/decider';
+import { DEFAULT_LIMITS, limitsFromEnv } from '../shared/graphql/limits';
 import { badInput, DomainError, forbidden, notFound } from '../shared/errors';
 import type { Actor } from '../shared/eventstore/types';
 import type { SubgraphRuntime } from '../shared/runtime';
@@ -124,6 +126,10 @@ export class ComplaintService {
   readonly handler: CommandHandler<ComplaintCommand, ComplaintEvent, ComplaintState>;
   readonly trackingNumbers: TrackingNumberService;
   readonly accessCodes: AccessCodeHasher;
+  /** One access-code check per request, a budget per tracking number (see AccessCodeGuard). */
+  readonly accessCodeGuard = new AccessCodeGuard(
+    { ...DEFAULT_LIMITS, ...limitsFromEnv(process.env) }.accessCodeChecksPerTrackingNumberPerMinute,
+  );
 
   constructor(readonly runtime: SubgraphRuntime) {
     this.handler = new CommandHandler(runtime.store, guardedComplaintDecider);

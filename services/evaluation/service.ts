@@ -6,7 +6,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../shared/auth';
+import { AccessCodeGuard } from '../shared/access-code-guard';
 import { CommandHandler, type Decider } from '../shared/decider';
+import { DEFAULT_LIMITS, limitsFromEnv } from '../shared/graphql/limits';
 import { DomainError, forbidden, invalidTransition, notFound } from '../shared/errors';
 import type { Actor } from '../shared/eventstore/types';
 import type { SubgraphRuntime } from '../shared/runtime';
@@ -123,6 +125,10 @@ export interface RatingReceipt {
 }
 
 export class EvaluationService {
+  /** One access-code check per request, a budget per tracking number (see AccessCodeGuard). */
+  readonly accessCodeGuard = new AccessCodeGuard(
+    { ...DEFAULT_LIMITS, ...limitsFromEnv(process.env) }.accessCodeChecksPerTrackingNumberPerMinute,
+  );
   readonly evaluations: CommandHandler<EvaluationCommand, EvaluationEvent, EvaluationState>;
   readonly policy: CommandHandler<SlaPolicyCommand, SlaPolicyEvent, SlaPolicyState>;
   readonly calendar: CommandHandler<CalendarCommand, CalendarEvent, CalendarState>;

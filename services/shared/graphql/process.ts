@@ -12,6 +12,11 @@ export interface SubgraphProcess<Ctx> {
   ) => Promise<SubgraphServer<Ctx & import('../http/server').RequestContext>>;
 }
 
+/** Where a subgraph listens unless DUMAS_SUBGRAPH_HOST says otherwise: only this host can reach it. */
+export function subgraphListenHost(env: NodeJS.ProcessEnv): string {
+  return env.DUMAS_SUBGRAPH_HOST || '127.0.0.1';
+}
+
 export function runSubgraphProcess<Ctx>(spec: SubgraphProcess<Ctx>): void {
   (async () => {
     // Before anything else, so every span of the process goes to the exporter (off unless OTEL_* say so).
@@ -19,7 +24,8 @@ export function runSubgraphProcess<Ctx>(spec: SubgraphProcess<Ctx>): void {
     const runtime = await spec.start();
     const server = await spec.create(runtime);
     const port = Number(process.env.PORT ?? spec.defaultPort);
-    await server.listen(port, process.env.HOST);
+    // Only this host reaches a subgraph unless DUMAS_SUBGRAPH_HOST says otherwise: callers go through the gateway.
+    await server.listen(port, subgraphListenHost(process.env));
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
