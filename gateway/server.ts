@@ -34,6 +34,7 @@ import { createLogger, type Logger } from '../services/shared/logger';
 import { createDataSource, createSubgraphAgent, type FetcherKind } from './datasources';
 import { graphiqlRoutes } from './graphiql';
 import { attachSubscriptions, type SubscriptionOptions } from './subscriptions';
+import { plainSubscriptionPlugin } from './subscriptions/plain-post';
 import { aliasLimitRule, DEFAULT_LIMITS, depthLimitRule, type GatewayLimits, limitsPlugin } from './limits';
 
 export const DEFAULT_SUPERGRAPH_PATH = path.resolve(__dirname, '..', 'schema', 'supergraph.graphql');
@@ -173,6 +174,7 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
       ApolloServerPluginDrainHttpServer({ httpServer: http.server }),
       errorReportingPlugin<RequestContext>(),
       limitsPlugin(limits),
+      plainSubscriptionPlugin<RequestContext>(),
     ],
   });
 
