@@ -35,7 +35,13 @@ import { createDataSource, createSubgraphAgent, type FetcherKind } from './datas
 import { graphiqlRoutes } from './graphiql';
 import { attachSubscriptions, type SubscriptionOptions } from './subscriptions';
 import { plainSubscriptionPlugin } from './subscriptions/plain-post';
-import { aliasLimitRule, DEFAULT_LIMITS, depthLimitRule, type GatewayLimits, limitsPlugin } from './limits';
+import {
+  aliasLimitRule,
+  DEFAULT_LIMITS,
+  depthLimitRule,
+  type GatewayLimits,
+  limitsPlugin,
+} from '../services/shared/graphql/limits';
 
 export const DEFAULT_SUPERGRAPH_PATH = path.resolve(__dirname, '..', 'schema', 'supergraph.graphql');
 
@@ -91,6 +97,7 @@ export function gatewayOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Gat
   const limits: Partial<Record<keyof GatewayLimits, number>> = {};
   const limitEnv: Record<keyof GatewayLimits, string> = {
     bodyLimitBytes: 'DUMAS_LIMIT_BODY_BYTES',
+    maxTokens: 'DUMAS_LIMIT_TOKENS',
     maxDepth: 'DUMAS_LIMIT_DEPTH',
     maxAliases: 'DUMAS_LIMIT_ALIASES',
     maxCost: 'DUMAS_LIMIT_COST',
@@ -168,6 +175,7 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
     stopOnTerminationSignals: false,
     allowBatchedHttpRequests: limits.maxBatch > 1,
     maxRecursiveSelections: true,
+    parseOptions: { maxTokens: limits.maxTokens },
     validationRules: [depthLimitRule(limits.maxDepth), aliasLimitRule(limits.maxAliases)],
     logger: apolloLogger(logger),
     plugins: [

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { CommandHandler, type Decider } from '../shared/decider';
-import { DomainError, forbidden, notFound } from '../shared/errors';
+import { badInput, DomainError, forbidden, notFound } from '../shared/errors';
 import type { Actor } from '../shared/eventstore/types';
 import type { SubgraphRuntime } from '../shared/runtime';
 import {
@@ -26,6 +26,7 @@ import {
   prepareComplaintIntake,
 } from './domain/intake';
 import {
+  applyComplaintEvent,
   COMPLAINTS_COLLECTION,
   type ComplaintDocument,
   type ComplaintFilter,
@@ -65,6 +66,51 @@ export function complaintIdFromIdempotencyKey(scope: string, key: string): strin
   // Shaped as a version-8 (custom) UUID.
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
+
+/**
+ * The digest an idempotency key is bound to: the request as the decider will read it (text trimmed,
+ * absent and empty alike, defaults applied, keys sorted), salted with the key and its scope so that the
+ * digest in the log cannot be matched against guessed identities without the key.
+ */
+export function intakeDigest(
+  scope: string,
+  key: string,
+  input: ComplaintIntakeInput,
+  how: PublicIntake | OfficerIntake,
+): string {
+  const text = (v: string | null | undefined) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null);
+  const who = input.complainant ?? null;
+  const normalised = {
+    anonymous: input.anonymous ?? false,
+    category: text(input.category),
+    channel: how.kind === 'PUBLIC' ? 'WEB' : how.channel,
+    channelReference: how.kind === 'PUBLIC' ? null : text(how.channelReference),
+    complainant: who
+      ? {
+          address: text(who.address),
+          email: text(who.email),
+          name: text(who.name),
+          nik: text(who.nik),
+          phone: text(who.phone),
+        }
+      : null,
+    confidential: input.confidential ?? false,
+    description: text(input.description),
+    issueAccessCode: how.kind === 'PUBLIC' ? true : (how.issueAccessCode ?? false),
+    region: text(input.region),
+    subject: text(input.subject),
+  };
+  return createHash('sha256')
+    .update(`dumas:intake:v1\n${scope}\n${key}\n${JSON.stringify(normalised)}`)
+    .digest('base64url');
+}
+
+/** The same idempotency key with another request: refused, never answered with the first complaint. */
+const keyReused = () =>
+  badInput('this idempotencyKey was already used for a different request', {
+    field: 'idempotencyKey',
+    detail: 'IDEMPOTENCY_KEY_REUSED',
+  });
 
 export interface Page<T> {
   readonly items: readonly T[];
@@ -118,6 +164,22 @@ export class ComplaintService {
   }
 
   /**
+   * What the first intake under a key answered, folded from its ComplaintReceived event alone: a replay
+   * learns the tracking number and RECEIVED, never the complaint's later state (forwardings, responses).
+   * The key must come with the same request (digest), else IDEMPOTENCY_KEY_REUSED.
+   */
+  private async replay(complaintId: string, digest: string): Promise<ComplaintDocument> {
+    const [first] = await this.runtime.store.readStream(complaintStreamId(complaintId), { maxCount: 1 });
+    const received = first as unknown as ComplaintEvent | undefined;
+    if (received?.type !== 'ComplaintReceived' || received.data.intakeDigest !== digest) {
+      throw keyReused();
+    }
+    const doc = applyComplaintEvent(undefined, received, 0);
+    if (!doc) throw keyReused();
+    return doc;
+  }
+
+  /**
    * Files or receives a complaint. With an idempotency key a retry (after a lost reply) returns the
    * complaint the first attempt created instead of a second one; its access code was shown only once, so
    * the retry answers without it.
@@ -128,22 +190,18 @@ export class ComplaintService {
     actor: Actor,
     idempotencyKey?: string | null,
   ): Promise<{ complaint: ComplaintDocument; accessCode: string | null; replayed: boolean }> {
-    const complaintId = idempotencyKey
-      ? complaintIdFromIdempotencyKey(actor.role === 'PUBLIC' ? 'public' : actor.id, idempotencyKey)
-      : undefined;
-    if (complaintId) {
+    const scope = actor.role === 'PUBLIC' ? 'public' : actor.id;
+    const complaintId = idempotencyKey ? complaintIdFromIdempotencyKey(scope, idempotencyKey) : undefined;
+    const digest = idempotencyKey ? intakeDigest(scope, idempotencyKey, input, how) : undefined;
+    if (complaintId && digest) {
       const existing = await this.runtime.store.streamRevision(complaintStreamId(complaintId));
       if (existing !== undefined) {
-        return {
-          complaint: await this.readBack(complaintId, await this.runtime.store.headPosition()),
-          accessCode: null,
-          replayed: true,
-        };
+        return { complaint: await this.replay(complaintId, digest), accessCode: null, replayed: true };
       }
     }
     const prepared = await prepareComplaintIntake(
       { vault: this.runtime.vault, trackingNumbers: this.trackingNumbers },
-      { ...input, ...(complaintId ? { complaintId } : {}) },
+      { ...input, ...(complaintId ? { complaintId } : {}), ...(digest ? { intakeDigest: digest } : {}) },
       how,
       { now: this.now(), actor },
     );
@@ -161,14 +219,11 @@ export class ComplaintService {
       // Two identical retries raced: the other one created it.
       if (
         complaintId &&
+        digest &&
         err instanceof DomainError &&
         (err.code === 'INVALID_TRANSITION' || err.code === 'CONFLICT')
       ) {
-        return {
-          complaint: await this.readBack(complaintId, await this.runtime.store.headPosition()),
-          accessCode: null,
-          replayed: true,
-        };
+        return { complaint: await this.replay(complaintId, digest), accessCode: null, replayed: true };
       }
       throw err;
     }

@@ -315,11 +315,12 @@ describe('given the public WEB form', () => {
       phone: null,
     });
 
-    // A retry with the same idempotency key creates nothing new.
+    // A retry of the same request with the same idempotency key creates nothing new.
     const retry = await fed.gql(FILE, {
       input: {
         subject: 'Bantuan sosial tidak sampai',
         description: 'Bantuan sosial untuk keluarga kami tidak pernah diterima.',
+        complainant: { name: 'Budi', phone: '+6281234567890' },
         idempotencyKey: 'web-form-0001-abc',
       },
     });

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { GraphQLError, parse } from 'graphql';
 import { ArgumentValidationError } from 'type-graphql';
-import { operationCost, RateLimiter, selectionDepth } from '../../gateway/limits';
+import { operationCost, RateLimiter, selectionDepth } from '../../services/shared/graphql/limits';
 import { DomainError, invalidTransition } from '../../services/shared/errors';
 import {
   argumentValidationDetails,
@@ -89,12 +89,25 @@ describe('query depth and cost', () => {
     return { document, operation: operation as Extract<typeof operation, { kind: 'OperationDefinition' }> };
   };
 
-  it('ignores introspection fields in depth and cost', () => {
+  it('measures introspection apart from the data, and counts it in cost', () => {
     const { document, operation } = op(
       '{ __schema { types { fields { type { ofType { ofType { name } } } } } } me { id } }',
     );
     expect(selectionDepth(operation.selectionSet, new Map())).toBe(2);
-    expect(operationCost(operation, document)).toBe(2);
+    expect(selectionDepth(operation.selectionSet, new Map(), false)).toBe(7);
+    expect(operationCost(operation, document)).toBe(9);
+  });
+
+  it('counts inline fragments and fragment spreads as levels', () => {
+    const { document } = op('{ ... on Query { ...F } } fragment F on Query { me { id } }');
+    const operation = document.definitions[0] as Extract<
+      (typeof document.definitions)[number],
+      { kind: 'OperationDefinition' }
+    >;
+    const fragments = new Map(
+      document.definitions.flatMap((d) => (d.kind === 'FragmentDefinition' ? [[d.name.value, d]] : [])),
+    ) as Map<string, import('graphql').FragmentDefinitionNode>;
+    expect(selectionDepth(operation.selectionSet, fragments)).toBe(4);
   });
 
   it('multiplies by page sizes from literals and variables, assuming 20 when a variable is missing', () => {

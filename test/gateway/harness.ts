@@ -10,7 +10,7 @@ import { composeSupergraph } from '../../services/shared/graphql/supergraph';
 import type { RequestContext } from '../../services/shared/http/server';
 import { createLogger } from '../../services/shared/logger';
 import type { FetcherKind } from '../../gateway/datasources';
-import type { GatewayLimits } from '../../gateway/limits';
+import type { GatewayLimits } from '../../services/shared/graphql/limits';
 import { createGateway, type Gateway } from '../../gateway/server';
 import { buildFixtureSubgraph } from './fixture/schema';
 

@@ -34,6 +34,8 @@ export interface ComplaintIntakeData {
   readonly complainant: SealedComplainant | null;
   /** Hash of the complainant's access code (see access-code.ts); null when no code was issued. */
   readonly accessCodeHash: string | null;
+  /** With an idempotency key: the digest of the normalised request, so a reuse with another body is told apart. */
+  readonly intakeDigest?: string | null;
 }
 
 /** A complainant files on the public WEB form (no token). Received now. */

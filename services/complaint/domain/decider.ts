@@ -178,6 +178,7 @@ function receive(
     throw badInput('receivedAt must not be in the future', { field: 'receivedAt' });
   }
   const accessCodeHash = optionalText(data.accessCodeHash, 'accessCodeHash', 512);
+  const intakeDigest = optionalText(data.intakeDigest, 'intakeDigest', 128);
   return [
     {
       type: 'ComplaintReceived',
@@ -199,6 +200,7 @@ function receive(
         imported,
         by: intake === 'PUBLIC' ? null : actorOf(command),
         at,
+        ...(intakeDigest ? { intakeDigest } : {}),
       },
     },
   ];

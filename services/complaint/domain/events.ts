@@ -37,6 +37,11 @@ export type ComplaintReceived = DomainEvent<
     /** The officer who took it in; null for the public form. */
     readonly by: string | null;
     readonly at: string;
+    /**
+     * Set when an idempotency key was given: the digest of the normalised request that first used it
+     * (services/complaint/service.ts). Absent on complaints filed before keys were bound to a request.
+     */
+    readonly intakeDigest?: string;
   }
 >;
 

@@ -40,6 +40,8 @@ export interface ComplaintIntakeInput {
   readonly confidential?: boolean | null;
   readonly anonymous?: boolean | null;
   readonly complainant?: ComplainantIdentityInput | null;
+  /** The digest binding an idempotency key to this request (see ComplaintService.intake). */
+  readonly intakeDigest?: string | null;
 }
 
 export type PublicIntake = { readonly kind: 'PUBLIC' };
@@ -98,6 +100,7 @@ export async function prepareComplaintIntake(
       anonymous: input.anonymous ?? false,
       complainant: sealed ? { subjectId, sealed } : null,
       accessCodeHash,
+      ...(input.intakeDigest ? { intakeDigest: input.intakeDigest } : {}),
     };
     const metadata = { now: context.now, actor: context.actor };
     if (how.kind === 'PUBLIC') return { type: 'FileComplaint', data, metadata };

@@ -62,6 +62,68 @@ export function limitError(
   return new GraphQLError(message, { extensions: { code, ...details, http: { status } } });
 }
 
+/** Why an input value was refused, in graphql-js's words, kept only when it names types and fields. */
+const SAFE_REASONS: readonly [RegExp, (m: RegExpExecArray) => string][] = [
+  [
+    /^Field "(\w+)" is not defined by type "(\w+)"/,
+    (m) => `Field "${m[1]}" is not defined by type "${m[2]}".`,
+  ],
+  [
+    /^Field "([\w.]+)" of required type "([\w![\]]+)" was not provided/,
+    (m) => `Field "${m[1]}" of required type "${m[2]}" was not provided.`,
+  ],
+  [/^Expected type "(\w+)" to be an object/, (m) => `Expected type "${m[1]}" to be an object.`],
+  [
+    /^Expected non-nullable type "([\w![\]]+)" not to be null/,
+    (m) => `Expected non-nullable type "${m[1]}" not to be null.`,
+  ],
+  [/^(\w+) cannot represent/, (m) => `${m[1]} cannot represent the given value.`],
+  [/^Value is not a valid (\w+)/, (m) => `Value is not a valid ${m[1]}.`],
+  [/^Expected type "(\w+)"/, (m) => `Expected type "${m[1]}".`],
+  [/^Value [\s\S]* does not exist in "(\w+)" enum/, (m) => `The value is not one of the ${m[1]} enum.`],
+];
+
+function safeReason(reason: string): string {
+  for (const [pattern, say] of SAFE_REASONS) {
+    const m = pattern.exec(reason);
+    if (m) return say(m);
+  }
+  return 'The value does not match its type.';
+}
+
+/**
+ * graphql-js names the refused value itself in its coercion and literal errors (`Variable "$i" got invalid
+ * value { name: "…", nik: "…" }`, `Expected value of type "X", found "…"`): those become messages that say
+ * which path is wrong and why, without the value. The value may be a complainant's identity, and the
+ * message is both answered and logged.
+ */
+export function withoutInputValues(message: string): string {
+  const variable = /^Variable "\$(\w+)" got invalid value /.exec(message);
+  if (variable) {
+    const name = variable[1];
+    // The value comes first and may contain anything: read the path and the reason from the last `at`.
+    const at = message.lastIndexOf(` at "${name}`);
+    const tail = at >= 0 ? message.slice(at) : '';
+    const where = /^ at "([\w.[\]]+)"; ([\s\S]*)$/.exec(tail);
+    if (where)
+      return `Variable "$${name}" got an invalid value at "${where[1]}": ${safeReason(where[2] ?? '')}`;
+    const semi = message.lastIndexOf('; ');
+    const reason = semi >= 0 ? message.slice(semi + 2) : '';
+    return `Variable "$${name}" got an invalid value: ${safeReason(reason)}`;
+  }
+  const literal = /^Expected value of type "([\w![\]]+)", found /.exec(message);
+  if (literal) return `Expected value of type "${literal[1]}"; the value given does not match it.`;
+  const argument = /^Argument "(\w+)" has invalid value /.exec(message);
+  if (argument) return `Argument "${argument[1]}" has an invalid value.`;
+  const enumValue = /^Value [\s\S]* does not exist in "(\w+)" enum/.exec(message);
+  if (enumValue) return `The value is not one of the ${enumValue[1]} enum.`;
+  const invalid = /^Value is not a valid (\w+)/.exec(message);
+  if (invalid) return `Value is not a valid ${invalid[1]}.`;
+  const scalar = /^(\w+) cannot represent /.exec(message);
+  if (scalar) return `${scalar[1]} cannot represent the given value.`;
+  return message;
+}
+
 interface ValidationErrorLike {
   readonly property?: string;
   readonly constraints?: Record<string, string>;
@@ -180,7 +242,11 @@ export function createFormatError(options: FormatErrorOptions = {}) {
       const rest: Record<string, unknown> = { ...formatted.extensions };
       for (const key of UNSAFE_EXTENSIONS) delete rest[key];
       if (production) delete rest.serviceName;
-      return { ...pick(formatted), extensions: { ...rest, code } };
+      return {
+        ...pick(formatted),
+        message: withoutInputValues(formatted.message),
+        extensions: { ...rest, code },
+      };
     }
 
     // Internal: generic message. The request id (from a subgraph through the gateway, or added by

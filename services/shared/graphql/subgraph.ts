@@ -27,6 +27,7 @@ import {
 } from '../http/server';
 import { createLogger, type Logger } from '../logger';
 import { createFormatError } from './errors';
+import { DEFAULT_LIMITS } from './limits';
 import { errorReportingPlugin } from './plugins';
 
 export const FEDERATION_SPEC_URL = 'https://specs.apollo.dev/federation/v2.7';
@@ -140,6 +141,7 @@ export function createSubgraphServer<Ctx extends RequestContext = RequestContext
     // same rule as at the gateway: on in development for tooling, off in production.
     introspection: !production,
     hideSchemaDetailsFromClientErrors: production,
+    parseOptions: { maxTokens: DEFAULT_LIMITS.maxTokens },
     // Our index.ts files own SIGINT/SIGTERM and stop in order (HTTP, then stores); Apollo's own handler
     // would race them and re-raise the signal into a process that is already stopping.
     stopOnTerminationSignals: false,

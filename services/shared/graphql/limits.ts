@@ -1,6 +1,8 @@
 /**
- * Abuse limits applied by the gateway before any subgraph is called.
+ * Abuse limits: one rule set, applied by the gateway before any subgraph is called and by each subgraph
+ * to whoever calls it.
  *
+ * Parse: graphql's `maxTokens` refuses a pathological document before it is built (a 400).
  * Depth and aliases are validation rules: Apollo caches a validated document, so a query string is
  * checked once. Cost depends on variables (`first: $n`), so it is computed per request once the
  * operation is resolved, together with the per-client rate limit on public (no-token) mutations.
@@ -19,13 +21,15 @@ import {
   type ValidationContext,
   type ValueNode,
 } from 'graphql';
-import type { RequestContext } from '../services/shared/http/server';
-import { limitError } from '../services/shared/graphql/errors';
+import type { RequestContext } from '../http/server';
+import { limitError } from './errors';
 
 export interface GatewayLimits {
   /** Largest request body in bytes. */
   readonly bodyLimitBytes: number;
-  /** Deepest field nesting in an operation (introspection excluded). */
+  /** Most lexical tokens in one document: graphql's parser stops there (GRAPHQL_PARSE_FAILED, 400). */
+  readonly maxTokens: number;
+  /** Deepest nesting of fields and fragments in an operation (introspection: INTROSPECTION_MAX_DEPTH). */
   readonly maxDepth: number;
   /** Most aliased fields in one document. */
   readonly maxAliases: number;
@@ -39,6 +43,7 @@ export interface GatewayLimits {
 
 export const DEFAULT_LIMITS: GatewayLimits = {
   bodyLimitBytes: 1024 * 1024,
+  maxTokens: 10_000,
   maxDepth: 10,
   maxAliases: 30,
   maxCost: 5000,
@@ -50,7 +55,15 @@ export const DEFAULT_LIMITS: GatewayLimits = {
 const ASSUMED_PAGE_SIZE = 20;
 const PAGE_ARGUMENTS = new Set(['first', 'last', 'limit']);
 
-const isIntrospection = (field: FieldNode) => field.name.value.startsWith('__');
+/** Fields that read the schema rather than the data: `__schema` and `__type` (not `__typename`). */
+const isIntrospection = (field: FieldNode) =>
+  field.name.value === '__schema' || field.name.value === '__type';
+
+/**
+ * How deep the standard introspection query (graphql's getIntrospectionQuery, GraphiQL's) nests, with
+ * fragments counted: introspection is measured too, against this allowance rather than exempted.
+ */
+export const INTROSPECTION_MAX_DEPTH = 18; // graphql 16's query measures exactly 18
 
 function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
   const map = new Map<string, FragmentDefinitionNode>();
@@ -59,10 +72,15 @@ function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode
   return map;
 }
 
-/** Depth of a selection set, fragments expanded; memoised per fragment, cycles (refused by graphql itself) cut. */
+/**
+ * Nesting of a selection set: each field, inline fragment and fragment spread is one level, so a tower of
+ * `... on Query { ... }` is as deep as it looks. Fragments memoised, cycles (refused by graphql) cut.
+ * With `skipIntrospection` the schema's own fields are left to INTROSPECTION_MAX_DEPTH.
+ */
 export function selectionDepth(
   selectionSet: SelectionSetNode,
   fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+  skipIntrospection = true,
   memo = new Map<string, number>(),
   visiting = new Set<string>(),
 ): number {
@@ -70,11 +88,14 @@ export function selectionDepth(
   for (const selection of selectionSet.selections) {
     let depth = 0;
     if (selection.kind === Kind.FIELD) {
-      if (isIntrospection(selection)) continue;
+      if (skipIntrospection && isIntrospection(selection)) continue;
       depth =
-        1 + (selection.selectionSet ? selectionDepth(selection.selectionSet, fragments, memo, visiting) : 0);
+        1 +
+        (selection.selectionSet
+          ? selectionDepth(selection.selectionSet, fragments, skipIntrospection, memo, visiting)
+          : 0);
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-      depth = selectionDepth(selection.selectionSet, fragments, memo, visiting);
+      depth = 1 + selectionDepth(selection.selectionSet, fragments, skipIntrospection, memo, visiting);
     } else {
       const name = selection.name.value;
       const fragment = fragments.get(name);
@@ -82,11 +103,11 @@ export function selectionDepth(
       let known = memo.get(name);
       if (known === undefined) {
         visiting.add(name);
-        known = selectionDepth(fragment.selectionSet, fragments, memo, visiting);
+        known = selectionDepth(fragment.selectionSet, fragments, skipIntrospection, memo, visiting);
         visiting.delete(name);
         memo.set(name, known);
       }
-      depth = known;
+      depth = 1 + known;
     }
     if (depth > deepest) deepest = depth;
   }
@@ -94,21 +115,28 @@ export function selectionDepth(
 }
 
 export function depthLimitRule(maxDepth: number) {
+  const refuse = (context: ValidationContext, depth: number, limit: number) =>
+    context.reportError(
+      limitError('QUERY_TOO_DEEP', `the query is ${depth} levels deep; the limit is ${limit}`, 400, {
+        depth,
+        limit,
+      }),
+    );
   return (context: ValidationContext): ASTVisitor => ({
     Document(document) {
       const fragments = fragmentsOf(document);
-      const memo = new Map<string, number>();
+      const dataMemo = new Map<string, number>();
+      const allMemo = new Map<string, number>();
+      const introspectionLimit = Math.max(maxDepth, INTROSPECTION_MAX_DEPTH);
       for (const def of document.definitions) {
         if (def.kind !== Kind.OPERATION_DEFINITION) continue;
-        const depth = selectionDepth(def.selectionSet, fragments, memo);
+        const depth = selectionDepth(def.selectionSet, fragments, true, dataMemo);
         if (depth > maxDepth) {
-          context.reportError(
-            limitError('QUERY_TOO_DEEP', `the query is ${depth} levels deep; the limit is ${maxDepth}`, 400, {
-              depth,
-              limit: maxDepth,
-            }),
-          );
+          refuse(context, depth, maxDepth);
+          continue;
         }
+        const withSchema = selectionDepth(def.selectionSet, fragments, false, allMemo);
+        if (withSchema > introspectionLimit) refuse(context, withSchema, introspectionLimit);
       }
     },
   });
@@ -166,7 +194,6 @@ export function operationCost(
     let total = 0;
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.FIELD) {
-        if (isIntrospection(selection)) continue;
         const children = selection.selectionSet ? cost(selection.selectionSet) : 0;
         total += (1 + children) * pageSize(selection, variables);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
@@ -236,7 +263,16 @@ export function limitsPlugin(limits: GatewayLimits): ApolloServerPlugin<RequestC
     async requestDidStart() {
       return {
         async didResolveOperation({ operation, document, request, contextValue }) {
-          if (!operation) return;
+          // With a gateway Apollo leaves an unknown operationName to the executor, which throws a plain
+          // Error (a 500): the caller named an operation the document does not have, a 400.
+          if (!operation) {
+            throw new GraphQLError(
+              request.operationName
+                ? `the document has no operation named ${JSON.stringify(request.operationName.slice(0, 100))}`
+                : 'the document has several operations: name one with operationName',
+              { extensions: { code: 'OPERATION_RESOLUTION_FAILURE', http: { status: 400 } } },
+            );
+          }
           const cost = operationCost(operation, document, request.variables ?? {});
           if (cost > limits.maxCost) {
             throw limitError(
