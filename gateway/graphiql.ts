@@ -90,11 +90,11 @@ const APP_JS = `(function () {
   });
   // The operation GraphiQL is about to run is a subscription when its keyword says so.
   function isSubscription(params) {
-    var query = String(params.query || '');
+    var query = String(params.query || '').replace(/#.*$/gm, '');
     if (params.operationName) {
-      return new RegExp('subscription\\s+' + params.operationName + '\\b').test(query);
+      return new RegExp('subscription\\\\s+' + params.operationName + '\\\\b').test(query);
     }
-    return /^s*subscription\b/m.test(query.replace(/#.*$/gm, ''));
+    return /^\\s*subscription\\b/m.test(query);
   }
   function fetcher(params, options) {
     if (isSubscription(params)) return sse.iterate(params);

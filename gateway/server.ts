@@ -32,6 +32,7 @@ import {
 } from '../services/shared/http/server';
 import { createLogger, type Logger } from '../services/shared/logger';
 import { createDataSource, createSubgraphAgent, type FetcherKind } from './datasources';
+import { type ConsoleOptions, consoleOptionsFromEnv, consoleRoutes } from './console';
 import { graphiqlRoutes } from './graphiql';
 import { attachSubscriptions, type SubscriptionOptions } from './subscriptions';
 import { plainSubscriptionPlugin } from './subscriptions/plain-post';
@@ -67,6 +68,8 @@ export interface GatewayOptions {
   /** Believe X-Forwarded-For for the rate limit's client address (behind a known reverse proxy). */
   readonly trustProxy?: boolean;
   readonly env?: NodeJS.ProcessEnv;
+  /** Where the built console is and the OIDC sign-in it offers (default: console/dist, DUMAS_OIDC_*). */
+  readonly console?: ConsoleOptions;
   /** Subscription buffers and heartbeats (gateway/subscriptions). */
   readonly subscriptions?: SubscriptionOptions;
 }
@@ -222,6 +225,8 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
   });
   if (exposeSchema)
     for (const [route, handler] of Object.entries(graphiqlRoutes())) http.route(route, handler);
+  for (const [route, handler] of Object.entries(consoleRoutes(options.console ?? consoleOptionsFromEnv(env))))
+    http.route(route, handler);
 
   /** A subgraph is up when it answers `{ __typename }` over GraphQL within a second. */
   async function probe(url: string): Promise<boolean> {
