@@ -19,6 +19,7 @@ import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { GraphQLError } from 'graphql';
 import { Agent, request } from 'undici';
 import type { RequestContext } from '../services/shared/http/server';
+import { secondsSince, subgraphFetchDuration } from '../services/shared/metrics';
 
 export type FetcherKind = 'undici' | 'stock';
 
@@ -207,11 +208,29 @@ export function createDataSource(
   kind: FetcherKind,
   url: string,
   agent: Agent,
+  subgraph = 'unknown',
 ): GraphQLDataSource<RequestContext> {
-  switch (kind) {
-    case 'undici':
-      return new UndiciDataSource({ url, agent });
-    case 'stock':
-      return new ForwardingRemoteDataSource({ url });
-  }
+  const source =
+    kind === 'undici' ? new UndiciDataSource({ url, agent }) : new ForwardingRemoteDataSource({ url });
+  return timedDataSource(source, subgraph);
+}
+
+/** Times every subgraph call (dumas_subgraph_fetch_duration_seconds), whichever fetcher makes it. */
+function timedDataSource(
+  source: GraphQLDataSource<RequestContext>,
+  subgraph: string,
+): GraphQLDataSource<RequestContext> {
+  return {
+    async process(options) {
+      const started = process.hrtime.bigint();
+      let outcome = 'error';
+      try {
+        const response = await source.process(options);
+        outcome = response.errors?.length ? 'graphql_errors' : 'ok';
+        return response;
+      } finally {
+        subgraphFetchDuration.observe({ subgraph, outcome }, secondsSince(started));
+      }
+    },
+  };
 }

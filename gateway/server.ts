@@ -15,7 +15,8 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { request } from 'undici';
 import { type Authenticator, defaultAuth } from '../services/shared/auth';
 import { createFormatError } from '../services/shared/graphql/errors';
-import { errorReportingPlugin } from '../services/shared/graphql/plugins';
+import { errorReportingPlugin, metricsPlugin } from '../services/shared/graphql/plugins';
+import { metricsExposure, serveMetrics, startMetricsServer } from '../services/shared/metrics';
 import { apolloLogger } from '../services/shared/graphql/subgraph';
 import {
   DUMAS_SUBGRAPHS,
@@ -162,7 +163,7 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
     ...(supergraphSdl
       ? { supergraphSdl }
       : { supergraphSdl: new IntrospectAndCompose({ subgraphs: subgraphs.map((s) => ({ ...s })) }) }),
-    buildService: ({ name, url }) => createDataSource(fetcher, urlByName.get(name) ?? url ?? '', agent),
+    buildService: ({ name, url }) => createDataSource(fetcher, urlByName.get(name) ?? url ?? '', agent, name),
     logger: apolloLogger(logger),
   });
 
@@ -184,6 +185,7 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: http.server }),
       errorReportingPlugin<RequestContext>(),
+      metricsPlugin<RequestContext>('gateway'),
       limitsPlugin(limits),
       plainSubscriptionPlugin<RequestContext>(),
     ],
@@ -196,6 +198,7 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
     bodyLimitBytes: limits.bodyLimitBytes,
     maxBatch: limits.maxBatch,
     trustProxy: options.trustProxy ?? false,
+    service: 'gateway',
   });
   // Subscriptions share /graphql: WebSocket upgrades and SSE requests go there, the rest to `queries`.
   const subscriptions = attachSubscriptions({
@@ -215,6 +218,9 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
     subscriptions.schemaLoaded(apiSchema, coreSupergraphSdl),
   );
   http.route('/health', (_req, res) => sendJson(res, 200, { status: 'ok', service: 'gateway' }));
+  const metrics = metricsExposure(env);
+  if (metrics.onApiPort) http.route('/metrics', serveMetrics);
+  let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
   http.route('/ready', async (_req, res) => {
     const results = await Promise.all(subgraphs.map(async (s) => [s.name, await probe(s.url)] as const));
     const ready = results.every(([, up]) => up);
@@ -257,8 +263,15 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
       started ??= apollo.start();
       await started;
       const address = await http.listen(port, host);
+      if (metrics.port !== undefined && !metricsServer)
+        metricsServer = await startMetricsServer(metrics.port, metrics.host);
       logger.info(
-        { port: address.port, fetcher, subgraphs: subgraphs.map((s) => `${s.name}=${s.url}`) },
+        {
+          port: address.port,
+          ...(metricsServer ? { metricsPort: metricsServer.port } : {}),
+          fetcher,
+          subgraphs: subgraphs.map((s) => `${s.name}=${s.url}`),
+        },
         'gateway listening',
       );
       return address;
@@ -267,6 +280,7 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
       await subscriptions.close();
       if (started) await apollo.stop();
       await http.close();
+      await metricsServer?.close();
       await agent.close();
     },
   };

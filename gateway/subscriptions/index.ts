@@ -33,6 +33,7 @@ import { useServer as serveGraphQLOverWebSocket } from 'graphql-ws/use/ws';
 import { decodeJwt } from 'jose';
 import { WebSocketServer } from 'ws';
 import type { Authenticator, Principal } from '../../services/shared/auth';
+import { subscriptionsOpen } from '../../services/shared/metrics';
 import { DomainError } from '../../services/shared/errors';
 import {
   clientIpOf,
@@ -100,6 +101,47 @@ function expiryOf(authorization: string | undefined): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Counts a subscription as open (dumas_subscriptions_open) from its start until its stream ends. */
+async function counted(
+  started: Promise<AsyncGenerator<ExecutionResult> | ExecutionResult>,
+  transport: 'ws' | 'sse',
+): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
+  const stream = await started;
+  if (!(Symbol.asyncIterator in stream)) return stream;
+  const labels = { service: 'gateway', transport };
+  subscriptionsOpen.inc(labels);
+  let open = true;
+  const closed = () => {
+    if (open) subscriptionsOpen.dec(labels);
+    open = false;
+  };
+  return {
+    next: async () => {
+      const result = await stream.next().catch((err: unknown) => {
+        closed();
+        throw err;
+      });
+      if (result.done) closed();
+      return result;
+    },
+    return: (value) => {
+      closed();
+      return stream.return(value);
+    },
+    throw: (err) => {
+      closed();
+      return stream.throw(err);
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    [Symbol.asyncDispose]: async () => {
+      closed();
+      await stream.return(undefined);
+    },
+  } as AsyncGenerator<ExecutionResult>;
 }
 
 /** Calls `fn` at the token's expiry; returns the cancel. */
@@ -287,7 +329,7 @@ export function attachSubscriptions(setup: GatewaySubscriptionsSetup): GatewaySu
       },
       subscribe: (args) => {
         if (!current) throw new Error('the gateway is starting');
-        return current.executor.subscribe(args);
+        return counted(current.executor.subscribe(args), 'ws');
       },
       execute: () => ({ errors: [new GraphQLError('only subscriptions are served over WebSocket')] }),
       onNext: (_ctx, _id, _payload, _args, result) => formatResult(result as ExecutionResult),
@@ -342,7 +384,7 @@ export function attachSubscriptions(setup: GatewaySubscriptionsSetup): GatewaySu
     },
     subscribe: (args) => {
       if (!current) throw new Error('the gateway is starting');
-      return current.executor.subscribe(args);
+      return counted(current.executor.subscribe(args), 'sse');
     },
     onNext: (_ctx, req, result) => {
       const formatted = formatResult(result as ExecutionResult) ?? result;

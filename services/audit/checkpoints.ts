@@ -266,24 +266,36 @@ export interface CheckpointerOptions {
   readonly onError?: (err: unknown) => void;
 }
 
+export interface Checkpointer {
+  /** When a pass last succeeded (the heads are signed up to then), in epoch ms; undefined before the first. */
+  lastPassAt(): number | undefined;
+  stop(): Promise<void>;
+}
+
 /** Takes a checkpoint now and then at intervals until stopped; one at a time. */
 export function startCheckpointer(
   store: EventStore,
   checkpoints: CheckpointStore,
   keys: CheckpointKeys,
   options: CheckpointerOptions = {},
-): { stop(): Promise<void> } {
+): Checkpointer {
   let running: Promise<unknown> = Promise.resolve();
   let stopped = false;
+  let lastPassAt: number | undefined;
   const tick = () => {
     running = running
-      .then(() => (stopped ? undefined : takeCheckpoint(store, checkpoints, keys)))
+      .then(async () => {
+        if (stopped) return;
+        await takeCheckpoint(store, checkpoints, keys);
+        lastPassAt = Date.now();
+      })
       .catch((err) => options.onError?.(err));
   };
   tick();
   const timer = setInterval(tick, options.intervalMs ?? 60_000);
   timer.unref();
   return {
+    lastPassAt: () => lastPassAt,
     async stop() {
       stopped = true;
       clearInterval(timer);

@@ -7,8 +7,15 @@
  * - Whoever may not see the identity on this complaint (DOMAIN.md's rule, `mayViewIdentity`) also loses
  *   the complainant's pseudonymous subject id and the channel reference, as on the complaint itself.
  * - AGENCY sees only cases forwarded to it, and in them only what concerns its own agency: other
- *   agencies' forwardings, acknowledgements, responses and letters are left out.
+ *   agencies' forwardings, acknowledgements, responses and letters are left out, and of its own letters
+ *   only what `canSeeLetter` shows after each event (`letterSightAfter`): nothing before it was sent.
  */
+import {
+  canSeeLetter,
+  LETTER_STREAM_PREFIX,
+  type LetterSight,
+  letterSightAfter,
+} from '../correspondence/domain/letter';
 import type { RecordedEvent } from '../shared/eventstore/types';
 import { isSealedValue } from '../shared/pii/sealed';
 import {
@@ -45,12 +52,18 @@ export const SEALED_MARKER = '[sealed]';
 
 type Data = Record<string, unknown>;
 
+/**
+ * How the identity shows in history: `false` as sealed markers; `MASKED` for a viewer who may not see
+ * it; `ERASED` for everyone once it was erased (legacy plaintext channel references go too).
+ */
+type IdentityShown = false | 'MASKED' | 'ERASED';
+
 /** Copies a JSON value with sealed blobs replaced and access-code hashes dropped, at any depth. */
 export function scrubEventData(value: unknown, hideIdentity: boolean): unknown {
-  return scrub(value, hideIdentity);
+  return scrub(value, hideIdentity ? 'MASKED' : false);
 }
 
-function scrub(value: unknown, hideIdentity: boolean): unknown {
+function scrub(value: unknown, hideIdentity: IdentityShown): unknown {
   if (Array.isArray(value)) return value.map((v) => scrub(v, hideIdentity));
   if (value === null || typeof value !== 'object') return value;
   if (isSealedValue(value)) return SEALED_MARKER;
@@ -59,7 +72,7 @@ function scrub(value: unknown, hideIdentity: boolean): unknown {
     if (key === 'accessCodeHash') continue;
     if (hideIdentity) {
       if (key === 'complainant') {
-        out[key] = v === null ? null : { access: 'MASKED' };
+        out[key] = v === null ? null : { access: hideIdentity };
         continue;
       }
       if (key === 'subjectId' || key === 'channelReference') {
@@ -87,21 +100,23 @@ export function maskCaseHistory(
   viewer: ComplaintViewer,
 ): HistoryEntry[] | null {
   if (!maskComplaintForViewer(current, viewer)) return null;
-  const hideIdentity = !mayViewIdentity(current, viewer);
+  const hideIdentity: IdentityShown =
+    current.complainant?.access === 'ERASED' ? 'ERASED' : mayViewIdentity(current, viewer) ? false : 'MASKED';
   const ownAgency = viewer.role === 'AGENCY' ? viewer.agencyId : undefined;
-  /** Letter stream → the agency it is addressed to or comes from (null: none, e.g. a notice). */
-  const letterAgency = new Map<string, string | null>();
+  /** Letter stream → what its events so far say about who may see it. */
+  const sights = new Map<string, LetterSight | undefined>();
   const out: HistoryEntry[] = [];
   for (const event of events) {
-    if (event.type === 'LetterDrafted' || event.type === 'AgencyReplyRegistered') {
-      letterAgency.set(event.streamId, agencyOfData(event.data) ?? null);
-    }
+    const letter = event.streamId.startsWith(LETTER_STREAM_PREFIX);
+    if (letter) sights.set(event.streamId, letterSightAfter(sights.get(event.streamId), event));
     let data = scrub(event.data, hideIdentity) as Data;
     if (ownAgency !== undefined) {
-      const concerns = letterAgency.has(event.streamId)
-        ? letterAgency.get(event.streamId)
-        : agencyOfData(event.data);
-      if (concerns !== undefined && concerns !== ownAgency) continue;
+      if (letter) {
+        const sight = sights.get(event.streamId);
+        if (!sight || !canSeeLetter({ id: '', role: 'AGENCY', agencyId: ownAgency }, sight)) continue;
+      }
+      const concerns = agencyOfData(event.data);
+      if (!letter && concerns !== undefined && concerns !== ownAgency) continue;
       if (Array.isArray(data.forwardings)) {
         const mine = (data.forwardings as Data[]).filter((f) => f.agencyId === ownAgency);
         if (mine.length === 0) continue;

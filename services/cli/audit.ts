@@ -10,6 +10,7 @@
  * Output is masked as for an AUDITOR (identity masked, sealed blobs and access-code hashes never shown).
  * Progress goes to stderr, results to stdout; the exit code is 1 when verification finds a problem.
  */
+import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import type { Writable } from 'node:stream';
@@ -22,42 +23,12 @@ import { summarizeEvent } from '../audit/summary';
 import { trackingNumberStreamId } from '../complaint/domain/tracking-number';
 import { loadConfig } from '../shared/config';
 import { createEventStore } from '../shared/eventstore';
+import { progressBar } from './progress';
 import type { EventStore, RecordedEvent } from '../shared/eventstore/types';
 
 const AUDITOR = { role: 'AUDITOR' } as const;
 
 class UsageError extends Error {}
-
-/** A progress bar on stderr: redrawn in place on a terminal, a line per tenth otherwise. */
-function progressBar(label: string) {
-  const tty = process.stderr.isTTY === true;
-  let lastTenth = -1;
-  let lastDraw = 0;
-  return {
-    update(done: number, total: number) {
-      const ratio = total > 0 ? Math.min(1, done / total) : 1;
-      if (tty) {
-        const now = Date.now();
-        if (now - lastDraw < 100 && ratio < 1) return;
-        lastDraw = now;
-        const width = 30;
-        const filled = Math.round(ratio * width);
-        process.stderr.write(
-          `\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(ratio * 100).toFixed(0).padStart(3)}% ${done}/${total}`,
-        );
-      } else {
-        const tenth = Math.floor(ratio * 10);
-        if (tenth > lastTenth) {
-          lastTenth = tenth;
-          process.stderr.write(`${label} ${tenth * 10}% (${done}/${total})\n`);
-        }
-      }
-    },
-    done() {
-      if (tty) process.stderr.write('\n');
-    },
-  };
-}
 
 async function caseIdOf(store: EventStore, trackingNumber: string): Promise<string> {
   const [claim] = await store.readStream(trackingNumberStreamId(trackingNumber.trim().toUpperCase()), {
@@ -145,10 +116,16 @@ const CSV_COLUMNS = [
   'data',
 ] as const;
 
-const csvCell = (v: unknown) => {
-  const s = v === undefined || v === null ? '' : String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
+/**
+ * csv-stringify quotes what needs quoting and, with `escape_formulas`, prefixes a cell that begins with
+ * = + - @ tab or CR by a quote, so a spreadsheet opening the export never runs text that came from a
+ * token or a caller as a formula.
+ */
+const csvRows = (rows: readonly (readonly unknown[])[]) =>
+  stringifyCsv(
+    rows.map((r) => r.map((v) => (v === undefined || v === null ? '' : String(v)))),
+    { escape_formulas: true },
+  );
 
 function exportRow(event: RecordedEvent) {
   const data = scrubEventData(event.data, true);
@@ -184,24 +161,26 @@ export async function exportEvents(
   const write = async (chunk: string) => {
     if (!out.write(chunk)) await once(out, 'drain');
   };
-  await write(options.format === 'csv' ? `${CSV_COLUMNS.join(',')}\n` : '[\n');
+  await write(options.format === 'csv' ? csvRows([CSV_COLUMNS]) : '[\n');
   let position = 0;
   let written = 0;
   for (;;) {
     const page = await store.readAll({ fromPosition: position, maxCount: pageSize });
     let chunk = '';
+    const csv: unknown[][] = [];
     for (const event of page) {
       position = event.position;
       const recorded = Date.parse(event.recordedAt);
       if (recorded < from || recorded > to) continue;
       const row = exportRow(event);
       if (options.format === 'csv') {
-        chunk += `${CSV_COLUMNS.map((c) => csvCell(c === 'data' ? JSON.stringify(row.data) : row[c])).join(',')}\n`;
+        csv.push(CSV_COLUMNS.map((c) => (c === 'data' ? JSON.stringify(row.data) : row[c])));
       } else {
         chunk += `${written ? ',\n' : ''}${JSON.stringify(row)}`;
       }
       written++;
     }
+    if (csv.length > 0) chunk = csvRows(csv);
     if (chunk) await write(chunk);
     onProgress?.(position, Math.max(head, position));
     if (page.length < pageSize) break;

@@ -12,7 +12,12 @@ import {
   type IntakeKind,
   type RejectionReason,
 } from './domain/constants';
-import { COMPLAINT_EVENT_TYPES, type ComplaintEvent, type ComplaintReopened } from './domain/events';
+import {
+  COMPLAINT_EVENT_TYPES,
+  type ComplaintEvent,
+  type ComplaintReceived,
+  type ComplaintReopened,
+} from './domain/events';
 
 /** The read-model collection of complaint documents, keyed by complaint id. */
 export const COMPLAINTS_COLLECTION = 'complaints';
@@ -26,7 +31,7 @@ export type ComplainantEntry =
   | { readonly access: 'SEALED'; readonly subjectId: string; readonly sealed: SealedValue }
   /** The key was destroyed and the erasure recorded: the blob is dropped from the read model too. */
   | { readonly access: 'ERASED'; readonly erasedAt: string }
-  /** Produced only by masking: the viewer may not see the identity (nor learn whether it was erased). */
+  /** Produced only by masking: the viewer may not see the identity (an erasure shows as ERASED to all). */
   | { readonly access: 'MASKED' };
 
 /** One forwarding to one agency: its own follow-up and clock. */
@@ -69,8 +74,11 @@ export interface ComplaintDocument {
   readonly status: ComplaintStatus;
   readonly intake: IntakeKind;
   readonly channel: Channel;
+  /** Plaintext only for complaints received before references were sealed; dropped on erasure. */
   readonly channelReference: string | null;
-  readonly imported: { readonly source: string; readonly originalId: string | null } | null;
+  /** Opened at read time like the identity, so an erasure shows at once. */
+  readonly sealedChannelReference?: SealedValue | null;
+  readonly imported: ComplaintReceived['data']['imported'];
   readonly subject: string;
   readonly description: string;
   readonly category: string | null;
@@ -133,6 +141,7 @@ export function applyComplaintEvent(
       intake: d.intake,
       channel: d.channel,
       channelReference: d.channelReference,
+      sealedChannelReference: d.sealedChannelReference?.sealed ?? null,
       imported: d.imported,
       subject: d.subject,
       description: d.description,
@@ -289,6 +298,8 @@ export function applyComplaintEvent(
       break;
     case 'ComplainantDataErased':
       next.complainant = { access: 'ERASED', erasedAt: event.data.at };
+      next.channelReference = null;
+      next.sealedChannelReference = null;
       break;
     default: {
       const unknown: never = event;
@@ -391,11 +402,17 @@ export function maskComplaintForViewer(
       return null;
   }
   const identity = mayViewIdentity(doc, viewer);
+  // An erasure is no secret: whoever would see MASKED sees that the identity was erased.
+  const shown =
+    identity || visible.complainant === null || visible.complainant.access === 'ERASED'
+      ? visible.complainant
+      : ({ access: 'MASKED' } as const);
   return {
     ...visible,
     accessCodeHash: null,
-    complainant: identity || visible.complainant === null ? visible.complainant : { access: 'MASKED' },
+    complainant: shown,
     channelReference: identity ? visible.channelReference : null,
+    sealedChannelReference: identity ? (visible.sealedChannelReference ?? null) : null,
   };
 }
 

@@ -6,6 +6,7 @@ import type { ComplaintContext } from './graphql/context';
 import { attachCaseEventSubscriptions } from './graphql/subscriptions';
 import { caseIndexProjection } from '../audit/case-events';
 import { CheckpointStore, loadCheckpointKeys, startCheckpointer } from '../audit/checkpoints';
+import { trackState } from '../shared/metrics';
 import { complaintProjection } from './projection';
 import { buildComplaintSubgraph } from './schema';
 import { ComplaintService } from './service';
@@ -34,9 +35,17 @@ export async function startComplaintRuntime(
       onError: (err) => runtime.logger.error({ err }, 'signed checkpoint failed'),
     },
   );
+  const untrack = trackState({
+    service: 'complaint',
+    checkpointAgeSeconds: () => {
+      const at = checkpointer.lastPassAt();
+      return at === undefined ? undefined : (Date.now() - at) / 1000;
+    },
+  });
   return {
     ...runtime,
     async close() {
+      untrack();
       await checkpointer.stop();
       checkpoints.close();
       await runtime.close();

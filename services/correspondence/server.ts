@@ -5,6 +5,7 @@
  */
 import { WorkingCalendar } from '../evaluation/domain';
 import { createSubgraphServer, type SubgraphServer } from '../shared/graphql/subgraph';
+import { trackState, trackWorkers } from '../shared/metrics';
 import { type RuntimeOptions, type SubgraphRuntime, startRuntime } from '../shared/runtime';
 import { type BlobStore, openBlobStore } from './blobs';
 import { complaintLinksProjection } from './complaint-links';
@@ -13,7 +14,7 @@ import { type DeliveryAdapter, openDeliveryAdapter } from './delivery';
 import { LetterNumbering } from './domain';
 import { type CorrespondenceFlows, startCorrespondenceFlows } from './flows';
 import type { CorrespondenceContext } from './graphql/context';
-import { correspondenceProjections } from './projections';
+import { correspondenceProjections, LETTERS } from './projections';
 import { buildCorrespondenceSubgraph } from './schema';
 import { CorrespondenceService } from './service';
 
@@ -68,6 +69,19 @@ export async function startCorrespondenceRuntime(
       },
       flowRetry,
     );
+    const untrack = [
+      trackWorkers({
+        service: 'correspondence',
+        kind: 'flow',
+        store: base.store,
+        positions: () => flows.runner.positions(),
+      }),
+      trackState({
+        service: 'correspondence',
+        // Sent by e-mail and not yet recorded as delivered: what the delivery flow still has to do.
+        outboxBacklog: () => base.readModels.count(LETTERS, { where: { state: 'SENT', channel: 'EMAIL' } }),
+      }),
+    ];
     return {
       ...base,
       correspondence,
@@ -76,6 +90,7 @@ export async function startCorrespondenceRuntime(
       numbering,
       flows,
       async close() {
+        for (const stop of untrack) stop();
         await flows.stop();
         await base.close();
         await blobs.close();

@@ -9,6 +9,7 @@
 import type { Clock } from '../shared/clock';
 import { DuplicateEventIdError, type EventStore } from '../shared/eventstore/types';
 import type { Logger } from '../shared/logger';
+import { breachBacklog, breachesRecorded, schedulerLastPass } from '../shared/metrics';
 import type { ProjectionRunnerHandle, ReadModelStore } from '../shared/projections/types';
 import {
   deadlineBreached,
@@ -113,8 +114,11 @@ export class BreachScheduler {
     }
     const recorded: string[] = [];
     const alreadyRecorded: string[] = [];
-    for (const breach of dueBreaches([...candidates.values()], now)) {
-      if (breach.dueAt === null || compareInstants(now, breach.dueAt) <= 0) continue;
+    const due = dueBreaches([...candidates.values()], now).filter(
+      (breach) => breach.dueAt !== null && compareInstants(now, breach.dueAt) > 0,
+    );
+    breachBacklog.set({ service: 'evaluation' }, due.length);
+    for (const breach of due) {
       const event = deadlineBreached(breach, now);
       try {
         await store.append(
@@ -137,6 +141,9 @@ export class BreachScheduler {
       }
     }
     if (recorded.length > 0) logger?.info({ recorded: recorded.length, now }, 'SLA breaches recorded');
+    breachesRecorded.inc({ service: 'evaluation' }, recorded.length);
+    breachBacklog.set({ service: 'evaluation' }, 0);
+    schedulerLastPass.set({ service: 'evaluation', scheduler: 'sla_breaches' }, Date.now() / 1000);
     return { now, recorded, alreadyRecorded };
   }
 }

@@ -56,6 +56,23 @@ export interface HandleResult<State, Event> {
   readonly position: number;
 }
 
+/** Decides the commands in turn, each on the state the events before it left; throws what `decide` throws. */
+export function decideAll<Command, Event, State>(
+  decider: Decider<Command, Event, State>,
+  state: State,
+  commands: readonly Command[],
+): { state: State; decided: { event: Event; command: Command }[] } {
+  let next = state;
+  const decided: { event: Event; command: Command }[] = [];
+  for (const command of commands) {
+    for (const event of decider.decide(command, next)) {
+      next = decider.evolve(next, event);
+      decided.push({ event, command });
+    }
+  }
+  return { state: next, decided };
+}
+
 /**
  * The only code that talks to the store on behalf of a command: read the stream, fold `evolve`,
  * `decide`, append with the expected revision. A concurrent writer makes the append fail; without a
@@ -82,6 +99,19 @@ export class CommandHandler<Command extends DomainCommand, Event extends DomainE
     command: Command,
     options: HandleOptions = {},
   ): Promise<HandleResult<State, Event>> {
+    return this.handleAll(streamId, [command], options);
+  }
+
+  /**
+   * Decides the commands one after the other, each on the state the previous ones left, and appends all
+   * their events in one append: either every command happened or none did (a bulk import's whole case).
+   * Each event keeps its own command's time and actor in its metadata.
+   */
+  async handleAll(
+    streamId: string,
+    commands: readonly Command[],
+    options: HandleOptions = {},
+  ): Promise<HandleResult<State, Event>> {
     const maxAttempts = options.expectedRevision === undefined ? (options.retries ?? 3) + 1 : 1;
     for (let attempt = 1; ; attempt++) {
       const { state, revision } = await this.load(streamId);
@@ -91,22 +121,22 @@ export class CommandHandler<Command extends DomainCommand, Event extends DomainE
           actualVersion: revision ?? -1,
         });
       }
-      const events = this.decider.decide(command, state);
-      const next = events.reduce((s, e) => this.decider.evolve(s, e), state);
+      const { state: next, decided } = decideAll(this.decider, state, commands);
+      const events = decided.map((d) => d.event);
       if (events.length === 0) return { state: next, events, revision: revision ?? -1, position: 0 };
-      const metadata: EventMetadata = {
-        ...options.extraMetadata,
-        actor: command.metadata.actor,
-        occurredAt: command.metadata.now,
-        correlationId: options.correlationId ?? randomUUID(),
-        ...(options.causationId ? { causationId: options.causationId } : {}),
-        ...(options.caseId ? { caseId: options.caseId } : {}),
-      };
-      const toAppend: NewEvent[] = events.map((e, i) => ({
-        id: options.eventIds ? options.eventIds(i, e) : randomUUID(),
-        type: e.type,
-        data: e.data,
-        metadata,
+      const correlationId = options.correlationId ?? randomUUID();
+      const toAppend: NewEvent[] = decided.map(({ event, command }, i) => ({
+        id: options.eventIds ? options.eventIds(i, event) : randomUUID(),
+        type: event.type,
+        data: event.data,
+        metadata: {
+          ...options.extraMetadata,
+          actor: command.metadata.actor,
+          occurredAt: command.metadata.now,
+          correlationId,
+          ...(options.causationId ? { causationId: options.causationId } : {}),
+          ...(options.caseId ? { caseId: options.caseId } : {}),
+        } satisfies EventMetadata,
       }));
       try {
         const result = await this.store.append(streamId, toAppend, {

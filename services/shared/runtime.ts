@@ -8,8 +8,10 @@ import { mkdirSync } from 'node:fs';
 import { type Clock, systemClock } from './clock';
 import { type DumasConfig, loadConfig } from './config';
 import { createEventStore } from './eventstore';
+import { instrumentStore } from './eventstore/instrumented';
 import type { EventStore } from './eventstore/types';
 import { createLogger, type Logger } from './logger';
+import { trackWorkers } from './metrics';
 import { type KeyVault, openKeyVault } from './pii';
 import { createReadModelStore, type ProjectionRunner, startProjections } from './projections';
 import type { Projection, ReadModelStore } from './projections/types';
@@ -46,7 +48,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<SubgraphRun
   const config = options.config ?? loadConfig();
   mkdirSync(config.dataDir, { recursive: true });
   const logger = options.logger ?? createLogger({ name: options.name });
-  const store = options.store ?? (await createEventStore(config.store));
+  const opened = options.store ?? (await createEventStore(config.store));
+  const store = instrumentStore(opened, options.name, options.store ? 'shared' : config.store.kind);
   const readModels = await createReadModelStore(config.readModels, options.name);
   const vault = options.vault ?? openKeyVault(config);
   const projections = await startProjections({
@@ -54,6 +57,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<SubgraphRun
     readModels,
     projections: options.projections,
     logger,
+  });
+  const untrack = trackWorkers({
+    service: options.name,
+    kind: 'projection',
+    store,
+    positions: () => projections.positions(),
   });
   return {
     name: options.name,
@@ -71,6 +80,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<SubgraphRun
       await projections.waitFor(await store.headPosition(), timeoutMs);
     },
     async close() {
+      untrack();
       await projections.stop();
       await readModels.close();
       if (!options.vault) await vault.close();

@@ -84,6 +84,30 @@ describe('given 60 events of 30 cases', () => {
     expect(maxBuffered()).toBeLessThan(20_000);
   });
 
+  it('neutralises cells that a spreadsheet would run as a formula (issue 11, finding 11)', async () => {
+    await store.append(
+      'complaint-c-formula',
+      [
+        {
+          type: 'ComplaintRejected',
+          data: { complaintId: 'c-formula', reason: 'OTHER', note: '=HYPERLINK("http://evil.example","x")' },
+          metadata: {
+            actor: { id: '=HYPERLINK("http://evil.example")', role: 'OFFICER' },
+            caseId: '@SUM(A1)',
+            occurredAt: new Date().toISOString(),
+          },
+        },
+      ],
+      {},
+    );
+    const { sink, text } = slowSink();
+    await exportEvents(store, { format: 'csv' }, sink);
+    const row = (await text()).split('\n').find((line) => line.includes('c-formula'))!;
+    for (const cell of row.split(',')) expect(cell.replace(/^"/, '')).not.toMatch(/^[=+\-@]/);
+    expect(row).toContain(`"'=HYPERLINK(""http://evil.example"")"`);
+    expect(row).toContain("'@SUM(A1)");
+  });
+
   it('exports a JSON array limited to the time range asked for', async () => {
     const { sink, text } = slowSink();
     const future = new Date(Date.now() + 60_000);

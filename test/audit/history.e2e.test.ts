@@ -88,7 +88,12 @@ describe('given a case forwarded to two agencies and acknowledged by both', () =
     const received = nodes[1]!;
     expect(received.summary).toMatch(/received via WHATSAPP/);
     expect(received.data.complainant).toEqual({ subjectId: expect.any(String), sealed: '[sealed]' });
-    expect(received.data.channelReference).toBe('wa-6281234567890-0001');
+    // The channel reference is personal data, sealed in the event like the identity (issue 11).
+    expect(received.data.channelReference).toBeNull();
+    expect(received.data.sealedChannelReference).toEqual({
+      subjectId: expect.any(String),
+      sealed: '[sealed]',
+    });
     expect(received.data).not.toHaveProperty('accessCodeHash');
     expect(reply.raw).not.toContain(await sealedCiphertext());
     expect(reply.raw).not.toContain('scrypt$');

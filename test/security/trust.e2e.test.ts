@@ -3,13 +3,60 @@
  * the finding was about bypassing the gateway). Each was red before its fix.
  */
 import { type Federation, startFederation } from '../support/federation';
+import { forwardedComplaint, subscribeSse } from '../subscriptions/support';
 
 let fed: Federation;
 let officer: string;
+let supervisor: string;
+let admin: string;
+let bantul: string;
+
+async function ok(query: string, variables: Record<string, unknown>, token: string, url?: string) {
+  const reply = await fed.gql(query, variables, token, url);
+  expect(reply.errors).toBeUndefined();
+  return reply.data;
+}
+
+async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`condition not reached: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function setUpAgency(id: string, name: string) {
+  await ok(
+    `mutation C($input: CreateAgencyInput!) { createAgency(input: $input) { id } }`,
+    { input: { id, name, kind: 'REGENCY', region: 'DIY', contact: { emails: [`${id}@example.go.id`] } } },
+    admin,
+  );
+  await ok(
+    `mutation A($agencyId: ID!, $input: AppointFocalPointInput!) {
+       appointFocalPoint(agencyId: $agencyId, input: $input) { id }
+     }`,
+    {
+      agencyId: id,
+      input: {
+        userId: `pic-${id}`,
+        name: `PIC ${name}`,
+        position: 'Inspektur',
+        email: `pic@${id}.example.go.id`,
+      },
+    },
+    admin,
+  );
+}
 
 beforeAll(async () => {
   fed = await startFederation();
   officer = await fed.token({ role: 'OFFICER' });
+  supervisor = await fed.token({ role: 'SUPERVISOR' });
+  admin = await fed.token({ role: 'ADMIN' });
+  bantul = await fed.token({ role: 'AGENCY', agencyId: 'inspektorat-bantul' });
+  await setUpAgency('inspektorat-bantul', 'Inspektorat Kabupaten Bantul');
 });
 
 afterAll(async () => {
@@ -140,5 +187,122 @@ describe('finding 7: no input makes a 500; limits see through fragments and intr
       expect(r.status).toBe(400);
       expect(r.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
     }
+  });
+});
+
+describe('finding 2: an agency sees a letter from the moment it was sent to it, on every read path', () => {
+  const UNSENT = ['LetterDrafted', 'LetterRevised', 'LetterApproved', 'LetterNumberAssigned', 'LetterSigned'];
+  const HISTORY = `query H($id: ID!) { complaint(id: $id) { history(first: 100) { edges { node { type data } } } } }`;
+  const AS_OF = `query A($id: ID!, $at: DateTime!) { complaint(id: $id) { asOf(at: $at) { letters { state number } } } }`;
+  const ENTITIES = `query E($reps: [_Any!]!) { _entities(representations: $reps) { ... on Complaint { history(first: 100) { edges { node { type } } } asOf(at: "2100-01-01T00:00:00Z") { letters { state } } } } }`;
+
+  const readPaths = async (id: string) => {
+    const history = await ok(HISTORY, { id }, bantul);
+    const direct = await ok(HISTORY, { id }, bantul, fed.subgraphUrls.complaint);
+    const asOf = await ok(AS_OF, { id, at: new Date(Date.now() + 60_000).toISOString() }, bantul);
+    const entities = await ok(
+      ENTITIES,
+      { reps: [{ __typename: 'Complaint', id }] },
+      bantul,
+      fed.subgraphUrls.complaint,
+    );
+    return {
+      types: [
+        ...history.complaint.history.edges.map((e: { node: { type: string } }) => e.node.type),
+        ...direct.complaint.history.edges.map((e: { node: { type: string } }) => e.node.type),
+        ...entities._entities[0].history.edges.map((e: { node: { type: string } }) => e.node.type),
+      ] as string[],
+      raw: JSON.stringify([history, direct, entities]),
+      letters: [...asOf.complaint.asOf.letters, ...entities._entities[0].asOf.letters] as { state: string }[],
+    };
+  };
+
+  it('shows no draft, approval or number before, and the letter once sent', async () => {
+    const id = await forwardedComplaint(fed, officer, ['inspektorat-bantul']);
+    const [draft] = await eventually(
+      async () =>
+        (await ok(`query Q($id: ID!) { complaint(id: $id) { letters { id state } } }`, { id }, officer))
+          .complaint.letters,
+      (letters: { id: string }[]) => letters.length === 1,
+    );
+    await ok(
+      `mutation P($id: ID!) { approveLetter(id: $id, signatureReference: "TTE-1") { id } }`,
+      { id: draft.id },
+      supervisor,
+    );
+
+    const before = await readPaths(id);
+    expect(before.types.filter((t) => t.startsWith('Letter'))).toEqual([]);
+    expect(before.letters).toEqual([]);
+    expect(before.raw).not.toContain('/Kemensetneg/');
+
+    await ok(
+      `mutation S($id: ID!) { sendLetter(id: $id, channel: EMAIL) { id } }`,
+      { id: draft.id },
+      officer,
+    );
+    const after = await readPaths(id);
+    expect(after.types).toContain('LetterSent');
+    expect(after.types.filter((t) => UNSENT.includes(t))).toEqual([]);
+    expect(after.letters.length).toBeGreaterThan(0);
+
+    const feed = subscribeSse(
+      fed.gatewayUrl,
+      bantul,
+      'subscription { caseEvents(after: "0") { type complaint { id } } }',
+    );
+    try {
+      await feed.until((events) => events.some((e) => e.type === 'LetterSent' && e.complaint.id === id));
+      const mine = feed.events.filter((e) => e.complaint.id === id).map((e) => e.type as string);
+      expect(mine.filter((t) => UNSENT.includes(t))).toEqual([]);
+    } finally {
+      await feed.stop();
+    }
+  });
+});
+
+describe('finding 3: erasure seals every personal field and shows as ERASED', () => {
+  it('leaves no channel reference in events, read model or history, and tells every role', async () => {
+    const auditor = await fed.token({ role: 'AUDITOR' });
+    const phone = '+6281377700099';
+    const filed = await ok(
+      `mutation F($input: FileComplaintInput!) { fileComplaint(input: $input) { complaint { id channelReference } } }`,
+      {
+        input: {
+          channel: 'WHATSAPP',
+          channelReference: `wa:${phone}`,
+          subject: 'Pungli',
+          description: 'Pungutan liar.',
+          anonymous: true,
+          complainant: { name: 'Dewi Lestari', phone },
+        },
+      },
+      officer,
+    );
+    const id = filed.fileComplaint.complaint.id;
+    expect(filed.fileComplaint.complaint.channelReference).toBe(`wa:${phone}`);
+    const digits = phone.slice(1);
+    const events = JSON.stringify(await fed.store.readAll());
+    expect(events).not.toContain(digits);
+
+    await ok(
+      `mutation E($id: ID!) { eraseComplainantData(complaintId: $id, reason: "UU PDP request 17") { id } }`,
+      { id },
+      admin,
+    );
+    const VIEW = `query Q($id: ID!) { complaint(id: $id) { channelReference complainant { access }
+      history(first: 100) { edges { node { type actor { id role } occurredAt data } } } } }`;
+    for (const token of [officer, auditor]) {
+      const view = (await ok(VIEW, { id }, token)).complaint;
+      expect(view.channelReference).toBeNull();
+      expect(view.complainant.access).toBe('ERASED');
+      const erasure = view.history.edges.find(
+        (e: { node: { type: string } }) => e.node.type === 'ComplainantDataErased',
+      );
+      expect(erasure.node).toMatchObject({ actor: { role: 'ADMIN' }, data: { reason: 'UU PDP request 17' } });
+      expect(JSON.stringify(view)).not.toContain(digits);
+    }
+    const doc = await fed.runtimes.complaint!.readModels.get('complaints', id);
+    expect(JSON.stringify(doc)).not.toContain(digits);
   });
 });

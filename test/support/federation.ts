@@ -91,9 +91,14 @@ export interface GqlReply<T> {
 }
 
 export async function startFederation(
-  options: { clock?: Clock; subgraphs?: readonly string[] } = {},
+  options: {
+    clock?: Clock;
+    subgraphs?: readonly string[];
+    /** Run on this data dir (a restored one, say) and leave it in place on close. */
+    dataDir?: string;
+  } = {},
 ): Promise<Federation> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'dumas-federation-'));
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'dumas-federation-'));
   const config = loadConfig({ DUMAS_DATA_DIR: dataDir });
   const logger = createLogger({ name: 'test', level: 'silent' });
   const authenticator = createAuthenticator({ secret: FEDERATION_TEST_SECRET });
@@ -160,7 +165,7 @@ export async function startFederation(
       for (const r of Object.values(runtimes)) await r.close();
       await vault.close();
       await store.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

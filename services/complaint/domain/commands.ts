@@ -50,10 +50,21 @@ export type ReceiveComplaint = DomainCommand<
   ComplaintIntakeData & {
     readonly channel: Channel;
     readonly channelReference?: string | null;
+    /**
+     * The channel reference sealed with the complainant's data key (a WhatsApp number, an e-mail address
+     * are personal data): the event carries this and not the plaintext, so erasure seals it too.
+     */
+    readonly sealedChannelReference?: SealedComplainant | null;
     /** Defaults to `metadata.now`; an earlier time only for imports. */
     readonly receivedAt?: string;
     /** Provenance of an imported complaint (e.g. `{source: 'e-LAPOR DIY export 2025', originalId}`). */
-    readonly imported?: { readonly source: string; readonly originalId?: string | null } | null;
+    readonly imported?: {
+      readonly source: string;
+      readonly originalId?: string | null;
+      /** The imported file's SHA-256 (hex) and the row's line in it. */
+      readonly fileDigest?: string | null;
+      readonly line?: number | null;
+    } | null;
   }
 >;
 

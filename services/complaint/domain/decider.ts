@@ -5,6 +5,7 @@ import type {
   ComplaintCommand,
   ComplaintCommandType,
   ComplaintIntakeData,
+  ReceiveComplaint,
   SealedComplainant,
 } from './commands';
 import {
@@ -160,6 +161,7 @@ function receive(
   channelReference: string | null,
   receivedAt: string | null,
   imported: ComplaintReceived['data']['imported'],
+  sealedReference: SealedComplainant | null = null,
 ): ComplaintEvent[] {
   if (state.status !== 'NONE') throw invalidTransition(state.status, REQUESTED_ACTION[command.type]);
   const at = nowOf(command);
@@ -187,7 +189,8 @@ function receive(
         trackingNumber,
         intake,
         channel,
-        channelReference,
+        channelReference: sealedReference ? null : channelReference,
+        ...(sealedReference ? { sealedChannelReference: sealedReference } : {}),
         subject: requiredText(data.subject, 'subject', LIMITS.subject),
         description: requiredText(data.description, 'description', LIMITS.description),
         category: optionalText(data.category, 'category', LIMITS.classification),
@@ -204,6 +207,16 @@ function receive(
       },
     },
   ];
+}
+
+/** Where in which file an imported complaint came from: the file's SHA-256 and the row's line. */
+function importedFile(imported: NonNullable<ReceiveComplaint['data']['imported']>) {
+  if (imported.fileDigest === undefined || imported.fileDigest === null) return {};
+  if (typeof imported.fileDigest !== 'string' || !/^[0-9a-f]{64}$/.test(imported.fileDigest))
+    throw badInput('imported.fileDigest must be a SHA-256 in hex', { field: 'imported.fileDigest' });
+  if (!Number.isInteger(imported.line) || (imported.line as number) < 1)
+    throw badInput('imported.line must be a positive whole number', { field: 'imported.line' });
+  return { fileDigest: imported.fileDigest, line: imported.line as number };
 }
 
 function forwardingId(state: ComplaintFacts, agency: string, extra = 0): string {
@@ -241,6 +254,7 @@ function decide(command: ComplaintCommand, state: ComplaintState): readonly Comp
         imported = {
           source: requiredText(data.imported.source, 'imported.source', LIMITS.classification),
           originalId: optionalText(data.imported.originalId, 'imported.originalId', LIMITS.channelReference),
+          ...importedFile(data.imported),
         };
       }
       const receivedAt = data.receivedAt === undefined ? null : instant(data.receivedAt, 'receivedAt');
@@ -257,6 +271,7 @@ function decide(command: ComplaintCommand, state: ComplaintState): readonly Comp
         channelReference,
         receivedAt,
         imported,
+        sealedComplainant(data.sealedChannelReference),
       );
     }
 
@@ -494,7 +509,12 @@ function evolve(state: ComplaintState, event: ComplaintEvent): ComplaintState {
       region: d.region,
       confidential: d.confidential,
       anonymous: d.anonymous,
-      complainant: d.complainant ? { subjectId: d.complainant.subjectId, erased: false } : null,
+      // The data subject: whose key seals the identity and the channel reference (erasure destroys it).
+      complainant: d.complainant
+        ? { subjectId: d.complainant.subjectId, erased: false }
+        : d.sealedChannelReference
+          ? { subjectId: d.sealedChannelReference.subjectId, erased: false }
+          : null,
       forwardings: [],
       forwardingCounts: {},
       agencyIdsEverForwarded: [],

@@ -22,7 +22,10 @@ export type ComplaintReceived = DomainEvent<
     readonly trackingNumber: string;
     readonly intake: IntakeKind;
     readonly channel: Channel;
+    /** Plaintext only on complaints received before channel references were sealed (and on none since). */
     readonly channelReference: string | null;
+    /** The channel reference sealed with the data subject's key (see ReceiveComplaint). */
+    readonly sealedChannelReference?: SealedComplainant;
     readonly subject: string;
     readonly description: string;
     readonly category: string | null;
@@ -33,7 +36,13 @@ export type ComplaintReceived = DomainEvent<
     readonly accessCodeHash: string | null;
     /** The original time of receipt (earlier than the append for imported complaints). */
     readonly receivedAt: string;
-    readonly imported: { readonly source: string; readonly originalId: string | null } | null;
+    readonly imported: {
+      readonly source: string;
+      readonly originalId: string | null;
+      /** Provenance of a file import: the file's SHA-256 (hex) and the row's line. */
+      readonly fileDigest?: string;
+      readonly line?: number;
+    } | null;
     /** The officer who took it in; null for the public form. */
     readonly by: string | null;
     readonly at: string;

@@ -73,21 +73,46 @@ const PLACEHOLDER_SEALED: SealedValue = {
   tag: 'AAAAAAAAAAAAAAAAAAAAAA==',
 };
 
-export async function prepareComplaintIntake(
-  services: { readonly vault: KeyVault; readonly trackingNumbers: TrackingNumberService },
-  input: ComplaintIntakeInput,
-  how: PublicIntake | OfficerIntake,
-  context: { readonly now: string; readonly actor: Actor },
-): Promise<PreparedIntake> {
-  const complaintId = input.complaintId ?? randomUUID();
-  const subjectId = randomUUID();
-  const complainantInput = input.complainant ?? null;
-  if (complainantInput) validateComplainantIdentity(complainantInput);
-
-  const build = (
+const placeholderOf = (
+  build: (
     trackingNumber: string,
     sealed: SealedValue | null,
     accessCodeHash: string | null,
+  ) => FileComplaint | ReceiveComplaint,
+  withComplainant: boolean,
+) => build('DUMAS-2000-000000', withComplainant ? PLACEHOLDER_SEALED : null, null);
+
+/**
+ * The intake command as it will be, with a placeholder tracking number and sealed identity: lets a caller
+ * decide a whole sequence (an imported case's history) before claiming or creating anything.
+ */
+export function placeholderIntakeCommand(
+  input: ComplaintIntakeInput & { readonly complaintId: string },
+  how: OfficerIntake,
+  context: { readonly now: string; readonly actor: Actor },
+): ReceiveComplaint {
+  if (input.complainant) validateComplainantIdentity(input.complainant);
+  return intakeBuilder(
+    input,
+    input.complaintId,
+    randomUUID(),
+    how,
+    context,
+  )('DUMAS-2000-000000', input.complainant ? PLACEHOLDER_SEALED : null, null) as ReceiveComplaint;
+}
+
+function intakeBuilder(
+  input: ComplaintIntakeInput,
+  complaintId: string,
+  subjectId: string,
+  how: PublicIntake | OfficerIntake,
+  context: { readonly now: string; readonly actor: Actor },
+) {
+  return (
+    trackingNumber: string,
+    sealed: SealedValue | null,
+    accessCodeHash: string | null,
+    sealedReference: SealedValue | null = null,
   ): FileComplaint | ReceiveComplaint => {
     const data: ComplaintIntakeData = {
       complaintId,
@@ -110,21 +135,35 @@ export async function prepareComplaintIntake(
         ...data,
         channel: how.channel,
         channelReference: how.channelReference ?? null,
+        ...(sealedReference ? { sealedChannelReference: { subjectId, sealed: sealedReference } } : {}),
         ...(how.receivedAt !== undefined ? { receivedAt: how.receivedAt } : {}),
         imported: how.imported ?? null,
       },
       metadata,
     };
   };
+}
+
+export async function prepareComplaintIntake(
+  services: { readonly vault: KeyVault; readonly trackingNumbers: TrackingNumberService },
+  input: ComplaintIntakeInput,
+  how: PublicIntake | OfficerIntake,
+  context: { readonly now: string; readonly actor: Actor },
+): Promise<PreparedIntake> {
+  const complaintId = input.complaintId ?? randomUUID();
+  const subjectId = randomUUID();
+  const complainantInput = input.complainant ?? null;
+  if (complainantInput) validateComplainantIdentity(complainantInput);
+
+  const build = intakeBuilder(input, complaintId, subjectId, how, context);
 
   // Dry run: throws the same BAD_USER_INPUT the real command would, before anything is claimed or created.
-  complaintDecider.decide(build('DUMAS-2000-000000', complainantInput ? PLACEHOLDER_SEALED : null, null), {
-    status: 'NONE',
-  });
+  complaintDecider.decide(placeholderOf(build, complainantInput !== null), { status: 'NONE' });
 
   const issueCode = how.kind === 'PUBLIC' || how.issueAccessCode === true;
   const accessCode = issueCode ? generateAccessCode() : null;
-  const [trackingNumber, sealed, accessCodeHash] = await Promise.all([
+  const reference = how.kind === 'OFFICER' ? how.channelReference?.trim() || null : null;
+  const [trackingNumber, sealed, accessCodeHash, sealedReference] = await Promise.all([
     services.trackingNumbers.claim(
       complaintId,
       trackingYear(how.kind === 'OFFICER' && how.receivedAt ? how.receivedAt : context.now),
@@ -137,8 +176,15 @@ export async function prepareComplaintIntake(
       ? sealComplainantIdentity(services.vault, subjectId, complainantInput)
       : Promise.resolve(null),
     accessCode ? hashAccessCode(accessCode) : Promise.resolve(null),
+    // Sealed under the same subject as the identity, so one erasure seals both.
+    reference ? services.vault.encrypt(subjectId, reference) : Promise.resolve(null),
   ]);
-  return { command: build(trackingNumber, sealed, accessCodeHash), complaintId, trackingNumber, accessCode };
+  return {
+    command: build(trackingNumber, sealed, accessCodeHash, sealedReference),
+    complaintId,
+    trackingNumber,
+    accessCode,
+  };
 }
 
 /**

@@ -9,6 +9,7 @@ import { caseStateAsOf } from '../../audit/as-of';
 import { readCaseEvents } from '../../audit/case-events';
 import { type CheckpointKeys, CheckpointStore, loadCheckpointKeys } from '../../audit/checkpoints';
 import { maskCaseHistory, pageOfHistory } from '../../audit/history';
+import { canSeeLetter } from '../../correspondence/domain/letter';
 import { verifyCaseIntegrity } from '../../audit/integrity';
 import { requireRole } from '../../shared/auth';
 import { badInput } from '../../shared/errors';
@@ -272,7 +273,13 @@ export class ComplaintAudit {
       status: then?.status ?? null,
       forwardings: then ? toComplaint(then).forwardings : [],
       letters: state.letters
-        .filter((l) => concerns(l.agencyId))
+        .filter((l) =>
+          canSeeLetter(principal, {
+            ...(l.agencyId ? { agencyId: l.agencyId } : {}),
+            kind: l.kind,
+            status: l.state,
+          }),
+        )
         .map((l) => ({ id: l.id, kind: l.kind, state: l.state, agencyId: l.agencyId, number: l.number })),
       clocks: state.clocks
         .filter((c) => c.agencyId === undefined || concerns(c.agencyId))

@@ -27,7 +27,7 @@ import {
   PublicComplaintStatus,
   RejectionReasonEnum,
 } from './types';
-import { complainantView, documentOf, toComplaint, visibleComplaint } from './view';
+import { channelReferenceView, complainantView, documentOf, toComplaint, visibleComplaint } from './view';
 
 const READERS = ['OFFICER', 'SUPERVISOR', 'AGENCY', 'AUDITOR'] as const;
 const MAX_PAGE = 100;
@@ -123,6 +123,12 @@ export class ComplaintQueries {
     return doc && ok ? publicComplaintView(doc) : null;
   }
 
+  @FieldResolver(() => String, { nullable: true })
+  async channelReference(@Root() complaint: Complaint, @Ctx() ctx: ComplaintContext): Promise<string | null> {
+    const doc = documentOf(complaint);
+    return doc ? channelReferenceView(doc, ctx.complaints.runtime.vault) : null;
+  }
+
   @FieldResolver(() => Complainant, { nullable: true })
   async complainant(@Root() complaint: Complaint, @Ctx() ctx: ComplaintContext): Promise<Complainant | null> {
     const doc = documentOf(complaint);
@@ -146,6 +152,7 @@ async function run(ctx: ComplaintContext, id: string, build: Build, expectedVers
       complainant: doc.complainant ? { access: 'MASKED' } : null,
       accessCodeHash: null,
       channelReference: null,
+      sealedChannelReference: null,
     },
   );
 }
@@ -208,6 +215,7 @@ export class ComplaintMutations {
           complainant: complaint.complainant ? { access: 'MASKED' } : null,
           accessCodeHash: null,
           channelReference: null,
+          sealedChannelReference: null,
         }),
         accessCode,
       };

@@ -38,6 +38,12 @@ import { decodeJwt } from 'jose';
 import { Arg, Ctx, Field, ID, ObjectType, type PubSub, Resolver, Root, Subscription } from 'type-graphql';
 import { WebSocketServer } from 'ws';
 import { summarizeEvent } from '../../audit/summary';
+import {
+  canSeeLetter,
+  LETTER_STREAM_PREFIX,
+  type LetterSight,
+  letterSightAfter,
+} from '../../correspondence/domain/letter';
 import { type Authenticator, type Principal, requireRole } from '../../shared/auth';
 import { badInput, forbidden, unauthenticated } from '../../shared/errors';
 import type {
@@ -48,6 +54,7 @@ import type {
 import { createFormatError } from '../../shared/graphql/errors';
 import type { SubgraphServer } from '../../shared/graphql/subgraph';
 import type { RequestContext } from '../../shared/http/server';
+import { subscriptionDeliveryLag } from '../../shared/metrics';
 import type { SubgraphRuntime } from '../../shared/runtime';
 import { COMPLAINT_STREAM_PREFIX, complaintStreamId } from '../domain/constants';
 import { maskComplaintForViewer } from '../projection';
@@ -56,7 +63,6 @@ import type { ComplaintContext } from './context';
 import { Complaint } from './types';
 import { toComplaint } from './view';
 
-const LETTER_STREAM_PREFIX = 'letter-';
 const SUBSCRIBERS = ['OFFICER', 'SUPERVISOR', 'AGENCY', 'AUDITOR'] as const;
 
 @ObjectType({
@@ -113,6 +119,8 @@ interface LetterFact {
   readonly revision: number;
   readonly complaintIds: readonly string[];
   readonly agencyId: string | null;
+  /** Who may see the letter after this event (`canSeeLetter`): an agency, nothing before it was sent. */
+  readonly sight: LetterSight | undefined;
 }
 
 /** A Map that forgets its oldest entries past a size: facts are re-read from the log on a miss. */
@@ -149,8 +157,9 @@ export class CaseFacts {
       }
     } else if (event.streamId.startsWith(LETTER_STREAM_PREFIX)) {
       const known = this.letters.get(event.streamId);
-      const fact = letterFact(event);
-      if (known && fact && !known.some((f) => f.revision === event.revision)) known.push(fact);
+      if (known && !known.some((f) => f.revision === event.revision)) {
+        known.push(letterFact(known[known.length - 1], event));
+      }
     }
   }
 
@@ -175,14 +184,16 @@ export class CaseFacts {
     let list = this.letters.get(streamId);
     if (!list) {
       list = await this.load(streamId, async () => {
-        const events = await this.store.readStream(streamId);
-        return events.map(letterFact).filter((f): f is LetterFact => f !== undefined);
+        const facts: LetterFact[] = [];
+        for (const e of await this.store.readStream(streamId))
+          facts.push(letterFact(facts[facts.length - 1], e));
+        return facts;
       });
       this.letters.set(streamId, list);
     }
     let found: LetterFact | undefined;
     for (const f of list) if (f.revision <= revision && (!found || f.revision > found.revision)) found = f;
-    return found;
+    return found && found.complaintIds.length > 0 ? found : undefined;
   }
 
   private async load<T>(key: string, read: () => Promise<T>): Promise<T> {
@@ -194,11 +205,17 @@ export class CaseFacts {
   }
 }
 
-function letterFact(event: RecordedEvent): LetterFact | undefined {
+/** The letter as of this event, folded on the fact before it. */
+function letterFact(before: LetterFact | undefined, event: RecordedEvent): LetterFact {
   const d = dataOf(event);
-  const complaintIds = strings(d.complaintIds);
-  if (complaintIds.length === 0) return undefined;
-  return { revision: event.revision, complaintIds, agencyId: str(d.agencyId) ?? null };
+  const named = strings(d.complaintIds);
+  const sight = letterSightAfter(before?.sight, event);
+  return {
+    revision: event.revision,
+    complaintIds: named.length > 0 ? named : (before?.complaintIds ?? []),
+    agencyId: sight?.agencyId ?? before?.agencyId ?? null,
+    sight,
+  };
 }
 
 /**
@@ -310,19 +327,20 @@ export function caseEventTail(store: EventStore): Promise<CaseEventTail> {
 async function casesOf(
   event: RecordedEvent,
   facts: CaseFacts,
-): Promise<{ caseIds: readonly string[]; letterAgency?: string | null }> {
+): Promise<{ caseIds: readonly string[]; letter?: LetterFact | null }> {
   const d = dataOf(event);
+  // A letter event is judged by its letter (null: not yet known, so shown to no agency).
   const letter = event.streamId.startsWith(LETTER_STREAM_PREFIX)
-    ? await facts.letter(event.streamId, event.revision)
+    ? ((await facts.letter(event.streamId, event.revision)) ?? null)
     : undefined;
-  const letterAgency = letter ? letter.agencyId : undefined;
+  const withLetter = letter !== undefined ? { letter } : {};
   const caseId = str(event.metadata.caseId);
-  if (caseId) return { caseIds: [caseId], ...(letter ? { letterAgency } : {}) };
+  if (caseId) return { caseIds: [caseId], ...withLetter };
   const named = strings(d.complaintIds);
-  if (named.length > 0) return { caseIds: named, ...(letter ? { letterAgency } : {}) };
+  if (named.length > 0) return { caseIds: named, ...withLetter };
   const one = str(d.complaintId);
   if (one) return { caseIds: [one] };
-  if (letter) return { caseIds: letter.complaintIds, letterAgency };
+  if (letter) return { caseIds: letter.complaintIds, letter };
   return { caseIds: [] };
 }
 
@@ -347,7 +365,7 @@ export function caseEventScope(principal: Principal, agencyId: string | null | u
 async function scopedData(
   event: RecordedEvent,
   caseId: string,
-  letterAgency: string | null | undefined,
+  letter: LetterFact | null | undefined,
   scope: CaseEventScope,
   facts: CaseFacts,
 ): Promise<Data | undefined> {
@@ -355,8 +373,12 @@ async function scopedData(
   let data = dataOf(event);
   if (scope.principal.role === 'AGENCY') {
     const own = scope.principal.agencyId;
-    const concerns = letterAgency !== undefined ? letterAgency : str(data.agencyId);
-    if (concerns !== undefined && concerns !== null && concerns !== own) return undefined;
+    if (letter !== undefined) {
+      if (!letter?.sight || !canSeeLetter(scope.principal, letter.sight)) return undefined;
+    } else {
+      const concerns = str(data.agencyId);
+      if (concerns !== undefined && concerns !== own) return undefined;
+    }
     if (Array.isArray(data.forwardings)) {
       const mine = (data.forwardings as Data[]).filter((f) => f?.agencyId === own);
       if (mine.length === 0) return undefined;
@@ -395,7 +417,7 @@ function sharedCaseEvent(
   event: RecordedEvent,
   index: number,
   caseIds: readonly string[],
-  letterAgency: string | null | undefined,
+  letter: LetterFact | null | undefined,
   scope: CaseEventScope,
   tail: CaseEventTail,
   runtime: SubgraphRuntime,
@@ -408,7 +430,7 @@ function sharedCaseEvent(
   if (shared) return shared;
   shared = (async () => {
     const caseId = caseIds[index]!;
-    const data = await scopedData(event, caseId, letterAgency, scope, facts);
+    const data = await scopedData(event, caseId, letter, scope, facts);
     if (!data) return null;
     // Read-your-writes: the complaint as it stands at least after this event.
     await runtime.settle(event.position);
@@ -440,6 +462,7 @@ export async function* caseEventsFor(
   after: CaseEventCursor,
   options: { readonly signal: AbortSignal; readonly tokenExpiresAt?: number; readonly now?: () => number },
 ): AsyncGenerator<CaseEvent> {
+  const subscribedAt = Date.now();
   const tail = await caseEventTail(runtime.store);
   const now = options.now ?? Date.now;
   const expiresAtMs = options.tokenExpiresAt !== undefined ? options.tokenExpiresAt * 1000 : undefined;
@@ -469,14 +492,14 @@ export async function* caseEventsFor(
       continue;
     }
     for (const event of events) {
-      const { caseIds, letterAgency } = await casesOf(event, tail.facts);
+      const { caseIds, letter } = await casesOf(event, tail.facts);
       for (const index of caseIds.keys()) {
         if (event.position === after.position && index <= skipUpToIndex) continue;
         const delivered = await sharedCaseEvent(
           event,
           index,
           caseIds,
-          letterAgency,
+          letter,
           scope,
           tail,
           runtime,
@@ -485,6 +508,13 @@ export async function* caseEventsFor(
         if (!delivered) continue;
         if (options.signal.aborted) return;
         checkExpiry();
+        // Live events only: a resume from an old position is catching up, not lagging.
+        const recordedAt = Date.parse(event.recordedAt);
+        if (recordedAt >= subscribedAt)
+          subscriptionDeliveryLag.observe(
+            { service: runtime.name },
+            Math.max(0, (Date.now() - recordedAt) / 1000),
+          );
         yield delivered;
       }
       position = event.position;

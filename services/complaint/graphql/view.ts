@@ -53,6 +53,13 @@ const ERASED_VIEW: Complainant = {
   address: null,
 };
 
+/** The channel reference, opened at read time: null once the subject's key is destroyed. */
+export async function channelReferenceView(doc: ComplaintDocument, vault: KeyVault): Promise<string | null> {
+  if (!doc.sealedChannelReference) return doc.channelReference;
+  const opened = await vault.decrypt(doc.sealedChannelReference);
+  return opened === ERASED ? null : opened;
+}
+
 /** Opens the sealed identity at read time, so an erasure shows everywhere at once. */
 export async function complainantView(doc: ComplaintDocument, vault: KeyVault): Promise<Complainant | null> {
   const entry = doc.complainant;

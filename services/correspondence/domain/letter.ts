@@ -970,3 +970,41 @@ export function canSeeLetter(
       return false;
   }
 }
+
+/** What a letter's events up to one of them say about who may see it: the input of `canSeeLetter`. */
+export interface LetterSight {
+  readonly agencyId?: string;
+  readonly kind: string;
+  readonly status: LetterStatus;
+}
+
+const SIGHT_STATUS: Partial<Record<LetterEvent['type'], LetterStatus>> = {
+  LetterRevised: 'DRAFT',
+  LetterApproved: 'APPROVED',
+  LetterSent: 'SENT',
+  LetterDelivered: 'DELIVERED',
+  LetterAcknowledged: 'ACKNOWLEDGED',
+  LetterReplied: 'REPLIED',
+};
+
+/**
+ * `canSeeLetter` event by event, for every read path that walks a letter's events (history, as-of,
+ * case events): fold each event of the letter stream in order, and show an event to an actor only when
+ * `canSeeLetter(actor, sight)` holds after it. So an agency sees a letter from the moment it was sent to
+ * it (LetterSent on), its own registered replies from the start, and nothing of the draft, the revisions,
+ * the approval or the number before.
+ */
+export function letterSightAfter(
+  sight: LetterSight | undefined,
+  event: { readonly type: string; readonly data: unknown },
+): LetterSight | undefined {
+  const data = (event.data ?? {}) as { kind?: unknown; agencyId?: unknown };
+  const agencyId = typeof data.agencyId === 'string' ? { agencyId: data.agencyId } : {};
+  if (event.type === 'LetterDrafted') {
+    return { ...agencyId, kind: typeof data.kind === 'string' ? data.kind : 'UNKNOWN', status: 'DRAFT' };
+  }
+  if (event.type === 'AgencyReplyRegistered')
+    return { ...agencyId, kind: 'AGENCY_REPLY', status: 'DELIVERED' };
+  const status = SIGHT_STATUS[event.type as LetterEvent['type']];
+  return sight && status ? { ...sight, status } : sight;
+}

@@ -1,7 +1,8 @@
 /**
  * Complaint forwarded → one FOLLOW_UP_REQUEST draft (*surat permintaan tindak lanjut*) per agency,
  * linked to the complaint. New forwardings after a response was found insufficient get one too. The draft
- * waits for an officer to revise it and a supervisor to approve it; nothing leaves on its own.
+ * waits for an officer to revise it and a supervisor to approve it; nothing leaves on its own. Imported
+ * history (bulk import, the LAPOR exchange) drafts nothing: its letters went out in the source system.
  */
 import {
   type ComplaintEvent,
@@ -35,6 +36,8 @@ export function followUpDraftsFlow(deps: FlowDeps): Flow {
     async handle(recorded: RecordedEvent) {
       const complaintId = complaintIdFromStream(recorded.streamId);
       if (!complaintId) return;
+      // An imported forwarding happened in the source system, letter and all: nothing to draft now.
+      if (recorded.metadata.imported) return;
       const event = { type: recorded.type, data: recorded.data } as ComplaintEvent;
       if (event.type !== 'ComplaintForwarded' && event.type !== 'AgencyResponseMarkedInsufficient') return;
       const { state } = await complaints.load(complaintStreamId(complaintId));

@@ -27,8 +27,9 @@ import {
 } from '../http/server';
 import { createLogger, type Logger } from '../logger';
 import { createFormatError } from './errors';
+import { metricsExposure, serveMetrics, startMetricsServer } from '../metrics';
 import { DEFAULT_LIMITS } from './limits';
-import { errorReportingPlugin } from './plugins';
+import { errorReportingPlugin, metricsPlugin } from './plugins';
 
 export const FEDERATION_SPEC_URL = 'https://specs.apollo.dev/federation/v2.7';
 
@@ -114,6 +115,8 @@ export interface SubgraphServerOptions<Ctx extends RequestContext> {
   readonly routes?: Record<string, RouteHandler>;
   /** Default: NODE_ENV === 'production' (introspection off, error details minimal). */
   readonly production?: boolean;
+  /** Where DUMAS_METRICS_PORT and NODE_ENV are read for `/metrics` (default process.env). */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export interface SubgraphServer<Ctx extends RequestContext> {
@@ -149,6 +152,7 @@ export function createSubgraphServer<Ctx extends RequestContext = RequestContext
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: http.server }),
       errorReportingPlugin<Ctx>(),
+      metricsPlugin<Ctx>(options.name),
       ...(options.plugins ?? []),
     ],
   });
@@ -159,9 +163,13 @@ export function createSubgraphServer<Ctx extends RequestContext = RequestContext
       logger,
       authenticator: options.authenticator ?? defaultAuth(),
       bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
+      service: options.name,
       ...(options.context ? { buildContext: options.context } : {}),
     }),
   );
+  const metrics = metricsExposure(options.env);
+  if (metrics.onApiPort) http.route('/metrics', serveMetrics);
+  let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
   http.route('/health', (_req, res) => sendJson(res, 200, { status: 'ok', service: options.name }));
   http.route('/ready', async (_req, res) => {
     let ready = false;
@@ -183,12 +191,18 @@ export function createSubgraphServer<Ctx extends RequestContext = RequestContext
       started ??= apollo.start();
       await started;
       const address = await http.listen(port, host);
-      logger.info({ port: address.port }, `${options.name} subgraph listening`);
+      if (metrics.port !== undefined && !metricsServer)
+        metricsServer = await startMetricsServer(metrics.port, metrics.host);
+      logger.info(
+        { port: address.port, ...(metricsServer ? { metricsPort: metricsServer.port } : {}) },
+        `${options.name} subgraph listening`,
+      );
       return address;
     },
     async close() {
       if (started) await apollo.stop();
       await http.close();
+      await metricsServer?.close();
     },
   };
 }

@@ -12,6 +12,7 @@ import { type ApolloServer, type BaseContext, HeaderMap } from '@apollo/server';
 import type { Logger } from 'pino';
 import type { Authenticator, Principal } from '../auth';
 import { DomainError } from '../errors';
+import { httpResponses, rateLimitRefusals } from '../metrics';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -122,6 +123,8 @@ export interface GraphQLHandlerOptions<Ctx extends RequestContext> {
   readonly trustProxy?: boolean;
   /** Adds what a service needs (stores, loaders) to the base context of a request. */
   readonly buildContext?: (base: RequestContext) => Ctx | Promise<Ctx>;
+  /** The `service` label of this route's metrics. */
+  readonly service?: string;
 }
 
 /** The /graphql route: limits, request id and token first, then Apollo. */
@@ -132,6 +135,7 @@ export function graphqlHandler<Ctx extends RequestContext>(
   const maxBatch = options.maxBatch ?? 0;
   const trustProxy = options.trustProxy ?? false;
   const buildContext = options.buildContext ?? ((base: RequestContext) => base as Ctx);
+  const service = options.service ?? String(logger.bindings().service ?? 'unknown');
 
   return async (req, res) => {
     const started = process.hrtime.bigint();
@@ -139,6 +143,7 @@ export function graphqlHandler<Ctx extends RequestContext>(
     res.setHeader('x-request-id', requestId);
     const log = logger.child({ requestId });
     res.once('finish', () => {
+      httpResponses.inc({ service, status: `${Math.floor(res.statusCode / 100)}xx` });
       log.info(
         {
           method: req.method,
@@ -167,6 +172,7 @@ export function graphqlHandler<Ctx extends RequestContext>(
           body = raw.toString('utf8');
         }
         if (Array.isArray(body) && maxBatch > 0 && body.length > maxBatch) {
+          rateLimitRefusals.inc({ service, limit: 'BATCH_TOO_LARGE' });
           sendGraphQLError(
             res,
             400,
@@ -222,6 +228,7 @@ export function graphqlHandler<Ctx extends RequestContext>(
       res.end();
     } catch (err) {
       if (err instanceof PayloadTooLargeError) {
+        rateLimitRefusals.inc({ service, limit: 'PAYLOAD_TOO_LARGE' });
         sendGraphQLError(
           res,
           413,

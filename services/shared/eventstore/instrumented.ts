@@ -1,0 +1,45 @@
+/**
+ * The event-store port with latency and volume measured (services/shared/metrics.ts). A decorator rather
+ * than code in each adapter, so the four adapters stay what the conformance suite checks and every one is
+ * measured alike.
+ */
+import { secondsSince, storeAppendedEvents, storeDuration } from '../metrics';
+import type { EventStore } from './types';
+
+const wrapped = new WeakMap<EventStore, Map<string, EventStore>>();
+
+/** One wrapper per store and service, so what keys per-store state by identity (the log tail) still can. */
+export function instrumentStore(store: EventStore, service: string, adapter: string): EventStore {
+  const byService = wrapped.get(store) ?? new Map<string, EventStore>();
+  wrapped.set(store, byService);
+  const measured = byService.get(service) ?? measure(store, service, adapter);
+  byService.set(service, measured);
+  return measured;
+}
+
+function measure(store: EventStore, service: string, adapter: string): EventStore {
+  async function timed<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    const started = process.hrtime.bigint();
+    try {
+      const result = await run();
+      storeDuration.observe({ service, store: adapter, operation, outcome: 'ok' }, secondsSince(started));
+      return result;
+    } catch (err) {
+      storeDuration.observe({ service, store: adapter, operation, outcome: 'error' }, secondsSince(started));
+      throw err;
+    }
+  }
+  return {
+    async append(streamId, events, options) {
+      const result = await timed('append', () => store.append(streamId, events, options));
+      storeAppendedEvents.inc({ service, store: adapter }, events.length);
+      return result;
+    },
+    readStream: (streamId, options) => timed('readStream', () => store.readStream(streamId, options)),
+    readAll: (options) => timed('readAll', () => store.readAll(options)),
+    subscribe: (options) => store.subscribe(options),
+    headPosition: () => store.headPosition(),
+    streamRevision: (streamId) => store.streamRevision(streamId),
+    close: () => store.close(),
+  };
+}
