@@ -1,6 +1,7 @@
 /** Small shared pieces: the period picker, a mutation runner that handles CONFLICT, status badges. */
 import { useId, useState } from 'react';
 import { ApiError } from './api';
+import type { Session } from './auth';
 import { useI18n } from './i18n';
 import type { PeriodChoice, PeriodKind } from './period';
 
@@ -112,4 +113,37 @@ export function Field({ label, children }: { label: string; children: (id: strin
 
 export function StatusBadge({ status }: { status: string }) {
   return <span className={`badge s-${status.toLowerCase()}`}>{status}</span>;
+}
+
+/** The agency filter: every agency of the directory, or all. */
+export function AgencySelect({
+  agencies,
+  value,
+  onChange,
+}: {
+  agencies: readonly { id: string; name: string }[];
+  value: string;
+  onChange: (agencyId: string) => void;
+}) {
+  const { t } = useI18n();
+  return (
+    <label>
+      {t('agency')}
+      <select value={value} onChange={(e) => onChange(e.target.value)}>
+        <option value="">{t('allAgencies')}</option>
+        {agencies.map((a) => (
+          <option key={a.id} value={a.id}>
+            {a.name}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/** What every part of the case page is given: the case, who looks at it, and how to reload it. */
+export interface CasePartProps<C> {
+  readonly complaint: C;
+  readonly session: Session;
+  readonly onDone: () => void;
 }

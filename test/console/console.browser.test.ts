@@ -23,7 +23,8 @@ const BANTUL = 'inspektorat-bantul';
 const SLEMAN = 'inspektorat-sleman';
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 // Generous: CI machines are shared, and a live refresh re-reads every figure of the page.
-const WAIT = { timeout: 60_000 };
+// Polling by interval: requestAnimationFrame, the default, does not run in a page in the background.
+const WAIT = { timeout: 60_000, polling: 250 };
 
 let fed: Federation;
 let browser: Browser;
@@ -121,6 +122,23 @@ async function axe(page: Page, name: string): Promise<void> {
 const text = (page: Page, selector: string) => page.$eval(selector, (el) => (el as HTMLElement).innerText);
 
 async function waitForText(page: Page, selector: string, expected: RegExp): Promise<string> {
+  await waitForTextOrExplain(page, selector, expected);
+  return text(page, selector);
+}
+
+/** On a timeout the error carries what the page showed, so a CI failure says why. */
+async function waitForTextOrExplain(page: Page, selector: string, expected: RegExp): Promise<void> {
+  try {
+    await waitForTextOnly(page, selector, expected);
+  } catch (err) {
+    const shown = await page.evaluate(() => document.body.innerText).catch(() => '(page gone)');
+    throw new Error(
+      `${(err as Error).message}: waiting for ${expected} in ${selector}; the page shows:\n${shown.slice(0, 2000)}`,
+    );
+  }
+}
+
+async function waitForTextOnly(page: Page, selector: string, expected: RegExp): Promise<void> {
   await page.waitForFunction(
     (sel, source) => {
       const el = document.querySelector(sel) as HTMLElement | null;
@@ -130,7 +148,6 @@ async function waitForText(page: Page, selector: string, expected: RegExp): Prom
     selector,
     expected.source,
   );
-  return text(page, selector);
 }
 
 async function clickButton(page: Page, label: RegExp): Promise<void> {
@@ -304,7 +321,10 @@ describe('the journey of one complaint through the console', () => {
     expect(await text(auditor, '[data-testid=complainant]')).toMatch(/disamarkan/);
     await waitForText(auditor, '[data-testid=asof]', /CLOSED/);
     await auditor.focus('#asof-slider');
+    // The first event claims the tracking number: nothing is filed yet. One step on, it is RECEIVED.
     await auditor.keyboard.press('Home');
+    await waitForText(auditor, '[data-testid=asof]', /: —/);
+    await auditor.keyboard.press('ArrowRight');
     await waitForText(auditor, '[data-testid=asof]', /RECEIVED/);
     await auditor.keyboard.press('End');
     await waitForText(auditor, '[data-testid=asof]', /CLOSED/);

@@ -25,7 +25,7 @@ import {
   VerifyDocument,
 } from '../gql/graphql';
 import { formatDate, useI18n } from '../i18n';
-import { Field, OutcomeMessage, StatusBadge, useAction } from '../widgets';
+import { type CasePartProps, Field, OutcomeMessage, StatusBadge, useAction } from '../widgets';
 import { AgencyActions } from './Inbox';
 
 type Complaint = NonNullable<CaseQuery['complaint']>;
@@ -133,15 +133,7 @@ export function CasePage({ id, session }: { id: string; session: Session }) {
   );
 }
 
-function LetterList({
-  complaint,
-  session,
-  onDone,
-}: {
-  complaint: Complaint;
-  session: Session;
-  onDone: () => void;
-}) {
+function LetterList({ complaint, session, onDone }: CasePartProps<Complaint>) {
   const { t } = useI18n();
   const action = useAction(onDone);
   const staff = session.role === 'OFFICER' || session.role === 'SUPERVISOR';
@@ -180,15 +172,7 @@ function LetterList({
   );
 }
 
-function Actions({
-  complaint,
-  session,
-  onDone,
-}: {
-  complaint: Complaint;
-  session: Session;
-  onDone: () => void;
-}) {
+function Actions({ complaint, session, onDone }: CasePartProps<Complaint>) {
   const { t } = useI18n();
   const action = useAction(onDone);
   const [agencies, setAgencies] = useState<{ id: string; name: string }[]>([]);

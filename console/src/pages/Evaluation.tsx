@@ -11,7 +11,7 @@ import {
 } from '../gql/graphql';
 import { formatDate, useI18n } from '../i18n';
 import { currentPeriod, type PeriodChoice, periodInput } from '../period';
-import { OutcomeMessage, PeriodPicker, StatusBadge, useAction } from '../widgets';
+import { AgencySelect, OutcomeMessage, PeriodPicker, StatusBadge, useAction } from '../widgets';
 
 export function Evaluation({ session }: { session: Session }) {
   const { t, lang } = useI18n();
@@ -52,17 +52,7 @@ export function Evaluation({ session }: { session: Session }) {
       <h1>{t('evaluation')}</h1>
       {session.role !== 'AGENCY' ? (
         <form className="filters" onSubmit={(e) => e.preventDefault()}>
-          <label>
-            {t('agency')}
-            <select value={agencyId} onChange={(e) => setAgencyId(e.target.value)}>
-              <option value="">{t('allAgencies')}</option>
-              {agencies.map((a) => (
-                <option key={a.id} value={a.id}>
-                  {a.name}
-                </option>
-              ))}
-            </select>
-          </label>
+          <AgencySelect agencies={agencies} value={agencyId} onChange={setAgencyId} />
           {staff ? (
             <>
               <PeriodPicker value={period} onChange={setPeriod} />

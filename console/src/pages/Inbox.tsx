@@ -14,7 +14,7 @@ import {
 } from '../gql/graphql';
 import { useI18n } from '../i18n';
 import { currentPeriod, periodInput } from '../period';
-import { Field, OutcomeMessage, useAction } from '../widgets';
+import { type CasePartProps, Field, OutcomeMessage, useAction } from '../widgets';
 import { WorkList } from './WorkList';
 
 type Complaint = NonNullable<CaseQuery['complaint']>;
@@ -68,15 +68,7 @@ function workingDaysUntil(dueAt: string): number {
   return days;
 }
 
-export function AgencyActions({
-  complaint,
-  session,
-  onDone,
-}: {
-  complaint: Complaint;
-  session: Session;
-  onDone: () => void;
-}) {
+export function AgencyActions({ complaint, session, onDone }: CasePartProps<Complaint>) {
   const { t } = useI18n();
   const action = useAction(onDone);
   const [text, setText] = useState('');

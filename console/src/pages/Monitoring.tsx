@@ -18,7 +18,7 @@ import {
 } from '../gql/graphql';
 import { formatDate, useI18n } from '../i18n';
 import { buckets, currentPeriod, type PeriodChoice, periodInput, periodRange } from '../period';
-import { PeriodPicker } from '../widgets';
+import { AgencySelect, PeriodPicker } from '../widgets';
 
 const CHANNELS: readonly Channel[] = ['WEB', 'EMAIL', 'WHATSAPP', 'LETTER', 'LAPOR', 'WALK_IN'];
 const STATUSES = [
@@ -168,17 +168,7 @@ export function Monitoring() {
       <h1>{t('monitoring')}</h1>
       <form className="filters" onSubmit={(e) => e.preventDefault()}>
         <PeriodPicker value={period} onChange={setPeriod} />
-        <label>
-          {t('agency')}
-          <select value={agencyId ?? ''} onChange={(e) => setAgencyId(e.target.value || null)}>
-            <option value="">{t('allAgencies')}</option>
-            {agencies.map((a) => (
-              <option key={a.id} value={a.id}>
-                {a.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <AgencySelect agencies={agencies} value={agencyId ?? ''} onChange={(v) => setAgencyId(v || null)} />
         <p className="live" aria-live="polite">
           <span className={live ? 'dot on' : 'dot'} aria-hidden="true" /> {t('live')}:{' '}
           {live ? t('liveOn') : t('liveOff')}
