@@ -20,6 +20,7 @@ import { GraphQLError } from 'graphql';
 import { Agent, request } from 'undici';
 import type { RequestContext } from '../services/shared/http/server';
 import { secondsSince, subgraphFetchDuration } from '../services/shared/metrics';
+import { currentTraceHeaders, inSpan, SpanKind } from '../services/shared/tracing';
 
 export type FetcherKind = 'undici' | 'stock';
 
@@ -32,6 +33,8 @@ export function forwardedHeaders(
   const headers: Record<string, string> = {};
   if (context.authorization) headers.authorization = context.authorization;
   if (context.requestId) headers['x-request-id'] = context.requestId;
+  // The W3C trace context of this subgraph call (nothing while tracing is off).
+  Object.assign(headers, currentTraceHeaders());
   return headers;
 }
 
@@ -221,16 +224,22 @@ function timedDataSource(
   subgraph: string,
 ): GraphQLDataSource<RequestContext> {
   return {
-    async process(options) {
-      const started = process.hrtime.bigint();
-      let outcome = 'error';
-      try {
-        const response = await source.process(options);
-        outcome = response.errors?.length ? 'graphql_errors' : 'ok';
-        return response;
-      } finally {
-        subgraphFetchDuration.observe({ subgraph, outcome }, secondsSince(started));
-      }
+    process(options) {
+      return inSpan(
+        `fetch ${subgraph}`,
+        { kind: SpanKind.CLIENT, attributes: { 'dumas.subgraph': subgraph } },
+        async () => {
+          const started = process.hrtime.bigint();
+          let outcome = 'error';
+          try {
+            const response = await source.process(options);
+            outcome = response.errors?.length ? 'graphql_errors' : 'ok';
+            return response;
+          } finally {
+            subgraphFetchDuration.observe({ subgraph, outcome }, secondsSince(started));
+          }
+        },
+      );
     },
   };
 }

@@ -1,7 +1,10 @@
 /** Starts the gateway: `PORT` (default 4000); see gatewayOptionsFromEnv for the rest. */
+import { startTracing } from '../services/shared/tracing';
 import { createGateway, gatewayOptionsFromEnv } from './server';
 
 async function main() {
+  // Before anything else, so every span of the process goes to the exporter (off unless OTEL_* say so).
+  const tracing = startTracing('gateway');
   const gateway = createGateway(gatewayOptionsFromEnv());
   const port = Number(process.env.PORT ?? 4000);
   const { url } = await gateway.listen(port, process.env.HOST);
@@ -11,13 +14,16 @@ async function main() {
     if (stopping) return;
     stopping = true;
     gateway.logger.info({ signal }, 'gateway stopping');
-    gateway.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        gateway.logger.error({ err }, 'gateway did not stop cleanly');
-        process.exit(1);
-      },
-    );
+    gateway
+      .close()
+      .then(() => tracing?.shutdown())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          gateway.logger.error({ err }, 'gateway did not stop cleanly');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));

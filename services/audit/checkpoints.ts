@@ -1,13 +1,35 @@
 /**
- * Signed checkpoints of the log: hash chains alone cannot show that events were cut off the end of a
- * stream (a shorter chain is still whole), so at intervals the heads of every stream (id, revision, hash),
- * the log's head position, its event count and a running digest of every event hash in log order are
- * signed with Ed25519 and kept OUTSIDE the log, in their own SQLite file next to the data. Verification
- * then holds each chain against the last checkpoint.
+ * Signed checkpoints of the log, chained so they can only move forward.
  *
- * The key: DUMAS_CHECKPOINT_PRIVATE_KEY (PKCS#8 PEM, or its DER in base64); a verifier without the
- * private key may be given DUMAS_CHECKPOINT_PUBLIC_KEY (SPKI PEM). Without either, a development key is
- * generated once under the data directory (checkpoint-dev-key.pem, mode 0600).
+ * Hash chains alone cannot show that events were cut off the end of a stream, nor that a writer with
+ * database access re-hashed a whole stream after editing it. So at intervals the checkpointer signs, with
+ * Ed25519, a small body that covers:
+ * - the previous checkpoint (the SHA-256 of its signed text): checkpoints form a chain of their own;
+ * - the log head position and event count, and a digest chained over every event's position, id and hash
+ *   in log order (the whole prefix);
+ * - every stream head ([revision, hash, position]) through the digest of the heads map, which is kept
+ *   beside the body.
+ *
+ * Before it signs, the checkpointer verifies what was appended since the last checkpoint (the signed head
+ * still in place, every new event continuing its stream's chain from the signed head, nothing slipped
+ * into the signed range, nothing dated before the last checkpoint) and the checkpoints themselves (the
+ * records in the file, the copies in the log, the newest head published to the witness). When any of it
+ * fails it signs nothing: it records an alert, `/ready` reports degraded, and auditors see it.
+ *
+ * Where they live:
+ * - the checkpoints file (SQLite, `<data>/checkpoints.sqlite`): the signed bodies, the latest heads map,
+ *   the alert, and the ledger: one row (position, id, stream, revision, hash) per event a checkpoint
+ *   covered, so a verifier can name the first altered row exactly. The ledger is trusted only as far as
+ *   it reproduces the signed digests;
+ * - the log itself (stream `audit-checkpoints`, event `CheckpointSigned`): so a store whose checkpoint
+ *   file vanished no longer looks like one that never had a checkpoint;
+ * - a witness outside the store (witness.ts): each head published to a directory.
+ *
+ * Keys: the signer needs DUMAS_CHECKPOINT_PRIVATE_KEY (PKCS#8 PEM or base64 DER) or
+ * DUMAS_CHECKPOINT_PRIVATE_KEY_FILE. A verifier takes DUMAS_CHECKPOINT_PUBLIC_KEY (SPKI) or the key of a
+ * witness head. Only outside production, with no key configured, a development key is generated under
+ * the data directory; a verdict against it is marked unanchored, since whoever can write the data
+ * directory can also re-sign with it.
  */
 import {
   createHash,
@@ -30,142 +52,347 @@ export interface CheckpointKeys {
   readonly publicKey: KeyObject;
   /** First 16 hex digits of the SHA-256 of the public key (SPKI DER). */
   readonly keyId: string;
+  /**
+   * Whether the verifying key came from outside the data directory (configuration or a witness head).
+   * A development key read from the data directory proves nothing against someone who can write there.
+   */
+  readonly anchored: boolean;
 }
 
 export const DEV_KEY_FILE = 'checkpoint-dev-key.pem';
 
-function keyFrom(text: string, kind: 'private' | 'public'): KeyObject {
+function keyFrom(text: string, kind: 'private' | 'public', variable: string): KeyObject {
   const trimmed = text.trim();
   const pem = trimmed.startsWith('-----BEGIN');
-  const der = Buffer.from(trimmed, 'base64');
-  const key =
-    kind === 'private'
-      ? createPrivateKey(pem ? trimmed : { key: der, format: 'der', type: 'pkcs8' })
-      : createPublicKey(pem ? trimmed : { key: der, format: 'der', type: 'spki' });
-  if (key.asymmetricKeyType !== 'ed25519')
-    throw new Error(`the checkpoint ${kind} key must be an Ed25519 key`);
+  let key: KeyObject;
+  try {
+    key =
+      kind === 'private'
+        ? createPrivateKey(
+            pem ? trimmed : { key: Buffer.from(trimmed, 'base64'), format: 'der', type: 'pkcs8' },
+          )
+        : createPublicKey(
+            pem ? trimmed : { key: Buffer.from(trimmed, 'base64'), format: 'der', type: 'spki' },
+          );
+  } catch {
+    throw new Error(`${variable} is not a readable ${kind} key`);
+  }
+  if (key.asymmetricKeyType !== 'ed25519') throw new Error(`${variable} must be an Ed25519 key`);
   return key;
 }
 
-function keysOf(privateKey: KeyObject | undefined, publicKey: KeyObject): CheckpointKeys {
-  const der = publicKey.export({ type: 'spki', format: 'der' });
+export function keysOf(
+  privateKey: KeyObject | undefined,
+  publicKey: KeyObject,
+  anchored: boolean,
+): CheckpointKeys {
   return {
     ...(privateKey ? { privateKey } : {}),
     publicKey,
-    keyId: createHash('sha256').update(der).digest('hex').slice(0, 16),
+    keyId: keyIdOf(publicKey),
+    anchored,
   };
 }
 
-/** The signing key from the environment, or the development key under `dataDir` (created when absent). */
-export function loadCheckpointKeys(dataDir: string, env: NodeJS.ProcessEnv = process.env): CheckpointKeys {
+export function keyIdOf(publicKey: KeyObject): string {
+  const der = publicKey.export({ type: 'spki', format: 'der' });
+  return createHash('sha256').update(der).digest('hex').slice(0, 16);
+}
+
+export function publicKeyPem(keys: CheckpointKeys): string {
+  return keys.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+}
+
+/** Whether `file` lies inside `dir` (after resolving both). */
+function isInside(file: string, dir: string): boolean {
+  const relative = path.relative(path.resolve(dir), path.resolve(file));
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+/**
+ * The checkpoint keys from the environment. In production (`production: true`) the signing key must be
+ * configured and its file must not lie under the data directory; elsewhere a development key is
+ * generated under the data directory when nothing is configured.
+ */
+export function loadCheckpointKeys(
+  dataDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+  options: { production?: boolean } = {},
+): CheckpointKeys {
+  const production = options.production ?? env.NODE_ENV === 'production';
+  const configuredPublic = env.DUMAS_CHECKPOINT_PUBLIC_KEY
+    ? keyFrom(env.DUMAS_CHECKPOINT_PUBLIC_KEY, 'public', 'DUMAS_CHECKPOINT_PUBLIC_KEY')
+    : undefined;
+  let privateKey: KeyObject | undefined;
   if (env.DUMAS_CHECKPOINT_PRIVATE_KEY) {
-    const privateKey = keyFrom(env.DUMAS_CHECKPOINT_PRIVATE_KEY, 'private');
-    return keysOf(privateKey, createPublicKey(privateKey));
+    privateKey = keyFrom(env.DUMAS_CHECKPOINT_PRIVATE_KEY, 'private', 'DUMAS_CHECKPOINT_PRIVATE_KEY');
+  } else if (env.DUMAS_CHECKPOINT_PRIVATE_KEY_FILE) {
+    const file = env.DUMAS_CHECKPOINT_PRIVATE_KEY_FILE;
+    if (production && isInside(file, dataDir)) {
+      throw new Error(
+        'DUMAS_CHECKPOINT_PRIVATE_KEY_FILE must not lie under DUMAS_DATA_DIR: whoever can write the data could re-sign it',
+      );
+    }
+    privateKey = keyFrom(fs.readFileSync(file, 'utf8'), 'private', 'DUMAS_CHECKPOINT_PRIVATE_KEY_FILE');
   }
-  if (env.DUMAS_CHECKPOINT_PUBLIC_KEY)
-    return keysOf(undefined, keyFrom(env.DUMAS_CHECKPOINT_PUBLIC_KEY, 'public'));
+  if (privateKey) {
+    const publicKey = createPublicKey(privateKey);
+    if (configuredPublic && keyIdOf(configuredPublic) !== keyIdOf(publicKey)) {
+      throw new Error('DUMAS_CHECKPOINT_PUBLIC_KEY is not the public half of the configured signing key');
+    }
+    return keysOf(privateKey, publicKey, true);
+  }
+  if (configuredPublic) return keysOf(undefined, configuredPublic, true);
+  if (production) {
+    throw new Error(
+      'NODE_ENV=production needs DUMAS_CHECKPOINT_PRIVATE_KEY or DUMAS_CHECKPOINT_PRIVATE_KEY_FILE (an Ed25519 key kept outside DUMAS_DATA_DIR)',
+    );
+  }
   const file = path.join(dataDir, DEV_KEY_FILE);
   if (!fs.existsSync(file)) {
     fs.mkdirSync(dataDir, { recursive: true });
-    const { privateKey } = generateKeyPairSync('ed25519');
+    const generated = generateKeyPairSync('ed25519').privateKey;
     try {
       // 'wx': two processes starting together keep whichever key was written first.
-      fs.writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), {
-        flag: 'wx',
-        mode: 0o600,
-      });
+      fs.writeFileSync(file, generated.export({ type: 'pkcs8', format: 'pem' }), { flag: 'wx', mode: 0o600 });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
   }
-  const privateKey = keyFrom(fs.readFileSync(file, 'utf8'), 'private');
-  return keysOf(privateKey, createPublicKey(privateKey));
+  const dev = keyFrom(fs.readFileSync(file, 'utf8'), 'private', DEV_KEY_FILE);
+  return keysOf(dev, createPublicKey(dev), false);
 }
 
-/** A stream's head: [revision, hash]. */
-export type StreamHead = readonly [number, string];
+/** A stream's head: [revision, hash, position]. */
+export type StreamHead = readonly [number, string, number];
 
 export interface CheckpointBody {
-  readonly v: 1;
-  /** Read before the log was: every event recorded before this instant is at or below headPosition. */
+  readonly v: 2;
+  /** 1 for the first checkpoint, then each one more than the previous. */
+  readonly seq: number;
+  /** SHA-256 of the previous checkpoint's signed text ('' for the first). */
+  readonly previous: string;
+  /** When it was taken: every event recorded before this instant is at or below headPosition. */
   readonly takenAt: string;
+  /** The previous checkpoint's head position (0 for the first): this one newly covers (from, head]. */
+  readonly fromPosition: number;
   readonly headPosition: number;
   readonly eventCount: number;
-  /** SHA-256 chained over every event's position and hash in log order (see `advanceDigest`). */
+  /** SHA-256 chained over every event's position, id and hash in log order (see `advanceDigest`). */
   readonly logDigest: string;
-  readonly streams: Readonly<Record<string, StreamHead>>;
-  /** SHA-256 of the previous checkpoint's body ('' for the first): checkpoints chain too. */
-  readonly previous: string;
+  readonly streamCount: number;
+  /** SHA-256 of the canonical JSON of the heads map ({streamId: [revision, hash, position]}). */
+  readonly headsDigest: string;
   readonly keyId: string;
 }
 
 export interface Checkpoint {
-  readonly seq: number;
   readonly body: CheckpointBody;
+  /** The canonical JSON that was signed. */
   readonly bodyText: string;
   readonly signature: string;
 }
 
-export function advanceDigest(digest: string, event: Pick<RecordedEvent, 'position' | 'hash'>): string {
-  return createHash('sha256').update(`${digest}:${event.position}:${event.hash}`).digest('hex');
+export const CHECKPOINT_STREAM = 'audit-checkpoints';
+export const CHECKPOINT_EVENT = 'CheckpointSigned';
+
+export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+export const checkpointDigest = (cp: Checkpoint) => sha256(cp.bodyText);
+
+export function advanceDigest(
+  digest: string,
+  event: Pick<RecordedEvent, 'position' | 'id' | 'hash'>,
+): string {
+  return createHash('sha256').update(`${digest}:${event.position}:${event.id}:${event.hash}`).digest('hex');
 }
 
-export class CheckpointSignatureError extends Error {
-  constructor(readonly seq: number) {
-    super(`checkpoint ${seq} does not carry a valid signature of the configured key`);
-    this.name = 'CheckpointSignatureError';
+export function signatureHolds(cp: Checkpoint, publicKey: KeyObject): boolean {
+  try {
+    return verify(null, Buffer.from(cp.bodyText), publicKey, Buffer.from(cp.signature, 'base64'));
+  } catch {
+    return false;
   }
 }
 
-/** The checkpoints file: append-only rows, each body signed. */
+/** A checkpoint from its signed text; undefined when the text is not a v2 body. */
+export function parseCheckpoint(bodyText: unknown, signature: unknown): Checkpoint | undefined {
+  if (typeof bodyText !== 'string' || typeof signature !== 'string') return undefined;
+  try {
+    const body = JSON.parse(bodyText) as CheckpointBody;
+    return body && body.v === 2 && Number.isInteger(body.seq) ? { body, bodyText, signature } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One event a checkpoint covered, as it was when signed. */
+export interface LedgerRow {
+  readonly position: number;
+  readonly id: string;
+  readonly streamId: string;
+  readonly revision: number;
+  readonly hash: string;
+}
+
+export interface CheckpointAlert {
+  readonly at: string;
+  readonly kind: string;
+  readonly reason: string;
+  readonly position: number | null;
+  readonly streamId: string | null;
+  readonly revision: number | null;
+}
+
+interface LedgerDbRow {
+  position: number;
+  id: string;
+  stream_id: string;
+  revision: number;
+  hash: string;
+}
+const toLedger = (r: LedgerDbRow): LedgerRow => ({
+  position: r.position,
+  id: r.id,
+  streamId: r.stream_id,
+  revision: r.revision,
+  hash: r.hash,
+});
+
+/** The checkpoints file: signed bodies, the latest heads map, the ledger and the current alert. */
 export class CheckpointStore {
   private readonly db: Database.Database;
+  private readonly byId: Database.Statement<[string], LedgerDbRow>;
+  private readonly atPosition: Database.Statement<[number], LedgerDbRow>;
+  private readonly ofStream: Database.Statement<[string, number], LedgerDbRow>;
+  private headsCache: { seq: number; heads: Map<string, StreamHead> } | undefined;
 
   constructor(readonly file: string) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file, { timeout: 10_000 });
     this.db.pragma('journal_mode = WAL');
-    this.db.exec(`CREATE TABLE IF NOT EXISTS checkpoints (
-      seq           INTEGER PRIMARY KEY,
-      taken_at      TEXT    NOT NULL,
-      head_position INTEGER NOT NULL,
-      body          TEXT    NOT NULL,
-      signature     TEXT    NOT NULL
-    )`);
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS signed_checkpoints (
+        seq       INTEGER PRIMARY KEY,
+        body      TEXT NOT NULL,
+        signature TEXT NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS checkpoint_heads (seq INTEGER PRIMARY KEY, heads TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS ledger (
+        position  INTEGER PRIMARY KEY,
+        id        TEXT NOT NULL,
+        stream_id TEXT NOT NULL,
+        revision  INTEGER NOT NULL
+        , hash    TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS ledger_id ON ledger (id);
+      CREATE INDEX IF NOT EXISTS ledger_stream ON ledger (stream_id, revision);
+      CREATE TABLE IF NOT EXISTS checkpoint_alert (
+        one INTEGER PRIMARY KEY CHECK (one = 1),
+        alert TEXT NOT NULL
+      );
+    `);
+    this.byId = this.db.prepare('SELECT * FROM ledger WHERE id = ?');
+    this.atPosition = this.db.prepare('SELECT * FROM ledger WHERE position = ?');
+    this.ofStream = this.db.prepare(
+      'SELECT * FROM ledger WHERE stream_id = ? AND position <= ? ORDER BY revision',
+    );
   }
 
   static forDataDir(dataDir: string): CheckpointStore {
     return new CheckpointStore(path.join(dataDir, 'checkpoints.sqlite'));
   }
 
-  /** The newest checkpoint, its signature verified; undefined when none was ever taken. */
-  latest(keys: CheckpointKeys): Checkpoint | undefined {
-    const row = this.db
-      .prepare<[], { seq: number; body: string; signature: string }>(
-        'SELECT seq, body, signature FROM checkpoints ORDER BY seq DESC LIMIT 1',
-      )
-      .get();
-    return row ? verified(row, keys) : undefined;
-  }
-
-  /** Every checkpoint, oldest first, each verified. */
-  all(keys: CheckpointKeys): Checkpoint[] {
+  /** Every checkpoint record, oldest first, as stored (signatures are the verifier's business). */
+  all(): Checkpoint[] {
     return this.db
-      .prepare<[], { seq: number; body: string; signature: string }>(
-        'SELECT seq, body, signature FROM checkpoints ORDER BY seq',
+      .prepare<[], { body: string; signature: string }>(
+        'SELECT body, signature FROM signed_checkpoints ORDER BY seq',
       )
       .all()
-      .map((row) => verified(row, keys));
+      .map((row) => parseCheckpoint(row.body, row.signature) ?? forgedRecord(row.body, row.signature));
   }
 
-  append(body: CheckpointBody, keys: CheckpointKeys): Checkpoint {
-    if (!keys.privateKey) throw new Error('taking a checkpoint needs DUMAS_CHECKPOINT_PRIVATE_KEY');
-    const bodyText = canonicalJson(body);
-    const signature = sign(null, Buffer.from(bodyText), keys.privateKey).toString('base64');
-    const info = this.db
-      .prepare('INSERT INTO checkpoints (taken_at, head_position, body, signature) VALUES (?, ?, ?, ?)')
-      .run(body.takenAt, body.headPosition, bodyText, signature);
-    return { seq: Number(info.lastInsertRowid), body, bodyText, signature };
+  latest(): Checkpoint | undefined {
+    const row = this.db
+      .prepare<[], { body: string; signature: string }>(
+        'SELECT body, signature FROM signed_checkpoints ORDER BY seq DESC LIMIT 1',
+      )
+      .get();
+    return row
+      ? (parseCheckpoint(row.body, row.signature) ?? forgedRecord(row.body, row.signature))
+      : undefined;
+  }
+
+  /** The heads map signed by `cp`, when the stored copy still hashes to its headsDigest. */
+  heads(cp: Checkpoint): Map<string, StreamHead> | undefined {
+    if (this.headsCache?.seq === cp.body.seq) return this.headsCache.heads;
+    const row = this.db
+      .prepare<[number], { heads: string }>('SELECT heads FROM checkpoint_heads WHERE seq = ?')
+      .get(cp.body.seq);
+    if (!row || sha256(row.heads) !== cp.body.headsDigest) return undefined;
+    const heads = new Map(Object.entries(JSON.parse(row.heads) as Record<string, StreamHead>));
+    this.headsCache = { seq: cp.body.seq, heads };
+    return heads;
+  }
+
+  ledgerById(id: string): LedgerRow | undefined {
+    const row = this.byId.get(id);
+    return row ? toLedger(row) : undefined;
+  }
+
+  ledgerAt(position: number): LedgerRow | undefined {
+    const row = this.atPosition.get(position);
+    return row ? toLedger(row) : undefined;
+  }
+
+  /** A stream's ledger rows up to a position, in revision order. */
+  ledgerOfStream(streamId: string, upTo: number): LedgerRow[] {
+    return this.ofStream.all(streamId, upTo).map(toLedger);
+  }
+
+  /** Ledger rows in (from, to], in position order, a page at a time. */
+  *ledgerRange(from: number, to: number, pageSize = 5_000): Generator<LedgerRow> {
+    const page = this.db.prepare<[number, number, number], LedgerDbRow>(
+      'SELECT * FROM ledger WHERE position > ? AND position <= ? ORDER BY position LIMIT ?',
+    );
+    let after = from;
+    for (;;) {
+      const rows = page.all(after, to, pageSize);
+      for (const r of rows) yield toLedger(r);
+      if (rows.length < pageSize) return;
+      after = rows[rows.length - 1]!.position;
+    }
+  }
+
+  /** Keeps a new checkpoint, its heads map (replacing older maps) and the rows it newly covers, at once. */
+  record(cp: Checkpoint, headsText: string, covered: readonly LedgerRow[]): void {
+    const insertLedger = this.db.prepare(
+      'INSERT OR REPLACE INTO ledger (position, id, stream_id, revision, hash) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.db.transaction(() => {
+      this.db
+        .prepare('INSERT INTO signed_checkpoints (seq, body, signature) VALUES (?, ?, ?)')
+        .run(cp.body.seq, cp.bodyText, cp.signature);
+      this.db.prepare('DELETE FROM checkpoint_heads').run();
+      this.db.prepare('INSERT INTO checkpoint_heads (seq, heads) VALUES (?, ?)').run(cp.body.seq, headsText);
+      for (const r of covered) insertLedger.run(r.position, r.id, r.streamId, r.revision, r.hash);
+      this.db.prepare('DELETE FROM checkpoint_alert').run();
+    })();
+  }
+
+  alert(): CheckpointAlert | undefined {
+    const row = this.db.prepare<[], { alert: string }>('SELECT alert FROM checkpoint_alert').get();
+    return row ? (JSON.parse(row.alert) as CheckpointAlert) : undefined;
+  }
+
+  clearAlert(): void {
+    this.db.prepare('DELETE FROM checkpoint_alert').run();
+  }
+
+  raiseAlert(alert: CheckpointAlert): void {
+    this.db
+      .prepare('INSERT OR REPLACE INTO checkpoint_alert (one, alert) VALUES (1, ?)')
+      .run(JSON.stringify(alert));
   }
 
   close(): void {
@@ -173,19 +400,31 @@ export class CheckpointStore {
   }
 }
 
-function verified(row: { seq: number; body: string; signature: string }, keys: CheckpointKeys): Checkpoint {
-  const ok = verify(null, Buffer.from(row.body), keys.publicKey, Buffer.from(row.signature, 'base64'));
-  if (!ok) throw new CheckpointSignatureError(row.seq);
+/** A stored record that is not a readable v2 body: kept so the verifier reports it as forged. */
+function forgedRecord(bodyText: string, signature: string): Checkpoint {
   return {
-    seq: row.seq,
-    body: JSON.parse(row.body) as CheckpointBody,
-    bodyText: row.body,
-    signature: row.signature,
+    body: { v: 2, seq: -1 } as unknown as CheckpointBody,
+    bodyText,
+    signature,
   };
 }
 
-/** Where an event does not continue its stream's chain, or undefined when it does. */
-export function chainBreak(event: RecordedEvent, head: StreamHead | undefined): string | undefined {
+/** The checkpoints copied into the log, oldest first, each with the log position of its copy. */
+export async function readLogCheckpoints(
+  store: EventStore,
+): Promise<{ checkpoint: Checkpoint | undefined; event: RecordedEvent }[]> {
+  const events = await store.readStream(CHECKPOINT_STREAM);
+  return events.map((event) => {
+    const data = event.data as { body?: unknown; signature?: unknown } | null;
+    return { checkpoint: parseCheckpoint(data?.body, data?.signature), event };
+  });
+}
+
+/** Where an event does not continue its stream's chain from `head` (revision, hash), or undefined. */
+export function chainBreak(
+  event: RecordedEvent,
+  head: readonly [number, string, ...unknown[]] | undefined,
+): string | undefined {
   const expected = head ? head[0] + 1 : 0;
   if (event.revision !== expected) {
     return event.revision > expected
@@ -203,103 +442,30 @@ export function chainBreak(event: RecordedEvent, head: StreamHead | undefined): 
   return undefined;
 }
 
-export class ChainBrokenError extends Error {
-  constructor(
-    readonly streamId: string,
-    readonly revision: number,
-    readonly reason: string,
-  ) {
-    super(`stream ${streamId} breaks at revision ${revision}: ${reason}`);
-    this.name = 'ChainBrokenError';
-  }
+/** Sign a body (keys must hold the private key). */
+export function signBody(body: CheckpointBody, keys: CheckpointKeys): Checkpoint {
+  if (!keys.privateKey) throw new Error('taking a checkpoint needs DUMAS_CHECKPOINT_PRIVATE_KEY');
+  const bodyText = canonicalJson(body);
+  return { body, bodyText, signature: sign(null, Buffer.from(bodyText), keys.privateKey).toString('base64') };
 }
 
-const PAGE = 2_000;
+/** The deterministic event id of checkpoint `seq`'s copy in the log, so a retried copy is idempotent. */
+export function checkpointEventId(seq: number, keyId: string): string {
+  const h = sha256(`dumas-checkpoint:${keyId}:${seq}`);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
 
-/**
- * Extends the last checkpoint over the events recorded since, checking that each continues its chain,
- * and signs the result. Refuses (ChainBrokenError) to sign over a broken chain. Returns the previous
- * checkpoint unchanged when nothing was recorded since.
- */
-export async function takeCheckpoint(
-  store: EventStore,
-  checkpoints: CheckpointStore,
-  keys: CheckpointKeys,
-  now: () => Date = () => new Date(),
-): Promise<Checkpoint> {
-  const last = checkpoints.latest(keys);
-  const takenAt = now().toISOString();
-  const streams: Record<string, StreamHead> = { ...(last?.body.streams ?? {}) };
-  let position = last?.body.headPosition ?? 0;
-  let count = last?.body.eventCount ?? 0;
-  let digest = last?.body.logDigest ?? '';
-  for (;;) {
-    const page = await store.readAll({ fromPosition: position, maxCount: PAGE });
-    for (const event of page) {
-      const reason = chainBreak(event, streams[event.streamId]);
-      if (reason) throw new ChainBrokenError(event.streamId, event.revision, reason);
-      streams[event.streamId] = [event.revision, event.hash];
-      digest = advanceDigest(digest, event);
-      count++;
-      position = event.position;
-    }
-    if (page.length < PAGE) break;
-  }
-  if (last && position === last.body.headPosition) return last;
-  return checkpoints.append(
-    {
-      v: 1,
-      takenAt,
-      headPosition: position,
-      eventCount: count,
-      logDigest: digest,
-      streams,
-      previous: last ? createHash('sha256').update(last.bodyText).digest('hex') : '',
-      keyId: keys.keyId,
-    },
-    keys,
+export async function appendToLog(store: EventStore, cp: Checkpoint): Promise<void> {
+  await store.append(
+    CHECKPOINT_STREAM,
+    [
+      {
+        id: checkpointEventId(cp.body.seq, cp.body.keyId),
+        type: CHECKPOINT_EVENT,
+        data: { seq: cp.body.seq, body: cp.bodyText, signature: cp.signature },
+        metadata: { occurredAt: cp.body.takenAt },
+      },
+    ],
+    { expectedRevision: cp.body.seq === 1 ? 'no_stream' : cp.body.seq - 2 },
   );
-}
-
-export interface CheckpointerOptions {
-  readonly intervalMs?: number;
-  readonly onError?: (err: unknown) => void;
-}
-
-export interface Checkpointer {
-  /** When a pass last succeeded (the heads are signed up to then), in epoch ms; undefined before the first. */
-  lastPassAt(): number | undefined;
-  stop(): Promise<void>;
-}
-
-/** Takes a checkpoint now and then at intervals until stopped; one at a time. */
-export function startCheckpointer(
-  store: EventStore,
-  checkpoints: CheckpointStore,
-  keys: CheckpointKeys,
-  options: CheckpointerOptions = {},
-): Checkpointer {
-  let running: Promise<unknown> = Promise.resolve();
-  let stopped = false;
-  let lastPassAt: number | undefined;
-  const tick = () => {
-    running = running
-      .then(async () => {
-        if (stopped) return;
-        await takeCheckpoint(store, checkpoints, keys);
-        lastPassAt = Date.now();
-      })
-      .catch((err) => options.onError?.(err));
-  };
-  tick();
-  const timer = setInterval(tick, options.intervalMs ?? 60_000);
-  timer.unref();
-  return {
-    lastPassAt: () => lastPassAt,
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
-    },
-  };
 }

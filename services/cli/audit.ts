@@ -3,8 +3,10 @@
  *
  *   npm run audit -- replay <trackingNumber>             a readable timeline of the case
  *   npm run audit -- as-of <trackingNumber> <time>       the case as it stood at that instant
- *   npm run audit -- verify [--all]                      since the last checkpoint, or the whole store
- *   npm run audit -- checkpoint                          sign the stream heads now
+ *   npm run audit -- verify [--all] [--since head.json]  since the last checkpoint, or the whole store;
+ *                                                        --since: prove the log still extends a kept head
+ *   npm run audit -- checkpoint                          verify, then sign the next checkpoint now
+ *   npm run audit -- head                                the current signed head (JSON) for a witness
  *   npm run audit -- export --from <time> --to <time> --format csv|json [--out <file>]
  *
  * Output is masked as for an AUDITOR (identity masked, sealed blobs and access-code hashes never shown).
@@ -16,9 +18,17 @@ import fs from 'node:fs';
 import type { Writable } from 'node:stream';
 import { caseStateAsOf } from '../audit/as-of';
 import { readCaseEvents } from '../audit/case-events';
-import { CheckpointStore, loadCheckpointKeys, takeCheckpoint } from '../audit/checkpoints';
+import { CheckpointRefusedError, takeCheckpoint } from '../audit/checkpointer';
+import {
+  type Checkpoint,
+  type CheckpointKeys,
+  CheckpointStore,
+  loadCheckpointKeys,
+} from '../audit/checkpoints';
 import { maskCaseHistory, scrubEventData } from '../audit/history';
-import { type IntegrityVerdict, verifySinceCheckpoint, verifyStore } from '../audit/integrity';
+import { type IntegrityVerdict, loadAnchors, verifySinceCheckpoint, verifyStore } from '../audit/integrity';
+import { checkpointSettings } from '../audit/wing';
+import { DirectoryWitness, headOf, readHead, WitnessHeadError } from '../audit/witness';
 import { summarizeEvent } from '../audit/summary';
 import { trackingNumberStreamId } from '../complaint/domain/tracking-number';
 import { loadConfig } from '../shared/config';
@@ -91,12 +101,44 @@ function printVerdict(verdict: IntegrityVerdict, out: Writable): number {
   const cp = verdict.checkpoint;
   out.write(
     `${verdict.ok ? 'OK' : 'BROKEN'}: ${verdict.eventsChecked} events in ${verdict.streamsChecked} streams checked; ` +
-      `${cp ? `checkpoint ${cp.seq} of ${cp.takenAt} at position ${cp.headPosition}` : 'no signed checkpoint (tails unchecked)'}\n`,
+      `${cp ? `checkpoint ${cp.seq} of ${cp.takenAt} at position ${cp.headPosition}` : 'no signed checkpoint'}\n`,
   );
-  for (const p of verdict.problems) {
-    out.write(`  ${p.streamId || '(log)'}${p.revision >= 0 ? ` @${p.revision}` : ''}: ${p.reason}\n`);
+  if (!verdict.anchored) {
+    out.write(
+      '  UNANCHORED: verified with the development key under the data directory, which whoever can write there can also use; set DUMAS_CHECKPOINT_PUBLIC_KEY or pass --since <head.json>\n',
+    );
   }
-  return verdict.ok ? 0 : 1;
+  const alert = verdict.alert;
+  if (alert) {
+    out.write(
+      `  ALERT since ${alert.at}: the checkpointer refuses to sign: ${alert.kind}${alert.position !== null ? ` at position ${alert.position}` : ''}: ${alert.reason}\n`,
+    );
+  }
+  for (const p of verdict.problems) {
+    const where = p.position !== null ? `position ${p.position}` : 'position unknown';
+    const what = p.streamId ? ` ${p.streamId}@${p.revision}` : '';
+    out.write(`  ${p.kind} at ${where}${what}: ${p.reason}\n`);
+  }
+  return verdict.ok && !alert ? 0 : 1;
+}
+
+/** The head to hold the store to (--since), and the keys to verify with. */
+function sinceHead(args: string[], keys: CheckpointKeys): { witness?: Checkpoint; keys: CheckpointKeys } {
+  const file = flag(args, '--since');
+  if (!file) return { keys };
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    throw new UsageError(`cannot read ${file}`);
+  }
+  try {
+    const head = readHead(text, keys);
+    return { witness: head.checkpoint, keys: head.keys };
+  } catch (err) {
+    if (err instanceof WitnessHeadError) throw new UsageError(`${file}: ${err.message}`);
+    throw err;
+  }
 }
 
 const CSV_COLUMNS = [
@@ -208,8 +250,9 @@ function dateFlag(args: string[], name: string): Date | undefined {
 const USAGE = `usage: npm run audit -- <command>
   replay <trackingNumber>
   as-of <trackingNumber> <time>
-  verify [--all]
+  verify [--all] [--since <head.json>]
   checkpoint
+  head
   export [--from <time>] [--to <time>] --format csv|json [--out <file>]`;
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -229,12 +272,15 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         if (!args[0] || !args[1]) throw new UsageError(USAGE);
         return await asOf(store, args[0], args[1], process.stdout);
       case 'verify': {
-        const { store: cps, keys } = checkpoints();
+        const { store: cps, keys: configured } = checkpoints();
+        const { witness, keys } = sinceHead(args, configured);
         const bar = progressBar('verify');
         try {
-          const verdict = args.includes('--all')
-            ? await verifyStore(store, cps, keys, { onProgress: bar.update })
-            : await verifySinceCheckpoint(store, cps, keys, { onProgress: bar.update });
+          const options = { onProgress: bar.update, ...(witness ? { witness } : {}) };
+          const verdict =
+            args.includes('--all') || witness
+              ? await verifyStore(store, cps, keys, options)
+              : await verifySinceCheckpoint(store, cps, keys, options);
           bar.done();
           return printVerdict(verdict, process.stdout);
         } finally {
@@ -243,11 +289,41 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       }
       case 'checkpoint': {
         const { store: cps, keys } = checkpoints();
+        const { witnessDir } = checkpointSettings(env);
         try {
-          const cp = await takeCheckpoint(store, cps, keys);
-          process.stdout.write(
-            `checkpoint ${cp.seq}: ${cp.body.eventCount} events, ${Object.keys(cp.body.streams).length} streams, head ${cp.body.headPosition}, key ${cp.body.keyId}\n`,
+          const cp = await takeCheckpoint(
+            store,
+            cps,
+            keys,
+            witnessDir ? { witness: new DirectoryWitness(witnessDir) } : {},
           );
+          process.stdout.write(
+            cp
+              ? `checkpoint ${cp.body.seq}: ${cp.body.eventCount} events, ${cp.body.streamCount} streams, head ${cp.body.headPosition}, key ${cp.body.keyId}\n`
+              : 'nothing to sign: the log is empty\n',
+          );
+          return 0;
+        } catch (err) {
+          if (!(err instanceof CheckpointRefusedError)) throw err;
+          process.stdout.write(`REFUSED: ${err.message}\n`);
+          return 1;
+        } finally {
+          cps.close();
+        }
+      }
+      case 'head': {
+        const { store: cps, keys } = checkpoints();
+        try {
+          const anchors = await loadAnchors(store, cps, keys);
+          if (anchors.problems[0]) {
+            process.stderr.write(`no trustworthy head: ${anchors.problems[0].reason}\n`);
+            return 1;
+          }
+          if (!anchors.latest) {
+            process.stderr.write('no signed checkpoint yet: run `npm run audit -- checkpoint`\n');
+            return 1;
+          }
+          process.stdout.write(`${JSON.stringify(headOf(anchors.latest, keys), null, 2)}\n`);
           return 0;
         } finally {
           cps.close();

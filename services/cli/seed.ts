@@ -50,6 +50,8 @@ import {
   complaintStreamId,
   TrackingNumberService,
 } from '../complaint/domain';
+import { openAccessCodeHasher } from '../complaint/access-codes';
+import type { AccessCodeHasher } from '../complaint/domain/access-code';
 import { prepareComplaintIntake } from '../complaint/domain/intake';
 import { guardedComplaintDecider } from '../complaint/service';
 import {
@@ -308,6 +310,7 @@ interface SeedParts {
     import('../correspondence/domain').LetterState
   >;
   readonly trackingNumbers: TrackingNumberService;
+  readonly accessCodes: AccessCodeHasher;
   /** The correspondence flows as the seed runs them, with a scratch read model for their batches. */
   readonly flowModels: ReadModelStore;
   readonly flows: {
@@ -388,7 +391,7 @@ async function complaintStory(parts: SeedParts, tl: Timeline, i: number, start: 
   const pic: Actor = { id: `pic-${agency.id}`, role: 'AGENCY', agencyId: agency.id };
   await tl.until(t);
   const prepared = await prepareComplaintIntake(
-    { vault: parts.vault, trackingNumbers: parts.trackingNumbers },
+    { vault: parts.vault, trackingNumbers: parts.trackingNumbers, accessCodes: parts.accessCodes },
     {
       complaintId: uuidV5(`demo-complaint/${i}`),
       subject,
@@ -845,6 +848,7 @@ export async function seedHistory(
       complaints: new CommandHandler(store, guardedComplaintDecider),
       letters: new CommandHandler(store, letterDecider),
       trackingNumbers: new TrackingNumberService(store),
+      accessCodes: openAccessCodeHasher(config),
       flowModels,
       flows: {
         followUpDrafts: followUpDraftsFlow(flowDeps),

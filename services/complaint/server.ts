@@ -5,7 +5,7 @@ import { type SubgraphRuntime, startRuntime, type RuntimeOptions } from '../shar
 import type { ComplaintContext } from './graphql/context';
 import { attachCaseEventSubscriptions } from './graphql/subscriptions';
 import { caseIndexProjection } from '../audit/case-events';
-import { CheckpointStore, loadCheckpointKeys, startCheckpointer } from '../audit/checkpoints';
+import { auditWingOf, startAuditWing } from '../audit/wing';
 import { trackState } from '../shared/metrics';
 import { complaintProjection } from './projection';
 import { buildComplaintSubgraph } from './schema';
@@ -14,43 +14,42 @@ import { ComplaintService } from './service';
 export const COMPLAINT_PROJECTIONS = [complaintProjection, caseIndexProjection];
 
 /**
- * The complaint runtime also signs checkpoints of the log's stream heads at intervals
- * (DUMAS_CHECKPOINT_INTERVAL_MS, default a minute; 0 turns it off), so auditors can tell a truncated tail
- * from an intact one.
+ * The complaint runtime also runs the checkpointer (DUMAS_CHECKPOINT_INTERVAL_MS, default a minute; 0
+ * turns it off): it verifies what was appended since the last signed checkpoint and signs the next one,
+ * or refuses and raises the integrity alert that `/ready` and `integrity` report.
  */
 export async function startComplaintRuntime(
   options: Omit<RuntimeOptions, 'name' | 'projections'> = {},
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<SubgraphRuntime> {
   const runtime = await startRuntime({ ...options, name: 'complaint', projections: COMPLAINT_PROJECTIONS });
-  const intervalMs = Number(env.DUMAS_CHECKPOINT_INTERVAL_MS ?? 60_000);
-  if (!Number.isFinite(intervalMs) || intervalMs <= 0) return runtime;
-  const checkpoints = CheckpointStore.forDataDir(runtime.config.dataDir);
-  const checkpointer = startCheckpointer(
-    runtime.store,
-    checkpoints,
-    loadCheckpointKeys(runtime.config.dataDir, env),
-    {
-      intervalMs,
-      onError: (err) => runtime.logger.error({ err }, 'signed checkpoint failed'),
-    },
-  );
-  const untrack = trackState({
-    service: 'complaint',
-    checkpointAgeSeconds: () => {
-      const at = checkpointer.lastPassAt();
-      return at === undefined ? undefined : (Date.now() - at) / 1000;
-    },
-  });
-  return {
+  let wing: ReturnType<typeof startAuditWing>;
+  let untrack = () => {};
+  const withWing: SubgraphRuntime = {
     ...runtime,
     async close() {
       untrack();
-      await checkpointer.stop();
-      checkpoints.close();
+      await wing.close();
       await runtime.close();
     },
   };
+  try {
+    wing = startAuditWing(withWing, env);
+    const checkpointer = wing.checkpointer;
+    if (checkpointer) {
+      untrack = trackState({
+        service: 'complaint',
+        checkpointAgeSeconds: () => {
+          const at = checkpointer.lastPassAt();
+          return at === undefined ? undefined : (Date.now() - at) / 1000;
+        },
+      });
+    }
+  } catch (err) {
+    await runtime.close();
+    throw err;
+  }
+  return withWing;
 }
 
 export async function createComplaintServer(
@@ -64,7 +63,11 @@ export async function createComplaintServer(
     schema,
     logger: runtime.logger,
     context: (base) => ({ ...base, complaints }),
-    ready: () => true,
+    // Degraded while the checkpointer refuses to sign: the store was altered outside the application.
+    ready: () => {
+      const alert = auditWingOf(runtime).checkpointer?.alert();
+      return alert ? `integrity alert: ${alert.kind}` : true;
+    },
     ...options,
   });
   // Subscription.caseEvents over graphql-ws on the same port (the gateway's upstream).

@@ -9,7 +9,9 @@ import { CommandHandler, type Decider } from '../shared/decider';
 import { badInput, DomainError, forbidden, notFound } from '../shared/errors';
 import type { Actor } from '../shared/eventstore/types';
 import type { SubgraphRuntime } from '../shared/runtime';
+import { openAccessCodeHasher } from './access-codes';
 import {
+  type AccessCodeHasher,
   authorizeComplaintCommand,
   type ComplaintCommand,
   type ComplaintEvent,
@@ -23,7 +25,7 @@ import {
   eraseComplainantData,
   type OfficerIntake,
   type PublicIntake,
-  prepareComplaintIntake,
+  sealComplaintIntake,
 } from './domain/intake';
 import {
   applyComplaintEvent,
@@ -121,10 +123,12 @@ export interface Page<T> {
 export class ComplaintService {
   readonly handler: CommandHandler<ComplaintCommand, ComplaintEvent, ComplaintState>;
   readonly trackingNumbers: TrackingNumberService;
+  readonly accessCodes: AccessCodeHasher;
 
   constructor(readonly runtime: SubgraphRuntime) {
     this.handler = new CommandHandler(runtime.store, guardedComplaintDecider);
     this.trackingNumbers = new TrackingNumberService(runtime.store);
+    this.accessCodes = openAccessCodeHasher(runtime.config);
   }
 
   now(): string {
@@ -199,20 +203,28 @@ export class ComplaintService {
         return { complaint: await this.replay(complaintId, digest), accessCode: null, replayed: true };
       }
     }
-    const prepared = await prepareComplaintIntake(
-      { vault: this.runtime.vault, trackingNumbers: this.trackingNumbers },
+    const intake = await sealComplaintIntake(
+      { vault: this.runtime.vault, accessCodes: this.accessCodes },
       { ...input, ...(complaintId ? { complaintId } : {}), ...(digest ? { intakeDigest: digest } : {}) },
       how,
       { now: this.now(), actor },
     );
     try {
-      const result = await this.handler.handle(complaintStreamId(prepared.complaintId), prepared.command, {
-        caseId: prepared.complaintId,
-        retries: 0,
-      });
+      // The number's claim and the complaint in one append (one commit); a taken number draws again.
+      const result = await this.trackingNumbers.claimAlong(
+        intake.complaintId,
+        intake.year,
+        { now: this.now(), actor },
+        (claim, trackingNumber) =>
+          this.handler.handle(complaintStreamId(intake.complaintId), intake.build(trackingNumber), {
+            caseId: intake.complaintId,
+            retries: 0,
+            alongside: [claim],
+          }),
+      );
       return {
-        complaint: await this.readBack(prepared.complaintId, result.position),
-        accessCode: prepared.accessCode,
+        complaint: await this.readBack(intake.complaintId, result.position),
+        accessCode: intake.accessCode,
         replayed: false,
       };
     } catch (err) {

@@ -10,7 +10,8 @@ import { CommandHandler, type Decider } from '../shared/decider';
 import { conflict, DomainError, forbidden, invalidTransition, notFound } from '../shared/errors';
 import type { Actor } from '../shared/eventstore/types';
 import type { SubgraphRuntime } from '../shared/runtime';
-import { normaliseAccessCode, verifyAccessCode } from '../complaint/domain';
+import { openAccessCodeHasher } from '../complaint/access-codes';
+import { type AccessCodeHasher, normaliseAccessCode } from '../complaint/domain';
 import type { Holiday } from './domain/calendar';
 import {
   authorizeCalendarCommand,
@@ -72,9 +73,6 @@ export const EVALUATION_READERS = ['OFFICER', 'SUPERVISOR', 'AGENCY', 'AUDITOR']
 /** How long a read waits for this subgraph's projections to catch up with the log before answering. */
 const CATCH_UP_MS = 2_000;
 
-/** A well-formed hash of no code: an unknown tracking number costs the same scrypt as a known one. */
-const NO_CODE_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
-
 /**
  * Evaluation rounds with the agency rule around the decider: an agency's PIC learns nothing of another
  * agency's rounds (NOT_FOUND, as for rounds that do not exist).
@@ -133,8 +131,11 @@ export class EvaluationService {
   readonly policy: CommandHandler<SlaPolicyCommand, SlaPolicyEvent, SlaPolicyState>;
   readonly calendar: CommandHandler<CalendarCommand, CalendarEvent, CalendarState>;
   readonly satisfaction: CommandHandler<SatisfactionCommand, SatisfactionEvent, SatisfactionState>;
+  /** The complainant's access code is checked here too (rating), under the complaint subgraph's secret. */
+  private readonly accessCodes: AccessCodeHasher;
 
   constructor(readonly runtime: SubgraphRuntime) {
+    this.accessCodes = openAccessCodeHasher(runtime.config);
     this.evaluations = new CommandHandler(runtime.store, guardedEvaluationDecider);
     this.policy = new CommandHandler(
       runtime.store,
@@ -405,7 +406,7 @@ export class EvaluationService {
       limit: 1,
     });
     const ok = normaliseAccessCode(accessCode)
-      ? await verifyAccessCode(accessCode, doc?.accessCodeHash ?? NO_CODE_HASH)
+      ? await this.accessCodes.verify(accessCode, doc?.accessCodeHash ?? this.accessCodes.unknownCodeHash)
       : false;
     if (!doc || !ok) throw noMatch();
     if ((doc.standing !== 'RESOLVED' && doc.standing !== 'CLOSED') || doc.resolutions === 0) {

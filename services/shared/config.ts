@@ -13,6 +13,12 @@ export interface DumasConfig {
   readonly readModels:
     | { readonly kind: 'sqlite'; readonly dir: string }
     | { readonly kind: 'postgres'; readonly url: string };
+  /**
+   * The server secret the complainants' access codes are hashed under (HMAC-SHA-256), from
+   * DUMAS_ACCESS_CODE_SECRET (at least 32 bytes). Every process that files or tracks complaints needs the
+   * same one. Absent: a random one is kept under dataDir (services/complaint/access-codes.ts).
+   */
+  readonly accessCodeSecret?: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): DumasConfig {
@@ -46,5 +52,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DumasConfig {
   const readModels = readModelUrl
     ? ({ kind: 'postgres', url: readModelUrl } as const)
     : ({ kind: 'sqlite', dir: path.join(dataDir, 'readmodels') } as const);
-  return { dataDir, store, readModels };
+  const accessCodeSecret = env.DUMAS_ACCESS_CODE_SECRET;
+  return { dataDir, store, readModels, ...(accessCodeSecret ? { accessCodeSecret } : {}) };
 }

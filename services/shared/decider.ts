@@ -1,3 +1,4 @@
+import { inSpan } from './tracing';
 import { randomUUID } from 'node:crypto';
 import type {
   Actor,
@@ -6,6 +7,7 @@ import type {
   ExpectedRevision,
   NewEvent,
   RecordedEvent,
+  StreamAppend,
 } from './eventstore/types';
 import { WrongExpectedRevisionError } from './eventstore/types';
 import { conflict } from './errors';
@@ -45,6 +47,12 @@ export interface HandleOptions {
   readonly eventIds?: (index: number, event: DomainEvent) => string;
   /** Extra metadata copied onto every event (e.g. imported provenance). */
   readonly extraMetadata?: Readonly<Record<string, unknown>>;
+  /**
+   * Other streams' events committed in the same transaction, before the command's (EventStore.appendMany):
+   * e.g. the tracking-number claim of an intake. A failed expected revision on one of them is rethrown
+   * as it is (the caller's to judge), not retried or turned into a CONFLICT.
+   */
+  readonly alongside?: readonly StreamAppend[];
 }
 
 export interface HandleResult<State, Event> {
@@ -94,7 +102,7 @@ export class CommandHandler<Command extends DomainCommand, Event extends DomainE
     return { state, revision, events };
   }
 
-  async handle(
+  handle(
     streamId: string,
     command: Command,
     options: HandleOptions = {},
@@ -107,10 +115,21 @@ export class CommandHandler<Command extends DomainCommand, Event extends DomainE
    * their events in one append: either every command happened or none did (a bulk import's whole case).
    * Each event keeps its own command's time and actor in its metadata.
    */
-  async handleAll(
+  handleAll(
     streamId: string,
     commands: readonly Command[],
     options: HandleOptions = {},
+  ): Promise<HandleResult<State, Event>> {
+    const name = commands.length === 1 ? commands[0]!.type : `${commands.length} commands`;
+    return inSpan(`command ${name}`, { attributes: { 'dumas.stream': streamId } }, () =>
+      this.decideAndAppend(streamId, commands, options),
+    );
+  }
+
+  private async decideAndAppend(
+    streamId: string,
+    commands: readonly Command[],
+    options: HandleOptions,
   ): Promise<HandleResult<State, Event>> {
     const maxAttempts = options.expectedRevision === undefined ? (options.retries ?? 3) + 1 : 1;
     for (let attempt = 1; ; attempt++) {
@@ -139,9 +158,10 @@ export class CommandHandler<Command extends DomainCommand, Event extends DomainE
         } satisfies EventMetadata,
       }));
       try {
-        const result = await this.store.append(streamId, toAppend, {
-          expectedRevision: revision === undefined ? 'no_stream' : revision,
-        });
+        const expectedRevision = revision === undefined ? 'no_stream' : revision;
+        const result = options.alongside?.length
+          ? await this.appendAlongside(options.alongside, { streamId, events: toAppend, expectedRevision })
+          : await this.store.append(streamId, toAppend, { expectedRevision });
         return {
           state: next,
           events,
@@ -149,7 +169,7 @@ export class CommandHandler<Command extends DomainCommand, Event extends DomainE
           position: result.position,
         };
       } catch (err) {
-        if (err instanceof WrongExpectedRevisionError) {
+        if (err instanceof WrongExpectedRevisionError && err.streamId === streamId) {
           if (attempt < maxAttempts) continue;
           throw conflict(`${streamId} was changed concurrently; reload and try again`, {
             actualVersion: err.actual === 'no_stream' ? -1 : err.actual,
@@ -158,5 +178,16 @@ export class CommandHandler<Command extends DomainCommand, Event extends DomainE
         throw err;
       }
     }
+  }
+
+  /** The command's events after the others, in one transaction where the store can, else one by one. */
+  private async appendAlongside(others: readonly StreamAppend[], own: StreamAppend) {
+    if (this.store.appendMany) return (await this.store.appendMany([...others, own])).at(-1)!;
+    for (const other of others) {
+      await this.store.append(other.streamId, other.events, {
+        expectedRevision: other.expectedRevision ?? 'any',
+      });
+    }
+    return this.store.append(own.streamId, own.events, { expectedRevision: own.expectedRevision ?? 'any' });
   }
 }

@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { traceFields } from './tracing';
 
 export type { Logger } from 'pino';
 
@@ -53,6 +54,8 @@ export function createLogger(options: LoggerOptions): Logger {
     redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
     base: { service: options.name },
     timestamp: pino.stdTimeFunctions.isoTime,
+    // The trace and span of the work a line is written in (none while tracing is off).
+    mixin: traceFields,
     formatters: { level: (label) => ({ level: label }) },
   };
   return options.destination ? pino(config, options.destination) : pino(config);

@@ -57,6 +57,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<SubgraphRun
     readModels,
     projections: options.projections,
     logger,
+    service: options.name,
   });
   const untrack = trackWorkers({
     service: options.name,

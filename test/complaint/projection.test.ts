@@ -10,8 +10,8 @@ import {
   type ComplaintState,
   complaintStreamId,
   generateAccessCode,
-  hashAccessCode,
 } from '../../services/complaint/domain';
+import { AccessCodeHasher } from '../../services/complaint/domain/access-code';
 import {
   applyComplaintEvent,
   type ComplaintDocument,
@@ -103,7 +103,7 @@ async function file(patch: Record<string, unknown> = {}) {
     confidential: false,
     anonymous: false,
     complainant: { subjectId, sealed: await sealComplainantIdentity(vault, subjectId, identity) },
-    accessCodeHash: await hashAccessCode(accessCode),
+    accessCodeHash: new AccessCodeHasher('projection-test-secret-0123456789abcdef').hash(accessCode),
     ...patch,
   } as never);
   return { id, subjectId, accessCode };

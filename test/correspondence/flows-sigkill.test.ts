@@ -77,7 +77,9 @@ function runChildUntilDeath(kill: KillPoint): Promise<ChildOutcome> {
     const message = JSON.parse(line) as { killing?: KillReport };
     if (message.killing) killing = message.killing;
   });
-  const timer = setTimeout(() => child.kill('SIGTERM'), 12_000);
+  // Only a safety net for a child that never meets its kill point: generous, since a loaded machine
+  // (a full test run on 2 cores) can take well over 12 s to compile and start the child.
+  const timer = setTimeout(() => child.kill('SIGTERM'), 45_000);
   return new Promise((resolve, reject) => {
     child.on('error', reject);
     // 'close' (not 'exit'): stdout is drained, so a kill report written before dying has been read.

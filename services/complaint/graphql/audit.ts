@@ -4,10 +4,21 @@
  * per role and shapes the reply.
  */
 import { GraphQLDateTime, GraphQLJSON, GraphQLSafeInt } from 'graphql-scalars';
-import { Arg, Ctx, Field, FieldResolver, ID, Int, ObjectType, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Ctx,
+  Field,
+  FieldResolver,
+  ID,
+  Int,
+  ObjectType,
+  Resolver,
+  Root,
+  registerEnumType,
+} from 'type-graphql';
 import { caseStateAsOf } from '../../audit/as-of';
 import { readCaseEvents } from '../../audit/case-events';
-import { type CheckpointKeys, CheckpointStore, loadCheckpointKeys } from '../../audit/checkpoints';
+import { auditWingOf } from '../../audit/wing';
 import { maskCaseHistory, pageOfHistory } from '../../audit/history';
 import { canSeeLetter } from '../../correspondence/domain/letter';
 import { verifyCaseIntegrity } from '../../audit/integrity';
@@ -150,6 +161,20 @@ export class ComplaintAsOf {
   clocks!: CaseClockAsOf[];
 }
 
+export enum IntegrityDamage {
+  EDITED = 'EDITED',
+  REMOVED = 'REMOVED',
+  TRUNCATED = 'TRUNCATED',
+  INSERTED = 'INSERTED',
+  REORDERED = 'REORDERED',
+  FORGED_CHECKPOINT = 'FORGED_CHECKPOINT',
+}
+registerEnumType(IntegrityDamage, {
+  name: 'IntegrityDamage',
+  description:
+    'EDITED: content changed; REMOVED: a signed event gone; TRUNCATED: a stream tail gone; INSERTED: an event the store did not append; REORDERED: a signed event moved; FORGED_CHECKPOINT: a checkpoint forged, removed or re-signed.',
+});
+
 @ObjectType({ description: 'Whether the record of the case is intact (hash chains and signed checkpoint).' })
 export class CaseIntegrity {
   @Field()
@@ -160,6 +185,15 @@ export class CaseIntegrity {
 
   @Field(() => Int)
   eventsChecked!: number;
+
+  @Field(() => IntegrityDamage, {
+    nullable: true,
+    description: 'The kind of damage to the first altered row.',
+  })
+  damage!: IntegrityDamage | null;
+
+  @Field(() => GraphQLSafeInt, { nullable: true, description: 'The log position of the first altered row.' })
+  brokenPosition!: number | null;
 
   @Field(() => String, { nullable: true, description: 'The first stream that does not hold.' })
   brokenStream!: string | null;
@@ -175,6 +209,21 @@ export class CaseIntegrity {
 
   @Field(() => GraphQLSafeInt, { nullable: true })
   checkpointPosition!: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'The sequence number of that checkpoint in its chain.' })
+  checkpointSeq!: number | null;
+
+  @Field({
+    description:
+      'Whether the verifying key came from configuration or a witness head; false with the development key under the data directory, which proves nothing against someone who can write there.',
+  })
+  anchored!: boolean;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Set while the checkpointer refuses to sign because the log was altered: what it found.',
+  })
+  checkpointerAlert!: string | null;
 }
 
 const encodeCursor = (position: number) => Buffer.from(`position:${position}`).toString('base64url');
@@ -195,17 +244,6 @@ async function caseIndex(runtime: SubgraphRuntime) {
   } catch {
     return undefined;
   }
-}
-
-const checkpointsOf = new WeakMap<SubgraphRuntime, { store: CheckpointStore; keys: CheckpointKeys }>();
-function checkpoints(runtime: SubgraphRuntime) {
-  let found = checkpointsOf.get(runtime);
-  if (!found) {
-    const dir = runtime.config.dataDir;
-    found = { store: CheckpointStore.forDataDir(dir), keys: loadCheckpointKeys(dir) };
-    checkpointsOf.set(runtime, found);
-  }
-  return found;
 }
 
 @Resolver(() => Complaint)
@@ -301,24 +339,32 @@ export class ComplaintAudit {
   })
   async integrity(@Root() complaint: Complaint, @Ctx() ctx: ComplaintContext): Promise<CaseIntegrity> {
     requireRole(ctx, 'OFFICER', 'SUPERVISOR', 'AUDITOR');
-    const { store, keys } = checkpoints(ctx.complaints.runtime);
-    const verdict = await verifyCaseIntegrity(
-      ctx.complaints.runtime.store,
-      complaint.id,
-      store,
-      keys,
-      await caseIndex(ctx.complaints.runtime),
-    );
-    const problem = verdict.problems[0];
+    const runtime = ctx.complaints.runtime;
+    const wing = auditWingOf(runtime);
+    const witness = wing.witnessHead();
+    const index = await caseIndex(runtime);
+    const verdict = await verifyCaseIntegrity(runtime.store, complaint.id, wing.file, wing.keys, {
+      ...(index ? { index } : {}),
+      ...(witness.checkpoint ? { witness: witness.checkpoint } : {}),
+    });
+    const problem = witness.problem ?? verdict.problems[0];
+    const alert = verdict.alert;
     return {
-      ok: verdict.ok,
+      ok: verdict.ok && !witness.problem,
       streamsChecked: verdict.streamsChecked,
       eventsChecked: verdict.eventsChecked,
+      damage: problem ? IntegrityDamage[problem.kind] : null,
+      brokenPosition: problem?.position ?? null,
       brokenStream: problem ? problem.streamId || null : null,
       brokenRevision: problem && problem.revision >= 0 ? problem.revision : null,
       reason: problem?.reason ?? null,
       checkpointAt: verdict.checkpoint?.takenAt ?? null,
       checkpointPosition: verdict.checkpoint?.headPosition ?? null,
+      checkpointSeq: verdict.checkpoint?.seq ?? null,
+      anchored: verdict.anchored,
+      checkpointerAlert: alert
+        ? `${alert.kind}${alert.position !== null ? ` at log position ${alert.position}` : ''}: ${alert.reason} (since ${alert.at})`
+        : null,
     };
   }
 }

@@ -18,6 +18,7 @@ import {
 } from '../../shared/eventstore/types';
 import type { Logger } from '../../shared/logger';
 import type { ReadModelStore, ReadModelTx } from '../../shared/projections/types';
+import { continueEventTrace } from '../../shared/tracing';
 import { uuidV5 } from '../domain';
 
 export interface Flow {
@@ -197,7 +198,12 @@ class FlowWorker {
     let delay = this.runner.options.retryDelayMs ?? 50;
     for (let attempt = 1; ; attempt++) {
       try {
-        await readModels.applyBatch(this.flow.name, event.position, (tx) => this.flow.handle(event, tx));
+        await continueEventTrace(
+          event,
+          `flow ${this.flow.name}`,
+          { 'dumas.service': 'correspondence', 'dumas.position': event.position },
+          () => readModels.applyBatch(this.flow.name, event.position, (tx) => this.flow.handle(event, tx)),
+        );
         return true;
       } catch (err) {
         if (this.controller.signal.aborted) return false;

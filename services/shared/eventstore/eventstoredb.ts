@@ -100,8 +100,9 @@ interface StreamHead {
  *   `idempotencyWindow` events of the target stream: EventStoreDB has no index by event id, so an id
  *   reused in another stream, or deep in the same stream's history, is not detected (the other adapters
  *   refuse it with DuplicateEventIdError).
- * - Reading $all with filters is done page by page and filtered in the client (this client version
- *   sends no filter on reads); subscriptions use the server's filtered $all subscription.
+ * - Filtered reads and subscriptions of $all are filtered by the server (by stream prefix or by event
+ *   type); a filtered read is a filtered subscription ended at the page's end or the head (see
+ *   readAllFiltered), because this client version sends no filter with a read.
  */
 /** For configuration by module path (the conformance suite's child processes): the same as connect(). */
 export function connectEventStoreDb(options: EventStoreDbOptions): Promise<EventStoreDbEventStore> {
@@ -317,6 +318,9 @@ export class EventStoreDbEventStore implements EventStore {
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     this.assertOpen();
     const maxCount = options.maxCount ?? Number.POSITIVE_INFINITY;
+    const filter = options.filter;
+    if (filter?.streamPrefixes?.length || filter?.eventTypes?.length || this.namespace)
+      return this.readAllFiltered(options.fromPosition ?? 0, maxCount, filter);
     const out: RecordedEvent[] = [];
     let after = options.fromPosition ?? 0;
     while (out.length < maxCount) {
@@ -336,6 +340,65 @@ export class EventStoreDbEventStore implements EventStore {
         if (out.length >= maxCount) break;
       }
       if (page.length < this.pageSize || !moved) break;
+    }
+    return out;
+  }
+
+  /**
+   * A filtered read of $all, filtered by the server. This client (6.2.1) sends no filter with `readAll`,
+   * so the read is a filtered $all subscription from the position, ended as soon as the page is full, the
+   * server says it has caught up, or its scan (reported by checkpoints, every 32 events scanned) has
+   * passed the head of $all as it was when the read began. The server skips the events of no interest
+   * (only the narrowest of the two criteria: it filters on stream name or on type, not both); the client
+   * checks the whole filter again.
+   */
+  private async readAllFiltered(
+    after: number,
+    maxCount: number,
+    filter: EventFilter | undefined,
+  ): Promise<RecordedEvent[]> {
+    const [last] = await this.readAllPage(END, BACKWARDS, 1);
+    const head = last?.event ? allPosition(last.event.position) : 0;
+    if (head <= after) return [];
+    const out: RecordedEvent[] = [];
+    let done = false;
+    const live = this.client.subscribeToAll(
+      {
+        fromPosition: serverPosition(after),
+        resolveLinkTos: false,
+        filter: this.serverFilter(filter, {
+          checkpointInterval: 1,
+          checkpointReached: (_subscription, position) => {
+            if (allPosition(position) >= head) finish();
+          },
+        }),
+      },
+      { highWaterMark: Math.min(Math.max(1, maxCount), this.pageSize) },
+    );
+    live.on('error', () => undefined);
+    const finish = () => {
+      if (done) return;
+      done = true;
+      void live.unsubscribe().finally(() => live.destroy());
+    };
+    live.on('caughtUp', finish);
+    try {
+      for await (const resolved of live as AsyncIterable<AllStreamResolvedEvent>) {
+        const raw = resolved.event;
+        if (!raw) continue;
+        const position = allPosition(raw.position);
+        if (position <= after) continue;
+        if (position > head) break;
+        if (this.isOurs(raw.streamId, raw.type)) {
+          const event = this.toRecorded(raw);
+          if (matchesFilter(event, filter)) out.push(event);
+        }
+        if (out.length >= maxCount || position >= head || done) break;
+      }
+    } catch (error) {
+      if (!done) throw error;
+    } finally {
+      finish();
     }
     return out;
   }
@@ -416,17 +479,20 @@ export class EventStoreDbEventStore implements EventStore {
    * The narrowest filter the server can apply (it filters on stream name or on event type, not both);
    * the client applies the whole filter again on every event.
    */
-  private serverFilter(filter: EventFilter | undefined): Filter {
+  private serverFilter(
+    filter: EventFilter | undefined,
+    checkpoints: Pick<Filter, 'checkpointReached'> & { checkpointInterval?: number } = {},
+  ): Filter {
     const prefixes = filter?.streamPrefixes;
     if (prefixes && prefixes.length > 0) {
-      return streamNameFilter({ prefixes: prefixes.map((p) => this.namespace + p) });
+      return streamNameFilter({ ...checkpoints, prefixes: prefixes.map((p) => this.namespace + p) });
     }
-    if (this.namespace) return streamNameFilter({ prefixes: [this.namespace] });
+    if (this.namespace) return streamNameFilter({ ...checkpoints, prefixes: [this.namespace] });
     const types = filter?.eventTypes;
     if (types && types.length > 0) {
-      return eventTypeFilter({ regex: `^(?:${types.map(escapeRegex).join('|')})$` });
+      return eventTypeFilter({ ...checkpoints, regex: `^(?:${types.map(escapeRegex).join('|')})$` });
     }
-    return excludeSystemEvents();
+    return excludeSystemEvents(checkpoints);
   }
 
   async headPosition(): Promise<number> {

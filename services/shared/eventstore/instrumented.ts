@@ -4,6 +4,7 @@
  * measured alike.
  */
 import { secondsSince, storeAppendedEvents, storeDuration } from '../metrics';
+import { currentTraceHeaders, inSpan, SpanKind } from '../tracing';
 import type { EventStore } from './types';
 
 const wrapped = new WeakMap<EventStore, Map<string, EventStore>>();
@@ -30,10 +31,23 @@ function measure(store: EventStore, service: string, adapter: string): EventStor
     }
   }
   return {
-    async append(streamId, events, options) {
-      const result = await timed('append', () => store.append(streamId, events, options));
-      storeAppendedEvents.inc({ service, store: adapter }, events.length);
-      return result;
+    append(streamId, events, options) {
+      return inSpan(
+        'eventstore.append',
+        { kind: SpanKind.CLIENT, attributes: { 'dumas.service': service, 'dumas.stream': streamId } },
+        async () => {
+          // Each event carries the append's trace context, so whoever applies it later continues the trace.
+          const trace = currentTraceHeaders();
+          const traced = trace.traceparent
+            ? events.map((e) =>
+                e.metadata.traceparent ? e : { ...e, metadata: { ...e.metadata, ...trace } },
+              )
+            : events;
+          const result = await timed('append', () => store.append(streamId, traced, options));
+          storeAppendedEvents.inc({ service, store: adapter }, events.length);
+          return result;
+        },
+      );
     },
     readStream: (streamId, options) => timed('readStream', () => store.readStream(streamId, options)),
     readAll: (options) => timed('readAll', () => store.readAll(options)),

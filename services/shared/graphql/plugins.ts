@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { RequestContext } from '../http/server';
 import { graphqlDuration, graphqlRequests, rateLimitRefusals, secondsSince } from '../metrics';
+import { nameActiveSpan } from '../tracing';
 import { isClientError, LIMIT_CODES } from './errors';
 
 /**
@@ -64,6 +65,9 @@ export function metricsPlugin<Ctx extends RequestContext>(service: string): Apol
     async requestDidStart() {
       const started = process.hrtime.bigint();
       return {
+        async didResolveOperation({ operation, operationName }) {
+          if (operation) nameActiveSpan(`graphql ${operation.operation} ${nameOf(operationName)}`);
+        },
         async willSendResponse({ response, operation, operationName, errors }) {
           // The answer's errors as the client sees them (formatted: a limit's own code, not Apollo's wrapper).
           const first =

@@ -1,5 +1,6 @@
 /** The `index.ts` of every subgraph: open the runtime, listen, stop cleanly on SIGINT/SIGTERM. */
 import type { SubgraphRuntime } from '../runtime';
+import { startTracing } from '../tracing';
 import type { SubgraphServer } from './subgraph';
 
 export interface SubgraphProcess<Ctx> {
@@ -13,6 +14,8 @@ export interface SubgraphProcess<Ctx> {
 
 export function runSubgraphProcess<Ctx>(spec: SubgraphProcess<Ctx>): void {
   (async () => {
+    // Before anything else, so every span of the process goes to the exporter (off unless OTEL_* say so).
+    const tracing = startTracing(spec.name);
     const runtime = await spec.start();
     const server = await spec.create(runtime);
     const port = Number(process.env.PORT ?? spec.defaultPort);
@@ -25,6 +28,7 @@ export function runSubgraphProcess<Ctx>(spec: SubgraphProcess<Ctx>): void {
       server
         .close()
         .then(() => runtime.close())
+        .then(() => tracing?.shutdown())
         .then(
           () => process.exit(0),
           (err: unknown) => {

@@ -108,8 +108,11 @@ export interface SubgraphServerOptions<Ctx extends RequestContext> {
   readonly authenticator?: Authenticator;
   /** Default 1 MiB: the gateway sends plans, not uploads. */
   readonly bodyLimitBytes?: number;
-  /** Reported by /ready (e.g. projections caught up, store open); /health only says the process is alive. */
-  readonly ready?: () => boolean | Promise<boolean>;
+  /**
+   * Reported by /ready (e.g. projections caught up, store open); /health only says the process is alive.
+   * A string means degraded (503 with that reason, which must hold no personal data).
+   */
+  readonly ready?: () => boolean | string | Promise<boolean | string>;
   readonly plugins?: ApolloServerPlugin<Ctx>[];
   /** Extra routes on the same server (e.g. an SSE endpoint later). */
   readonly routes?: Record<string, RouteHandler>;
@@ -172,13 +175,17 @@ export function createSubgraphServer<Ctx extends RequestContext = RequestContext
   let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
   http.route('/health', (_req, res) => sendJson(res, 200, { status: 'ok', service: options.name }));
   http.route('/ready', async (_req, res) => {
-    let ready = false;
+    let ready: boolean | string = false;
     try {
       ready = options.ready ? await options.ready() : true;
     } catch (err) {
       logger.warn({ err }, 'readiness check failed');
     }
-    sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', service: options.name });
+    if (typeof ready === 'string') {
+      sendJson(res, 503, { status: 'degraded', reason: ready, service: options.name });
+    } else {
+      sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', service: options.name });
+    }
   });
 
   let started: Promise<void> | undefined;

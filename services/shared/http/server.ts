@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import type { Authenticator, Principal } from '../auth';
 import { DomainError } from '../errors';
 import { httpResponses, rateLimitRefusals } from '../metrics';
+import { bindToCurrentContext, extractContext, inSpan, SpanKind } from '../tracing';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -137,23 +138,38 @@ export function graphqlHandler<Ctx extends RequestContext>(
   const buildContext = options.buildContext ?? ((base: RequestContext) => base as Ctx);
   const service = options.service ?? String(logger.bindings().service ?? 'unknown');
 
-  return async (req, res) => {
+  return (req, res) =>
+    // A server span continuing the caller's trace (W3C traceparent), if it sent one.
+    inSpan(
+      'graphql',
+      {
+        kind: SpanKind.SERVER,
+        parent: extractContext(req.headers),
+        attributes: { 'dumas.service': service },
+      },
+      () => handle(req, res),
+    );
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
     const requestId = requestIdOf(req);
     res.setHeader('x-request-id', requestId);
     const log = logger.child({ requestId });
-    res.once('finish', () => {
-      httpResponses.inc({ service, status: `${Math.floor(res.statusCode / 100)}xx` });
-      log.info(
-        {
-          method: req.method,
-          path: (req.url ?? '').split('?')[0],
-          status: res.statusCode,
-          ms: Number(process.hrtime.bigint() - started) / 1e6,
-        },
-        'request',
-      );
-    });
+    res.once(
+      'finish',
+      bindToCurrentContext(() => {
+        httpResponses.inc({ service, status: `${Math.floor(res.statusCode / 100)}xx` });
+        log.info(
+          {
+            method: req.method,
+            path: (req.url ?? '').split('?')[0],
+            status: res.statusCode,
+            ms: Number(process.hrtime.bigint() - started) / 1e6,
+          },
+          'request',
+        );
+      }),
+    );
 
     try {
       const method = (req.method ?? 'GET').toUpperCase();
@@ -244,7 +260,7 @@ export function graphqlHandler<Ctx extends RequestContext>(
         sendGraphQLError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error', {}, { requestId });
       else res.destroy();
     }
-  };
+  }
 }
 
 export interface HttpServerHandle {

@@ -1,5 +1,6 @@
 import { DomainError, notFound } from '../errors';
 import type { EventFilter, EventStore, RecordedEvent, Subscription } from '../eventstore/types';
+import { continueEventTrace } from '../tracing';
 import type { Projection, ProjectionRunnerHandle, ReadModelStore } from './types';
 
 /** pino's shape, so a pino logger can be passed as is. */
@@ -19,6 +20,8 @@ export interface StartProjectionsOptions {
   readonly logger?: ProjectionLogger;
   /** Failed reads or commits are retried this many times (with backoff) before the projection stops. */
   readonly maxRetries?: number;
+  /** The subgraph whose projections these are (traces name it). */
+  readonly service?: string;
 }
 
 /** A projection's `apply` threw: the event is not skipped, the projection stops at the batch before it. */
@@ -406,7 +409,12 @@ class ProjectionWorker {
       for (const event of batch) {
         if (!this.matches(event)) continue;
         try {
-          await projection.apply(event, tx);
+          await continueEventTrace(
+            event,
+            `project ${this.name}`,
+            { 'dumas.service': this.runner.options.service ?? 'unknown', 'dumas.position': event.position },
+            async () => projection.apply(event, tx),
+          );
         } catch (error) {
           throw new ApplyError(event, error);
         }
