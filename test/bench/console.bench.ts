@@ -105,14 +105,18 @@ async function main() {
   try {
     for (let i = 0; ; i++) {
       if (i > 600) throw new Error('the stack did not come up');
-      const ready = await fetch(`${BASE}/ready`).then((r) => r.ok, () => false);
+      const ready = await fetch(`${BASE}/ready`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ready) break;
       await sleep(500);
     }
     const admin = token('ADMIN');
     const officer = token('OFFICER');
-    const known = (await gql<{ agencies: { id: string }[] }>('{ agencies(limit: 200) { id } }', {}, admin))
-      .agencies.map((a) => a.id);
+    const known = (
+      await gql<{ agencies: { id: string }[] }>('{ agencies(limit: 200) { id } }', {}, admin)
+    ).agencies.map((a) => a.id);
     for (let i = known.length; i < 30; i++) {
       const id = `bench-agency-${pad(i)}`;
       await gql(
@@ -191,9 +195,15 @@ async function main() {
     usable.sort((a, b) => a - b);
     const median = usable[Math.floor(usable.length / 2)]!;
     console.log('');
-    console.log(`monitoring page, ${COMPLAINTS} complaints over a year, ${known.length} agencies, ${RUNS} cold loads`);
-    console.log(`  usable (navigation → charts and overdue list drawn): median ${median.toFixed(0)} ms, min ${usable[0]!.toFixed(0)} ms, max ${usable[usable.length - 1]!.toFixed(0)} ms   goal ≤ 1000 ms`);
-    console.log(`  transferred, gzip as served: console files ${(assets / 1024).toFixed(1)} kB, API answers ${(api / 1024).toFixed(1)} kB, total ${((assets + api) / 1024).toFixed(1)} kB   goal ≤ 500 kB`);
+    console.log(
+      `monitoring page, ${COMPLAINTS} complaints over a year, ${known.length} agencies, ${RUNS} cold loads`,
+    );
+    console.log(
+      `  usable (navigation → charts and overdue list drawn): median ${median.toFixed(0)} ms, min ${usable[0]!.toFixed(0)} ms, max ${usable[usable.length - 1]!.toFixed(0)} ms   goal ≤ 1000 ms`,
+    );
+    console.log(
+      `  transferred, gzip as served: console files ${(assets / 1024).toFixed(1)} kB, API answers ${(api / 1024).toFixed(1)} kB, total ${((assets + api) / 1024).toFixed(1)} kB   goal ≤ 500 kB`,
+    );
   } finally {
     stack.kill('SIGTERM');
     await sleep(1000);
