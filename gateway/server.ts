@@ -37,6 +37,8 @@ import { WHATSAPP_WEBHOOK_PATH } from '../services/channels/whatsapp';
 import { graphiqlRoutes } from './graphiql';
 import { attachSubscriptions, type SubscriptionOptions } from './subscriptions';
 import { webhookRoute } from './webhooks';
+import { type ConsoleOptions, consoleOptionsFromEnv, consoleRoutes } from './console';
+import { plainSubscriptionPlugin } from './subscriptions/plain-post';
 import {
   limitsFromEnv,
   aliasLimitRule,
@@ -70,6 +72,8 @@ export interface GatewayOptions {
   /** Believe X-Forwarded-For for the rate limit's client address (behind a known reverse proxy). */
   readonly trustProxy?: boolean;
   readonly env?: NodeJS.ProcessEnv;
+  /** Where the built console is and the OIDC sign-in it offers (default: console/dist, DUMAS_OIDC_*). */
+  readonly console?: ConsoleOptions;
   /** Subscription buffers and heartbeats (gateway/subscriptions). */
   readonly subscriptions?: SubscriptionOptions;
 }
@@ -165,6 +169,7 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
       errorReportingPlugin<RequestContext>(),
       metricsPlugin<RequestContext>('gateway'),
       limitsPlugin(limits),
+      plainSubscriptionPlugin<RequestContext>(),
     ],
   });
 
@@ -213,6 +218,8 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
   });
   if (exposeSchema)
     for (const [route, handler] of Object.entries(graphiqlRoutes())) http.route(route, handler);
+  for (const [route, handler] of Object.entries(consoleRoutes(options.console ?? consoleOptionsFromEnv(env))))
+    http.route(route, handler);
 
   /** A subgraph is up when it answers `{ __typename }` over GraphQL within a second. */
   async function probe(url: string): Promise<boolean> {

@@ -178,6 +178,8 @@ export async function seedAgencies(store: EventStore, at: Date): Promise<void> {
         name: a.name,
         kind: a.kind,
         region: a.region,
+        // Every demo agency is in DI Yogyakarta: its regional holidays apply to their clocks.
+        regionCode: 'ID-YO',
         parentAgencyId: a.parent ?? null,
         contact: { emails: [`${a.id}@jogjaprov.go.id`] },
       },

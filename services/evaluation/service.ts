@@ -4,12 +4,12 @@
  * command is decided on); reads come from the read models, after waiting for the projection to reach an
  * appended position (read-your-writes).
  */
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Principal } from '../shared/auth';
 import { AccessCodeGuard } from '../shared/access-code-guard';
 import { CommandHandler, type Decider } from '../shared/decider';
 import { DEFAULT_LIMITS, limitsFromEnv } from '../shared/graphql/limits';
-import { DomainError, forbidden, invalidTransition, notFound } from '../shared/errors';
+import { conflict, DomainError, forbidden, invalidTransition, notFound } from '../shared/errors';
 import type { Actor } from '../shared/eventstore/types';
 import type { SubgraphRuntime } from '../shared/runtime';
 import { openAccessCodeHasher } from '../complaint/access-codes';
@@ -23,7 +23,7 @@ import {
   type CalendarState,
   calendarDecider,
 } from './domain/calendar-aggregate';
-import { type ClockContext, type ClockStatus, evaluateClock } from './domain/clocks';
+import { type ClockContext, type ClockStatus, calendarOfClock, evaluateClock } from './domain/clocks';
 import {
   authorizeEvaluationCommand,
   type EvaluationCommand,
@@ -106,6 +106,10 @@ const withAuthorization = <C extends { metadata: { actor: Actor } }, E, S>(
     return decider.decide(command, state);
   },
 });
+
+/** The n-th round of an agency for a period: `round-<16 hex of agency and period>-<n>`. */
+const roundId = (agencyId: string, period: Period, n: number) =>
+  `round-${createHash('sha256').update(`${agencyId}\n${period.from}\n${period.to}`).digest('hex').slice(0, 16)}-${n}`;
 
 /** Caller-visible clock: AGENCY callers see only the clocks of their own forwardings. */
 const clockVisibleTo = (clock: ClockStatus, principal: Principal) =>
@@ -191,7 +195,7 @@ export class EvaluationService {
     ]);
     const now = this.now();
     return docs
-      .map(({ open: _open, ...clock }) => evaluateClock(clock, ctx.calendar, now))
+      .map(({ open: _open, ...clock }) => evaluateClock(clock, calendarOfClock(ctx, clock), now))
       .filter((c) => clockVisibleTo(c, principal));
   }
 
@@ -212,6 +216,10 @@ export class EvaluationService {
   ): Promise<AgencyKpis> {
     this.assertMayViewPerformance(agencyId, principal);
     await this.catchUp();
+    // An agency nobody registered or forwarded to has no performance, rather than a row of zeros.
+    if (!(await this.runtime.readModels.get<EvaluationAgencyDoc>(EVALUATION_AGENCIES, agencyId))) {
+      throw notFound('agency', agencyId);
+    }
     const ctx = await this.context();
     return agencyKpisFromReadModel(
       this.runtime.readModels,
@@ -332,17 +340,37 @@ export class EvaluationService {
     });
   }
 
-  /** Opens a round with a snapshot of the agency's KPIs for the period as they stand now. */
+  /**
+   * Opens a round with a snapshot of the agency's KPIs for the period as they stand now. At most one round
+   * per agency and period is unfinished (OPEN or SIGNING): another answers CONFLICT naming it. The round's
+   * id is derived from the agency, the period and how many rounds it already had, and its stream must not
+   * exist yet, so two officers opening at the same moment append to the same stream and one is refused.
+   */
   async openEvaluation(agencyId: string, period: Period, principal: Principal): Promise<EvaluationRoundDoc> {
     if (principal.role !== 'OFFICER' && principal.role !== 'SUPERVISOR') {
       throw forbidden('only Asdep Dumas staff may prepare an evaluation round');
     }
     const kpis = await this.performance(agencyId, period, principal);
-    const evaluationId = randomUUID();
+    const earlier = (
+      await this.runtime.readModels.find<EvaluationRoundDoc>(EVALUATION_ROUNDS, {
+        where: { agencyId },
+        orderBy: [{ path: 'openedAt' }, { path: 'id' }],
+        limit: 1000,
+      })
+    ).filter((r) => r.period.from === period.from && r.period.to === period.to);
+    const unfinished = earlier.find((r) => r.status !== 'FINALISED');
+    if (unfinished) {
+      throw conflict(
+        `round ${unfinished.id} of this agency and period is still ${unfinished.status}: finalise it first`,
+        { evaluationId: unfinished.id },
+      );
+    }
+    const evaluationId = roundId(agencyId, period, earlier.length + 1);
     return this.executeEvaluation(
       evaluationId,
       (m) => ({ type: 'OpenEvaluation', data: { evaluationId, agencyId, period, kpis }, metadata: m }),
       principal,
+      'no_stream',
     );
   }
 
@@ -350,7 +378,7 @@ export class EvaluationService {
     id: string,
     build: (metadata: { now: string; actor: Actor }) => EvaluationCommand,
     actor: Actor,
-    expectedVersion?: number | null,
+    expectedVersion?: number | 'no_stream' | null,
   ): Promise<EvaluationRoundDoc> {
     const result = await this.evaluations.handle(evaluationStreamId(id), build({ now: this.now(), actor }), {
       ...(expectedVersion !== undefined && expectedVersion !== null
