@@ -33,8 +33,10 @@ import {
 } from '../services/shared/http/server';
 import { createLogger, type Logger } from '../services/shared/logger';
 import { createDataSource, createSubgraphAgent, type FetcherKind } from './datasources';
+import { WHATSAPP_WEBHOOK_PATH } from '../services/channels/whatsapp';
 import { graphiqlRoutes } from './graphiql';
 import { attachSubscriptions, type SubscriptionOptions } from './subscriptions';
+import { webhookRoute } from './webhooks';
 import {
   limitsFromEnv,
   aliasLimitRule,
@@ -193,6 +195,11 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
     subscriptions.schemaLoaded(apiSchema, coreSupergraphSdl),
   );
   http.route('/health', (_req, res) => sendJson(res, 200, { status: 'ok', service: 'gateway' }));
+  // The WhatsApp Cloud API's webhook, answered by the complaint subgraph (where the channels run).
+  http.route(
+    WHATSAPP_WEBHOOK_PATH,
+    webhookRoute(WHATSAPP_WEBHOOK_PATH, () => urlByName.get('complaint'), logger),
+  );
   const metrics = metricsExposure(env);
   if (metrics.onApiPort) http.route('/metrics', serveMetrics);
   let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;

@@ -301,6 +301,9 @@ export function applyComplaintEvent(
       next.channelReference = null;
       next.sealedChannelReference = null;
       break;
+    case 'ComplainantMessageReceived':
+      // In the case's history (with its attachments); the document's fields do not change.
+      break;
     default: {
       const unknown: never = event;
       return unknown;

@@ -6,12 +6,18 @@ import type { ComplaintContext } from './graphql/context';
 import { attachCaseEventSubscriptions } from './graphql/subscriptions';
 import { caseIndexProjection } from '../audit/case-events';
 import { auditWingOf, startAuditWing } from '../audit/wing';
+import { type Channels, channelsConfigured, startChannels } from '../channels';
 import { trackState } from '../shared/metrics';
 import { complaintProjection } from './projection';
 import { buildComplaintSubgraph } from './schema';
 import { ComplaintService } from './service';
 
 export const COMPLAINT_PROJECTIONS = [complaintProjection, caseIndexProjection];
+
+/** The complaint runtime runs the intake channels when any is configured (services/channels). */
+export interface ComplaintRuntime extends SubgraphRuntime {
+  readonly channels?: Channels;
+}
 
 /**
  * The complaint runtime also runs the checkpointer (DUMAS_CHECKPOINT_INTERVAL_MS, default a minute; 0
@@ -21,14 +27,24 @@ export const COMPLAINT_PROJECTIONS = [complaintProjection, caseIndexProjection];
 export async function startComplaintRuntime(
   options: Omit<RuntimeOptions, 'name' | 'projections'> = {},
   env: NodeJS.ProcessEnv = process.env,
-): Promise<SubgraphRuntime> {
+): Promise<ComplaintRuntime> {
   const runtime = await startRuntime({ ...options, name: 'complaint', projections: COMPLAINT_PROJECTIONS });
+  let channels: Channels | undefined;
+  try {
+    if (channelsConfigured(env))
+      channels = await startChannels(runtime, new ComplaintService(runtime), { env });
+  } catch (err) {
+    await runtime.close();
+    throw err;
+  }
   const wings: ReturnType<typeof startAuditWing>[] = [];
   let untrack = () => {};
-  const withWing: SubgraphRuntime = {
+  const withWing: ComplaintRuntime = {
     ...runtime,
+    ...(channels ? { channels } : {}),
     async close() {
       untrack();
+      await channels?.stop();
       await runtime.close(); // gives up the checkpointer's lease first
       for (const wing of wings) await wing.close();
     },
@@ -53,6 +69,7 @@ export async function startComplaintRuntime(
       return { stop: async () => checkpointer?.stop() };
     });
   } catch (err) {
+    await channels?.stop();
     await runtime.close();
     throw err;
   }
@@ -76,6 +93,8 @@ export async function createComplaintServer(
       return alert ? `integrity alert: ${alert.kind}` : true;
     },
     ...options,
+    // The channels' webhooks (WhatsApp), which the gateway serves on its own host.
+    routes: { ...(runtime as ComplaintRuntime).channels?.routes, ...options.routes },
   });
   // Subscription.caseEvents over graphql-ws on the same port (the gateway's upstream).
   return attachCaseEventSubscriptions(

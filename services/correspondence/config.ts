@@ -10,6 +10,12 @@ export type BlobStoreConfig =
   | { readonly kind: 'sqlite'; readonly file: string }
   | { readonly kind: 'postgres'; readonly url: string };
 
+/**
+ * `starttls` (default, port 587): plain SMTP upgraded with STARTTLS, refused if the server cannot;
+ * `tls` (port 465): TLS from the first byte; `none` (port 25): never encrypted, for a trusted relay.
+ */
+export type SmtpSecurity = 'starttls' | 'tls' | 'none';
+
 export type DeliveryConfig =
   | { readonly kind: 'outbox'; readonly dir: string; readonly from: string }
   | {
@@ -17,11 +23,7 @@ export type DeliveryConfig =
       readonly host: string;
       readonly port: number;
       readonly from: string;
-      /**
-       * `starttls` (default, port 587): plain SMTP upgraded with STARTTLS, refused if the server cannot;
-       * `tls` (port 465): TLS from the first byte; `none` (port 25): never encrypted, for a trusted relay.
-       */
-      readonly security: 'starttls' | 'tls' | 'none';
+      readonly security: SmtpSecurity;
       readonly user?: string;
       readonly password?: string;
       /** Longest wait for the connection or any one SMTP reply. */
@@ -44,7 +46,8 @@ export interface CorrespondenceConfig {
   readonly reminderTickMs: number;
 }
 
-const positiveInt = (env: NodeJS.ProcessEnv, name: string, fallback: number, min = 1): number => {
+/** A whole-number setting, with the variable's name in the error. */
+export const positiveInt = (env: NodeJS.ProcessEnv, name: string, fallback: number, min = 1): number => {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);

@@ -1,9 +1,9 @@
 /**
- * Sending letters by email, behind a port. The default adapter writes each outgoing message as an RFC 5322
- * .eml file (the letter itself attached, with its attachments) into `<dataDir>/outbox/`, for a mail relay
- * or an operator to pick up. File names and message contents are derived from the letter only (no random
- * boundary, no clock), so writing the same letter again after a crash replaces the file with identical bytes
- * instead of queueing a second message.
+ * Sending e-mail, behind a port. The default adapter writes each outgoing message as an RFC 5322 .eml file
+ * into `<dataDir>/outbox/`, for a mail relay or an operator to pick up; the SMTP adapter hands it to a mail
+ * server through nodemailer and keeps the same file as its copy. File names and message bytes are derived
+ * from the message only (no random boundary, no clock), so writing the same message again after a crash
+ * replaces the file with identical bytes instead of queueing a second message.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -17,8 +17,8 @@ import {
   writeSync,
 } from 'node:fs';
 import path from 'node:path';
-import type { DeliveryConfig } from './config';
-import { type SmtpOptions, sendMail } from './smtp';
+import type { createTransport } from 'nodemailer';
+import type { DeliveryConfig, SmtpSecurity } from './config';
 
 export interface OutgoingAttachment {
   readonly filename: string;
@@ -27,7 +27,7 @@ export interface OutgoingAttachment {
 }
 
 export interface OutgoingMessage {
-  /** `<...@...>`: stable per letter, so a receiving system can recognise a repeat. */
+  /** `<...@...>`: stable per message, so a receiving system can recognise a repeat. */
   readonly messageId: string;
   readonly from: string;
   readonly to: readonly string[];
@@ -36,6 +36,9 @@ export interface OutgoingMessage {
   readonly date: string;
   readonly text: string;
   readonly attachments: readonly OutgoingAttachment[];
+  /** An answer to a message received (RFC 5322 threading), so the sender's mail client files it with theirs. */
+  readonly inReplyTo?: string;
+  readonly references?: readonly string[];
 }
 
 export interface DeliveryReceipt {
@@ -49,52 +52,35 @@ export interface DeliveryAdapter {
   deliver(message: OutgoingMessage): Promise<DeliveryReceipt>;
 }
 
-const encodeWord = (text: string) =>
-  /^[\x20-\x7e]*$/.test(text) ? text : `=?UTF-8?B?${Buffer.from(text, 'utf8').toString('base64')}?=`;
-
-const base64Lines = (bytes: Buffer) => (bytes.toString('base64').match(/.{1,76}/g) ?? ['']).join('\r\n');
-
-/** RFC 2822 date-time in UTC, e.g. `Tue, 03 Mar 2026 02:04:05 +0000`. */
-function rfc5322Date(iso: string): string {
-  return new Date(iso).toUTCString().replace('GMT', '+0000');
-}
-
-/** A header address list: addresses only (institutional mailboxes), never display names of persons. */
-const addressList = (addresses: readonly string[]) =>
-  addresses.length ? addresses.join(', ') : 'undisclosed-recipients:;';
-
-/** The message as RFC 5322 text with a MIME multipart body: the cover text, then each attachment. */
-export function renderEml(message: OutgoingMessage): string {
-  const boundary = `=_dumas_${createHash('sha256').update(message.messageId).digest('hex').slice(0, 32)}`;
-  const lines = [
-    `From: ${message.from}`,
-    `To: ${addressList(message.to)}`,
-    `Subject: ${encodeWord(message.subject)}`,
-    `Date: ${rfc5322Date(message.date)}`,
-    `Message-ID: ${message.messageId}`,
-    'MIME-Version: 1.0',
-    `Content-Type: multipart/mixed; boundary="${boundary}"`,
-    '',
-    'This is a multi-part message in MIME format.',
-    `--${boundary}`,
-    'Content-Type: text/plain; charset=UTF-8',
-    'Content-Transfer-Encoding: base64',
-    '',
-    base64Lines(Buffer.from(message.text, 'utf8')),
-  ];
-  for (const a of message.attachments) {
-    const name = encodeWord(a.filename.replace(/["\r\n]/g, '_'));
-    lines.push(
-      `--${boundary}`,
-      `Content-Type: ${a.mediaType}; name="${name}"`,
-      'Content-Transfer-Encoding: base64',
-      `Content-Disposition: attachment; filename="${name}"`,
-      '',
-      base64Lines(a.content),
-    );
-  }
-  lines.push(`--${boundary}--`, '');
-  return lines.join('\r\n');
+/**
+ * The message as RFC 5322 bytes with a MIME multipart body (the cover text, then each attachment), composed
+ * by nodemailer's MailComposer. Everything that would vary is pinned: the Date is the sending time, the
+ * Message-ID is the letter's, the multipart boundary is derived from the Message-ID. So the same message
+ * renders to the same bytes every time, which is what makes a replay after a crash recognisable.
+ */
+export async function renderEml(message: OutgoingMessage): Promise<Buffer> {
+  // Loaded on first use: most processes never send an e-mail, and nodemailer is not small to load.
+  const { default: MailComposer } = await import('nodemailer/lib/mail-composer');
+  const composer = new MailComposer({
+    from: message.from,
+    // Addresses only (institutional mailboxes, or the complainant's own), never display names of persons.
+    to: message.to.length ? [...message.to] : 'undisclosed-recipients:;',
+    subject: message.subject,
+    date: new Date(message.date),
+    messageId: message.messageId,
+    ...(message.inReplyTo ? { inReplyTo: message.inReplyTo } : {}),
+    ...(message.references?.length ? { references: [...message.references] } : {}),
+    baseBoundary: createHash('sha256').update(message.messageId).digest('hex').slice(0, 24),
+    text: message.text,
+    attachments: message.attachments.map((a) => ({
+      filename: a.filename,
+      contentType: a.mediaType,
+      content: a.content,
+    })),
+  });
+  return new Promise((resolve, reject) =>
+    composer.compile().build((err, eml) => (err ? reject(err) : resolve(eml))),
+  );
 }
 
 /** The outbox file of a message: a name derived from its Message-ID only. */
@@ -112,19 +98,11 @@ export class OutboxDeliveryAdapter implements DeliveryAdapter {
     mkdirSync(this.dir, { recursive: true });
     const name = outboxFileName(message.messageId);
     const target = path.join(this.dir, name);
-    const eml = renderEml(message);
+    const eml = await renderEml(message);
     // Already in the outbox with the same bytes: a replay after a crash, nothing to queue again.
-    if (existsSync(target) && readFileSync(target, 'utf8') === eml) return { evidence: `outbox:${name}` };
+    if (existsSync(target) && readFileSync(target).equals(eml)) return { evidence: `outbox:${name}` };
     // Write-then-rename, so a relay watching the directory never picks up half a message.
-    const temp = path.join(this.dir, `.${name}.tmp`);
-    const fd = openSync(temp, 'w');
-    try {
-      writeSync(fd, eml);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, target);
+    writeFileDurably(this.dir, name, eml);
     return { evidence: `outbox:${name}` };
   }
 }
@@ -151,7 +129,16 @@ export function writeFileDurably(dir: string, name: string, content: Buffer): vo
   }
 }
 
-export interface SmtpDeliveryOptions extends SmtpOptions {
+export interface SmtpDeliveryOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly security: SmtpSecurity;
+  readonly user?: string;
+  readonly password?: string;
+  /** Longest wait for the connection, the greeting or any one reply. Default 60 s. */
+  readonly timeoutMs?: number;
+  /** Extra TLS settings (a private CA, say). The server's certificate is always verified against `host`. */
+  readonly tls?: { readonly ca?: string | Buffer };
   /** Where the copy of each message and its sent record are kept (the outbox directory). */
   readonly dir: string;
 }
@@ -168,24 +155,99 @@ interface SentRecord {
 /** The record that a message was accepted by the mail server, next to its .eml copy. */
 export const sentRecordFileName = (messageId: string) => `${outboxFileName(messageId)}.sent`;
 
+/** A server's text without anything that looks like an address, short and printable, for errors and evidence. */
+export function redactReplyText(text: string): string {
+  return text
+    .replace(/[^\x20-\x7e]/g, '?')
+    .replace(/<[^>]*>/g, '<address>')
+    .replace(/[^\s<>"'(),;:[\]]+@[^\s<>"'(),;:[\]]+/g, '[address]')
+    .slice(0, 160)
+    .trim();
+}
+
 /**
- * Sends each message to the mail server over SMTP (./smtp.ts), keeping the same .eml copy the outbox
- * writes, under the same name, for the record.
+ * A message the mail server did not take. The text says what failed and the server's reply code, never an
+ * address, a credential or message content (nodemailer's own messages can quote refused recipients).
+ */
+export class MailDeliveryError extends Error {
+  constructor(
+    /** nodemailer's error code: ECONNECTION, ETIMEDOUT, ETLS, EAUTH, EENVELOPE, EMESSAGE, … */
+    readonly code: string,
+    message: string,
+    /** The server's reply code, when it replied. */
+    readonly replyCode?: number,
+    /** A 5xx, or a TLS or credential failure: sending the same message again would not change it. */
+    readonly permanent = false,
+  ) {
+    super(message);
+    this.name = 'MailDeliveryError';
+  }
+}
+
+function deliveryError(err: unknown): MailDeliveryError {
+  const e = (err ?? {}) as { code?: unknown; responseCode?: unknown; command?: unknown; response?: unknown };
+  const code = typeof e.code === 'string' ? e.code : 'ESEND';
+  const replyCode = typeof e.responseCode === 'number' ? e.responseCode : undefined;
+  const step = typeof e.command === 'string' ? ` at ${e.command.split(' ')[0]}` : '';
+  const reply = typeof e.response === 'string' ? `: ${redactReplyText(e.response)}` : '';
+  const permanent = (replyCode !== undefined && replyCode >= 500) || code === 'ETLS' || code === 'EAUTH';
+  return new MailDeliveryError(
+    code,
+    `the mail server did not take the message (${code}${step})${reply}`,
+    replyCode,
+    permanent,
+  );
+}
+
+const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\./.test(host);
+
+/**
+ * Sends each message to the mail server with nodemailer's SMTP transport, keeping the same .eml copy the
+ * outbox writes, under the same name, for the record. The bytes sent are the copy's (`raw`), so the record
+ * and what the server received are one thing.
  *
- * Nothing is sent twice after a crash, as far as SMTP allows. The flow appends LetterDelivered only after
+ * Nothing is sent twice after a crash, as far as SMTP allows. The flow appends its delivery event only after
  * `deliver` returns, and `deliver` returns only after the server's 250 to the end of DATA has been written
- * down as a `<name>.eml.sent` record (durably, before returning). A replay of LetterSent after a crash
- * finds the record and sends nothing, whether the crash came before LetterDelivered or before the flow's
- * checkpoint. The one window left is a crash between the server's 250 and our record: the replay sends the
- * message again, so delivery is at-least-once at the SMTP level. The repeat carries the same Message-ID,
- * derived from the letter, so a receiving system or mail client can recognise it as the letter it has.
- * A refused message (any 4xx/5xx, a refused recipient included) writes no record and throws, so the flow
- * records no delivery and retries it later, then stops and reports itself failed.
+ * down as a `<name>.eml.sent` record (durably, before returning). A replay after a crash finds the record
+ * and sends nothing, whether the crash came before the delivery event or before the flow's checkpoint. The
+ * one window left is a crash between the server's 250 and our record: the replay sends the message again,
+ * so delivery is at-least-once. The repeat carries the same Message-ID, so a receiving system or mail client
+ * can recognise it. A refused message (a refused recipient included) writes no record and throws, so the
+ * flow records no delivery and retries it later, then stops and reports itself failed.
  */
 export class SmtpDeliveryAdapter implements DeliveryAdapter {
   readonly kind = 'smtp';
+  private transport: Promise<ReturnType<typeof createTransport>> | undefined;
 
-  constructor(private readonly options: SmtpDeliveryOptions) {}
+  constructor(private readonly options: SmtpDeliveryOptions) {
+    const { host, security, user } = options;
+    // A password in clear text may only travel to this machine.
+    if (security === 'none' && user && !isLoopback(host))
+      throw new Error('SMTP credentials over an unencrypted connection are refused: use starttls or tls');
+  }
+
+  /** nodemailer's SMTP transport, loaded and made on first use. */
+  private smtp() {
+    const { host, port, security, user, password } = this.options;
+    const timeout = this.options.timeoutMs ?? 60_000;
+    this.transport ??= import('nodemailer').then(({ createTransport }) =>
+      createTransport({
+        host,
+        port,
+        secure: security === 'tls',
+        requireTLS: security === 'starttls',
+        ignoreTLS: security === 'none',
+        ...(user ? { auth: { user, pass: password ?? '' } } : {}),
+        connectionTimeout: timeout,
+        greetingTimeout: timeout,
+        socketTimeout: timeout,
+        tls: { rejectUnauthorized: true, ...(this.options.tls?.ca ? { ca: this.options.tls.ca } : {}) },
+        // No logger: nodemailer's would print addresses.
+        logger: false,
+      }),
+    );
+    return this.transport;
+  }
 
   async deliver(message: OutgoingMessage): Promise<DeliveryReceipt> {
     const { dir, host, port } = this.options;
@@ -196,14 +258,24 @@ export class SmtpDeliveryAdapter implements DeliveryAdapter {
       const record = JSON.parse(readFileSync(recordPath, 'utf8')) as SentRecord;
       return { evidence: smtpEvidence(record) };
     }
-    const eml = Buffer.from(renderEml(message), 'utf8');
+    const eml = await renderEml(message);
     writeFileDurably(dir, outboxFileName(message.messageId), eml);
-    const { reply } = await sendMail(this.options, { from: message.from, to: message.to }, eml);
+    let response: string;
+    try {
+      const transport = await this.smtp();
+      const info = await transport.sendMail({
+        envelope: { from: message.from, to: [...message.to] },
+        raw: eml,
+      });
+      response = String(info.response ?? '');
+    } catch (err) {
+      throw deliveryError(err);
+    }
     const record: SentRecord = {
       messageId: message.messageId,
       sha256: createHash('sha256').update(eml).digest('hex'),
       server: `${host}:${port}`,
-      reply,
+      reply: redactReplyText(response),
     };
     writeFileDurably(dir, recordName, Buffer.from(`${JSON.stringify(record)}\n`));
     return { evidence: smtpEvidence(record) };

@@ -16,7 +16,8 @@ import { createHash, createHmac, randomInt, scrypt, timingSafeEqual } from 'node
  */
 
 // Crockford: no I, L, O, U, so what is read aloud or handwritten maps back unambiguously.
-const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+export const ACCESS_CODE_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const ALPHABET = ACCESS_CODE_ALPHABET;
 const CODE_LENGTH = 12;
 const HMAC_PREFIX = 'hmac-sha256';
 /** A secret shorter than this is refused: it would be the weak part, not the code. */

@@ -142,6 +142,31 @@ export type SetComplaintPrivacy = DomainCommand<
  */
 export type EraseComplainantData = DomainCommand<'EraseComplainantData', { readonly reason: string }>;
 
+/** A file the complainant sent with a message, kept in the blob store by its content hash. */
+export interface ComplainantAttachment {
+  readonly sha256: string;
+  readonly filename: string;
+  readonly mediaType: string;
+  readonly size: number;
+}
+
+/**
+ * A later message of the complainant through a channel adapter (an e-mail reply, a WhatsApp message in
+ * the same conversation): when the case waits for information it is that information; otherwise it is
+ * added to the case. `text` may be null for a message of attachments only.
+ */
+export type AddComplainantMessage = DomainCommand<
+  'AddComplainantMessage',
+  {
+    readonly channel: Channel;
+    readonly channelReference: string;
+    /** The reference sealed with the complainant's key (then it is not written in the clear). */
+    readonly sealedChannelReference?: SealedComplainant | null;
+    readonly text: string | null;
+    readonly attachments: readonly ComplainantAttachment[];
+  }
+>;
+
 export type ComplaintCommand =
   | FileComplaint
   | ReceiveComplaint
@@ -157,6 +182,7 @@ export type ComplaintCommand =
   | CloseComplaint
   | ReopenComplaint
   | SetComplaintPrivacy
-  | EraseComplainantData;
+  | EraseComplainantData
+  | AddComplainantMessage;
 
 export type ComplaintCommandType = ComplaintCommand['type'];

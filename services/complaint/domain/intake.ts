@@ -54,6 +54,11 @@ export type OfficerIntake = {
   readonly imported?: ReceiveComplaint['data']['imported'];
   /** Officers hand the complainant an access code on request (e.g. a walk-in who wants to track online). */
   readonly issueAccessCode?: boolean;
+  /**
+   * A code a channel adapter derived for this complaint (see services/channels/intake.ts), so its
+   * acknowledgement can be sent again after a restart; issued like any other (only its hash is kept).
+   */
+  readonly accessCode?: string;
 };
 
 export interface PreparedIntake {
@@ -181,7 +186,8 @@ export async function sealComplaintIntake(
   complaintDecider.decide(placeholderOf(build, complainantInput !== null), { status: 'NONE' });
 
   const issueCode = how.kind === 'PUBLIC' || how.issueAccessCode === true;
-  const accessCode = issueCode ? generateAccessCode() : null;
+  const accessCode =
+    how.kind === 'OFFICER' && how.accessCode ? how.accessCode : issueCode ? generateAccessCode() : null;
   if (accessCode && !services.accessCodes) throw new Error('issuing an access code needs the hasher');
   const accessCodeHash = accessCode ? services.accessCodes!.hash(accessCode) : null;
   const reference = how.kind === 'OFFICER' ? how.channelReference?.trim() || null : null;
