@@ -37,7 +37,7 @@ export async function startComplaintRuntime(
     await runtime.close();
     throw err;
   }
-  let wing: ReturnType<typeof startAuditWing>;
+  const wings: ReturnType<typeof startAuditWing>[] = [];
   let untrack = () => {};
   const withWing: ComplaintRuntime = {
     ...runtime,
@@ -45,22 +45,29 @@ export async function startComplaintRuntime(
     async close() {
       untrack();
       await channels?.stop();
-      await wing.close();
-      await runtime.close();
+      await runtime.close(); // gives up the checkpointer's lease first
+      for (const wing of wings) await wing.close();
     },
   };
   try {
-    wing = startAuditWing(withWing, env);
-    const checkpointer = wing.checkpointer;
-    if (checkpointer) {
-      untrack = trackState({
-        service: 'complaint',
-        checkpointAgeSeconds: () => {
-          const at = checkpointer.lastPassAt();
-          return at === undefined ? undefined : (Date.now() - at) / 1000;
-        },
-      });
-    }
+    // One checkpointer across replicas: it signs in the holder of its lease (on SQLite, always here);
+    // the other replicas keep a verification-only wing (auditWingOf) for integrity and /ready.
+    await runtime.leases.run('audit.checkpointer', async () => {
+      const wing = startAuditWing(withWing, env);
+      wings.push(wing);
+      const checkpointer = wing.checkpointer;
+      if (checkpointer) {
+        untrack();
+        untrack = trackState({
+          service: 'complaint',
+          checkpointAgeSeconds: () => {
+            const at = checkpointer.lastPassAt();
+            return at === undefined ? undefined : (Date.now() - at) / 1000;
+          },
+        });
+      }
+      return { stop: async () => checkpointer?.stop() };
+    });
   } catch (err) {
     await channels?.stop();
     await runtime.close();

@@ -11,6 +11,7 @@ import { createEventStore } from './eventstore';
 import { instrumentStore } from './eventstore/instrumented';
 import type { EventStore } from './eventstore/types';
 import { createLogger, type Logger } from './logger';
+import { type Leases, localLeases, postgresLeases } from './leases';
 import { trackWorkers } from './metrics';
 import { type KeyVault, openKeyVault } from './pii';
 import { createReadModelStore, type ProjectionRunner, startProjections } from './projections';
@@ -23,6 +24,15 @@ export interface SubgraphRuntime {
   readonly readModels: ReadModelStore;
   readonly vault: KeyVault;
   readonly projections: ProjectionRunner;
+  /**
+   * Where work done once across replicas keeps its state (the flows' checkpoints): the subgraph's shared
+   * read-model store. Without replicas it is `readModels` itself.
+   */
+  readonly sharedReadModels: ReadModelStore;
+  /** Leases for work done once across replicas (PostgreSQL); every lease is held at once on SQLite. */
+  readonly leases: Leases;
+  /** DUMAS_REPLICA_ID: this replica's name among the subgraph's replicas, when there are several. */
+  readonly replicaId?: string;
   readonly clock: Clock;
   readonly logger: Logger;
   /** Resolves once this subgraph's read models include `position` (read-your-writes; 0 waits for nothing). */
@@ -42,6 +52,20 @@ export interface RuntimeOptions {
   readonly vault?: KeyVault;
   readonly clock?: Clock;
   readonly logger?: Logger;
+  /** Where DUMAS_REPLICA_ID is read (default process.env). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Lease time to live on PostgreSQL (default 5 s). */
+  readonly leaseTtlMs?: number;
+}
+
+const REPLICA_ID = /^[a-z0-9_]{1,16}$/;
+
+/** DUMAS_REPLICA_ID, checked: it becomes part of a schema name. */
+export function replicaOf(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.DUMAS_REPLICA_ID;
+  if (raw === undefined || raw === '') return undefined;
+  if (!REPLICA_ID.test(raw)) throw new Error('DUMAS_REPLICA_ID must be 1-16 lower-case letters, digits or _');
+  return raw;
 }
 
 export async function startRuntime(options: RuntimeOptions): Promise<SubgraphRuntime> {
@@ -50,7 +74,26 @@ export async function startRuntime(options: RuntimeOptions): Promise<SubgraphRun
   const logger = options.logger ?? createLogger({ name: options.name });
   const opened = options.store ?? (await createEventStore(config.store));
   const store = instrumentStore(opened, options.name, options.store ? 'shared' : config.store.kind);
-  const readModels = await createReadModelStore(config.readModels, options.name);
+  // Replicas on PostgreSQL: each has its own read models (see README, "Replicas"), and they share the
+  // subgraph's own schema for the state of work done once (flows' checkpoints).
+  const replicaId = replicaOf(options.env ?? process.env);
+  const perReplica = replicaId !== undefined && config.readModels.kind === 'postgres';
+  const readModels = await createReadModelStore(
+    config.readModels,
+    perReplica ? `${options.name}_${replicaId}` : options.name,
+  );
+  const sharedReadModels = perReplica
+    ? await createReadModelStore(config.readModels, options.name)
+    : readModels;
+  const leases =
+    config.store.kind === 'postgres' && !options.store
+      ? await postgresLeases({
+          url: config.store.url,
+          holder: `${options.name}-${replicaId ?? process.pid}`,
+          logger,
+          ...(options.leaseTtlMs !== undefined ? { ttlMs: options.leaseTtlMs } : {}),
+        })
+      : localLeases();
   const vault = options.vault ?? openKeyVault(config);
   const projections = await startProjections({
     store,
@@ -72,6 +115,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<SubgraphRun
     readModels,
     vault,
     projections,
+    sharedReadModels,
+    leases,
+    ...(replicaId !== undefined ? { replicaId } : {}),
     clock: options.clock ?? systemClock,
     logger,
     async settle(position, timeoutMs) {
@@ -82,8 +128,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<SubgraphRun
     },
     async close() {
       untrack();
+      await leases.close();
       await projections.stop();
       await readModels.close();
+      if (sharedReadModels !== readModels) await sharedReadModels.close();
       if (!options.vault) await vault.close();
       if (!options.store) await store.close();
     },
