@@ -19,14 +19,13 @@
  */
 import type { RecordedEvent } from '../shared/eventstore/types';
 import type { Projection, ReadModelStore, ReadModelTx } from '../shared/projections/types';
-import type { Holiday, WorkingCalendar } from './domain/calendar';
+import type { Holiday } from './domain/calendar';
 import {
   CALENDAR_EVENT_TYPES,
   type CalendarEvent,
   calendarDecider,
   CalendarHistory,
   createCalendarDecider,
-  workingCalendarFromEvents,
 } from './domain/calendar-aggregate';
 import { type CaseFact, EVALUATION_SOURCE_EVENT_TYPES, toCaseFact, toLetterFact } from './domain/case-facts';
 import {
