@@ -1,7 +1,9 @@
 /**
- * GraphiQL served by the gateway itself, with no CDN: the page, GraphiQL's bundle and stylesheet and
- * React's UMD production bundles all come from node_modules, so it works on an offline network. An
- * Authorization field above the editor (kept in sessionStorage) adds the bearer token to every request.
+ * GraphiQL served by the gateway itself, with no CDN: the page, GraphiQL's bundle and stylesheet, React's
+ * UMD production bundles and graphql-sse's client all come from node_modules, so it works on an offline
+ * network. An Authorization field above the editor (kept in sessionStorage) adds the bearer token to
+ * every request. It opens on dumas examples (a query, a mutation, the live case events), and runs
+ * subscriptions over Server-Sent Events with graphql-sse's own client.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -46,6 +48,8 @@ const PAGE = `<!doctype html>
   <script src="${GRAPHIQL_PATH}/react.production.min.js"></script>
   <script src="${GRAPHIQL_PATH}/react-dom.production.min.js"></script>
   <script src="${GRAPHIQL_PATH}/graphiql.min.js"></script>
+  <script src="${GRAPHIQL_PATH}/graphql-sse.min.js"></script>
+  <script src="${GRAPHIQL_PATH}/examples.js"></script>
   <script src="${GRAPHIQL_PATH}/app.js"></script>
 </body>
 </html>
@@ -76,7 +80,24 @@ const APP_JS = `(function () {
   show();
   input.addEventListener('input', function () { sessionStorage.setItem(KEY, input.value); show(); });
   document.getElementById('auth').addEventListener('submit', function (e) { e.preventDefault(); });
+  var sse = graphqlSse.createClient({
+    url: endpoint,
+    headers: function () {
+      var auth = normalise(input.value);
+      return auth ? { authorization: auth } : {};
+    },
+    retryAttempts: 0,
+  });
+  // The operation GraphiQL is about to run is a subscription when its keyword says so.
+  function isSubscription(params) {
+    var query = String(params.query || '').replace(/#.*$/gm, '');
+    if (params.operationName) {
+      return new RegExp('subscription\\\\s+' + params.operationName + '\\\\b').test(query);
+    }
+    return /^\\s*subscription\\b/m.test(query);
+  }
   function fetcher(params, options) {
+    if (isSubscription(params)) return sse.iterate(params);
     var headers = Object.assign({}, (options && options.headers) || {});
     headers['content-type'] = 'application/json';
     headers.accept = 'application/graphql-response+json, application/json';
@@ -88,11 +109,66 @@ const APP_JS = `(function () {
   var root = ReactDOM.createRoot(document.getElementById('graphiql'));
   root.render(React.createElement(GraphiQL, {
     fetcher: fetcher,
+    defaultTabs: window.DUMAS_EXAMPLES,
     defaultEditorToolsVisibility: true,
     shouldPersistHeaders: false,
   }));
 })();
 `;
+
+/** The tabs GraphiQL opens on when the browser has none saved: what a newcomer tries first. */
+export const GRAPHIQL_EXAMPLES: readonly { readonly query: string; readonly variables?: string }[] = [
+  {
+    query: `# dumas: public complaints to the President. Paste a token above (npm start prints one per role).
+# One query, three subgraphs: status from complaint, agencies from correspondence, sla from evaluation.
+query WorkList($first: Int = 10) {
+  complaints(first: $first, filter: { status: [FORWARDED, IN_FOLLOW_UP] }) {
+    totalCount
+    edges {
+      node {
+        id
+        trackingNumber
+        status
+        subject
+        agencies { id name }
+        sla { clocks { kind state dueAt } }
+      }
+    }
+  }
+}
+`,
+  },
+  {
+    query: `# Filing on the public WEB form needs no token; the access code is shown once.
+mutation File {
+  fileComplaint(
+    input: {
+      subject: "Jalan rusak di Kabupaten Bantul"
+      description: "Jalan desa rusak sejak dua tahun dan belum diperbaiki."
+      complainant: { name: "Siti Rahayu", phone: "081234567890" }
+    }
+  ) {
+    accessCode
+    complaint { id trackingNumber status }
+  }
+}
+`,
+  },
+  {
+    query: `# Live case events over Server-Sent Events (an OFFICER, SUPERVISOR, AUDITOR or AGENCY token).
+# Keep the last position and subscribe again with after: to resume without a gap.
+subscription CaseEvents($after: String) {
+  caseEvents(after: $after) {
+    position
+    type
+    occurredAt
+    summary
+    complaint { id trackingNumber status }
+  }
+}
+`,
+  },
+];
 
 /** Everything the GraphiQL page needs, as routes on the gateway's server (files read once, at start). */
 export function graphiqlRoutes(): Record<string, RouteHandler> {
@@ -100,6 +176,14 @@ export function graphiqlRoutes(): Record<string, RouteHandler> {
     [GRAPHIQL_PATH]: asset(PAGE, 'text/html; charset=utf-8'),
     [`${GRAPHIQL_PATH}/page.css`]: asset(PAGE_CSS, 'text/css; charset=utf-8'),
     [`${GRAPHIQL_PATH}/app.js`]: asset(APP_JS, 'text/javascript; charset=utf-8'),
+    [`${GRAPHIQL_PATH}/examples.js`]: asset(
+      `window.DUMAS_EXAMPLES = ${JSON.stringify(GRAPHIQL_EXAMPLES)};\n`,
+      'text/javascript; charset=utf-8',
+    ),
+    [`${GRAPHIQL_PATH}/graphql-sse.min.js`]: asset(
+      readFileSync(resolvePackageFile('graphql-sse', 'umd/graphql-sse.min.js')),
+      'text/javascript; charset=utf-8',
+    ),
     [`${GRAPHIQL_PATH}/graphiql.min.css`]: asset(
       readFileSync(resolvePackageFile('graphiql', 'graphiql.min.css')),
       'text/css; charset=utf-8',

@@ -34,8 +34,12 @@ import {
 } from '../services/shared/http/server';
 import { createLogger, type Logger } from '../services/shared/logger';
 import { createDataSource, createSubgraphAgent, type FetcherKind } from './datasources';
+import { WHATSAPP_WEBHOOK_PATH } from '../services/channels/whatsapp';
 import { graphiqlRoutes } from './graphiql';
 import { attachSubscriptions, type SubscriptionOptions } from './subscriptions';
+import { webhookRoute } from './webhooks';
+import { type ConsoleOptions, consoleRoutes } from './console';
+import { plainSubscriptionPlugin } from './subscriptions/plain-post';
 import {
   aliasLimitRule,
   DEFAULT_LIMITS,
@@ -72,6 +76,8 @@ export interface GatewayOptions {
   readonly metrics?: MetricsExposure;
   /** Subgraph name → URL over what the supergraph records (DUMAS_SUBGRAPH_<NAME>_URL). */
   readonly subgraphUrls?: Readonly<Record<string, string>>;
+  /** Where the built console is and the OIDC sign-in it offers (default: console/dist, none). */
+  readonly console?: ConsoleOptions;
   /** Subscription buffers and heartbeats (gateway/subscriptions). */
   readonly subscriptions?: SubscriptionOptions;
 }
@@ -93,11 +99,12 @@ export function gatewayOptions(config: DumasConfig): GatewayOptions {
     ...(g.supergraphPath ? { supergraphPath: g.supergraphPath } : {}),
     introspectAndCompose: g.introspectAndCompose,
     fetcher: g.fetcher,
-    limits: g.limits,
+    limits: config.limits,
     graphiql: g.graphiql,
     trustProxy: g.trustProxy,
     production: config.production,
     subgraphUrls: g.subgraphUrls,
+    ...(g.oidc ? { console: { oidc: g.oidc } } : {}),
     metrics: metricsExposure(config),
     authenticator: createAuthenticator(authOptions(config)),
     ...(config.logLevel ? { logger: createLogger({ name: 'gateway', level: config.logLevel }) } : {}),
@@ -168,6 +175,7 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
       errorReportingPlugin<RequestContext>(),
       metricsPlugin<RequestContext>('gateway'),
       limitsPlugin(limits),
+      plainSubscriptionPlugin<RequestContext>(),
     ],
   });
 
@@ -198,6 +206,11 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
     subscriptions.schemaLoaded(apiSchema, coreSupergraphSdl),
   );
   http.route('/health', (_req, res) => sendJson(res, 200, { status: 'ok', service: 'gateway' }));
+  // The WhatsApp Cloud API's webhook, answered by the complaint subgraph (where the channels run).
+  http.route(
+    WHATSAPP_WEBHOOK_PATH,
+    webhookRoute(WHATSAPP_WEBHOOK_PATH, () => urlByName.get('complaint'), logger),
+  );
   const metrics = options.metrics ?? metricsExposure(loadConfig());
   if (metrics.onApiPort) http.route('/metrics', serveMetrics);
   let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
@@ -211,6 +224,7 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
   });
   if (exposeSchema)
     for (const [route, handler] of Object.entries(graphiqlRoutes())) http.route(route, handler);
+  for (const [route, handler] of Object.entries(consoleRoutes(options.console))) http.route(route, handler);
 
   /** A subgraph is up when it answers `{ __typename }` over GraphQL within a second. */
   async function probe(url: string): Promise<boolean> {

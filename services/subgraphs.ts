@@ -17,10 +17,12 @@ export const SUBGRAPHS: readonly SubgraphEntry[] = [
   {
     name: 'complaint',
     defaultPort: 4001,
-    // The audit wing (history, as-of, integrity, case events) is mounted into the complaint subgraph.
+    // Mounted into the complaint subgraph: the audit wing (history, as-of, integrity, case events) and
+    // the intake channels (e-mail, WhatsApp), which file complaints.
     load: () =>
       (require('./complaint/subgraph') as typeof import('./complaint/subgraph')).complaintSubgraph([
         (require('./audit/mount') as typeof import('./audit/mount')).auditWing,
+        (require('./channels/mount') as typeof import('./channels/mount')).channelsWing,
       ]),
   },
   {

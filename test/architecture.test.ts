@@ -1,6 +1,6 @@
 /**
  * Subgraphs meet only through the event log and published contracts: a file in one subgraph folder (or
- * in the audit wing) may import another's `contract*.ts` and services/shared, never its internals; the
+ * in a wing: audit, channels) may import another's `contract*.ts` and services/shared, never its internals; the
  * shared code imports no subgraph at all. Only services/subgraphs.ts (the registry) and the CLIs see
  * every folder.
  */
@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 const SERVICES = path.resolve(__dirname, '..', 'services');
-const WINGS = ['complaint', 'correspondence', 'evaluation', 'audit'];
+const WINGS = ['complaint', 'correspondence', 'evaluation', 'audit', 'channels'];
 
 function tsFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>

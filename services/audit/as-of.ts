@@ -3,9 +3,13 @@
  * that keep the live read models (complaint, letters, SLA clocks) into an in-memory read model. There
  * is no second implementation of any rule here: only the choice of events and an in-memory transaction.
  *
- * "As it stood at" means what the record held then: the longest prefix of the case's events (in log
- * order) recorded at or before the instant. Stopping at the first later event keeps the result a state
- * the live read model really passed through, even if a writer's clock stepped back.
+ * Two clocks answer two questions:
+ * - OCCURRED — how the case stood in the world then: every event of the case that happened at or before
+ *   the instant (`occurredAt`; an intake's original `receivedAt`), in log order. Imported cases and the
+ *   demo data, whose history is dated by occurrence, read right only on this basis.
+ * - RECORDED — what dumas knew then: the longest prefix of the case's events (in log order) recorded at
+ *   or before the instant. Stopping at the first later event keeps the result a state the live read
+ *   model really passed through, even if a writer's clock stepped back.
  */
 import { COMPLAINTS_COLLECTION, type ComplaintDocument, complaintProjection } from '../complaint/contract';
 import { LETTERS, type LetterDoc, lettersProjection } from '../correspondence/contract';
@@ -75,7 +79,32 @@ export interface CaseState {
   readonly clocks: readonly SlaClockDoc[];
 }
 
+export const TIME_BASES = ['OCCURRED', 'RECORDED'] as const;
+export type TimeBasis = (typeof TIME_BASES)[number];
+
+/** When an event happened in the world: an intake's original receipt time, else its occurredAt. */
+export function occurredTimeOf(event: RecordedEvent): number {
+  if (event.type === 'ComplaintReceived') {
+    const receivedAt = (event.data as { receivedAt?: unknown }).receivedAt;
+    if (typeof receivedAt === 'string') return Date.parse(receivedAt);
+  }
+  return Date.parse(event.metadata.occurredAt);
+}
+
+/** The case's events (in log order) that count as of `instant` on the basis. */
+export function eventsAsOf(
+  all: readonly RecordedEvent[],
+  instant: number,
+  basis: TimeBasis,
+): readonly RecordedEvent[] {
+  if (basis === 'OCCURRED') return all.filter((e) => occurredTimeOf(e) <= instant);
+  const cut = all.findIndex((e) => Date.parse(e.recordedAt) > instant);
+  return cut === -1 ? all : all.slice(0, cut);
+}
+
 export interface CaseStateOptions {
+  /** Which clock `at` is read on (default OCCURRED: as the case stood in the world). */
+  readonly basis?: TimeBasis;
   /** The projections to fold (default: the live ones of the complaint, correspondence and evaluation). */
   readonly projections?: readonly Projection[];
   /** The case index (see case-events.ts) to read the case's streams instead of scanning the log. */
@@ -86,17 +115,15 @@ export function caseProjections(): Projection[] {
   return [complaintProjection, lettersProjection, createEvaluationProjection()];
 }
 
-/** The case as its events up to `at` make it. */
+/** The case as its events up to `at` (on the basis asked for) make it. */
 export async function caseStateAsOf(
   store: EventStore,
   caseId: string,
   at: Date,
   options: CaseStateOptions = {},
 ): Promise<CaseState> {
-  const instant = at.getTime();
   const all = await readCaseEvents(store, caseId, options.index ? { index: options.index } : {});
-  const cut = all.findIndex((e) => Date.parse(e.recordedAt) > instant);
-  const events = cut === -1 ? all : all.slice(0, cut);
+  const events = eventsAsOf(all, at.getTime(), options.basis ?? 'OCCURRED');
   const position = events.length ? events[events.length - 1]!.position : 0;
   return caseStateOfEvents(store, caseId, at.toISOString(), events, position, options);
 }

@@ -23,22 +23,31 @@ export const auditWing: ComplaintWing = {
   resolvers: [ComplaintAudit, ComplaintSubscriptions],
   projections: [caseIndexProjection],
   buildOptions: { pubSub: NO_PUBSUB },
-  start(runtime) {
-    const wing = startAuditWing(runtime);
-    const checkpointer = wing.checkpointer;
-    const untrack = checkpointer
-      ? trackState({
+  // One checkpointer across replicas: it signs in the holder of its lease (on SQLite, always here); the
+  // other replicas keep a verification-only wing (auditWingOf) for integrity and /ready.
+  async start(runtime) {
+    const started: ReturnType<typeof startAuditWing>[] = [];
+    let untrack = () => {};
+    await runtime.leases.run('audit.checkpointer', async () => {
+      const wing = startAuditWing(runtime);
+      started.push(wing);
+      const checkpointer = wing.checkpointer;
+      if (checkpointer) {
+        untrack();
+        untrack = trackState({
           service: 'complaint',
           checkpointAgeSeconds: () => {
             const at = checkpointer.lastPassAt();
             return at === undefined ? undefined : (Date.now() - at) / 1000;
           },
-        })
-      : () => {};
+        });
+      }
+      return { stop: async () => checkpointer?.stop() };
+    });
     return {
       async stop() {
         untrack();
-        await wing.close();
+        for (const wing of started) await wing.close();
       },
     };
   },

@@ -27,6 +27,9 @@ const SUMMARIES: Readonly<Record<string, (d: Data) => string>> = {
   TrackingNumberClaimed: (d) => `Tracking number ${text(d.trackingNumber) ?? ''} claimed`,
   InformationRequested: () => 'Information requested from the complainant; clocks paused',
   InformationProvided: () => 'The complainant provided the requested information; clocks resumed',
+  ComplainantMessageReceived: (d) =>
+    `The complainant wrote again via ${text(d.channel) ?? 'a channel'}` +
+    `${Array.isArray(d.attachments) && d.attachments.length ? ` with ${d.attachments.length} attachment(s)` : ''}`,
   ComplaintVerified: (d) =>
     `Complaint verified${text(d.category) ? ` as ${text(d.category)}` : ''}${text(d.region) ? ` in ${text(d.region)}` : ''}`,
   ComplaintRejected: (d) => `Complaint rejected: ${text(d.reason) ?? 'no reason code'}`,

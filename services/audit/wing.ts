@@ -18,7 +18,7 @@ export interface AuditWing {
   close(): Promise<void>;
 }
 
-const wings = new WeakMap<SubgraphRuntime, AuditWing>();
+const AUDIT = 'audit';
 
 function openWing(runtime: SubgraphRuntime, run: boolean): AuditWing {
   const { dataDir, audit: settings, production } = runtime.config;
@@ -78,16 +78,16 @@ function openWing(runtime: SubgraphRuntime, run: boolean): AuditWing {
 /** Starts the checkpointer for a runtime (when the interval is not 0) and keeps its wing. */
 export function startAuditWing(runtime: SubgraphRuntime): AuditWing {
   const wing = openWing(runtime, true);
-  wings.set(runtime, wing);
+  runtime.extensions.set(AUDIT, wing);
   return wing;
 }
 
 /** The wing of a runtime; one without a checkpointer (verification only) when none was started. */
 export function auditWingOf(runtime: SubgraphRuntime): AuditWing {
-  let wing = wings.get(runtime);
+  let wing = runtime.extensions.get(AUDIT) as AuditWing | undefined;
   if (!wing) {
     wing = openWing(runtime, false);
-    wings.set(runtime, wing);
+    runtime.extensions.set(AUDIT, wing);
   }
   return wing;
 }

@@ -2,7 +2,9 @@
  * The auditors' command line, over the store the configuration names (DUMAS_DATA_DIR, DUMAS_STORE, …):
  *
  *   npm run audit -- replay <trackingNumber>             a readable timeline of the case
- *   npm run audit -- as-of <trackingNumber> <time>       the case as it stood at that instant
+ *   npm run audit -- as-of <trackingNumber> <time> [--basis occurred|recorded]
+ *                                                        the case as it stood in the world at that
+ *                                                        instant (default), or as dumas knew it then
  *   npm run audit -- verify [--all] [--since head.json]  since the last checkpoint, or the whole store;
  *                                                        --since: prove the log still extends a kept head
  *   npm run audit -- checkpoint                          verify, then sign the next checkpoint now
@@ -16,7 +18,7 @@ import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import type { Writable } from 'node:stream';
-import { caseStateAsOf } from '../audit/as-of';
+import { caseStateAsOf, TIME_BASES, type TimeBasis } from '../audit/as-of';
 import { readCaseEvents } from '../audit/case-events';
 import { CheckpointRefusedError, takeCheckpoint } from '../audit/checkpointer';
 import {
@@ -65,14 +67,20 @@ async function replay(store: EventStore, trackingNumber: string, out: Writable):
   return 0;
 }
 
-async function asOf(store: EventStore, trackingNumber: string, time: string, out: Writable): Promise<number> {
+async function asOf(
+  store: EventStore,
+  trackingNumber: string,
+  time: string,
+  basis: TimeBasis,
+  out: Writable,
+): Promise<number> {
   const at = new Date(time);
   if (Number.isNaN(at.getTime())) throw new UsageError('time must be an ISO 8601 date-time');
   const caseId = await caseIdOf(store, trackingNumber);
-  const state = await caseStateAsOf(store, caseId, at);
+  const state = await caseStateAsOf(store, caseId, at, { basis });
   const c = state.complaint;
   out.write(
-    `Case ${trackingNumber} as of ${state.at} (log position ${state.position}, ${state.events} events)\n`,
+    `Case ${trackingNumber} as of ${state.at}, ${basis === 'OCCURRED' ? 'as it stood in the world' : 'as recorded then'} (log position ${state.position}, ${state.events} events)\n`,
   );
   if (!c) {
     out.write('  not yet received\n');
@@ -248,7 +256,7 @@ function dateFlag(args: string[], name: string): Date | undefined {
 
 const USAGE = `usage: npm run audit -- <command>
   replay <trackingNumber>
-  as-of <trackingNumber> <time>
+  as-of <trackingNumber> <time> [--basis occurred|recorded]
   verify [--all] [--since <head.json>]
   checkpoint
   head
@@ -267,9 +275,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       case 'replay':
         if (!args[0]) throw new UsageError(USAGE);
         return await replay(store, args[0], process.stdout);
-      case 'as-of':
+      case 'as-of': {
         if (!args[0] || !args[1]) throw new UsageError(USAGE);
-        return await asOf(store, args[0], args[1], process.stdout);
+        const basis = (flag(args, '--basis') ?? 'occurred').toUpperCase() as TimeBasis;
+        if (!TIME_BASES.includes(basis)) throw new UsageError('--basis must be occurred or recorded');
+        return await asOf(store, args[0], args[1], basis, process.stdout);
+      }
       case 'verify': {
         const { store: cps, keys: configured } = checkpoints();
         const { witness, keys } = sinceHead(args, configured);

@@ -27,8 +27,8 @@ import { openKeyVault } from '../shared/pii';
 import type { KeyVault } from '../shared/pii/vault';
 import { SqliteReadModelStore } from '../shared/projections';
 import type { ReadModelStore } from '../shared/projections/types';
-import { type BlobStore, openBlobStore } from '../correspondence/blobs';
-import { openDeliveryAdapter } from '../correspondence/delivery';
+import { type BlobStore, openBlobStore } from '../shared/blobs';
+import { openDeliveryAdapter } from '../shared/mail/delivery';
 import type { AgencyKind, LetterCommand, LetterStatus } from '../correspondence/domain';
 import { LetterNumbering } from '../correspondence/numbering';
 import {
@@ -42,10 +42,11 @@ import { agencyReplyFlow, letterAcknowledgementFlow } from '../correspondence/fl
 import type { FlowDeps } from '../correspondence/flows/deps';
 import { followUpDraftsFlow, followUpLetterId } from '../correspondence/flows/follow-up';
 import { followUpReminderFlow, reminderLetterId } from '../correspondence/flows/reminders';
-import type { Flow } from '../correspondence/flows/runner';
+import type { Flow } from '../shared/workers/flow-runner';
 import { TrackingNumberService } from '../complaint/tracking-number';
 import { type ComplaintCommand, type ComplaintForwarded, complaintStreamId } from '../complaint/domain';
 import { prepareComplaintIntake } from '../complaint/intake';
+import { type AccessCodeHasher, openAccessCodeHasher } from '../shared/access-code';
 import { guardedComplaintDecider } from '../complaint/service';
 import { endOfJakartaDay, jakartaDate } from '../shared/calendar/dates';
 import { WorkingCalendar } from '../shared/calendar/calendar';
@@ -171,6 +172,8 @@ export async function seedAgencies(store: EventStore, at: Date): Promise<void> {
         name: a.name,
         kind: a.kind,
         region: a.region,
+        // Every demo agency is in DI Yogyakarta: its regional holidays apply to their clocks.
+        regionCode: 'ID-YO',
         parentAgencyId: a.parent ?? null,
         contact: { emails: [`${a.id}@jogjaprov.go.id`] },
       },
@@ -301,6 +304,7 @@ interface SeedParts {
     import('../correspondence/domain').LetterState
   >;
   readonly trackingNumbers: TrackingNumberService;
+  readonly accessCodes: AccessCodeHasher;
   /** The correspondence flows as the seed runs them, with a scratch read model for their batches. */
   readonly flowModels: ReadModelStore;
   readonly flows: {
@@ -378,7 +382,7 @@ async function complaintStory(parts: SeedParts, tl: Timeline, i: number, start: 
   const pic: Actor = { id: `pic-${agency.id}`, role: 'AGENCY', agencyId: agency.id };
   await tl.until(t);
   const prepared = await prepareComplaintIntake(
-    { vault: parts.vault, trackingNumbers: parts.trackingNumbers },
+    { vault: parts.vault, trackingNumbers: parts.trackingNumbers, accessCodes: parts.accessCodes },
     {
       complaintId: uuidV5(`demo-complaint/${i}`),
       subject,
@@ -835,6 +839,7 @@ export async function seedHistory(
       complaints: new CommandHandler(store, guardedComplaintDecider),
       letters: new CommandHandler(store, letterDecider),
       trackingNumbers: new TrackingNumberService(store),
+      accessCodes: openAccessCodeHasher(config),
       flowModels,
       flows: {
         followUpDrafts: followUpDraftsFlow(flowDeps),

@@ -1,13 +1,18 @@
 /**
  * `npm start` — the whole federation on one machine: each subgraph as its own process on the embedded
  * store (SQLite under DUMAS_DATA_DIR, default ./data, created when absent), then the gateway on PORT
- * (default 4000; the subgraphs take the next ports). Demo data is seeded on the first run. Prints the
- * URLs and a ready token per role. Ctrl-C stops every process cleanly.
+ * (default 4000; the subgraphs take the next ports). Ctrl-C stops every process cleanly.
+ *
+ * Without NODE_ENV=production it is the demo: demo data seeded on the first run, GraphiQL, a ready token
+ * per role printed, development secrets. With NODE_ENV=production none of that: it refuses to start
+ * unless the secrets are configured (see services/shared/production.ts), seeds nothing, prints no
+ * token, and serves neither GraphiQL nor introspection.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { mintToken, ROLES } from '../shared/auth';
 import { loadConfig, subgraphUrlEnvName } from '../shared/config';
+import { assertProductionReady } from './production';
 
 import { SUBGRAPHS } from '../subgraphs';
 
@@ -80,9 +85,12 @@ async function stopAll(exitCode: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  // GraphiQL is on for `npm start` unless DUMAS_GRAPHIQL says otherwise.
-  const env: NodeJS.ProcessEnv = { DUMAS_GRAPHIQL: 'true', ...process.env };
+  const production = process.env.NODE_ENV === 'production';
+  // GraphiQL (and introspection) for the demo unless DUMAS_GRAPHIQL says otherwise; production keeps the
+  // gateway's default: off.
+  const env: NodeJS.ProcessEnv = production ? process.env : { DUMAS_GRAPHIQL: 'true', ...process.env };
   const config = loadConfig(env);
+  assertProductionReady(env, config.dataDir);
   const gatewayPort = config.port ?? 4000;
   if (gatewayPort < 1 || gatewayPort > 65530) throw new Error('PORT must be a port number');
   process.on('SIGINT', () => void stopAll(0));
@@ -97,17 +105,18 @@ async function main(): Promise<void> {
     children.push({
       name,
       url,
-      process: launch(name, entry('services', 'cli', 'subgraph'),
-        { ...baseEnv, PORT: String(port) },
-        [name],
-      ),
+      process: launch(name, entry('services', 'cli', 'subgraph'), { ...baseEnv, PORT: String(port) }, [name]),
     });
   }
   for (const c of children) await waitReady(`${c.url}/ready`, c.process, 60_000);
 
-  // Demo data on the first run: the seed appends through the same command handlers as the API.
-  const { seedIfEmpty } = require('./seed') as typeof import('./seed');
-  const seeded = await seedIfEmpty(config);
+  // Demo data on the first run: the seed appends through the same command handlers as the API. Never in
+  // production, where the store holds only what really happened.
+  let seeded = false;
+  if (!production) {
+    const { seedIfEmpty } = require('./seed') as typeof import('./seed');
+    seeded = await seedIfEmpty(config);
+  }
 
   const gatewayUrl = `http://localhost:${gatewayPort}`;
   const gateway = launch('gateway', entry('gateway', 'index'), {
@@ -118,9 +127,18 @@ async function main(): Promise<void> {
   children.push({ name: 'gateway', url: gatewayUrl, process: gateway });
   await waitReady(`${gatewayUrl}/ready`, gateway, 60_000);
 
+  if (production) {
+    process.stdout.write(
+      `\ndumas is running (production)\n  Console   ${gatewayUrl}/console/\n  GraphQL   ${gatewayUrl}/graphql\n  data      ${config.dataDir}\n\n`,
+    );
+    return;
+  }
   const lines = [
     '',
-    'dumas is running',
+    'dumas DEMO is running: demo data, development secrets and signing key, ready tokens below.',
+    'Not for real complaints: see "Running in production" in the README.',
+    '',
+    `  Console   ${gatewayUrl}/console/`,
     `  GraphQL   ${gatewayUrl}/graphql`,
     `  GraphiQL  ${gatewayUrl}/graphiql`,
     `  data      ${config.dataDir}${seeded ? ' (demo data seeded)' : ''}`,

@@ -9,7 +9,7 @@ import {
 } from '../shared/pii/identity';
 import type { SealedValue } from '../shared/pii/sealed';
 import type { KeyVault } from '../shared/pii/vault';
-import { generateAccessCode, hashAccessCode } from '../shared/access-code';
+import { type AccessCodeHasher, generateAccessCode } from '../shared/access-code';
 import type {
   ComplaintCommand,
   ComplaintIntakeData,
@@ -54,6 +54,11 @@ export type OfficerIntake = {
   readonly imported?: ReceiveComplaint['data']['imported'];
   /** Officers hand the complainant an access code on request (e.g. a walk-in who wants to track online). */
   readonly issueAccessCode?: boolean;
+  /**
+   * A code a channel adapter derived for this complaint (see services/channels/intake.ts), so its
+   * acknowledgement can be sent again after a restart; issued like any other (only its hash is kept).
+   */
+  readonly accessCode?: string;
 };
 
 export interface PreparedIntake {
@@ -62,6 +67,22 @@ export interface PreparedIntake {
   readonly trackingNumber: string;
   /** Shown once to the complainant and never stored; null when none was issued. */
   readonly accessCode: string | null;
+}
+
+/** An intake validated, sealed and coded, waiting only for its tracking number. */
+export interface SealedIntake {
+  readonly complaintId: string;
+  /** The year its tracking number belongs to (WIB year of receipt). */
+  readonly year: number;
+  /** Shown once to the complainant and never stored; null when none was issued. */
+  readonly accessCode: string | null;
+  build(trackingNumber: string): FileComplaint | ReceiveComplaint;
+}
+
+export interface IntakeServices {
+  readonly vault: KeyVault;
+  /** Needed when the intake issues an access code (public filing, or an officer asked for one). */
+  readonly accessCodes?: AccessCodeHasher;
 }
 
 const PLACEHOLDER_SEALED: SealedValue = {
@@ -144,12 +165,16 @@ function intakeBuilder(
   };
 }
 
-export async function prepareComplaintIntake(
-  services: { readonly vault: KeyVault; readonly trackingNumbers: TrackingNumberService },
+/**
+ * Everything of an intake but its tracking number: the number is claimed in the same append as the
+ * complaint (ComplaintService.intake), or before it where the store cannot do both at once.
+ */
+export async function sealComplaintIntake(
+  services: IntakeServices,
   input: ComplaintIntakeInput,
   how: PublicIntake | OfficerIntake,
   context: { readonly now: string; readonly actor: Actor },
-): Promise<PreparedIntake> {
+): Promise<SealedIntake> {
   const complaintId = input.complaintId ?? randomUUID();
   const subjectId = randomUUID();
   const complainantInput = input.complainant ?? null;
@@ -161,29 +186,40 @@ export async function prepareComplaintIntake(
   complaintDecider.decide(placeholderOf(build, complainantInput !== null), { status: 'NONE' });
 
   const issueCode = how.kind === 'PUBLIC' || how.issueAccessCode === true;
-  const accessCode = issueCode ? generateAccessCode() : null;
+  const accessCode =
+    how.kind === 'OFFICER' && how.accessCode ? how.accessCode : issueCode ? generateAccessCode() : null;
+  if (accessCode && !services.accessCodes) throw new Error('issuing an access code needs the hasher');
+  const accessCodeHash = accessCode ? services.accessCodes!.hash(accessCode) : null;
   const reference = how.kind === 'OFFICER' ? how.channelReference?.trim() || null : null;
-  const [trackingNumber, sealed, accessCodeHash, sealedReference] = await Promise.all([
-    services.trackingNumbers.claim(
-      complaintId,
-      trackingYear(how.kind === 'OFFICER' && how.receivedAt ? how.receivedAt : context.now),
-      {
-        now: context.now,
-        actor: context.actor,
-      },
-    ),
+  const [sealed, sealedReference] = await Promise.all([
     complainantInput
       ? sealComplainantIdentity(services.vault, subjectId, complainantInput)
       : Promise.resolve(null),
-    accessCode ? hashAccessCode(accessCode) : Promise.resolve(null),
     // Sealed under the same subject as the identity, so one erasure seals both.
     reference ? services.vault.encrypt(subjectId, reference) : Promise.resolve(null),
   ]);
   return {
-    command: build(trackingNumber, sealed, accessCodeHash, sealedReference),
     complaintId,
-    trackingNumber,
+    year: trackingYear(how.kind === 'OFFICER' && how.receivedAt ? how.receivedAt : context.now),
     accessCode,
+    build: (trackingNumber) => build(trackingNumber, sealed, accessCodeHash, sealedReference),
+  };
+}
+
+/** An intake with its tracking number claimed in an append of its own (seed, stores without appendMany). */
+export async function prepareComplaintIntake(
+  services: IntakeServices & { readonly trackingNumbers: TrackingNumberService },
+  input: ComplaintIntakeInput,
+  how: PublicIntake | OfficerIntake,
+  context: { readonly now: string; readonly actor: Actor },
+): Promise<PreparedIntake> {
+  const intake = await sealComplaintIntake(services, input, how, context);
+  const trackingNumber = await services.trackingNumbers.claim(intake.complaintId, intake.year, context);
+  return {
+    command: intake.build(trackingNumber),
+    complaintId: intake.complaintId,
+    trackingNumber,
+    accessCode: intake.accessCode,
   };
 }
 

@@ -1,7 +1,13 @@
 import { badInput } from '../shared/errors';
 import type { RecordedEvent } from '../shared/eventstore/types';
 import type { SealedValue } from '../shared/pii/sealed';
-import type { DocQuery, FieldCondition, Projection, ReadModelTx } from '../shared/projections/types';
+import type {
+  DocQuery,
+  FieldCondition,
+  Projection,
+  ReadModelIndex,
+  ReadModelTx,
+} from '../shared/projections/types';
 import {
   type Channel,
   COMPLAINT_STREAM_PREFIX,
@@ -301,6 +307,9 @@ export function applyComplaintEvent(
       next.channelReference = null;
       next.sealedChannelReference = null;
       break;
+    case 'ComplainantMessageReceived':
+      // In the case's history (with its attachments); the document's fields do not change.
+      break;
     default: {
       const unknown: never = event;
       return unknown;
@@ -309,6 +318,33 @@ export function applyComplaintEvent(
   next.agencies = latestPerAgency(next.forwardings);
   return next;
 }
+
+const ORDER_FIELDS = [
+  { path: 'receivedAt', type: 'text' },
+  { path: 'id', type: 'text' },
+] as const;
+
+/**
+ * An index for each filter of `complaints(filter:)` that narrows by equality or range, each ending in the
+ * list's order (newest first), so a page is read off the index in order; and one for tracking. Every
+ * field here is set on every complaint document, with this type (the promise ReadModelIndex asks for).
+ * Not indexed (yet): `agencyId` (an element of an array) and `text` (substring search); both walk the
+ * newest-first index and stop at the page.
+ */
+export const COMPLAINT_INDEXES: readonly ReadModelIndex[] = [
+  { collection: COMPLAINTS_COLLECTION, name: 'newest', fields: ORDER_FIELDS },
+  ...(['status', 'channel'] as const).map((path) => ({
+    collection: COMPLAINTS_COLLECTION,
+    name: `${path}_newest`,
+    fields: [{ path, type: 'text' } as const, ...ORDER_FIELDS],
+  })),
+  ...(['confidential', 'anonymous'] as const).map((path) => ({
+    collection: COMPLAINTS_COLLECTION,
+    name: `${path}_newest`,
+    fields: [{ path, type: 'boolean' } as const, ...ORDER_FIELDS],
+  })),
+  { collection: COMPLAINTS_COLLECTION, name: 'tracking', fields: [{ path: 'trackingNumber', type: 'text' }] },
+];
 
 /**
  * The `complaints` read model. Version 1; bump it whenever `applyComplaintEvent` changes meaning, and the
@@ -319,6 +355,7 @@ export const complaintProjection: Projection = {
   version: 1,
   collections: [COMPLAINTS_COLLECTION],
   filter: { streamPrefixes: [COMPLAINT_STREAM_PREFIX], eventTypes: COMPLAINT_EVENT_TYPES },
+  indexes: COMPLAINT_INDEXES,
   async apply(event: RecordedEvent, tx: ReadModelTx): Promise<void> {
     const id = complaintIdFromStream(event.streamId);
     if (!id) return;

@@ -6,11 +6,14 @@
  */
 import { createHash } from 'node:crypto';
 import { sha256Uuid } from '../shared/ids';
+import { AccessCodeGuard } from '../shared/access-code-guard';
 import { CommandHandler, type Decider } from '../shared/decider';
+import { DEFAULT_LIMITS } from '../shared/graphql/limits';
 import { badInput, DomainError, forbidden, notFound } from '../shared/errors';
 import type { Actor } from '../shared/eventstore/types';
 import type { SubgraphRuntime } from '../shared/runtime';
 import { TrackingNumberService } from './tracking-number';
+import { type AccessCodeHasher, openAccessCodeHasher } from '../shared/access-code';
 import {
   authorizeComplaintCommand,
   type ComplaintCommand,
@@ -25,6 +28,7 @@ import {
   type OfficerIntake,
   type PublicIntake,
   prepareComplaintIntake,
+  sealComplaintIntake,
 } from './intake';
 import {
   applyComplaintEvent,
@@ -34,6 +38,7 @@ import {
   type ComplaintViewer,
   complaintDocQuery,
 } from './projection';
+import { RoutingRules } from './routing';
 
 /** The actor recorded for the public WEB form: no identity of the caller goes into the log. */
 export const PUBLIC_ACTOR: Actor = { id: 'public', role: 'PUBLIC' };
@@ -114,17 +119,31 @@ const keyReused = () =>
 
 export interface Page<T> {
   readonly items: readonly T[];
-  readonly offset: number;
   readonly total: number;
+  readonly hasNextPage: boolean;
 }
+
+/** Where a page starts: right after a complaint's (receivedAt, id), or at an offset. */
+export type ComplaintPagePosition =
+  | { readonly after: readonly [receivedAt: string, id: string] }
+  | { readonly offset: number };
 
 export class ComplaintService {
   readonly handler: CommandHandler<ComplaintCommand, ComplaintEvent, ComplaintState>;
   readonly trackingNumbers: TrackingNumberService;
+  readonly routing: RoutingRules;
+  readonly accessCodes: AccessCodeHasher;
+  /** One access-code check per request, a budget per tracking number (see AccessCodeGuard). */
+  readonly accessCodeGuard: AccessCodeGuard;
 
   constructor(readonly runtime: SubgraphRuntime) {
+    this.accessCodeGuard = new AccessCodeGuard(
+      { ...DEFAULT_LIMITS, ...runtime.config.limits }.accessCodeChecksPerTrackingNumberPerMinute,
+    );
+    this.routing = new RoutingRules(runtime.store);
     this.handler = new CommandHandler(runtime.store, guardedComplaintDecider);
     this.trackingNumbers = new TrackingNumberService(runtime.store);
+    this.accessCodes = openAccessCodeHasher(runtime.config);
   }
 
   now(): string {
@@ -151,16 +170,30 @@ export class ComplaintService {
     return doc;
   }
 
-  async list(filter: ComplaintFilter, viewer: ComplaintViewer, offset: number, limit: number) {
+  /**
+   * One page of the complaints the viewer may see: after a keyset position (read off the index from
+   * there) or an offset (old cursors). One document more than the page tells whether another follows.
+   */
+  async list(
+    filter: ComplaintFilter,
+    viewer: ComplaintViewer,
+    position: ComplaintPagePosition,
+    limit: number,
+  ) {
     const query = complaintDocQuery(filter, viewer);
-    const [items, total] = await Promise.all([
-      this.runtime.readModels.find<ComplaintDocument>(COMPLAINTS_COLLECTION, { ...query, limit, offset }),
+    const [found, total] = await Promise.all([
+      this.runtime.readModels.find<ComplaintDocument>(COMPLAINTS_COLLECTION, {
+        ...query,
+        limit: limit + 1,
+        ...('after' in position ? { after: position.after } : { offset: position.offset }),
+      }),
       this.runtime.readModels.count(COMPLAINTS_COLLECTION, {
         ...(query.where ? { where: query.where } : {}),
         ...(query.text ? { text: query.text } : {}),
       }),
     ]);
-    return { items, offset, total } satisfies Page<ComplaintDocument>;
+    const items = found.slice(0, limit);
+    return { items, total, hasNextPage: found.length > limit } satisfies Page<ComplaintDocument>;
   }
 
   /**
@@ -199,20 +232,28 @@ export class ComplaintService {
         return { complaint: await this.replay(complaintId, digest), accessCode: null, replayed: true };
       }
     }
-    const prepared = await prepareComplaintIntake(
-      { vault: this.runtime.vault, trackingNumbers: this.trackingNumbers },
+    const intake = await sealComplaintIntake(
+      { vault: this.runtime.vault, accessCodes: this.accessCodes },
       { ...input, ...(complaintId ? { complaintId } : {}), ...(digest ? { intakeDigest: digest } : {}) },
       how,
       { now: this.now(), actor },
     );
     try {
-      const result = await this.handler.handle(complaintStreamId(prepared.complaintId), prepared.command, {
-        caseId: prepared.complaintId,
-        retries: 0,
-      });
+      // The number's claim and the complaint in one append (one commit); a taken number draws again.
+      const result = await this.trackingNumbers.claimAlong(
+        intake.complaintId,
+        intake.year,
+        { now: this.now(), actor },
+        (claim, trackingNumber) =>
+          this.handler.handle(complaintStreamId(intake.complaintId), intake.build(trackingNumber), {
+            caseId: intake.complaintId,
+            retries: 0,
+            alongside: [claim],
+          }),
+      );
       return {
-        complaint: await this.readBack(prepared.complaintId, result.position),
-        accessCode: prepared.accessCode,
+        complaint: await this.readBack(intake.complaintId, result.position),
+        accessCode: intake.accessCode,
         replayed: false,
       };
     } catch (err) {

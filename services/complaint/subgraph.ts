@@ -23,13 +23,20 @@ import { ComplaintMutations, ComplaintQueries } from './graphql/resolvers';
 import { complaintProjection } from './projection';
 import { ComplaintService } from './service';
 
+export interface WingWork {
+  stop(): Promise<void>;
+}
+
 /** What a wing mounted into the complaint subgraph brings. */
 export interface ComplaintWing {
   readonly resolvers: readonly Function[];
   readonly projections: readonly Projection[];
   readonly buildOptions?: Omit<BuildSchemaOptions, 'resolvers' | 'orphanedTypes' | 'skipCheck'>;
   /** Background work beside the complaint runtime, stopped before it closes. */
-  start?(runtime: SubgraphRuntime): { stop(): Promise<void> } | undefined;
+  start?(
+    runtime: SubgraphRuntime,
+    complaints: ComplaintService,
+  ): Promise<WingWork | undefined> | WingWork | undefined;
   /** What `/ready` reports for the wing: true, or why it is degraded. */
   ready?(runtime: SubgraphRuntime): boolean | string;
   /** Additions to the HTTP server (e.g. subscriptions over WebSocket on the same port). */
@@ -60,11 +67,25 @@ export function complaintSubgraph(wings: readonly ComplaintWing[] = []): Subgrap
         name: 'complaint',
         projections: [complaintProjection, ...wings.flatMap((w) => w.projections)],
       });
-      const running = wings.map((w) => w.start?.(runtime));
+      const running: WingWork[] = [];
+      const stopWings = async () => {
+        for (const work of running.splice(0).reverse()) await work.stop();
+      };
+      try {
+        const complaints = new ComplaintService(runtime);
+        for (const wing of wings) {
+          const work = await wing.start?.(runtime, complaints);
+          if (work) running.push(work);
+        }
+      } catch (err) {
+        await stopWings();
+        await runtime.close();
+        throw err;
+      }
       return {
         ...runtime,
         async close() {
-          for (const work of running) await work?.stop();
+          await stopWings();
           await runtime.close();
         },
       };

@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import type { Actor, EventStore } from '../shared/eventstore/types';
+import type { Actor, EventStore, StreamAppend } from '../shared/eventstore/types';
 import { WrongExpectedRevisionError } from '../shared/eventstore/types';
 import { TRACKING_NUMBER_PATTERN } from './domain/constants';
 
@@ -76,6 +76,23 @@ export class TrackingNumberService {
 
   /** Claims a fresh number of `year` for the complaint; `now` and `actor` go into the claim's metadata. */
   async claim(complaintId: string, year: number, context: { now: string; actor?: Actor }): Promise<string> {
+    return this.claimAlong(complaintId, year, context, async (claim, trackingNumber) => {
+      await this.store.append(claim.streamId, claim.events, { expectedRevision: claim.expectedRevision! });
+      return trackingNumber;
+    });
+  }
+
+  /**
+   * Draws numbers until `write` succeeds: `write` appends the claim (a no_stream append of the number's
+   * stream) together with whatever else it needs, e.g. the complaint in the same transaction. A claim
+   * stream that exists already means the number is taken: draw again. Any other error is `write`'s own.
+   */
+  async claimAlong<T>(
+    complaintId: string,
+    year: number,
+    context: { now: string; actor?: Actor },
+    write: (claim: StreamAppend, trackingNumber: string) => Promise<T>,
+  ): Promise<T> {
     if (!Number.isInteger(year) || year < 1000 || year > 9999)
       throw new RangeError('year must have four digits');
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
@@ -84,24 +101,25 @@ export class TrackingNumberService {
         type: 'TrackingNumberClaimed',
         data: { trackingNumber, complaintId, at: context.now },
       };
-      try {
-        await this.store.append(
-          trackingNumberStreamId(trackingNumber),
-          [
-            {
-              ...claimed,
-              metadata: {
-                occurredAt: context.now,
-                caseId: complaintId,
-                ...(context.actor ? { actor: context.actor } : {}),
-              },
+      const streamId = trackingNumberStreamId(trackingNumber);
+      const claim: StreamAppend = {
+        streamId,
+        events: [
+          {
+            ...claimed,
+            metadata: {
+              occurredAt: context.now,
+              caseId: complaintId,
+              ...(context.actor ? { actor: context.actor } : {}),
             },
-          ],
-          { expectedRevision: 'no_stream' },
-        );
-        return trackingNumber;
+          },
+        ],
+        expectedRevision: 'no_stream',
+      };
+      try {
+        return await write(claim, trackingNumber);
       } catch (err) {
-        if (err instanceof WrongExpectedRevisionError) continue; // Taken: draw again.
+        if (err instanceof WrongExpectedRevisionError && err.streamId === streamId) continue; // Taken.
         throw err;
       }
     }

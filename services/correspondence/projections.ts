@@ -60,6 +60,8 @@ export interface AgencyDoc {
   readonly name: string;
   readonly kind: AgencyKind;
   readonly region: string;
+  /** Absent in documents projected before agencies carried one. */
+  readonly regionCode?: string | null;
   readonly parentAgencyId: string | null;
   readonly contact: AgencyContact;
   readonly onboardingStatus: AgencyOnboardingStatus;
@@ -101,6 +103,7 @@ async function applyAgency(recorded: RecordedEvent, tx: ReadModelTx): Promise<vo
       name: d.name,
       kind: d.kind,
       region: d.region,
+      regionCode: d.regionCode ?? null,
       parentAgencyId: d.parentAgencyId ?? null,
       contact: d.contact,
       onboardingStatus: 'REGISTERED',

@@ -14,12 +14,12 @@ import type { RequestContext } from '../shared/http/server';
 import type { SubgraphModule } from '../shared/subgraph-module';
 import { trackState, trackWorkers } from '../shared/metrics';
 import { type RuntimeOptions, type SubgraphRuntime, startRuntime } from '../shared/runtime';
-import { type BlobStore, openBlobStore } from './blobs';
+import { type BlobStore, openBlobStore } from '../shared/blobs';
 import { complaintLinksProjection } from './complaint-links';
 import { ConfigError, type CorrespondenceConfig } from '../shared/config';
-import { type DeliveryAdapter, openDeliveryAdapter } from './delivery';
+import { type DeliveryAdapter, openDeliveryAdapter } from '../shared/mail/delivery';
 import { LetterNumbering } from './numbering';
-import { type CorrespondenceFlows, startCorrespondenceFlows } from './flows';
+import { type CorrespondenceFlows, dormantFlows, startCorrespondenceFlows } from './flows';
 import type { CorrespondenceContext } from './graphql/context';
 import { correspondenceProjections, LETTERS } from './projections';
 import {
@@ -98,25 +98,36 @@ export async function startCorrespondenceRuntime(
     const healed = await numbering.completePending();
     if (healed.length)
       base.logger.info({ letters: healed.length }, 'numbered approvals a crash had cut short');
-    const flows = await startCorrespondenceFlows(
-      {
-        store: base.store,
-        readModels: base.readModels,
-        logger: base.logger,
-        clock: base.clock,
-        config: correspondence,
-        calendar: calendar ?? WorkingCalendar.bundled(),
-        blobs,
-        delivery,
-      },
-      flowRetry,
-    );
+    const deps = {
+      store: base.store,
+      // The flows' checkpoints and state: shared by the replicas, written by the lease holder alone.
+      readModels: base.sharedReadModels,
+      logger: base.logger,
+      clock: base.clock,
+      config: correspondence,
+      calendar: calendar ?? WorkingCalendar.bundled(),
+      blobs,
+      delivery,
+    };
+    // The flows run once across replicas: in the replica holding their lease (on SQLite, always here).
+    let current: CorrespondenceFlows | undefined;
+    const idle = dormantFlows(deps);
+    await base.leases.run('correspondence.flows', async () => {
+      const flows = await startCorrespondenceFlows(deps, flowRetry);
+      current = flows;
+      return {
+        async stop() {
+          if (current === flows) current = undefined;
+          await flows.stop();
+        },
+      };
+    });
     const untrack = [
       trackWorkers({
         service: 'correspondence',
         kind: 'flow',
         store: base.store,
-        positions: () => flows.runner.positions(),
+        positions: () => current?.runner.positions() ?? {},
       }),
       trackState({
         service: 'correspondence',
@@ -130,10 +141,12 @@ export async function startCorrespondenceRuntime(
       blobs,
       delivery,
       numbering,
-      flows,
+      /** The running flows when this replica holds their lease, else a runner with none. */
+      get flows() {
+        return current ?? idle;
+      },
       async close() {
         for (const stop of untrack) stop();
-        await flows.stop();
         await base.close();
         await blobs.close();
       },

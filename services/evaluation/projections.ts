@@ -24,8 +24,8 @@ import {
   CALENDAR_EVENT_TYPES,
   type CalendarEvent,
   calendarDecider,
+  CalendarHistory,
   createCalendarDecider,
-  workingCalendarFromEvents,
 } from './domain/calendar-aggregate';
 import { type CaseFact, EVALUATION_SOURCE_EVENT_TYPES, toCaseFact, toLetterFact } from './domain/case-facts';
 import {
@@ -33,6 +33,7 @@ import {
   type ClockPause,
   clockId,
   computeClocks,
+  calendarOfClock,
   dueDateOf,
   type SlaClock,
 } from './domain/clocks';
@@ -73,7 +74,10 @@ export interface SlaClockDoc extends SlaClock {
  * itself because the deadline as of a past moment ignores pauses begun after it, and because the calendar
  * in force when the KPIs are asked for decides which days are working days.
  */
-export type DeadlineTerms = Pick<SlaClock, 'startedAt' | 'pauses' | 'length' | 'unit' | 'region'>;
+export type DeadlineTerms = Pick<
+  SlaClock,
+  'startedAt' | 'pauses' | 'length' | 'unit' | 'region' | 'calendarVersion'
+>;
 
 export interface ForwardingRecord {
   readonly forwardingId: string;
@@ -258,6 +262,7 @@ function withDeadlines(doc: EvaluationCaseDoc, clocks: readonly SlaClock[]): Eva
       length: c.length,
       unit: c.unit,
       ...(c.region !== undefined ? { region: c.region } : {}),
+      ...(c.calendarVersion !== undefined ? { calendarVersion: c.calendarVersion } : {}),
     });
   }
   return {
@@ -279,6 +284,7 @@ function sameTerms(a: DeadlineTerms, b: DeadlineTerms): boolean {
     a.length === b.length &&
     a.unit === b.unit &&
     a.region === b.region &&
+    a.calendarVersion === b.calendarVersion &&
     a.pauses.length === b.pauses.length &&
     a.pauses.every((p, i) => p.from === b.pauses[i]!.from && p.to === b.pauses[i]!.to)
   );
@@ -484,24 +490,51 @@ async function reindex(tx: ReadModelTx, before: Placements, after: Placements): 
 
 type CalendarDecider = ReturnType<typeof createCalendarDecider>;
 
+interface ContextCache {
+  calendarKey?: string;
+  calendars?: CalendarHistory;
+}
+
+/** The region code of every agency the directory has announced (AgencyCreated/AgencyUpdated). */
+interface AgencyRegionsDoc {
+  readonly regions: Readonly<Record<string, string>>;
+}
+
+const AGENCY_EVENT_TYPES = ['AgencyCreated', 'AgencyUpdated'] as const;
+
+/** An agency's region code as a directory event sets it: a code, null when removed, undefined when untouched. */
+function regionCodeIn(event: RecordedEvent): string | null | undefined {
+  const data = event.data as {
+    readonly regionCode?: string;
+    readonly changes?: { readonly regionCode?: string | null };
+  };
+  return event.type === 'AgencyCreated' ? (data.regionCode ?? null) : data.changes?.regionCode;
+}
+
 /** Loads the clock context the configuration documents describe (the calendar is rebuilt only when it changed). */
 async function loadContext(
   tx: Pick<ReadModelTx, 'get'>,
   options: EvaluationProjectionOptions,
   decider: CalendarDecider,
-  cache: { calendarKey?: string; calendar?: WorkingCalendar },
+  cache: ContextCache,
 ): Promise<ClockContext> {
-  const policy = await tx.get<PolicyConfigDoc>(EVALUATION_CONFIG, 'policy');
-  const calendarEvents = (await tx.get<CalendarConfigDoc>(EVALUATION_CONFIG, 'calendar'))?.events ?? [];
+  const [policy, calendarDoc, agencies] = await Promise.all([
+    tx.get<PolicyConfigDoc>(EVALUATION_CONFIG, 'policy'),
+    tx.get<CalendarConfigDoc>(EVALUATION_CONFIG, 'calendar'),
+    options.regionOfAgency ? undefined : tx.get<AgencyRegionsDoc>(EVALUATION_CONFIG, 'agency-regions'),
+  ]);
+  const calendarEvents = calendarDoc?.events ?? [];
   const key = JSON.stringify(calendarEvents);
-  if (!cache.calendar || cache.calendarKey !== key) {
-    cache.calendar = workingCalendarFromEvents(calendarEvents, decider);
+  if (!cache.calendars || cache.calendarKey !== key) {
+    cache.calendars = new CalendarHistory(calendarEvents, decider);
     cache.calendarKey = key;
   }
+  const regions = agencies?.regions ?? {};
   return {
-    calendar: cache.calendar,
+    calendar: cache.calendars.at(cache.calendars.version),
+    calendars: cache.calendars,
     policy: policyVersionsFromEvents(policy?.events ?? []),
-    ...(options.regionOfAgency ? { regionOfAgency: options.regionOfAgency } : {}),
+    regionOfAgency: options.regionOfAgency ?? ((agencyId) => regions[agencyId]),
   };
 }
 
@@ -509,12 +542,13 @@ const deciderFor = (options: EvaluationProjectionOptions): CalendarDecider =>
   options.baseline ? createCalendarDecider(options.baseline) : calendarDecider;
 
 export function createEvaluationProjection(options: EvaluationProjectionOptions = {}): Projection {
-  const cache: { calendarKey?: string; calendar?: WorkingCalendar } = {};
+  const cache: ContextCache = {};
   const decider = deciderFor(options);
   return {
     name: 'evaluation',
     // 2: the agency indexes (days and awaiting forwardings) the KPIs are read from.
-    version: 2,
+    // 3: clocks keep the calendar version they started under; agencies' region codes.
+    version: 3,
     collections: [
       SLA_CLOCKS,
       EVALUATION_CASES,
@@ -524,9 +558,25 @@ export function createEvaluationProjection(options: EvaluationProjectionOptions 
       EVALUATION_CONFIG,
     ],
     filter: {
-      eventTypes: [...EVALUATION_SOURCE_EVENT_TYPES, ...SLA_POLICY_EVENT_TYPES, ...CALENDAR_EVENT_TYPES],
+      eventTypes: [
+        ...EVALUATION_SOURCE_EVENT_TYPES,
+        ...SLA_POLICY_EVENT_TYPES,
+        ...CALENDAR_EVENT_TYPES,
+        ...AGENCY_EVENT_TYPES,
+      ],
     },
     async apply(event: RecordedEvent, tx: ReadModelTx) {
+      if ((AGENCY_EVENT_TYPES as readonly string[]).includes(event.type)) {
+        const code = regionCodeIn(event);
+        const agencyId = (event.data as { agencyId?: unknown }).agencyId;
+        if (code === undefined || typeof agencyId !== 'string') return;
+        const doc = (await tx.get<AgencyRegionsDoc>(EVALUATION_CONFIG, 'agency-regions')) ?? { regions: {} };
+        const { [agencyId]: _previous, ...others } = doc.regions;
+        await tx.put(EVALUATION_CONFIG, 'agency-regions', {
+          regions: code === null ? others : { ...others, [agencyId]: code },
+        });
+        return;
+      }
       if ((SLA_POLICY_EVENT_TYPES as readonly string[]).includes(event.type)) {
         const doc = (await tx.get<PolicyConfigDoc>(EVALUATION_CONFIG, 'policy')) ?? { events: [] };
         await tx.put(EVALUATION_CONFIG, 'policy', {
@@ -619,7 +669,7 @@ export function clockAsOf(clock: SlaClock, asOf: string): SlaClock {
 
 /** The end of a forwarding's answer deadline as it stood at `asOf` (pauses begun later had not happened). */
 export function deadlineAsOf(terms: DeadlineTerms, asOf: string, ctx: ClockContext): string | null {
-  const due = dueDateOf({ ...terms, pauses: pausesAsOf(terms.pauses, asOf) }, ctx.calendar);
+  const due = dueDateOf({ ...terms, pauses: pausesAsOf(terms.pauses, asOf) }, calendarOfClock(ctx, terms));
   return due === null ? null : endOfJakartaDay(due);
 }
 

@@ -141,6 +141,14 @@ export const evaluationRecordsProjection: Projection = {
   version: 1,
   collections: [EVALUATION_COMPLAINTS, EVALUATION_AGENCIES, EVALUATION_ROUNDS],
   filter: { eventTypes: [...COMPLAINT_TYPES, ...AGENCY_TYPES, ...EVALUATION_EVENT_TYPES] },
+  // A rating finds its complaint by tracking number: from the index, not by reading every complaint.
+  indexes: [
+    {
+      collection: EVALUATION_COMPLAINTS,
+      name: 'tracking',
+      fields: [{ path: 'trackingNumber', type: 'text' }],
+    },
+  ],
   async apply(event, tx) {
     if ((COMPLAINT_TYPES as readonly string[]).includes(event.type)) return applyComplaintEvent(event, tx);
     if ((EVALUATION_EVENT_TYPES as readonly string[]).includes(event.type)) return applyRoundEvent(event, tx);

@@ -18,6 +18,7 @@ import {
   evaluateClock,
   type SlaClock,
   slaStreamId,
+  calendarOfClock,
 } from './domain/clocks';
 import { compareInstants } from '../shared/calendar/dates';
 import { clockContextFromReadModel, SLA_CLOCKS, type SlaClockDoc } from './projections';
@@ -26,8 +27,9 @@ import { clockContextFromReadModel, SLA_CLOCKS, type SlaClockDoc } from './proje
 export const SCHEDULER_ACTOR = { id: 'sla-scheduler', role: 'SYSTEM' } as const;
 
 /**
- * Stored due dates were computed with the calendar of the moment the clock last changed; a holiday
- * removed since may bring one forward. Clocks due within this margin are re-judged with today's calendar.
+ * Clocks keep the calendar version they started under, so a calendar edit does not move a stored due
+ * date; clocks without a recorded version (projected before versions existed) follow today's calendar, in
+ * which a holiday removed since may bring one forward. Clocks due within this margin are re-judged.
  */
 const CALENDAR_MARGIN_MS = 45 * 24 * 60 * 60 * 1000;
 /** Clocks stopped within this long before a tick are checked for a late stop the scheduler missed. */
@@ -107,7 +109,7 @@ export class BreachScheduler {
     for (const doc of [...running, ...stopped]) {
       if (doc.breachRecordedAt) continue;
       const { open: _open, ...stored } = doc;
-      const judged = evaluateClock(stored, ctx.calendar, now);
+      const judged = evaluateClock(stored, calendarOfClock(ctx, stored), now);
       candidates.set(doc.id, { ...stored, dueDate: judged.dueDate, dueAt: judged.dueAt });
     }
     const recorded: string[] = [];

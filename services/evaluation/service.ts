@@ -4,13 +4,15 @@
  * command is decided on); reads come from the read models, after waiting for the projection to reach an
  * appended position (read-your-writes).
  */
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Principal } from '../shared/auth';
+import { AccessCodeGuard } from '../shared/access-code-guard';
 import { CommandHandler, type Decider } from '../shared/decider';
-import { DomainError, forbidden, invalidTransition, notFound } from '../shared/errors';
+import { DEFAULT_LIMITS } from '../shared/graphql/limits';
+import { conflict, DomainError, forbidden, invalidTransition, notFound } from '../shared/errors';
 import type { Actor } from '../shared/eventstore/types';
 import type { SubgraphRuntime } from '../shared/runtime';
-import { matchAccessCode } from '../shared/access-code';
+import { type AccessCodeHasher, normaliseAccessCode, openAccessCodeHasher } from '../shared/access-code';
 import type { Holiday } from '../shared/calendar/calendar';
 import {
   authorizeCalendarCommand,
@@ -20,7 +22,7 @@ import {
   type CalendarState,
   calendarDecider,
 } from './domain/calendar-aggregate';
-import { type ClockContext, type ClockStatus, evaluateClock } from './domain/clocks';
+import { type ClockContext, type ClockStatus, calendarOfClock, evaluateClock } from './domain/clocks';
 import {
   authorizeEvaluationCommand,
   type EvaluationCommand,
@@ -72,8 +74,6 @@ export const EVALUATION_READERS = ['OFFICER', 'SUPERVISOR', 'AGENCY', 'AUDITOR']
 /** How long a read waits for this subgraph's projections to catch up with the log before answering. */
 const CATCH_UP_MS = 2_000;
 
-/** A well-formed hash of no code: an unknown tracking number costs the same scrypt as a known one. */
-
 /**
  * Evaluation rounds with the agency rule around the decider: an agency's PIC learns nothing of another
  * agency's rounds (NOT_FOUND, as for rounds that do not exist).
@@ -106,6 +106,10 @@ const withAuthorization = <C extends { metadata: { actor: Actor } }, E, S>(
   },
 });
 
+/** The n-th round of an agency for a period: `round-<16 hex of agency and period>-<n>`. */
+const roundId = (agencyId: string, period: Period, n: number) =>
+  `round-${createHash('sha256').update(`${agencyId}\n${period.from}\n${period.to}`).digest('hex').slice(0, 16)}-${n}`;
+
 /** Caller-visible clock: AGENCY callers see only the clocks of their own forwardings. */
 const clockVisibleTo = (clock: ClockStatus, principal: Principal) =>
   principal.role !== 'AGENCY' || (clock.agencyId !== undefined && clock.agencyId === principal.agencyId);
@@ -124,12 +128,20 @@ export interface RatingReceipt {
 }
 
 export class EvaluationService {
+  /** One access-code check per request, a budget per tracking number (see AccessCodeGuard). */
+  readonly accessCodeGuard: AccessCodeGuard;
   readonly evaluations: CommandHandler<EvaluationCommand, EvaluationEvent, EvaluationState>;
   readonly policy: CommandHandler<SlaPolicyCommand, SlaPolicyEvent, SlaPolicyState>;
   readonly calendar: CommandHandler<CalendarCommand, CalendarEvent, CalendarState>;
   readonly satisfaction: CommandHandler<SatisfactionCommand, SatisfactionEvent, SatisfactionState>;
+  /** The complainant's access code is checked here too (rating), under the complaint subgraph's secret. */
+  private readonly accessCodes: AccessCodeHasher;
 
   constructor(readonly runtime: SubgraphRuntime) {
+    this.accessCodeGuard = new AccessCodeGuard(
+      { ...DEFAULT_LIMITS, ...runtime.config.limits }.accessCodeChecksPerTrackingNumberPerMinute,
+    );
+    this.accessCodes = openAccessCodeHasher(runtime.config);
     this.evaluations = new CommandHandler(runtime.store, guardedEvaluationDecider);
     this.policy = new CommandHandler(
       runtime.store,
@@ -183,7 +195,7 @@ export class EvaluationService {
     ]);
     const now = this.now();
     return docs
-      .map(({ open: _open, ...clock }) => evaluateClock(clock, ctx.calendar, now))
+      .map(({ open: _open, ...clock }) => evaluateClock(clock, calendarOfClock(ctx, clock), now))
       .filter((c) => clockVisibleTo(c, principal));
   }
 
@@ -204,6 +216,10 @@ export class EvaluationService {
   ): Promise<AgencyKpis> {
     this.assertMayViewPerformance(agencyId, principal);
     await this.catchUp();
+    // An agency nobody registered or forwarded to has no performance, rather than a row of zeros.
+    if (!(await this.runtime.readModels.get<EvaluationAgencyDoc>(EVALUATION_AGENCIES, agencyId))) {
+      throw notFound('agency', agencyId);
+    }
     const ctx = await this.context();
     return agencyKpisFromReadModel(
       this.runtime.readModels,
@@ -324,17 +340,37 @@ export class EvaluationService {
     });
   }
 
-  /** Opens a round with a snapshot of the agency's KPIs for the period as they stand now. */
+  /**
+   * Opens a round with a snapshot of the agency's KPIs for the period as they stand now. At most one round
+   * per agency and period is unfinished (OPEN or SIGNING): another answers CONFLICT naming it. The round's
+   * id is derived from the agency, the period and how many rounds it already had, and its stream must not
+   * exist yet, so two officers opening at the same moment append to the same stream and one is refused.
+   */
   async openEvaluation(agencyId: string, period: Period, principal: Principal): Promise<EvaluationRoundDoc> {
     if (principal.role !== 'OFFICER' && principal.role !== 'SUPERVISOR') {
       throw forbidden('only Asdep Dumas staff may prepare an evaluation round');
     }
     const kpis = await this.performance(agencyId, period, principal);
-    const evaluationId = randomUUID();
+    const earlier = (
+      await this.runtime.readModels.find<EvaluationRoundDoc>(EVALUATION_ROUNDS, {
+        where: { agencyId },
+        orderBy: [{ path: 'openedAt' }, { path: 'id' }],
+        limit: 1000,
+      })
+    ).filter((r) => r.period.from === period.from && r.period.to === period.to);
+    const unfinished = earlier.find((r) => r.status !== 'FINALISED');
+    if (unfinished) {
+      throw conflict(
+        `round ${unfinished.id} of this agency and period is still ${unfinished.status}: finalise it first`,
+        { evaluationId: unfinished.id },
+      );
+    }
+    const evaluationId = roundId(agencyId, period, earlier.length + 1);
     return this.executeEvaluation(
       evaluationId,
       (m) => ({ type: 'OpenEvaluation', data: { evaluationId, agencyId, period, kpis }, metadata: m }),
       principal,
+      'no_stream',
     );
   }
 
@@ -342,7 +378,7 @@ export class EvaluationService {
     id: string,
     build: (metadata: { now: string; actor: Actor }) => EvaluationCommand,
     actor: Actor,
-    expectedVersion?: number | null,
+    expectedVersion?: number | 'no_stream' | null,
   ): Promise<EvaluationRoundDoc> {
     const result = await this.evaluations.handle(evaluationStreamId(id), build({ now: this.now(), actor }), {
       ...(expectedVersion !== undefined && expectedVersion !== null
@@ -375,7 +411,9 @@ export class EvaluationService {
       where: { trackingNumber: trackingNumber.trim().toUpperCase() },
       limit: 1,
     });
-    const ok = await matchAccessCode(accessCode, doc?.accessCodeHash);
+    const ok = normaliseAccessCode(accessCode)
+      ? await this.accessCodes.verify(accessCode, doc?.accessCodeHash ?? this.accessCodes.unknownCodeHash)
+      : false;
     if (!doc || !ok) throw noMatch();
     if ((doc.standing !== 'RESOLVED' && doc.standing !== 'CLOSED') || doc.resolutions === 0) {
       throw invalidTransition(doc.standing, 'rate the handling of a complaint that is not resolved');

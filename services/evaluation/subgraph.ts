@@ -60,15 +60,22 @@ export async function startEvaluationRuntime(
     name: 'evaluation',
     projections: [createEvaluationProjection(), evaluationRecordsProjection],
   });
-  const scheduler = new BreachScheduler({
+  const schedulerOptions = {
     store: runtime.store,
     readModels: runtime.readModels,
     projections: runtime.projections,
     clock: runtime.clock,
     logger: runtime.logger,
-    intervalMs: schedulerIntervalMs ?? runtime.config.evaluation.schedulerIntervalMs,
-  });
-  scheduler.start();
+  };
+  // Ticks by hand (tests, tools); the ticking one runs once across replicas, in the lease holder.
+  const scheduler = new BreachScheduler({ ...schedulerOptions, intervalMs: 0 });
+  const intervalMs = schedulerIntervalMs ?? runtime.config.evaluation.schedulerIntervalMs;
+  if (intervalMs > 0)
+    await runtime.leases.run('evaluation.breach_scheduler', async () => {
+      const ticking = new BreachScheduler({ ...schedulerOptions, intervalMs });
+      ticking.start();
+      return ticking;
+    });
   return {
     ...runtime,
     scheduler,

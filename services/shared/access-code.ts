@@ -1,16 +1,30 @@
-import { randomBytes, randomInt, scrypt, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomInt, scrypt, timingSafeEqual } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { DumasConfig } from './config';
 
 /**
  * The complainant's secret access code for the public tracking page: 12 Crockford base-32 characters
- * (60 random bits) shown as `XXXX-XXXX-XXXX`. Only a salted scrypt hash is stored (in the
- * ComplaintReceived event and the read model), so neither the log nor a leaked read model gives the code
- * away, and a guess costs the attacker a memory-hard hash per try on top of the rate limit.
+ * (60 random bits) shown as `XXXX-XXXX-XXXX`. Only a keyed hash is stored (in the ComplaintReceived event
+ * and the read models): HMAC-SHA-256 under a server secret that is not in the log or the databases, so
+ * neither a copy of the log nor a leaked read model lets anyone test a guess offline.
+ *
+ * Why not a slow password hash: a slow hash defends a low-entropy secret against an attacker who holds
+ * the hash. The code has 60 random bits and the attacker without the secret cannot compute a single
+ * guess offline; online, guesses go through the rate limit. scrypt cost ~45 ms of CPU per filing and per
+ * tracking request and let one aliased query stall tracking for everyone; HMAC costs microseconds.
+ *
+ * Hashes written before the switch (`scrypt$N$r$p$<salt>$<hash>`) still verify, so an existing store
+ * needs no migration; only new filings get `hmac-sha256$<keyId>$<mac>`.
  */
 
 // Crockford: no I, L, O, U, so what is read aloud or handwritten maps back unambiguously.
-const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+export const ACCESS_CODE_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const ALPHABET = ACCESS_CODE_ALPHABET;
 const CODE_LENGTH = 12;
-const SCRYPT = { N: 16_384, r: 8, p: 1, keyLength: 32, saltLength: 16 } as const;
+const HMAC_PREFIX = 'hmac-sha256';
+/** A secret shorter than this is refused: it would be the weak part, not the code. */
+export const MIN_ACCESS_CODE_SECRET_BYTES = 32;
 
 export function generateAccessCode(): string {
   let code = '';
@@ -24,6 +38,56 @@ export function normaliseAccessCode(input: string): string | undefined {
   if (compact.length !== CODE_LENGTH) return undefined;
   for (const ch of compact) if (!ALPHABET.includes(ch)) return undefined;
   return compact;
+}
+
+/**
+ * Hashes and verifies access codes under one server secret. The key id in each hash names the secret it
+ * was made with (a digest of it, never the secret), so a rotated secret is recognised rather than
+ * silently failing every code: hashes of a secret no longer configured answer false.
+ */
+export class AccessCodeHasher {
+  private readonly secret: Buffer;
+  readonly keyId: string;
+  /** A well-formed hash of no code: an unknown tracking number costs the same HMAC as a known one. */
+  readonly unknownCodeHash: string;
+
+  constructor(secret: string | Buffer) {
+    this.secret = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : Buffer.from(secret);
+    if (this.secret.length < MIN_ACCESS_CODE_SECRET_BYTES) {
+      throw new RangeError(`the access-code secret needs at least ${MIN_ACCESS_CODE_SECRET_BYTES} bytes`);
+    }
+    this.keyId = createHash('sha256')
+      .update('dumas:access-code-key-id:')
+      .update(this.secret)
+      .digest('hex')
+      .slice(0, 12);
+    this.unknownCodeHash = [HMAC_PREFIX, this.keyId, Buffer.alloc(32).toString('base64')].join('$');
+  }
+
+  private mac(normalised: string): Buffer {
+    return createHmac('sha256', this.secret).update(`dumas:access-code:${normalised}`).digest();
+  }
+
+  /** `hmac-sha256$<keyId>$<mac>` (base64): self-describing, so the scheme or the key can change later. */
+  hash(code: string): string {
+    const normalised = normaliseAccessCode(code);
+    if (!normalised) throw new TypeError('not an access code');
+    return [HMAC_PREFIX, this.keyId, this.mac(normalised).toString('base64')].join('$');
+  }
+
+  /** Constant-time comparison of a presented code with a stored hash; false for anything malformed. */
+  async verify(presented: string, storedHash: string | null | undefined): Promise<boolean> {
+    if (!storedHash) return false;
+    const normalised = normaliseAccessCode(presented);
+    if (storedHash.startsWith(`${HMAC_PREFIX}$`)) {
+      const parts = storedHash.split('$');
+      if (parts.length !== 3 || parts[1] !== this.keyId || !normalised) return false;
+      const expected = Buffer.from(parts[2]!, 'base64');
+      const actual = this.mac(normalised);
+      return expected.length === actual.length && timingSafeEqual(actual, expected);
+    }
+    return normalised ? verifyLegacyScrypt(normalised, storedHash) : false;
+  }
 }
 
 function derive(
@@ -41,21 +105,8 @@ function derive(
   });
 }
 
-/** `scrypt$N$r$p$<salt>$<hash>` (base64): self-describing, so the cost can be raised later. */
-export async function hashAccessCode(code: string): Promise<string> {
-  const normalised = normaliseAccessCode(code);
-  if (!normalised) throw new TypeError('not an access code');
-  const salt = randomBytes(SCRYPT.saltLength);
-  const key = await derive(normalised, salt, SCRYPT.N, SCRYPT.r, SCRYPT.p, SCRYPT.keyLength);
-  return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64'), key.toString('base64')].join('$');
-}
-
-/** Constant-time comparison of a presented code with a stored hash; false for anything malformed. */
-export async function verifyAccessCode(
-  presented: string,
-  storedHash: string | null | undefined,
-): Promise<boolean> {
-  if (!storedHash) return false;
+/** Hashes stored before the switch to HMAC: `scrypt$N$r$p$<salt>$<hash>` (base64). */
+async function verifyLegacyScrypt(normalised: string, storedHash: string): Promise<boolean> {
   const parts = storedHash.split('$');
   if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
   const [N, r, p] = [Number(parts[1]), Number(parts[2]), Number(parts[3])];
@@ -65,24 +116,34 @@ export async function verifyAccessCode(
   const salt = Buffer.from(parts[4]!, 'base64');
   const expected = Buffer.from(parts[5]!, 'base64');
   if (salt.length === 0 || expected.length < 16) return false;
-  const normalised = normaliseAccessCode(presented);
-  if (!normalised) return false;
   const actual = await derive(normalised, salt, N, r, p, expected.length);
   return timingSafeEqual(actual, expected);
 }
 
-/** A well-formed hash no code matches: an unknown tracking number still costs one scrypt. */
-const NO_CODE_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+/** Where a development secret is kept when DUMAS_ACCESS_CODE_SECRET is not set. */
+export const DEV_ACCESS_CODE_SECRET_FILE = 'access-code.secret';
 
 /**
- * Whether the presented code opens the complaint found by tracking number (`storedHash` undefined when
- * none was found). A well-formed code always costs one scrypt, found or not, so timing tells nothing;
- * a malformed one is refused without hashing.
+ * The access-code hasher of this deployment: DUMAS_ACCESS_CODE_SECRET when configured, otherwise a random
+ * secret kept (mode 0600) under the data directory, so that `npm start` works with no setting and the
+ * complaint and evaluation processes, which both verify codes, agree. Several processes may start at
+ * once: the file is written aside and linked into place, so exactly one secret wins and nobody reads a
+ * half-written one.
  */
-export async function matchAccessCode(
-  presented: string,
-  storedHash: string | null | undefined,
-): Promise<boolean> {
-  if (!normaliseAccessCode(presented)) return false;
-  return verifyAccessCode(presented, storedHash ?? NO_CODE_HASH);
+export function openAccessCodeHasher(config: DumasConfig): AccessCodeHasher {
+  if (config.accessCodeSecret) return new AccessCodeHasher(config.accessCodeSecret);
+  const file = path.join(config.dataDir, DEV_ACCESS_CODE_SECRET_FILE);
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(config.dataDir, { recursive: true });
+    const aside = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    fs.writeFileSync(aside, randomBytes(32).toString('base64'), { mode: 0o600 });
+    try {
+      fs.linkSync(aside, file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    } finally {
+      fs.rmSync(aside, { force: true });
+    }
+  }
+  return new AccessCodeHasher(fs.readFileSync(file, 'utf8').trim());
 }

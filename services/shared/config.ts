@@ -10,6 +10,7 @@
 import path from 'node:path';
 import { SUBGRAPHS } from '../subgraphs';
 import { parseMasterKey } from './pii/vault';
+import { type GatewayLimits, LIMIT_ENV } from './graphql/limits';
 
 /** Where events and read models live. One place decides; sqlite needs no setting at all. */
 export type StoreConfig =
@@ -62,6 +63,12 @@ export type BlobStoreConfig =
   | { readonly kind: 'sqlite'; readonly file: string }
   | { readonly kind: 'postgres'; readonly url: string };
 
+/**
+ * `starttls` (default, port 587): plain SMTP upgraded with STARTTLS, refused if the server cannot;
+ * `tls` (port 465): TLS from the first byte; `none` (port 25): never encrypted, for a trusted relay.
+ */
+export type SmtpSecurity = 'starttls' | 'tls' | 'none';
+
 export type DeliveryConfig =
   | { readonly kind: 'outbox'; readonly dir: string; readonly from: string }
   | {
@@ -69,11 +76,7 @@ export type DeliveryConfig =
       readonly host: string;
       readonly port: number;
       readonly from: string;
-      /**
-       * `starttls` (default, port 587): plain SMTP upgraded with STARTTLS, refused if the server cannot;
-       * `tls` (port 465): TLS from the first byte; `none` (port 25): never encrypted, for a trusted relay.
-       */
-      readonly security: 'starttls' | 'tls' | 'none';
+      readonly security: SmtpSecurity;
       readonly user?: string;
       readonly password?: string;
       /** Longest wait for the connection or any one SMTP reply. */
@@ -109,23 +112,10 @@ export interface GatewayConfig {
   readonly fetcher: 'undici' | 'stock';
   readonly graphiql: boolean;
   readonly trustProxy: boolean;
-  /** Overrides of the gateway's limits (DUMAS_LIMIT_*). */
-  readonly limits: Readonly<
-    Partial<
-      Record<
-        | 'bodyLimitBytes'
-        | 'maxTokens'
-        | 'maxDepth'
-        | 'maxAliases'
-        | 'maxCost'
-        | 'maxBatch'
-        | 'publicMutationsPerMinute',
-        number
-      >
-    >
-  >;
   /** Subgraph name → URL, from DUMAS_SUBGRAPH_<NAME>_URL, over what the supergraph records. */
   readonly subgraphUrls: Readonly<Record<string, string>>;
+  /** The console's OIDC sign-in (DUMAS_OIDC_ISSUER, DUMAS_OIDC_CLIENT_ID, DUMAS_OIDC_SCOPE). */
+  readonly oidc?: { readonly issuer: string; readonly clientId: string; readonly scope?: string };
 }
 
 /** Where `/metrics` is served: its own listener when DUMAS_METRICS_PORT is set (see services/shared/metrics.ts). */
@@ -134,12 +124,51 @@ export interface MetricsConfig {
   readonly host: string;
 }
 
+export interface ImapChannelConfig {
+  readonly host: string;
+  readonly port: number;
+  /** `tls`: TLS from the first byte (993); `starttls`: upgraded, refused if the server cannot (143); `none`: a local test server only. */
+  readonly security: 'tls' | 'starttls' | 'none';
+  readonly user: string;
+  readonly password: string;
+  readonly mailbox: string;
+  /** How often the mailbox is looked at when IDLE brings no news. */
+  readonly pollMs: number;
+}
+
+export interface WhatsAppChannelConfig {
+  /** The token Meta echoes in the subscription check (`hub.verify_token`). */
+  readonly verifyToken: string;
+  /** The app secret: X-Hub-Signature-256 is the HMAC-SHA256 of the raw body with it. */
+  readonly appSecret: string;
+  /** A system user's access token for the Cloud API (sending, media download). */
+  readonly accessToken: string;
+  /** The business phone number's id in the Cloud API. */
+  readonly phoneNumberId: string;
+  /** The Graph API with its version, e.g. `https://graph.facebook.com/v21.0`. */
+  readonly apiBaseUrl: string;
+  /** Messages of one sender within this many minutes of the first make one complaint. */
+  readonly windowMinutes: number;
+}
+
+export interface ChannelSettings {
+  /** DUMAS_CHANNEL_SECRET, decoded; absent: one is generated under the data directory (services/channels/config.ts). */
+  readonly secret?: Buffer;
+  readonly email?: ImapChannelConfig;
+  readonly whatsapp?: WhatsAppChannelConfig;
+}
+
 export interface DumasConfig {
   /** NODE_ENV=production. */
   readonly production: boolean;
   /** PORT and HOST of this process (each process has its default port). */
   readonly port?: number;
   readonly host?: string;
+  /**
+   * Where a subgraph listens (DUMAS_SUBGRAPH_HOST, default 127.0.0.1): only this host can reach it, so
+   * callers go through the gateway.
+   */
+  readonly subgraphHost: string;
   readonly logLevel?: string;
   readonly dataDir: string;
   readonly store: StoreConfig;
@@ -154,6 +183,24 @@ export interface DumasConfig {
   readonly evaluation: EvaluationConfig;
   readonly gateway: GatewayConfig;
   readonly metrics: MetricsConfig;
+  /**
+   * The server secret the complainants' access codes are hashed under (HMAC-SHA-256), from
+   * DUMAS_ACCESS_CODE_SECRET (at least 32 bytes). Every process that files or tracks complaints needs the
+   * same one. Absent: a random one is kept under dataDir (services/complaint/access-codes.ts).
+   */
+  readonly accessCodeSecret?: string;
+  /**
+   * Overrides of the request limits (DUMAS_LIMIT_*, see services/shared/graphql/limits.ts): one rule set
+   * for the gateway and the subgraphs.
+   */
+  readonly limits: Partial<GatewayLimits>;
+  /** The intake channels (services/channels): e-mail in over IMAP, the WhatsApp Cloud API webhook. */
+  readonly channels: ChannelSettings;
+  /**
+   * DUMAS_REPLICA_ID: this process is one of several replicas of its service on PostgreSQL (1-16 lower-case
+   * letters, digits or _; it becomes part of a schema name).
+   */
+  readonly replicaId?: string;
 }
 
 /** A setting that cannot be used; the message names the variable and never echoes a secret. */
@@ -161,7 +208,7 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
+export type Env = Readonly<Record<string, string | undefined>>;
 
 export const DEFAULT_LETTER_NUMBER_TEMPLATE = 'B-{seq}/{unit}/{classification}/{MM}/{YYYY}';
 
@@ -283,35 +330,74 @@ function correspondenceSection(env: Env, dataDir: string, store: StoreConfig): C
 export const subgraphUrlEnvName = (name: string) =>
   `DUMAS_SUBGRAPH_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_URL`;
 
+function channelsSection(env: Env): ChannelSettings {
+  const r = readers(env);
+  const required = (name: string, because: string): string => {
+    const value = r.text(name);
+    if (!value) throw new ConfigError(`${name} is required when ${because} is set`);
+    return value;
+  };
+  const given = r.text('DUMAS_CHANNEL_SECRET');
+  const secret = given ? Buffer.from(given, 'base64') : undefined;
+  if (secret && secret.length < 32)
+    throw new ConfigError('DUMAS_CHANNEL_SECRET must be at least 32 bytes, base64');
+  const imapHost = r.text('DUMAS_IMAP_HOST');
+  let email: ImapChannelConfig | undefined;
+  if (imapHost) {
+    const security = r.oneOf('DUMAS_IMAP_SECURE', ['tls', 'starttls', 'none'] as const, 'tls');
+    email = {
+      host: imapHost,
+      port: r.int('DUMAS_IMAP_PORT', security === 'tls' ? 993 : 143, 1),
+      security,
+      user: required('DUMAS_IMAP_USER', 'DUMAS_IMAP_HOST'),
+      password: required('DUMAS_IMAP_PASSWORD', 'DUMAS_IMAP_HOST'),
+      mailbox: r.text('DUMAS_IMAP_MAILBOX', 'INBOX')!,
+      pollMs: r.int('DUMAS_IMAP_POLL_MS', 60_000, 1),
+    };
+  }
+  const appSecret = r.text('DUMAS_WHATSAPP_APP_SECRET');
+  let whatsapp: WhatsAppChannelConfig | undefined;
+  if (appSecret) {
+    const because = 'DUMAS_WHATSAPP_APP_SECRET';
+    whatsapp = {
+      appSecret,
+      verifyToken: required('DUMAS_WHATSAPP_VERIFY_TOKEN', because),
+      accessToken: required('DUMAS_WHATSAPP_ACCESS_TOKEN', because),
+      phoneNumberId: required('DUMAS_WHATSAPP_PHONE_NUMBER_ID', because),
+      apiBaseUrl: r.text('DUMAS_WHATSAPP_API_URL', 'https://graph.facebook.com/v21.0')!.replace(/\/+$/, ''),
+      windowMinutes: r.int('DUMAS_WHATSAPP_WINDOW_MINUTES', 30, 1),
+    };
+  }
+  return { ...(secret ? { secret } : {}), ...(email ? { email } : {}), ...(whatsapp ? { whatsapp } : {}) };
+}
+
 function gatewaySection(env: Env): GatewayConfig {
   const r = readers(env);
-  const limits: Record<string, number> = {};
-  const limitEnv = {
-    bodyLimitBytes: 'DUMAS_LIMIT_BODY_BYTES',
-    maxTokens: 'DUMAS_LIMIT_TOKENS',
-    maxDepth: 'DUMAS_LIMIT_DEPTH',
-    maxAliases: 'DUMAS_LIMIT_ALIASES',
-    maxCost: 'DUMAS_LIMIT_COST',
-    maxBatch: 'DUMAS_LIMIT_BATCH',
-    publicMutationsPerMinute: 'DUMAS_LIMIT_PUBLIC_MUTATIONS_PER_MINUTE',
-  } as const;
-  for (const [key, name] of Object.entries(limitEnv)) {
-    const value = r.optionalInt(name);
-    if (value !== undefined) limits[key] = value;
-  }
   const subgraphUrls: Record<string, string> = {};
   for (const { name } of SUBGRAPHS) {
     const url = r.text(subgraphUrlEnvName(name));
     if (url) subgraphUrls[name] = url;
   }
+  // The console's sign-in by OIDC (authorization code + PKCE) when both are set.
+  const oidcIssuer = r.text('DUMAS_OIDC_ISSUER');
+  const oidcClientId = r.text('DUMAS_OIDC_CLIENT_ID');
+  const oidcScope = r.text('DUMAS_OIDC_SCOPE');
   return {
     ...(env.DUMAS_SUPERGRAPH ? { supergraphPath: path.resolve(env.DUMAS_SUPERGRAPH) } : {}),
     introspectAndCompose: r.flag('DUMAS_INTROSPECT'),
     fetcher: r.oneOf('DUMAS_GATEWAY_FETCHER', ['undici', 'stock'] as const, 'undici'),
     graphiql: r.flag('DUMAS_GRAPHIQL'),
     trustProxy: r.flag('DUMAS_TRUST_PROXY'),
-    limits,
     subgraphUrls,
+    ...(oidcIssuer && oidcClientId
+      ? {
+          oidc: {
+            issuer: oidcIssuer,
+            clientId: oidcClientId,
+            ...(oidcScope ? { scope: oidcScope } : {}),
+          },
+        }
+      : {}),
   };
 }
 
@@ -354,10 +440,22 @@ export function loadConfig(env: Env = process.env): DumasConfig {
   const publicKey = r.text('DUMAS_CHECKPOINT_PUBLIC_KEY');
   const privateKeyFile = r.text('DUMAS_CHECKPOINT_PRIVATE_KEY_FILE');
   const witnessDir = r.text('DUMAS_CHECKPOINT_WITNESS_DIR');
+  const accessCodeSecret = r.text('DUMAS_ACCESS_CODE_SECRET');
+  const limits: Partial<Record<keyof GatewayLimits, number>> = {};
+  for (const [key, name] of Object.entries(LIMIT_ENV) as [keyof GatewayLimits, string][]) {
+    const value = r.optionalInt(name);
+    if (value !== undefined) limits[key] = value;
+  }
+  const replicaId = r.text('DUMAS_REPLICA_ID');
+  if (replicaId !== undefined && !/^[a-z0-9_]{1,16}$/.test(replicaId))
+    throw new ConfigError('DUMAS_REPLICA_ID must be 1-16 lower-case letters, digits or _');
+  if (accessCodeSecret && Buffer.byteLength(accessCodeSecret) < 32)
+    throw new ConfigError('DUMAS_ACCESS_CODE_SECRET must be at least 32 bytes');
   return {
     production: env.NODE_ENV === 'production',
     ...(port !== undefined ? { port } : {}),
     ...(host ? { host } : {}),
+    subgraphHost: r.text('DUMAS_SUBGRAPH_HOST', '127.0.0.1')!,
     ...(logLevel ? { logLevel } : {}),
     dataDir,
     store,
@@ -383,6 +481,10 @@ export function loadConfig(env: Env = process.env): DumasConfig {
       ...(metricsPort !== undefined ? { port: metricsPort } : {}),
       host: r.text('DUMAS_METRICS_HOST', '127.0.0.1')!,
     },
+    ...(accessCodeSecret ? { accessCodeSecret } : {}),
+    limits,
+    channels: channelsSection(env),
+    ...(replicaId ? { replicaId } : {}),
   };
 }
 

@@ -7,6 +7,7 @@ import type {
   ExpectedRevision,
   NewEvent,
   RecordedEvent,
+  StreamAppend,
 } from './eventstore/types';
 import { WrongExpectedRevisionError } from './eventstore/types';
 import { conflict } from './errors';
@@ -46,6 +47,12 @@ export interface HandleOptions {
   readonly eventIds?: (index: number, event: DomainEvent) => string;
   /** Extra metadata copied onto every event (e.g. imported provenance). */
   readonly extraMetadata?: Readonly<Record<string, unknown>>;
+  /**
+   * Other streams' events committed in the same transaction, before the command's (EventStore.appendMany):
+   * e.g. the tracking-number claim of an intake. A failed expected revision on one of them is rethrown
+   * as it is (the caller's to judge), not retried or turned into a CONFLICT.
+   */
+  readonly alongside?: readonly StreamAppend[];
 }
 
 export interface HandleResult<State, Event> {
@@ -151,9 +158,10 @@ export class CommandHandler<Command extends DomainCommand, Event extends DomainE
         } satisfies EventMetadata,
       }));
       try {
-        const result = await this.store.append(streamId, toAppend, {
-          expectedRevision: revision === undefined ? 'no_stream' : revision,
-        });
+        const expectedRevision = revision === undefined ? 'no_stream' : revision;
+        const result = options.alongside?.length
+          ? await this.appendAlongside(options.alongside, { streamId, events: toAppend, expectedRevision })
+          : await this.store.append(streamId, toAppend, { expectedRevision });
         return {
           state: next,
           events,
@@ -161,7 +169,7 @@ export class CommandHandler<Command extends DomainCommand, Event extends DomainE
           position: result.position,
         };
       } catch (err) {
-        if (err instanceof WrongExpectedRevisionError) {
+        if (err instanceof WrongExpectedRevisionError && err.streamId === streamId) {
           if (attempt < maxAttempts) continue;
           throw conflict(`${streamId} was changed concurrently; reload and try again`, {
             actualVersion: err.actual === 'no_stream' ? -1 : err.actual,
@@ -170,5 +178,16 @@ export class CommandHandler<Command extends DomainCommand, Event extends DomainE
         throw err;
       }
     }
+  }
+
+  /** The command's events after the others, in one transaction where the store can, else one by one. */
+  private async appendAlongside(others: readonly StreamAppend[], own: StreamAppend) {
+    if (this.store.appendMany) return (await this.store.appendMany([...others, own])).at(-1)!;
+    for (const other of others) {
+      await this.store.append(other.streamId, other.events, {
+        expectedRevision: other.expectedRevision ?? 'any',
+      });
+    }
+    return this.store.append(own.streamId, own.events, { expectedRevision: own.expectedRevision ?? 'any' });
   }
 }

@@ -159,12 +159,13 @@ interface WorkerRow {
 
 /**
  * Reads every registered worker's position and lag once per scrape: prom-client collects the three
- * gauges concurrently, so they share one reading (kept for a second) instead of each reading the store.
+ * gauges concurrently, so they share the reading in flight instead of each reading the store. Only the
+ * one in flight: a reading kept for a while answered the next scrape with positions from before it.
  */
-let workerReading: { at: number; rows: Promise<WorkerRow[]> } | undefined;
+let workerReading: Promise<WorkerRow[]> | undefined;
 function readWorkers(): Promise<WorkerRow[]> {
+  if (workerReading) return workerReading;
   const now = Date.now();
-  if (workerReading && now - workerReading.at < 1000) return workerReading.rows;
   const rows = (async () => {
     const out: WorkerRow[] = [];
     for (const source of workerSources) {
@@ -190,7 +191,11 @@ function readWorkers(): Promise<WorkerRow[]> {
     }
     return out;
   })();
-  workerReading = { at: now, rows };
+  workerReading = rows;
+  const done = () => {
+    workerReading = undefined;
+  };
+  rows.then(done, done);
   return rows;
 }
 

@@ -1,7 +1,7 @@
 /**
  * What every subgraph process runs on, built in one place: the event store chosen by configuration, the
  * subgraph's own read-model store, the personal-data vault, and its projections following the log.
- * Each subgraph's server.ts takes a runtime; tests build one over a temporary directory or hand in an
+ * Each subgraph's `serve` takes a runtime; tests build one over a temporary directory or hand in an
  * existing store so several subgraphs can share one log in one process.
  */
 import { mkdirSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { createEventStore } from './eventstore';
 import { instrumentStore } from './eventstore/instrumented';
 import type { EventStore } from './eventstore/types';
 import { createLogger, type Logger } from './logger';
+import { type Leases, localLeases, postgresLeases } from './leases';
 import { trackWorkers } from './metrics';
 import { type KeyVault, openKeyVault } from './pii';
 import { createReadModelStore, type ProjectionRunner, startProjections } from './projections';
@@ -23,8 +24,23 @@ export interface SubgraphRuntime {
   readonly readModels: ReadModelStore;
   readonly vault: KeyVault;
   readonly projections: ProjectionRunner;
+  /**
+   * Where work done once across replicas keeps its state (the flows' checkpoints): the subgraph's shared
+   * read-model store. Without replicas it is `readModels` itself.
+   */
+  readonly sharedReadModels: ReadModelStore;
+  /** Leases for work done once across replicas (PostgreSQL); every lease is held at once on SQLite. */
+  readonly leases: Leases;
+  /** DUMAS_REPLICA_ID: this replica's name among the subgraph's replicas, when there are several. */
+  readonly replicaId?: string;
   readonly clock: Clock;
   readonly logger: Logger;
+  /**
+   * What wings mounted into this subgraph keep for it (the audit wing's checkpointer, the channels), by
+   * wing name. A runtime is passed on as a copy with its own `close`; the map is shared by every copy, so
+   * a wing finds its part whichever copy it is handed.
+   */
+  readonly extensions: Map<string, unknown>;
   /** Resolves once this subgraph's read models include `position` (read-your-writes; 0 waits for nothing). */
   settle(position: number, timeoutMs?: number): Promise<void>;
   /** Resolves once this subgraph's read models include everything in the log now (another subgraph's writes). */
@@ -42,6 +58,8 @@ export interface RuntimeOptions {
   readonly vault?: KeyVault;
   readonly clock?: Clock;
   readonly logger?: Logger;
+  /** Lease time to live on PostgreSQL (default 5 s). */
+  readonly leaseTtlMs?: number;
 }
 
 export async function startRuntime(options: RuntimeOptions): Promise<SubgraphRuntime> {
@@ -52,7 +70,26 @@ export async function startRuntime(options: RuntimeOptions): Promise<SubgraphRun
     createLogger({ name: options.name, ...(config.logLevel ? { level: config.logLevel } : {}) });
   const opened = options.store ?? (await createEventStore(config.store));
   const store = instrumentStore(opened, options.name, options.store ? 'shared' : config.store.kind);
-  const readModels = await createReadModelStore(config.readModels, options.name);
+  // Replicas on PostgreSQL: each has its own read models (see README, "Replicas"), and they share the
+  // subgraph's own schema for the state of work done once (flows' checkpoints).
+  const replicaId = config.replicaId;
+  const perReplica = replicaId !== undefined && config.readModels.kind === 'postgres';
+  const readModels = await createReadModelStore(
+    config.readModels,
+    perReplica ? `${options.name}_${replicaId}` : options.name,
+  );
+  const sharedReadModels = perReplica
+    ? await createReadModelStore(config.readModels, options.name)
+    : readModels;
+  const leases =
+    config.store.kind === 'postgres' && !options.store
+      ? await postgresLeases({
+          url: config.store.url,
+          holder: `${options.name}-${replicaId ?? process.pid}`,
+          logger,
+          ...(options.leaseTtlMs !== undefined ? { ttlMs: options.leaseTtlMs } : {}),
+        })
+      : localLeases();
   const vault = options.vault ?? openKeyVault(config);
   const projections = await startProjections({
     store,
@@ -74,8 +111,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<SubgraphRun
     readModels,
     vault,
     projections,
+    sharedReadModels,
+    leases,
+    ...(replicaId !== undefined ? { replicaId } : {}),
     clock: options.clock ?? systemClock,
     logger,
+    extensions: new Map(),
     async settle(position, timeoutMs) {
       if (position > 0) await projections.waitFor(position, timeoutMs);
     },
@@ -84,8 +125,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<SubgraphRun
     },
     async close() {
       untrack();
+      await leases.close();
       await projections.stop();
       await readModels.close();
+      if (sharedReadModels !== readModels) await sharedReadModels.close();
       if (!options.vault) await vault.close();
       if (!options.store) await store.close();
     },

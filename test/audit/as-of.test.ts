@@ -108,13 +108,15 @@ describe('given a case carried from receipt through letters, a reopening and a c
       () => onCase(CASE, 'CloseComplaint', {}, supervisor),
     ];
 
-    const live: { at: Date; position: number; state: unknown }[] = [];
+    const live: { at: Date; occurred: Date; position: number; state: unknown }[] = [];
     for (const step of steps) {
       const { position } = await step();
       await runner.waitFor(position);
       const allLetters = await readModels.find<LetterDoc>(LETTERS, { orderBy: [{ path: 'id' }] });
       live.push({
         at: new Date(),
+        // Each step is one command, dated by the minute that `now()` handed it.
+        occurred: new Date(Date.UTC(2026, 0, 5, 1, minute - 1)),
         position,
         state: {
           complaint: await readModels.get(COMPLAINTS_COLLECTION, CASE),
@@ -130,14 +132,21 @@ describe('given a case carried from receipt through letters, a reopening and a c
     expect(caseEvents.some((e) => e.metadata.caseId === OTHER)).toBe(false);
 
     // Before anything was recorded the case did not exist.
-    const before = await caseStateAsOf(store, CASE, new Date(Date.parse(caseEvents[0]!.recordedAt) - 1));
+    const before = await caseStateAsOf(store, CASE, new Date(Date.parse(caseEvents[0]!.recordedAt) - 1), {
+      basis: 'RECORDED',
+    });
     expect(before.complaint).toBeUndefined();
     expect(before.events).toBe(0);
 
     let checked = 0;
     for (const point of live) {
-      const asOf = await caseStateAsOf(store, CASE, point.at);
+      const asOf = await caseStateAsOf(store, CASE, point.at, { basis: 'RECORDED' });
       expect({ complaint: asOf.complaint, letters: asOf.letters, clocks: asOf.clocks }).toEqual(point.state);
+      // The history is dated by occurrence too: on that clock the same states fall at the dated minutes.
+      const occurred = await caseStateAsOf(store, CASE, point.occurred, { basis: 'OCCURRED' });
+      expect({ complaint: occurred.complaint, letters: occurred.letters, clocks: occurred.clocks }).toEqual(
+        point.state,
+      );
       checked++;
     }
     expect(checked).toBe(steps.length);

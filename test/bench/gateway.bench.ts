@@ -7,192 +7,116 @@
  * Each server is its own process; CPU time per request is read from /proc for the process under test.
  * Env: BENCH_CLIENTS (default 16), BENCH_SECONDS (default 8), BENCH_WARMUP_SECONDS (default 2).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Agent, request } from 'undici';
 import { mintToken } from '../../services/shared/auth';
 import { loadConfig } from '../../services/shared/config';
 import { composeSupergraph } from '../../services/shared/graphql/supergraph';
 import { subgraphEntry } from '../../services/subgraphs';
 import { seedIfEmpty } from '../../services/cli/seed';
 import { createEventStore } from '../../services/shared/eventstore';
+import { launch, runBench, type LoadResult as Result, load, waitUp } from './http-load';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
-const CLK_TCK = 100;
 // Production mode (no introspection, masked errors) with a bench-only secret, as a deployment would run.
 const SECRET = 'bench-gateway-secret-0123456789-abcdefgh';
 
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  // utime and stime are fields 14 and 15 of stat; after "pid (comm) " they are at 11 and 12.
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
-}
-
-function launch(entry: string, env: NodeJS.ProcessEnv, args: string[] = []): ChildProcess {
-  return spawn(process.execPath, ['-r', '@swc-node/register', entry, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'silent', NODE_ENV: 'production', DUMAS_JWT_SECRET: SECRET, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
+runBench('dumas-bench-gateway-', async (dir, started) => {
+  const config = loadConfig({ DUMAS_DATA_DIR: dir });
+  await seedIfEmpty(config);
+  const store = await createEventStore(config.store);
+  const [someReceived] = await store.readAll({
+    filter: { eventTypes: ['ComplaintReceived'] },
+    maxCount: 1,
   });
-}
+  await store.close();
+  const complaintId = (someReceived!.data as { complaintId: string }).complaintId;
 
-async function waitUp(url: string, body: string, token: string) {
-  for (let i = 0; i < 300; i++) {
-    try {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body,
-      });
-      if (res.ok) return;
-    } catch {
-      /* not yet */
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${url} did not come up`);
-}
+  const base = 4600 + Math.floor(Math.random() * 300);
+  const ports = { subgraph: base, stock: base + 1, ours: base + 2, oursStock: base + 3 };
+  const subgraphUrl = `http://127.0.0.1:${ports.subgraph}/graphql`;
+  const supergraphFile = path.join(dir, 'supergraph.graphql');
+  writeFileSync(
+    supergraphFile,
+    composeSupergraph([
+      { name: 'complaint', url: subgraphUrl, sdl: await subgraphEntry('complaint').load().sdl() },
+    ]),
+  );
 
-interface Result {
-  name: string;
-  rps: number;
-  p50: number;
-  p99: number;
-  cpuPerRequestMs: number;
-  errors: number;
-}
-
-async function load(name: string, url: string, body: string, token: string, pid: number): Promise<Result> {
-  const dispatcher = new Agent({ connections: CLIENTS, keepAliveTimeout: 30_000 });
-  const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
-  const one = async () => {
-    const res = await request(url, { method: 'POST', body, headers, dispatcher });
-    const text = await res.body.text();
-    return res.statusCode === 200 && !text.includes('"errors"');
-  };
-  const runFor = async (seconds: number, latencies?: number[]) => {
-    const end = Date.now() + seconds * 1000;
-    let errors = 0;
-    await Promise.all(
-      Array.from({ length: CLIENTS }, async () => {
-        while (Date.now() < end) {
-          const t0 = performance.now();
-          if (!(await one())) errors++;
-          latencies?.push(performance.now() - t0);
-        }
-      }),
-    );
-    return errors;
-  };
-  await runFor(WARMUP);
-  const latencies: number[] = [];
-  const cpu0 = cpuMs(pid);
-  const t0 = performance.now();
-  const errors = await runFor(SECONDS, latencies);
-  const elapsed = (performance.now() - t0) / 1000;
-  const cpu = cpuMs(pid) - cpu0;
-  await dispatcher.close();
-  latencies.sort((a, b) => a - b);
-  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!;
-  return {
-    name,
-    rps: latencies.length / elapsed,
-    p50: q(0.5),
-    p99: q(0.99),
-    cpuPerRequestMs: cpu / latencies.length,
-    errors,
-  };
-}
-
-async function main() {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'dumas-bench-gateway-'));
-  const children: ChildProcess[] = [];
-  try {
-    const config = loadConfig({ DUMAS_DATA_DIR: dir });
-    await seedIfEmpty(config);
-    const store = await createEventStore(config.store);
-    const [someReceived] = await store.readAll({
-      filter: { eventTypes: ['ComplaintReceived'] },
-      maxCount: 1,
-    });
-    await store.close();
-    const complaintId = (someReceived!.data as { complaintId: string }).complaintId;
-
-    const base = 4600 + Math.floor(Math.random() * 300);
-    const ports = { subgraph: base, stock: base + 1, ours: base + 2, oursStock: base + 3 };
-    const subgraphUrl = `http://127.0.0.1:${ports.subgraph}/graphql`;
-    const supergraphFile = path.join(dir, 'supergraph.graphql');
-    writeFileSync(
-      supergraphFile,
-      composeSupergraph([
-        { name: 'complaint', url: subgraphUrl, sdl: await subgraphEntry('complaint').load().sdl() },
-      ]),
-    );
-
-    const env = { DUMAS_DATA_DIR: dir };
-    const subgraph = launch('services/cli/subgraph.ts', { ...env, PORT: String(ports.subgraph) }, [
-      'complaint',
-    ]);
-    const stock = launch('test/bench/stock-gateway.ts', {
+  const env = { DUMAS_DATA_DIR: dir };
+  const subgraph = launch('services/cli/subgraph.ts', { ...env, PORT: String(ports.subgraph) }, SECRET, [
+    'complaint',
+  ]);
+  const stock = launch(
+    'test/bench/stock-gateway.ts',
+    {
       SUPERGRAPH: supergraphFile,
       PORT: String(ports.stock),
-    });
-    const ours = launch('gateway/index.ts', { DUMAS_SUPERGRAPH: supergraphFile, PORT: String(ports.ours) });
-    const oursStock = launch('gateway/index.ts', {
+    },
+    SECRET,
+  );
+  const ours = launch(
+    'gateway/index.ts',
+    { DUMAS_SUPERGRAPH: supergraphFile, PORT: String(ports.ours) },
+    SECRET,
+  );
+  const oursStock = launch(
+    'gateway/index.ts',
+    {
       DUMAS_SUPERGRAPH: supergraphFile,
       PORT: String(ports.oursStock),
       DUMAS_GATEWAY_FETCHER: 'stock',
-    });
-    children.push(subgraph, stock, ours, oursStock);
+    },
+    SECRET,
+  );
+  started(subgraph, stock, ours, oursStock);
 
-    const token = await mintToken({ sub: 'bench-officer', role: 'OFFICER', ttl: '1h' }, SECRET);
-    const body = JSON.stringify({
-      query:
-        'query Complaint($id: ID!) { complaint(id: $id) { id trackingNumber status subject receivedAt agencies { id } } }',
-      variables: { id: complaintId },
-    });
-    const targets: [string, string, ChildProcess][] = [
-      ['direct subgraph', subgraphUrl, subgraph],
-      ['stock @apollo/gateway', `http://127.0.0.1:${ports.stock}/`, stock],
-      ['dumas gateway (undici)', `http://127.0.0.1:${ports.ours}/graphql`, ours],
-      ['dumas gateway (stock fetcher)', `http://127.0.0.1:${ports.oursStock}/graphql`, oursStock],
-    ];
-    for (const [, url] of targets) await waitUp(url, body, token);
+  const token = await mintToken({ sub: 'bench-officer', role: 'OFFICER', ttl: '1h' }, SECRET);
+  const body = JSON.stringify({
+    query:
+      'query Complaint($id: ID!) { complaint(id: $id) { id trackingNumber status subject receivedAt agencies { id } } }',
+    variables: { id: complaintId },
+  });
+  const targets: [string, string, ChildProcess][] = [
+    ['direct subgraph', subgraphUrl, subgraph],
+    ['stock @apollo/gateway', `http://127.0.0.1:${ports.stock}/`, stock],
+    ['dumas gateway (undici)', `http://127.0.0.1:${ports.ours}/graphql`, ours],
+    ['dumas gateway (stock fetcher)', `http://127.0.0.1:${ports.oursStock}/graphql`, oursStock],
+  ];
+  for (const [, url] of targets) await waitUp(url, body, token);
 
-    console.log(
-      `bench:gateway — ${CLIENTS} concurrent clients, ${SECONDS}s per target after ${WARMUP}s warm-up, ${os.cpus().length} cores`,
+  console.log(
+    `bench:gateway — ${CLIENTS} concurrent clients, ${SECONDS}s per target after ${WARMUP}s warm-up, ${os.cpus().length} cores`,
+  );
+  const results: Result[] = [];
+  for (const [name, url, child] of targets)
+    results.push(
+      await load(name, url, body, {
+        clients: CLIENTS,
+        seconds: SECONDS,
+        warmupSeconds: WARMUP,
+        token,
+        pid: child.pid!,
+      }),
     );
-    const results: Result[] = [];
-    for (const [name, url, child] of targets) results.push(await load(name, url, body, token, child.pid!));
-    const direct = results[0]!;
-    const stockResult = results[1]!;
-    console.log('');
+  const direct = results[0]!;
+  const stockResult = results[1]!;
+  console.log('');
+  console.log(
+    'target                           req/s     p50 ms   p99 ms   CPU ms/req (process under test)   ×direct  ×stock  errors',
+  );
+  for (const r of results) {
     console.log(
-      'target                           req/s     p50 ms   p99 ms   CPU ms/req (process under test)   ×direct  ×stock  errors',
+      `${r.name.padEnd(30)} ${r.rps.toFixed(0).padStart(7)} ${r.p50.toFixed(2).padStart(9)} ${r.p99.toFixed(2).padStart(8)} ${r.cpuPerRequestMs.toFixed(3).padStart(12)}                      ${(r.rps / direct.rps).toFixed(2).padStart(6)} ${(r.rps / stockResult.rps).toFixed(2).padStart(7)} ${String(r.errors).padStart(7)}`,
     );
-    for (const r of results) {
-      console.log(
-        `${r.name.padEnd(30)} ${r.rps.toFixed(0).padStart(7)} ${r.p50.toFixed(2).padStart(9)} ${r.p99.toFixed(2).padStart(8)} ${r.cpuPerRequestMs.toFixed(3).padStart(12)}                      ${(r.rps / direct.rps).toFixed(2).padStart(6)} ${(r.rps / stockResult.rps).toFixed(2).padStart(7)} ${String(r.errors).padStart(7)}`,
-      );
-    }
-    const ourResult = results[2]!;
-    console.log('');
-    console.log(
-      `targets: ours ≥ 0.35× direct → ${(ourResult.rps / direct.rps).toFixed(2)}×; ours ≥ 1.5× stock → ${(ourResult.rps / stockResult.rps).toFixed(2)}×`,
-    );
-  } finally {
-    for (const c of children) c.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 500));
-    rmSync(dir, { recursive: true, force: true });
   }
-}
-
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
+  const ourResult = results[2]!;
+  console.log('');
+  console.log(
+    `targets: ours ≥ 0.35× direct → ${(ourResult.rps / direct.rps).toFixed(2)}×; ours ≥ 1.5× stock → ${(ourResult.rps / stockResult.rps).toFixed(2)}×`,
+  );
 });

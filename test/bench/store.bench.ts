@@ -16,11 +16,14 @@
  * idempotency checks, canonical JSON and SHA-256. Raw reads page through the same rows by position and
  * JSON.parse data and metadata, which every consumer of an event needs anyway.
  */
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { startCheckpointer, takeCheckpoint } from '../../services/audit/checkpointer';
+import { CheckpointStore, keysOf } from '../../services/audit/checkpoints';
+import { verifySinceCheckpoint, verifyStore } from '../../services/audit/integrity';
 import { SQLITE_EVENTS_SCHEMA, SqliteEventStore } from '../../services/shared/eventstore/sqlite';
 import type { NewEvent } from '../../services/shared/eventstore/types';
 
@@ -244,7 +247,81 @@ async function benchReads(durability: Durability): Promise<void> {
   await sub.close();
   const catchUpSeconds = seconds(start);
   report(`subscription catch-up, ${fmt(EVENTS)} events`, EVENTS, catchUpSeconds, rawSeconds);
+  await benchCheckpointer(store);
   await store.close();
+}
+
+/**
+ * The checkpointer's cost over the loaded log: the first checkpoint (verify and sign everything), a tick
+ * after 1,000 more events (verify since the last one, sign), the whole-store verification, and append
+ * throughput with a checkpointer ticking beside it against the same appends without.
+ */
+async function benchCheckpointer(store: SqliteEventStore): Promise<void> {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const keys = keysOf(privateKey, publicKey, true);
+  const file = new CheckpointStore(path.join(workDir, 'checkpoints.sqlite'));
+  try {
+    let start = process.hrtime.bigint();
+    const first = await takeCheckpoint(store, file, keys);
+    console.log(
+      `checkpoint over ${fmt(first!.body.eventCount)} events, ${fmt(first!.body.streamCount)} streams (verify + sign + ledger): ${seconds(start).toFixed(2)} s`,
+    );
+    const more = 1_000;
+    for (let n = 0; n < more; n += 100) {
+      await store.append(
+        `import-${n / 100}`,
+        Array.from({ length: 100 }, (_, i) => complaintEvent(EVENTS + n + i)),
+      );
+    }
+    start = process.hrtime.bigint();
+    await takeCheckpoint(store, file, keys);
+    console.log(
+      `checkpointer tick after ${fmt(more)} more events (verify since + sign): ${(seconds(start) * 1000).toFixed(0)} ms`,
+    );
+    start = process.hrtime.bigint();
+    const quick = await verifySinceCheckpoint(store, file, keys);
+    console.log(
+      `audit verify (signed heads + since): ${(seconds(start) * 1000).toFixed(0)} ms, ok=${quick.ok}`,
+    );
+    start = process.hrtime.bigint();
+    const whole = await verifyStore(store, file, keys);
+    console.log(
+      `audit verify --all over ${fmt(whole.eventsChecked)} events: ${seconds(start).toFixed(1)} s, ok=${whole.ok}`,
+    );
+  } finally {
+    file.close();
+  }
+  // Appends with and without a checkpointer ticking every 250 ms on the same kind of store.
+  const appendRun = async (withCheckpointer: boolean) => {
+    const runFile = freshFile();
+    const runStore = new SqliteEventStore({ file: runFile, durability: 'full' });
+    const cps = new CheckpointStore(`${runFile}.checkpoints`);
+    const checkpointer = withCheckpointer
+      ? startCheckpointer(runStore, cps, keys, { intervalMs: 250, onError: (err) => console.error(err) })
+      : undefined;
+    const count = Math.min(BATCHED, 50_000);
+    const start = process.hrtime.bigint();
+    for (let c = 0; c < count / BATCH; c++) {
+      await runStore.append(
+        `complaint-${c % STREAMS}`,
+        Array.from({ length: BATCH }, (_, i) => complaintEvent(c * BATCH + i)),
+      );
+    }
+    const took = seconds(start);
+    await checkpointer?.stop();
+    cps.close();
+    await runStore.close();
+    return count / took;
+  };
+  let without = 0;
+  let beside = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    without = Math.max(without, await appendRun(false));
+    beside = Math.max(beside, await appendRun(true));
+  }
+  console.log(
+    `append, batches of ${BATCH}, checkpointer every 250 ms beside it: ${fmt(beside)} ev/s, without: ${fmt(without)} ev/s, ratio ${(beside / without).toFixed(2)}`,
+  );
 }
 
 async function main(): Promise<void> {

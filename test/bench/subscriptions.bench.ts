@@ -10,6 +10,7 @@
  * `position type summary complaint { id trackingNumber status }` (the complaint resolved by the gateway).
  * Env: BENCH_SUBSCRIBERS (default 1000), BENCH_RATE events/s (default 5), BENCH_SECONDS (default 20).
  */
+import { subgraphEntry } from '../../services/subgraphs';
 import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -86,7 +87,7 @@ async function main() {
   const fed = await startFederation();
   const definitions = [];
   for (const [name, url] of Object.entries(fed.subgraphUrls)) {
-    const schema = require(`../../services/${name}/schema.ts`) as { buildSchemaSdl(): Promise<string> };
+    const schema = { buildSchemaSdl: () => subgraphEntry(name).load().sdl() };
     definitions.push({ name, url, sdl: await schema.buildSchemaSdl() });
   }
   const supergraphPath = path.join(fed.dataDir, 'supergraph.graphql');

@@ -66,6 +66,11 @@ const sample: Readonly<Record<ComplaintCommandType, ComplaintCommand>> = {
     { reason: 'Permintaan penghapusan (UU PDP).' },
     admin,
   ),
+  AddComplainantMessage: command(
+    'AddComplainantMessage',
+    { channel: 'EMAIL', channelReference: '<r1@example.id>', text: 'Foto terlampir.', attachments: [] },
+    { id: 'channel:email', role: 'SYSTEM' },
+  ),
 };
 
 const ALL = Object.keys(sample) as ComplaintCommandType[];
@@ -89,6 +94,7 @@ const legal: Readonly<Record<ComplaintCommandType, readonly string[]>> = {
   ReopenComplaint: ['RESOLVED', 'CLOSED', 'REJECTED'],
   SetComplaintPrivacy: everywhere,
   EraseComplainantData: everywhere,
+  AddComplainantMessage: everywhere,
 };
 
 const requestedName: Readonly<Record<ComplaintCommandType, string>> = {
@@ -107,6 +113,7 @@ const requestedName: Readonly<Record<ComplaintCommandType, string>> = {
   ReopenComplaint: 'reopen',
   SetComplaintPrivacy: 'set privacy',
   EraseComplainantData: 'erase complainant data',
+  AddComplainantMessage: 'add a complainant message to',
 };
 
 describe('the lifecycle matrix: every command from every state', () => {

@@ -5,6 +5,7 @@
  */
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { main as auditCli } from '../../services/cli/audit';
 import { formatReport, parseImportArgs } from '../../services/cli/import';
 import { seedAgencies } from '../../services/cli/seed';
 import { LAPOR_MAPPING, SHEET_MAPPING } from '../../services/complaint/import/mapping';
@@ -133,6 +134,43 @@ describe('given the SP4N-LAPOR! sample export', () => {
       fileDigest: expect.stringMatching(/^[0-9a-f]{64}$/),
       line: 2,
     });
+  });
+
+  it('reads the imported case as of a past instant on either clock, through the gateway and the audit CLI', async () => {
+    const cases = await complaintsByReference();
+    const closed = cases.get('LAPOR-CONTOH-0001')!;
+    const AS_OF = `query A($id: ID!, $at: DateTime!, $basis: TimeBasis) { complaint(id: $id) {
+      asOf(at: $at, basis: $basis) { basis status forwardings { agencyId status } clocks { kind } }
+    } }`;
+    const at = '2026-05-20T00:00:00Z'; // forwarded on 13 May, answered on 2 June
+    const occurred = await fed.gql(AS_OF, { id: closed.id, at }, officer);
+    expect(occurred.errors).toBeUndefined();
+    expect(occurred.data.complaint.asOf).toMatchObject({
+      basis: 'OCCURRED',
+      status: 'FORWARDED',
+      forwardings: [{ agencyId: 'inspektorat-bantul', status: 'FORWARDED' }],
+    });
+    expect(occurred.data.complaint.asOf.clocks.length).toBeGreaterThan(0);
+    // dumas learnt of it only at the import, long after May.
+    const recorded = await fed.gql(AS_OF, { id: closed.id, at, basis: 'RECORDED' }, officer);
+    expect(recorded.data.complaint.asOf).toMatchObject({ basis: 'RECORDED', status: null, forwardings: [] });
+
+    const out: string[] = [];
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      out.push(String(chunk));
+      return true;
+    });
+    try {
+      const env = { DUMAS_DATA_DIR: fed.dataDir };
+      const tn = String(closed.trackingNumber);
+      expect(await auditCli(['as-of', tn, at], env)).toBe(0);
+      expect(await auditCli(['as-of', tn, at, '--basis', 'recorded'], env)).toBe(0);
+    } finally {
+      write.mockRestore();
+    }
+    const text = out.join('');
+    expect(text).toMatch(/as it stood in the world[^\n]*\n\s+status: FORWARDED/);
+    expect(text).toMatch(/as recorded then[^\n]*\n\s+not yet received/);
   });
 
   it('drafts no follow-up letter for a forwarding that happened in the source system', async () => {

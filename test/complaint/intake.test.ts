@@ -6,7 +6,6 @@ import {
   TRACKING_NUMBER_STREAM_PREFIX,
   TrackingNumberService,
 } from '../../services/complaint/tracking-number';
-import { verifyAccessCode } from '../../services/shared/access-code';
 import {
   type ComplaintCommand,
   complaintDecider,
@@ -14,6 +13,7 @@ import {
   type ComplaintState,
   complaintStreamId,
 } from '../../services/complaint/domain';
+import { AccessCodeHasher } from '../../services/shared/access-code';
 import { CommandHandler } from '../../services/shared/decider';
 import { DomainError } from '../../services/shared/errors';
 import { MemoryEventStore } from '../../services/shared/eventstore/memory';
@@ -24,7 +24,12 @@ let dir: string;
 let store: MemoryEventStore;
 let vault: SqliteKeyVault;
 let handler: CommandHandler<ComplaintCommand, ComplaintEvent, ComplaintState>;
-let services: { vault: SqliteKeyVault; trackingNumbers: TrackingNumberService };
+const accessCodes = new AccessCodeHasher('intake-test-secret-0123456789abcdefghij');
+let services: {
+  vault: SqliteKeyVault;
+  trackingNumbers: TrackingNumberService;
+  accessCodes: AccessCodeHasher;
+};
 const now = '2026-12-31T18:30:00.000Z';
 
 beforeEach(() => {
@@ -32,7 +37,7 @@ beforeEach(() => {
   store = new MemoryEventStore();
   vault = new SqliteKeyVault(path.join(dir, 'keys.sqlite'));
   handler = new CommandHandler(store, complaintDecider);
-  services = { vault, trackingNumbers: new TrackingNumberService(store) };
+  services = { vault, trackingNumbers: new TrackingNumberService(store), accessCodes };
 });
 afterEach(async () => {
   await vault.close();
@@ -67,7 +72,7 @@ describe('prepareComplaintIntake', () => {
     const data = event!.data as Extract<ComplaintEvent, { type: 'ComplaintReceived' }>['data'];
     expect(JSON.stringify(event)).not.toMatch(/Budi|3471010101800001|1111/);
     expect(JSON.stringify(event)).not.toContain(prepared.accessCode!.replace(/-/g, ''));
-    expect(await verifyAccessCode(prepared.accessCode!, data.accessCodeHash)).toBe(true);
+    expect(await accessCodes.verify(prepared.accessCode!, data.accessCodeHash)).toBe(true);
     expect(await openComplainantIdentity(vault, data.complainant!.sealed)).toMatchObject({
       name: 'Budi Santoso',
       phone: '+6281211112222',

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { generateAccessCode, hashAccessCode } from '../../services/shared/access-code';
+import { generateAccessCode } from '../../services/shared/access-code';
 import {
   type ComplaintCommand,
   type ComplaintCommandType,
@@ -11,6 +11,7 @@ import {
   type ComplaintState,
   complaintStreamId,
 } from '../../services/complaint/domain';
+import { AccessCodeHasher } from '../../services/shared/access-code';
 import {
   applyComplaintEvent,
   type ComplaintDocument,
@@ -102,7 +103,7 @@ async function file(patch: Record<string, unknown> = {}) {
     confidential: false,
     anonymous: false,
     complainant: { subjectId, sealed: await sealComplainantIdentity(vault, subjectId, identity) },
-    accessCodeHash: await hashAccessCode(accessCode),
+    accessCodeHash: new AccessCodeHasher('projection-test-secret-0123456789abcdef').hash(accessCode),
     ...patch,
   } as never);
   return { id, subjectId, accessCode };

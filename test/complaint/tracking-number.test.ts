@@ -51,6 +51,52 @@ describe('TrackingNumberService', () => {
     });
   });
 
+  it('claims along with the complaint in one append: a taken number draws again and writes nothing else', async () => {
+    const store = new MemoryEventStore();
+    const draws = [7, 7, 8];
+    const service = new TrackingNumberService(store, { random: () => draws.shift()! });
+    await service.claim('c-1', 2026, { now });
+    const writes: string[] = [];
+    const appended = await service.claimAlong('c-2', 2026, { now }, async (claim, trackingNumber) => {
+      writes.push(trackingNumber);
+      return store.appendMany([
+        claim,
+        {
+          streamId: 'complaint-c-2',
+          events: [{ type: 'ComplaintNoted', data: { trackingNumber }, metadata: { occurredAt: now } }],
+          expectedRevision: 'no_stream',
+        },
+      ]);
+    });
+    expect(writes).toEqual(['DUMAS-2026-000007', 'DUMAS-2026-000008']);
+    expect(appended[1]!.position).toBe(appended[0]!.position + 1);
+    expect(await service.lookup('DUMAS-2026-000008')).toBe('c-2');
+    expect((await store.readStream('complaint-c-2')).map((e) => e.data)).toEqual([
+      { trackingNumber: 'DUMAS-2026-000008' },
+    ]);
+  });
+
+  it('claimAlong passes on a failure of the other stream: the number is not spent', async () => {
+    const store = new MemoryEventStore();
+    await store.append('complaint-c-1', [
+      { type: 'ComplaintNoted', data: {}, metadata: { occurredAt: now } },
+    ]);
+    const service = new TrackingNumberService(store, { random: () => 5 });
+    await expect(
+      service.claimAlong('c-1', 2026, { now }, (claim) =>
+        store.appendMany([
+          claim,
+          {
+            streamId: 'complaint-c-1',
+            events: [{ type: 'ComplaintNoted', data: {}, metadata: { occurredAt: now } }],
+            expectedRevision: 'no_stream',
+          },
+        ]),
+      ),
+    ).rejects.toMatchObject({ streamId: 'complaint-c-1' });
+    expect(await service.lookup('DUMAS-2026-000005')).toBeUndefined();
+  });
+
   it('gives up with TrackingNumbersExhaustedError when every draw is taken', async () => {
     const store = new MemoryEventStore();
     const service = new TrackingNumberService(store, { random: () => 1, maxAttempts: 5 });

@@ -313,6 +313,82 @@ export function describeEventStoreConformance(
       });
     });
 
+    describe('appendMany (where the store offers it)', () => {
+      const many = () => {
+        if (!store.appendMany) throw new Error('no appendMany');
+        return store.appendMany.bind(store);
+      };
+      const offered = () => store.appendMany !== undefined;
+
+      it('commits several streams at once, in the order given', async () => {
+        if (!offered()) return;
+        await store.append('complaint-1', events(1));
+        const results = await many()([
+          {
+            streamId: 'tracking-number-1',
+            events: events(1, 'TrackingNumberClaimed'),
+            expectedRevision: 'no_stream',
+          },
+          { streamId: 'complaint-1', events: events(2), expectedRevision: 0 },
+        ]);
+        expect(results.map((r) => r.nextExpectedRevision)).toEqual([0, 2]);
+        expect(results[0]!.position).toBeLessThan(results[1]!.position);
+        const all = await store.readAll();
+        expect(all.map((e) => [e.streamId, e.revision])).toEqual([
+          ['complaint-1', 0],
+          ['tracking-number-1', 0],
+          ['complaint-1', 1],
+          ['complaint-1', 2],
+        ]);
+        expect((await verifyStream(store, 'complaint-1')).ok).toBe(true);
+      });
+
+      it('writes nothing when one stream fails its expected revision, and names that stream', async () => {
+        if (!offered()) return;
+        await store.append('complaint-1', events(1));
+        const head = await store.headPosition();
+        const err = await rejection(
+          many()([
+            { streamId: 'tracking-number-1', events: events(1), expectedRevision: 'no_stream' },
+            { streamId: 'complaint-1', events: events(1), expectedRevision: 'no_stream' },
+          ]),
+        );
+        expect(err).toBeInstanceOf(WrongExpectedRevisionError);
+        expect((err as WrongExpectedRevisionError).streamId).toBe('complaint-1');
+        expect(await store.streamRevision('tracking-number-1')).toBeUndefined();
+        expect(await store.headPosition()).toBe(head);
+      });
+
+      it('writes nothing when an event id is already stored', async () => {
+        if (!offered()) return;
+        const stored = newEvent('ComplaintNoted');
+        await store.append('complaint-9', [stored]);
+        const err = await rejection(
+          many()([
+            { streamId: 'tracking-number-1', events: events(1) },
+            { streamId: 'complaint-1', events: [stored] },
+          ]),
+        );
+        expect(err).toBeInstanceOf(DuplicateEventIdError);
+        expect(await store.streamRevision('tracking-number-1')).toBeUndefined();
+        expect(await store.readAll()).toHaveLength(1);
+      });
+
+      it('wakes subscribers for every stream of the batch', async () => {
+        if (!offered()) return;
+        const sub = store.subscribe();
+        try {
+          await many()([
+            { streamId: 'tracking-number-1', events: events(1) },
+            { streamId: 'complaint-1', events: events(1) },
+          ]);
+          expect((await take(sub, 2)).map((e) => e.streamId)).toEqual(['tracking-number-1', 'complaint-1']);
+        } finally {
+          await sub.close();
+        }
+      });
+    });
+
     describe('the recorded envelope', () => {
       it('keeps id, type, data and metadata exactly, and adds revision, position, recordedAt and hashes', async () => {
         const e: NewEvent = {

@@ -194,7 +194,7 @@ describe('given two agencies with focal points and a verified complaint', () => 
     expect(eml).toContain('To: inspektorat-bantul@example.go.id, pic@inspektorat-bantul.example.go.id');
     expect(eml).toContain(`Message-ID: <${bantulLetter.id}@dumas.setneg.go.id>`);
     expect(eml).toMatch(
-      /Content-Disposition: attachment; filename="Surat-B-\d+_Kemensetneg_D-4_PM.00.01_\d{2}_\d{4}.txt"/,
+      /Content-Disposition: attachment;\s+filename=Surat-B-\d+_Kemensetneg_D-4_PM.00.01_\d{2}_\d{4}.txt/,
     );
 
     // Each PIC sees its own agency's letter only.

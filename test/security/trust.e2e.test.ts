@@ -2,6 +2,8 @@
  * Issue 11, one test per finding, through the gateway over real HTTP (and straight at a subgraph where
  * the finding was about bypassing the gateway). Each was red before its fix.
  */
+import { loadConfig } from '../../services/shared/config';
+import { AccessCodeGuard } from '../../services/shared/access-code-guard';
 import { type Federation, startFederation } from '../support/federation';
 import { forwardedComplaint, subscribeSse } from '../subscriptions/support';
 
@@ -304,5 +306,55 @@ describe('finding 3: erasure seals every personal field and shows as ERASED', ()
     }
     const doc = await fed.runtimes.complaint!.readModels.get('complaints', id);
     expect(JSON.stringify(doc)).not.toContain(digits);
+  });
+});
+
+describe('finding 5: one access-code check per request, budgets per client and tracking number', () => {
+  const track = (n: number, trackingNumber: string) =>
+    `{ ${Array.from({ length: n }, (_, i) => `t${i}: trackComplaint(trackingNumber: "${trackingNumber}", accessCode: "AAAA-BBBB-CCCC") { status }`).join(' ')} }`;
+
+  it('refuses several checks in one request at the gateway before any subgraph', async () => {
+    const r = await fed.gql(track(30, 'DUMAS-2026-000001'), {});
+    expect(r.status).toBe(400);
+    expect(r.errors?.[0]?.extensions?.code).toBe('TOO_MANY_ACCESS_CODE_CHECKS');
+  });
+
+  it('checks at most one code per request at the subgraph', async () => {
+    const r = await fed.gql(track(30, 'DUMAS-2026-000002'), {}, undefined, fed.subgraphUrls.complaint);
+    const refused = (r.errors ?? []).filter((e) => e.extensions?.code === 'TOO_MANY_ACCESS_CODE_CHECKS');
+    expect(refused).toHaveLength(29);
+  });
+
+  it('slows guesses at one tracking number, whoever asks, refusing before any hash', () => {
+    const guard = new AccessCodeGuard(10, () => 0);
+    for (let i = 0; i < 10; i++) guard.admit({}, 'dumas-2026-000003 ');
+    expect(() => guard.admit({}, 'DUMAS-2026-000003')).toThrow(/too many attempts/);
+    expect(() => guard.admit({}, 'DUMAS-2026-000004')).not.toThrow();
+    const request = {};
+    guard.admit(request, 'DUMAS-2026-000005');
+    expect(() => guard.admit(request, 'DUMAS-2026-000006')).toThrow(/at most one access code/);
+  });
+
+  it('gives each client a budget at the gateway', async () => {
+    // A malformed code is answered without hashing: the budget is spent all the same.
+    const query = '{ trackComplaint(trackingNumber: "DUMAS-2026-100001", accessCode: "x") { status } }';
+    const statuses: number[] = [];
+    for (let i = 0; i < 40; i++) statuses.push((await fed.gql(query, {})).status);
+    expect(statuses.slice(0, 25).every((s) => s === 200)).toBe(true);
+    expect(statuses).toContain(429);
+  });
+});
+
+describe('finding 6: subgraphs listen on 127.0.0.1 unless told otherwise', () => {
+  it('binds the loopback address by default and DUMAS_SUBGRAPH_HOST when set', () => {
+    expect(loadConfig({}).subgraphHost).toBe('127.0.0.1');
+    expect(loadConfig({ DUMAS_SUBGRAPH_HOST: '0.0.0.0' }).subgraphHost).toBe('0.0.0.0');
+  });
+});
+
+describe('finding 7 (abuse run): a subscription sent as a plain POST', () => {
+  it('is a 400 at the gateway, not a 500', async () => {
+    const r = await fed.gql('subscription { caseEvents { position } }', {}, officer);
+    expect(r.status).toBe(400);
   });
 });

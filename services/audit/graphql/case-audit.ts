@@ -16,7 +16,7 @@ import {
   Root,
   registerEnumType,
 } from 'type-graphql';
-import { caseStateAsOf } from '../as-of';
+import { caseStateAsOf, type TimeBasis } from '../as-of';
 import { readCaseEvents } from '../case-events';
 import { auditWingOf } from '../wing';
 import { maskCaseHistory, pageOfHistory } from '../history';
@@ -36,6 +36,25 @@ import {
 } from '../../complaint/contract-entity';
 
 const MAX_PAGE = 200;
+
+/** The two clocks of time travel (see services/audit/as-of.ts). */
+export enum TimeBasisEnum {
+  OCCURRED = 'OCCURRED',
+  RECORDED = 'RECORDED',
+}
+registerEnumType(TimeBasisEnum, {
+  name: 'TimeBasis',
+  description: 'Which clock an instant is read on in time travel.',
+  valuesConfig: {
+    OCCURRED: {
+      description:
+        'As the case stood in the world then: every event that happened by then (occurredAt; an intake at its original receipt time), whenever it was recorded.',
+    },
+    RECORDED: {
+      description: 'As dumas knew the case then: the events recorded by then (recordedAt).',
+    },
+  },
+});
 
 @ObjectType({ description: 'Who recorded an event: the user id, role and (for a focal point) agency.' })
 export class CaseEventActor {
@@ -148,6 +167,9 @@ export class CaseClockAsOf {
 export class ComplaintAsOf {
   @Field(() => GraphQLDateTime)
   at!: string;
+
+  @Field(() => TimeBasisEnum, { description: 'The clock `at` was read on.' })
+  basis!: TimeBasis;
 
   @Field(() => GraphQLSafeInt, { description: 'The log position of the last event taken into account.' })
   position!: number;
@@ -294,23 +316,29 @@ export class ComplaintAudit {
 
   @FieldResolver(() => ComplaintAsOf, {
     nullable: true,
-    description: 'The case as it stood at an instant, folded from its events by the live projections.',
+    description:
+      'The case as it stood at an instant, folded from its events by the live projections. By default (OCCURRED) as it stood in the world then; RECORDED: as dumas knew it then.',
   })
   async asOf(
     @Root() complaint: Complaint,
     @Arg('at', () => GraphQLDateTime) at: Date,
+    @Arg('basis', () => TimeBasisEnum, { defaultValue: TimeBasisEnum.OCCURRED }) basis: TimeBasisEnum,
     @Ctx() ctx: ComplaintContext,
   ): Promise<ComplaintAsOf | null> {
     const principal = requireRole(ctx, 'OFFICER', 'SUPERVISOR', 'AGENCY', 'AUDITOR');
     const current = await ctx.complaints.get(complaint.id);
     if (!current || !maskComplaintForViewer(current, principal)) return null;
     const index = await caseIndex(ctx.complaints.runtime);
-    const state = await caseStateAsOf(ctx.complaints.runtime.store, complaint.id, at, index ? { index } : {});
+    const state = await caseStateAsOf(ctx.complaints.runtime.store, complaint.id, at, {
+      basis,
+      ...(index ? { index } : {}),
+    });
     const then = state.complaint ? maskComplaintForViewer(state.complaint, principal) : null;
     const own = principal.role === 'AGENCY' ? principal.agencyId : undefined;
     const concerns = (agencyId: string | null | undefined) => own === undefined || agencyId === own;
     return {
       at: state.at,
+      basis,
       position: state.position,
       status: then?.status ?? null,
       forwardings: then ? toComplaint(then).forwardings : [],

@@ -7,11 +7,16 @@ import type { ComplaintState } from './state';
 /** The staff roles of DOMAIN.md that act on complaints. */
 export type ComplaintRole = 'OFFICER' | 'SUPERVISOR' | 'AGENCY' | 'AUDITOR' | 'ADMIN';
 
-/** Who may give each command (DOMAIN.md roles table). `PUBLIC` means no token at all. */
-export const COMMAND_ROLES: Readonly<Record<ComplaintCommandType, readonly (ComplaintRole | 'PUBLIC')[]>> = {
+/**
+ * Who may give each command (DOMAIN.md roles table). `PUBLIC` means no token at all; `SYSTEM` is a channel
+ * adapter of this deployment (no token carries that role).
+ */
+export const COMMAND_ROLES: Readonly<
+  Record<ComplaintCommandType, readonly (ComplaintRole | 'PUBLIC' | 'SYSTEM')[]>
+> = {
   // The public WEB form; officers may fill it in for a walk-in complainant as well.
   FileComplaint: ['PUBLIC', 'OFFICER', 'SUPERVISOR'],
-  ReceiveComplaint: ['OFFICER', 'SUPERVISOR'],
+  ReceiveComplaint: ['OFFICER', 'SUPERVISOR', 'SYSTEM'],
   RequestInformation: ['OFFICER', 'SUPERVISOR'],
   ProvideInformation: ['OFFICER', 'SUPERVISOR'],
   VerifyComplaint: ['OFFICER', 'SUPERVISOR'],
@@ -26,6 +31,8 @@ export const COMMAND_ROLES: Readonly<Record<ComplaintCommandType, readonly (Comp
   ReopenComplaint: ['SUPERVISOR'],
   SetComplaintPrivacy: ['OFFICER', 'SUPERVISOR'],
   EraseComplainantData: ['ADMIN'],
+  // Only a channel adapter hears the complainant directly; an officer records an answer as ProvideInformation.
+  AddComplainantMessage: ['SYSTEM'],
 };
 
 /**
@@ -45,7 +52,7 @@ export function authorizeComplaintCommand(
     if (allowed.includes('PUBLIC')) return;
     throw unauthenticated(`authentication is required to ${action} a complaint`);
   }
-  if (!allowed.includes(actor.role as ComplaintRole)) {
+  if (!allowed.includes(actor.role as ComplaintRole | 'SYSTEM')) {
     throw forbidden(`role ${actor.role} may not ${action} a complaint`);
   }
   if (actor.role !== 'AGENCY') return;

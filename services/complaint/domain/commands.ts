@@ -93,7 +93,12 @@ export type RejectComplaint = DomainCommand<
 /** Forward to one or more agencies with a follow-up request; each forwarding has its own follow-up. */
 export type ForwardComplaint = DomainCommand<
   'ForwardComplaint',
-  { readonly agencyIds: readonly string[]; readonly note?: string | null }
+  {
+    readonly agencyIds: readonly string[];
+    readonly note?: string | null;
+    /** The routing rule whose proposal this forwarding follows (forwarded without naming agencies). */
+    readonly routingRuleId?: string | null;
+  }
 >;
 
 /** An agency's focal point confirms receipt: only an agency the complaint was forwarded to. */
@@ -142,6 +147,31 @@ export type SetComplaintPrivacy = DomainCommand<
  */
 export type EraseComplainantData = DomainCommand<'EraseComplainantData', { readonly reason: string }>;
 
+/** A file the complainant sent with a message, kept in the blob store by its content hash. */
+export interface ComplainantAttachment {
+  readonly sha256: string;
+  readonly filename: string;
+  readonly mediaType: string;
+  readonly size: number;
+}
+
+/**
+ * A later message of the complainant through a channel adapter (an e-mail reply, a WhatsApp message in
+ * the same conversation): when the case waits for information it is that information; otherwise it is
+ * added to the case. `text` may be null for a message of attachments only.
+ */
+export type AddComplainantMessage = DomainCommand<
+  'AddComplainantMessage',
+  {
+    readonly channel: Channel;
+    readonly channelReference: string;
+    /** The reference sealed with the complainant's key (then it is not written in the clear). */
+    readonly sealedChannelReference?: SealedComplainant | null;
+    readonly text: string | null;
+    readonly attachments: readonly ComplainantAttachment[];
+  }
+>;
+
 export type ComplaintCommand =
   | FileComplaint
   | ReceiveComplaint
@@ -157,6 +187,7 @@ export type ComplaintCommand =
   | CloseComplaint
   | ReopenComplaint
   | SetComplaintPrivacy
-  | EraseComplainantData;
+  | EraseComplainantData
+  | AddComplainantMessage;
 
 export type ComplaintCommandType = ComplaintCommand['type'];

@@ -79,6 +79,7 @@ export const REQUESTED_ACTION: Readonly<Record<ComplaintCommandType, string>> = 
   ReopenComplaint: 'reopen',
   SetComplaintPrivacy: 'set privacy',
   EraseComplainantData: 'erase complainant data',
+  AddComplainantMessage: 'add a complainant message to',
 };
 
 const EVERY_STATUS: readonly ComplaintStatus[] = [
@@ -113,6 +114,7 @@ export const ALLOWED_FROM: Readonly<Record<ComplaintCommandType, readonly (Compl
   ReopenComplaint: ['RESOLVED', 'CLOSED', 'REJECTED'],
   SetComplaintPrivacy: EVERY_STATUS,
   EraseComplainantData: EVERY_STATUS,
+  AddComplainantMessage: EVERY_STATUS,
 };
 
 /** The commands the lifecycle allows in a state (e.g. for the console's action buttons). */
@@ -333,8 +335,20 @@ function decide(command: ComplaintCommand, state: ComplaintState): readonly Comp
         forwardingId: forwardingId(current, agency),
         agencyId: agency,
       }));
+      const rule = command.data.routingRuleId;
       return [
-        { type: 'ComplaintForwarded', data: { forwardings, note, by: actorOf(command), at: nowOf(command) } },
+        {
+          type: 'ComplaintForwarded',
+          data: {
+            forwardings,
+            note,
+            ...(rule === undefined || rule === null
+              ? {}
+              : { routingRuleId: entityId(rule, 'routingRuleId') }),
+            by: actorOf(command),
+            at: nowOf(command),
+          },
+        },
       ];
     }
 
@@ -485,6 +499,46 @@ function decide(command: ComplaintCommand, state: ComplaintState): readonly Comp
       ];
     }
 
+    case 'AddComplainantMessage': {
+      requireStatus(state, command, EVERY_STATUS);
+      const { data } = command;
+      const channel = oneOf(data.channel, CHANNELS, 'channel');
+      const channelReference = requiredText(
+        data.channelReference,
+        'channelReference',
+        LIMITS.channelReference,
+      );
+      const text = optionalText(data.text, 'text', LIMITS.longText);
+      const attachments = (data.attachments ?? []).map((a, i) => ({
+        sha256: requiredText(a.sha256, `attachments[${i}].sha256`, 64),
+        filename: requiredText(a.filename, `attachments[${i}].filename`, LIMITS.classification * 2),
+        mediaType: requiredText(a.mediaType, `attachments[${i}].mediaType`, LIMITS.classification),
+        size: a.size,
+      }));
+      if (text === null && attachments.length === 0)
+        throw badInput('a complainant message needs a text or an attachment', { field: 'text' });
+      const by = actorOf(command);
+      const at = nowOf(command);
+      const events: ComplaintEvent[] = [];
+      // The case waits for the complainant: this message is the information asked for, and the clocks run.
+      if (state.status === 'AWAITING_INFORMATION' && text !== null)
+        events.push({ type: 'InformationProvided', data: { information: text, by, at } });
+      if (events.length === 0 || attachments.length > 0)
+        events.push({
+          type: 'ComplainantMessageReceived',
+          data: {
+            channel,
+            channelReference: data.sealedChannelReference ? null : channelReference,
+            ...(data.sealedChannelReference ? { sealedChannelReference: data.sealedChannelReference } : {}),
+            text: events.length ? null : text,
+            attachments,
+            by,
+            at,
+          },
+        });
+      return events;
+    }
+
     default: {
       const unknown: never = command;
       throw badInput(`unknown command ${(unknown as { type: string }).type}`);
@@ -599,6 +653,8 @@ function evolve(state: ComplaintState, event: ComplaintEvent): ComplaintState {
       return { ...state, confidential: event.data.confidential, anonymous: event.data.anonymous };
     case 'ComplainantDataErased':
       return facts.complainant ? { ...state, complainant: { ...facts.complainant, erased: true } } : state;
+    case 'ComplainantMessageReceived':
+      return state;
     default: {
       const unknown: never = event;
       return unknown;

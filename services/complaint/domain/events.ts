@@ -1,5 +1,5 @@
 import type { DomainEvent } from '../../shared/decider';
-import type { SealedComplainant } from './commands';
+import type { ComplainantAttachment, SealedComplainant } from './commands';
 import type {
   AgencyResponseOutcome,
   Channel,
@@ -100,6 +100,8 @@ export type ComplaintForwarded = DomainEvent<
   {
     readonly forwardings: readonly ForwardingRef[];
     readonly note: string | null;
+    /** Present when the agencies are a routing rule's proposal. */
+    readonly routingRuleId?: string;
     readonly by: string;
     readonly at: string;
   }
@@ -182,6 +184,21 @@ export type ComplainantDataErased = DomainEvent<
   { readonly subjectId: string; readonly reason: string; readonly by: string; readonly at: string }
 >;
 
+/** A message of the complainant through a channel, added to the case (see AddComplainantMessage). */
+export type ComplainantMessageReceived = DomainEvent<
+  'ComplainantMessageReceived',
+  {
+    readonly channel: Channel;
+    /** Null when sealed: a message id may say who wrote it, so it goes with the identity on erasure. */
+    readonly channelReference: string | null;
+    readonly sealedChannelReference?: SealedComplainant;
+    readonly text: string | null;
+    readonly attachments: readonly ComplainantAttachment[];
+    readonly by: string;
+    readonly at: string;
+  }
+>;
+
 export type ComplaintEvent =
   | ComplaintReceived
   | InformationRequested
@@ -196,7 +213,8 @@ export type ComplaintEvent =
   | ComplaintClosed
   | ComplaintReopened
   | ComplaintPrivacyChanged
-  | ComplainantDataErased;
+  | ComplainantDataErased
+  | ComplainantMessageReceived;
 
 export type ComplaintEventType = ComplaintEvent['type'];
 
@@ -215,4 +233,5 @@ export const COMPLAINT_EVENT_TYPES: readonly ComplaintEventType[] = [
   'ComplaintReopened',
   'ComplaintPrivacyChanged',
   'ComplainantDataErased',
+  'ComplainantMessageReceived',
 ];

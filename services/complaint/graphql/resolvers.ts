@@ -2,14 +2,14 @@
  * Thin resolvers: check the caller, build a command, hand it to the service, read the projection.
  * Rules live in the decider (services/complaint/domain); errors are mapped once at the edge.
  */
-import { matchAccessCode, normaliseAccessCode } from '../../shared/access-code';
+import { normaliseAccessCode } from '../../shared/access-code';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { type Principal, requireAuthenticated, requireRole } from '../../shared/auth';
 import { badInput, unauthenticated } from '../../shared/errors';
 import type { Actor } from '../../shared/eventstore/types';
 import { type ComplaintCommand, type RejectionReason } from '../domain';
-import { publicComplaintView } from '../projection';
-import { PUBLIC_ACTOR } from '../service';
+import { type ComplaintDocument, publicComplaintView } from '../projection';
+import { type ComplaintPagePosition, PUBLIC_ACTOR } from '../service';
 import type { ComplaintContext } from './context';
 import {
   type AgencyResponseOutcome,
@@ -29,11 +29,27 @@ const READERS = ['OFFICER', 'SUPERVISOR', 'AGENCY', 'AUDITOR'] as const;
 const MAX_PAGE = 100;
 const DEFAULT_PAGE = 20;
 
-const encodeCursor = (offset: number) => Buffer.from(`offset:${offset}`).toString('base64url');
-function decodeCursor(cursor: string): number {
-  const match = /^offset:(\d{1,9})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw badInput('after is not a cursor of this connection', { field: 'after' });
-  return Number(match[1]);
+/**
+ * Keyset cursors: the (receivedAt, id) of the last complaint seen, so the next page starts from the index
+ * right after it whatever the store holds. Offset cursors handed out before still page (by offset).
+ */
+const encodeCursor = (doc: ComplaintDocument) =>
+  Buffer.from(`key:${JSON.stringify([doc.receivedAt, doc.id])}`).toString('base64url');
+function decodeCursor(cursor: string): ComplaintPagePosition {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const offset = /^offset:(\d{1,9})$/.exec(text);
+  if (offset) return { offset: Number(offset[1]) + 1 };
+  if (text.startsWith('key:') && text.length < 400) {
+    try {
+      const key: unknown = JSON.parse(text.slice(4));
+      if (Array.isArray(key) && key.length === 2 && key.every((v) => typeof v === 'string')) {
+        return { after: [key[0], key[1]] };
+      }
+    } catch {
+      // Falls through to the refusal below.
+    }
+  }
+  throw badInput('after is not a cursor of this connection', { field: 'after' });
 }
 
 @Resolver(() => Complaint)
@@ -70,7 +86,7 @@ export class ComplaintQueries {
     if (!Number.isInteger(limit) || limit < 0 || limit > MAX_PAGE) {
       throw badInput(`first must be between 0 and ${MAX_PAGE}`, { field: 'first' });
     }
-    const offset = after ? decodeCursor(after) + 1 : 0;
+    const position = after ? decodeCursor(after) : { offset: 0 };
     const page = await ctx.complaints.list(
       {
         ...(filter?.status ? { status: filter.status } : {}),
@@ -83,19 +99,19 @@ export class ComplaintQueries {
         ...(typeof filter?.anonymous === 'boolean' ? { anonymous: filter.anonymous } : {}),
       },
       principal,
-      offset,
+      position,
       limit,
     );
-    const edges = page.items.flatMap((doc, i) => {
+    const edges = page.items.flatMap((doc) => {
       const visible = visibleComplaint(doc, principal);
-      return visible ? [{ cursor: encodeCursor(offset + i), node: toComplaint(visible) }] : [];
+      return visible ? [{ cursor: encodeCursor(doc), node: toComplaint(visible) }] : [];
     });
     return {
       edges,
       totalCount: page.total,
       pageInfo: {
-        hasNextPage: offset + page.items.length < page.total,
-        hasPreviousPage: offset > 0,
+        hasNextPage: page.hasNextPage,
+        hasPreviousPage: 'after' in position || position.offset > 0,
         startCursor: edges[0]?.cursor ?? null,
         endCursor: edges[edges.length - 1]?.cursor ?? null,
       },
@@ -113,8 +129,11 @@ export class ComplaintQueries {
     @Ctx() ctx: ComplaintContext,
   ): Promise<PublicComplaintStatus | null> {
     if (trackingNumber.length > 40 || accessCode.length > 40 || !normaliseAccessCode(accessCode)) return null;
+    ctx.complaints.accessCodeGuard.admit(ctx, trackingNumber);
     const doc = await ctx.complaints.byTrackingNumber(trackingNumber);
-    const ok = await matchAccessCode(accessCode, doc?.accessCodeHash);
+    // An unknown tracking number still costs one HMAC (against a hash of no code), so timing tells nothing.
+    const codes = ctx.complaints.accessCodes;
+    const ok = await codes.verify(accessCode, doc?.accessCodeHash ?? codes.unknownCodeHash);
     return doc && ok ? publicComplaintView(doc) : null;
   }
 
@@ -291,19 +310,38 @@ export class ComplaintMutations {
   }
 
   @Mutation(() => Complaint, {
-    description: 'Forwards to one or more agencies with a follow-up request (*surat tindak lanjut*).',
+    description:
+      'Forwards to one or more agencies with a follow-up request (*surat tindak lanjut*). Without agencyIds, to the agencies the routing rules propose (see Complaint.suggestedAgencies).',
   })
-  forwardComplaint(
+  async forwardComplaint(
     @Arg('id', () => ID) id: string,
-    @Arg('agencyIds', () => [ID]) agencyIds: string[],
     @Ctx() ctx: ComplaintContext,
+    @Arg('agencyIds', () => [ID], { nullable: true }) agencyIds?: string[] | null,
     @Arg('note', () => String, { nullable: true }) note?: string | null,
     @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion?: number | null,
   ) {
+    let routingRuleId: string | null = null;
+    if (agencyIds === undefined || agencyIds === null) {
+      requireRole(ctx, 'OFFICER', 'SUPERVISOR');
+      const doc = await ctx.complaints.get(id);
+      const rule = doc ? await ctx.complaints.routing.suggest(doc, ctx.complaints.now()) : undefined;
+      if (doc && !rule) {
+        throw badInput('no routing rule proposes agencies for this complaint: name agencyIds', {
+          field: 'agencyIds',
+        });
+      }
+      agencyIds = rule ? [...rule.agencyIds] : [];
+      routingRuleId = rule?.ruleId ?? null;
+    }
+    const chosen = agencyIds;
     return run(
       ctx,
       id,
-      (metadata) => ({ type: 'ForwardComplaint', data: { agencyIds, note: note ?? null }, metadata }),
+      (metadata) => ({
+        type: 'ForwardComplaint',
+        data: { agencyIds: chosen, note: note ?? null, ...(routingRuleId ? { routingRuleId } : {}) },
+        metadata,
+      }),
       expectedVersion,
     );
   }

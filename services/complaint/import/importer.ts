@@ -20,6 +20,7 @@ import type { ComplaintEvent } from '../domain/events';
 import { type OfficerIntake, placeholderIntakeCommand, prepareComplaintIntake } from '../intake';
 import type { ComplaintState } from '../domain/state';
 import { TrackingNumberService } from '../tracking-number';
+import type { AgencyDirectory } from '../agency-directory';
 import type { ImportRecord } from './mapping';
 
 /** Who the log says did what an import brings in: the history's real actors are not in the sources. */
@@ -37,36 +38,11 @@ const uuidFromKey = (key: string) => {
 export const channelComplaintId = (channel: Channel, reference: string) =>
   uuidFromKey(`dumas:channel-complaint:${channel}:${reference}`);
 
-/** Agency ids by id and by (lower-cased) name, as the directory in the log has them. */
-export class AgencyDirectory {
-  private readonly byKey = new Map<string, string>();
-
-  static async load(store: EventStore): Promise<AgencyDirectory> {
-    const directory = new AgencyDirectory();
-    // The correspondence subgraph's published events: the directory is read from the log it shares.
-    for (const e of await store.readAll({ filter: { eventTypes: ['AgencyCreated', 'AgencyUpdated'] } })) {
-      const data = e.data as { agencyId?: unknown; name?: unknown; changes?: { name?: unknown } };
-      if (typeof data.agencyId !== 'string') continue;
-      directory.add(data.agencyId, typeof data.name === 'string' ? data.name : data.changes?.name);
-    }
-    return directory;
-  }
-
-  add(agencyId: string, name?: unknown): void {
-    this.byKey.set(agencyId.toLowerCase(), agencyId);
-    if (typeof name === 'string') this.byKey.set(name.trim().toLowerCase(), agencyId);
-  }
-
-  resolve(nameOrId: string): string | undefined {
-    return this.byKey.get(nameOrId.trim().toLowerCase());
-  }
-}
-
 export interface ImportProvenance {
   readonly source: string;
-  /** SHA-256 (hex) of the whole file. */
-  readonly fileDigest: string;
-  readonly line: number;
+  /** SHA-256 (hex) of the whole file, and the row's line in it; absent for an exchange (LAPOR pull). */
+  readonly fileDigest?: string;
+  readonly line?: number;
 }
 
 export type ImportOutcome =
@@ -167,12 +143,7 @@ export class ComplaintImporter {
       channel: record.channel,
       channelReference: record.reference,
       receivedAt: record.receivedAt,
-      imported: {
-        source: provenance.source,
-        originalId: record.reference,
-        fileDigest: provenance.fileDigest,
-        line: provenance.line,
-      },
+      imported: { ...provenance, originalId: record.reference },
     };
     const context = { now: record.receivedAt, actor: this.actor };
     const history = historyCommands(record, agencyIds, this.actor);

@@ -12,7 +12,8 @@ import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify';
 import type { EventStore } from '../../shared/eventstore/types';
 import type { KeyVault } from '../../shared/pii/vault';
-import { AgencyDirectory, ComplaintImporter } from './importer';
+import { AgencyDirectory } from '../agency-directory';
+import { ComplaintImporter } from './importer';
 import { type ImportMapping, parseRow } from './mapping';
 
 const MAX_REFUSALS_KEPT = 1000;

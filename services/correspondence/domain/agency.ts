@@ -1,5 +1,6 @@
 import type { Decider, DomainCommand, DomainEvent } from '../../shared/decider';
 import { badInput, invalidTransition, notFound } from '../../shared/errors';
+import { isRegionCode, type RegionCode } from '../../shared/regions';
 import {
   optionalPhone,
   optionalText,
@@ -50,6 +51,11 @@ export interface AgencyProfile {
   readonly kind: AgencyKind;
   /** e.g. "DI Yogyakarta", "Kabupaten Bantul"; "Nasional" for central government. */
   readonly region: string;
+  /**
+   * The province (ISO 3166-2:ID, from services/shared/regions.ts) whose regional holidays apply to the
+   * agency's clocks; absent for the central government.
+   */
+  readonly regionCode?: RegionCode;
   readonly parentAgencyId?: string;
   readonly contact: AgencyContact;
 }
@@ -87,6 +93,8 @@ export type AgencyUpdated = DomainEvent<
       readonly name?: string;
       readonly kind?: AgencyKind;
       readonly region?: string;
+      /** null: the region code was removed (the agency is now central government). */
+      readonly regionCode?: RegionCode | null;
       readonly parentAgencyId?: string | null;
       readonly contact?: AgencyContact;
     };
@@ -181,6 +189,7 @@ export type CreateAgency = DomainCommand<
     readonly name: string;
     readonly kind: AgencyKind;
     readonly region: string;
+    readonly regionCode?: string | null;
     readonly parentAgencyId?: string | null;
     readonly contact?: AgencyContactInput;
   }
@@ -192,6 +201,8 @@ export type UpdateAgency = DomainCommand<
     readonly name?: string;
     readonly kind?: AgencyKind;
     readonly region?: string;
+    /** null removes the region code. */
+    readonly regionCode?: string | null;
     readonly parentAgencyId?: string | null;
     readonly contact?: AgencyContactInput;
   }
@@ -290,6 +301,7 @@ function decideUpdate(command: UpdateAgency, state: ExistingAgency): readonly Ag
     input.name === undefined &&
     input.kind === undefined &&
     input.region === undefined &&
+    input.regionCode === undefined &&
     input.parentAgencyId === undefined &&
     input.contact === undefined
   ) {
@@ -310,6 +322,10 @@ function decideUpdate(command: UpdateAgency, state: ExistingAgency): readonly Ag
     const region = requireText('region', input.region, 200);
     if (region !== state.region) changes.region = region;
   }
+  if (input.regionCode !== undefined) {
+    const code = input.regionCode === null ? undefined : requireRegionCode(input.regionCode);
+    if (code !== state.regionCode) changes.regionCode = code ?? null;
+  }
   if (input.parentAgencyId !== undefined) {
     const parent = parentOf(state.agencyId, input.parentAgencyId);
     if (parent !== state.parentAgencyId) changes.parentAgencyId = parent ?? null;
@@ -323,6 +339,17 @@ function decideUpdate(command: UpdateAgency, state: ExistingAgency): readonly Ag
   return [
     { type: 'AgencyUpdated', data: { agencyId: state.agencyId, changes, updatedAt: command.metadata.now } },
   ];
+}
+
+/** A province code from the fixed list, so the calendar's regional holidays can apply to the agency. */
+function requireRegionCode(value: string): RegionCode {
+  const code = value.trim().toUpperCase();
+  if (!isRegionCode(code)) {
+    throw badInput('regionCode must be a province code such as ID-YO (ISO 3166-2:ID)', {
+      field: 'regionCode',
+    });
+  }
+  return code;
 }
 
 function decideAppoint(command: AppointFocalPoint, state: ExistingAgency): readonly AgencyEvent[] {
@@ -470,6 +497,7 @@ function decideAbsent(command: AgencyCommand): readonly AgencyEvent[] {
       const name = requireText('name', d.name, 300);
       const kind = requireKind(d.kind);
       const region = requireText('region', d.region, 200);
+      const regionCode = d.regionCode == null ? undefined : requireRegionCode(d.regionCode);
       const parentAgencyId = parentOf(agencyId, d.parentAgencyId);
       const contact = contactOf(d.contact);
       return [
@@ -480,6 +508,7 @@ function decideAbsent(command: AgencyCommand): readonly AgencyEvent[] {
             name,
             kind,
             region,
+            ...(regionCode ? { regionCode } : {}),
             ...(parentAgencyId ? { parentAgencyId } : {}),
             contact,
             createdAt: command.metadata.now,
@@ -507,8 +536,12 @@ function evolveExisting(state: ExistingAgency, event: AgencyEvent): AgencyState 
     case 'AgencyCreated':
       return state; // a second creation is never decided; replaying one changes nothing
     case 'AgencyUpdated': {
-      const { parentAgencyId, ...rest } = event.data.changes;
-      const next: ExistingAgency = { ...state, ...rest };
+      const { parentAgencyId, regionCode, ...rest } = event.data.changes;
+      let next: ExistingAgency = { ...state, ...rest };
+      if (regionCode === null) {
+        const { regionCode: _removed, ...withoutCode } = next;
+        next = withoutCode;
+      } else if (regionCode !== undefined) next = { ...next, regionCode };
       if (parentAgencyId === undefined) return next;
       if (parentAgencyId === null) {
         const { parentAgencyId: _removed, ...withoutParent } = next;

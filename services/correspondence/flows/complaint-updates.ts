@@ -26,7 +26,7 @@ import {
   letterStreamId,
 } from '../domain';
 import type { FlowDeps } from './deps';
-import { type Flow, handleOnce } from './runner';
+import { type Flow, handleOnce } from '../../shared/workers/flow-runner';
 
 /** Longest response text the complaint domain accepts. */
 const MAX_RESPONSE = 10_000;

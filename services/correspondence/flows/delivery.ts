@@ -16,11 +16,11 @@ import {
   letterDecider,
   letterStreamId,
 } from '../domain';
-import type { OutgoingAttachment } from '../delivery';
+import type { OutgoingAttachment } from '../../shared/mail/delivery';
 import { letterAsText, letterFileName } from '../letter-text';
 import type { FlowDeps } from './deps';
 import { FLOW_ACTOR } from './follow-up';
-import { type Flow, handleOnce } from './runner';
+import { type Flow, handleOnce } from '../../shared/workers/flow-runner';
 
 export const letterMessageId = (letterId: string) => `<${letterId}@dumas.setneg.go.id>`;
 

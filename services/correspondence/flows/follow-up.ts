@@ -16,7 +16,7 @@ import type { Actor, RecordedEvent } from '../../shared/eventstore/types';
 import { uuidV5 } from '../../shared/ids';
 import { type LetterCommand, letterDecider, letterStreamId } from '../domain';
 import type { FlowDeps } from './deps';
-import { type Flow, handleOnce } from './runner';
+import { type Flow, handleOnce } from '../../shared/workers/flow-runner';
 
 /** The actor recorded on what flows do by themselves; causation ids point at the event that caused it. */
 export const FLOW_ACTOR: Actor = { id: 'system:correspondence-flows', role: 'SYSTEM' };

@@ -6,12 +6,12 @@ import type { FlowDeps } from './deps';
 import { letterDeliveryFlow } from './delivery';
 import { followUpDraftsFlow } from './follow-up';
 import { followUpReminderFlow, type ReminderFlow } from './reminders';
-import { type Flow, FlowRunner } from './runner';
+import { type Flow, FlowRunner } from '../../shared/workers/flow-runner';
 
 export { followUpLetterId, FLOW_ACTOR } from './follow-up';
 export { letterMessageId } from './delivery';
 export { reminderLetterId, FOLLOW_UP_CHASES, type FollowUpChaseDoc } from './reminders';
-export { FlowRunner, handleOnce, effectEventId, type Flow } from './runner';
+export { FlowRunner, handleOnce, effectEventId, type Flow } from '../../shared/workers/flow-runner';
 export type { FlowDeps } from './deps';
 
 export interface CorrespondenceFlows {
@@ -61,5 +61,20 @@ export async function startCorrespondenceFlows(
       if (timer) clearInterval(timer);
       await runner.stop();
     },
+  };
+}
+
+/** What a replica that does not hold the flows' lease shows: no flow running, nothing failed. */
+export function dormantFlows(deps: FlowDeps): CorrespondenceFlows {
+  return {
+    runner: new FlowRunner({
+      store: deps.store,
+      readModels: deps.readModels,
+      flows: [],
+      logger: deps.logger,
+    }),
+    reminders: followUpReminderFlow(deps),
+    flows: [],
+    async stop() {},
   };
 }

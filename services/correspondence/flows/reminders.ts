@@ -28,7 +28,7 @@ import {
 import { uuidV5 } from '../../shared/ids';
 import type { FlowDeps } from './deps';
 import { FLOW_ACTOR } from './follow-up';
-import { type Flow, handleOnce } from './runner';
+import { type Flow, handleOnce } from '../../shared/workers/flow-runner';
 
 export const FOLLOW_UP_CHASES = 'follow_up_chases';
 /** Letter id → the follow-up request whose chase it belongs to. */

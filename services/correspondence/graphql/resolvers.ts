@@ -218,6 +218,7 @@ export class CorrespondenceMutations {
           name: input.name,
           kind: input.kind,
           region: input.region,
+          ...(input.regionCode ? { regionCode: input.regionCode } : {}),
           parentAgencyId: input.parentAgencyId ?? null,
           ...(input.contact ? { contact: contactOf(input.contact) } : {}),
         },
@@ -244,6 +245,9 @@ export class CorrespondenceMutations {
             ...(input.name != null ? { name: input.name } : {}),
             ...(input.kind != null ? { kind: input.kind } : {}),
             ...(input.region != null ? { region: input.region } : {}),
+            ...(input.regionCode != null
+              ? { regionCode: input.regionCode === '' ? null : input.regionCode }
+              : {}),
             ...(input.parentAgencyId !== undefined ? { parentAgencyId: input.parentAgencyId } : {}),
             ...(input.contact ? { contact: contactOf(input.contact) } : {}),
           },

@@ -150,6 +150,13 @@ export class Agency {
   @Field()
   region!: string;
 
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Province code (ISO 3166-2:ID, e.g. ID-YO) whose regional holidays apply to the clocks of forwardings to this agency; null for the central government.',
+  })
+  regionCode!: string | null;
+
   @Field(() => ID, { nullable: true })
   parentAgencyId!: string | null;
 
@@ -343,6 +350,13 @@ export class CreateAgencyInput {
   @Field()
   region!: string;
 
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Province code from the fixed list (ISO 3166-2:ID, e.g. ID-YO); absent for the central government.',
+  })
+  regionCode?: string | null;
+
   @Field(() => ID, { nullable: true })
   parentAgencyId?: string | null;
 
@@ -360,6 +374,12 @@ export class UpdateAgencyInput {
 
   @Field(() => String, { nullable: true })
   region?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'A province code (ISO 3166-2:ID); an empty string removes it.',
+  })
+  regionCode?: string | null;
 
   @Field(() => ID, { nullable: true })
   parentAgencyId?: string | null;

@@ -31,6 +31,7 @@ export function toAgency(doc: AgencyDoc, principal: Principal): Agency {
     name: doc.name,
     kind: doc.kind,
     region: doc.region,
+    regionCode: doc.regionCode ?? null,
     parentAgencyId: doc.parentAgencyId,
     contact: {
       emails: [...doc.contact.emails],

@@ -214,3 +214,49 @@ export function workingCalendarFromEvents(
 ): WorkingCalendar {
   return workingCalendarOf(events.reduce(decider.evolve, decider.initialState()));
 }
+
+/** When a calendar change was made: the moment from which clocks starting later follow it. */
+export const calendarChangeAt = (event: CalendarEvent): string =>
+  event.type === 'HolidayAdded' ? event.data.addedAt : event.data.removedAt;
+
+/**
+ * Every version of the calendar: version 0 is the baseline, version n the baseline with the first n
+ * recorded changes. A clock keeps the version in force when it started (as it keeps its SLA policy
+ * version), so an administrator's edit moves only the due dates of clocks started after it and never
+ * flips a verdict already reached.
+ */
+export class CalendarHistory {
+  private readonly versions = new Map<number, WorkingCalendar>();
+  private readonly changedAt: readonly number[];
+
+  constructor(
+    private readonly events: readonly CalendarEvent[],
+    private readonly decider: Decider<CalendarCommand, CalendarEvent, CalendarState> = calendarDecider,
+  ) {
+    this.changedAt = events.map((e) => Date.parse(calendarChangeAt(e)));
+  }
+
+  /** The latest version. */
+  get version(): number {
+    return this.events.length;
+  }
+
+  /** The version in force at an instant: the changes made at or before it. */
+  versionAt(instant: string): number {
+    const at = Date.parse(instant);
+    let version = 0;
+    while (version < this.changedAt.length && this.changedAt[version]! <= at) version++;
+    return version;
+  }
+
+  /** The working calendar of a version (built once per version asked for). */
+  at(version: number): WorkingCalendar {
+    const v = Math.max(0, Math.min(version, this.events.length));
+    let calendar = this.versions.get(v);
+    if (!calendar) {
+      calendar = workingCalendarFromEvents(this.events.slice(0, v), this.decider);
+      this.versions.set(v, calendar);
+    }
+    return calendar;
+  }
+}

@@ -32,8 +32,20 @@ import {
   type SlaPolicyVersion,
 } from './sla-policy';
 
+/** The versions of the working calendar (CalendarHistory): which was in force when, and each one. */
+export interface CalendarVersions {
+  versionAt(instant: string): number;
+  at(version: number): WorkingCalendar;
+}
+
 export interface ClockContext {
+  /** The calendar in force now. */
   readonly calendar: WorkingCalendar;
+  /**
+   * Every version of the calendar, so a clock keeps the one in force when it started; without it every
+   * clock follows `calendar`.
+   */
+  readonly calendars?: CalendarVersions;
   /** Every recorded policy version (policyVersionsFromEvents); the default applies when empty. */
   readonly policy: readonly SlaPolicyVersion[];
   /** Region code of an agency, so its regional holidays count as non-working days for its clocks. */
@@ -58,6 +70,8 @@ export interface SlaClock {
   /** 1 for the first clock of this kind (and forwarding), 2 after a restart (reopening), … */
   readonly cycle: number;
   readonly policyVersion: number;
+  /** The calendar version in force when the clock started (absent: the calendar in force now). */
+  readonly calendarVersion?: number;
   readonly length: number;
   readonly unit: DurationUnit;
   readonly region?: string;
@@ -90,6 +104,16 @@ export function clockId(
   cycle: number,
 ): string {
   return forwardingId ? `${complaintId}/${kind}/${forwardingId}` : `${complaintId}/${kind}#${cycle}`;
+}
+
+/** The working calendar a clock counts with: the version it started under, when known. */
+export function calendarOfClock(
+  ctx: Pick<ClockContext, 'calendar' | 'calendars'>,
+  clock: Pick<SlaClock, 'calendarVersion'>,
+): WorkingCalendar {
+  return clock.calendarVersion !== undefined && ctx.calendars
+    ? ctx.calendars.at(clock.calendarVersion)
+    : ctx.calendar;
 }
 
 type MutableClock = { -readonly [K in keyof SlaClock]: SlaClock[K] } & { pauses: ClockPause[] };
@@ -253,6 +277,7 @@ export function computeClocks(facts: readonly CaseFact[], ctx: ClockContext): Sl
       ...(forwarding ? { agencyId: forwarding.agencyId, forwardingId: forwarding.forwardingId } : {}),
       cycle,
       policyVersion: version,
+      ...(ctx.calendars ? { calendarVersion: ctx.calendars.versionAt(fact.at) } : {}),
       length: limits[kind].length,
       unit: limits[kind].unit,
       ...(region ? { region } : {}),
@@ -331,7 +356,7 @@ export function computeClocks(facts: readonly CaseFact[], ctx: ClockContext): Sl
     }
   }
   for (const clock of clocks) {
-    clock.dueDate = dueDateOf(clock, ctx.calendar);
+    clock.dueDate = dueDateOf(clock, calendarOfClock(ctx, clock));
     clock.dueAt = clock.dueDate === null ? null : endOfJakartaDay(clock.dueDate);
   }
   return clocks;

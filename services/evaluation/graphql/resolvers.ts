@@ -208,7 +208,10 @@ export class EvaluationMutations {
     return (await ctx.evaluation.withdrawPolicyChange(version, reason, principal)).map(toPolicyVersion);
   }
 
-  @Mutation(() => CalendarHoliday, { description: 'ADMIN: add a non-working day to the calendar.' })
+  @Mutation(() => CalendarHoliday, {
+    description:
+      'ADMIN: add a non-working day to the calendar. Clocks keep the calendar version in force when they started: the change moves the due dates of clocks started from now on only, never of running or finished ones.',
+  })
   async addHoliday(
     @Arg('input', () => AddHolidayInput) input: AddHolidayInput,
     @Ctx() ctx: EvaluationContext,
@@ -233,7 +236,10 @@ export class EvaluationMutations {
     return toHoliday(added);
   }
 
-  @Mutation(() => Boolean, { description: 'ADMIN: make a listed non-working day a working day again.' })
+  @Mutation(() => Boolean, {
+    description:
+      'ADMIN: make a listed non-working day a working day again. As for addHoliday, only clocks started from now on follow the change.',
+  })
   async removeHoliday(
     @Arg('date', () => GraphQLLocalDate) date: string,
     @Arg('reason') reason: string,
@@ -360,6 +366,7 @@ export class EvaluationMutations {
     @Ctx() ctx: EvaluationContext,
     @Arg('comment', () => String, { nullable: true }) comment?: string | null,
   ): Promise<SatisfactionRatingReceipt> {
+    if (trackingNumber.length <= 40) ctx.evaluation.accessCodeGuard.admit(ctx, trackingNumber);
     return ctx.evaluation.rate(trackingNumber, accessCode, rating, comment);
   }
 }

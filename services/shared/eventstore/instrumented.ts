@@ -5,7 +5,7 @@
  */
 import { secondsSince, storeAppendedEvents, storeDuration } from '../metrics';
 import { currentTraceHeaders, inSpan, SpanKind } from '../tracing';
-import type { EventStore } from './types';
+import type { EventStore, NewEvent, StreamAppend } from './types';
 
 const wrapped = new WeakMap<EventStore, Map<string, EventStore>>();
 
@@ -38,17 +38,38 @@ function measure(store: EventStore, service: string, adapter: string): EventStor
         async () => {
           // Each event carries the append's trace context, so whoever applies it later continues the trace.
           const trace = currentTraceHeaders();
-          const traced = trace.traceparent
-            ? events.map((e) =>
-                e.metadata.traceparent ? e : { ...e, metadata: { ...e.metadata, ...trace } },
-              )
-            : events;
+          const traced = trace.traceparent ? withTrace(events, trace) : events;
           const result = await timed('append', () => store.append(streamId, traced, options));
           storeAppendedEvents.inc({ service, store: adapter }, events.length);
           return result;
         },
       );
     },
+    // Several streams in one transaction, when the adapter can (EventStoreDB cannot: left out as there).
+    ...(store.appendMany
+      ? {
+          appendMany: (appends: readonly StreamAppend[]) =>
+            inSpan(
+              'eventstore.append',
+              {
+                kind: SpanKind.CLIENT,
+                attributes: { 'dumas.service': service, 'dumas.streams': appends.length },
+              },
+              async () => {
+                const trace = currentTraceHeaders();
+                const traced = trace.traceparent
+                  ? appends.map((a) => ({ ...a, events: withTrace(a.events, trace) }))
+                  : appends;
+                const results = await timed('append', () => store.appendMany!(traced));
+                storeAppendedEvents.inc(
+                  { service, store: adapter },
+                  appends.reduce((n, a) => n + a.events.length, 0),
+                );
+                return results;
+              },
+            ),
+        }
+      : {}),
     readStream: (streamId, options) => timed('readStream', () => store.readStream(streamId, options)),
     readAll: (options) => timed('readAll', () => store.readAll(options)),
     subscribe: (options) => store.subscribe(options),
@@ -56,4 +77,9 @@ function measure(store: EventStore, service: string, adapter: string): EventStor
     streamRevision: (streamId) => store.streamRevision(streamId),
     close: () => store.close(),
   };
+}
+
+/** Each event with the append's trace context in its metadata (kept when it already has one). */
+function withTrace(events: readonly NewEvent[], trace: Record<string, string>): NewEvent[] {
+  return events.map((e) => (e.metadata.traceparent ? e : { ...e, metadata: { ...e.metadata, ...trace } }));
 }

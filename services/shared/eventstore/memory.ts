@@ -12,6 +12,7 @@ import {
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
+  type StreamAppend,
   type SubscribeOptions,
   type Subscription,
   WrongExpectedRevisionError,
@@ -44,6 +45,36 @@ export class MemoryEventStore implements EventStore {
     const stream = this.streams.get(streamId) ?? [];
     const current = stream.length ? stream.length - 1 : undefined;
     checkExpected(streamId, expected, current);
+    return this.write(streamId, events, ids);
+  }
+
+  async appendMany(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
+    this.assertOpen();
+    const ids = appends.map((a) => {
+      if (a.events.length === 0) throw new TypeError('append needs at least one event');
+      return a.events.map((e) => e.id ?? randomUUID());
+    });
+    const all = ids.flat();
+    const repeated = all.find((id, i) => all.indexOf(id) !== i || this.byId.has(id));
+    if (repeated !== undefined) {
+      throw new DuplicateEventIdError(
+        appends[ids.findIndex((l) => l.includes(repeated))]!.streamId,
+        repeated,
+      );
+    }
+    for (const a of appends) {
+      const stream = this.streams.get(a.streamId);
+      checkExpected(a.streamId, a.expectedRevision ?? 'any', stream?.length ? stream.length - 1 : undefined);
+    }
+    if (new Set(appends.map((a) => a.streamId)).size !== appends.length) {
+      throw new TypeError('appendMany takes each stream once');
+    }
+    return appends.map((a, i) => this.write(a.streamId, a.events, ids[i]!));
+  }
+
+  /** Writes checked events; synchronous, so nothing runs between the checks and the write. */
+  private write(streamId: string, events: readonly NewEvent[], ids: readonly string[]): AppendResult {
+    const stream = this.streams.get(streamId) ?? [];
 
     const recordedAt = new Date().toISOString();
     let previousHash = stream.length ? stream[stream.length - 1]!.hash : '';

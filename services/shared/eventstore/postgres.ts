@@ -14,6 +14,7 @@ import {
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
+  type StreamAppend,
   type SubscribeOptions,
   type Subscription,
   WrongExpectedRevisionError,
@@ -171,7 +172,69 @@ export class PostgresEventStore implements EventStore {
       if (retry) return retry;
       throw err;
     }
+    return this.insertLocked(client, streamId, head, events, ids, bodies);
+  }
 
+  /**
+   * Several streams in one transaction. Every stream row is locked (in a fixed order, so two batches
+   * over the same streams cannot deadlock) and checked before the first insert takes the append lock:
+   * no transaction holds the append lock while waiting for a stream row.
+   */
+  async appendMany(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
+    this.assertOpen();
+    if (new Set(appends.map((a) => a.streamId)).size !== appends.length) {
+      throw new TypeError('appendMany takes each stream once');
+    }
+    const prepared = appends.map((a) => {
+      if (a.events.length === 0) throw new TypeError('append needs at least one event');
+      const ids = a.events.map((e) => e.id ?? randomUUID());
+      const repeated = firstRepeated(ids);
+      if (repeated !== undefined) throw new DuplicateEventIdError(a.streamId, repeated);
+      const bodies = a.events.map((e) => ({
+        data: canonicalJson(e.data),
+        metadata: canonicalJson(e.metadata),
+      }));
+      return { ...a, ids, bodies };
+    });
+    try {
+      return await this.transaction(async (client) => {
+        const heads = new Map<string, { revision: number; lastHash: string }>();
+        for (const streamId of appends.map((a) => a.streamId).sort()) {
+          heads.set(streamId, await this.lockStream(client, streamId));
+        }
+        for (const a of prepared) {
+          const head = heads.get(a.streamId)!;
+          checkExpected(
+            a.streamId,
+            a.expectedRevision ?? 'any',
+            head.revision < 0 ? undefined : head.revision,
+          );
+        }
+        const results: AppendResult[] = [];
+        for (const a of prepared) {
+          results.push(
+            await this.insertLocked(client, a.streamId, heads.get(a.streamId)!, a.events, a.ids, a.bodies),
+          );
+        }
+        return results;
+      });
+    } catch (err) {
+      if (isUniqueViolation(err, 'events_event_id_key')) {
+        throw new DuplicateEventIdError(appends[0]!.streamId, 'one of the batch');
+      }
+      throw err;
+    }
+  }
+
+  /** Hashes and inserts events after a stream's head row is locked and its expected revision checked. */
+  private async insertLocked(
+    client: PoolClient,
+    streamId: string,
+    head: { revision: number; lastHash: string },
+    events: readonly NewEvent[],
+    ids: readonly string[],
+    bodies: readonly { data: string; metadata: string }[],
+  ): Promise<AppendResult> {
     let previousHash = head.lastHash;
     const rows = bodies.map((body, i) => {
       const revision = head.revision + 1 + i;

@@ -15,6 +15,7 @@ import {
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
+  type StreamAppend,
   type SubscribeOptions,
   type Subscription,
 } from './types';
@@ -111,6 +112,7 @@ export class SqliteEventStore implements EventStore {
     events: readonly NewEvent[],
     e: ExpectedRevision,
   ) => AppendResult;
+  private readonly appendManyTransaction: (appends: readonly StreamAppend[]) => AppendResult[];
 
   constructor(options: SqliteEventStoreOptions) {
     fs.mkdirSync(path.dirname(path.resolve(options.file)), { recursive: true });
@@ -150,6 +152,22 @@ export class SqliteEventStore implements EventStore {
         this.appendInTransaction(streamId, events, expected),
     );
     this.appendTransaction = (streamId, events, expected) => tx.immediate(streamId, events, expected);
+    const many = this.db.transaction((appends: readonly StreamAppend[]) => {
+      // Everything is checked before the first insert; a throw anywhere rolls the whole batch back.
+      const withIds = appends.map((a) => {
+        if (a.events.length === 0) throw new TypeError('append needs at least one event');
+        const events = a.events.map((e) => ({ ...e, id: e.id ?? randomUUID() }));
+        for (const e of events)
+          if (this.selectById.get(e.id)) throw new DuplicateEventIdError(a.streamId, e.id);
+        checkExpected(a.streamId, a.expectedRevision ?? 'any', this.selectHead.get(a.streamId)?.revision);
+        return { ...a, events };
+      });
+      if (new Set(appends.map((a) => a.streamId)).size !== appends.length) {
+        throw new TypeError('appendMany takes each stream once');
+      }
+      return withIds.map((a) => this.appendInTransaction(a.streamId, a.events, a.expectedRevision ?? 'any'));
+    });
+    this.appendManyTransaction = (appends) => many.immediate(appends);
   }
 
   async append(
@@ -162,6 +180,13 @@ export class SqliteEventStore implements EventStore {
     const result = this.appendTransaction(streamId, events, options.expectedRevision ?? 'any');
     this.wakeWaiters();
     return result;
+  }
+
+  async appendMany(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
+    this.assertOpen();
+    const results = this.appendManyTransaction(appends);
+    this.wakeWaiters();
+    return results;
   }
 
   private appendInTransaction(

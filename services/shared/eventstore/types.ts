@@ -105,9 +105,24 @@ export interface Subscription extends AsyncIterable<RecordedEvent> {
   close(): Promise<void>;
 }
 
+/** One stream's part of a multi-stream append. */
+export interface StreamAppend {
+  readonly streamId: string;
+  readonly events: readonly NewEvent[];
+  readonly expectedRevision?: ExpectedRevision;
+}
+
 export interface EventStore {
   /** All-or-nothing; throws WrongExpectedRevisionError or DuplicateEventIdError. */
   append(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
+  /**
+   * Several streams in one transaction, all or nothing, in the order given (positions increase along the
+   * list): one commit, one fsync. Every expected revision is checked before anything is written; the
+   * WrongExpectedRevisionError names the stream that failed. Event ids must be new (a stored id is a
+   * DuplicateEventIdError, not a retry). Optional: a store that cannot commit several streams at once
+   * (EventStoreDB) leaves it out, and callers append stream by stream.
+   */
+  appendMany?(appends: readonly StreamAppend[]): Promise<AppendResult[]>;
   /** An absent stream reads as empty. */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /** Forwards in global order. */

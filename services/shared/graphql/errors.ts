@@ -32,6 +32,7 @@ export const LIMIT_CODES = [
   'BATCH_TOO_LARGE',
   'PAYLOAD_TOO_LARGE',
   'RATE_LIMITED',
+  'TOO_MANY_ACCESS_CODE_CHECKS',
 ] as const;
 export type LimitCode = (typeof LIMIT_CODES)[number];
 

@@ -39,6 +39,10 @@ export interface GatewayLimits {
   readonly maxBatch: number;
   /** Public (no-token) mutations a single client may send per minute. */
   readonly publicMutationsPerMinute: number;
+  /** Requests with an access-code check (trackComplaint, rateComplaintHandling) per client per minute. */
+  readonly accessCodeChecksPerMinute: number;
+  /** Access-code checks per tracking number per minute, whoever asks (the subgraph counts them). */
+  readonly accessCodeChecksPerTrackingNumberPerMinute: number;
 }
 
 export const DEFAULT_LIMITS: GatewayLimits = {
@@ -49,7 +53,68 @@ export const DEFAULT_LIMITS: GatewayLimits = {
   maxCost: 5000,
   maxBatch: 10,
   publicMutationsPerMinute: 10,
+  accessCodeChecksPerMinute: 30,
+  accessCodeChecksPerTrackingNumberPerMinute: 10,
 };
+
+/** The variable that overrides each limit (read in services/shared/config.ts). */
+export const LIMIT_ENV: Record<keyof GatewayLimits, string> = {
+  bodyLimitBytes: 'DUMAS_LIMIT_BODY_BYTES',
+  maxTokens: 'DUMAS_LIMIT_TOKENS',
+  maxDepth: 'DUMAS_LIMIT_DEPTH',
+  maxAliases: 'DUMAS_LIMIT_ALIASES',
+  maxCost: 'DUMAS_LIMIT_COST',
+  maxBatch: 'DUMAS_LIMIT_BATCH',
+  publicMutationsPerMinute: 'DUMAS_LIMIT_PUBLIC_MUTATIONS_PER_MINUTE',
+  accessCodeChecksPerMinute: 'DUMAS_LIMIT_ACCESS_CODE_CHECKS_PER_MINUTE',
+  accessCodeChecksPerTrackingNumberPerMinute: 'DUMAS_LIMIT_ACCESS_CODE_CHECKS_PER_TRACKING_NUMBER_PER_MINUTE',
+};
+
+/** Root fields that check a complainant's access code: each costs a deliberately slow hash. */
+export const ACCESS_CODE_FIELDS: ReadonlySet<string> = new Set(['trackComplaint', 'rateComplaintHandling']);
+
+/** How many access-code fields the operation selects at its root, fragments included. */
+export function accessCodeChecks(operation: OperationDefinitionNode, document: DocumentNode): number {
+  const fragments = fragmentsOf(document);
+  const seen = new Set<string>();
+  const count = (selectionSet: SelectionSetNode): number => {
+    let n = 0;
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) n += ACCESS_CODE_FIELDS.has(selection.name.value) ? 1 : 0;
+      else if (selection.kind === Kind.INLINE_FRAGMENT) n += count(selection.selectionSet);
+      else {
+        const fragment = fragments.get(selection.name.value);
+        if (!fragment || seen.has(fragment.name.value)) continue;
+        seen.add(fragment.name.value);
+        n += count(fragment.selectionSet);
+        seen.delete(fragment.name.value);
+      }
+    }
+    return n;
+  };
+  return count(operation.selectionSet);
+}
+
+/** A refusal by a rate limit: 429 with Retry-After. */
+export function rateLimited(
+  retryAfter: number,
+  message = 'too many requests from this client; try again later',
+) {
+  return new GraphQLError(message, {
+    extensions: {
+      code: 'RATE_LIMITED',
+      retryAfterSeconds: retryAfter,
+      http: { status: 429, headers: new HeaderMap([['retry-after', String(retryAfter)]]) },
+    },
+  });
+}
+
+/**
+ * At most one access-code check per request. The gateway refuses a document that asks for more (400,
+ * before any subgraph); the subgraph refuses a second check in one request the same way.
+ */
+export const tooManyAccessCodeChecks = () =>
+  limitError('TOO_MANY_ACCESS_CODE_CHECKS', 'a request may check at most one access code', 400, { limit: 1 });
 
 /** Page size assumed when a pagination argument's variable was not sent (the subgraph's default applies). */
 const ASSUMED_PAGE_SIZE = 20;
@@ -259,6 +324,7 @@ export class RateLimiter {
 /** Cost limit and public-mutation rate limit, once the operation (and its variables) are known. */
 export function limitsPlugin(limits: GatewayLimits): ApolloServerPlugin<RequestContext> {
   const limiter = new RateLimiter(limits.publicMutationsPerMinute);
+  const accessCodeLimiter = new RateLimiter(limits.accessCodeChecksPerMinute);
   return {
     async requestDidStart() {
       return {
@@ -273,6 +339,14 @@ export function limitsPlugin(limits: GatewayLimits): ApolloServerPlugin<RequestC
               { extensions: { code: 'OPERATION_RESOLUTION_FAILURE', http: { status: 400 } } },
             );
           }
+          // A subscription sent as a plain POST has no transport to stream on (the gateway's executor
+          // would fail with a 500): the client is told where subscriptions are served.
+          if (operation.operation === 'subscription') {
+            throw new GraphQLError(
+              'subscriptions are served over WebSocket (graphql-ws) or Server-Sent Events (Accept: text/event-stream)',
+              { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } },
+            );
+          }
           const cost = operationCost(operation, document, request.variables ?? {});
           if (cost > limits.maxCost) {
             throw limitError(
@@ -285,17 +359,16 @@ export function limitsPlugin(limits: GatewayLimits): ApolloServerPlugin<RequestC
               },
             );
           }
+          // Cheap refusals before any access code is hashed: one check per request, a budget per client.
+          const checks = accessCodeChecks(operation, document);
+          if (checks > 1) throw tooManyAccessCodeChecks();
+          if (checks === 1) {
+            const retryAfter = accessCodeLimiter.take(contextValue.clientIp);
+            if (retryAfter > 0) throw rateLimited(retryAfter);
+          }
           if (operation.operation === 'mutation' && !contextValue.principal) {
             const retryAfter = limiter.take(contextValue.clientIp);
-            if (retryAfter > 0) {
-              throw new GraphQLError('too many requests from this client; try again later', {
-                extensions: {
-                  code: 'RATE_LIMITED',
-                  retryAfterSeconds: retryAfter,
-                  http: { status: 429, headers: new HeaderMap([['retry-after', String(retryAfter)]]) },
-                },
-              });
-            }
+            if (retryAfter > 0) throw rateLimited(retryAfter);
           }
         },
       };

@@ -1,17 +1,22 @@
 /** One subgraph as its own process: open the runtime, listen, stop cleanly on SIGINT/SIGTERM. */
-import { loadConfig } from '../config';
+import { type Env, loadConfig } from '../config';
 import type { SubgraphModule } from '../subgraph-module';
 import { startTracing } from '../tracing';
 
-export function runSubgraphProcess(spec: SubgraphModule): void {
+/**
+ * `env` is handed over by the entry (services/cli/subgraph.ts), the one place that reads the process's
+ * environment.
+ */
+export function runSubgraphProcess(spec: SubgraphModule, env: Env): void {
   (async () => {
     // Before anything else, so every span of the process goes to the exporter (off unless OTEL_* say so).
     const tracing = startTracing(spec.name);
     // Read and validated once, here: a bad setting stops the process before anything opens.
-    const config = loadConfig();
+    const config = loadConfig(env);
     const runtime = await spec.start({ config });
     const server = await spec.serve(runtime);
-    await server.listen(config.port ?? spec.defaultPort, config.host);
+    // Only this host reaches a subgraph unless DUMAS_SUBGRAPH_HOST says otherwise: callers go through the gateway.
+    await server.listen(config.port ?? spec.defaultPort, config.subgraphHost);
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;

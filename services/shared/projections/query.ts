@@ -1,5 +1,5 @@
 import { badInput } from '../errors';
-import type { DocQuery, FieldCondition } from './types';
+import type { DocQuery, FieldCondition, IndexedType, ReadModelIndex } from './types';
 
 /**
  * The dialect-neutral half of DocQuery translation: validates a query and normalises every condition into
@@ -37,6 +37,7 @@ export interface NormalisedQuery extends NormalisedFilter {
   readonly orderBy: readonly { readonly path: readonly PathSegment[]; readonly direction: 'asc' | 'desc' }[];
   readonly limit?: number;
   readonly offset?: number;
+  readonly after?: readonly (string | number | boolean)[];
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -152,7 +153,68 @@ export function normaliseQuery(query: DocQuery = {}): NormalisedQuery {
     orderBy,
     limit: normaliseCount(query.limit, 'limit'),
     offset: normaliseCount(query.offset, 'offset'),
+    ...(query.after !== undefined ? { after: query.after } : {}),
   };
+}
+
+const SQL_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,40}$/;
+
+/** The database name of a declared index (the same on SQLite and PostgreSQL). */
+export function indexName(index: ReadModelIndex): string {
+  if (!SQL_NAME.test(index.collection) || !SQL_NAME.test(index.name)) {
+    throw new Error(`index ${index.collection}/${index.name}: names must be plain SQL identifiers`);
+  }
+  return `rm_${index.collection}_${index.name}`.toLowerCase();
+}
+
+const JS_TYPE: Record<IndexedType, string> = { text: 'string', number: 'number', boolean: 'boolean' };
+
+/**
+ * The typed fields declared by the indexes of each collection. A query on a typed field compares plain
+ * values, in the form the index was built on; any other field keeps the strict-JSON-type comparison.
+ */
+export class IndexedFields {
+  private readonly byCollection = new Map<string, Map<string, IndexedType>>();
+
+  declare(index: ReadModelIndex): { readonly path: readonly PathSegment[]; readonly type: IndexedType }[] {
+    indexName(index);
+    const fields = this.byCollection.get(index.collection) ?? new Map<string, IndexedType>();
+    this.byCollection.set(index.collection, fields);
+    return index.fields.map(({ path, type }) => {
+      const known = fields.get(path);
+      if (known && known !== type) {
+        throw new Error(`${index.collection}.${path} is declared both ${known} and ${type}`);
+      }
+      fields.set(path, type);
+      return { path: parsePath(path), type };
+    });
+  }
+
+  typeOf(collection: string, path: readonly PathSegment[]): IndexedType | undefined {
+    return this.byCollection.get(collection)?.get(path.join('.'));
+  }
+
+  /**
+   * Checks a keyset `after` against the query's order: every orderBy path typed, one direction, one value
+   * of the right type per path. Answers the paths with their types, and whether the order is descending.
+   */
+  keyset(collection: string, q: NormalisedQuery): { types: IndexedType[]; descending: boolean } {
+    const after = q.after ?? [];
+    const types = q.orderBy.map((o) => this.typeOf(collection, o.path));
+    const descending = q.orderBy[0]?.direction === 'desc';
+    if (
+      q.orderBy.length === 0 ||
+      after.length !== q.orderBy.length ||
+      types.some((t) => t === undefined) ||
+      q.orderBy.some((o) => (o.direction === 'desc') !== descending)
+    ) {
+      throw badInput('this cursor does not fit the order of the query');
+    }
+    if (after.some((v, i) => typeof v !== JS_TYPE[types[i]!])) {
+      throw badInput('this cursor does not fit the order of the query');
+    }
+    return { types: types as IndexedType[], descending };
+  }
 }
 
 /** Collection and projection names are ours, not the caller's, but they still end up in keys and logs. */

@@ -119,6 +119,7 @@ class Runner implements ProjectionRunner {
   }
 
   async start(): Promise<void> {
+    await this.options.readModels.ensureIndexes(this.options.projections.flatMap((p) => p.indexes ?? []));
     for (const worker of this.workers.values()) await worker.prepare(false);
     for (const worker of this.workers.values()) worker.run();
   }

@@ -3,13 +3,16 @@ import { conflict } from '../errors';
 import { BatchCache } from './batch-cache';
 import {
   assertName,
+  IndexedFields,
+  indexName,
   type NormalisedCondition,
   type NormalisedFilter,
+  type NormalisedQuery,
   normaliseFilter,
   normaliseQuery,
   type PathSegment,
 } from './query';
-import type { DocQuery, ReadModelStore, ReadModelTx } from './types';
+import type { DocQuery, IndexedType, ReadModelIndex, ReadModelStore, ReadModelTx } from './types';
 
 export interface SqliteReadModelOptions {
   /** A file path, or ':memory:' for a store that lives as long as the object. */
@@ -42,6 +45,7 @@ export class SqliteReadModelStore implements ReadModelStore {
   private readonly documentCacheSize: number;
   /** PRAGMA data_version as of our last look: it changes when another connection commits. */
   private seenDataVersion: number;
+  private readonly indexed = new IndexedFields();
 
   constructor(options: SqliteReadModelOptions) {
     this.documentCacheSize = options.documentCacheSize ?? 50_000;
@@ -96,32 +100,65 @@ export class SqliteReadModelStore implements ReadModelStore {
   }
 
   async find<T>(collection: string, query: DocQuery = {}): Promise<T[]> {
-    assertName('a collection', collection);
-    const q = normaliseQuery(query);
-    const params: unknown[] = [collection];
-    let sql = `SELECT doc FROM documents WHERE collection = ?${whereSql(q, params)}`;
-    const order = q.orderBy.flatMap(({ path, direction }) => orderKeys(pathLiteral(path), direction));
-    sql += ` ORDER BY ${[...order, 'id ASC'].join(', ')}`;
-    if (q.limit !== undefined || q.offset !== undefined) {
-      sql += ' LIMIT ? OFFSET ?';
-      params.push(q.limit ?? -1, q.offset ?? 0);
-    }
+    const { sql, params } = this.findSql(collection, normaliseQuery(query));
     const rows = this.statement(sql)
       .pluck()
       .all(...params) as string[];
     return rows.map((text) => JSON.parse(text) as T);
   }
 
+  async explain(collection: string, query: DocQuery = {}): Promise<string> {
+    const { sql, params } = this.findSql(collection, normaliseQuery(query));
+    const rows = this.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[];
+    return rows.map((r) => r.detail).join('\n');
+  }
+
+  private findSql(collection: string, q: NormalisedQuery): { sql: string; params: unknown[] } {
+    assertName('a collection', collection);
+    const params: unknown[] = [collection];
+    const typeOf = (path: readonly PathSegment[]) => this.indexed.typeOf(collection, path);
+    let sql = `SELECT doc FROM documents WHERE collection = ?${whereSql(q, params, typeOf)}`;
+    if (q.after) {
+      const { descending } = this.indexed.keyset(collection, q);
+      const keys = q.orderBy.map((o) => typedValue(pathLiteral(o.path)));
+      sql += ` AND (${keys.join(', ')}) ${descending ? '<' : '>'} (${keys.map(() => '?').join(', ')})`;
+      params.push(...q.after.map((v) => (typeof v === 'boolean' ? Number(v) : v)));
+    }
+    const order = q.orderBy.flatMap(({ path, direction }) =>
+      typeOf(path)
+        ? [`${typedValue(pathLiteral(path))} ${direction.toUpperCase()}`]
+        : orderKeys(pathLiteral(path), direction),
+    );
+    // +id: the tie-break never makes the primary key look like the way to read the table, so the planner
+    // picks by the filter (the tracking-number index for a lookup, not a walk of the collection).
+    sql += ` ORDER BY ${[...order, '+id ASC'].join(', ')}`;
+    if (q.limit !== undefined || q.offset !== undefined) {
+      sql += ' LIMIT ? OFFSET ?';
+      params.push(q.limit ?? -1, q.offset ?? 0);
+    }
+    return { sql, params };
+  }
+
   async count(
     collection: string,
-    query: Omit<DocQuery, 'orderBy' | 'limit' | 'offset'> = {},
+    query: Omit<DocQuery, 'orderBy' | 'limit' | 'offset' | 'after'> = {},
   ): Promise<number> {
     assertName('a collection', collection);
     const params: unknown[] = [collection];
-    const sql = `SELECT count(*) FROM documents WHERE collection = ?${whereSql(normaliseFilter(query), params)}`;
+    const typeOf = (path: readonly PathSegment[]) => this.indexed.typeOf(collection, path);
+    const sql = `SELECT count(*) FROM documents WHERE collection = ?${whereSql(normaliseFilter(query), params, typeOf)}`;
     return this.statement(sql)
       .pluck()
       .get(...params) as number;
+  }
+
+  async ensureIndexes(indexes: readonly ReadModelIndex[]): Promise<void> {
+    for (const index of indexes) {
+      const fields = this.indexed.declare(index);
+      // The collection leads, so one table serves every collection; each field as the query writes it.
+      const columns = ['collection', ...fields.map((f) => typedValue(pathLiteral(f.path)))];
+      this.db.exec(`CREATE INDEX IF NOT EXISTS ${indexName(index)} ON documents (${columns.join(', ')})`);
+    }
   }
 
   async applyBatch(
@@ -250,6 +287,54 @@ function pathLiteral(path: readonly PathSegment[]): string {
 
 const NUMBER_TYPES = "('integer', 'real')";
 
+/** A typed field's value as queries and its index both write it (booleans come out as 1 and 0). */
+function typedValue(p: string): string {
+  return `json_extract(doc, ${p})`;
+}
+
+const FITS: Record<IndexedType, (v: unknown) => boolean> = {
+  text: (v) => typeof v === 'string',
+  number: (v) => typeof v === 'number',
+  boolean: (v) => typeof v === 'boolean',
+};
+
+/** A condition on a typed field: the plain comparison the index answers; a value of another type matches nothing. */
+function typedConditionSql(
+  p: string,
+  type: IndexedType,
+  condition: NormalisedCondition,
+  params: unknown[],
+): string | undefined {
+  const value = typedValue(p);
+  switch (condition.kind) {
+    case 'eq':
+      if (!FITS[type](condition.value)) return '0';
+      params.push(condition.value);
+      return `${value} = ?`;
+    case 'bool':
+      return type === 'boolean' ? `${value} = ${condition.value ? 1 : 0}` : '0';
+    case 'null':
+      return '0';
+    case 'in': {
+      const values = type === 'text' ? condition.strings : type === 'number' ? condition.numbers : [];
+      if (values.length === 0) return '0';
+      params.push(...values);
+      return `${value} IN (${values.map(() => '?').join(', ')})`;
+    }
+    case 'range': {
+      if ((condition.valueType === 'string') !== (type === 'text') || type === 'boolean') return '0';
+      return `(${condition.bounds
+        .map((b) => {
+          params.push(b.value);
+          return `${value} ${b.op} ?`;
+        })
+        .join(' AND ')})`;
+    }
+    default:
+      return undefined;
+  }
+}
+
 function conditionSql(p: string, condition: NormalisedCondition, params: unknown[]): string {
   const value = `json_extract(doc, ${p})`;
   const type = `json_type(doc, ${p})`;
@@ -296,10 +381,18 @@ function conditionSql(p: string, condition: NormalisedCondition, params: unknown
   }
 }
 
-function whereSql(filter: NormalisedFilter, params: unknown[]): string {
-  const clauses = filter.conditions.map(({ path, condition }) =>
-    conditionSql(pathLiteral(path), condition, params),
-  );
+function whereSql(
+  filter: NormalisedFilter,
+  params: unknown[],
+  typeOf: (path: readonly PathSegment[]) => IndexedType | undefined,
+): string {
+  const clauses = filter.conditions.map(({ path, condition }) => {
+    const type = typeOf(path);
+    return (
+      (type && typedConditionSql(pathLiteral(path), type, condition, params)) ??
+      conditionSql(pathLiteral(path), condition, params)
+    );
+  });
   if (filter.text) {
     const { needle } = filter.text;
     const any = filter.text.paths.map((path) => {

@@ -21,6 +21,25 @@ export interface Projection {
   /** Only these events reach `apply` (the checkpoint still advances past the others). */
   readonly filter?: EventFilter;
   apply(event: RecordedEvent, tx: ReadModelTx): Promise<void> | void;
+  /** The indexes its queries need (ReadModelStore.ensureIndexes, called by the runner at start). */
+  readonly indexes?: readonly ReadModelIndex[];
+}
+
+/** The type an indexed field always has in every document of its collection. */
+export type IndexedType = 'text' | 'number' | 'boolean';
+
+/**
+ * An index over scalar fields of one collection's documents: typed expression indexes on SQLite and
+ * PostgreSQL, so that a filter or sort on these fields reads the index instead of parsing every document.
+ * Declaring a field typed is the projection's promise that every document of the collection has it, of
+ * that type, never null: queries on typed fields then compare the plain values (which is what lets the
+ * planner use the index) and would not see a document that broke the promise the same way.
+ */
+export interface ReadModelIndex {
+  readonly collection: string;
+  /** Unique within the collection; the database index is named rm_<collection>_<name>. */
+  readonly name: string;
+  readonly fields: readonly { readonly path: string; readonly type: IndexedType }[];
 }
 
 /** A condition on a document field, addressed by a dotted path ("status", "complainant.erased"). */
@@ -48,12 +67,25 @@ export interface DocQuery {
   readonly orderBy?: readonly { readonly path: string; readonly direction?: 'asc' | 'desc' }[];
   readonly limit?: number;
   readonly offset?: number;
+  /**
+   * Keyset paging: only documents strictly after this one in `orderBy` order, given as its values of the
+   * orderBy paths (which must all be typed by an index, in one direction, the last one unique). Costs
+   * what the page costs, where an offset costs every document before it.
+   */
+  readonly after?: readonly (string | number | boolean)[];
 }
 
 export interface ReadModelStore {
   get<T>(collection: string, id: string): Promise<T | undefined>;
   find<T>(collection: string, query?: DocQuery): Promise<T[]>;
-  count(collection: string, query?: Omit<DocQuery, 'orderBy' | 'limit' | 'offset'>): Promise<number>;
+  count(
+    collection: string,
+    query?: Omit<DocQuery, 'orderBy' | 'limit' | 'offset' | 'after'>,
+  ): Promise<number>;
+  /** Creates the indexes that do not exist yet (idempotent; several processes may call it at once). */
+  ensureIndexes(indexes: readonly ReadModelIndex[]): Promise<void>;
+  /** The database's plan for `find(collection, query)`, as text: tests check an index is used. */
+  explain(collection: string, query?: DocQuery): Promise<string>;
   /**
    * Runs `fn` in one transaction and stores the projection's checkpoint in that same transaction, so a
    * crash at any point neither loses nor doubles an effect.

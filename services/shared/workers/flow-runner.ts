@@ -7,20 +7,20 @@
  * in the target stream: nothing is lost and nothing is done twice.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CommandHandler, DomainCommand, DomainEvent } from '../../shared/decider';
-import { DomainError } from '../../shared/errors';
+import type { CommandHandler, DomainCommand, DomainEvent } from '../decider';
+import { DomainError } from '../errors';
 import {
   DuplicateEventIdError,
   type EventFilter,
   type EventStore,
   type RecordedEvent,
   type Subscription,
-} from '../../shared/eventstore/types';
-import type { Logger } from '../../shared/logger';
-import type { ReadModelStore, ReadModelTx } from '../../shared/projections/types';
-import { uuidV5 } from '../../shared/ids';
-import { eventMatcher } from '../../shared/eventstore/filter';
-import { continueEventTrace } from '../../shared/tracing';
+} from '../eventstore/types';
+import type { Logger } from '../logger';
+import type { ReadModelStore, ReadModelTx } from '../projections/types';
+import { uuidV5 } from '../ids';
+import { eventMatcher } from '../eventstore/filter';
+import { continueEventTrace } from '../tracing';
 
 export interface Flow {
   /** The checkpoint's key, e.g. `flow.follow_up_drafts`. */

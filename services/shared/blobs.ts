@@ -9,8 +9,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type pg from 'pg';
-import { badInput } from '../shared/errors';
-import type { BlobStoreConfig } from '../shared/config';
+import { badInput } from './errors';
+import type { BlobStoreConfig } from './config';
 
 export interface BlobInfo {
   readonly sha256: string;

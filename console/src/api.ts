@@ -1,0 +1,135 @@
+/**
+ * The console's only way to the server: the public GraphQL API on the same origin. Documents are the
+ * typed strings GraphQL Code Generator wrote from src/operations.graphql, so results and variables are
+ * typed. Subscriptions go over Server-Sent Events with graphql-sse's client.
+ */
+import { createClient } from 'graphql-sse';
+import type { TypedDocumentString } from './gql/graphql';
+
+export interface ApiErrorShape {
+  readonly message: string;
+  readonly code: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+let token: string | null = null;
+export const setToken = (value: string | null) => {
+  token = value;
+};
+
+const ENDPOINT = '/graphql';
+
+export async function gql<TResult, TVariables>(
+  document: TypedDocumentString<TResult, TVariables>,
+  variables?: NoInfer<TVariables>,
+): Promise<TResult> {
+  const res = await fetch(ENDPOINT, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/graphql-response+json, application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: JSON.stringify({ query: document.toString(), variables: variables ?? {} }),
+  });
+  let body: { data?: TResult | null; errors?: { message: string; extensions?: { code?: string } }[] };
+  try {
+    body = await res.json();
+  } catch {
+    throw new ApiError(`HTTP ${res.status}`, 'NETWORK');
+  }
+  const first = body.errors?.[0];
+  if (first) throw new ApiError(first.message, first.extensions?.code ?? 'ERROR');
+  if (!body.data) throw new ApiError(`HTTP ${res.status}`, 'NETWORK');
+  return body.data;
+}
+
+/** The gateway takes at most this many operations in one batched request (DUMAS_LIMIT_BATCH). */
+const MAX_BATCH = 10;
+
+/**
+ * One document with many variable sets, sent as batched requests of up to MAX_BATCH operations (for the
+ * monitoring counts: one small query per week and channel).
+ */
+export async function gqlBatch<TResult, TVariables>(
+  document: TypedDocumentString<TResult, TVariables>,
+  variableSets: readonly TVariables[],
+): Promise<TResult[]> {
+  const chunks: TVariables[][] = [];
+  for (let i = 0; i < variableSets.length; i += MAX_BATCH) chunks.push(variableSets.slice(i, i + MAX_BATCH));
+  const query = document.toString();
+  const answers = await Promise.all(
+    chunks.map(async (chunk) => {
+      const res = await fetch(ENDPOINT, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: JSON.stringify(chunk.map((variables) => ({ query, variables }))),
+      });
+      const body = (await res.json()) as
+        | { data?: TResult; errors?: { message: string; extensions?: { code?: string } }[] }[]
+        | { errors?: { message: string; extensions?: { code?: string } }[] };
+      if (!Array.isArray(body)) {
+        const first = body.errors?.[0];
+        throw new ApiError(first?.message ?? `HTTP ${res.status}`, first?.extensions?.code ?? 'ERROR');
+      }
+      return body.map((one) => {
+        const first = one.errors?.[0];
+        if (first || !one.data)
+          throw new ApiError(first?.message ?? 'no data', first?.extensions?.code ?? 'ERROR');
+        return one.data;
+      });
+    }),
+  );
+  return answers.flat();
+}
+
+/** Subscribes; returns the function that ends the subscription. */
+export function subscribe<TResult, TVariables>(
+  document: TypedDocumentString<TResult, TVariables>,
+  variables: TVariables,
+  on: { next: (data: TResult) => void; status: (connected: boolean) => void },
+): () => void {
+  const client = createClient({
+    url: ENDPOINT,
+    headers: (): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {}),
+    retryAttempts: 5,
+    on: { connected: () => on.status(true) },
+  });
+  const stop = client.subscribe<TResult>(
+    { query: document.toString(), variables: variables as Record<string, unknown> },
+    {
+      next: (value) => {
+        on.status(true);
+        if (value.data) on.next(value.data);
+      },
+      error: () => on.status(false),
+      complete: () => on.status(false),
+    },
+  );
+  return () => {
+    stop();
+    client.dispose();
+  };
+}
+
+/** Reads a file as base64 (for attachments). */
+export function fileToBase64(file: File): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result).replace(/^data:[^,]*,/, ''));
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(file);
+  });
+}

@@ -1,0 +1,318 @@
+/**
+ * Monitoring, the landing page of officers, supervisors and auditors: inflow, backlog, SLA compliance
+ * and breaches per agency, response times, ranking and the overdue list, for a period and an agency,
+ * refreshed live from the caseEvents subscription.
+ */
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { gql, gqlBatch, subscribe } from '../api';
+import { ChartCard, type ChartData, DataTable } from '../chart';
+import {
+  AgenciesDocument,
+  BacklogDocument,
+  type Channel,
+  CaseEventsDocument,
+  InflowCountDocument,
+  OverdueDocument,
+  RankingDocument,
+  type RankingQuery,
+} from '../gql/graphql';
+import { formatDate, useI18n } from '../i18n';
+import { buckets, currentPeriod, type PeriodChoice, periodInput, periodRange } from '../period';
+import { AgencySelect, PeriodPicker } from '../widgets';
+
+const CHANNELS: readonly Channel[] = ['WEB', 'EMAIL', 'WHATSAPP', 'LETTER', 'LAPOR', 'WALK_IN'];
+const STATUSES = [
+  ['received', 'RECEIVED'],
+  ['awaiting', 'AWAITING_INFORMATION'],
+  ['verified', 'VERIFIED'],
+  ['forwarded', 'FORWARDED'],
+  ['followUp', 'IN_FOLLOW_UP'],
+  ['responded', 'RESPONDED'],
+  ['resolved', 'RESOLVED'],
+  ['closed', 'CLOSED'],
+  ['rejected', 'REJECTED'],
+] as const;
+
+interface Figures {
+  readonly inflow: ChartData;
+  readonly byChannel: ChartData;
+  readonly backlog: ChartData;
+  readonly ranking: RankingQuery['agencyRanking'];
+  readonly overdue: {
+    id: string;
+    trackingNumber: string;
+    subject: string;
+    agencies: string;
+    dueAt: string;
+  }[];
+  readonly total: number;
+}
+
+async function load(period: PeriodChoice, agencyId: string | null): Promise<Figures> {
+  const range = periodRange(period);
+  const weeks = buckets(period);
+  const agency = agencyId ? { agencyId } : {};
+  const cells = weeks.flatMap((w) =>
+    CHANNELS.map((c) => ({ ...agency, from: w.from, to: w.to, channel: [c] })),
+  );
+  const [counts, backlog, ranking, overdue] = await Promise.all([
+    gqlBatch(InflowCountDocument, cells),
+    gql(BacklogDocument, { ...agency, from: range.from, to: range.to }),
+    gql(RankingDocument, { period: periodInput(period) }),
+    gql(OverdueDocument, agencyId ? { agencyId } : {}),
+  ]);
+  const count = (w: number, c: number) => counts[w * CHANNELS.length + c]?.complaints.totalCount ?? 0;
+  const now = Date.now();
+  return {
+    inflow: {
+      columns: ['week', ...CHANNELS],
+      rows: weeks.map((w, i) => [w.label, ...CHANNELS.map((_, c) => count(i, c))]),
+    },
+    byChannel: {
+      columns: ['channel', 'count'],
+      rows: CHANNELS.map((c, j) => [c, weeks.reduce((sum, _, i) => sum + count(i, j), 0)]),
+    },
+    backlog: { columns: ['status', 'count'], rows: STATUSES.map(([k, s]) => [s, backlog[k].totalCount]) },
+    ranking: agencyId ? ranking.agencyRanking.filter((r) => r.agency.id === agencyId) : ranking.agencyRanking,
+    overdue: overdue.complaints.edges.flatMap(({ node }) => {
+      const late = (node.sla?.clocks ?? []).filter(
+        (c) => c.state === 'BREACHED' || (c.state === 'RUNNING' && c.dueAt && Date.parse(c.dueAt) < now),
+      );
+      if (late.length === 0) return [];
+      return [
+        {
+          id: node.id,
+          trackingNumber: node.trackingNumber,
+          subject: node.subject,
+          agencies: node.agencies.map((a) => a.name).join(', '),
+          dueAt: late[0]!.dueAt ?? '',
+        },
+      ];
+    }),
+    total: counts.reduce((sum, c) => sum + c.complaints.totalCount, 0),
+  };
+}
+
+const COLORS = ['#1d4ed8', '#b45309', '#15803d', '#7e22ce', '#be123c', '#0f766e'];
+
+export function Monitoring() {
+  const { t, lang } = useI18n();
+  const [period, setPeriod] = useState<PeriodChoice>(() => currentPeriod());
+  const [agencyId, setAgencyId] = useState<string | null>(null);
+  const [agencies, setAgencies] = useState<{ id: string; name: string }[]>([]);
+  const [figures, setFigures] = useState<Figures | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [live, setLive] = useState(false);
+  const [lastEvent, setLastEvent] = useState<string | null>(null);
+  const refreshTimer = useRef<number | undefined>(undefined);
+
+  const refresh = useCallback(() => {
+    load(period, agencyId).then(
+      (f) => {
+        setFigures(f);
+        setError(null);
+      },
+      (e: Error) => setError(e.message),
+    );
+  }, [period, agencyId]);
+
+  useEffect(refresh, [refresh]);
+  useEffect(() => {
+    gql(AgenciesDocument).then(
+      (a) => setAgencies(a.agencies),
+      () => setAgencies([]),
+    );
+  }, []);
+  useEffect(
+    () =>
+      subscribe(
+        CaseEventsDocument,
+        {},
+        {
+          status: setLive,
+          next: (data) => {
+            setLastEvent(`${data.caseEvents.complaint.trackingNumber}: ${data.caseEvents.summary}`);
+            // Events come in bursts (one command, several subgraphs): refresh once the burst settles.
+            window.clearTimeout(refreshTimer.current);
+            refreshTimer.current = window.setTimeout(refresh, 300);
+          },
+        },
+      ),
+    [refresh],
+  );
+
+  const rankingData: ChartData = useMemo(
+    () => ({
+      columns: [t('rank'), t('agency'), t('withinSla'), t('breaches'), t('median'), t('p90')],
+      rows: (figures?.ranking ?? []).map((r) => [
+        r.rank,
+        r.agency.name,
+        r.performance.respondedWithinSlaPercent,
+        r.performance.overdue,
+        r.performance.medianWorkingDaysToFirstResponse,
+        r.performance.p90WorkingDaysToFirstResponse,
+      ]),
+    }),
+    [figures, t],
+  );
+  const ageing: ChartData = useMemo(() => {
+    const names = figures?.ranking[0]?.performance.ageing.map((a) => a.bucket) ?? [];
+    return {
+      columns: [t('agency'), ...names],
+      rows: (figures?.ranking ?? []).map((r) => [r.agency.name, ...r.performance.ageing.map((a) => a.open)]),
+    };
+  }, [figures, t]);
+
+  return (
+    <div className="page">
+      <h1>{t('monitoring')}</h1>
+      <form className="filters" onSubmit={(e) => e.preventDefault()}>
+        <PeriodPicker value={period} onChange={setPeriod} />
+        <AgencySelect agencies={agencies} value={agencyId ?? ''} onChange={(v) => setAgencyId(v || null)} />
+        <p className="live" aria-live="polite">
+          <span className={live ? 'dot on' : 'dot'} aria-hidden="true" /> {t('live')}:{' '}
+          {live ? t('liveOn') : t('liveOff')}
+          {lastEvent ? <span className="last-event"> — {lastEvent}</span> : null}
+        </p>
+      </form>
+      {error ? <p role="alert">{error}</p> : null}
+      {!figures ? (
+        <p>{t('loading')}</p>
+      ) : (
+        <>
+          <p className="kpi" data-testid="inflow-total">
+            {t('total')}: <strong>{figures.total}</strong>
+          </p>
+          <div className="grid">
+            <ChartCard
+              title={t('inflow')}
+              name="inflow"
+              testId="inflow"
+              data={figures.inflow}
+              option={{
+                tooltip: { trigger: 'axis' },
+                legend: { bottom: 0 },
+                grid: { left: 40, right: 10, top: 10, bottom: 50 },
+                xAxis: { type: 'category', data: figures.inflow.rows.map((r) => r[0]) },
+                yAxis: { type: 'value', minInterval: 1 },
+                series: CHANNELS.map((c, i) => ({
+                  name: c,
+                  type: 'bar',
+                  stack: 'inflow',
+                  color: COLORS[i],
+                  data: figures.inflow.rows.map((r) => r[i + 1]),
+                })),
+              }}
+            />
+            <ChartCard
+              title={t('backlog')}
+              name="backlog"
+              testId="backlog"
+              data={figures.backlog}
+              option={{
+                tooltip: {},
+                grid: { left: 140, right: 20, top: 10, bottom: 30 },
+                xAxis: { type: 'value', minInterval: 1 },
+                yAxis: { type: 'category', data: figures.backlog.rows.map((r) => r[0]), inverse: true },
+                series: [{ type: 'bar', color: '#1d4ed8', data: figures.backlog.rows.map((r) => r[1]) }],
+              }}
+            />
+            <ChartCard
+              title={t('inflowByChannel')}
+              name="inflow-by-channel"
+              data={figures.byChannel}
+              option={{
+                tooltip: {},
+                legend: { bottom: 0 },
+                series: [
+                  {
+                    type: 'pie',
+                    radius: ['35%', '65%'],
+                    color: COLORS,
+                    data: figures.byChannel.rows.map((r) => ({ name: r[0], value: r[1] })),
+                  },
+                ],
+              }}
+            />
+            <ChartCard
+              title={t('sla')}
+              name="sla-per-agency"
+              data={rankingData}
+              option={{
+                tooltip: { trigger: 'axis' },
+                legend: { bottom: 0 },
+                grid: { left: 40, right: 40, top: 10, bottom: 90 },
+                xAxis: {
+                  type: 'category',
+                  data: figures.ranking.map((r) => r.agency.id),
+                  axisLabel: { rotate: 30 },
+                },
+                yAxis: [
+                  { type: 'value', max: 100 },
+                  { type: 'value', minInterval: 1 },
+                ],
+                series: [
+                  {
+                    name: t('withinSla'),
+                    type: 'bar',
+                    color: '#15803d',
+                    data: figures.ranking.map((r) => r.performance.respondedWithinSlaPercent),
+                  },
+                  {
+                    name: t('breaches'),
+                    type: 'bar',
+                    yAxisIndex: 1,
+                    color: '#be123c',
+                    data: figures.ranking.map((r) => r.performance.overdue),
+                  },
+                ],
+              }}
+            />
+            <ChartCard
+              title={t('responseTime')}
+              name="response-time"
+              data={ageing}
+              option={{
+                tooltip: { trigger: 'axis' },
+                legend: { bottom: 0 },
+                grid: { left: 40, right: 10, top: 10, bottom: 90 },
+                xAxis: {
+                  type: 'category',
+                  data: figures.ranking.map((r) => r.agency.id),
+                  axisLabel: { rotate: 30 },
+                },
+                yAxis: { type: 'value', minInterval: 1 },
+                series: ageing.columns.slice(1).map((bucket, i) => ({
+                  name: bucket,
+                  type: 'bar',
+                  stack: 'ageing',
+                  color: COLORS[i % COLORS.length],
+                  data: ageing.rows.map((r) => r[i + 1]),
+                })),
+              }}
+            />
+          </div>
+          <section className="card" aria-labelledby="ranking-h">
+            <h2 id="ranking-h">{t('ranking')}</h2>
+            <DataTable data={rankingData} />
+          </section>
+          <section className="card" aria-labelledby="overdue-h" data-testid="overdue">
+            <h2 id="overdue-h">{t('overdue')}</h2>
+            {figures.overdue.length === 0 ? (
+              <p>{t('none')}</p>
+            ) : (
+              <ul className="plain">
+                {figures.overdue.map((o) => (
+                  <li key={o.id}>
+                    <a href={`#/case/${o.id}`}>{o.trackingNumber}</a> — {o.subject} ({o.agencies}) ·{' '}
+                    {t('dueAt')} {formatDate(o.dueAt, lang)}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </section>
+        </>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,217 @@
+/**
+ * npm run bench:console — the console's monitoring page with a year of data for 30 agencies:
+ * - time to a usable page (first load, empty cache: navigation until every chart and the overdue list
+ *   are drawn), in Debian's headless Chromium;
+ * - bytes transferred for that first page, gzip as served: the console's own files, and the API answers.
+ *
+ * The data: `npm start`'s stack on a throwaway data dir (the demo seed: 6 agencies), 24 more agencies
+ * created through the API, then a year of complaints spread over the 30 agencies and the channels,
+ * imported with the importer (`npm run import`, original times, whole histories). Size with
+ * DUMAS_BENCH_COMPLAINTS (default 3000). Goals: usable ≤ 1 s, first page ≤ 500 kB gzip.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { launchChromium } from '../support/browser';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const PORT = Number(process.env.PORT ?? 6130);
+const BASE = `http://127.0.0.1:${PORT}`;
+const COMPLAINTS = Number(process.env.DUMAS_BENCH_COMPLAINTS ?? 3000);
+const RUNS = Number(process.env.DUMAS_BENCH_RUNS ?? 5);
+const CHANNELS = ['WEB', 'EMAIL', 'WHATSAPP', 'LETTER', 'LAPOR', 'WALK_IN'];
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function gql<T>(query: string, variables: Record<string, unknown>, token?: string): Promise<T> {
+  const res = await fetch(`${BASE}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as { data: T; errors?: { message: string }[] };
+  if (body.errors) throw new Error(body.errors[0]!.message);
+  return body.data;
+}
+
+const token = (role: string) =>
+  execFileSync(process.execPath, ['-r', '@swc-node/register', 'services/cli/token.ts', '--role', role], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  }).trim();
+
+function pad(n: number) {
+  return String(n).padStart(2, '0');
+}
+
+/** A year of complaints in the importer's `sheet` format, spread over agencies, channels and outcomes. */
+function sheet(agencies: readonly string[], year: number): string {
+  const rows = [
+    'reference,channel,received_at,subject,description,category,region,name,nik,email,phone,address,anonymous,confidential,agencies,forwarded_at,responded_at,response,closed_at,status,rejection_reason',
+  ];
+  const lastDay = Math.floor((Date.now() - Date.parse(`${year}-01-01T00:00:00+07:00`)) / 86_400_000) - 3;
+  for (let i = 0; i < COMPLAINTS; i++) {
+    const day = (i * 7919) % Math.max(30, lastDay);
+    const received = new Date(Date.parse(`${year}-01-01T09:00:00+07:00`) + day * 86_400_000);
+    const at = (offsetDays: number) => {
+      const d = new Date(received.getTime() + offsetDays * 86_400_000 + 7 * 3_600_000);
+      return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:00`;
+    };
+    const agency = agencies[i % agencies.length]!;
+    const outcome = i % 5; // 0 received, 1 forwarded, 2 responded, 3-4 closed
+    const forwarded = outcome >= 1 && day + 2 < lastDay;
+    const responded = outcome >= 2 && day + 2 + (i % 20) < lastDay;
+    const closed = outcome >= 3 && day + 30 < lastDay;
+    rows.push(
+      [
+        `BENCH-${year}-${i}`,
+        CHANNELS[i % CHANNELS.length],
+        at(0),
+        `Pengaduan uji ${i}`,
+        'Uraian pengaduan untuk pengukuran halaman pemantauan.',
+        'pelayanan',
+        'DI Yogyakarta',
+        '',
+        '',
+        '',
+        '',
+        '',
+        'yes',
+        'no',
+        forwarded ? agency : '',
+        forwarded ? at(2) : '',
+        responded ? at(2 + (i % 20)) : '',
+        responded ? 'Telah ditindaklanjuti.' : '',
+        closed ? at(30) : '',
+        closed ? 'closed' : forwarded ? 'forwarded' : 'received',
+        '',
+      ].join(','),
+    );
+  }
+  return `${rows.join('\n')}\n`;
+}
+
+async function main() {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'dumas-console-bench-'));
+  const env = { ...process.env, DUMAS_DATA_DIR: dataDir, PORT: String(PORT), LOG_LEVEL: 'warn' };
+  console.log(`building the console, starting the stack on ${BASE} (data ${dataDir})…`);
+  execFileSync('npm', ['run', '-s', 'build:console'], { cwd: ROOT, stdio: 'inherit' });
+  const stack: ChildProcess = spawn(process.execPath, ['-r', '@swc-node/register', 'services/cli/start.ts'], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  try {
+    for (let i = 0; ; i++) {
+      if (i > 600) throw new Error('the stack did not come up');
+      const ready = await fetch(`${BASE}/ready`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ready) break;
+      await sleep(500);
+    }
+    const admin = token('ADMIN');
+    const officer = token('OFFICER');
+    const known = (
+      await gql<{ agencies: { id: string }[] }>('{ agencies(limit: 200) { id } }', {}, admin)
+    ).agencies.map((a) => a.id);
+    for (let i = known.length; i < 30; i++) {
+      const id = `bench-agency-${pad(i)}`;
+      await gql(
+        'mutation C($input: CreateAgencyInput!) { createAgency(input: $input) { id } }',
+        {
+          input: {
+            id,
+            name: `Instansi Uji ${i}`,
+            kind: 'REGENCY',
+            region: 'DI Yogyakarta',
+            regionCode: 'ID-YO',
+            contact: { emails: [`${id}@example.go.id`] },
+          },
+        },
+        admin,
+      );
+      known.push(id);
+    }
+    const year = new Date().getUTCFullYear();
+    const file = path.join(dataDir, 'bench.csv');
+    writeFileSync(file, sheet(known, year));
+    console.log(`importing ${COMPLAINTS} complaints over ${known.length} agencies for ${year}…`);
+    const started = Date.now();
+    execFileSync(process.execPath, ['-r', '@swc-node/register', 'services/cli/import.ts', file], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    console.log(`  imported in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const expected = COMPLAINTS;
+    for (let i = 0; ; i++) {
+      const total = (
+        await gql<{ complaints: { totalCount: number } }>(
+          '{ complaints(first: 0, filter: { text: "Pengaduan uji" }) { totalCount } }',
+          {},
+          officer,
+        ).catch(() => ({ complaints: { totalCount: 0 } }))
+      ).complaints.totalCount;
+      if (total >= expected || i > 600) break;
+      await sleep(1000);
+    }
+
+    const browser = await launchChromium();
+    const usable: number[] = [];
+    let assets = 0;
+    let api = 0;
+    for (let run = 0; run < RUNS; run++) {
+      const context = await browser.createBrowserContext(); // empty cache, empty storage
+      const page = await context.newPage();
+      const cdp = await page.createCDPSession();
+      await cdp.send('Network.enable');
+      await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+      const urls = new Map<string, string>();
+      let assetBytes = 0;
+      let apiBytes = 0;
+      cdp.on('Network.requestWillBeSent', (e) => urls.set(e.requestId, e.request.url));
+      cdp.on('Network.loadingFinished', (e) => {
+        const url = urls.get(e.requestId) ?? '';
+        if (url.includes('/console/')) assetBytes += e.encodedDataLength;
+        else apiBytes += e.encodedDataLength;
+      });
+      await page.evaluateOnNewDocument((t: string) => sessionStorage.setItem('dumas.token', t), officer);
+      await page.goto(`${BASE}/console/#/monitoring`, { waitUntil: 'domcontentloaded' });
+      await page.waitForSelector('[data-testid=inflow] svg', { timeout: 120_000 });
+      await page.waitForSelector('[data-testid=overdue]', { timeout: 120_000 });
+      const ms = await page.evaluate(() => performance.now());
+      usable.push(ms);
+      await sleep(300);
+      if (run === 0) {
+        assets = assetBytes;
+        api = apiBytes;
+      }
+      await context.close();
+    }
+    await browser.close();
+    usable.sort((a, b) => a - b);
+    const median = usable[Math.floor(usable.length / 2)]!;
+    console.log('');
+    console.log(
+      `monitoring page, ${COMPLAINTS} complaints over a year, ${known.length} agencies, ${RUNS} cold loads`,
+    );
+    console.log(
+      `  usable (navigation → charts and overdue list drawn): median ${median.toFixed(0)} ms, min ${usable[0]!.toFixed(0)} ms, max ${usable[usable.length - 1]!.toFixed(0)} ms   goal ≤ 1000 ms`,
+    );
+    console.log(
+      `  transferred, gzip as served: console files ${(assets / 1024).toFixed(1)} kB, API answers ${(api / 1024).toFixed(1)} kB, total ${((assets + api) / 1024).toFixed(1)} kB   goal ≤ 500 kB`,
+    );
+  } finally {
+    stack.kill('SIGTERM');
+    await sleep(1000);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,156 @@
+/**
+ * What the HTTP benchmarks share: launching a service as its own process, waiting for it, and a closed
+ * loop of concurrent clients measuring throughput, latency percentiles and the CPU the process under
+ * test spent per request (from /proc).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Agent, request } from 'undici';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+const CLK_TCK = 100;
+
+export function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime are fields 14 and 15 of stat; after "pid (comm) " they are at 11 and 12.
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+}
+
+export function rssMb(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'));
+  return line ? Number(line.replace(/\D+/g, '')) / 1024 : Number.NaN;
+}
+
+/** A TypeScript entry point of this repo as its own process, in production mode with `secret`. */
+export function launch(
+  entry: string,
+  env: NodeJS.ProcessEnv,
+  secret: string,
+  args: readonly string[] = [],
+): ChildProcess {
+  return spawn(process.execPath, ['-r', '@swc-node/register', entry, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'silent', NODE_ENV: 'production', DUMAS_JWT_SECRET: secret, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+export async function waitUp(url: string, body: string, token?: string) {
+  for (let i = 0; i < 600; i++) {
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body,
+      });
+      if (res.ok) return;
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+export interface LoadResult {
+  readonly name: string;
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly cpuPerRequestMs: number;
+  readonly errors: number;
+}
+
+export interface LoadOptions {
+  readonly clients: number;
+  readonly seconds: number;
+  readonly warmupSeconds: number;
+  readonly token?: string;
+  /** The process whose CPU is charged to the requests. */
+  readonly pid: number;
+}
+
+/** Closed loop: each client sends the next request when the last one answered. */
+export async function load(
+  name: string,
+  url: string,
+  body: string | (() => string),
+  options: LoadOptions,
+): Promise<LoadResult> {
+  const dispatcher = new Agent({ connections: options.clients, keepAliveTimeout: 30_000 });
+  const headers = {
+    'content-type': 'application/json',
+    ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+  };
+  const one = async () => {
+    const res = await request(url, {
+      method: 'POST',
+      body: typeof body === 'string' ? body : body(),
+      headers,
+      dispatcher,
+    });
+    const text = await res.body.text();
+    return res.statusCode === 200 && !text.includes('"errors"');
+  };
+  const runFor = async (seconds: number, latencies?: number[]) => {
+    const end = Date.now() + seconds * 1000;
+    let errors = 0;
+    await Promise.all(
+      Array.from({ length: options.clients }, async () => {
+        while (Date.now() < end) {
+          const t0 = performance.now();
+          if (!(await one())) errors++;
+          latencies?.push(performance.now() - t0);
+        }
+      }),
+    );
+    return errors;
+  };
+  await runFor(options.warmupSeconds);
+  const latencies: number[] = [];
+  const cpu0 = cpuMs(options.pid);
+  const t0 = performance.now();
+  const errors = await runFor(options.seconds, latencies);
+  const elapsed = (performance.now() - t0) / 1000;
+  const cpu = cpuMs(options.pid) - cpu0;
+  await dispatcher.close();
+  latencies.sort((a, b) => a - b);
+  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!;
+  return {
+    name,
+    rps: latencies.length / elapsed,
+    p50: q(0.5),
+    p99: q(0.99),
+    cpuPerRequestMs: cpu / latencies.length,
+    errors,
+  };
+}
+
+/**
+ * Runs a benchmark over a temporary data directory: the processes it launches (handed to `started`) are
+ * stopped and the directory removed however it ends; a failure exits non-zero.
+ */
+export function runBench(
+  prefix: string,
+  body: (dir: string, started: (...children: ChildProcess[]) => void) => Promise<void>,
+): void {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  const children: ChildProcess[] = [];
+  body(dir, (...c) => children.push(...c))
+    .finally(async () => {
+      for (const c of children) c.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 500));
+      rmSync(dir, { recursive: true, force: true });
+    })
+    .catch((err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    });
+}

@@ -1,0 +1,392 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+/**
+ * The console in a real headless Chromium (Debian's /usr/bin/chromium) against the whole federation over
+ * real HTTP: a citizen files and tracks a complaint on the public pages; an officer sees the inflow count
+ * change live on the monitoring page, verifies and forwards; the agency's focal point acknowledges and
+ * replies with a PDF attachment; a supervisor resolves and closes; the auditor opens the timeline and
+ * moves the time slider; another agency's focal point sees none of it. Every page passes axe-core with
+ * no serious or critical violation. GraphiQL runs a subscription.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'puppeteer-core';
+import { CONSOLE_DIST } from '../../gateway/console';
+import { launchChromium } from '../support/browser';
+import { type Federation, startFederation } from '../support/federation';
+
+jest.setTimeout(180_000);
+
+const BANTUL = 'inspektorat-bantul';
+const SLEMAN = 'inspektorat-sleman';
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+// Generous: CI machines are shared, and a live refresh re-reads every figure of the page.
+// Polling by interval: requestAnimationFrame, the default, does not run in a page in the background.
+const WAIT = { timeout: 60_000, polling: 250 };
+
+let fed: Federation;
+let browser: Browser;
+let base: string;
+let tokens: Record<'officer' | 'supervisor' | 'auditor' | 'bantul' | 'sleman' | 'admin', string>;
+const accessibility: { page: string; violations: string[] }[] = [];
+
+beforeAll(async () => {
+  // `npm test` builds the console first; a lone run of this file builds it when absent.
+  if (!existsSync(path.join(CONSOLE_DIST, 'index.html'))) {
+    execFileSync('npx', ['vite', 'build', '--config', 'console/vite.config.mts'], {
+      cwd: path.resolve(__dirname, '..', '..'),
+      stdio: 'inherit',
+    });
+  }
+  fed = await startFederation({ subgraphs: ['complaint', 'correspondence', 'evaluation'] });
+  base = fed.gatewayUrl.replace(/\/graphql$/, '');
+  tokens = {
+    officer: await fed.token({ role: 'OFFICER', sub: 'officer-1' }),
+    supervisor: await fed.token({ role: 'SUPERVISOR', sub: 'supervisor-1' }),
+    auditor: await fed.token({ role: 'AUDITOR', sub: 'auditor-1' }),
+    admin: await fed.token({ role: 'ADMIN', sub: 'admin-1' }),
+    bantul: await fed.token({ role: 'AGENCY', agencyId: BANTUL, sub: `pic-${BANTUL}` }),
+    sleman: await fed.token({ role: 'AGENCY', agencyId: SLEMAN, sub: `pic-${SLEMAN}` }),
+  };
+  for (const [id, name] of [
+    [BANTUL, 'Inspektorat Kabupaten Bantul'],
+    [SLEMAN, 'Inspektorat Kabupaten Sleman'],
+  ]) {
+    const created = await fed.gql(
+      `mutation C($input: CreateAgencyInput!) { createAgency(input: $input) { id } }`,
+      {
+        input: {
+          id,
+          name,
+          kind: 'REGENCY',
+          region: 'DI Yogyakarta',
+          regionCode: 'ID-YO',
+          contact: { emails: [`${id}@example.go.id`] },
+        },
+      },
+      tokens.admin,
+    );
+    expect(created.errors).toBeUndefined();
+    const appointed = await fed.gql(
+      `mutation A($a: ID!, $input: AppointFocalPointInput!) { appointFocalPoint(agencyId: $a, input: $input) { id } }`,
+      { a: id, input: { userId: `pic-${id}`, name: `PIC ${name}`, position: 'Inspektur Pembantu' } },
+      tokens.admin,
+    );
+    expect(appointed.errors).toBeUndefined();
+  }
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await fed?.close();
+});
+
+async function open(hash: string): Promise<Page> {
+  const page = await browser.newPage();
+  page.on('pageerror', (err) => console.error(`page error on ${hash}: ${(err as Error).message}`));
+  await page.goto(`${base}/console/${hash}`, { waitUntil: 'domcontentloaded' });
+  return page;
+}
+
+async function signIn(page: Page, token: string): Promise<void> {
+  await page.waitForSelector('#token', WAIT);
+  await page.type('#token', token);
+  await page.click('form button[type=submit]');
+  await page.waitForSelector('[data-testid=who]', WAIT);
+}
+
+/** axe-core on the page as it stands: serious and critical violations are recorded for the last test. */
+async function axe(page: Page, name: string): Promise<void> {
+  // Through the DevTools protocol, which the page's CSP (script-src 'self') does not govern.
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => {
+    const w = window as unknown as {
+      axe: {
+        run: (
+          ctx: Document,
+          o: object,
+        ) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }>;
+      };
+    };
+    const result = await w.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+  accessibility.push({ page: name, violations });
+}
+
+const text = (page: Page, selector: string) => page.$eval(selector, (el) => (el as HTMLElement).innerText);
+
+async function waitForText(page: Page, selector: string, expected: RegExp): Promise<string> {
+  await waitForTextOrExplain(page, selector, expected);
+  return text(page, selector);
+}
+
+/** On a timeout the error carries what the page showed, so a CI failure says why. */
+async function waitForTextOrExplain(page: Page, selector: string, expected: RegExp): Promise<void> {
+  try {
+    await waitForTextOnly(page, selector, expected);
+  } catch (err) {
+    const shown = await page.evaluate(() => document.body.innerText).catch(() => '(page gone)');
+    throw new Error(
+      `${(err as Error).message}: waiting for ${expected} in ${selector}; the page shows:\n${shown.slice(0, 2000)}`,
+    );
+  }
+}
+
+async function waitForTextOnly(page: Page, selector: string, expected: RegExp): Promise<void> {
+  await page.waitForFunction(
+    (sel, source) => {
+      const el = document.querySelector(sel) as HTMLElement | null;
+      return !!el && new RegExp(source).test(el.innerText);
+    },
+    WAIT,
+    selector,
+    expected.source,
+  );
+}
+
+async function clickButton(page: Page, label: RegExp): Promise<void> {
+  await page.waitForFunction(
+    (source) =>
+      [...document.querySelectorAll('button')].some(
+        (b) => new RegExp(source).test(b.innerText) && !(b as HTMLButtonElement).disabled,
+      ),
+    WAIT,
+    label.source,
+  );
+  await page.evaluate((source) => {
+    const button = [...document.querySelectorAll('button')].find(
+      (b) => new RegExp(source).test(b.innerText) && !(b as HTMLButtonElement).disabled,
+    ) as HTMLButtonElement;
+    button.click();
+  }, label.source);
+}
+
+async function status(id: string): Promise<string> {
+  const reply = await fed.gql<{ complaint: { status: string } }>(
+    `query S($id: ID!) { complaint(id: $id) { status } }`,
+    { id },
+    tokens.officer,
+  );
+  return reply.data.complaint.status;
+}
+
+async function until(check: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('the journey of one complaint through the console', () => {
+  let complaintId: string;
+  let trackingNumber: string;
+  let accessCode: string;
+
+  it('an officer watches the monitoring page while a citizen files on the public page and tracks it', async () => {
+    const officer = await open('#/monitoring');
+    await signIn(officer, tokens.officer);
+    const before = Number(
+      (await waitForText(officer, '[data-testid=inflow-total]', /\d/)).replace(/\D/g, ''),
+    );
+    await waitForText(officer, '.live', /tersambung/);
+    await officer.waitForSelector('[data-testid=inflow] svg', WAIT);
+    await axe(officer, 'monitoring');
+
+    const citizen = await open('#/public/file');
+    await citizen.setViewport({ width: 390, height: 844, isMobile: true, hasTouch: true });
+    await citizen.waitForSelector('input[name=subject]', WAIT);
+    await axe(citizen, 'public file');
+    await citizen.type('input[name=subject]', 'Jalan rusak di Kabupaten Bantul');
+    await citizen.type(
+      'textarea[name=description]',
+      'Jalan desa rusak sejak dua tahun dan belum diperbaiki.',
+    );
+    await citizen.type('input[name=name]', 'Siti Rahayu');
+    await citizen.type('input[name=phone]', '081234567890');
+    await citizen.click('form button[type=submit]');
+    trackingNumber = (await waitForText(citizen, '[data-testid=tracking-number]', /DUMAS-/)).trim();
+    accessCode = (await text(citizen, '[data-testid=access-code]')).trim();
+    expect(accessCode.length).toBeGreaterThan(4);
+    await axe(citizen, 'public receipt');
+
+    // Live: the officer's count goes up without a reload.
+    await waitForText(officer, '[data-testid=inflow-total]', new RegExp(`\\b${before + 1}\\b`));
+
+    const track = await open('#/public/track');
+    await track.waitForSelector('input[name=trackingNumber]', WAIT);
+    await track.type('input[name=trackingNumber]', trackingNumber);
+    await track.type('input[name=accessCode]', accessCode);
+    await track.click('form button[type=submit]');
+    expect(await waitForText(track, '[data-testid=tracked]', /RECEIVED/)).toContain(trackingNumber);
+    await axe(track, 'public track');
+
+    const found = await fed.gql<{ complaintByTrackingNumber: { id: string } }>(
+      `query T($t: String!) { complaintByTrackingNumber(trackingNumber: $t) { id } }`,
+      { t: trackingNumber },
+      tokens.officer,
+    );
+    complaintId = found.data.complaintByTrackingNumber.id;
+
+    // The officer verifies and forwards from the case page.
+    await officer.goto(`${base}/console/#/case/${complaintId}`);
+    await waitForText(officer, 'h1', new RegExp(trackingNumber));
+    expect(await text(officer, '[data-testid=complainant]')).toContain('Siti Rahayu');
+    await axe(officer, 'case (officer)');
+    await clickButton(officer, /^Verifikasi$/);
+    await waitForText(officer, 'h1', /VERIFIED/);
+    await officer.waitForSelector('#main select', WAIT);
+    await officer.waitForFunction((a) => !!document.querySelector(`option[value="${a}"]`), WAIT, BANTUL);
+    await officer.evaluate((a) => {
+      const select = [...document.querySelectorAll('#main select')].find((s) =>
+        s.querySelector(`option[value="${a}"]`),
+      ) as HTMLSelectElement;
+      const setter = Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, 'value')!.set!;
+      setter.call(select, a);
+      select.dispatchEvent(new Event('change', { bubbles: true }));
+    }, BANTUL);
+    await clickButton(officer, /^Teruskan$/);
+    await waitForText(officer, 'h1', /FORWARDED/);
+    await waitForText(officer, '[data-testid=forwardings]', /Bantul/);
+
+    await officer.goto(`${base}/console/#/worklist`);
+    await waitForText(officer, '[data-testid=worklist]', new RegExp(trackingNumber));
+    await axe(officer, 'work list');
+    await officer.goto(`${base}/console/#/evaluation`);
+    await officer.waitForSelector('h1', WAIT);
+    await axe(officer, 'evaluation');
+  });
+
+  it('the focal point sees it in the inbox, acknowledges it and replies with a PDF attachment', async () => {
+    const pic = await open('#/inbox');
+    await signIn(pic, tokens.bantul);
+    await waitForText(pic, '[data-testid=worklist]', new RegExp(trackingNumber));
+    await axe(pic, 'agency inbox');
+    await pic.goto(`${base}/console/#/case/${complaintId}`);
+    await waitForText(pic, 'h1', new RegExp(trackingNumber));
+    // Identity stays visible to the agency only when neither anonymous nor confidential: it is neither.
+    expect(await text(pic, '[data-testid=due-working-days]')).toMatch(/hari kerja/);
+    await clickButton(pic, /Terima/);
+    await waitForText(pic, 'h1', /IN_FOLLOW_UP/);
+    await axe(pic, 'case (agency)');
+
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'dumas-reply-'));
+    const pdf = path.join(dir, 'laporan-tindak-lanjut.pdf');
+    writeFileSync(
+      pdf,
+      '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n',
+    );
+    await pic.type('textarea', 'Jalan telah diperbaiki pada minggu ini.');
+    const input = await pic.$('input[type=file]');
+    await (input as unknown as { uploadFile: (p: string) => Promise<void> }).uploadFile(pdf);
+    await clickButton(pic, /Kirim balasan/);
+    await waitForText(pic, '[role=status]', /Berhasil/);
+    await until(
+      async () => (await status(complaintId)) === 'RESPONDED',
+      'the reply to answer the forwarding',
+    );
+    await pic.reload();
+    await waitForText(pic, '[data-testid=letters]', /laporan-tindak-lanjut\.pdf/);
+  });
+
+  it('a supervisor resolves and closes it; the complainant sees it closed', async () => {
+    const supervisor = await open(`#/case/${complaintId}`);
+    await signIn(supervisor, tokens.supervisor);
+    await waitForText(supervisor, 'h1', /RESPONDED/);
+    const note = await supervisor.$('#main .actions input');
+    await note!.type('Jalan telah diperbaiki.');
+    await clickButton(supervisor, /^Selesaikan$/);
+    await waitForText(supervisor, 'h1', /RESOLVED/);
+    await clickButton(supervisor, /^Tutup$/);
+    await waitForText(supervisor, 'h1', /CLOSED/);
+
+    const track = await open('#/public/track');
+    await track.waitForSelector('input[name=trackingNumber]', WAIT);
+    await track.type('input[name=trackingNumber]', trackingNumber);
+    await track.type('input[name=accessCode]', accessCode);
+    await track.click('form button[type=submit]');
+    await waitForText(track, '[data-testid=tracked]', /CLOSED/);
+  });
+
+  it('the auditor opens the timeline, sees the integrity verified and moves the time slider', async () => {
+    const auditor = await open(`#/case/${complaintId}`);
+    await signIn(auditor, tokens.auditor);
+    await waitForText(auditor, '[data-testid=integrity]', /Rantai hash utuh/);
+    expect(await text(auditor, '[data-testid=complainant]')).toMatch(/disamarkan/);
+    await waitForText(auditor, '[data-testid=asof]', /CLOSED/);
+    await auditor.focus('#asof-slider');
+    // The tracking number is claimed in the same append as the filing, so the first instant already
+    // shows the complaint RECEIVED.
+    await auditor.keyboard.press('Home');
+    await waitForText(auditor, '[data-testid=asof]', /RECEIVED/);
+    expect(await text(auditor, '[data-testid=asof]')).not.toMatch(/CLOSED/);
+    await auditor.keyboard.press('End');
+    await waitForText(auditor, '[data-testid=asof]', /CLOSED/);
+    await axe(auditor, 'case timeline (auditor)');
+  });
+
+  it("another agency's focal point sees none of it", async () => {
+    const other = await open('#/inbox');
+    await signIn(other, tokens.sleman);
+    await other.waitForSelector('[data-testid=empty], [data-testid=worklist]', WAIT);
+    expect(await other.$('[data-testid=empty]')).not.toBeNull();
+    await other.goto(`${base}/console/#/case/${complaintId}`);
+    await other.waitForSelector('h1', WAIT);
+    expect(await text(other, '#main')).not.toContain(trackingNumber);
+    expect(await text(other, '#main')).not.toContain('Jalan rusak');
+  });
+
+  it('English is one switch away, and every page visited has no serious or critical axe violation', async () => {
+    const page = await open('#/public/file');
+    await page.waitForSelector('input[name=subject]', WAIT);
+    await page.select('header select', 'en');
+    await waitForText(page, 'h1', /File a complaint/);
+    expect(await page.$eval('html', (el) => el.lang)).toBe('en');
+    await axe(page, 'public file (English)');
+    const failing = accessibility.filter((a) => a.violations.length > 0);
+    expect(failing).toEqual([]);
+    expect(accessibility.length).toBeGreaterThanOrEqual(10);
+  });
+});
+
+describe('GraphiQL', () => {
+  it('runs the live case events subscription over SSE and shows an event', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/graphiql`, { waitUntil: 'domcontentloaded' });
+    await page.waitForSelector('.graphiql-tab', WAIT);
+    await page.type('#authorization', tokens.officer);
+    // The third example tab is the subscription.
+    const tabs = await page.$$('.graphiql-tab');
+    await tabs[2]!.click();
+    // GraphiQL takes the operation name from the tab's editor once it has switched: executing before that
+    // sends the previous tab's name, which the gateway rightly refuses as an unknown operation.
+    await page.waitForFunction(
+      () =>
+        /subscription/.test(
+          (document.querySelector('.graphiql-query-editor') as HTMLElement | null)?.innerText ?? '',
+        ),
+      WAIT,
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    await page.click('.graphiql-execute-button');
+    await new Promise((r) => setTimeout(r, 1000));
+    const filed = await fed.gql(
+      `mutation F($input: FileComplaintInput!) { fileComplaint(input: $input) { complaint { id } } }`,
+      { input: { channel: 'WEB', subject: 'Dari GraphiQL', description: 'Uji langganan.' } },
+    );
+    expect(filed.errors).toBeUndefined();
+    await page.waitForFunction(
+      () =>
+        /ComplaintReceived/.test(
+          (document.querySelector('.result-window') as HTMLElement | null)?.innerText ?? '',
+        ),
+      WAIT,
+    );
+  });
+});
