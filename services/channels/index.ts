@@ -4,7 +4,7 @@
  * serves on its own host), and the flow that sends complainants their acknowledgement and status notices
  * back on their channel. A channel without its settings is off; with none configured nothing runs.
  */
-import type { ComplaintService } from '../complaint/contract-entity';
+import type { ComplaintService } from '../complaint/contract-intake';
 import { type BlobStore, openBlobStore } from '../shared/blobs';
 import { type DeliveryAdapter, openDeliveryAdapter } from '../shared/mail/delivery';
 import { FlowRunner } from '../shared/workers/flow-runner';

@@ -7,9 +7,9 @@
  */
 import { createHmac } from 'node:crypto';
 import { ACCESS_CODE_ALPHABET } from '../shared/access-code';
-import type { AddComplainantMessage, ComplainantAttachment } from '../complaint/contract-entity';
+import type { AddComplainantMessage, ComplainantAttachment } from '../complaint/contract-intake';
 import { complaintStreamId } from '../complaint/contract';
-import { type ComplaintService, complaintIdFromIdempotencyKey } from '../complaint/contract-entity';
+import { type ComplaintService, complaintIdFromIdempotencyKey } from '../complaint/contract-intake';
 import type { BlobStore } from '../shared/blobs';
 import { handleOnce } from '../shared/workers/flow-runner';
 import { DomainError } from '../shared/errors';

@@ -20,6 +20,7 @@ import type { SubgraphModule } from '../shared/subgraph-module';
 import type { ComplaintContext } from './graphql/context';
 import { resolveComplaintReference } from './graphql/reference';
 import { ComplaintMutations, ComplaintQueries } from './graphql/resolvers';
+import { ComplaintRouting } from './graphql/routing';
 import { complaintProjection } from './projection';
 import { ComplaintService } from './service';
 
@@ -53,7 +54,12 @@ export function complaintSubgraph(wings: readonly ComplaintWing[] = []): Subgrap
   let built: ReturnType<typeof buildFederatedSubgraph> | undefined;
   const build = () =>
     (built ??= buildFederatedSubgraph<ComplaintContext>({
-      resolvers: [ComplaintQueries, ComplaintMutations, ...wings.flatMap((w) => w.resolvers)],
+      resolvers: [
+        ComplaintQueries,
+        ComplaintMutations,
+        ComplaintRouting,
+        ...wings.flatMap((w) => w.resolvers),
+      ],
       referenceResolvers: { Complaint: resolveComplaintReference },
       buildOptions: Object.assign({}, ...wings.map((w) => w.buildOptions ?? {})),
     }));

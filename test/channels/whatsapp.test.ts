@@ -36,7 +36,6 @@ let cloud: http.Server;
 let cloudBase: string;
 const sent: Sent[] = [];
 let fed: Federation;
-const savedEnv = { ...process.env };
 
 beforeAll(async () => {
   cloud = http.createServer((req, res) => {
@@ -74,23 +73,24 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => cloud.listen(0, '127.0.0.1', r));
   cloudBase = `http://127.0.0.1:${(cloud.address() as AddressInfo).port}`;
-  Object.assign(process.env, {
-    DUMAS_WHATSAPP_APP_SECRET: APP_SECRET,
-    DUMAS_WHATSAPP_VERIFY_TOKEN: VERIFY_TOKEN,
-    DUMAS_WHATSAPP_ACCESS_TOKEN: 'cloud-token',
-    DUMAS_WHATSAPP_PHONE_NUMBER_ID: PHONE_NUMBER_ID,
-    DUMAS_WHATSAPP_API_URL: `${cloudBase}/v21.0`,
-    DUMAS_WHATSAPP_WINDOW_MINUTES: '30',
-    DUMAS_CHANNEL_SECRET: CHANNEL_SECRET.toString('base64'),
-    DUMAS_CHECKPOINT_INTERVAL_MS: '0',
+  fed = await startFederation({
+    subgraphs: ['complaint'],
+    env: {
+      DUMAS_WHATSAPP_APP_SECRET: APP_SECRET,
+      DUMAS_WHATSAPP_VERIFY_TOKEN: VERIFY_TOKEN,
+      DUMAS_WHATSAPP_ACCESS_TOKEN: 'cloud-token',
+      DUMAS_WHATSAPP_PHONE_NUMBER_ID: PHONE_NUMBER_ID,
+      DUMAS_WHATSAPP_API_URL: `${cloudBase}/v21.0`,
+      DUMAS_WHATSAPP_WINDOW_MINUTES: '30',
+      DUMAS_CHANNEL_SECRET: CHANNEL_SECRET.toString('base64'),
+      DUMAS_CHECKPOINT_INTERVAL_MS: '0',
+    },
   });
-  fed = await startFederation({ subgraphs: ['complaint'] });
 });
 
 afterAll(async () => {
   await fed?.close();
   await new Promise((r) => cloud.close(r));
-  for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
 });
 
 const webhook = () => `${fed.gatewayUrl.replace(/\/graphql$/, '')}/webhooks/whatsapp`;

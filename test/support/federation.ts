@@ -57,10 +57,12 @@ export async function startFederation(
     subgraphs?: readonly string[];
     /** Run on this data dir (a restored one, say) and leave it in place on close. */
     dataDir?: string;
+    /** Settings beside the data dir, as the environment would give them (e.g. a channel's). */
+    env?: Readonly<Record<string, string>>;
   } = {},
 ): Promise<Federation> {
   const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'dumas-federation-'));
-  const config = loadConfig({ DUMAS_DATA_DIR: dataDir });
+  const config = loadConfig({ ...options.env, DUMAS_DATA_DIR: dataDir });
   const logger = createLogger({ name: 'test', level: 'silent' });
   const authenticator = createAuthenticator({ secret: FEDERATION_TEST_SECRET });
   const store = new SqliteEventStore({ file: path.join(dataDir, 'events.sqlite') });
