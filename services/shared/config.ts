@@ -29,6 +29,8 @@ export interface AuthSettings {
   readonly secret?: string;
   readonly issuer?: string;
   readonly audience?: string;
+  /** DUMAS_TOKEN_MAX_LIFETIME_SECONDS: the longest a token may live (`exp - iat`); default 12 h. */
+  readonly maxTokenLifetimeSeconds?: number;
 }
 
 /** The audit wing (mounted into the complaint subgraph): signed checkpoints of the stream heads. */
@@ -429,6 +431,7 @@ export function loadConfig(env: Env = process.env): DumasConfig {
   const jwksUrl = r.text('DUMAS_JWKS_URL');
   const issuer = r.text('DUMAS_JWT_ISSUER');
   const audience = r.text('DUMAS_JWT_AUDIENCE');
+  const maxTokenLifetime = r.optionalInt('DUMAS_TOKEN_MAX_LIFETIME_SECONDS', 60);
   const port = r.optionalInt('PORT', 0);
   if (port !== undefined && port > 65535) throw new ConfigError('PORT must be a port number');
   const host = r.text('HOST');
@@ -466,6 +469,7 @@ export function loadConfig(env: Env = process.env): DumasConfig {
       ...(secret ? { secret } : {}),
       ...(issuer ? { issuer } : {}),
       ...(audience ? { audience } : {}),
+      ...(maxTokenLifetime !== undefined ? { maxTokenLifetimeSeconds: maxTokenLifetime } : {}),
     },
     audit: {
       checkpointIntervalMs: r.int('DUMAS_CHECKPOINT_INTERVAL_MS', 60_000),
