@@ -1,5 +1,7 @@
 /** The evaluation subgraph as the registry sees it (services/subgraphs.ts): schema, runtime and server. */
 import 'reflect-metadata';
+import { checkedAuthenticator, defaultAuth } from '../shared/auth';
+import { AgencyRoster } from '../correspondence/contract';
 import {
   buildFederatedSubgraph,
   createSubgraphServer,
@@ -92,6 +94,11 @@ export async function createEvaluationServer(
 ): Promise<SubgraphServer<EvaluationContext>> {
   const { schema } = await buildEvaluationSubgraph();
   const evaluation = new EvaluationService(runtime);
+  // An AGENCY token whose focal point was replaced or ended is refused here and on every other subgraph.
+  const roster = new AgencyRoster(runtime.store);
+  const authenticator = checkedAuthenticator(options.authenticator ?? defaultAuth(), (p) =>
+    roster.speaksForAgency(p),
+  );
   return createSubgraphServer<EvaluationContext>({
     name: 'evaluation',
     schema,
@@ -99,6 +106,7 @@ export async function createEvaluationServer(
     context: (base) => ({ ...base, evaluation }),
     ready: () => true,
     ...options,
+    authenticator,
   });
 }
 

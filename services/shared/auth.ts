@@ -161,6 +161,25 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
   };
 }
 
+/**
+ * An authenticator that also asks, of every verified principal, whether it still holds (e.g. an AGENCY
+ * token's focal point still speaks for its agency): a valid signature is not enough once the directory
+ * has moved on.
+ */
+export function checkedAuthenticator(
+  inner: Authenticator,
+  stillHolds: (principal: Principal) => Promise<boolean>,
+): Authenticator {
+  return {
+    async authenticate(header) {
+      const principal = await inner.authenticate(header);
+      if (principal && !(await stillHolds(principal)))
+        throw unauthenticated("the token's focal point no longer speaks for its agency");
+      return principal;
+    },
+  };
+}
+
 /** Reads our claims; Keycloak realms that only carry `realm_access.roles` work when exactly one is ours. */
 export function principalFromClaims(payload: JWTPayload): Principal {
   const sub = payload.sub;
