@@ -15,6 +15,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { request } from 'undici';
 import { type Authenticator, authOptions, createAuthenticator, defaultAuth } from '../services/shared/auth';
 import { ambient, type DumasConfig, loadConfig } from '../services/shared/config';
+import { gatewaySecretOf } from '../services/shared/gateway-signature';
 import { createFormatError } from '../services/shared/graphql/errors';
 import { errorReportingPlugin, metricsPlugin } from '../services/shared/graphql/plugins';
 import {
@@ -78,6 +79,11 @@ export interface GatewayOptions {
   readonly subgraphUrls?: Readonly<Record<string, string>>;
   /** Where the built console is and the OIDC sign-in it offers (default: console/dist, none). */
   readonly console?: ConsoleOptions;
+  /**
+   * The secret the gateway signs its subgraph calls with (services/shared/gateway-signature.ts); without
+   * one, calls go unsigned and only subgraphs that accept any caller answer them.
+   */
+  readonly gatewaySecret?: string;
   /** Subscription buffers and heartbeats (gateway/subscriptions). */
   readonly subscriptions?: SubscriptionOptions;
 }
@@ -104,6 +110,7 @@ export function gatewayOptions(config: DumasConfig): GatewayOptions {
     trustProxy: g.trustProxy,
     production: config.production,
     subgraphUrls: g.subgraphUrls,
+    gatewaySecret: gatewaySecretOf(config),
     ...(g.oidc ? { console: { oidc: g.oidc } } : {}),
     metrics: metricsExposure(config),
     authenticator: createAuthenticator(authOptions(config)),
@@ -151,7 +158,8 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
     ...(supergraphSdl
       ? { supergraphSdl }
       : { supergraphSdl: new IntrospectAndCompose({ subgraphs: subgraphs.map((s) => ({ ...s })) }) }),
-    buildService: ({ name, url }) => createDataSource(fetcher, urlByName.get(name) ?? url ?? '', agent, name),
+    buildService: ({ name, url }) =>
+      createDataSource(fetcher, urlByName.get(name) ?? url ?? '', agent, name, options.gatewaySecret),
     logger: apolloLogger(logger),
   });
 
@@ -201,6 +209,7 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
     trustProxy: options.trustProxy ?? false,
     formatError: createFormatError({ production }),
     ...(options.subscriptions ? { options: options.subscriptions } : {}),
+    ...(options.gatewaySecret ? { gatewaySecret: options.gatewaySecret } : {}),
   });
   gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) =>
     subscriptions.schemaLoaded(apiSchema, coreSupergraphSdl),

@@ -171,6 +171,16 @@ export interface DumasConfig {
    * callers go through the gateway.
    */
   readonly subgraphHost: string;
+  /**
+   * The secret the gateway signs its subgraph calls with (DUMAS_GATEWAY_SECRET, at least 32 bytes; the
+   * gateway and every subgraph need the same one). Absent: a development secret under dataDir.
+   */
+  readonly gatewaySecret?: string;
+  /**
+   * Subgraphs answer only calls the gateway signed (DUMAS_SUBGRAPH_GATEWAY_ONLY; default on in
+   * production, off otherwise so that tools and tests can ask a subgraph directly).
+   */
+  readonly subgraphGatewayOnly: boolean;
   readonly logLevel?: string;
   readonly dataDir: string;
   readonly store: StoreConfig;
@@ -443,6 +453,9 @@ export function loadConfig(env: Env = process.env): DumasConfig {
   const publicKey = r.text('DUMAS_CHECKPOINT_PUBLIC_KEY');
   const privateKeyFile = r.text('DUMAS_CHECKPOINT_PRIVATE_KEY_FILE');
   const witnessDir = r.text('DUMAS_CHECKPOINT_WITNESS_DIR');
+  const gatewaySecret = r.text('DUMAS_GATEWAY_SECRET');
+  if (gatewaySecret && Buffer.byteLength(gatewaySecret) < 32)
+    throw new ConfigError('DUMAS_GATEWAY_SECRET must be at least 32 bytes');
   const accessCodeSecret = r.text('DUMAS_ACCESS_CODE_SECRET');
   const limits: Partial<Record<keyof GatewayLimits, number>> = {};
   for (const [key, name] of Object.entries(LIMIT_ENV) as [keyof GatewayLimits, string][]) {
@@ -459,6 +472,11 @@ export function loadConfig(env: Env = process.env): DumasConfig {
     ...(port !== undefined ? { port } : {}),
     ...(host ? { host } : {}),
     subgraphHost: r.text('DUMAS_SUBGRAPH_HOST', '127.0.0.1')!,
+    ...(gatewaySecret ? { gatewaySecret } : {}),
+    subgraphGatewayOnly:
+      r.text('DUMAS_SUBGRAPH_GATEWAY_ONLY') === undefined
+        ? env.NODE_ENV === 'production'
+        : r.flag('DUMAS_SUBGRAPH_GATEWAY_ONLY'),
     ...(logLevel ? { logLevel } : {}),
     dataDir,
     store,
