@@ -69,6 +69,7 @@ export async function startChannels(
     store: runtime.store,
     readModels: runtime.readModels,
     logger,
+    service: runtime.name,
     flows: [
       channelNoticesFlow({
         store: runtime.store,

@@ -38,6 +38,7 @@ export async function startCorrespondenceFlows(
     readModels: deps.readModels,
     flows,
     logger: deps.logger,
+    service: 'correspondence',
     ...options,
   });
   await runner.start();
@@ -72,6 +73,7 @@ export function dormantFlows(deps: FlowDeps): CorrespondenceFlows {
       readModels: deps.readModels,
       flows: [],
       logger: deps.logger,
+      service: 'correspondence',
     }),
     reminders: followUpReminderFlow(deps),
     flows: [],
