@@ -12,7 +12,6 @@ import {
 } from '../shared/graphql/subgraph';
 import type { RequestContext } from '../shared/http/server';
 import type { SubgraphModule } from '../shared/subgraph-module';
-import { trackState, trackWorkers } from '../shared/metrics';
 import { type RuntimeOptions, type SubgraphRuntime, startRuntime } from '../shared/runtime';
 import { type BlobStore, openBlobStore } from '../shared/blobs';
 import { complaintLinksProjection } from './complaint-links';
@@ -88,12 +87,13 @@ export async function startCorrespondenceRuntime(
     name: 'correspondence',
     projections: CORRESPONDENCE_PROJECTIONS,
   });
-  const opened: { blobs?: BlobStore; flows?: CorrespondenceFlows } = {};
   try {
     const correspondence = { ...base.config.correspondence, ...overrides };
     const delivery = givenDelivery ?? openDeliveryAdapter(correspondence.delivery);
-    const blobs = openBlobStore(correspondence.blobs);
-    opened.blobs = blobs;
+    const { blobs } = await base.workers.start('blobs', () => {
+      const blobs = openBlobStore(correspondence.blobs);
+      return { blobs, stop: () => blobs.close() };
+    });
     const numbering = numberingOf(base, correspondence);
     const healed = await numbering.completePending();
     if (healed.length)
@@ -110,31 +110,14 @@ export async function startCorrespondenceRuntime(
       delivery,
     };
     // The flows run once across replicas: in the replica holding their lease (on SQLite, always here).
-    let current: CorrespondenceFlows | undefined;
-    const idle = dormantFlows(deps);
-    await base.leases.run('correspondence.flows', async () => {
-      const flows = await startCorrespondenceFlows(deps, flowRetry);
-      current = flows;
-      return {
-        async stop() {
-          if (current === flows) current = undefined;
-          await flows.stop();
-        },
-      };
-    });
-    const untrack = [
-      trackWorkers({
-        service: 'correspondence',
-        kind: 'flow',
-        store: base.store,
-        positions: () => current?.runner.positions() ?? {},
-      }),
-      trackState({
-        service: 'correspondence',
+    const running = await base.workers.startOnce('correspondence.flows', async () => ({
+      ...(await startCorrespondenceFlows(deps, flowRetry)),
+      state: {
         // Sent by e-mail and not yet recorded as delivered: what the delivery flow still has to do.
         outboxBacklog: () => base.readModels.count(LETTERS, { where: { state: 'SENT', channel: 'EMAIL' } }),
-      }),
-    ];
+      },
+    }));
+    const idle = dormantFlows(deps);
     return {
       ...base,
       correspondence,
@@ -143,16 +126,10 @@ export async function startCorrespondenceRuntime(
       numbering,
       /** The running flows when this replica holds their lease, else a runner with none. */
       get flows() {
-        return current ?? idle;
-      },
-      async close() {
-        for (const stop of untrack) stop();
-        await base.close();
-        await blobs.close();
+        return running() ?? idle;
       },
     };
   } catch (err) {
-    await opened.blobs?.close();
     await base.close();
     throw err;
   }

@@ -56,13 +56,12 @@ export interface TickResult {
 export class BreachScheduler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<TickResult> | undefined;
-  private stopped = false;
 
   constructor(private readonly options: BreachSchedulerOptions) {}
 
-  /** Starts ticking every intervalMs (the first tick after one interval). */
+  /** Starts ticking every intervalMs (the first tick after one interval); again after a stop (a lease regained). */
   start(): void {
-    if (this.options.intervalMs <= 0 || this.timer || this.stopped) return;
+    if (this.options.intervalMs <= 0 || this.timer) return;
     this.timer = setInterval(() => {
       this.tick().catch((err: unknown) => this.options.logger?.error({ err }, 'SLA breach tick failed'));
     }, this.options.intervalMs);
@@ -71,7 +70,6 @@ export class BreachScheduler {
 
   /** Stops ticking and waits for a tick in progress. */
   async stop(): Promise<void> {
-    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.running?.catch(() => undefined);

@@ -60,30 +60,20 @@ export async function startEvaluationRuntime(
     name: 'evaluation',
     projections: [createEvaluationProjection(), evaluationRecordsProjection],
   });
-  const schedulerOptions = {
+  // One scheduler: ticked by hand (tests, tools) anywhere, ticking on its own once across replicas.
+  const scheduler = new BreachScheduler({
     store: runtime.store,
     readModels: runtime.readModels,
     projections: runtime.projections,
     clock: runtime.clock,
     logger: runtime.logger,
-  };
-  // Ticks by hand (tests, tools); the ticking one runs once across replicas, in the lease holder.
-  const scheduler = new BreachScheduler({ ...schedulerOptions, intervalMs: 0 });
-  const intervalMs = schedulerIntervalMs ?? runtime.config.evaluation.schedulerIntervalMs;
-  if (intervalMs > 0)
-    await runtime.leases.run('evaluation.breach_scheduler', async () => {
-      const ticking = new BreachScheduler({ ...schedulerOptions, intervalMs });
-      ticking.start();
-      return ticking;
-    });
-  return {
-    ...runtime,
-    scheduler,
-    async close() {
-      await scheduler.stop();
-      await runtime.close();
-    },
-  };
+    intervalMs: schedulerIntervalMs ?? runtime.config.evaluation.schedulerIntervalMs,
+  });
+  await runtime.workers.startOnce('evaluation.breach_scheduler', () => {
+    scheduler.start();
+    return scheduler;
+  });
+  return { ...runtime, scheduler };
 }
 
 export async function createEvaluationServer(

@@ -7,6 +7,7 @@ import { letterDeliveryFlow } from './delivery';
 import { followUpDraftsFlow } from './follow-up';
 import { followUpReminderFlow, type ReminderFlow } from './reminders';
 import { type Flow, FlowRunner } from '../../shared/workers/flow-runner';
+import type { Work } from '../../shared/workers/registry';
 
 export { followUpLetterId, FLOW_ACTOR } from './follow-up';
 export { letterMessageId } from './delivery';
@@ -14,7 +15,7 @@ export { reminderLetterId, FOLLOW_UP_CHASES, type FollowUpChaseDoc } from './rem
 export { FlowRunner, handleOnce, effectEventId, type Flow } from '../../shared/workers/flow-runner';
 export type { FlowDeps } from './deps';
 
-export interface CorrespondenceFlows {
+export interface CorrespondenceFlows extends Work {
   readonly runner: FlowRunner;
   readonly reminders: ReminderFlow;
   readonly flows: readonly Flow[];
@@ -58,6 +59,7 @@ export async function startCorrespondenceFlows(
     runner,
     reminders,
     flows,
+    followers: runner.followers,
     async stop() {
       if (timer) clearInterval(timer);
       await runner.stop();

@@ -7,6 +7,7 @@ import {
   type WorkerLogger,
 } from '../workers/log-runner';
 import type { EventStore } from '../eventstore/types';
+import type { Work } from '../workers/registry';
 import type { Projection, ProjectionRunnerHandle, ReadModelStore } from './types';
 
 /** pino's shape, so a pino logger can be passed as is. */
@@ -54,7 +55,7 @@ export class ProjectionTimeoutError extends Error {
   }
 }
 
-export interface ProjectionRunner extends ProjectionRunnerHandle {
+export interface ProjectionRunner extends ProjectionRunnerHandle, Work {
   /** Each projection's checkpoint as this runner knows it. */
   positions(): Record<string, number>;
 }
