@@ -136,32 +136,25 @@ export async function startCorrespondenceRuntime(
 }
 
 export async function createCorrespondenceServer(
-  runtime: SubgraphRuntime,
+  runtime: CorrespondenceRuntime,
   options: Partial<Parameters<typeof createSubgraphServer<CorrespondenceContext>>[0]> = {},
 ): Promise<SubgraphServer<CorrespondenceContext>> {
-  const r = runtime as CorrespondenceRuntime;
-  if (!r.blobs || !r.numbering)
-    throw new Error('the correspondence server needs a runtime from startCorrespondenceRuntime');
   const { schema } = await buildCorrespondenceSubgraph();
-  const correspondence = new CorrespondenceService(runtime, {
-    correspondence: r.correspondence,
-    blobs: r.blobs,
-    numbering: r.numbering,
-  });
+  const correspondence = new CorrespondenceService(runtime, runtime);
   // Uploads arrive as base64 inside the mutation: room for the largest attachment plus the rest of the request.
-  const bodyLimitBytes = Math.ceil((r.correspondence.maxAttachmentBytes * 4) / 3) + 256 * 1024;
+  const bodyLimitBytes = Math.ceil((runtime.correspondence.maxAttachmentBytes * 4) / 3) + 256 * 1024;
   return createSubgraphServer<CorrespondenceContext>({
     name: 'correspondence',
     schema,
     logger: runtime.logger,
     context: (base) => ({ ...base, correspondence }),
-    ready: () => Object.keys(r.flows.runner.failures()).length === 0,
+    ready: () => Object.keys(runtime.flows.runner.failures()).length === 0,
     bodyLimitBytes,
     ...options,
   });
 }
 
-export const correspondenceSubgraph: SubgraphModule = {
+export const correspondenceSubgraph: SubgraphModule<CorrespondenceRuntime> = {
   name: 'correspondence',
   defaultPort: 4002,
   sdl: async () => (await buildCorrespondenceSubgraph()).sdl,

@@ -15,14 +15,15 @@ export interface ServeOptions {
   readonly logger?: Logger;
 }
 
-export interface SubgraphModule {
+/** `R`: the runtime its `start` opens and its `serve` is handed (a subgraph may add its parts to it). */
+export interface SubgraphModule<R extends SubgraphRuntime = SubgraphRuntime> {
   readonly name: string;
   /** Its port when run on its own (the gateway listens on 4000). */
   readonly defaultPort: number;
-  /** Opens its runtime: stores, read models, projections and background work. */
-  start(options?: StartOptions): Promise<SubgraphRuntime>;
-  /** Its HTTP server over a runtime `start` opened (not listening yet). */
-  serve(runtime: SubgraphRuntime, options?: ServeOptions): Promise<SubgraphServer<RequestContext>>;
+  /** Opens its runtime: stores, read models and its workers (projections and background work). */
+  start(options?: StartOptions): Promise<R>;
+  /** Its HTTP server over the runtime its `start` opened (not listening yet). */
+  serve(runtime: R, options?: ServeOptions): Promise<SubgraphServer<RequestContext>>;
   /** Its SDL with federation directives, without opening a store or listening. */
   sdl(): Promise<string>;
 }
