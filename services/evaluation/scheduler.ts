@@ -41,8 +41,6 @@ export interface BreachSchedulerOptions {
   readonly projections: Pick<ProjectionRunnerHandle, 'waitFor'>;
   readonly clock: Clock;
   readonly logger?: Logger;
-  /** Milliseconds between ticks once started; 0 or less: never on its own (tick() by hand). */
-  readonly intervalMs: number;
 }
 
 export interface TickResult {
@@ -53,27 +51,11 @@ export interface TickResult {
   readonly alreadyRecorded: readonly string[];
 }
 
+/** Ticked by hand (tests, tools) or by the timer the evaluation runtime runs once across replicas. */
 export class BreachScheduler {
-  private timer: NodeJS.Timeout | undefined;
   private running: Promise<TickResult> | undefined;
 
   constructor(private readonly options: BreachSchedulerOptions) {}
-
-  /** Starts ticking every intervalMs (the first tick after one interval); again after a stop (a lease regained). */
-  start(): void {
-    if (this.options.intervalMs <= 0 || this.timer) return;
-    this.timer = setInterval(() => {
-      this.tick().catch((err: unknown) => this.options.logger?.error({ err }, 'SLA breach tick failed'));
-    }, this.options.intervalMs);
-    this.timer.unref();
-  }
-
-  /** Stops ticking and waits for a tick in progress. */
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running?.catch(() => undefined);
-  }
 
   /** One pass; overlapping calls share the pass in progress. */
   tick(): Promise<TickResult> {

@@ -8,6 +8,7 @@ import {
 import type { RequestContext } from '../shared/http/server';
 import { type RuntimeOptions, type SubgraphRuntime, startRuntime } from '../shared/runtime';
 import type { SubgraphModule } from '../shared/subgraph-module';
+import { every } from '../shared/workers/registry';
 import type { EvaluationContext } from './graphql/context';
 import {
   resolveAgencyReference,
@@ -67,12 +68,14 @@ export async function startEvaluationRuntime(
     projections: runtime.projections,
     clock: runtime.clock,
     logger: runtime.logger,
-    intervalMs: schedulerIntervalMs ?? runtime.config.evaluation.schedulerIntervalMs,
   });
-  await runtime.workers.startOnce('evaluation.breach_scheduler', () => {
-    scheduler.start();
-    return scheduler;
-  });
+  await runtime.workers.startOnce('evaluation.breach_scheduler', () =>
+    every(
+      schedulerIntervalMs ?? runtime.config.evaluation.schedulerIntervalMs,
+      () => scheduler.tick(),
+      (err) => runtime.logger.error({ err }, 'SLA breach tick failed'),
+    ),
+  );
   return { ...runtime, scheduler };
 }
 

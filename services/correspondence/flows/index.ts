@@ -7,7 +7,8 @@ import { letterDeliveryFlow } from './delivery';
 import { followUpDraftsFlow } from './follow-up';
 import { followUpReminderFlow, type ReminderFlow } from './reminders';
 import { type Flow, FlowRunner } from '../../shared/workers/flow-runner';
-import type { Work } from '../../shared/workers/registry';
+import { every, type Work } from '../../shared/workers/registry';
+import { describeError } from '../../shared/workers/log-runner';
 
 export { followUpLetterId, FLOW_ACTOR } from './follow-up';
 export { letterMessageId } from './delivery';
@@ -43,25 +44,18 @@ export async function startCorrespondenceFlows(
     ...options,
   });
   await runner.start();
-  let timer: NodeJS.Timeout | undefined;
-  if (deps.config.reminderTickMs > 0) {
-    timer = setInterval(() => {
-      reminders.tick().catch((err: unknown) => {
-        deps.logger.warn(
-          { err: err instanceof Error ? { name: err.name } : {} },
-          'reminder tick failed; the next one retries',
-        );
-      });
-    }, deps.config.reminderTickMs);
-    timer.unref();
-  }
+  const timer = every(
+    deps.config.reminderTickMs,
+    () => reminders.tick(),
+    (err) => deps.logger.warn(describeError(err), 'reminder tick failed; the next one retries'),
+  );
   return {
     runner,
     reminders,
     flows,
     followers: runner.followers,
     async stop() {
-      if (timer) clearInterval(timer);
+      await timer.stop();
       await runner.stop();
     },
   };

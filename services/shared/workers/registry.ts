@@ -78,3 +78,28 @@ export function createWorkers(service: string, store: EventStore, leases: Leases
     },
   };
 }
+
+/**
+ * A worker that runs `pass` every `ms` milliseconds (never when `ms` is 0 or less), skipping a beat while
+ * a pass is still running; a failed pass is reported and the next one tries again. Stop waits for the
+ * pass in progress.
+ */
+export function every(ms: number, pass: () => Promise<unknown>, failed: (err: unknown) => void): Work {
+  let running: Promise<unknown> | undefined;
+  const timer =
+    ms > 0
+      ? setInterval(() => {
+          running ??= pass()
+            .catch(failed)
+            .finally(() => {
+              running = undefined;
+            });
+        }, ms).unref()
+      : undefined;
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
