@@ -10,7 +10,7 @@ import type { Clock } from '../shared/clock';
 import { DuplicateEventIdError, type EventStore } from '../shared/eventstore/types';
 import type { Logger } from '../shared/logger';
 import { breachBacklog, breachesRecorded, schedulerLastPass } from '../shared/metrics';
-import type { ProjectionRunnerHandle, ReadModelStore } from '../shared/projections/types';
+import type { ProjectionRunner, ReadModelStore } from '../shared/projections';
 import {
   deadlineBreached,
   deadlineBreachedEventId,
@@ -38,7 +38,7 @@ const LATE_STOP_LOOKBACK_MS = 45 * 24 * 60 * 60 * 1000;
 export interface BreachSchedulerOptions {
   readonly store: EventStore;
   readonly readModels: ReadModelStore;
-  readonly projections: Pick<ProjectionRunnerHandle, 'waitFor'>;
+  readonly projections: Pick<ProjectionRunner, 'waitFor'>;
   readonly clock: Clock;
   readonly logger?: Logger;
 }

@@ -17,6 +17,7 @@
  * at once by the only instance (`localLeases`).
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { Logger } from './logger';
 
@@ -130,17 +131,9 @@ export async function postgresLeases(options: PostgresLeaseOptions): Promise<Lea
       .catch(() => undefined);
   }
 
-  const wait = (ms: number, signal: AbortSignal) =>
-    new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal.addEventListener('abort', done, { once: true });
-    });
   const stopping = new AbortController();
+  /** Waits `ms`, or less when the manager closes. */
+  const wait = (ms: number) => sleep(ms, undefined, { signal: stopping.signal }).catch(() => {});
 
   async function loop(name: string, work: LeasedWork, firstAttempt: () => void): Promise<void> {
     const interval = Math.max(50, Math.floor(ttlMs / 3));
@@ -153,7 +146,7 @@ export async function postgresLeases(options: PostgresLeaseOptions): Promise<Lea
       }
       if (fence === undefined) {
         firstAttempt();
-        await wait(interval, stopping.signal);
+        await wait(interval);
         continue;
       }
       const controller = new AbortController();
@@ -165,7 +158,7 @@ export async function postgresLeases(options: PostgresLeaseOptions): Promise<Lea
         handle = await work({ name, fence, signal: controller.signal });
         firstAttempt();
         while (!closed) {
-          await wait(interval, stopping.signal);
+          await wait(interval);
           if (closed) break;
           let renewed = false;
           try {
@@ -184,7 +177,7 @@ export async function postgresLeases(options: PostgresLeaseOptions): Promise<Lea
       } catch (err) {
         firstAttempt();
         options.logger?.error({ lease: name, err: { name: (err as Error).name } }, 'leased work failed');
-        await wait(interval, stopping.signal);
+        await wait(interval);
       } finally {
         controller.abort();
         holding.delete(name);

@@ -7,8 +7,7 @@ import {
   type WorkerLogger,
 } from '../workers/log-runner';
 import type { EventStore } from '../eventstore/types';
-import type { Work } from '../workers/registry';
-import type { Projection, ProjectionRunnerHandle, ReadModelStore } from './types';
+import type { Projection, ReadModelStore } from './types';
 
 /** pino's shape, so a pino logger can be passed as is. */
 export type ProjectionLogger = WorkerLogger;
@@ -55,10 +54,8 @@ export class ProjectionTimeoutError extends Error {
   }
 }
 
-export interface ProjectionRunner extends ProjectionRunnerHandle, Work {
-  /** Each projection's checkpoint as this runner knows it. */
-  positions(): Record<string, number>;
-}
+/** waitFor(position) is read-your-writes: it resolves once every projection has applied the log up to it. */
+export type ProjectionRunner = LogRunner;
 
 const DEFAULT_BATCH_SIZE = 5000;
 const DEFAULT_MAX_RETRIES = 5;
@@ -78,7 +75,7 @@ export async function startProjections(options: StartProjectionsOptions): Promis
   return runner;
 }
 
-class Projections extends LogRunner implements ProjectionRunner {
+class Projections extends LogRunner {
   constructor(options: StartProjectionsOptions, batchSize: number) {
     super({
       store: options.store,

@@ -5,6 +5,7 @@
  * its effects and its new checkpoint), retries failures from the stored checkpoint with backoff, and
  * answers `waitFor(position)` once every consumer has passed it.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DomainError, notFound } from '../errors';
 import { eventMatcher } from '../eventstore/filter';
 import type { EventFilter, EventStore, RecordedEvent, Subscription } from '../eventstore/types';
@@ -312,7 +313,7 @@ class Follower {
           },
           `${kind} failed; retrying from its checkpoint`,
         );
-        await sleep(delayMs, this.controller.signal);
+        await sleep(delayMs, undefined, { signal: this.controller.signal }).catch(() => {});
         if (this.stopping) return;
         try {
           this.position = await this.consumer.prepare(false);
@@ -420,16 +421,4 @@ export function describeError(error: unknown): Record<string, unknown> {
     };
   }
   return { errorName: typeof error };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
