@@ -18,7 +18,7 @@ import { complaintLinksProjection } from './complaint-links';
 import { ConfigError, type CorrespondenceConfig } from '../shared/config';
 import { type DeliveryAdapter, openDeliveryAdapter } from '../shared/mail/delivery';
 import { LetterNumbering } from './numbering';
-import { type CorrespondenceFlows, dormantFlows, startCorrespondenceFlows } from './flows';
+import { type CorrespondenceFlows, startCorrespondenceFlows } from './flows';
 import type { CorrespondenceContext } from './graphql/context';
 import { correspondenceProjections, LETTERS } from './projections';
 import {
@@ -55,7 +55,8 @@ export interface CorrespondenceRuntime extends SubgraphRuntime {
   readonly blobs: BlobStore;
   readonly delivery: DeliveryAdapter;
   readonly numbering: LetterNumbering;
-  readonly flows: CorrespondenceFlows;
+  /** The flows, while they run in this replica (they run once across replicas, under a lease). */
+  readonly flows: CorrespondenceFlows | undefined;
 }
 
 export interface CorrespondenceRuntimeOptions extends Omit<RuntimeOptions, 'name' | 'projections'> {
@@ -117,16 +118,14 @@ export async function startCorrespondenceRuntime(
         outboxBacklog: () => base.readModels.count(LETTERS, { where: { state: 'SENT', channel: 'EMAIL' } }),
       },
     }));
-    const idle = dormantFlows(deps);
     return {
       ...base,
       correspondence,
       blobs,
       delivery,
       numbering,
-      /** The running flows when this replica holds their lease, else a runner with none. */
       get flows() {
-        return running() ?? idle;
+        return running();
       },
     };
   } catch (err) {
@@ -148,7 +147,7 @@ export async function createCorrespondenceServer(
     schema,
     logger: runtime.logger,
     context: (base) => ({ ...base, correspondence }),
-    ready: () => Object.keys(runtime.flows.runner.failures()).length === 0,
+    ready: () => Object.keys(runtime.flows?.runner.failures() ?? {}).length === 0,
     bodyLimitBytes,
     ...options,
   });

@@ -60,19 +60,3 @@ export async function startCorrespondenceFlows(
     },
   };
 }
-
-/** What a replica that does not hold the flows' lease shows: no flow running, nothing failed. */
-export function dormantFlows(deps: FlowDeps): CorrespondenceFlows {
-  return {
-    runner: new FlowRunner({
-      store: deps.store,
-      readModels: deps.readModels,
-      flows: [],
-      logger: deps.logger,
-      service: 'correspondence',
-    }),
-    reminders: followUpReminderFlow(deps),
-    flows: [],
-    async stop() {},
-  };
-}
