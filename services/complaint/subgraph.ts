@@ -13,7 +13,6 @@ import {
   createSubgraphServer,
   type SubgraphServer,
 } from '../shared/graphql/subgraph';
-import type { RequestContext } from '../shared/http/server';
 import type { Projection } from '../shared/projections/types';
 import { startRuntime, type SubgraphRuntime } from '../shared/runtime';
 import type { SubgraphModule } from '../shared/subgraph-module';
@@ -95,7 +94,7 @@ export function complaintSubgraph(wings: readonly ComplaintWing[] = []): Subgrap
       });
       for (const w of wings)
         server = w.attach?.(server, schema, runtime, complaints, authenticator) ?? server;
-      return server as unknown as SubgraphServer<RequestContext>;
+      return server;
     },
   };
 }

@@ -10,7 +10,6 @@ import {
   createSubgraphServer,
   type SubgraphServer,
 } from '../shared/graphql/subgraph';
-import type { RequestContext } from '../shared/http/server';
 import type { SubgraphModule } from '../shared/subgraph-module';
 import { type RuntimeOptions, type SubgraphRuntime, startRuntime } from '../shared/runtime';
 import { type BlobStore, openBlobStore } from '../shared/blobs';
@@ -158,6 +157,5 @@ export const correspondenceSubgraph: SubgraphModule<CorrespondenceRuntime> = {
   defaultPort: 4002,
   sdl: async () => (await buildCorrespondenceSubgraph()).sdl,
   start: startCorrespondenceRuntime,
-  serve: async (runtime, options) =>
-    (await createCorrespondenceServer(runtime, options)) as unknown as SubgraphServer<RequestContext>,
+  serve: createCorrespondenceServer,
 };

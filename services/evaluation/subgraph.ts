@@ -5,7 +5,6 @@ import {
   createSubgraphServer,
   type SubgraphServer,
 } from '../shared/graphql/subgraph';
-import type { RequestContext } from '../shared/http/server';
 import { type RuntimeOptions, type SubgraphRuntime, startRuntime } from '../shared/runtime';
 import type { SubgraphModule } from '../shared/subgraph-module';
 import { every } from '../shared/workers/registry';
@@ -100,6 +99,5 @@ export const evaluationSubgraph: SubgraphModule = {
   defaultPort: 4003,
   sdl: async () => (await buildEvaluationSubgraph()).sdl,
   start: startEvaluationRuntime,
-  serve: async (runtime, options) =>
-    (await createEvaluationServer(runtime, options)) as unknown as SubgraphServer<RequestContext>,
+  serve: createEvaluationServer,
 };
