@@ -1,6 +1,7 @@
 /**
  * Leases: work that must happen once across replicas (the flows between subgraphs, the SLA breach
- * scheduler, the checkpointer) runs only in the replica holding its lease.
+ * scheduler, the checkpointer, the intake channels' poll and notices) runs only in the replica holding its
+ * lease. The runtime's workers take them (`runtime.workers.startOnce`, workers/registry.ts), nothing else.
  *
  * A lease is a row in PostgreSQL (`dumas_leases`): a name, the holder, a fencing token that grows by one
  * with every new holder, and an expiry. The holder renews it every third of its time to live; a replica
