@@ -90,9 +90,8 @@ function openWing(runtime: SubgraphRuntime): AuditWing {
         };
       }
     },
+    // The checkpointer, a worker done once, has stopped before: the runtime stops those first.
     async stop() {
-      await checkpointer?.stop();
-      checkpointer = undefined;
       file.close();
     },
   };
