@@ -50,8 +50,10 @@ export class EmailIntakeWorker {
     private readonly own: { readonly mailDomain: string; readonly from: string },
   ) {}
 
-  /** Polls at the configured interval; a failed pass is logged and the next one tries again. */
+  /** Polls at the configured interval; a failed pass is logged and the next one tries again. Starts again
+   *  after a stop (the lease regained). */
   start(): void {
+    this.stopped = false;
     const tick = () => {
       if (this.stopped) return;
       this.running = this.pollOnce()

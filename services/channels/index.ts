@@ -3,6 +3,8 @@
  * worker over IMAP, the WhatsApp webhook (a route of the complaint subgraph's server, which the gateway
  * serves on its own host), and the flow that sends complainants their acknowledgement and status notices
  * back on their channel. A channel without its settings is off; with none configured nothing runs.
+ * Every replica serves the webhook; the IMAP poll and the notices run once across replicas (`run`, under
+ * a lease: see mount.ts), or the same mail would be taken and every notice sent once per replica.
  */
 import type { ComplaintService } from '../complaint/contract-intake';
 import { type BlobStore, openBlobStore } from '../shared/blobs';
@@ -10,6 +12,7 @@ import { type DeliveryAdapter, openDeliveryAdapter } from '../shared/mail/delive
 import { FlowRunner } from '../shared/workers/flow-runner';
 import type { RouteHandler } from '../shared/http/server';
 import type { SubgraphRuntime } from '../shared/runtime';
+import type { Work } from '../shared/workers/registry';
 import type { DumasConfig } from '../shared/config';
 import { type ChannelsConfig, channelsConfigOf } from './config';
 import { EmailIntakeWorker } from './email';
@@ -24,10 +27,17 @@ export interface Channels {
   readonly intake: ChannelIntake;
   readonly email?: EmailIntakeWorker;
   readonly whatsapp?: WhatsAppIntake;
-  readonly notices: FlowRunner;
   /** Routes for the complaint subgraph's HTTP server (the WhatsApp webhook). */
   readonly routes: Record<string, RouteHandler>;
+  /** Starts the notices flow and the IMAP poll. */
+  run(): Promise<ChannelWork>;
+  /** Closes what the channels opened (their work stopped first). */
   stop(): Promise<void>;
+}
+
+/** The channels' work done once across replicas. */
+export interface ChannelWork extends Work {
+  readonly notices: FlowRunner;
 }
 
 export interface ChannelsOptions {
@@ -43,11 +53,11 @@ export interface ChannelsOptions {
 export const channelsConfigured = (config: DumasConfig) =>
   Boolean(config.channels.email || config.channels.whatsapp);
 
-export async function startChannels(
+export function openChannels(
   runtime: SubgraphRuntime,
   complaints: ComplaintService,
   options: ChannelsOptions = {},
-): Promise<Channels> {
+): Channels {
   const config = options.config ?? channelsConfigOf(runtime.config);
   const mail = runtime.config.correspondence;
   const delivery = options.delivery ?? openDeliveryAdapter(mail.delivery);
@@ -65,34 +75,39 @@ export async function startChannels(
         from: mail.delivery.from,
       })
     : undefined;
-  const notices = new FlowRunner({
+  const noticesFlow = channelNoticesFlow({
     store: runtime.store,
-    readModels: runtime.readModels,
+    vault: runtime.vault,
     logger,
-    flows: [
-      channelNoticesFlow({
-        store: runtime.store,
-        vault: runtime.vault,
-        logger,
-        secret: config.secret,
-        mail: { from: mail.delivery.from, domain: config.mailDomain, delivery },
-        ...(client ? { whatsapp: client } : {}),
-      }),
-    ],
+    secret: config.secret,
+    mail: { from: mail.delivery.from, domain: config.mailDomain, delivery },
+    ...(client ? { whatsapp: client } : {}),
   });
-  await notices.start();
-  if (email && options.poll !== false) email.start();
   return {
     config,
     intake,
-    notices,
     routes: whatsapp ? { [WHATSAPP_WEBHOOK_PATH]: whatsapp.route() } : {},
     ...(email ? { email } : {}),
     ...(whatsapp ? { whatsapp } : {}),
-    async stop() {
-      await email?.stop();
-      await notices.stop();
-      await blobs.close();
+    async run() {
+      const notices = new FlowRunner({
+        store: runtime.store,
+        readModels: runtime.sharedReadModels,
+        logger,
+        service: runtime.name,
+        flows: [noticesFlow],
+      });
+      await notices.start();
+      if (email && options.poll !== false) email.start();
+      return {
+        notices,
+        followers: notices.followers,
+        async stop() {
+          await email?.stop();
+          await notices.stop();
+        },
+      };
     },
+    stop: () => blobs.close(),
   };
 }

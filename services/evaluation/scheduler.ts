@@ -10,7 +10,7 @@ import type { Clock } from '../shared/clock';
 import { DuplicateEventIdError, type EventStore } from '../shared/eventstore/types';
 import type { Logger } from '../shared/logger';
 import { breachBacklog, breachesRecorded, schedulerLastPass } from '../shared/metrics';
-import type { ProjectionRunnerHandle, ReadModelStore } from '../shared/projections/types';
+import type { ProjectionRunner, ReadModelStore } from '../shared/projections';
 import {
   deadlineBreached,
   deadlineBreachedEventId,
@@ -38,11 +38,9 @@ const LATE_STOP_LOOKBACK_MS = 45 * 24 * 60 * 60 * 1000;
 export interface BreachSchedulerOptions {
   readonly store: EventStore;
   readonly readModels: ReadModelStore;
-  readonly projections: Pick<ProjectionRunnerHandle, 'waitFor'>;
+  readonly projections: Pick<ProjectionRunner, 'waitFor'>;
   readonly clock: Clock;
   readonly logger?: Logger;
-  /** Milliseconds between ticks once started; 0 or less: never on its own (tick() by hand). */
-  readonly intervalMs: number;
 }
 
 export interface TickResult {
@@ -53,29 +51,11 @@ export interface TickResult {
   readonly alreadyRecorded: readonly string[];
 }
 
+/** Ticked by hand (tests, tools) or by the timer the evaluation runtime runs once across replicas. */
 export class BreachScheduler {
-  private timer: NodeJS.Timeout | undefined;
   private running: Promise<TickResult> | undefined;
-  private stopped = false;
 
   constructor(private readonly options: BreachSchedulerOptions) {}
-
-  /** Starts ticking every intervalMs (the first tick after one interval). */
-  start(): void {
-    if (this.options.intervalMs <= 0 || this.timer || this.stopped) return;
-    this.timer = setInterval(() => {
-      this.tick().catch((err: unknown) => this.options.logger?.error({ err }, 'SLA breach tick failed'));
-    }, this.options.intervalMs);
-    this.timer.unref();
-  }
-
-  /** Stops ticking and waits for a tick in progress. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running?.catch(() => undefined);
-  }
 
   /** One pass; overlapping calls share the pass in progress. */
   tick(): Promise<TickResult> {

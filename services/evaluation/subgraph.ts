@@ -5,9 +5,9 @@ import {
   createSubgraphServer,
   type SubgraphServer,
 } from '../shared/graphql/subgraph';
-import type { RequestContext } from '../shared/http/server';
 import { type RuntimeOptions, type SubgraphRuntime, startRuntime } from '../shared/runtime';
 import type { SubgraphModule } from '../shared/subgraph-module';
+import { every } from '../shared/workers/registry';
 import type { EvaluationContext } from './graphql/context';
 import {
   resolveAgencyReference,
@@ -60,30 +60,22 @@ export async function startEvaluationRuntime(
     name: 'evaluation',
     projections: [createEvaluationProjection(), evaluationRecordsProjection],
   });
-  const schedulerOptions = {
+  // One scheduler: ticked by hand (tests, tools) anywhere, ticking on its own once across replicas.
+  const scheduler = new BreachScheduler({
     store: runtime.store,
     readModels: runtime.readModels,
     projections: runtime.projections,
     clock: runtime.clock,
     logger: runtime.logger,
-  };
-  // Ticks by hand (tests, tools); the ticking one runs once across replicas, in the lease holder.
-  const scheduler = new BreachScheduler({ ...schedulerOptions, intervalMs: 0 });
-  const intervalMs = schedulerIntervalMs ?? runtime.config.evaluation.schedulerIntervalMs;
-  if (intervalMs > 0)
-    await runtime.leases.run('evaluation.breach_scheduler', async () => {
-      const ticking = new BreachScheduler({ ...schedulerOptions, intervalMs });
-      ticking.start();
-      return ticking;
-    });
-  return {
-    ...runtime,
-    scheduler,
-    async close() {
-      await scheduler.stop();
-      await runtime.close();
-    },
-  };
+  });
+  await runtime.workers.startOnce('evaluation.breach_scheduler', () =>
+    every(
+      schedulerIntervalMs ?? runtime.config.evaluation.schedulerIntervalMs,
+      () => scheduler.tick(),
+      (err) => runtime.logger.error({ err }, 'SLA breach tick failed'),
+    ),
+  );
+  return { ...runtime, scheduler };
 }
 
 export async function createEvaluationServer(
@@ -107,6 +99,5 @@ export const evaluationSubgraph: SubgraphModule = {
   defaultPort: 4003,
   sdl: async () => (await buildEvaluationSubgraph()).sdl,
   start: startEvaluationRuntime,
-  serve: async (runtime, options) =>
-    (await createEvaluationServer(runtime, options)) as unknown as SubgraphServer<RequestContext>,
+  serve: createEvaluationServer,
 };

@@ -1,6 +1,7 @@
 /**
  * Leases: work that must happen once across replicas (the flows between subgraphs, the SLA breach
- * scheduler, the checkpointer) runs only in the replica holding its lease.
+ * scheduler, the checkpointer, the intake channels' poll and notices) runs only in the replica holding its
+ * lease. The runtime's workers take them (`runtime.workers.startOnce`, workers/registry.ts), nothing else.
  *
  * A lease is a row in PostgreSQL (`dumas_leases`): a name, the holder, a fencing token that grows by one
  * with every new holder, and an expiry. The holder renews it every third of its time to live; a replica
@@ -17,6 +18,7 @@
  * at once by the only instance (`localLeases`).
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { Logger } from './logger';
 
@@ -130,17 +132,9 @@ export async function postgresLeases(options: PostgresLeaseOptions): Promise<Lea
       .catch(() => undefined);
   }
 
-  const wait = (ms: number, signal: AbortSignal) =>
-    new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal.addEventListener('abort', done, { once: true });
-    });
   const stopping = new AbortController();
+  /** Waits `ms`, or less when the manager closes. */
+  const wait = (ms: number) => sleep(ms, undefined, { signal: stopping.signal }).catch(() => {});
 
   async function loop(name: string, work: LeasedWork, firstAttempt: () => void): Promise<void> {
     const interval = Math.max(50, Math.floor(ttlMs / 3));
@@ -153,7 +147,7 @@ export async function postgresLeases(options: PostgresLeaseOptions): Promise<Lea
       }
       if (fence === undefined) {
         firstAttempt();
-        await wait(interval, stopping.signal);
+        await wait(interval);
         continue;
       }
       const controller = new AbortController();
@@ -165,7 +159,7 @@ export async function postgresLeases(options: PostgresLeaseOptions): Promise<Lea
         handle = await work({ name, fence, signal: controller.signal });
         firstAttempt();
         while (!closed) {
-          await wait(interval, stopping.signal);
+          await wait(interval);
           if (closed) break;
           let renewed = false;
           try {
@@ -184,7 +178,7 @@ export async function postgresLeases(options: PostgresLeaseOptions): Promise<Lea
       } catch (err) {
         firstAttempt();
         options.logger?.error({ lease: name, err: { name: (err as Error).name } }, 'leased work failed');
-        await wait(interval, stopping.signal);
+        await wait(interval);
       } finally {
         controller.abort();
         holding.delete(name);

@@ -1,6 +1,7 @@
 /**
  * What every subgraph process runs on, built in one place: the event store chosen by configuration, the
- * subgraph's own read-model store, the personal-data vault, and its projections following the log.
+ * subgraph's own read-model store, the personal-data vault, and its workers (services/shared/workers/
+ * registry.ts), the first of which is its projections following the log.
  * Each subgraph's `serve` takes a runtime; tests build one over a temporary directory or hand in an
  * existing store so several subgraphs can share one log in one process.
  */
@@ -12,10 +13,10 @@ import { instrumentStore } from './eventstore/instrumented';
 import type { EventStore } from './eventstore/types';
 import { createLogger, type Logger } from './logger';
 import { type Leases, localLeases, postgresLeases } from './leases';
-import { trackWorkers } from './metrics';
 import { type KeyVault, openKeyVault } from './pii';
 import { createReadModelStore, type ProjectionRunner, startProjections } from './projections';
 import type { Projection, ReadModelStore } from './projections/types';
+import { createWorkers, type Workers } from './workers/registry';
 
 export interface SubgraphRuntime {
   readonly name: string;
@@ -29,8 +30,8 @@ export interface SubgraphRuntime {
    * read-model store. Without replicas it is `readModels` itself.
    */
   readonly sharedReadModels: ReadModelStore;
-  /** Leases for work done once across replicas (PostgreSQL); every lease is held at once on SQLite. */
-  readonly leases: Leases;
+  /** Everything long-running this process owns, started in order and stopped by `close`. */
+  readonly workers: Workers;
   /** DUMAS_REPLICA_ID: this replica's name among the subgraph's replicas, when there are several. */
   readonly replicaId?: string;
   readonly clock: Clock;
@@ -45,7 +46,7 @@ export interface SubgraphRuntime {
   settle(position: number, timeoutMs?: number): Promise<void>;
   /** Resolves once this subgraph's read models include everything in the log now (another subgraph's writes). */
   catchUp(timeoutMs?: number): Promise<void>;
-  /** Stops the projections and closes what this runtime opened (not what was handed in). */
+  /** Stops the workers (the projections last) and closes what this runtime opened (not what was handed in). */
   close(): Promise<void>;
 }
 
@@ -81,7 +82,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<SubgraphRun
   const sharedReadModels = perReplica
     ? await createReadModelStore(config.readModels, options.name)
     : readModels;
-  const leases =
+  const leases: Leases =
     config.store.kind === 'postgres' && !options.store
       ? await postgresLeases({
           url: config.store.url,
@@ -91,19 +92,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<SubgraphRun
         })
       : localLeases();
   const vault = options.vault ?? openKeyVault(config);
-  const projections = await startProjections({
-    store,
-    readModels,
-    projections: options.projections,
-    logger,
-    service: options.name,
-  });
-  const untrack = trackWorkers({
-    service: options.name,
-    kind: 'projection',
-    store,
-    positions: () => projections.positions(),
-  });
+  const workers = createWorkers(options.name, store, leases);
+  const projections = await workers.start('projections', () =>
+    startProjections({ store, readModels, projections: options.projections, logger, service: options.name }),
+  );
   return {
     name: options.name,
     config,
@@ -112,7 +104,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<SubgraphRun
     vault,
     projections,
     sharedReadModels,
-    leases,
+    workers,
     ...(replicaId !== undefined ? { replicaId } : {}),
     clock: options.clock ?? systemClock,
     logger,
@@ -124,9 +116,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<SubgraphRun
       await projections.waitFor(await store.headPosition(), timeoutMs);
     },
     async close() {
-      untrack();
-      await leases.close();
-      await projections.stop();
+      await workers.stop();
       await readModels.close();
       if (sharedReadModels !== readModels) await sharedReadModels.close();
       if (!options.vault) await vault.close();

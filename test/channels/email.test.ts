@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ImapFlow } from 'imapflow';
-import { type Channels, startChannels } from '../../services/channels';
+import { type Channels, type ChannelWork, openChannels as open } from '../../services/channels';
 import { TAKEN_KEYWORD } from '../../services/channels/email';
 import { channelAccessCode } from '../../services/channels/intake';
 import { channelReferenceView } from '../../services/complaint/graphql/view';
@@ -34,12 +34,13 @@ let store: SqliteEventStore;
 let runtime: SubgraphRuntime;
 let complaints: ComplaintService;
 let channels: Channels | undefined;
+let work: ChannelWork | undefined;
 
 const env = () => ({ DUMAS_DATA_DIR: dir });
 const outboxDir = () => path.join(dir, 'outbox');
 
-async function openChannels(): Promise<Channels> {
-  channels = await startChannels(runtime, complaints, {
+async function openChannels(): Promise<Channels & ChannelWork> {
+  channels = open(runtime, complaints, {
     poll: false,
     delivery: new OutboxDeliveryAdapter(outboxDir()),
     config: {
@@ -56,7 +57,8 @@ async function openChannels(): Promise<Channels> {
       },
     },
   });
-  return channels;
+  work = await channels.run();
+  return { ...channels, ...work };
 }
 
 async function mailbox<T>(fn: (client: ImapFlow) => Promise<T>): Promise<T> {
@@ -117,8 +119,10 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
+  await work?.stop();
   await channels?.stop();
   channels = undefined;
+  work = undefined;
 });
 
 afterAll(async () => {

@@ -12,8 +12,7 @@ import { loadConfig } from '../../services/shared/config';
 import { SqliteEventStore } from '../../services/shared/eventstore/sqlite';
 import type { EventStore } from '../../services/shared/eventstore/types';
 import { composeSupergraph, type SubgraphDefinition } from '../../services/shared/graphql/supergraph';
-import type { SubgraphServer } from '../../services/shared/graphql/subgraph';
-import type { RequestContext } from '../../services/shared/http/server';
+import type { ServedSubgraph } from '../../services/shared/subgraph-module';
 import { SUBGRAPHS } from '../../services/subgraphs';
 import { createLogger } from '../../services/shared/logger';
 import { openKeyVault } from '../../services/shared/pii';
@@ -68,7 +67,7 @@ export async function startFederation(
   const store = new SqliteEventStore({ file: path.join(dataDir, 'events.sqlite') });
   const vault = openKeyVault(config);
   const runtimes: Record<string, SubgraphRuntime> = {};
-  const servers: SubgraphServer<RequestContext>[] = [];
+  const servers: ServedSubgraph[] = [];
   const definitions: SubgraphDefinition[] = [];
   const subgraphUrls: Record<string, string> = {};
   const wanted = options.subgraphs ?? SUBGRAPHS.map((s) => s.name);

@@ -98,15 +98,4 @@ export interface ReadModelStore {
   close(): Promise<void>;
 }
 
-export interface ProjectionRunnerHandle {
-  /** Resolves once every projection has applied the log up to `position` (read-your-writes). */
-  waitFor(position: number, timeoutMs?: number): Promise<void>;
-  /** The lowest checkpoint among this runner's projections. */
-  position(): number;
-  /** Resets one projection and rebuilds it from zero while the others keep running. */
-  rebuild(name: string): Promise<void>;
-  /** Ends every subscription after committing what was already read; pending waitFor calls reject. */
-  stop(): Promise<void>;
-}
-
 export type ProjectedEvent = RecordedEvent;
