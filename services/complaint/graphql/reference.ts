@@ -1,4 +1,4 @@
-import { requireRole } from '../../shared/auth';
+import { requireCaseReader } from '../../shared/access';
 import type { ComplaintContext } from './context';
 import type { Complaint } from './types';
 import { toComplaint, visibleComplaint } from './view';
@@ -11,7 +11,7 @@ export async function resolveComplaintReference(
   reference: Record<string, unknown>,
   ctx: ComplaintContext,
 ): Promise<Complaint | null> {
-  const principal = requireRole(ctx, 'OFFICER', 'SUPERVISOR', 'AGENCY', 'AUDITOR');
+  const principal = requireCaseReader(ctx);
   if (typeof reference.id !== 'string') return null;
   const doc = visibleComplaint(await ctx.complaints.get(reference.id), principal);
   return doc ? toComplaint(doc) : null;
