@@ -27,7 +27,6 @@ import {
   eraseComplainantData,
   type OfficerIntake,
   type PublicIntake,
-  prepareComplaintIntake,
   sealComplaintIntake,
 } from './intake';
 import type { ComplaintViewer } from './access';

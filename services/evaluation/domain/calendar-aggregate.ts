@@ -1,13 +1,5 @@
-/**
- * The Calendar aggregate: the administrator's changes to the working-day calendar, on the record.
- *
- * The bundled data file is the baseline; the aggregate's events add and remove days on top of it, so a
- * holiday declared at short notice (a one-off election day, an amended SKB) is an event with actor and
- * time, never an edit. One stream holds the whole national calendar, regional days included.
- */
-import type { Actor } from '../../shared/eventstore/types';
 import type { Decider, DomainCommand, DomainEvent } from '../../shared/decider';
-import { badInput, conflict, forbidden, notFound } from '../../shared/errors';
+import { badInput, conflict, notFound } from '../../shared/errors';
 import {
   bundledHolidays,
   type Holiday,
@@ -101,9 +93,6 @@ function text(value: string, field: string, max: number): string {
 }
 
 /** ADMIN maintains the calendar (DOMAIN.md roles); everyone else is refused. */
-export function authorizeCalendarCommand(_command: CalendarCommand, actor: Actor): void {
-  if (actor.role !== 'ADMIN') throw forbidden('only an administrator may change the working-day calendar');
-}
 
 /** A decider over a baseline (by default the bundled data file). */
 export function createCalendarDecider(

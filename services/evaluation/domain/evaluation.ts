@@ -140,14 +140,6 @@ export function signingSideOf(actor: Actor, agencyId: string): SigningSide {
   throw forbidden("only an officer or the evaluated agency's focal point may sign this berita acara");
 }
 
-/** OFFICER and SUPERVISOR run evaluation rounds; signing is checked by the decider (it depends on the round). */
-export function authorizeEvaluationCommand(command: EvaluationCommand, actor: Actor): void {
-  if (command.type === 'SignBeritaAcara') return;
-  if (actor.role !== 'OFFICER' && actor.role !== 'SUPERVISOR') {
-    throw forbidden('only Asdep Dumas staff may prepare an evaluation round');
-  }
-}
-
 export const evaluationDecider: Decider<EvaluationCommand, EvaluationEvent, EvaluationState> = {
   initialState: () => ({ status: 'NOT_OPENED' }),
   decide(command, state) {

@@ -1,12 +1,5 @@
-/**
- * The SLA policy: how long each clock runs, in which unit, and which complaint facts start, pause and
- * stop it. Lengths and units are the administrator's to change, event-sourced and versioned; a change
- * takes effect from a date and applies only to clocks started on or after that date, so clocks already
- * running keep the rules they started under and history is never rewritten.
- */
-import type { Actor } from '../../shared/eventstore/types';
 import type { Decider, DomainCommand, DomainEvent } from '../../shared/decider';
-import { badInput, forbidden, invalidTransition, notFound } from '../../shared/errors';
+import { badInput, invalidTransition, notFound } from '../../shared/errors';
 import { dayNumber, jakartaDate, type LocalDate } from '../../shared/calendar/dates';
 import type { CaseFactKind } from './case-facts';
 import { assertNever } from '../../shared/never';
@@ -197,9 +190,6 @@ export function policyVersionAt(versions: readonly SlaPolicyVersion[], date: Loc
 }
 
 /** ADMIN configures the SLA policy (DOMAIN.md roles). */
-export function authorizeSlaPolicyCommand(_command: SlaPolicyCommand, actor: Actor): void {
-  if (actor.role !== 'ADMIN') throw forbidden('only an administrator may change the SLA policy');
-}
 
 function validLimit(kind: string, limit: ClockLimit): ClockLimit {
   if (!CLOCK_KINDS.includes(kind as ClockKind)) throw badInput(`unknown clock ${kind}`, { field: 'limits' });

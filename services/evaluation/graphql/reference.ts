@@ -1,5 +1,6 @@
-import { requireAuthenticated, requireRole } from '../../shared/auth';
-import { EVALUATION_READERS } from '../service';
+import { requireCaseReader } from '../../shared/access';
+import { requireAuthenticated } from '../../shared/auth';
+import { heldToAgency } from '../access';
 import type { EvaluationContext } from './context';
 import type { Agency, Complaint, Evaluation } from './types';
 import { toEvaluation } from './view';
@@ -14,9 +15,9 @@ export async function resolveComplaintReference(
   reference: Record<string, unknown>,
   ctx: EvaluationContext,
 ): Promise<Complaint | null> {
-  const principal = requireRole(ctx, ...EVALUATION_READERS);
+  const principal = requireCaseReader(ctx);
   if (typeof reference.id !== 'string') return null;
-  if (principal.role === 'AGENCY') await ctx.evaluation.catchUp();
+  if (heldToAgency(principal)) await ctx.evaluation.catchUp();
   return (await ctx.evaluation.mayViewComplaint(reference.id, principal)) ? { id: reference.id } : null;
 }
 
@@ -33,7 +34,7 @@ export async function resolveEvaluationReference(
   reference: Record<string, unknown>,
   ctx: EvaluationContext,
 ): Promise<Evaluation | null> {
-  const principal = requireRole(ctx, ...EVALUATION_READERS);
+  const principal = requireCaseReader(ctx);
   if (typeof reference.id !== 'string') return null;
   const doc = await ctx.evaluation.evaluation(reference.id, principal);
   return doc ? toEvaluation(doc) : null;
