@@ -41,9 +41,10 @@ export function agencyHeldTo(viewer: Viewer): string | null | undefined {
 }
 
 /**
- * Authorisation of one command on the state it is decided on; throws FORBIDDEN, NOT_FOUND (for what the
- * caller may not know exists) or UNAUTHENTICATED to refuse. Pure, like the decider it stands before:
+ * Authorisation of one command on the state it is decided on (of the stream `streamId`, which names the
+ * thing in a NOT_FOUND); throws FORBIDDEN, NOT_FOUND (for what the caller may not know exists) or
+ * UNAUTHENTICATED to refuse. Pure, like the decider it stands before:
  * the CommandHandler runs it before the expected-version check, so a refused caller learns nothing of
  * the stream, not even its version.
  */
-export type Guard<Command, State> = (command: Command, state: State) => void;
+export type Guard<Command, State> = (command: Command, state: State, streamId: string) => void;

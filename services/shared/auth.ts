@@ -223,8 +223,13 @@ export function requireAuthenticated(ctx: AuthContext): Principal {
 /** The caller's principal when its role is one of `roles`; UNAUTHENTICATED or FORBIDDEN otherwise. */
 export function requireRole(ctx: AuthContext, ...roles: readonly Role[]): Principal {
   const principal = requireAuthenticated(ctx);
-  if (!roles.includes(principal.role)) {
-    throw forbidden(`this needs the role ${roles.join(' or ')}; the caller is ${principal.role}`);
-  }
+  requireActorRole(principal, ...roles);
   return principal;
+}
+
+/** FORBIDDEN unless an actor (of a command, say) has one of `roles`. */
+export function requireActorRole(actor: Pick<Actor, 'role'>, ...roles: readonly Role[]): void {
+  if (!roles.includes(actor.role as Role)) {
+    throw forbidden(`this needs the role ${roles.join(' or ')}; the caller is ${actor.role}`);
+  }
 }

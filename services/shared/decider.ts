@@ -70,12 +70,12 @@ export function decideAll<Command, Event, State>(
   decider: Decider<Command, Event, State>,
   state: State,
   commands: readonly Command[],
-  guard?: Guard<Command, State>,
+  guarded?: { readonly guard: Guard<Command, State>; readonly streamId: string },
 ): { state: State; decided: { event: Event; command: Command }[] } {
   let next = state;
   const decided: { event: Event; command: Command }[] = [];
   for (const command of commands) {
-    guard?.(command, next);
+    guarded?.guard(command, next, guarded.streamId);
     for (const event of decider.decide(command, next)) {
       next = decider.evolve(next, event);
       decided.push({ event, command });
@@ -142,13 +142,14 @@ export class CommandHandler<Command extends DomainCommand, Event extends DomainE
       const { state, revision } = await this.load(streamId);
       if (typeof options.expectedRevision === 'number' && options.expectedRevision !== (revision ?? -1)) {
         // Access before the version: a refused caller learns nothing of the stream, not even its version.
-        if (commands[0]) this.guard?.(commands[0], state);
+        if (commands[0]) this.guard?.(commands[0], state, streamId);
         throw conflict(`${streamId} is at version ${revision ?? -1}, not ${options.expectedRevision}`, {
           expectedVersion: options.expectedRevision,
           actualVersion: revision ?? -1,
         });
       }
-      const { state: next, decided } = decideAll(this.decider, state, commands, this.guard);
+      const guarded = this.guard ? { guard: this.guard, streamId } : undefined;
+      const { state: next, decided } = decideAll(this.decider, state, commands, guarded);
       const events = decided.map((d) => d.event);
       if (events.length === 0) return { state: next, events, revision: revision ?? -1, position: 0 };
       const correlationId = options.correlationId ?? randomUUID();

@@ -1,6 +1,5 @@
-import type { Actor } from '../../shared/eventstore/types';
 import type { Decider, DomainCommand, DomainEvent } from '../../shared/decider';
-import { DomainError, badInput, conflict, forbidden, invalidTransition } from '../../shared/errors';
+import { DomainError, badInput, conflict, invalidTransition } from '../../shared/errors';
 import { optionalInstant, optionalText, requireAgencyId, requireEntityId, requireText } from './validation';
 
 /**
@@ -427,7 +426,8 @@ function requireOutboundKind(kind: unknown): OutboundLetterKind {
 // ── decider ────────────────────────────────────────────────────────────────────────────────────────
 
 /** The verb each command requests, as it appears in INVALID_TRANSITION messages. */
-const REQUESTED: Record<LetterCommand['type'], string> = {
+/** What each command asks to do, in words for refusals (the decider's and the access rules'). */
+export const REQUESTED: Record<LetterCommand['type'], string> = {
   DraftLetter: 'draft',
   ReviseLetter: 'revise',
   ApproveLetter: 'approve',
@@ -869,142 +869,3 @@ export const letterDecider: Decider<LetterCommand, LetterEvent, LetterState> = {
     }
   },
 };
-
-// ── authorization ──────────────────────────────────────────────────────────────────────────────────
-
-/**
- * Who may issue which letter command (DOMAIN.md roles), given the letter as it stands. Pure: the GraphQL
- * layer calls it with the verified principal before handing the command to the CommandHandler; process
- * managers act for the system and do not go through it.
- * - OFFICER drafts, revises, sends, records delivery, registers agency replies (on the agency's behalf),
- *   records replies, and acknowledges inbound replies.
- * - SUPERVISOR may do all of that and alone approves and signs.
- * - AGENCY (a PIC) acknowledges and replies only to letters addressed to its own agency once they have been
- *   sent (drafts and approved-but-unsent letters do not exist for agencies), and registers replies only in
- *   its own agency's name.
- * - AUDITOR and ADMIN read; they issue no letter commands. AssignLetterNumber is the numbering service's.
- * Throws FORBIDDEN; the message names the role and the command, never the letter's content.
- */
-export function authorizeLetterCommand(
-  actor: Actor | undefined,
-  command: LetterCommand,
-  state: LetterState,
-): void {
-  if (!actor) throw forbidden(`${command.type} needs an authenticated user`);
-  const role = actor.role;
-  const deny = (why = `the ${role} role may not ${REQUESTED[command.type]} letters`) => {
-    throw forbidden(why);
-  };
-  switch (command.type) {
-    case 'AssignLetterNumber':
-      // Only the numbering service issues it, as part of an approval; no caller may pick a number.
-      throw forbidden('letter numbers are assigned only by the numbering service on approval');
-    case 'ApproveLetter':
-    case 'SignLetter':
-      if (role !== 'SUPERVISOR') deny(`only a SUPERVISOR may ${REQUESTED[command.type]} letters`);
-      return;
-    case 'DraftLetter':
-    case 'ReviseLetter':
-    case 'SendLetter':
-    case 'MarkLetterDelivered':
-      if (role !== 'OFFICER' && role !== 'SUPERVISOR') deny();
-      return;
-    case 'AcknowledgeLetter':
-      if (state.status === 'ABSENT') {
-        if (role !== 'OFFICER' && role !== 'SUPERVISOR' && role !== 'AGENCY') deny();
-        return;
-      }
-      if (state.direction === 'INBOUND') {
-        // An agency reply is read by Asdep Dumas staff, not by the agency that wrote it.
-        if (role !== 'OFFICER' && role !== 'SUPERVISOR')
-          deny('an agency reply is acknowledged by Kemensetneg staff');
-        return;
-      }
-      if (role !== 'AGENCY') deny("a letter to an agency is acknowledged by that agency's focal point");
-      requireOwnSentLetter(actor, state);
-      return;
-    case 'RecordLetterReply':
-      if (role === 'OFFICER' || role === 'SUPERVISOR') return;
-      if (role !== 'AGENCY') deny();
-      if (state.status !== 'ABSENT') requireOwnSentLetter(actor, state);
-      return;
-    case 'RegisterAgencyReply':
-      if (role === 'OFFICER' || role === 'SUPERVISOR') return;
-      if (role !== 'AGENCY') deny();
-      if (!actor.agencyId || actor.agencyId !== command.data.agencyId) {
-        deny('a focal point registers replies only for its own agency');
-      }
-      return;
-  }
-}
-
-function requireOwnSentLetter(actor: Actor, state: ExistingLetterState): void {
-  if (!actor.agencyId || state.agencyId !== actor.agencyId || state.direction !== 'OUTBOUND') {
-    throw forbidden('this letter is not addressed to your agency');
-  }
-  if (state.status === 'DRAFT' || state.status === 'APPROVED') {
-    throw forbidden('this letter is not addressed to your agency');
-  }
-}
-
-/** Whether an actor may see a letter at all: agencies never see drafts or other agencies' letters. */
-export function canSeeLetter(
-  actor: Actor | undefined,
-  letter: { readonly agencyId?: string; readonly status: string; readonly kind: string },
-): boolean {
-  if (!actor) return false;
-  switch (actor.role) {
-    case 'OFFICER':
-    case 'SUPERVISOR':
-    case 'AUDITOR':
-      return true;
-    case 'AGENCY':
-      return (
-        !!actor.agencyId &&
-        letter.agencyId === actor.agencyId &&
-        letter.kind !== 'COMPLAINANT_NOTICE' &&
-        letter.status !== 'DRAFT' &&
-        letter.status !== 'APPROVED'
-      );
-    default:
-      return false;
-  }
-}
-
-/** What a letter's events up to one of them say about who may see it: the input of `canSeeLetter`. */
-export interface LetterSight {
-  readonly agencyId?: string;
-  readonly kind: string;
-  readonly status: LetterStatus;
-}
-
-const SIGHT_STATUS: Partial<Record<LetterEvent['type'], LetterStatus>> = {
-  LetterRevised: 'DRAFT',
-  LetterApproved: 'APPROVED',
-  LetterSent: 'SENT',
-  LetterDelivered: 'DELIVERED',
-  LetterAcknowledged: 'ACKNOWLEDGED',
-  LetterReplied: 'REPLIED',
-};
-
-/**
- * `canSeeLetter` event by event, for every read path that walks a letter's events (history, as-of,
- * case events): fold each event of the letter stream in order, and show an event to an actor only when
- * `canSeeLetter(actor, sight)` holds after it. So an agency sees a letter from the moment it was sent to
- * it (LetterSent on), its own registered replies from the start, and nothing of the draft, the revisions,
- * the approval or the number before.
- */
-export function letterSightAfter(
-  sight: LetterSight | undefined,
-  event: { readonly type: string; readonly data: unknown },
-): LetterSight | undefined {
-  const data = (event.data ?? {}) as { kind?: unknown; agencyId?: unknown };
-  const agencyId = typeof data.agencyId === 'string' ? { agencyId: data.agencyId } : {};
-  if (event.type === 'LetterDrafted') {
-    return { ...agencyId, kind: typeof data.kind === 'string' ? data.kind : 'UNKNOWN', status: 'DRAFT' };
-  }
-  if (event.type === 'AgencyReplyRegistered')
-    return { ...agencyId, kind: 'AGENCY_REPLY', status: 'DELIVERED' };
-  const status = SIGHT_STATUS[event.type as LetterEvent['type']];
-  return sight && status ? { ...sight, status } : sight;
-}

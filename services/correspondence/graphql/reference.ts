@@ -2,12 +2,11 @@
  * `_entities` for the types of this subgraph: the same rules as the queries, so a plan from the gateway,
  * or a request sent straight here, reveals nothing the caller could not query.
  */
-import { requireAuthenticated, requireRole } from '../../shared/auth';
+import { requireCaseReader } from '../../shared/access';
+import { requireAuthenticated } from '../../shared/auth';
 import type { CorrespondenceContext } from './context';
 import type { Agency, Complaint, Letter } from './types';
 import { toAgency, toLetter } from './view';
-
-const READERS = ['OFFICER', 'SUPERVISOR', 'AGENCY', 'AUDITOR'] as const;
 
 export async function resolveAgencyReference(
   reference: Record<string, unknown>,
@@ -23,7 +22,7 @@ export async function resolveLetterReference(
   reference: Record<string, unknown>,
   ctx: CorrespondenceContext,
 ): Promise<Letter | null> {
-  const principal = requireRole(ctx, ...READERS);
+  const principal = requireCaseReader(ctx);
   if (typeof reference.id !== 'string') return null;
   const doc = await ctx.correspondence.letter(reference.id, principal);
   return doc ? toLetter(doc) : null;
@@ -37,6 +36,6 @@ export async function resolveComplaintReference(
   reference: Record<string, unknown>,
   ctx: CorrespondenceContext,
 ): Promise<Complaint | null> {
-  requireRole(ctx, ...READERS);
+  requireCaseReader(ctx);
   return typeof reference.id === 'string' ? { id: reference.id } : null;
 }
