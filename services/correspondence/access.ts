@@ -6,7 +6,7 @@
  * the audit wing's history, as-of and case-events feed ask this same rule. Built on the shared
  * agency-scope rule (services/shared/access.ts).
  */
-import { agencyHeldTo, type Guard, inAgencyScope, inAgencyScopeOfAny } from '../shared/access';
+import { agencyHeldTo, type Guard, inAgencyScope, inAgencyScopeOfAny, type Viewer } from '../shared/access';
 import { requireActorRole } from '../shared/auth';
 import { forbidden, notFound } from '../shared/errors';
 import type { Actor } from '../shared/eventstore/types';
@@ -148,7 +148,7 @@ export const agencyGuard: Guard<AgencyCommand, AgencyState> = (command, state, s
 
 /** Whether an actor may see a letter at all: agencies never see drafts or other agencies' letters. */
 export function canSeeLetter(
-  actor: Actor | undefined,
+  actor: Viewer | undefined,
   letter: { readonly agencyId?: string | null; readonly status: string; readonly kind: string },
 ): boolean {
   if (!actor) return false;

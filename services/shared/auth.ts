@@ -10,7 +10,14 @@
  *   such as Keycloak; asymmetric algorithms only.
  * Claims: `sub`, `role` (one of ROLES), `agency_id` for AGENCY, `exp` (required).
  */
-import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, jwtVerify, SignJWT } from 'jose';
+import {
+  createRemoteJWKSet,
+  decodeJwt,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  jwtVerify,
+  SignJWT,
+} from 'jose';
 import { type DumasConfig, loadConfig } from './config';
 import type { Actor } from './eventstore/types';
 import { forbidden, unauthenticated } from './errors';
@@ -212,6 +219,21 @@ export async function mintToken(input: MintTokenInput, secret?: string): Promise
   if (input.issuer) jwt.setIssuer(input.issuer);
   if (input.audience) jwt.setAudience(input.audience);
   return jwt.sign(new TextEncoder().encode(key));
+}
+
+/**
+ * Seconds-since-epoch expiry of a bearer header already verified, if it has one: a subscription (at the
+ * gateway and at the subgraph) ends when its token does.
+ */
+export function tokenExpiry(authorization: string | undefined): number | undefined {
+  const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+  if (!token) return undefined;
+  try {
+    const exp = decodeJwt(token).exp;
+    return typeof exp === 'number' ? exp : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The caller's principal, or UNAUTHENTICATED for a public caller. */
