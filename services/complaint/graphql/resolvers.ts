@@ -2,7 +2,7 @@
  * Thin resolvers: check the caller, build a command, hand it to the service, read the projection.
  * Rules live in the decider (services/complaint/domain); errors are mapped once at the edge.
  */
-import { normaliseAccessCode } from '../../shared/access-code';
+import { plausibleAccessCode } from '../../shared/access-code';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { requireCaseReader } from '../../shared/access';
 import { type Principal, requireAuthenticated, requireRole } from '../../shared/auth';
@@ -128,13 +128,12 @@ export class ComplaintQueries {
     @Arg('accessCode') accessCode: string,
     @Ctx() ctx: ComplaintContext,
   ): Promise<PublicComplaintStatus | null> {
-    if (trackingNumber.length > 40 || accessCode.length > 40 || !normaliseAccessCode(accessCode)) return null;
+    if (!plausibleAccessCode(trackingNumber, accessCode)) return null;
     ctx.complaints.accessCodeGuard.admit(ctx, trackingNumber);
     const doc = await ctx.complaints.byTrackingNumber(trackingNumber);
-    // An unknown tracking number still costs one HMAC (against a hash of no code), so timing tells nothing.
-    const codes = ctx.complaints.accessCodes;
-    const ok = await codes.verify(accessCode, doc?.accessCodeHash ?? codes.unknownCodeHash);
-    return doc && ok ? publicComplaintView(doc) : null;
+    // One HMAC whether or not the number is known: timing tells nothing.
+    const ok = await ctx.complaints.accessCodes.matchesFound(accessCode, doc);
+    return ok && doc ? publicComplaintView(doc) : null;
   }
 
   @FieldResolver(() => String, { nullable: true })

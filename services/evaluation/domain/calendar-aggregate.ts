@@ -92,8 +92,6 @@ function text(value: string, field: string, max: number): string {
   return trimmed;
 }
 
-/** ADMIN maintains the calendar (DOMAIN.md roles); everyone else is refused. */
-
 /** A decider over a baseline (by default the bundled data file). */
 export function createCalendarDecider(
   baseline: readonly Holiday[] = bundledHolidays(),

@@ -189,8 +189,6 @@ export function policyVersionAt(versions: readonly SlaPolicyVersion[], date: Loc
   return best;
 }
 
-/** ADMIN configures the SLA policy (DOMAIN.md roles). */
-
 function validLimit(kind: string, limit: ClockLimit): ClockLimit {
   if (!CLOCK_KINDS.includes(kind as ClockKind)) throw badInput(`unknown clock ${kind}`, { field: 'limits' });
   if (!Number.isInteger(limit.length) || limit.length < 1 || limit.length > 365) {
