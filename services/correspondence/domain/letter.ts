@@ -1,6 +1,12 @@
 import type { Decider, DomainCommand, DomainEvent } from '../../shared/decider';
 import { DomainError, badInput, conflict, invalidTransition } from '../../shared/errors';
-import { optionalInstant, optionalText, requireAgencyId, requireEntityId, requireText } from './validation';
+import {
+  optionalInstantAsGiven,
+  optionalText,
+  requiredAgencyId,
+  requiredEntityId,
+  requiredText,
+} from '../../shared/validation';
 
 /**
  * Letters (surat) between Kemensetneg and agencies, and notices to complainants. One stream per letter,
@@ -353,7 +359,7 @@ function attachmentsOf(input: readonly LetterAttachment[] | undefined): readonly
     if (!SHA256_HEX.test(sha256)) throw badInput(`${field}.sha256 must be 64 hex digits`, { field });
     if (seen.has(sha256)) throw badInput(`${field} repeats an attachment already on the letter`, { field });
     seen.add(sha256);
-    const filename = requireText(`${field}.filename`, a.filename, 255);
+    const filename = requiredText(a.filename, `${field}.filename`, 255);
     if (/[/\\\0]/.test(filename)) {
       throw badInput(`${field}.filename must not contain path separators`, { field: `${field}.filename` });
     }
@@ -379,7 +385,7 @@ function complaintIdsOf(input: readonly string[] | undefined): readonly string[]
       field: 'complaintIds',
     });
   }
-  const ids = input.map((id, i) => requireEntityId(`complaintIds[${i}]`, id));
+  const ids = input.map((id, i) => requiredEntityId(id, `complaintIds[${i}]`));
   if (new Set(ids).size !== ids.length)
     throw badInput('complaintIds lists a complaint twice', { field: 'complaintIds' });
   return ids;
@@ -388,9 +394,9 @@ function complaintIdsOf(input: readonly string[] | undefined): readonly string[]
 function signerOf(input: LetterSigner | undefined | null): LetterSigner | undefined {
   if (input === undefined || input === null) return undefined;
   return {
-    name: requireText('signer.name', input.name, 200),
-    position: requireText('signer.position', input.position, 300),
-    ...(input.userId !== undefined ? { userId: requireEntityId('signer.userId', input.userId) } : {}),
+    name: requiredText(input.name, 'signer.name', 200),
+    position: requiredText(input.position, 'signer.position', 300),
+    ...(input.userId !== undefined ? { userId: requiredEntityId(input.userId, 'signer.userId') } : {}),
   };
 }
 
@@ -399,13 +405,13 @@ function contentOf(input: LetterContentInput, letterId: string): LetterContentDa
   const relatedLetterId =
     input.relatedLetterId === undefined
       ? undefined
-      : requireEntityId('relatedLetterId', input.relatedLetterId);
+      : requiredEntityId(input.relatedLetterId, 'relatedLetterId');
   if (relatedLetterId === letterId) {
     throw badInput('a letter cannot refer to itself', { field: 'relatedLetterId' });
   }
   return {
-    subject: requireText('subject', input.subject, 500),
-    body: requireText('body', input.body, 100_000),
+    subject: requiredText(input.subject, 'subject', 500),
+    body: requiredText(input.body, 'body', 100_000),
     complaintIds: complaintIdsOf(input.complaintIds),
     attachments: attachmentsOf(input.attachments),
     ...(signer ? { signer } : {}),
@@ -465,10 +471,12 @@ function decideAbsent(command: LetterCommand): readonly LetterEvent[] {
   switch (command.type) {
     case 'DraftLetter': {
       const d = command.data;
-      const letterId = requireEntityId('letterId', d.letterId);
+      const letterId = requiredEntityId(d.letterId, 'letterId');
       const kind = requireOutboundKind(d.kind);
       const agencyId =
-        d.agencyId === undefined || d.agencyId === null ? undefined : requireAgencyId('agencyId', d.agencyId);
+        d.agencyId === undefined || d.agencyId === null
+          ? undefined
+          : requiredAgencyId(d.agencyId, 'agencyId');
       if (!agencyId && kind !== 'COMPLAINANT_NOTICE') {
         throw badInput(`a ${kind} letter is addressed to an agency: agencyId is required`, {
           field: 'agencyId',
@@ -490,18 +498,18 @@ function decideAbsent(command: LetterCommand): readonly LetterEvent[] {
     }
     case 'RegisterAgencyReply': {
       const d = command.data;
-      const letterId = requireEntityId('letterId', d.letterId);
-      const agencyId = requireAgencyId('agencyId', d.agencyId);
-      const receivedAt = optionalInstant('receivedAt', d.receivedAt) ?? now;
+      const letterId = requiredEntityId(d.letterId, 'letterId');
+      const agencyId = requiredAgencyId(d.agencyId, 'agencyId');
+      const receivedAt = optionalInstantAsGiven(d.receivedAt, 'receivedAt') ?? now;
       if (Date.parse(receivedAt) > Date.parse(now)) {
         throw badInput('receivedAt cannot be in the future', { field: 'receivedAt' });
       }
-      const agencyLetterNumber = optionalText('agencyLetterNumber', d.agencyLetterNumber, 200);
-      const agencyLetterDate = optionalText('agencyLetterDate', d.agencyLetterDate, 40);
+      const agencyLetterNumber = optionalText(d.agencyLetterNumber, 'agencyLetterNumber', 200);
+      const agencyLetterDate = optionalText(d.agencyLetterDate, 'agencyLetterDate', 40);
       if (agencyLetterDate && Number.isNaN(Date.parse(agencyLetterDate))) {
         throw badInput('agencyLetterDate must be an ISO 8601 date', { field: 'agencyLetterDate' });
       }
-      const eOfficeNumber = optionalText('eOfficeNumber', d.eOfficeNumber, 200);
+      const eOfficeNumber = optionalText(d.eOfficeNumber, 'eOfficeNumber', 200);
       return [
         {
           type: 'AgencyReplyRegistered',
@@ -562,7 +570,7 @@ function decideDraft(command: LetterCommand, state: DraftLetterState): readonly 
       ];
     }
     case 'ApproveLetter': {
-      const signatureReference = optionalText('signatureReference', command.data.signatureReference, 300);
+      const signatureReference = optionalText(command.data.signatureReference, 'signatureReference', 300);
       return [
         {
           type: 'LetterApproved',
@@ -598,8 +606,8 @@ function decideAssign(command: AssignLetterNumber, state: ApprovedLetterState | 
   if (!Number.isInteger(d.sequence) || d.sequence < 1 || !Number.isInteger(d.year)) {
     throw badInput('a letter number needs a positive sequence and a year', { field: 'sequence' });
   }
-  const number = requireText('number', d.number, 200);
-  const register = requireText('register', d.register, 200);
+  const number = requiredText(d.number, 'number', 200);
+  const register = requiredText(d.register, 'register', 200);
   const event: LetterNumberAssigned = {
     type: 'LetterNumberAssigned',
     data: {
@@ -620,7 +628,7 @@ function decideApproved(command: LetterCommand, state: ApprovedLetterState): rea
     case 'AssignLetterNumber':
       return decideAssign(command, state);
     case 'SignLetter': {
-      const signatureReference = requireText('signatureReference', command.data.signatureReference, 300);
+      const signatureReference = requiredText(command.data.signatureReference, 'signatureReference', 300);
       if (state.approval.signatureReference === signatureReference) return [];
       if (state.approval.signatureReference) throw refuse(state, command, 'the letter is already signed');
       return [
@@ -633,8 +641,8 @@ function decideApproved(command: LetterCommand, state: ApprovedLetterState): rea
       if (!LETTER_CHANNELS.includes(d.channel)) {
         throw badInput(`channel must be one of ${LETTER_CHANNELS.join(', ')}`, { field: 'channel' });
       }
-      const eOfficeNumber = optionalText('eOfficeNumber', d.eOfficeNumber, 200);
-      const messageId = optionalText('messageId', d.messageId, 500);
+      const eOfficeNumber = optionalText(d.eOfficeNumber, 'eOfficeNumber', 200);
+      const messageId = optionalText(d.messageId, 'messageId', 500);
       return [
         {
           type: 'LetterSent',
@@ -671,14 +679,14 @@ function decideDispatched(command: LetterCommand, state: DispatchedLetterState):
       return decideAssign(command, state);
     case 'MarkLetterDelivered': {
       if (state.status !== 'SENT') throw refuse(state, command);
-      const deliveredAt = optionalInstant('deliveredAt', command.data.deliveredAt) ?? now;
+      const deliveredAt = optionalInstantAsGiven(command.data.deliveredAt, 'deliveredAt') ?? now;
       if (Date.parse(deliveredAt) > Date.parse(now)) {
         throw badInput('deliveredAt cannot be in the future', { field: 'deliveredAt' });
       }
       if (state.timestamps.SENT && Date.parse(deliveredAt) < Date.parse(state.timestamps.SENT)) {
         throw badInput('deliveredAt cannot precede the sending', { field: 'deliveredAt' });
       }
-      const evidence = optionalText('evidence', command.data.evidence, 1000);
+      const evidence = optionalText(command.data.evidence, 'evidence', 1000);
       return [
         {
           type: 'LetterDelivered',
@@ -698,7 +706,7 @@ function decideDispatched(command: LetterCommand, state: DispatchedLetterState):
     }
     case 'RecordLetterReply': {
       if (!agencyAddressed) throw refuse(state, command, `a ${state.kind} is not replied to`);
-      const replyLetterId = requireEntityId('replyLetterId', command.data.replyLetterId);
+      const replyLetterId = requiredEntityId(command.data.replyLetterId, 'replyLetterId');
       if (replyLetterId === state.letterId) {
         throw badInput('a letter cannot be its own reply', { field: 'replyLetterId' });
       }

@@ -1,3 +1,4 @@
+import { requiredText } from '../../shared/validation';
 import type { Decider, DomainCommand, DomainEvent } from '../../shared/decider';
 import { badInput, conflict, notFound } from '../../shared/errors';
 import {
@@ -84,14 +85,6 @@ function validRegion(kind: HolidayKind, region: string | undefined): void {
   }
 }
 
-function text(value: string, field: string, max: number): string {
-  const trimmed = value.trim();
-  if (trimmed.length === 0 || trimmed.length > max) {
-    throw badInput(`${field} must be 1..${max} characters`, { field });
-  }
-  return trimmed;
-}
-
 /** A decider over a baseline (by default the bundled data file). */
 export function createCalendarDecider(
   baseline: readonly Holiday[] = bundledHolidays(),
@@ -129,9 +122,11 @@ export function createCalendarDecider(
               data: {
                 date,
                 kind,
-                name: text(command.data.name, 'name', 200),
+                name: requiredText(command.data.name, 'name', 200),
                 ...(region ? { region } : {}),
-                ...(command.data.note !== undefined ? { note: text(command.data.note, 'note', 500) } : {}),
+                ...(command.data.note !== undefined
+                  ? { note: requiredText(command.data.note, 'note', 500) }
+                  : {}),
                 addedBy: actor.id,
                 addedAt: now,
               },
@@ -152,7 +147,7 @@ export function createCalendarDecider(
                 date,
                 kind: existing.kind,
                 ...(region ? { region } : {}),
-                reason: text(command.data.reason, 'reason', 500),
+                reason: requiredText(command.data.reason, 'reason', 500),
                 removedBy: actor.id,
                 removedAt: now,
               },

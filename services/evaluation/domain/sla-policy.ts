@@ -1,3 +1,4 @@
+import { requiredText } from '../../shared/validation';
 import type { Decider, DomainCommand, DomainEvent } from '../../shared/decider';
 import { badInput, invalidTransition, notFound } from '../../shared/errors';
 import { dayNumber, jakartaDate, type LocalDate } from '../../shared/calendar/dates';
@@ -202,13 +203,6 @@ function validLimit(kind: string, limit: ClockLimit): ClockLimit {
   return { length: limit.length, unit: limit.unit };
 }
 
-function reasonText(reason: string): string {
-  const r = reason.trim();
-  if (r.length === 0 || r.length > 500)
-    throw badInput('reason must be 1..500 characters', { field: 'reason' });
-  return r;
-}
-
 export const slaPolicyDecider: Decider<SlaPolicyCommand, SlaPolicyEvent, SlaPolicyState> = {
   initialState: () => ({ status: 'DEFAULT', versions: [DEFAULT_POLICY_VERSION], lastVersion: 0 }),
   decide(command, state) {
@@ -238,7 +232,7 @@ export const slaPolicyDecider: Decider<SlaPolicyCommand, SlaPolicyEvent, SlaPoli
               version: state.lastVersion + 1,
               effectiveFrom,
               limits,
-              reason: reasonText(command.data.reason),
+              reason: requiredText(command.data.reason, 'reason', 500),
               changedBy: actor.id,
               changedAt: now,
             },
@@ -265,7 +259,7 @@ export const slaPolicyDecider: Decider<SlaPolicyCommand, SlaPolicyEvent, SlaPoli
             type: 'SlaPolicyChangeWithdrawn',
             data: {
               version: target.version,
-              reason: reasonText(command.data.reason),
+              reason: requiredText(command.data.reason, 'reason', 500),
               withdrawnBy: actor.id,
               withdrawnAt: now,
             },
