@@ -21,6 +21,21 @@ export const CASE_READERS = ['OFFICER', 'SUPERVISOR', 'AGENCY', 'AUDITOR'] as co
 export const requireCaseReader = (ctx: AuthContext): Principal => requireRole(ctx, ...CASE_READERS);
 
 /**
+ * `_entities` for one type under the rule of the query it mirrors, so a plan from the gateway or a call
+ * straight to the subgraph reveals nothing the caller could not query: the caller must pass `reader` (a
+ * case reader by default), and `find` answers null for what it may not see.
+ */
+export async function referenceFor<T>(
+  reference: Record<string, unknown>,
+  ctx: AuthContext,
+  find: (id: string, principal: Principal) => Promise<T | null | undefined> | T | null,
+  reader: (ctx: AuthContext) => Principal = requireCaseReader,
+): Promise<T | null> {
+  const principal = reader(ctx);
+  return typeof reference.id === 'string' ? ((await find(reference.id, principal)) ?? null) : null;
+}
+
+/**
  * The agency-scope rule: anything of `agencyId` is in reach of every role but AGENCY; a focal point
  * reaches only its own agency's (nothing when its token names no agency, nothing that names no agency).
  */

@@ -153,7 +153,7 @@ describe('correspondence access', () => {
             throw err;
           }),
         );
-        (table[actor.role] ??= {})[type] = result.split(':')[0]!;
+        table[actor.role] = { ...table[actor.role], [type]: result.split(':')[0]! };
       }
     }
     expect(table).toEqual({
