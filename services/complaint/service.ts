@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { sha256Uuid } from '../shared/ids';
 import { AccessCodeGuard } from '../shared/access-code-guard';
-import { CommandHandler } from '../shared/decider';
+import { CommandHandler, expectedRevisionOf } from '../shared/decider';
 import { DEFAULT_LIMITS } from '../shared/graphql/limits';
 import { badInput, DomainError, notFound } from '../shared/errors';
 import type { Actor } from '../shared/eventstore/types';
@@ -269,11 +269,6 @@ export class ComplaintService {
   }
 
   private options(id: string, expectedVersion?: number | null) {
-    return {
-      caseId: id,
-      ...(expectedVersion !== undefined && expectedVersion !== null
-        ? { expectedRevision: expectedVersion }
-        : {}),
-    };
+    return { caseId: id, ...expectedRevisionOf(expectedVersion) };
   }
 }

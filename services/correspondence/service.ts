@@ -7,7 +7,7 @@
  * absent agency or letter.
  */
 import { randomUUID } from 'node:crypto';
-import { CommandHandler } from '../shared/decider';
+import { CommandHandler, expectedRevisionOf } from '../shared/decider';
 import { badInput, notFound } from '../shared/errors';
 import type { Actor } from '../shared/eventstore/types';
 import type { SubgraphRuntime } from '../shared/runtime';
@@ -63,9 +63,6 @@ export interface CorrespondenceParts {
 }
 
 type Metadata = { now: string; actor: Actor };
-
-const expected = (expectedVersion?: number | null) =>
-  expectedVersion !== undefined && expectedVersion !== null ? { expectedRevision: expectedVersion } : {};
 
 export class CorrespondenceService {
   readonly agencies: CommandHandler<AgencyCommand, AgencyEvent, AgencyState>;
@@ -148,7 +145,11 @@ export class CorrespondenceService {
     expectedVersion?: number | null,
   ): Promise<AgencyDoc> {
     const command = build({ now: this.now(), actor });
-    const result = await this.agencies.handle(agencyStreamId(agencyId), command, expected(expectedVersion));
+    const result = await this.agencies.handle(
+      agencyStreamId(agencyId),
+      command,
+      expectedRevisionOf(expectedVersion),
+    );
     return this.readAgency(agencyId, result.position);
   }
 
@@ -210,7 +211,11 @@ export class CorrespondenceService {
     expectedVersion?: number | null,
   ): Promise<LetterDoc> {
     const command = build({ now: this.now(), actor });
-    const result = await this.letters.handle(letterStreamId(letterId), command, expected(expectedVersion));
+    const result = await this.letters.handle(
+      letterStreamId(letterId),
+      command,
+      expectedRevisionOf(expectedVersion),
+    );
     return this.readLetter(letterId, result.position);
   }
 
@@ -302,7 +307,7 @@ export class CorrespondenceService {
       actor,
       now: this.now(),
       ...(signatureReference ? { signatureReference } : {}),
-      ...expected(expectedVersion),
+      ...expectedRevisionOf(expectedVersion),
     });
     return this.readLetter(letterId, result.position);
   }

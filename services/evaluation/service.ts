@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Principal } from '../shared/auth';
 import { AccessCodeGuard } from '../shared/access-code-guard';
-import { CommandHandler } from '../shared/decider';
+import { CommandHandler, expectedRevisionOf } from '../shared/decider';
 import { DEFAULT_LIMITS } from '../shared/graphql/limits';
 import { conflict, DomainError, invalidTransition, notFound } from '../shared/errors';
 import type { Actor } from '../shared/eventstore/types';
@@ -334,11 +334,12 @@ export class EvaluationService {
     actor: Actor,
     expectedVersion?: number | 'no_stream' | null,
   ): Promise<EvaluationRoundDoc> {
-    const result = await this.evaluations.handle(evaluationStreamId(id), build({ now: this.now(), actor }), {
-      ...(expectedVersion !== undefined && expectedVersion !== null
-        ? { expectedRevision: expectedVersion }
-        : {}),
-    });
+    const command = build({ now: this.now(), actor });
+    const result = await this.evaluations.handle(
+      evaluationStreamId(id),
+      command,
+      expectedRevisionOf(expectedVersion),
+    );
     await this.runtime.settle(result.position);
     const doc = await this.runtime.readModels.get<EvaluationRoundDoc>(EVALUATION_ROUNDS, id);
     if (!doc) throw notFound('evaluation', id);

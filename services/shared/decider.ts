@@ -56,6 +56,12 @@ export interface HandleOptions {
   readonly alongside?: readonly StreamAppend[];
 }
 
+/** A client's nullable `expectedVersion` (GraphQL) as handle options: absent or null means no check. */
+export const expectedRevisionOf = (
+  version?: ExpectedRevision | null,
+): Pick<HandleOptions, 'expectedRevision'> =>
+  version !== undefined && version !== null ? { expectedRevision: version } : {};
+
 export interface HandleResult<State, Event> {
   readonly state: State;
   readonly events: readonly Event[];
