@@ -4,12 +4,6 @@
  * as its events unfold (the one rule every read path asks), and the letters read model the audit wing
  * folds for a case as of an instant.
  */
-export {
-  canSeeLetter,
-  LETTER_STREAM_PREFIX,
-  type LetterEvent,
-  type LetterSight,
-  letterSightAfter,
-  letterStreamId,
-} from './domain/letter';
+export { canSeeLetter, type LetterSight, letterSightAfter } from './access';
+export { LETTER_STREAM_PREFIX, type LetterEvent, letterStreamId } from './domain/letter';
 export { LETTERS, type LetterDoc, lettersProjection } from './projections';
