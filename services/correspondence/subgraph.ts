@@ -34,6 +34,7 @@ import {
   LetterResolver,
 } from './graphql/resolvers';
 import { CorrespondenceService } from './service';
+import { fencedReadModels } from '../shared/leases';
 
 let built: ReturnType<typeof buildFederatedSubgraph> | undefined;
 
@@ -112,8 +113,10 @@ export async function startCorrespondenceRuntime(
     // The flows run once across replicas: in the replica holding their lease (on SQLite, always here).
     let current: CorrespondenceFlows | undefined;
     const idle = dormantFlows(deps);
-    await base.leases.run('correspondence.flows', async () => {
-      const flows = await startCorrespondenceFlows(deps, flowRetry);
+    await base.leases.run('correspondence.flows', async (lease) => {
+      // Their state is written under the lease's fencing token: a superseded holder cannot commit.
+      const readModels = await fencedReadModels(deps.readModels, lease);
+      const flows = await startCorrespondenceFlows({ ...deps, readModels }, flowRetry);
       current = flows;
       return {
         async stop() {
