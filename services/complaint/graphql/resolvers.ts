@@ -129,7 +129,7 @@ export class ComplaintQueries {
     @Ctx() ctx: ComplaintContext,
   ): Promise<PublicComplaintStatus | null> {
     if (trackingNumber.length > 40 || accessCode.length > 40 || !normaliseAccessCode(accessCode)) return null;
-    ctx.complaints.accessCodeGuard.admit(ctx, trackingNumber);
+    await ctx.complaints.accessCodeGuard.admit(ctx, trackingNumber);
     const doc = await ctx.complaints.byTrackingNumber(trackingNumber);
     // An unknown tracking number still costs one HMAC (against a hash of no code), so timing tells nothing.
     const codes = ctx.complaints.accessCodes;
