@@ -15,6 +15,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { request } from 'undici';
 import { type Authenticator, authOptions, createAuthenticator, defaultAuth } from '../services/shared/auth';
 import { ambient, type DumasConfig, loadConfig } from '../services/shared/config';
+import { sharedLimits } from '../services/shared/graphql/postgres-rate-limiter';
 import { createFormatError } from '../services/shared/graphql/errors';
 import { errorReportingPlugin, metricsPlugin } from '../services/shared/graphql/plugins';
 import {
@@ -52,6 +53,11 @@ import { SUBGRAPHS } from '../services/subgraphs';
 export const DEFAULT_SUPERGRAPH_PATH = path.resolve(__dirname, '..', 'schema', 'supergraph.graphql');
 
 export interface GatewayOptions {
+  /**
+   * The PostgreSQL that keeps the per-client limits when the gateway runs as several replicas (set from
+   * the store's URL when the store is PostgreSQL); unset, each process keeps its own buckets.
+   */
+  readonly sharedLimitsUrl?: string;
   /** The supergraph SDL itself; otherwise read from `supergraphPath`. */
   readonly supergraphSdl?: string;
   readonly supergraphPath?: string;
@@ -106,6 +112,7 @@ export function gatewayOptions(config: DumasConfig): GatewayOptions {
     subgraphUrls: g.subgraphUrls,
     ...(g.oidc ? { console: { oidc: g.oidc } } : {}),
     metrics: metricsExposure(config),
+    ...(config.store.kind === 'postgres' ? { sharedLimitsUrl: config.store.url } : {}),
     authenticator: createAuthenticator(authOptions(config)),
     ...(config.logLevel ? { logger: createLogger({ name: 'gateway', level: config.logLevel }) } : {}),
   };
@@ -123,6 +130,8 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
   const production = options.production ?? ambient.production();
   const exposeSchema = !production || (options.graphiql ?? false);
   const limits: GatewayLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  // Replicas on PostgreSQL give a client one budget between them (postgres-rate-limiter.ts).
+  const sharedLimitsStore = options.sharedLimitsUrl ? sharedLimits(options.sharedLimitsUrl) : undefined;
   const logger = options.logger ?? createLogger({ name: 'gateway' });
   const fetcher = options.fetcher ?? 'undici';
   const agent = createSubgraphAgent();
@@ -174,7 +183,7 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
       ApolloServerPluginDrainHttpServer({ httpServer: http.server }),
       errorReportingPlugin<RequestContext>(),
       metricsPlugin<RequestContext>('gateway'),
-      limitsPlugin(limits),
+      limitsPlugin(limits, sharedLimitsStore),
       plainSubscriptionPlugin<RequestContext>(),
     ],
   });

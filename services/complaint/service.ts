@@ -6,9 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import { sha256Uuid } from '../shared/ids';
-import { AccessCodeGuard } from '../shared/access-code-guard';
+import { type AccessCodeGuard, accessCodeGuardOf } from '../shared/access-code-guard';
 import { CommandHandler, expectedRevisionOf } from '../shared/decider';
-import { DEFAULT_LIMITS } from '../shared/graphql/limits';
 import { badInput, DomainError, notFound } from '../shared/errors';
 import type { Actor } from '../shared/eventstore/types';
 import type { SubgraphRuntime } from '../shared/runtime';
@@ -113,9 +112,7 @@ export class ComplaintService {
   readonly accessCodeGuard: AccessCodeGuard;
 
   constructor(readonly runtime: SubgraphRuntime) {
-    this.accessCodeGuard = new AccessCodeGuard(
-      { ...DEFAULT_LIMITS, ...runtime.config.limits }.accessCodeChecksPerTrackingNumberPerMinute,
-    );
+    this.accessCodeGuard = accessCodeGuardOf(runtime);
     this.routing = new RoutingRules(runtime.store);
     this.handler = new CommandHandler(runtime.store, complaintDecider, complaintGuard);
     this.trackingNumbers = new TrackingNumberService(runtime.store);

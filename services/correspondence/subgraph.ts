@@ -32,6 +32,7 @@ import {
   LetterResolver,
 } from './graphql/resolvers';
 import { CorrespondenceService } from './service';
+import { fencedReadModels } from '../shared/leases';
 
 let built: ReturnType<typeof buildFederatedSubgraph> | undefined;
 
@@ -110,8 +111,12 @@ export async function startCorrespondenceRuntime(
       delivery,
     };
     // The flows run once across replicas: in the replica holding their lease (on SQLite, always here).
-    const running = await base.workers.startOnce('correspondence.flows', async () => ({
-      ...(await startCorrespondenceFlows(deps, flowRetry)),
+    const running = await base.workers.startOnce('correspondence.flows', async (lease) => ({
+      // Their state is written under the lease's fencing token: a superseded holder cannot commit.
+      ...(await startCorrespondenceFlows(
+        { ...deps, readModels: await fencedReadModels(deps.readModels, lease) },
+        flowRetry,
+      )),
       state: {
         // Sent by e-mail and not yet recorded as delivered: what the delivery flow still has to do.
         outboxBacklog: () => base.readModels.count(LETTERS, { where: { state: 'SENT', channel: 'EMAIL' } }),

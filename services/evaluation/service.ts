@@ -6,9 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Principal } from '../shared/auth';
-import { AccessCodeGuard } from '../shared/access-code-guard';
+import { type AccessCodeGuard, accessCodeGuardOf } from '../shared/access-code-guard';
 import { CommandHandler, expectedRevisionOf } from '../shared/decider';
-import { DEFAULT_LIMITS } from '../shared/graphql/limits';
 import { conflict, DomainError, invalidTransition, notFound } from '../shared/errors';
 import type { Actor } from '../shared/eventstore/types';
 import type { SubgraphRuntime } from '../shared/runtime';
@@ -108,9 +107,7 @@ export class EvaluationService {
   private readonly accessCodes: AccessCodeHasher;
 
   constructor(readonly runtime: SubgraphRuntime) {
-    this.accessCodeGuard = new AccessCodeGuard(
-      { ...DEFAULT_LIMITS, ...runtime.config.limits }.accessCodeChecksPerTrackingNumberPerMinute,
-    );
+    this.accessCodeGuard = accessCodeGuardOf(runtime);
     this.accessCodes = openAccessCodeHasher(runtime.config);
     this.evaluations = new CommandHandler(runtime.store, evaluationDecider, evaluationGuard);
     this.policy = new CommandHandler(runtime.store, slaPolicyDecider, slaPolicyGuard);

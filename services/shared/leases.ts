@@ -10,9 +10,14 @@
  * later than the time to live (the process stalled) stops its work; the expiry is judged by PostgreSQL's
  * clock alone, so replicas' clocks need not agree.
  *
- * Fencing: the token is handed to the work, which writes it with its effects where they can be checked
- * (see `LeaseHandle.fence`); the effects themselves are also idempotent by event id, so even a stale
- * holder's last effect cannot be appended twice.
+ * Fencing, checked at write: the token is handed to the work, and the work's own state (the flows'
+ * checkpoints and documents) is written through `fencedReadModels`, whose every transaction carries the
+ * token; the store keeps the newest token per lease and refuses an older one inside the same transaction
+ * (StaleFenceError). The new holder claims its token before it starts, so from its first step on a
+ * replica that lost the lease but has not noticed yet (stalled past the time to live, or cut off from the
+ * lease table) cannot commit what it was doing. Effects on the log are idempotent by event id, and the
+ * checkpointer's copy in the log is appended at the expected revision of its chain, so a stale holder's
+ * last effect cannot be appended twice either.
  *
  * On SQLite (one process per subgraph on one machine) there is nothing to share and every lease is held
  * at once by the only instance (`localLeases`).
@@ -21,6 +26,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { Logger } from './logger';
+import type { ReadModelStore, WriteOptions } from './projections/types';
 
 export interface LeaseHandle {
   readonly name: string;
@@ -203,5 +209,31 @@ export async function postgresLeases(options: PostgresLeaseOptions): Promise<Lea
       await Promise.all(loops);
       await pool.end();
     },
+  };
+}
+
+/**
+ * The read models as the holder of `lease` writes them: every write transaction carries its fencing
+ * token, and one from a holder that was superseded is refused (see the header). Claims the token first,
+ * so the store refuses the previous holder from now on.
+ */
+export async function fencedReadModels(store: ReadModelStore, lease: LeaseHandle): Promise<ReadModelStore> {
+  const fence = { lease: lease.name, token: lease.fence };
+  await store.claimFence(fence);
+  const withFence = (options?: WriteOptions): WriteOptions => ({ ...options, fence });
+  return {
+    get: (collection, id) => store.get(collection, id),
+    find: (collection, query) => store.find(collection, query),
+    count: (collection, query) => store.count(collection, query),
+    ensureIndexes: (indexes) => store.ensureIndexes(indexes),
+    explain: (collection, query) => store.explain(collection, query),
+    applyBatch: (projection, position, fn, options) =>
+      store.applyBatch(projection, position, fn, withFence(options)),
+    checkpoint: (projection) => store.checkpoint(projection),
+    reset: (projection, version, collections, options) =>
+      store.reset(projection, version, collections, withFence(options)),
+    claimFence: (other) => store.claimFence(other),
+    // The store belongs to the runtime, not to the lease holder.
+    close: async () => {},
   };
 }

@@ -129,7 +129,7 @@ export class ComplaintQueries {
     @Ctx() ctx: ComplaintContext,
   ): Promise<PublicComplaintStatus | null> {
     if (!plausibleAccessCode(trackingNumber, accessCode)) return null;
-    ctx.complaints.accessCodeGuard.admit(ctx, trackingNumber);
+    await ctx.complaints.accessCodeGuard.admit(ctx, trackingNumber);
     const doc = await ctx.complaints.byTrackingNumber(trackingNumber);
     // One HMAC whether or not the number is known: timing tells nothing.
     const ok = await ctx.complaints.accessCodes.matchesFound(accessCode, doc);

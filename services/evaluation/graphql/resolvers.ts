@@ -366,7 +366,7 @@ export class EvaluationMutations {
     @Ctx() ctx: EvaluationContext,
     @Arg('comment', () => String, { nullable: true }) comment?: string | null,
   ): Promise<SatisfactionRatingReceipt> {
-    if (trackingNumber.length <= 40) ctx.evaluation.accessCodeGuard.admit(ctx, trackingNumber);
+    if (trackingNumber.length <= 40) await ctx.evaluation.accessCodeGuard.admit(ctx, trackingNumber);
     return ctx.evaluation.rate(trackingNumber, accessCode, rating, comment);
   }
 }

@@ -12,7 +12,16 @@ import {
   normaliseQuery,
   type PathSegment,
 } from './query';
-import type { DocQuery, IndexedType, ReadModelIndex, ReadModelStore, ReadModelTx } from './types';
+import {
+  type DocQuery,
+  type IndexedType,
+  type ReadModelIndex,
+  type ReadModelStore,
+  type ReadModelTx,
+  StaleFenceError,
+  type WriteFence,
+  type WriteOptions,
+} from './types';
 
 export interface SqliteReadModelOptions {
   /** A file path, or ':memory:' for a store that lives as long as the object. */
@@ -68,6 +77,8 @@ export class SqliteReadModelStore implements ReadModelStore {
         position INTEGER NOT NULL,
         version INTEGER NOT NULL
       );
+      -- The newest fencing token seen per lease (WriteFence): older ones are refused at write.
+      CREATE TABLE IF NOT EXISTS fences (lease TEXT PRIMARY KEY, token INTEGER NOT NULL);
     `);
     // Case-insensitive substring match with JavaScript's Unicode case folding (SQLite's own LIKE and
     // lower() fold ASCII only, and complaint text is Indonesian with names in any script).
@@ -165,6 +176,7 @@ export class SqliteReadModelStore implements ReadModelStore {
     projection: string,
     position: number,
     fn: (tx: ReadModelTx) => Promise<void>,
+    options: WriteOptions = {},
   ): Promise<void> {
     assertName('a projection', projection);
     assertPosition(position);
@@ -192,6 +204,7 @@ export class SqliteReadModelStore implements ReadModelStore {
     try {
       this.db
         .transaction(() => {
+          if (options.fence) this.checkFence(options.fence);
           const current = this.selectCheckpoint.get(projection);
           // Two runners on one projection would double every effect: the later commit is refused instead.
           if (current && current.position >= position) {
@@ -224,16 +237,38 @@ export class SqliteReadModelStore implements ReadModelStore {
     }
   }
 
+  async claimFence(fence: WriteFence): Promise<void> {
+    this.db.transaction(() => this.checkFence(fence)).immediate();
+  }
+
+  /** Inside a write transaction: keeps the newest token of the lease and refuses an older one. */
+  private checkFence({ lease, token }: WriteFence): void {
+    const { newest } = this.db
+      .prepare<[string, number], { newest: number }>(
+        `INSERT INTO fences (lease, token) VALUES (?, ?)
+         ON CONFLICT (lease) DO UPDATE SET token = max(token, excluded.token)
+         RETURNING token AS newest`,
+      )
+      .get(lease, token)!;
+    if (newest > token) throw new StaleFenceError(lease, token, newest);
+  }
+
   async checkpoint(projection: string): Promise<{ position: number; version: number }> {
     const row = this.selectCheckpoint.get(projection);
     return row ? { position: row.position, version: row.version } : { position: 0, version: 0 };
   }
 
-  async reset(projection: string, version: number, collections: readonly string[]): Promise<void> {
+  async reset(
+    projection: string,
+    version: number,
+    collections: readonly string[],
+    options: WriteOptions = {},
+  ): Promise<void> {
     assertName('a projection', projection);
     for (const collection of collections) assertName('a collection', collection);
     this.db
       .transaction(() => {
+        if (options.fence) this.checkFence(options.fence);
         if (collections.length > 0) {
           this.db
             .prepare(`DELETE FROM documents WHERE collection IN (${collections.map(() => '?').join(', ')})`)

@@ -5,7 +5,7 @@
  * taken here, in one place (see leases.ts); on SQLite every lease is held at once by the only instance.
  */
 import type { EventStore } from '../eventstore/types';
-import type { Leases } from '../leases';
+import type { LeaseHandle, Leases } from '../leases';
 import { type StateSource, trackState, trackWorkers } from '../metrics';
 
 /** What a started worker hands back. */
@@ -23,9 +23,13 @@ export interface Workers {
   /**
    * Starts work done once across replicas: it runs in the replica holding the lease `name`, for as long
    * as it does, and moves to another replica when this one stops or dies. Resolves once the first attempt
-   * is over; the function it returns gives the work while it runs here.
+   * is over; the function it returns gives the work while it runs here. The work is handed its lease, so
+   * that what it writes can carry the lease's fencing token (see `fencedReadModels`).
    */
-  startOnce<T extends Work>(name: string, start: () => Promise<T> | T): Promise<() => T | undefined>;
+  startOnce<T extends Work>(
+    name: string,
+    start: (lease: LeaseHandle) => Promise<T> | T,
+  ): Promise<() => T | undefined>;
   /** Names of the workers running here now. */
   running(): string[];
   /** Stops the work done once (giving its leases up), then the rest, newest first. */
@@ -54,10 +58,10 @@ export function createWorkers(service: string, store: EventStore, leases: Leases
       local.push({ name, stop: tracked(work) });
       return work;
     },
-    async startOnce<T extends Work>(name: string, start: () => Promise<T> | T) {
+    async startOnce<T extends Work>(name: string, start: (lease: LeaseHandle) => Promise<T> | T) {
       let current: T | undefined;
-      await leases.run(name, async () => {
-        const work = await start();
+      await leases.run(name, async (lease) => {
+        const work = await start(lease);
         const stop = tracked(work);
         current = work;
         once.add(name);
