@@ -538,10 +538,98 @@ async function loadContext(
   };
 }
 
+/** The events the clock context is made of: policy, calendar and the directory's regions. */
+const CONFIGURATION_EVENT_TYPES: ReadonlySet<string> = new Set([
+  ...AGENCY_EVENT_TYPES,
+  ...SLA_POLICY_EVENT_TYPES,
+  ...CALENDAR_EVENT_TYPES,
+]);
+
 const deciderFor = (options: EvaluationProjectionOptions): CalendarDecider =>
   options.baseline ? createCalendarDecider(options.baseline) : calendarDecider;
 
-export function createEvaluationProjection(options: EvaluationProjectionOptions = {}): Projection {
+/**
+ * The SLA policy, calendar and agency regions held in memory for reads (resolvers, the scheduler), so a
+ * read does not parse three documents and rebuild the calendar history each time. The evaluation
+ * projection tells it the position of every configuration event it applies; the held context is reloaded
+ * once after such an event is committed (the runner's position has reached it) and kept until the next.
+ * While a change is applied but not yet committed, reads load afresh and keep nothing, so a context read
+ * from before the commit is never held past it.
+ */
+export class ClockContextHolder {
+  private latestChange = 0;
+  private held: { readonly covers: number; readonly context: Promise<HeldContext> } | undefined;
+  private source:
+    | { readonly store: ReadModelStore; readonly committed: () => number; readonly follows: boolean }
+    | undefined;
+
+  constructor(private readonly options: EvaluationProjectionOptions = {}) {}
+
+  /**
+   * The store it reads and the committed position of the projections writing it. Made before the runtime
+   * (the projection is told of changes from its first batch on) and bound once the store is open. A holder
+   * that no projection `follows` keeps nothing and reads the store each time.
+   */
+  bind(store: ReadModelStore, committed: () => number, follows = true): this {
+    this.source = { store, committed, follows };
+    return this;
+  }
+
+  /** Called by the projection for each configuration event it applies (before its commit). */
+  changedAt(position: number): void {
+    if (position > this.latestChange) this.latestChange = position;
+    this.held = undefined;
+  }
+
+  /** The clock context as the committed configuration describes it. */
+  async context(): Promise<ClockContext> {
+    return (await this.load()).context;
+  }
+
+  /** The calendar changes recorded so far, in log order. */
+  async calendarEvents(): Promise<readonly CalendarEvent[]> {
+    return (await this.load()).calendarEvents;
+  }
+
+  private load(): Promise<HeldContext> {
+    const source = this.source;
+    if (!source) return Promise.reject(new Error('the clock context holder is not bound to a store'));
+    const latest = this.latestChange;
+    if (this.held && this.held.covers === latest) return this.held.context;
+    const context = loadHeldContext(source.store, this.options);
+    if (source.follows && source.committed() >= latest) {
+      this.held = { covers: latest, context };
+      // A failed load is not kept: the next read tries again.
+      context.catch(() => {
+        if (this.held?.context === context) this.held = undefined;
+      });
+    }
+    return context;
+  }
+}
+
+interface HeldContext {
+  readonly context: ClockContext;
+  readonly calendarEvents: readonly CalendarEvent[];
+}
+
+async function loadHeldContext(
+  store: ReadModelStore,
+  options: EvaluationProjectionOptions,
+): Promise<HeldContext> {
+  const [context, calendar] = await Promise.all([
+    loadContext(store, options, deciderFor(options), {}),
+    store.get<CalendarConfigDoc>(EVALUATION_CONFIG, 'calendar'),
+  ]);
+  return { context, calendarEvents: calendar?.events ?? [] };
+}
+
+export function createEvaluationProjection(
+  options: EvaluationProjectionOptions & {
+    /** Told of each configuration event applied, so it reloads what it holds. */
+    readonly configuration?: Pick<ClockContextHolder, 'changedAt'>;
+  } = {},
+): Projection {
   const cache: ContextCache = {};
   const decider = deciderFor(options);
   return {
@@ -566,6 +654,7 @@ export function createEvaluationProjection(options: EvaluationProjectionOptions 
       ],
     },
     async apply(event: RecordedEvent, tx: ReadModelTx) {
+      if (CONFIGURATION_EVENT_TYPES.has(event.type)) options.configuration?.changedAt(event.position);
       if ((AGENCY_EVENT_TYPES as readonly string[]).includes(event.type)) {
         const code = regionCodeIn(event);
         const agencyId = (event.data as { agencyId?: unknown }).agencyId;

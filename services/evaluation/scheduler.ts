@@ -19,6 +19,7 @@ import {
   type SlaClock,
   slaStreamId,
   calendarOfClock,
+  type ClockContext,
 } from './domain/clocks';
 import { compareInstants } from '../shared/calendar/dates';
 import { clockContextFromReadModel, SLA_CLOCKS, type SlaClockDoc } from './projections';
@@ -41,6 +42,8 @@ export interface BreachSchedulerOptions {
   readonly projections: Pick<ProjectionRunnerHandle, 'waitFor'>;
   readonly clock: Clock;
   readonly logger?: Logger;
+  /** The clock context held in memory (default: read from the read models on each pass). */
+  readonly context?: () => Promise<ClockContext>;
   /** Milliseconds between ticks once started; 0 or less: never on its own (tick() by hand). */
   readonly intervalMs: number;
 }
@@ -90,7 +93,7 @@ export class BreachScheduler {
     const now = clock.now().toISOString();
     // Judge clocks on everything already in the log: a stop appended just before must not read as a breach.
     await projections.waitFor(await store.headPosition());
-    const ctx = await clockContextFromReadModel(readModels);
+    const ctx = await (this.options.context?.() ?? clockContextFromReadModel(readModels));
     const nowMs = Date.parse(now);
     const [running, stopped] = await Promise.all([
       readModels.find<SlaClockDoc>(SLA_CLOCKS, {

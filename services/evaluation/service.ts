@@ -1,8 +1,8 @@
 /**
  * The evaluation subgraph's application service: what resolvers call. Commands go through the generic
  * CommandHandler over the domain's deciders (authorisation folded in, so it is judged on the state the
- * command is decided on); reads come from the read models, after waiting for the projection to reach an
- * appended position (read-your-writes).
+ * command is decided on); reads come from the read models as they stand, waiting only for the position the
+ * caller asked to read after (read-your-writes, see shared/consistency.ts), never for the log head.
  */
 import { createHash } from 'node:crypto';
 import type { Principal } from '../shared/auth';
@@ -50,10 +50,9 @@ import {
 } from './domain/sla-policy';
 import {
   agencyKpisFromReadModel,
-  clockContextFromReadModel,
+  type ClockContextHolder,
   clocksOfComplaint,
   EVALUATION_CASES,
-  EVALUATION_CONFIG,
   type EvaluationCaseDoc,
 } from './projections';
 import {
@@ -71,7 +70,7 @@ export const PUBLIC_RATER: Actor = { id: 'public', role: 'PUBLIC' };
 /** Roles that read performance, clocks and evaluation rounds (AGENCY only for its own agency). */
 export const EVALUATION_READERS = ['OFFICER', 'SUPERVISOR', 'AGENCY', 'AUDITOR'] as const;
 
-/** How long a read waits for this subgraph's projections to catch up with the log before answering. */
+/** How long a read waits for this subgraph's projections to reach the caller's read-after position. */
 const CATCH_UP_MS = 2_000;
 
 /**
@@ -137,7 +136,11 @@ export class EvaluationService {
   /** The complainant's access code is checked here too (rating), under the complaint subgraph's secret. */
   private readonly accessCodes: AccessCodeHasher;
 
-  constructor(readonly runtime: SubgraphRuntime) {
+  constructor(
+    readonly runtime: SubgraphRuntime,
+    /** Policy, calendar and agency regions held in memory, reloaded after their events. */
+    private readonly clockContext: ClockContextHolder,
+  ) {
     this.accessCodeGuard = new AccessCodeGuard(
       { ...DEFAULT_LIMITS, ...runtime.config.limits }.accessCodeChecksPerTrackingNumberPerMinute,
     );
@@ -158,10 +161,13 @@ export class EvaluationService {
     return this.runtime.clock.now().toISOString();
   }
 
-  /** Waits (bounded) until the read models include everything already in the log. */
-  async catchUp(): Promise<void> {
+  /**
+   * Waits (bounded) until the read models include what the caller asked to read after: its own write
+   * elsewhere, or an earlier call of the same operation. A read that asked for nothing does not wait.
+   */
+  async readYourWrites(): Promise<void> {
     try {
-      await this.runtime.catchUp(CATCH_UP_MS);
+      await this.runtime.readYourWrites(CATCH_UP_MS);
     } catch (err) {
       // A slow projection answers slightly stale rather than not at all.
       this.runtime.logger.warn({ err }, 'evaluation read models behind the log');
@@ -169,7 +175,7 @@ export class EvaluationService {
   }
 
   context(): Promise<ClockContext> {
-    return clockContextFromReadModel(this.runtime.readModels);
+    return this.clockContext.context();
   }
 
   // ── complaints and their clocks ───────────────────────────────────────────────────────────────
@@ -187,7 +193,7 @@ export class EvaluationService {
 
   /** The complaint's clocks as they stand now, those the caller may see. */
   async clocks(complaintId: string, principal: Principal): Promise<ClockStatus[]> {
-    await this.catchUp();
+    await this.readYourWrites();
     if (!(await this.mayViewComplaint(complaintId, principal))) return [];
     const [docs, ctx] = await Promise.all([
       clocksOfComplaint(this.runtime.readModels, complaintId),
@@ -215,7 +221,7 @@ export class EvaluationService {
     asOf?: string,
   ): Promise<AgencyKpis> {
     this.assertMayViewPerformance(agencyId, principal);
-    await this.catchUp();
+    await this.readYourWrites();
     // An agency nobody registered or forwarded to has no performance, rather than a row of zeros.
     if (!(await this.runtime.readModels.get<EvaluationAgencyDoc>(EVALUATION_AGENCIES, agencyId))) {
       throw notFound('agency', agencyId);
@@ -242,7 +248,7 @@ export class EvaluationService {
    * own line only, with its rank among all.
    */
   async ranking(period: Period, principal: Principal, asOf?: string): Promise<RankedAgency[]> {
-    await this.catchUp();
+    await this.readYourWrites();
     const ctx = await this.context();
     const at = asOf ?? defaultAsOf(period, this.now());
     const agencies = await this.knownAgencies();
@@ -265,7 +271,7 @@ export class EvaluationService {
   // ── SLA policy ────────────────────────────────────────────────────────────────────────────────
 
   async policyVersions(): Promise<readonly SlaPolicyVersion[]> {
-    await this.catchUp();
+    await this.readYourWrites();
     return (await this.context()).policy;
   }
 
@@ -293,9 +299,11 @@ export class EvaluationService {
 
   /** The calendar in force: the bundled baseline plus the administrator's recorded changes. */
   async calendarState(): Promise<CalendarState> {
-    await this.catchUp();
-    const doc = await this.runtime.readModels.get<{ events: CalendarEvent[] }>(EVALUATION_CONFIG, 'calendar');
-    return (doc?.events ?? []).reduce(calendarDecider.evolve, calendarDecider.initialState());
+    await this.readYourWrites();
+    return (await this.clockContext.calendarEvents()).reduce(
+      calendarDecider.evolve,
+      calendarDecider.initialState(),
+    );
   }
 
   async holidays(from: string, to: string, region?: string | null): Promise<Holiday[]> {
@@ -317,7 +325,7 @@ export class EvaluationService {
   // ── evaluation rounds ─────────────────────────────────────────────────────────────────────────
 
   async evaluation(id: string, principal: Principal): Promise<EvaluationRoundDoc | null> {
-    await this.catchUp();
+    await this.readYourWrites();
     const doc = await this.runtime.readModels.get<EvaluationRoundDoc>(EVALUATION_ROUNDS, id);
     if (!doc) return null;
     return principal.role === 'AGENCY' && principal.agencyId !== doc.agencyId ? null : doc;
@@ -327,7 +335,7 @@ export class EvaluationService {
     filter: { agencyId?: string | null; status?: string | null },
     principal: Principal,
   ): Promise<EvaluationRoundDoc[]> {
-    await this.catchUp();
+    await this.readYourWrites();
     const agencyId = principal.role === 'AGENCY' ? principal.agencyId : (filter.agencyId ?? undefined);
     if (principal.role === 'AGENCY' && filter.agencyId && filter.agencyId !== principal.agencyId) return [];
     return this.runtime.readModels.find<EvaluationRoundDoc>(EVALUATION_ROUNDS, {
@@ -406,7 +414,7 @@ export class EvaluationService {
     const noMatch = () =>
       new DomainError('NOT_FOUND', 'no complaint matches this tracking number and access code');
     if (trackingNumber.length > 40 || accessCode.length > 40) throw noMatch();
-    await this.catchUp();
+    await this.readYourWrites();
     const [doc] = await this.runtime.readModels.find<RatableComplaintDoc>(EVALUATION_COMPLAINTS, {
       where: { trackingNumber: trackingNumber.trim().toUpperCase() },
       limit: 1,

@@ -21,13 +21,15 @@ import {
   EvaluationQueries,
 } from './graphql/resolvers';
 import { Agency, Complaint, Evaluation } from './graphql/types';
-import { createEvaluationProjection } from './projections';
+import { ClockContextHolder, createEvaluationProjection } from './projections';
 import { evaluationRecordsProjection } from './records';
 import { BreachScheduler } from './scheduler';
 import { EvaluationService } from './service';
 
 export interface EvaluationRuntime extends SubgraphRuntime {
   readonly scheduler: BreachScheduler;
+  /** SLA policy, calendar and agency regions held in memory, reloaded after their events. */
+  readonly clockContext: ClockContextHolder;
 }
 
 export interface EvaluationRuntimeOptions extends Omit<RuntimeOptions, 'name' | 'projections'> {
@@ -55,12 +57,15 @@ export async function startEvaluationRuntime(
   options: EvaluationRuntimeOptions = {},
 ): Promise<EvaluationRuntime> {
   const { schedulerIntervalMs, ...runtimeOptions } = options;
+  const clockContext = new ClockContextHolder();
   const runtime = await startRuntime({
     ...runtimeOptions,
     name: 'evaluation',
-    projections: [createEvaluationProjection(), evaluationRecordsProjection],
+    projections: [createEvaluationProjection({ configuration: clockContext }), evaluationRecordsProjection],
   });
+  clockContext.bind(runtime.readModels, () => runtime.projections.position());
   const schedulerOptions = {
+    context: () => clockContext.context(),
     store: runtime.store,
     readModels: runtime.readModels,
     projections: runtime.projections,
@@ -79,6 +84,7 @@ export async function startEvaluationRuntime(
   return {
     ...runtime,
     scheduler,
+    clockContext,
     async close() {
       await scheduler.stop();
       await runtime.close();
@@ -91,7 +97,11 @@ export async function createEvaluationServer(
   options: Partial<Parameters<typeof createSubgraphServer<EvaluationContext>>[0]> = {},
 ): Promise<SubgraphServer<EvaluationContext>> {
   const { schema } = await buildEvaluationSubgraph();
-  const evaluation = new EvaluationService(runtime);
+  // A runtime not started by startEvaluationRuntime has no projection telling a holder of changes.
+  const clockContext =
+    (runtime as Partial<EvaluationRuntime>).clockContext ??
+    new ClockContextHolder().bind(runtime.readModels, () => runtime.projections.position(), false);
+  const evaluation = new EvaluationService(runtime, clockContext);
   return createSubgraphServer<EvaluationContext>({
     name: 'evaluation',
     schema,

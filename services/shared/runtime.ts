@@ -7,6 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { type Clock, systemClock } from './clock';
 import { type DumasConfig, loadConfig } from './config';
+import { noteWritten, readAfterPosition } from './consistency';
 import { createEventStore } from './eventstore';
 import { instrumentStore } from './eventstore/instrumented';
 import type { EventStore } from './eventstore/types';
@@ -45,6 +46,11 @@ export interface SubgraphRuntime {
   settle(position: number, timeoutMs?: number): Promise<void>;
   /** Resolves once this subgraph's read models include everything in the log now (another subgraph's writes). */
   catchUp(timeoutMs?: number): Promise<void>;
+  /**
+   * Resolves once this subgraph's read models include what the current request asked its reads to include
+   * (its `dumas-read-after` token and its own writes, see consistency.ts); at once when it asked for nothing.
+   */
+  readYourWrites(timeoutMs?: number): Promise<void>;
   /** Stops the projections and closes what this runtime opened (not what was handed in). */
   close(): Promise<void>;
 }
@@ -118,7 +124,15 @@ export async function startRuntime(options: RuntimeOptions): Promise<SubgraphRun
     logger,
     extensions: new Map(),
     async settle(position, timeoutMs) {
-      if (position > 0) await projections.waitFor(position, timeoutMs);
+      if (position <= 0) return;
+      noteWritten(position);
+      await projections.waitFor(position, timeoutMs);
+    },
+    async readYourWrites(timeoutMs) {
+      const wanted = readAfterPosition();
+      if (wanted <= 0 || projections.position() >= wanted) return;
+      // A token past the head (made up, or from another store) waits for the head and no longer.
+      await projections.waitFor(Math.min(wanted, await store.headPosition()), timeoutMs);
     },
     async catchUp(timeoutMs) {
       await projections.waitFor(await store.headPosition(), timeoutMs);

@@ -16,7 +16,7 @@ export async function resolveComplaintReference(
 ): Promise<Complaint | null> {
   const principal = requireRole(ctx, ...EVALUATION_READERS);
   if (typeof reference.id !== 'string') return null;
-  if (principal.role === 'AGENCY') await ctx.evaluation.catchUp();
+  if (principal.role === 'AGENCY') await ctx.evaluation.readYourWrites();
   return (await ctx.evaluation.mayViewComplaint(reference.id, principal)) ? { id: reference.id } : null;
 }
 
