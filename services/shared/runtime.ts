@@ -16,6 +16,7 @@ import { type Leases, localLeases, postgresLeases } from './leases';
 import { trackWorkers } from './metrics';
 import { type KeyVault, openKeyVault } from './pii';
 import { createReadModelStore, type ProjectionRunner, startProjections } from './projections';
+import { batchingReadModels } from './projections/batching';
 import type { Projection, ReadModelStore } from './projections/types';
 
 export interface SubgraphRuntime {
@@ -80,10 +81,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<SubgraphRun
   // subgraph's own schema for the state of work done once (flows' checkpoints).
   const replicaId = config.replicaId;
   const perReplica = replicaId !== undefined && config.readModels.kind === 'postgres';
-  const readModels = await createReadModelStore(
+  const ownReadModels = await createReadModelStore(
     config.readModels,
     perReplica ? `${options.name}_${replicaId}` : options.name,
   );
+  // Reads by id in one request go out as one query per collection (see projections/batching.ts).
+  const readModels = batchingReadModels(ownReadModels);
   const sharedReadModels = perReplica
     ? await createReadModelStore(config.readModels, options.name)
     : readModels;
@@ -99,7 +102,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<SubgraphRun
   const vault = options.vault ?? openKeyVault(config);
   const projections = await startProjections({
     store,
-    readModels,
+    readModels: ownReadModels,
     projections: options.projections,
     logger,
     service: options.name,

@@ -2,9 +2,11 @@
  * Read-your-writes across subgraphs through the gateway (services/shared/consistency.ts): a write answers
  * with the position it reached, a read sent with that position sees it in another subgraph, a mutation's
  * own selection in another subgraph sees what the mutation wrote, and a malformed token is the client's
- * mistake.
+ * mistake; and the reads of one request are batched: a page's SLA clocks come from one query.
  */
+import { SLA_CLOCKS } from '../../services/evaluation/projections';
 import { POSITION_HEADER, READ_AFTER_HEADER } from '../../services/shared/consistency';
+import { SqliteReadModelStore } from '../../services/shared/projections/sqlite-read-model';
 import { type Federation, startFederation } from '../support/federation';
 
 let fed: Federation;
@@ -80,5 +82,28 @@ describe('given a complaint filed through the gateway', () => {
     expect(refused.status).toBe(400);
     expect(refused.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
     expect(JSON.stringify(refused.body)).not.toMatch(/at .*\.ts:/);
+  });
+});
+
+describe('given a page of complaints with their SLA', () => {
+  it('the evaluation reads the clocks of the whole page in one query', async () => {
+    const filed: string[] = [];
+    for (let i = 0; i < 4; i++) filed.push((await post(FILE, INPUT)).position!);
+    const finds = jest.spyOn(SqliteReadModelStore.prototype, 'find');
+    try {
+      const page = await post(
+        `{ complaints(first: 5) { edges { node { id sla { clocks { kind } } } } } }`,
+        {},
+        { [READ_AFTER_HEADER]: filed[filed.length - 1]! },
+      );
+      expect(page.body.errors).toBeUndefined();
+      const nodes = page.body.data.complaints.edges.map((e: { node: unknown }) => e.node);
+      expect(nodes).toHaveLength(5);
+      for (const node of nodes) expect(node.sla.clocks.length).toBeGreaterThan(0);
+      const clockQueries = finds.mock.calls.filter(([collection]) => collection === SLA_CLOCKS);
+      expect(clockQueries).toHaveLength(1);
+    } finally {
+      finds.mockRestore();
+    }
   });
 });

@@ -35,6 +35,7 @@ export class SqliteReadModelStore implements ReadModelStore {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly selectDoc: Database.Statement<[string, string], string>;
+  private readonly selectDocs: Database.Statement<[string, string], { id: string; doc: string }>;
   private readonly upsertDoc: Database.Statement<[string, string, string]>;
   private readonly deleteDoc: Database.Statement<[string, string]>;
   private readonly selectCheckpoint: Database.Statement<[string], { position: number; version: number }>;
@@ -80,6 +81,10 @@ export class SqliteReadModelStore implements ReadModelStore {
       'SELECT doc FROM documents WHERE collection = ? AND id = ?',
     );
     this.selectDoc.pluck();
+    // The ids as one JSON array parameter: one statement, the primary key looked up once per id.
+    this.selectDocs = this.db.prepare<[string, string], { id: string; doc: string }>(
+      'SELECT id, doc FROM documents WHERE collection = ? AND id IN (SELECT value FROM json_each(?))',
+    );
     this.upsertDoc = this.db.prepare(
       'INSERT INTO documents (collection, id, doc) VALUES (?, ?, ?) ON CONFLICT (collection, id) DO UPDATE SET doc = excluded.doc',
     );
@@ -97,6 +102,16 @@ export class SqliteReadModelStore implements ReadModelStore {
   async get<T>(collection: string, id: string): Promise<T | undefined> {
     const text = this.selectDoc.get(collection, id);
     return text === undefined ? undefined : (JSON.parse(text) as T);
+  }
+
+  async getMany<T>(collection: string, ids: readonly string[]): Promise<(T | undefined)[]> {
+    if (ids.length === 0) return [];
+    const found = new Map<string, string>();
+    for (const row of this.selectDocs.all(collection, JSON.stringify(ids))) found.set(row.id, row.doc);
+    return ids.map((id) => {
+      const text = found.get(id);
+      return text === undefined ? undefined : (JSON.parse(text) as T);
+    });
   }
 
   async find<T>(collection: string, query: DocQuery = {}): Promise<T[]> {
