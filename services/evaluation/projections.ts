@@ -1,7 +1,7 @@
 /**
  * The evaluation's read models, kept incrementally from the log:
  * - `sla_clocks`: one document per SLA clock (clocks.ts), for `Complaint.sla` and for the scheduler that
- *   looks for clocks past their deadline (`where: {open: true, dueAt: {lt: now}}`);
+ *   looks for clocks past their deadline on an index of when each needs looking at (`dueWatch`);
  * - `evaluation_cases`: per complaint, its facts (so clocks can be folded again) and the per-forwarding,
  *   per-resolution and per-rating records the KPIs are derived from;
  * - `evaluation_letters`: per letter, the agencies it was drafted to remind and when it was sent;
@@ -65,10 +65,27 @@ export const EVALUATION_AGENCY_DAYS = 'evaluation_agency_days';
 export const EVALUATION_AGENCY_OPEN = 'evaluation_agency_open';
 
 /**
- * The read paths' indexes: a complaint's clocks (for `Complaint.sla`), found by complaint in start order.
- * Every clock has these fields, as text, never null.
+ * The read paths' indexes: the scheduler's, and a complaint's clocks (for `Complaint.sla`) found by
+ * complaint in start order. Every clock has these fields, as text, never null (toClockDoc).
  */
 export const EVALUATION_INDEXES: readonly ReadModelIndex[] = [
+  // The breach scheduler's two questions: which open clocks fall due, which stopped late unrecorded.
+  {
+    collection: SLA_CLOCKS,
+    name: 'due',
+    fields: [
+      { path: 'dueWatch', type: 'text' },
+      { path: 'id', type: 'text' },
+    ],
+  },
+  {
+    collection: SLA_CLOCKS,
+    name: 'late_stop',
+    fields: [
+      { path: 'lateStopWatch', type: 'text' },
+      { path: 'id', type: 'text' },
+    ],
+  },
   {
     collection: SLA_CLOCKS,
     name: 'complaint',
@@ -84,6 +101,54 @@ export const EVALUATION_INDEXES: readonly ReadModelIndex[] = [
 export interface SlaClockDoc extends SlaClock {
   /** Neither stopped nor with its breach on the record. */
   readonly open: boolean;
+  /**
+   * From when the breach scheduler must look at this open clock: its due instant, less the calendar margin
+   * for a clock whose due date follows today's calendar; NEVER while it has no deadline or is not open.
+   */
+  readonly dueWatch: string;
+  /**
+   * When a clock that stopped late (after its due instant, less that margin) and whose breach is not on
+   * the record stopped; '' for every other clock. The scheduler looks back a while for these.
+   */
+  readonly lateStopWatch: string;
+}
+
+/** Sorts after every instant: a clock the scheduler never needs to look at. */
+export const NEVER = '9999-12-31T23:59:59.999Z';
+
+/**
+ * Clocks keep the calendar version they started under, so a calendar edit does not move a stored due
+ * date; clocks without a recorded version (projected before versions existed) follow today's calendar, in
+ * which a holiday removed since may bring one forward. Such clocks are watched this long before they fall due.
+ */
+export const CALENDAR_MARGIN_MS = 45 * 24 * 60 * 60 * 1000;
+
+/** The clock as stored, with what the scheduler's indexes need. */
+export function toClockDoc(clock: SlaClock): SlaClockDoc {
+  const open = !clock.stoppedAt && !clock.breachRecordedAt;
+  const watchFrom =
+    clock.dueAt === null
+      ? undefined
+      : clock.calendarVersion !== undefined
+        ? clock.dueAt
+        : new Date(Date.parse(clock.dueAt) - CALENDAR_MARGIN_MS).toISOString();
+  const lateStop =
+    clock.stoppedAt !== undefined &&
+    !clock.breachRecordedAt &&
+    watchFrom !== undefined &&
+    compareInstants(clock.stoppedAt, watchFrom) > 0;
+  return {
+    ...clock,
+    open,
+    dueWatch: open && watchFrom !== undefined ? watchFrom : NEVER,
+    lateStopWatch: lateStop ? clock.stoppedAt! : '',
+  };
+}
+
+/** The clock without what only its stored form carries. */
+export function clockOfDoc(doc: SlaClockDoc): SlaClock {
+  const { open: _open, dueWatch: _due, lateStopWatch: _late, ...clock } = doc;
+  return clock;
 }
 
 /**
@@ -653,7 +718,8 @@ export function createEvaluationProjection(
     name: 'evaluation',
     // 2: the agency indexes (days and awaiting forwardings) the KPIs are read from.
     // 3: clocks keep the calendar version they started under; agencies' region codes.
-    version: 3,
+    // 4: clocks carry dueWatch and lateStopWatch, indexed for the breach scheduler.
+    version: 4,
     collections: [
       SLA_CLOCKS,
       EVALUATION_CASES,
@@ -707,8 +773,7 @@ export function createEvaluationProjection(
         const ctx = await loadContext(tx, options, decider, cache);
         const clocks = computeClocks(evolved.facts, ctx);
         for (const clock of clocks) {
-          const stored: SlaClockDoc = { ...clock, open: !clock.stoppedAt && !clock.breachRecordedAt };
-          await tx.put(SLA_CLOCKS, clock.id, stored);
+          await tx.put(SLA_CLOCKS, clock.id, toClockDoc(clock));
         }
         const doc = withDeadlines(evolved, clocks);
         await tx.put(EVALUATION_CASES, fact.complaintId, doc);

@@ -51,6 +51,7 @@ import {
 import {
   agencyKpisFromReadModel,
   type ClockContextHolder,
+  clockOfDoc,
   clocksOfComplaint,
   EVALUATION_CASES,
   type EvaluationCaseDoc,
@@ -201,7 +202,8 @@ export class EvaluationService {
     ]);
     const now = this.now();
     return docs
-      .map(({ open: _open, ...clock }) => evaluateClock(clock, calendarOfClock(ctx, clock), now))
+      .map(clockOfDoc)
+      .map((clock) => evaluateClock(clock, calendarOfClock(ctx, clock), now))
       .filter((c) => clockVisibleTo(c, principal));
   }
 

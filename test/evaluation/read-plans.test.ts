@@ -1,4 +1,13 @@
-import { CLOCK_ORDER, EVALUATION_INDEXES, SLA_CLOCKS } from '../../services/evaluation/projections';
+import type { SlaClock } from '../../services/evaluation/domain/clocks';
+import {
+  CLOCK_ORDER,
+  clockOfDoc,
+  EVALUATION_INDEXES,
+  NEVER,
+  SLA_CLOCKS,
+  toClockDoc,
+} from '../../services/evaluation/projections';
+import { DUE_ORDER, LATE_STOP_ORDER } from '../../services/evaluation/scheduler';
 import { SqliteReadModelStore } from '../../services/shared/projections/sqlite-read-model';
 
 /**
@@ -20,5 +29,60 @@ describe('evaluation read plans', () => {
     const plan = await store.explain(SLA_CLOCKS, { where: { complaintId }, orderBy: CLOCK_ORDER });
     expect(plan).toMatch(/USING (COVERING )?INDEX rm_sla_clocks_complaint/);
     expect(plan).not.toMatch(/\bSCAN documents\b/);
+  });
+
+  it.each([
+    [
+      'clocks falling due',
+      { where: { dueWatch: { lt: '2026-03-11T03:00:00.000Z' } }, orderBy: DUE_ORDER },
+      'due',
+    ],
+    [
+      'clocks stopped late',
+      { where: { lateStopWatch: { gt: '2026-01-25T03:00:00.000Z' } }, orderBy: LATE_STOP_ORDER },
+      'late_stop',
+    ],
+  ] as const)('the breach scheduler: %s from their index, no scan', async (_, query, index) => {
+    const plan = await store.explain(SLA_CLOCKS, query);
+    expect(plan).toMatch(new RegExp(`USING (COVERING )?INDEX rm_sla_clocks_${index}\\b`));
+    expect(plan).not.toMatch(/\bSCAN documents\b/);
+    // In index order: at most the row-id tie-break among equal keys is sorted, never the whole result.
+    expect(plan).not.toMatch(/TEMP B-TREE FOR ORDER BY/);
+  });
+});
+
+describe('what the scheduler index keeps of a clock', () => {
+  const clock: SlaClock = {
+    id: 'c1/WRITTEN_RESPONSE/a/1',
+    complaintId: 'c1',
+    kind: 'WRITTEN_RESPONSE',
+    cycle: 1,
+    policyVersion: 0,
+    calendarVersion: 0,
+    length: 14,
+    unit: 'CALENDAR_DAYS',
+    startedAt: '2026-03-02T02:00:00.000Z',
+    pauses: [],
+    dueDate: '2026-03-16',
+    dueAt: '2026-03-16T16:59:59.999Z',
+  } as SlaClock;
+  const { calendarVersion: _v, ...versionless } = clock;
+
+  it.each([
+    ['open, with its calendar version: from its due instant', clock, clock.dueAt, ''],
+    ['open, following today’s calendar: 45 days early', versionless, '2026-01-30T16:59:59.999Z', ''],
+    ['paused (no deadline)', { ...clock, dueDate: null, dueAt: null }, NEVER, ''],
+    ['breach on the record', { ...clock, breachRecordedAt: '2026-03-17T00:00:00.000Z' }, NEVER, ''],
+    ['stopped in time', { ...clock, stoppedAt: '2026-03-10T00:00:00.000Z' }, NEVER, ''],
+    [
+      'stopped late, unrecorded',
+      { ...clock, stoppedAt: '2026-03-20T00:00:00.000Z' },
+      NEVER,
+      '2026-03-20T00:00:00.000Z',
+    ],
+  ] as const)('%s', (_, c, dueWatch, lateStopWatch) => {
+    const doc = toClockDoc(c as SlaClock);
+    expect(doc).toMatchObject({ dueWatch, lateStopWatch });
+    expect(clockOfDoc(doc)).toEqual(c);
   });
 });
