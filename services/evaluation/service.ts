@@ -62,6 +62,7 @@ import {
   EVALUATION_ROUNDS,
   type EvaluationAgencyDoc,
   type EvaluationRoundDoc,
+  evaluationRoundsQuery,
   type RatableComplaintDoc,
 } from './records';
 
@@ -340,14 +341,13 @@ export class EvaluationService {
     await this.readYourWrites();
     const agencyId = principal.role === 'AGENCY' ? principal.agencyId : (filter.agencyId ?? undefined);
     if (principal.role === 'AGENCY' && filter.agencyId && filter.agencyId !== principal.agencyId) return [];
-    return this.runtime.readModels.find<EvaluationRoundDoc>(EVALUATION_ROUNDS, {
-      where: {
+    return this.runtime.readModels.find<EvaluationRoundDoc>(
+      EVALUATION_ROUNDS,
+      evaluationRoundsQuery({
         ...(agencyId ? { agencyId } : {}),
         ...(filter.status ? { status: filter.status } : {}),
-      },
-      orderBy: [{ path: 'openedAt', direction: 'desc' }, { path: 'id' }],
-      limit: 200,
-    });
+      }),
+    );
   }
 
   /**

@@ -7,6 +7,11 @@ import {
   SLA_CLOCKS,
   toClockDoc,
 } from '../../services/evaluation/projections';
+import {
+  EVALUATION_ROUNDS,
+  evaluationRecordsProjection,
+  evaluationRoundsQuery,
+} from '../../services/evaluation/records';
 import { DUE_ORDER, LATE_STOP_ORDER } from '../../services/evaluation/scheduler';
 import { SqliteReadModelStore } from '../../services/shared/projections/sqlite-read-model';
 
@@ -48,6 +53,25 @@ describe('evaluation read plans', () => {
     expect(plan).not.toMatch(/\bSCAN documents\b/);
     // In index order: at most the row-id tie-break among equal keys is sorted, never the whole result.
     expect(plan).not.toMatch(/TEMP B-TREE FOR ORDER BY/);
+  });
+});
+
+describe('evaluation rounds list plans', () => {
+  let store: SqliteReadModelStore;
+  beforeAll(async () => {
+    store = new SqliteReadModelStore({ file: ':memory:' });
+    await store.ensureIndexes(evaluationRecordsProjection.indexes ?? []);
+  });
+  afterAll(() => store.close());
+
+  it.each([
+    ['all', {}, 'opened'],
+    ['by agency', { agencyId: 'inspektorat-bantul' }, 'agency'],
+    ['by status', { status: 'OPEN' }, 'status'],
+  ] as const)('%s: newest first from an index, no scan', async (_, filter, index) => {
+    const plan = await store.explain(EVALUATION_ROUNDS, evaluationRoundsQuery(filter));
+    expect(plan).toMatch(new RegExp(`USING (COVERING )?INDEX rm_evaluation_rounds_${index}\\b`));
+    expect(plan).not.toMatch(/\bSCAN documents\b/);
   });
 });
 
