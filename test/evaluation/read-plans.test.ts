@@ -13,27 +13,21 @@ import {
   evaluationRoundsQuery,
 } from '../../services/evaluation/records';
 import { DUE_ORDER, LATE_STOP_ORDER } from '../../services/evaluation/scheduler';
-import { SqliteReadModelStore } from '../../services/shared/projections/sqlite-read-model';
+import { expectIndexedPlan, storeWithIndexes } from '../support/plans';
 
 /**
  * The evaluation's read paths are answered from its indexes, so a page costs what the page costs: a plan
  * that scans the documents table fails here.
  */
 describe('evaluation read plans', () => {
-  let store: SqliteReadModelStore;
-  beforeAll(async () => {
-    store = new SqliteReadModelStore({ file: ':memory:' });
-    await store.ensureIndexes(EVALUATION_INDEXES);
-  });
-  afterAll(() => store.close());
+  const store = storeWithIndexes(EVALUATION_INDEXES);
 
   it.each([
     ['one complaint', 'c-1'],
     ['a page of complaints', { in: ['c-1', 'c-2', 'c-3'] }],
   ] as const)("%s's clocks: the complaint index, no scan", async (_, complaintId) => {
-    const plan = await store.explain(SLA_CLOCKS, { where: { complaintId }, orderBy: CLOCK_ORDER });
-    expect(plan).toMatch(/USING (COVERING )?INDEX rm_sla_clocks_complaint/);
-    expect(plan).not.toMatch(/\bSCAN documents\b/);
+    const query = { where: { complaintId }, orderBy: CLOCK_ORDER };
+    await expectIndexedPlan(store(), SLA_CLOCKS, query, 'rm_sla_clocks_complaint');
   });
 
   it.each([
@@ -48,30 +42,22 @@ describe('evaluation read plans', () => {
       'late_stop',
     ],
   ] as const)('the breach scheduler: %s from their index, no scan', async (_, query, index) => {
-    const plan = await store.explain(SLA_CLOCKS, query);
-    expect(plan).toMatch(new RegExp(`USING (COVERING )?INDEX rm_sla_clocks_${index}\\b`));
-    expect(plan).not.toMatch(/\bSCAN documents\b/);
+    const plan = await expectIndexedPlan(store(), SLA_CLOCKS, query, `rm_sla_clocks_${index}`);
     // In index order: at most the row-id tie-break among equal keys is sorted, never the whole result.
     expect(plan).not.toMatch(/TEMP B-TREE FOR ORDER BY/);
   });
 });
 
 describe('evaluation rounds list plans', () => {
-  let store: SqliteReadModelStore;
-  beforeAll(async () => {
-    store = new SqliteReadModelStore({ file: ':memory:' });
-    await store.ensureIndexes(evaluationRecordsProjection.indexes ?? []);
-  });
-  afterAll(() => store.close());
+  const store = storeWithIndexes(evaluationRecordsProjection.indexes ?? []);
 
   it.each([
     ['all', {}, 'opened'],
     ['by agency', { agencyId: 'inspektorat-bantul' }, 'agency'],
     ['by status', { status: 'OPEN' }, 'status'],
   ] as const)('%s: newest first from an index, no scan', async (_, filter, index) => {
-    const plan = await store.explain(EVALUATION_ROUNDS, evaluationRoundsQuery(filter));
-    expect(plan).toMatch(new RegExp(`USING (COVERING )?INDEX rm_evaluation_rounds_${index}\\b`));
-    expect(plan).not.toMatch(/\bSCAN documents\b/);
+    const query = evaluationRoundsQuery(filter);
+    await expectIndexedPlan(store(), EVALUATION_ROUNDS, query, `rm_evaluation_rounds_${index}`);
   });
 });
 
