@@ -1,12 +1,12 @@
 import { LETTERS, letterQuery, lettersProjection } from '../../services/correspondence/projections';
-import { expectIndexedPlan, storeWithIndexes } from '../support/plans';
+import { expectIndexedPlan, PLAN_ENGINES, storeWithIndexes } from '../support/plans';
 
 /**
  * A complaint's letters (`Complaint.letters`, `letters(filter: {complaintId})`) are read by id from the
  * complaint's list of letters, for every role's filter: a plan that scans the letters fails here.
  */
-describe('letters of a complaint', () => {
-  const store = storeWithIndexes(lettersProjection.indexes ?? []);
+describe.each(PLAN_ENGINES)('%s: letters of a complaint', (engine) => {
+  const store = storeWithIndexes(lettersProjection.indexes ?? [], engine);
 
   it.each([
     ['an officer', { id: 'officer', role: 'OFFICER' }],

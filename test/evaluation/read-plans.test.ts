@@ -13,14 +13,14 @@ import {
   evaluationRoundsQuery,
 } from '../../services/evaluation/records';
 import { DUE_ORDER, LATE_STOP_ORDER } from '../../services/evaluation/scheduler';
-import { expectIndexedPlan, storeWithIndexes } from '../support/plans';
+import { expectIndexedPlan, PLAN_ENGINES, storeWithIndexes } from '../support/plans';
 
 /**
  * The evaluation's read paths are answered from its indexes, so a page costs what the page costs: a plan
  * that scans the documents table fails here.
  */
-describe('evaluation read plans', () => {
-  const store = storeWithIndexes(EVALUATION_INDEXES);
+describe.each(PLAN_ENGINES)('%s: evaluation read plans', (engine) => {
+  const store = storeWithIndexes(EVALUATION_INDEXES, engine);
 
   it.each([
     ['one complaint', 'c-1'],
@@ -48,8 +48,8 @@ describe('evaluation read plans', () => {
   });
 });
 
-describe('evaluation rounds list plans', () => {
-  const store = storeWithIndexes(evaluationRecordsProjection.indexes ?? []);
+describe.each(PLAN_ENGINES)('%s: evaluation rounds list plans', (engine) => {
+  const store = storeWithIndexes(evaluationRecordsProjection.indexes ?? [], engine);
 
   it.each([
     ['all', {}, 'opened'],
