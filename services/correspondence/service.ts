@@ -47,6 +47,8 @@ import {
   type LetterDoc,
   type LetterFilter,
   letterQuery,
+  LETTERS_BY_COMPLAINT,
+  type ComplaintLettersDoc,
 } from './projections';
 
 export interface AttachmentUpload {
@@ -107,7 +109,16 @@ export class CorrespondenceService {
     actor: Actor,
     page: { limit: number; offset: number },
   ): Promise<LetterDoc[]> {
-    const query = letterQuery(filter, actor, page);
+    if (filter.complaintId === undefined) {
+      const query = letterQuery(filter, actor, page);
+      return query ? this.runtime.readModels.find<LetterDoc>(LETTERS, query) : [];
+    }
+    // A complaint's letters: from its list of letter ids, under the same filter and order.
+    const listed = await this.runtime.readModels.get<ComplaintLettersDoc>(
+      LETTERS_BY_COMPLAINT,
+      filter.complaintId,
+    );
+    const query = listed?.letterIds.length ? letterQuery(filter, actor, page, listed.letterIds) : undefined;
     return query ? this.runtime.readModels.find<LetterDoc>(LETTERS, query) : [];
   }
 

@@ -19,19 +19,18 @@ import {
   type SlaClock,
   slaStreamId,
   calendarOfClock,
+  type ClockContext,
 } from './domain/clocks';
 import { compareInstants } from '../shared/calendar/dates';
-import { clockContextFromReadModel, SLA_CLOCKS, type SlaClockDoc } from './projections';
+import { clockContextFromReadModel, clockOfDoc, SLA_CLOCKS, type SlaClockDoc } from './projections';
+
+/** The orders of the scheduler's two queries: those of its two indexes (EVALUATION_INDEXES). */
+export const DUE_ORDER = [{ path: 'dueWatch' }, { path: 'id' }] as const;
+export const LATE_STOP_ORDER = [{ path: 'lateStopWatch' }, { path: 'id' }] as const;
 
 /** The actor on the record for breaches: the system, not a person. */
 export const SCHEDULER_ACTOR = { id: 'sla-scheduler', role: 'SYSTEM' } as const;
 
-/**
- * Clocks keep the calendar version they started under, so a calendar edit does not move a stored due
- * date; clocks without a recorded version (projected before versions existed) follow today's calendar, in
- * which a holiday removed since may bring one forward. Clocks due within this margin are re-judged.
- */
-const CALENDAR_MARGIN_MS = 45 * 24 * 60 * 60 * 1000;
 /** Clocks stopped within this long before a tick are checked for a late stop the scheduler missed. */
 const LATE_STOP_LOOKBACK_MS = 45 * 24 * 60 * 60 * 1000;
 
@@ -41,6 +40,8 @@ export interface BreachSchedulerOptions {
   readonly projections: Pick<ProjectionRunner, 'waitFor'>;
   readonly clock: Clock;
   readonly logger?: Logger;
+  /** The clock context held in memory (default: read from the read models on each pass). */
+  readonly context?: () => Promise<ClockContext>;
 }
 
 export interface TickResult {
@@ -70,25 +71,24 @@ export class BreachScheduler {
     const now = clock.now().toISOString();
     // Judge clocks on everything already in the log: a stop appended just before must not read as a breach.
     await projections.waitFor(await store.headPosition());
-    const ctx = await clockContextFromReadModel(readModels);
+    const ctx = await (this.options.context?.() ?? clockContextFromReadModel(readModels));
     const nowMs = Date.parse(now);
+    // Both from an index of when each clock needs looking at, so a pass reads the clocks falling due
+    // (and the few that stopped late), not every open clock of the store.
     const [running, stopped] = await Promise.all([
       readModels.find<SlaClockDoc>(SLA_CLOCKS, {
-        where: { open: true, dueAt: { lt: new Date(nowMs + CALENDAR_MARGIN_MS).toISOString() } },
-        orderBy: [{ path: 'dueAt' }, { path: 'id' }],
+        where: { dueWatch: { lt: now } },
+        orderBy: DUE_ORDER,
       }),
       readModels.find<SlaClockDoc>(SLA_CLOCKS, {
-        where: {
-          stoppedAt: { gt: new Date(nowMs - LATE_STOP_LOOKBACK_MS).toISOString() },
-          dueAt: { lt: now },
-        },
-        orderBy: [{ path: 'dueAt' }, { path: 'id' }],
+        where: { lateStopWatch: { gt: new Date(nowMs - LATE_STOP_LOOKBACK_MS).toISOString() } },
+        orderBy: LATE_STOP_ORDER,
       }),
     ]);
     const candidates = new Map<string, SlaClock>();
     for (const doc of [...running, ...stopped]) {
       if (doc.breachRecordedAt) continue;
-      const { open: _open, ...stored } = doc;
+      const stored = clockOfDoc(doc);
       const judged = evaluateClock(stored, calendarOfClock(ctx, stored), now);
       candidates.set(doc.id, { ...stored, dueDate: judged.dueDate, dueAt: judged.dueAt });
     }

@@ -1,8 +1,8 @@
 /**
  * The evaluation subgraph's application service: what resolvers call. Commands go through the generic
  * CommandHandler over the domain's deciders (authorisation folded in, so it is judged on the state the
- * command is decided on); reads come from the read models, after waiting for the projection to reach an
- * appended position (read-your-writes).
+ * command is decided on); reads come from the read models as they stand, waiting only for the position the
+ * caller asked to read after (read-your-writes, see shared/consistency.ts), never for the log head.
  */
 import { createHash } from 'node:crypto';
 import type { Principal } from '../shared/auth';
@@ -58,10 +58,10 @@ import {
 } from './domain/sla-policy';
 import {
   agencyKpisFromReadModel,
-  clockContextFromReadModel,
+  type ClockContextHolder,
+  clockOfDoc,
   clocksOfComplaint,
   EVALUATION_CASES,
-  EVALUATION_CONFIG,
   type EvaluationCaseDoc,
 } from './projections';
 import {
@@ -70,13 +70,14 @@ import {
   EVALUATION_ROUNDS,
   type EvaluationAgencyDoc,
   type EvaluationRoundDoc,
+  evaluationRoundsQuery,
   type RatableComplaintDoc,
 } from './records';
 
 /** The actor recorded for a complainant's rating: nothing about who they are goes into the log. */
 export const PUBLIC_RATER: Actor = { id: 'public', role: 'PUBLIC' };
 
-/** How long a read waits for this subgraph's projections to catch up with the log before answering. */
+/** How long a read waits for this subgraph's projections to reach the caller's read-after position. */
 const CATCH_UP_MS = 2_000;
 
 /** The n-th round of an agency for a period: `round-<16 hex of agency and period>-<n>`. */
@@ -106,7 +107,11 @@ export class EvaluationService {
   /** The complainant's access code is checked here too (rating), under the complaint subgraph's secret. */
   private readonly accessCodes: AccessCodeHasher;
 
-  constructor(readonly runtime: SubgraphRuntime) {
+  constructor(
+    readonly runtime: SubgraphRuntime,
+    /** Policy, calendar and agency regions held in memory, reloaded after their events. */
+    private readonly clockContext: ClockContextHolder,
+  ) {
     this.accessCodeGuard = accessCodeGuardOf(runtime);
     this.accessCodes = openAccessCodeHasher(runtime.config);
     this.evaluations = new CommandHandler(runtime.store, evaluationDecider, evaluationGuard);
@@ -119,10 +124,13 @@ export class EvaluationService {
     return this.runtime.clock.now().toISOString();
   }
 
-  /** Waits (bounded) until the read models include everything already in the log. */
-  async catchUp(): Promise<void> {
+  /**
+   * Waits (bounded) until the read models include what the caller asked to read after: its own write
+   * elsewhere, or an earlier call of the same operation. A read that asked for nothing does not wait.
+   */
+  async readYourWrites(): Promise<void> {
     try {
-      await this.runtime.catchUp(CATCH_UP_MS);
+      await this.runtime.readYourWrites(CATCH_UP_MS);
     } catch (err) {
       // A slow projection answers slightly stale rather than not at all.
       this.runtime.logger.warn({ err }, 'evaluation read models behind the log');
@@ -130,7 +138,7 @@ export class EvaluationService {
   }
 
   context(): Promise<ClockContext> {
-    return clockContextFromReadModel(this.runtime.readModels);
+    return this.clockContext.context();
   }
 
   // ── complaints and their clocks ───────────────────────────────────────────────────────────────
@@ -147,7 +155,7 @@ export class EvaluationService {
 
   /** The complaint's clocks as they stand now, those the caller may see. */
   async clocks(complaintId: string, principal: Principal): Promise<ClockStatus[]> {
-    await this.catchUp();
+    await this.readYourWrites();
     if (!(await this.mayViewComplaint(complaintId, principal))) return [];
     const [docs, ctx] = await Promise.all([
       clocksOfComplaint(this.runtime.readModels, complaintId),
@@ -155,7 +163,8 @@ export class EvaluationService {
     ]);
     const now = this.now();
     return docs
-      .map(({ open: _open, ...clock }) => evaluateClock(clock, calendarOfClock(ctx, clock), now))
+      .map(clockOfDoc)
+      .map((clock) => evaluateClock(clock, calendarOfClock(ctx, clock), now))
       .filter((c) => seesClock(principal, c));
   }
 
@@ -168,7 +177,7 @@ export class EvaluationService {
     asOf?: string,
   ): Promise<AgencyKpis> {
     requirePerformanceViewer(principal, agencyId);
-    await this.catchUp();
+    await this.readYourWrites();
     // An agency nobody registered or forwarded to has no performance, rather than a row of zeros.
     if (!(await this.runtime.readModels.get<EvaluationAgencyDoc>(EVALUATION_AGENCIES, agencyId))) {
       throw notFound('agency', agencyId);
@@ -195,7 +204,7 @@ export class EvaluationService {
    * own line only, with its rank among all.
    */
   async ranking(period: Period, principal: Principal, asOf?: string): Promise<RankedAgency[]> {
-    await this.catchUp();
+    await this.readYourWrites();
     const ctx = await this.context();
     const at = asOf ?? defaultAsOf(period, this.now());
     const agencies = await this.knownAgencies();
@@ -218,7 +227,7 @@ export class EvaluationService {
   // ── SLA policy ────────────────────────────────────────────────────────────────────────────────
 
   async policyVersions(): Promise<readonly SlaPolicyVersion[]> {
-    await this.catchUp();
+    await this.readYourWrites();
     return (await this.context()).policy;
   }
 
@@ -246,9 +255,11 @@ export class EvaluationService {
 
   /** The calendar in force: the bundled baseline plus the administrator's recorded changes. */
   async calendarState(): Promise<CalendarState> {
-    await this.catchUp();
-    const doc = await this.runtime.readModels.get<{ events: CalendarEvent[] }>(EVALUATION_CONFIG, 'calendar');
-    return (doc?.events ?? []).reduce(calendarDecider.evolve, calendarDecider.initialState());
+    await this.readYourWrites();
+    return (await this.clockContext.calendarEvents()).reduce(
+      calendarDecider.evolve,
+      calendarDecider.initialState(),
+    );
   }
 
   async holidays(from: string, to: string, region?: string | null): Promise<Holiday[]> {
@@ -270,7 +281,7 @@ export class EvaluationService {
   // ── evaluation rounds ─────────────────────────────────────────────────────────────────────────
 
   async evaluation(id: string, principal: Principal): Promise<EvaluationRoundDoc | null> {
-    await this.catchUp();
+    await this.readYourWrites();
     const doc = await this.runtime.readModels.get<EvaluationRoundDoc>(EVALUATION_ROUNDS, id);
     if (!doc) return null;
     return seesAgencyRecord(principal, doc) ? doc : null;
@@ -280,17 +291,16 @@ export class EvaluationService {
     filter: { agencyId?: string | null; status?: string | null },
     principal: Principal,
   ): Promise<EvaluationRoundDoc[]> {
-    await this.catchUp();
+    await this.readYourWrites();
     const agencyId = roundsAgencyFor(principal, filter.agencyId);
     if (agencyId === null) return [];
-    return this.runtime.readModels.find<EvaluationRoundDoc>(EVALUATION_ROUNDS, {
-      where: {
+    return this.runtime.readModels.find<EvaluationRoundDoc>(
+      EVALUATION_ROUNDS,
+      evaluationRoundsQuery({
         ...(agencyId ? { agencyId } : {}),
         ...(filter.status ? { status: filter.status } : {}),
-      },
-      orderBy: [{ path: 'openedAt', direction: 'desc' }, { path: 'id' }],
-      limit: 200,
-    });
+      }),
+    );
   }
 
   /**
@@ -358,7 +368,7 @@ export class EvaluationService {
     const noMatch = () =>
       new DomainError('NOT_FOUND', 'no complaint matches this tracking number and access code');
     if (!plausibleAccessCode(trackingNumber, accessCode)) throw noMatch();
-    await this.catchUp();
+    await this.readYourWrites();
     const [doc] = await this.runtime.readModels.find<RatableComplaintDoc>(EVALUATION_COMPLAINTS, {
       where: { trackingNumber: trackingNumber.trim().toUpperCase() },
       limit: 1,

@@ -21,13 +21,15 @@ import {
   EvaluationQueries,
 } from './graphql/resolvers';
 import { Agency, Complaint, Evaluation } from './graphql/types';
-import { createEvaluationProjection } from './projections';
+import { ClockContextHolder, createEvaluationProjection } from './projections';
 import { evaluationRecordsProjection } from './records';
 import { BreachScheduler } from './scheduler';
 import { EvaluationService } from './service';
 
 export interface EvaluationRuntime extends SubgraphRuntime {
   readonly scheduler: BreachScheduler;
+  /** SLA policy, calendar and agency regions held in memory, reloaded after their events. */
+  readonly clockContext: ClockContextHolder;
 }
 
 export interface EvaluationRuntimeOptions extends Omit<RuntimeOptions, 'name' | 'projections'> {
@@ -55,13 +57,16 @@ export async function startEvaluationRuntime(
   options: EvaluationRuntimeOptions = {},
 ): Promise<EvaluationRuntime> {
   const { schedulerIntervalMs, ...runtimeOptions } = options;
+  const clockContext = new ClockContextHolder();
   const runtime = await startRuntime({
     ...runtimeOptions,
     name: 'evaluation',
-    projections: [createEvaluationProjection(), evaluationRecordsProjection],
+    projections: [createEvaluationProjection({ configuration: clockContext }), evaluationRecordsProjection],
   });
+  clockContext.bind(runtime.readModels, () => runtime.projections.position());
   // One scheduler: ticked by hand (tests, tools) anywhere, ticking on its own once across replicas.
   const scheduler = new BreachScheduler({
+    context: () => clockContext.context(),
     store: runtime.store,
     readModels: runtime.readModels,
     projections: runtime.projections,
@@ -75,7 +80,7 @@ export async function startEvaluationRuntime(
       (err) => runtime.logger.error({ err }, 'SLA breach tick failed'),
     ),
   );
-  return { ...runtime, scheduler };
+  return { ...runtime, scheduler, clockContext };
 }
 
 export async function createEvaluationServer(
@@ -83,7 +88,11 @@ export async function createEvaluationServer(
   options: Partial<Parameters<typeof createSubgraphServer<EvaluationContext>>[0]> = {},
 ): Promise<SubgraphServer<EvaluationContext>> {
   const { schema } = await buildEvaluationSubgraph();
-  const evaluation = new EvaluationService(runtime);
+  // A runtime not started by startEvaluationRuntime has no projection telling a holder of changes.
+  const clockContext =
+    (runtime as Partial<EvaluationRuntime>).clockContext ??
+    new ClockContextHolder().bind(runtime.readModels, () => runtime.projections.position(), false);
+  const evaluation = new EvaluationService(runtime, clockContext);
   return createSubgraphServer<EvaluationContext>({
     name: 'evaluation',
     schema,

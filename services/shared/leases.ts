@@ -223,6 +223,7 @@ export async function fencedReadModels(store: ReadModelStore, lease: LeaseHandle
   const withFence = (options?: WriteOptions): WriteOptions => ({ ...options, fence });
   return {
     get: (collection, id) => store.get(collection, id),
+    getMany: (collection, ids) => store.getMany(collection, ids),
     find: (collection, query) => store.find(collection, query),
     count: (collection, query) => store.count(collection, query),
     ensureIndexes: (indexes) => store.ensureIndexes(indexes),

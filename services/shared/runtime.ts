@@ -8,6 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { type Clock, systemClock } from './clock';
 import { type DumasConfig, loadConfig } from './config';
+import { noteWritten, readAfterPosition } from './consistency';
 import { createEventStore } from './eventstore';
 import { instrumentStore } from './eventstore/instrumented';
 import type { EventStore } from './eventstore/types';
@@ -15,6 +16,7 @@ import { createLogger, type Logger } from './logger';
 import { type Leases, localLeases, postgresLeases } from './leases';
 import { type KeyVault, openKeyVault } from './pii';
 import { createReadModelStore, type ProjectionRunner, startProjections } from './projections';
+import { batchingReadModels } from './projections/batching';
 import type { Projection, ReadModelStore } from './projections/types';
 import { createWorkers, type Workers } from './workers/registry';
 
@@ -46,6 +48,11 @@ export interface SubgraphRuntime {
   settle(position: number, timeoutMs?: number): Promise<void>;
   /** Resolves once this subgraph's read models include everything in the log now (another subgraph's writes). */
   catchUp(timeoutMs?: number): Promise<void>;
+  /**
+   * Resolves once this subgraph's read models include what the current request asked its reads to include
+   * (its `dumas-read-after` token and its own writes, see consistency.ts); at once when it asked for nothing.
+   */
+  readYourWrites(timeoutMs?: number): Promise<void>;
   /** Stops the workers (the projections last) and closes what this runtime opened (not what was handed in). */
   close(): Promise<void>;
 }
@@ -75,10 +82,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<SubgraphRun
   // subgraph's own schema for the state of work done once (flows' checkpoints).
   const replicaId = config.replicaId;
   const perReplica = replicaId !== undefined && config.readModels.kind === 'postgres';
-  const readModels = await createReadModelStore(
+  const ownReadModels = await createReadModelStore(
     config.readModels,
     perReplica ? `${options.name}_${replicaId}` : options.name,
   );
+  // Reads by id in one request go out as one query per collection (see projections/batching.ts).
+  const readModels = batchingReadModels(ownReadModels);
   const sharedReadModels = perReplica
     ? await createReadModelStore(config.readModels, options.name)
     : readModels;
@@ -94,7 +103,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<SubgraphRun
   const vault = options.vault ?? openKeyVault(config);
   const workers = createWorkers(options.name, store, leases);
   const projections = await workers.start('projections', () =>
-    startProjections({ store, readModels, projections: options.projections, logger, service: options.name }),
+    startProjections({
+      store,
+      readModels: ownReadModels,
+      projections: options.projections,
+      logger,
+      service: options.name,
+    }),
   );
   return {
     name: options.name,
@@ -110,7 +125,15 @@ export async function startRuntime(options: RuntimeOptions): Promise<SubgraphRun
     logger,
     extensions: new Map(),
     async settle(position, timeoutMs) {
-      if (position > 0) await projections.waitFor(position, timeoutMs);
+      if (position <= 0) return;
+      noteWritten(position);
+      await projections.waitFor(position, timeoutMs);
+    },
+    async readYourWrites(timeoutMs) {
+      const wanted = readAfterPosition();
+      if (wanted <= 0 || projections.position() >= wanted) return;
+      // A token past the head (made up, or from another store) waits for the head and no longer.
+      await projections.waitFor(Math.min(wanted, await store.headPosition()), timeoutMs);
     },
     async catchUp(timeoutMs) {
       await projections.waitFor(await store.headPosition(), timeoutMs);

@@ -17,6 +17,7 @@ import { SUBGRAPHS } from '../../services/subgraphs';
 import { createLogger } from '../../services/shared/logger';
 import { openKeyVault } from '../../services/shared/pii';
 import type { SubgraphRuntime } from '../../services/shared/runtime';
+import { POSITION_HEADER, READ_AFTER_HEADER } from '../../services/shared/consistency';
 import { createGateway, type Gateway } from '../../gateway/server';
 
 export const FEDERATION_TEST_SECRET = 'federation-test-secret-0123456789-abcdef';
@@ -96,6 +97,8 @@ export async function startFederation(
   });
   const { url: gatewayBase } = await gateway.listen(0, '127.0.0.1');
   const gatewayUrl = `${gatewayBase}/graphql`;
+  // Like one client session: every request asks to read what any earlier request wrote (consistency.ts).
+  let written = 0;
   return {
     gatewayUrl,
     subgraphUrls,
@@ -113,9 +116,11 @@ export async function startFederation(
         headers: {
           'content-type': 'application/json',
           ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(written > 0 ? { [READ_AFTER_HEADER]: String(written) } : {}),
         },
         body: JSON.stringify({ query, variables }),
       });
+      written = Math.max(written, Number(res.headers.get(POSITION_HEADER) ?? 0));
       const raw = await res.text();
       // biome-ignore lint/suspicious/noExplicitAny: test replies are inspected field by field
       const body = JSON.parse(raw) as { data: any; errors?: GqlReply<unknown>['errors'] };

@@ -261,12 +261,13 @@ function decodeCursor(cursor: string): number {
 }
 
 /**
- * The case index of this runtime once it has caught up with the log, so a history read right after
- * another subgraph's write still sees it; a scan of the log when it cannot catch up in time.
+ * The case index of this runtime once it includes what the caller asked to read after (its own write in
+ * another subgraph, see shared/consistency.ts), without waiting for the log head on a plain read; a scan
+ * of the log when it cannot reach that position in time.
  */
 async function caseIndex(runtime: SubgraphRuntime) {
   try {
-    await runtime.catchUp(5_000);
+    await runtime.readYourWrites(5_000);
     return runtime.readModels;
   } catch {
     return undefined;

@@ -8,7 +8,7 @@ import { toEvaluation } from './view';
 /** A complaint's SLA is for the readers of complaints; an agency's PIC only once it was forwarded to it. */
 export const resolveComplaintReference = (reference: Record<string, unknown>, ctx: EvaluationContext) =>
   referenceFor(reference, ctx, async (id, principal) => {
-    if (heldToAgency(principal)) await ctx.evaluation.catchUp();
+    if (heldToAgency(principal)) await ctx.evaluation.readYourWrites();
     return (await ctx.evaluation.mayViewComplaint(id, principal)) ? { id } : null;
   });
 

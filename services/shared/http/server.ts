@@ -11,6 +11,13 @@ import type { AddressInfo } from 'node:net';
 import { type ApolloServer, type BaseContext, HeaderMap } from '@apollo/server';
 import type { Logger } from 'pino';
 import type { Authenticator, Principal } from '../auth';
+import {
+  currentConsistency,
+  POSITION_HEADER,
+  parseReadAfter,
+  READ_AFTER_HEADER,
+  withConsistency,
+} from '../consistency';
 import { DomainError } from '../errors';
 import { httpResponses, rateLimitRefusals } from '../metrics';
 import { bindToCurrentContext, extractContext, inSpan, SpanKind } from '../tracing';
@@ -147,8 +154,21 @@ export function graphqlHandler<Ctx extends RequestContext>(
         parent: extractContext(req.headers),
         attributes: { 'dumas.service': service },
       },
-      () => handle(req, res),
+      () => consistent(req, res),
     );
+
+  /** The request's read-after token checked first: a malformed one is the client's mistake (400). */
+  async function consistent(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let readAfter: number;
+    try {
+      readAfter = parseReadAfter(req.headers[READ_AFTER_HEADER]);
+    } catch (err) {
+      res.setHeader('x-request-id', requestIdOf(req));
+      sendGraphQLError(res, 400, 'BAD_USER_INPUT', (err as Error).message);
+      return;
+    }
+    await withConsistency(readAfter, () => handle(req, res));
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
@@ -235,6 +255,9 @@ export function graphqlHandler<Ctx extends RequestContext>(
         context: async () => buildContext(base),
       });
       for (const [key, value] of response.headers) res.setHeader(key, value);
+      // What this request wrote, as a token the caller may send back to read its own writes.
+      const written = currentConsistency()?.written ?? 0;
+      if (written > 0) res.setHeader(POSITION_HEADER, String(written));
       res.statusCode = response.status ?? 200;
       if (response.body.kind === 'complete') {
         res.end(response.body.string);

@@ -134,6 +134,20 @@ export class PostgresReadModelStore implements ReadModelStore {
     return rows[0]?.doc;
   }
 
+  async getMany<T>(collection: string, ids: readonly string[]): Promise<(T | undefined)[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await this.pool.query<{ id: string; doc: T }>(
+      `SELECT id, doc FROM ${this.documents} WHERE collection = $1 AND id = ANY($2::text[])`,
+      [collection, [...new Set(ids)]],
+    );
+    const found = new Map(rows.map((r) => [r.id, r.doc]));
+    // A fresh copy per requested id, as separate gets would give.
+    return ids.map((id, i) => {
+      const doc = found.get(id);
+      return doc === undefined || ids.indexOf(id) === i ? doc : (structuredClone(doc) as T);
+    });
+  }
+
   async find<T>(collection: string, query: DocQuery = {}): Promise<T[]> {
     const { sql, params } = this.findSql(collection, normaliseQuery(query));
     const { rows } = await this.pool.query<{ doc: T }>(sql, params.values);

@@ -32,6 +32,12 @@ export interface SqliteReadModelOptions {
    * Default 50,000; 0 turns it off.
    */
   readonly documentCacheSize?: number;
+  /**
+   * At most this many characters of JSON text kept (about as many bytes: the text is mostly ASCII), so the
+   * cache holds a process's memory to a budget whatever the documents' size (a complaint's evaluation case
+   * grows with its history). Default 24 MiB.
+   */
+  readonly documentCacheChars?: number;
 }
 
 const MAX_CACHED_STATEMENTS = 256;
@@ -44,6 +50,7 @@ export class SqliteReadModelStore implements ReadModelStore {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly selectDoc: Database.Statement<[string, string], string>;
+  private readonly selectDocs: Database.Statement<[string, string], { id: string; doc: string }>;
   private readonly upsertDoc: Database.Statement<[string, string, string]>;
   private readonly deleteDoc: Database.Statement<[string, string]>;
   private readonly selectCheckpoint: Database.Statement<[string], { position: number; version: number }>;
@@ -52,12 +59,15 @@ export class SqliteReadModelStore implements ReadModelStore {
   /** Stored JSON text by batch key, filled by reads and commits, valid while no other connection writes. */
   private readonly documentCache = new Map<string, string>();
   private readonly documentCacheSize: number;
+  private readonly documentCacheChars: number;
+  private cachedChars = 0;
   /** PRAGMA data_version as of our last look: it changes when another connection commits. */
   private seenDataVersion: number;
   private readonly indexed = new IndexedFields();
 
   constructor(options: SqliteReadModelOptions) {
     this.documentCacheSize = options.documentCacheSize ?? 50_000;
+    this.documentCacheChars = options.documentCacheChars ?? 24 * 1024 * 1024;
     this.db = new Database(options.file);
     this.db.pragma('journal_mode = WAL');
     // A read model can always be rebuilt from the log, and its checkpoint commits with its documents, so
@@ -91,6 +101,10 @@ export class SqliteReadModelStore implements ReadModelStore {
       'SELECT doc FROM documents WHERE collection = ? AND id = ?',
     );
     this.selectDoc.pluck();
+    // The ids as one JSON array parameter: one statement, the primary key looked up once per id.
+    this.selectDocs = this.db.prepare<[string, string], { id: string; doc: string }>(
+      'SELECT id, doc FROM documents WHERE collection = ? AND id IN (SELECT value FROM json_each(?))',
+    );
     this.upsertDoc = this.db.prepare(
       'INSERT INTO documents (collection, id, doc) VALUES (?, ?, ?) ON CONFLICT (collection, id) DO UPDATE SET doc = excluded.doc',
     );
@@ -108,6 +122,16 @@ export class SqliteReadModelStore implements ReadModelStore {
   async get<T>(collection: string, id: string): Promise<T | undefined> {
     const text = this.selectDoc.get(collection, id);
     return text === undefined ? undefined : (JSON.parse(text) as T);
+  }
+
+  async getMany<T>(collection: string, ids: readonly string[]): Promise<(T | undefined)[]> {
+    if (ids.length === 0) return [];
+    const found = new Map<string, string>();
+    for (const row of this.selectDocs.all(collection, JSON.stringify(ids))) found.set(row.id, row.doc);
+    return ids.map((id) => {
+      const text = found.get(id);
+      return text === undefined ? undefined : (JSON.parse(text) as T);
+    });
   }
 
   async find<T>(collection: string, query: DocQuery = {}): Promise<T[]> {
@@ -183,7 +207,7 @@ export class SqliteReadModelStore implements ReadModelStore {
     // Another process (a rebuild run by hand, say) may have written since: then nothing cached is trusted.
     const dataVersion = this.dataVersion();
     if (dataVersion !== this.seenDataVersion) {
-      this.documentCache.clear();
+      this.forgetAll();
       this.seenDataVersion = dataVersion;
     }
     const batch = new BatchCache((collection, id, key) => {
@@ -228,11 +252,11 @@ export class SqliteReadModelStore implements ReadModelStore {
         .immediate();
     } catch (error) {
       // A failed commit may have followed another connection's write that the cache does not know of.
-      this.documentCache.clear();
+      this.forgetAll();
       throw error;
     }
     for (const [key, text] of written) {
-      if (text === undefined) this.documentCache.delete(key);
+      if (text === undefined) this.forget(key);
       else this.remember(key, text);
     }
   }
@@ -277,7 +301,7 @@ export class SqliteReadModelStore implements ReadModelStore {
         this.upsertCheckpoint.run(projection, 0, version);
       })
       .immediate();
-    this.documentCache.clear();
+    this.forgetAll();
   }
 
   async close(): Promise<void> {
@@ -288,14 +312,34 @@ export class SqliteReadModelStore implements ReadModelStore {
     return this.db.pragma('data_version', { simple: true }) as number;
   }
 
-  /** First in, first out: cheap, and a rebuild touches documents roughly in the order it first met them. */
+  /**
+   * First in, first out, within the count and the size budget: cheap, and a rebuild touches documents
+   * roughly in the order it first met them.
+   */
   private remember(key: string, text: string): void {
-    if (this.documentCacheSize === 0) return;
-    if (this.documentCache.size >= this.documentCacheSize && !this.documentCache.has(key)) {
-      const oldest = this.documentCache.keys().next().value;
-      if (oldest !== undefined) this.documentCache.delete(oldest);
+    if (this.documentCacheSize === 0 || text.length > this.documentCacheChars) return;
+    this.forget(key);
+    while (
+      this.documentCache.size > 0 &&
+      (this.documentCache.size >= this.documentCacheSize ||
+        this.cachedChars + text.length > this.documentCacheChars)
+    ) {
+      this.forget(this.documentCache.keys().next().value!);
     }
     this.documentCache.set(key, text);
+    this.cachedChars += text.length;
+  }
+
+  private forget(key: string): void {
+    const text = this.documentCache.get(key);
+    if (text === undefined) return;
+    this.documentCache.delete(key);
+    this.cachedChars -= text.length;
+  }
+
+  private forgetAll(): void {
+    this.documentCache.clear();
+    this.cachedChars = 0;
   }
 
   private statement(sql: string): Database.Statement {

@@ -77,6 +77,11 @@ export interface DocQuery {
 
 export interface ReadModelStore {
   get<T>(collection: string, id: string): Promise<T | undefined>;
+  /**
+   * Several documents by id in one query (a batch of `_entities` representations), in the order of `ids`,
+   * undefined where there is none.
+   */
+  getMany<T>(collection: string, ids: readonly string[]): Promise<(T | undefined)[]>;
   find<T>(collection: string, query?: DocQuery): Promise<T[]>;
   count(
     collection: string,
