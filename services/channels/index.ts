@@ -14,6 +14,7 @@ import type { DumasConfig } from '../shared/config';
 import { type ChannelsConfig, channelsConfigOf } from './config';
 import { EmailIntakeWorker } from './email';
 import { ChannelIntake } from './intake';
+import { LaporClient, LaporPullWorker, laporStatusFlow } from './lapor';
 import { channelNoticesFlow } from './notices';
 import { WHATSAPP_WEBHOOK_PATH, WhatsAppCloudClient, WhatsAppIntake } from './whatsapp';
 
@@ -25,6 +26,8 @@ export interface Channels {
   readonly email?: EmailIntakeWorker;
   readonly whatsapp?: WhatsAppIntake;
   readonly notices: FlowRunner;
+  /** The SP4N-LAPOR! exchange: reports pulled in, status updates pushed back (its own outbox). */
+  readonly lapor?: { readonly pull: LaporPullWorker; readonly push: FlowRunner };
   /** Routes for the complaint subgraph's HTTP server (the WhatsApp webhook). */
   readonly routes: Record<string, RouteHandler>;
   stop(): Promise<void>;
@@ -35,13 +38,13 @@ export interface ChannelsOptions {
   readonly config?: ChannelsConfig;
   /** The delivery adapter of e-mailed notices; default: the one DUMAS_SMTP_* / DUMAS_OUTBOX_DIR configure. */
   readonly delivery?: DeliveryAdapter;
-  /** Start the IMAP worker's timer (tests call pollOnce themselves). Default true. */
+  /** Start the IMAP worker's and the LAPOR pull's timers (tests call pollOnce / pullOnce themselves). Default true. */
   readonly poll?: boolean;
 }
 
 /** Whether any channel is configured (without reading or creating anything). */
 export const channelsConfigured = (config: DumasConfig) =>
-  Boolean(config.channels.email || config.channels.whatsapp);
+  Boolean(config.channels.email || config.channels.whatsapp || config.channels.lapor);
 
 export async function startChannels(
   runtime: SubgraphRuntime,
@@ -81,7 +84,9 @@ export async function startChannels(
     ],
   });
   await notices.start();
+  const lapor = config.lapor ? await startLapor(runtime, config.lapor, logger) : undefined;
   if (email && options.poll !== false) email.start();
+  if (lapor && options.poll !== false) lapor.pull.start();
   return {
     config,
     intake,
@@ -89,10 +94,36 @@ export async function startChannels(
     routes: whatsapp ? { [WHATSAPP_WEBHOOK_PATH]: whatsapp.route() } : {},
     ...(email ? { email } : {}),
     ...(whatsapp ? { whatsapp } : {}),
+    ...(lapor ? { lapor } : {}),
     async stop() {
       await email?.stop();
+      await lapor?.pull.stop();
+      await lapor?.push.stop();
       await notices.stop();
       await blobs.close();
     },
   };
+}
+
+async function startLapor(
+  runtime: SubgraphRuntime,
+  config: NonNullable<ChannelsConfig['lapor']>,
+  parent: SubgraphRuntime['logger'],
+) {
+  const logger = parent.child({ channel: 'lapor' });
+  const client = new LaporClient(config);
+  const now = () => runtime.clock.now().toISOString();
+  const { store, vault, readModels } = runtime;
+  const pull = new LaporPullWorker(config, client, { store, vault, readModels, logger, now });
+  const push = new FlowRunner({
+    store,
+    readModels,
+    logger,
+    flows: [laporStatusFlow({ store, vault, client, logger, now })],
+    // An outbox to a service on the internet: an outage holds the updates back (in order) until it ends.
+    maxAttempts: Number.MAX_SAFE_INTEGER,
+    retryDelayMs: config.retryMs,
+  });
+  await push.start();
+  return { pull, push };
 }
