@@ -17,6 +17,7 @@ import type { DumasConfig } from '../shared/config';
 import { type ChannelsConfig, channelsConfigOf } from './config';
 import { EmailIntakeWorker } from './email';
 import { ChannelIntake } from './intake';
+import { LaporClient, LaporPullWorker, laporStatusFlow } from './lapor';
 import { channelNoticesFlow } from './notices';
 import { WHATSAPP_WEBHOOK_PATH, WhatsAppCloudClient, WhatsAppIntake } from './whatsapp';
 
@@ -27,6 +28,8 @@ export interface Channels {
   readonly intake: ChannelIntake;
   readonly email?: EmailIntakeWorker;
   readonly whatsapp?: WhatsAppIntake;
+  /** The work done once across replicas while this replica runs it (the lease holder), else undefined. */
+  readonly work: ChannelWork | undefined;
   /** Routes for the complaint subgraph's HTTP server (the WhatsApp webhook). */
   readonly routes: Record<string, RouteHandler>;
   /** Starts the notices flow and the IMAP poll. */
@@ -38,6 +41,8 @@ export interface Channels {
 /** The channels' work done once across replicas. */
 export interface ChannelWork extends Work {
   readonly notices: FlowRunner;
+  /** The SP4N-LAPOR! exchange: reports pulled in, status updates pushed back (its own outbox). */
+  readonly lapor?: { readonly pull: LaporPullWorker; readonly push: FlowRunner };
 }
 
 export interface ChannelsOptions {
@@ -45,13 +50,13 @@ export interface ChannelsOptions {
   readonly config?: ChannelsConfig;
   /** The delivery adapter of e-mailed notices; default: the one DUMAS_SMTP_* / DUMAS_OUTBOX_DIR configure. */
   readonly delivery?: DeliveryAdapter;
-  /** Start the IMAP worker's timer (tests call pollOnce themselves). Default true. */
+  /** Start the IMAP worker's and the LAPOR pull's timers (tests call pollOnce / pullOnce themselves). Default true. */
   readonly poll?: boolean;
 }
 
 /** Whether any channel is configured (without reading or creating anything). */
 export const channelsConfigured = (config: DumasConfig) =>
-  Boolean(config.channels.email || config.channels.whatsapp);
+  Boolean(config.channels.email || config.channels.whatsapp || config.channels.lapor);
 
 export function openChannels(
   runtime: SubgraphRuntime,
@@ -83,12 +88,16 @@ export function openChannels(
     mail: { from: mail.delivery.from, domain: config.mailDomain, delivery },
     ...(client ? { whatsapp: client } : {}),
   });
+  let current: ChannelWork | undefined;
   return {
     config,
     intake,
     routes: whatsapp ? { [WHATSAPP_WEBHOOK_PATH]: whatsapp.route() } : {},
     ...(email ? { email } : {}),
     ...(whatsapp ? { whatsapp } : {}),
+    get work() {
+      return current;
+    },
     async run() {
       const notices = new FlowRunner({
         store: runtime.store,
@@ -98,16 +107,52 @@ export function openChannels(
         flows: [noticesFlow],
       });
       await notices.start();
+      const lapor = config.lapor ? await startLapor(runtime, config.lapor, logger) : undefined;
       if (email && options.poll !== false) email.start();
-      return {
+      if (lapor && options.poll !== false) lapor.pull.start();
+      const work: ChannelWork = {
         notices,
-        followers: notices.followers,
+        ...(lapor ? { lapor } : {}),
+        followers: {
+          kind: 'flow',
+          positions: () => ({ ...notices.followers.positions(), ...lapor?.push.followers.positions() }),
+        },
         async stop() {
+          if (current === work) current = undefined;
           await email?.stop();
+          await lapor?.pull.stop();
+          await lapor?.push.stop();
           await notices.stop();
         },
       };
+      current = work;
+      return work;
     },
     stop: () => blobs.close(),
   };
+}
+
+async function startLapor(
+  runtime: SubgraphRuntime,
+  config: NonNullable<ChannelsConfig['lapor']>,
+  parent: SubgraphRuntime['logger'],
+) {
+  const logger = parent.child({ channel: 'lapor' });
+  const client = new LaporClient(config);
+  const now = () => runtime.clock.now().toISOString();
+  // The cursor and the outbox's checkpoint are the lease holder's, shared by the replicas.
+  const { store, vault, sharedReadModels: readModels } = runtime;
+  const pull = new LaporPullWorker(config, client, { store, vault, readModels, logger, now });
+  const push = new FlowRunner({
+    store,
+    readModels,
+    logger,
+    service: runtime.name,
+    flows: [laporStatusFlow({ store, vault, client, logger, now })],
+    // An outbox to a service on the internet: an outage holds the updates back (in order) until it ends.
+    maxAttempts: Number.MAX_SAFE_INTEGER,
+    retryDelayMs: config.retryMs,
+  });
+  await push.start();
+  return { pull, push };
 }

@@ -91,6 +91,30 @@ export function decideAll<Command, Event, State>(
 }
 
 /**
+ * The events a decided sequence appends, each with its own command's time and actor and the handler's
+ * metadata: what `handleAll` appends, for a caller that commits several streams at once (a bulk import).
+ */
+export function eventsToAppend<Command extends DomainCommand, Event extends DomainEvent>(
+  decided: readonly { readonly event: Event; readonly command: Command }[],
+  options: Pick<HandleOptions, 'eventIds' | 'extraMetadata' | 'correlationId' | 'causationId' | 'caseId'>,
+): NewEvent[] {
+  const correlationId = options.correlationId ?? randomUUID();
+  return decided.map(({ event, command }, i) => ({
+    id: options.eventIds ? options.eventIds(i, event) : randomUUID(),
+    type: event.type,
+    data: event.data,
+    metadata: {
+      ...options.extraMetadata,
+      actor: command.metadata.actor,
+      occurredAt: command.metadata.now,
+      correlationId,
+      ...(options.causationId ? { causationId: options.causationId } : {}),
+      ...(options.caseId ? { caseId: options.caseId } : {}),
+    } satisfies EventMetadata,
+  }));
+}
+
+/**
  * The only code that talks to the store on behalf of a command: read the stream, fold `evolve`, ask the
  * subgraph's access guard, `decide`, append with the expected revision. A concurrent writer makes the
  * append fail; without a caller-given revision the whole cycle is retried a bounded number of times, with
@@ -158,20 +182,7 @@ export class CommandHandler<Command extends DomainCommand, Event extends DomainE
       const { state: next, decided } = decideAll(this.decider, state, commands, guarded);
       const events = decided.map((d) => d.event);
       if (events.length === 0) return { state: next, events, revision: revision ?? -1, position: 0 };
-      const correlationId = options.correlationId ?? randomUUID();
-      const toAppend: NewEvent[] = decided.map(({ event, command }, i) => ({
-        id: options.eventIds ? options.eventIds(i, event) : randomUUID(),
-        type: event.type,
-        data: event.data,
-        metadata: {
-          ...options.extraMetadata,
-          actor: command.metadata.actor,
-          occurredAt: command.metadata.now,
-          correlationId,
-          ...(options.causationId ? { causationId: options.causationId } : {}),
-          ...(options.caseId ? { caseId: options.caseId } : {}),
-        } satisfies EventMetadata,
-      }));
+      const toAppend = eventsToAppend(decided, options);
       try {
         const expectedRevision = revision === undefined ? 'no_stream' : revision;
         const result = options.alongside?.length

@@ -202,7 +202,12 @@ function receive(
         complainant: sealedComplainant(data.complainant),
         accessCodeHash,
         receivedAt: received,
-        imported,
+        // The original id of an import is its channel reference: where that is sealed (it may be a
+        // sender's address or number), it is not written a second time in plaintext.
+        imported:
+          imported && sealedReference && imported.originalId === channelReference
+            ? { ...imported, originalId: null }
+            : imported,
         by: intake === 'PUBLIC' ? null : actorOf(command),
         at,
         ...(intakeDigest ? { intakeDigest } : {}),
