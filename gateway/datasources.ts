@@ -18,6 +18,12 @@ import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/t
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { GraphQLError } from 'graphql';
 import { Agent, request } from 'undici';
+import {
+  noteWritten,
+  POSITION_HEADER,
+  READ_AFTER_HEADER,
+  readAfterPosition,
+} from '../services/shared/consistency';
 import type { RequestContext } from '../services/shared/http/server';
 import { GATEWAY_SIGNATURE_HEADER, signGatewayRequest } from '../services/shared/gateway-signature';
 import { secondsSince, subgraphFetchDuration } from '../services/shared/metrics';
@@ -36,7 +42,16 @@ export function forwardedHeaders(
   if (context.requestId) headers['x-request-id'] = context.requestId;
   // The W3C trace context of this subgraph call (nothing while tracing is off).
   Object.assign(headers, currentTraceHeaders());
+  // What the client asked to read after, or what this operation's earlier calls wrote (consistency.ts).
+  const readAfter = readAfterPosition();
+  if (readAfter > 0) headers[READ_AFTER_HEADER] = String(readAfter);
   return headers;
+}
+
+/** Keeps the position a subgraph's writes reached, for the later calls of this operation and the client. */
+function noteSubgraphWrites(value: string | string[] | null | undefined): void {
+  const raw = Array.isArray(value) ? value[0] : value;
+  if (raw && /^\d{1,15}$/.test(raw)) noteWritten(Number(raw));
 }
 
 /** The stock fetcher's response (its package is not a direct dependency). */
@@ -99,6 +114,13 @@ export class ForwardingRemoteDataSource extends RemoteGraphQLDataSource<RequestC
       if (refusal) return refusal;
     }
     return super.errorFromResponse(response);
+  }
+
+  override didReceiveResponse({
+    response,
+  }: Parameters<NonNullable<RemoteGraphQLDataSource<RequestContext>['didReceiveResponse']>>[0]) {
+    noteSubgraphWrites(response.http?.headers.get(POSITION_HEADER));
+    return response;
   }
 }
 
@@ -182,6 +204,7 @@ export class UndiciDataSource implements GraphQLDataSource<RequestContext> {
       bodyTimeout: this.timeoutMs,
     });
     const text = await response.body.text();
+    noteSubgraphWrites(response.headers[POSITION_HEADER]);
     const contentType = String(response.headers['content-type'] ?? '');
     const isJson = /^application\/(graphql-response\+)?json/i.test(contentType);
     if (response.statusCode < 200 || response.statusCode >= 300) {

@@ -15,7 +15,12 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { request } from 'undici';
 import { type Authenticator, authOptions, createAuthenticator, defaultAuth } from '../services/shared/auth';
 import { ambient, type DumasConfig, loadConfig } from '../services/shared/config';
-import { gatewaySecretOf } from '../services/shared/gateway-signature';
+import {
+  GATEWAY_SIGNATURE_HEADER,
+  gatewaySecretOf,
+  signGatewayRequest,
+} from '../services/shared/gateway-signature';
+import { sharedLimits } from '../services/shared/graphql/postgres-rate-limiter';
 import { createFormatError } from '../services/shared/graphql/errors';
 import { errorReportingPlugin, metricsPlugin } from '../services/shared/graphql/plugins';
 import {
@@ -53,6 +58,11 @@ import { SUBGRAPHS } from '../services/subgraphs';
 export const DEFAULT_SUPERGRAPH_PATH = path.resolve(__dirname, '..', 'schema', 'supergraph.graphql');
 
 export interface GatewayOptions {
+  /**
+   * The PostgreSQL that keeps the per-client limits when the gateway runs as several replicas (set from
+   * the store's URL when the store is PostgreSQL); unset, each process keeps its own buckets.
+   */
+  readonly sharedLimitsUrl?: string;
   /** The supergraph SDL itself; otherwise read from `supergraphPath`. */
   readonly supergraphSdl?: string;
   readonly supergraphPath?: string;
@@ -113,6 +123,7 @@ export function gatewayOptions(config: DumasConfig): GatewayOptions {
     gatewaySecret: gatewaySecretOf(config),
     ...(g.oidc ? { console: { oidc: g.oidc } } : {}),
     metrics: metricsExposure(config),
+    ...(config.store.kind === 'postgres' ? { sharedLimitsUrl: config.store.url } : {}),
     authenticator: createAuthenticator(authOptions(config)),
     ...(config.logLevel ? { logger: createLogger({ name: 'gateway', level: config.logLevel }) } : {}),
   };
@@ -130,6 +141,8 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
   const production = options.production ?? ambient.production();
   const exposeSchema = !production || (options.graphiql ?? false);
   const limits: GatewayLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  // Replicas on PostgreSQL give a client one budget between them (postgres-rate-limiter.ts).
+  const sharedLimitsStore = options.sharedLimitsUrl ? sharedLimits(options.sharedLimitsUrl) : undefined;
   const logger = options.logger ?? createLogger({ name: 'gateway' });
   const fetcher = options.fetcher ?? 'undici';
   const agent = createSubgraphAgent();
@@ -182,7 +195,7 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
       ApolloServerPluginDrainHttpServer({ httpServer: http.server }),
       errorReportingPlugin<RequestContext>(),
       metricsPlugin<RequestContext>('gateway'),
-      limitsPlugin(limits),
+      limitsPlugin(limits, sharedLimitsStore),
       plainSubscriptionPlugin<RequestContext>(),
     ],
   });
@@ -237,12 +250,19 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
 
   /** A subgraph is up when it answers `{ __typename }` over GraphQL within a second. */
   async function probe(url: string): Promise<boolean> {
+    const query = '{"query":"{ __typename }"}';
     try {
       const res = await request(url, {
         method: 'POST',
         dispatcher: agent,
-        headers: { 'content-type': 'application/json' },
-        body: '{"query":"{ __typename }"}',
+        headers: {
+          'content-type': 'application/json',
+          // Signed like every call of the gateway: a subgraph that answers only the gateway answers this.
+          ...(options.gatewaySecret
+            ? { [GATEWAY_SIGNATURE_HEADER]: signGatewayRequest(options.gatewaySecret, query) }
+            : {}),
+        },
+        body: query,
         headersTimeout: 1000,
         bodyTimeout: 1000,
       });

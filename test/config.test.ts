@@ -99,6 +99,26 @@ describe('the one configuration', () => {
     expect(() => loadConfig({ PORT: 'http' })).toThrow(/PORT/);
   });
 
+  it('turns the SP4N-LAPOR! exchange on with its URL and token only, with its defaults', () => {
+    expect(loadConfig({}).channels.lapor).toBeUndefined();
+    expect(() => loadConfig({ DUMAS_LAPOR_API_URL: 'https://lapor.example/v1' })).toThrow(
+      /DUMAS_LAPOR_TOKEN/,
+    );
+    expect(() => loadConfig({ DUMAS_LAPOR_API_URL: 'lapor.example', DUMAS_LAPOR_TOKEN: 't' })).toThrow(
+      /DUMAS_LAPOR_API_URL/,
+    );
+    expect(
+      loadConfig({ DUMAS_LAPOR_API_URL: 'https://lapor.example/v1/', DUMAS_LAPOR_TOKEN: 't' }).channels.lapor,
+    ).toEqual({
+      baseUrl: 'https://lapor.example/v1',
+      token: 't',
+      pollMs: 300_000,
+      pageSize: 100,
+      retryMs: 1_000,
+      timeoutMs: 30_000,
+    });
+  });
+
   it('stops a subgraph process at start, naming the variable', async () => {
     const run = promisify(execFile)(
       process.execPath,

@@ -40,7 +40,7 @@ async function ok<T = Record<string, unknown>>(query: string, vars: Record<strin
 async function settled(): Promise<void> {
   const head = await fed.store.headPosition();
   const correspondence = fed.runtimes.correspondence as CorrespondenceRuntime;
-  await correspondence.flows.runner.waitFor(head);
+  await correspondence.flows!.runner.waitFor(head);
   const after = await fed.store.headPosition();
   for (const runtime of Object.values(fed.runtimes)) await runtime.projections.waitFor(after, 20_000);
 }
@@ -83,7 +83,7 @@ describe('the demo seed', () => {
 
   it('leaves the running flows nothing to do and nothing failed', async () => {
     const correspondence = fed.runtimes.correspondence as CorrespondenceRuntime;
-    expect(correspondence.flows.runner.failures()).toEqual({});
+    expect(correspondence.flows!.runner.failures()).toEqual({});
     // The running flows saw every event the seed's own flow handlers had already acted on: none doubled.
     const events = await fed.store.readAll();
     const ids = events.map((e) => e.id);

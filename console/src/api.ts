@@ -27,6 +27,18 @@ export const setToken = (value: string | null) => {
 
 const ENDPOINT = '/graphql';
 
+/**
+ * Read-your-writes for this tab: the highest position the gateway said our writes reached, sent back on
+ * every request so a page shown after a change (the case's SLA, its letters) includes that change.
+ */
+let written = 0;
+const consistencyHeaders = (): Record<string, string> =>
+  written > 0 ? { 'dumas-read-after': String(written) } : {};
+const noteWritten = (res: Response) => {
+  const position = Number(res.headers.get('dumas-position') ?? 0);
+  if (Number.isSafeInteger(position) && position > written) written = position;
+};
+
 export async function gql<TResult, TVariables>(
   document: TypedDocumentString<TResult, TVariables>,
   variables?: NoInfer<TVariables>,
@@ -37,9 +49,11 @@ export async function gql<TResult, TVariables>(
       'content-type': 'application/json',
       accept: 'application/graphql-response+json, application/json',
       ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...consistencyHeaders(),
     },
     body: JSON.stringify({ query: document.toString(), variables: variables ?? {} }),
   });
+  noteWritten(res);
   let body: { data?: TResult | null; errors?: { message: string; extensions?: { code?: string } }[] };
   try {
     body = await res.json();
@@ -74,6 +88,7 @@ export async function gqlBatch<TResult, TVariables>(
           'content-type': 'application/json',
           accept: 'application/json',
           ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...consistencyHeaders(),
         },
         body: JSON.stringify(chunk.map((variables) => ({ query, variables }))),
       });

@@ -11,6 +11,7 @@
  * Many subscribers receive the same event: an entity query with the same text, variables, event and
  * visibility (role and agency: DOMAIN.md's rules depend on nothing else) runs once and is shared.
  */
+import { withConsistency } from '../../services/shared/consistency';
 import {
   createSourceEventStream,
   type DocumentNode,
@@ -287,14 +288,19 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
     const principal = ctx.principal;
     const event = JSON.stringify(record.position ?? record);
     const key = `${principal?.role}|${principal?.agencyId ?? ''}|${event}|${query.text}|${JSON.stringify(variables)}`;
-    return sharedResult(key, () => federatedQuery(query.text, variables, ctx)).then((result) => {
-      const entity = (result.data as { entity?: unknown } | null | undefined)?.entity;
-      if (entity === null || entity === undefined) {
-        const first = result.errors?.[0];
-        if (first) throw new GraphQLError(first.message, { extensions: first.extensions ?? {} });
-      }
-      return entity ?? null;
-    });
+    // The complaint as it stands at least after this event: the entity's subgraphs read after its position.
+    const position = /^(\d{1,15})/.exec(String(record.position ?? ''))?.[1];
+    const resolve = () => federatedQuery(query.text, variables, ctx);
+    return sharedResult(key, () => (position ? withConsistency(Number(position), resolve) : resolve())).then(
+      (result) => {
+        const entity = (result.data as { entity?: unknown } | null | undefined)?.entity;
+        if (entity === null || entity === undefined) {
+          const first = result.errors?.[0];
+          if (first) throw new GraphQLError(first.message, { extensions: first.extensions ?? {} });
+        }
+        return entity ?? null;
+      },
+    );
   };
 
   return {

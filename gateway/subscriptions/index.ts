@@ -30,9 +30,8 @@ import {
 } from 'graphql';
 import { createHandler as createSseHandler } from 'graphql-sse/lib/use/http';
 import { useServer as serveGraphQLOverWebSocket } from 'graphql-ws/use/ws';
-import { decodeJwt } from 'jose';
 import { WebSocketServer } from 'ws';
-import type { Authenticator, Principal } from '../../services/shared/auth';
+import { type Authenticator, type Principal, tokenExpiry } from '../../services/shared/auth';
 import { subscriptionsOpen } from '../../services/shared/metrics';
 import { DomainError } from '../../services/shared/errors';
 import {
@@ -93,17 +92,6 @@ export interface GatewaySubscriptions {
 
 /** Largest delay setTimeout takes; longer expiries are checked again when it fires. */
 const MAX_TIMER_MS = 2_147_483_647;
-
-function expiryOf(authorization: string | undefined): number | undefined {
-  const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
-  if (!token) return undefined;
-  try {
-    const exp = decodeJwt(token).exp;
-    return typeof exp === 'number' ? exp : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Counts a subscription as open (dumas_subscriptions_open) from its start until its stream ends. */
 async function counted(
@@ -284,7 +272,7 @@ export function attachSubscriptions(setup: GatewaySubscriptionsSetup): GatewaySu
           socket.close(CLOSE_CODES.UNAUTHORIZED, 'subscriptions need a token in the connection parameters');
           return false;
         }
-        const tokenExpiresAt = expiryOf(authorization);
+        const tokenExpiresAt = tokenExpiry(authorization);
         const connection: Connection = {
           principal,
           ...(authorization ? { authorization } : {}),
@@ -439,7 +427,7 @@ export function attachSubscriptions(setup: GatewaySubscriptionsSetup): GatewaySu
       });
       return;
     }
-    const tokenExpiresAt = expiryOf(authorization);
+    const tokenExpiresAt = tokenExpiry(authorization);
     sseRequests.set(req, {
       principal,
       authorization,

@@ -3,7 +3,6 @@
  * one (checkpoints file, a copy in the log, the witness). It never signs over damage: it refuses, records
  * an alert (seen by `integrity`, the CLI and `/ready`), and says so loudly in the log.
  */
-import { canonicalJson } from '../shared/eventstore/hash';
 import type { EventStore } from '../shared/eventstore/types';
 import {
   advanceDigest,
@@ -14,9 +13,9 @@ import {
   type CheckpointKeys,
   type CheckpointStore,
   checkpointDigest,
+  HeadsLattice,
   type LedgerRow,
   type StreamHead,
-  sha256,
   signBody,
 } from './checkpoints';
 import { EventJudge, type IntegrityProblem, loadAnchors } from './integrity';
@@ -78,7 +77,11 @@ export async function takeCheckpoint(
   }
   const latest = anchors.latest;
   if (latest && anchors.logCopies < latest.body.seq) await appendToLog(store, latest);
-  const heads = new Map<string, StreamHead>(anchors.heads ?? []);
+  // The signed heads stay as they are; what this pass moves goes into `changed` (a tick's cost follows
+  // what was appended, not how many streams there are).
+  const signedHeads = latest ? file.signedHeads(latest) : undefined;
+  const changed = new Map<string, StreamHead>();
+  let added = 0;
   const judge = new EventJudge(anchors);
   let position = latest?.body.headPosition ?? 0;
   if (latest && latest.body.eventCount > 0) {
@@ -96,12 +99,13 @@ export async function takeCheckpoint(
   for (;;) {
     const page = await store.readAll({ fromPosition: position, maxCount: options.pageSize ?? PAGE });
     for (const event of page) {
-      const signedHead = heads.get(event.streamId);
+      const signedHead = signedHeads?.heads.get(event.streamId);
       if (signedHead && !judge.reached.has(event.streamId))
         judge.reached.set(event.streamId, [signedHead[0], signedHead[1]]);
       judge.see(event);
       if (judge.damagedStreams) refuse(judge.problems[0]!);
-      heads.set(event.streamId, [event.revision, event.hash, event.position]);
+      if (!signedHead && !changed.has(event.streamId)) added++;
+      changed.set(event.streamId, [event.revision, event.hash, event.position]);
       digest = advanceDigest(digest, event);
       count++;
       position = event.position;
@@ -119,10 +123,16 @@ export async function takeCheckpoint(
     file.clearAlert();
     return latest;
   }
-  const headsText = canonicalJson(Object.fromEntries(heads));
+  // The set digest moves by what changed: each changed stream's signed head out, its new head in.
+  const lattice = signedHeads?.lattice.clone() ?? new HeadsLattice();
+  for (const [streamId, head] of changed) {
+    const before = signedHeads?.heads.get(streamId);
+    if (before) lattice.remove(streamId, before);
+    lattice.add(streamId, head);
+  }
   const cp = signBody(
     {
-      v: 2,
+      v: 3,
       seq: (latest?.body.seq ?? 0) + 1,
       previous: latest ? checkpointDigest(latest) : '',
       takenAt,
@@ -130,14 +140,14 @@ export async function takeCheckpoint(
       headPosition: position,
       eventCount: count,
       logDigest: digest,
-      streamCount: heads.size,
-      headsDigest: sha256(headsText),
+      streamCount: (signedHeads?.heads.size ?? 0) + added,
+      headsDigest: lattice.digest(),
       keyId: keys.keyId,
     },
     keys,
   );
   // The file first: a copy missing from the log is written again on the next tick, never the reverse.
-  file.record(cp, headsText, covered);
+  file.record(cp, { base: signedHeads, changed, lattice }, covered);
   await appendToLog(store, cp);
   options.witness?.publish(headOf(cp, keys));
   if (options.memory) options.memory.last = cp;

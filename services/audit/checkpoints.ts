@@ -7,8 +7,11 @@
  * - the previous checkpoint (the SHA-256 of its signed text): checkpoints form a chain of their own;
  * - the log head position and event count, and a digest chained over every event's position, id and hash
  *   in log order (the whole prefix);
- * - every stream head ([revision, hash, position]) through the digest of the heads map, which is kept
- *   beside the body.
+ * - every stream head ([revision, hash, position]) through a set digest of the heads (`HeadsLattice`,
+ *   v3; v2 bodies hashed the canonical JSON of the whole map). The heads are kept beside the body, one
+ *   row per stream, and a checkpoint rewrites only the rows of the streams appended to since the last:
+ *   the digest is additive, so a tick removes a changed stream's old head and adds its new one, and its
+ *   cost follows what was appended, not how many streams the store holds.
  *
  * Before it signs, the checkpointer verifies what was appended since the last checkpoint (the signed head
  * still in place, every new event continuing its stream's chain from the signed head, nothing slipped
@@ -173,7 +176,8 @@ export function loadCheckpointKeys(
 export type StreamHead = readonly [number, string, number];
 
 export interface CheckpointBody {
-  readonly v: 2;
+  /** 3: headsDigest is the set digest of the heads (HeadsLattice); 2: SHA-256 of the heads map's JSON. */
+  readonly v: 2 | 3;
   /** 1 for the first checkpoint, then each one more than the previous. */
   readonly seq: number;
   /** SHA-256 of the previous checkpoint's signed text ('' for the first). */
@@ -187,7 +191,7 @@ export interface CheckpointBody {
   /** SHA-256 chained over every event's position, id and hash in log order (see `advanceDigest`). */
   readonly logDigest: string;
   readonly streamCount: number;
-  /** SHA-256 of the canonical JSON of the heads map ({streamId: [revision, hash, position]}). */
+  /** v3: `HeadsLattice.digest()` of every stream's head; v2: SHA-256 of the heads map's canonical JSON. */
   readonly headsDigest: string;
   readonly keyId: string;
 }
@@ -212,20 +216,93 @@ export function advanceDigest(
   return createHash('sha256').update(`${digest}:${event.position}:${event.id}:${event.hash}`).digest('hex');
 }
 
-export function signatureHolds(cp: Checkpoint, publicKey: KeyObject): boolean {
-  try {
-    return verify(null, Buffer.from(cp.bodyText), publicKey, Buffer.from(cp.signature, 'base64'));
-  } catch {
-    return false;
+/**
+ * A digest of a set of stream heads that can be updated one head at a time: the lattice hash LtHash16
+ * (Bellare–Micciancio's additive set hash with the parameters of Lewi et al., "Securing Update
+ * Propagation with Homomorphic Hashing": 1,024 lanes of 16 bits, added mod 2^16). Each head is expanded
+ * with SHAKE128 to 2,048 bytes and added lane by lane; removing a head subtracts it. A 256-bit additive
+ * sum would be as cheap but falls to a generalized-birthday search over chosen heads; the lattice does not.
+ * The signed value is the SHA-256 of the lanes (little-endian).
+ */
+export class HeadsLattice {
+  private readonly lanes: Uint16Array;
+
+  constructor(lanes?: Uint16Array) {
+    this.lanes = lanes ? new Uint16Array(lanes) : new Uint16Array(LATTICE_LANES);
+  }
+
+  static of(heads: Iterable<readonly [string, StreamHead]>): HeadsLattice {
+    const lattice = new HeadsLattice();
+    for (const [streamId, head] of heads) lattice.add(streamId, head);
+    return lattice;
+  }
+
+  clone(): HeadsLattice {
+    return new HeadsLattice(this.lanes);
+  }
+
+  add(streamId: string, head: StreamHead): void {
+    const leaf = latticeLeaf(streamId, head);
+    for (let i = 0; i < LATTICE_LANES; i++) this.lanes[i] = this.lanes[i]! + leaf[i]!;
+  }
+
+  remove(streamId: string, head: StreamHead): void {
+    const leaf = latticeLeaf(streamId, head);
+    for (let i = 0; i < LATTICE_LANES; i++) this.lanes[i] = this.lanes[i]! - leaf[i]!;
+  }
+
+  digest(): string {
+    const bytes = Buffer.alloc(LATTICE_LANES * 2);
+    for (let i = 0; i < LATTICE_LANES; i++) bytes.writeUInt16LE(this.lanes[i]!, i * 2);
+    return createHash('sha256').update(bytes).digest('hex');
   }
 }
 
-/** A checkpoint from its signed text; undefined when the text is not a v2 body. */
+const LATTICE_LANES = 1024;
+
+function latticeLeaf(streamId: string, [revision, hash, position]: StreamHead): Uint16Array {
+  const bytes = createHash('shake128', { outputLength: LATTICE_LANES * 2 })
+    .update(`dumas-head\n${streamId}\n${revision}\n${hash}\n${position}`)
+    .digest();
+  const lanes = new Uint16Array(LATTICE_LANES);
+  for (let i = 0; i < LATTICE_LANES; i++) lanes[i] = bytes.readUInt16LE(i * 2);
+  return lanes;
+}
+
+/**
+ * Signatures already found valid, per key: every pass re-reads the whole chain of checkpoints (so an
+ * altered record is always seen), but checks again only what it has not seen verified in this process.
+ */
+const verifiedSignatures = new WeakMap<KeyObject, Set<string>>();
+
+export function signatureHolds(cp: Checkpoint, publicKey: KeyObject): boolean {
+  let verified = verifiedSignatures.get(publicKey);
+  const seen = `${cp.signature}:${sha256(cp.bodyText)}`;
+  if (verified?.has(seen)) return true;
+  let holds = false;
+  try {
+    holds = verify(null, Buffer.from(cp.bodyText), publicKey, Buffer.from(cp.signature, 'base64'));
+  } catch {
+    holds = false;
+  }
+  if (holds) {
+    if (!verified) {
+      verified = new Set();
+      verifiedSignatures.set(publicKey, verified);
+    }
+    verified.add(seen);
+  }
+  return holds;
+}
+
+/** A checkpoint from its signed text; undefined when the text is not a v2 or v3 body. */
 export function parseCheckpoint(bodyText: unknown, signature: unknown): Checkpoint | undefined {
   if (typeof bodyText !== 'string' || typeof signature !== 'string') return undefined;
   try {
     const body = JSON.parse(bodyText) as CheckpointBody;
-    return body && body.v === 2 && Number.isInteger(body.seq) ? { body, bodyText, signature } : undefined;
+    return body && (body.v === 2 || body.v === 3) && Number.isInteger(body.seq)
+      ? { body, bodyText, signature }
+      : undefined;
   } catch {
     return undefined;
   }
@@ -264,13 +341,68 @@ const toLedger = (r: LedgerDbRow): LedgerRow => ({
   hash: r.hash,
 });
 
-/** The checkpoints file: signed bodies, the latest heads map, the ledger and the current alert. */
+/** The heads a checkpoint signed, with their set digest (v3; computed from the map for a v2 body). */
+export interface SignedHeads {
+  readonly seq: number;
+  readonly heads: HeadsView;
+  readonly lattice: HeadsLattice;
+}
+
+/**
+ * The heads one checkpoint signed, unchanging once made: a verification that started against checkpoint
+ * N keeps N's heads while the checkpointer signs N+1. The next checkpoint's view shares this one's maps
+ * and adds only what changed (the changes since the last flattening are copied, the rest shared), and
+ * is flattened once the changes reach a quarter of the streams, so a tick's cost follows what was
+ * appended and the occasional flattening is paid once per many ticks.
+ */
+export class HeadsView implements Iterable<[string, StreamHead]> {
+  private constructor(
+    private readonly base: ReadonlyMap<string, StreamHead>,
+    private readonly delta: ReadonlyMap<string, StreamHead>,
+    readonly size: number,
+  ) {}
+
+  static of(heads: Map<string, StreamHead>): HeadsView {
+    return new HeadsView(heads, new Map(), heads.size);
+  }
+
+  get(streamId: string): StreamHead | undefined {
+    return this.delta.get(streamId) ?? this.base.get(streamId);
+  }
+
+  has(streamId: string): boolean {
+    return this.delta.has(streamId) || this.base.has(streamId);
+  }
+
+  *[Symbol.iterator](): Iterator<[string, StreamHead]> {
+    yield* this.delta;
+    for (const entry of this.base) if (!this.delta.has(entry[0])) yield entry;
+  }
+
+  *keys(): Iterable<string> {
+    for (const [streamId] of this) yield streamId;
+  }
+
+  /** This view with `changed` applied, as a new view (this one stays as it is). */
+  with(changed: ReadonlyMap<string, StreamHead>): HeadsView {
+    let added = 0;
+    for (const streamId of changed.keys()) if (!this.has(streamId)) added++;
+    const size = this.size + added;
+    if (this.delta.size + changed.size > Math.max(4_096, this.base.size / 4)) {
+      return HeadsView.of(new Map([...this, ...changed]));
+    }
+    return new HeadsView(this.base, new Map([...this.delta, ...changed]), size);
+  }
+}
+
+/** The checkpoints file: signed bodies, the latest heads, the ledger and the current alert. */
 export class CheckpointStore {
   private readonly db: Database.Database;
   private readonly byId: Database.Statement<[string], LedgerDbRow>;
   private readonly atPosition: Database.Statement<[number], LedgerDbRow>;
   private readonly ofStream: Database.Statement<[string, number], LedgerDbRow>;
-  private headsCache: { seq: number; heads: Map<string, StreamHead> } | undefined;
+  private headsCache: SignedHeads | undefined;
+  private parsed: Checkpoint[] = [];
 
   constructor(readonly file: string) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -282,7 +414,17 @@ export class CheckpointStore {
         body      TEXT NOT NULL,
         signature TEXT NOT NULL
       );
+      -- v2 checkpoints: the whole heads map as JSON, rewritten by every checkpoint.
       CREATE TABLE IF NOT EXISTS checkpoint_heads (seq INTEGER PRIMARY KEY, heads TEXT NOT NULL);
+      -- v3 checkpoints: one row per stream, rewritten only for the streams a checkpoint newly covers;
+      -- stream_heads_seq says which checkpoint the rows are the heads of.
+      CREATE TABLE IF NOT EXISTS stream_heads (
+        stream_id TEXT PRIMARY KEY,
+        revision  INTEGER NOT NULL,
+        hash      TEXT NOT NULL,
+        position  INTEGER NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS stream_heads_seq (one INTEGER PRIMARY KEY CHECK (one = 1), seq INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS ledger (
         position  INTEGER PRIMARY KEY,
         id        TEXT NOT NULL,
@@ -310,12 +452,19 @@ export class CheckpointStore {
 
   /** Every checkpoint record, oldest first, as stored (signatures are the verifier's business). */
   all(): Checkpoint[] {
-    return this.db
+    const rows = this.db
       .prepare<[], { body: string; signature: string }>(
         'SELECT body, signature FROM signed_checkpoints ORDER BY seq',
       )
-      .all()
-      .map((row) => parseCheckpoint(row.body, row.signature) ?? forgedRecord(row.body, row.signature));
+      .all();
+    // Parsed once per process: a row whose text is unchanged reuses its parse.
+    const parsed = rows.map((row, i) => {
+      const known = this.parsed[i];
+      if (known && known.bodyText === row.body && known.signature === row.signature) return known;
+      return parseCheckpoint(row.body, row.signature) ?? forgedRecord(row.body, row.signature);
+    });
+    this.parsed = parsed;
+    return parsed;
   }
 
   latest(): Checkpoint | undefined {
@@ -329,16 +478,42 @@ export class CheckpointStore {
       : undefined;
   }
 
-  /** The heads map signed by `cp`, when the stored copy still hashes to its headsDigest. */
-  heads(cp: Checkpoint): Map<string, StreamHead> | undefined {
-    if (this.headsCache?.seq === cp.body.seq) return this.headsCache.heads;
-    const row = this.db
-      .prepare<[number], { heads: string }>('SELECT heads FROM checkpoint_heads WHERE seq = ?')
-      .get(cp.body.seq);
-    if (!row || sha256(row.heads) !== cp.body.headsDigest) return undefined;
-    const heads = new Map(Object.entries(JSON.parse(row.heads) as Record<string, StreamHead>));
-    this.headsCache = { seq: cp.body.seq, heads };
-    return heads;
+  /** The heads signed by `cp`, when the stored copy still reproduces its headsDigest. */
+  heads(cp: Checkpoint): HeadsView | undefined {
+    return this.signedHeads(cp)?.heads;
+  }
+
+  /**
+   * The heads signed by `cp` and their digest, when the stored rows still reproduce the signed digest.
+   * Read and checked once per checkpoint (O(streams)); the checkpointer then keeps them current itself.
+   */
+  signedHeads(cp: Checkpoint): SignedHeads | undefined {
+    if (this.headsCache?.seq === cp.body.seq) return this.headsCache;
+    let heads = new Map<string, StreamHead>();
+    let lattice: HeadsLattice;
+    if (cp.body.v === 2) {
+      const row = this.db
+        .prepare<[number], { heads: string }>('SELECT heads FROM checkpoint_heads WHERE seq = ?')
+        .get(cp.body.seq);
+      if (!row || sha256(row.heads) !== cp.body.headsDigest) return undefined;
+      heads = new Map(Object.entries(JSON.parse(row.heads) as Record<string, StreamHead>));
+      lattice = HeadsLattice.of(heads);
+    } else {
+      const marker = this.db
+        .prepare<[], { seq: number }>('SELECT seq FROM stream_heads_seq WHERE one = 1')
+        .get();
+      if (marker?.seq !== cp.body.seq) return undefined;
+      const rows = this.db
+        .prepare<[], { stream_id: string; revision: number; hash: string; position: number }>(
+          'SELECT stream_id, revision, hash, position FROM stream_heads',
+        )
+        .iterate();
+      for (const r of rows) heads.set(r.stream_id, [r.revision, r.hash, r.position]);
+      lattice = HeadsLattice.of(heads);
+      if (heads.size !== cp.body.streamCount || lattice.digest() !== cp.body.headsDigest) return undefined;
+    }
+    this.headsCache = { seq: cp.body.seq, heads: HeadsView.of(heads), lattice };
+    return this.headsCache;
   }
 
   ledgerById(id: string): LedgerRow | undefined {
@@ -370,20 +545,46 @@ export class CheckpointStore {
     }
   }
 
-  /** Keeps a new checkpoint, its heads map (replacing older maps) and the rows it newly covers, at once. */
-  record(cp: Checkpoint, headsText: string, covered: readonly LedgerRow[]): void {
+  /**
+   * Keeps a new checkpoint, the heads it changed and the rows it newly covers, at once. `base` is what
+   * the changes apply to (the previous checkpoint's signed heads; a v2 or absent one means every row is
+   * written); `lattice` is the digest the new checkpoint signed. Only the changed streams' rows are
+   * written, so the cost follows what was appended.
+   */
+  record(
+    cp: Checkpoint,
+    heads: { base: SignedHeads | undefined; changed: ReadonlyMap<string, StreamHead>; lattice: HeadsLattice },
+    covered: readonly LedgerRow[],
+  ): void {
     const insertLedger = this.db.prepare(
       'INSERT OR REPLACE INTO ledger (position, id, stream_id, revision, hash) VALUES (?, ?, ?, ?, ?)',
     );
+    const upsertHead = this.db.prepare(
+      `INSERT INTO stream_heads (stream_id, revision, hash, position) VALUES (?, ?, ?, ?)
+       ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision, hash = excluded.hash, position = excluded.position`,
+    );
+    const { base, changed, lattice } = heads;
+    const rewriteAll =
+      !base || this.db.prepare('SELECT 1 FROM stream_heads_seq WHERE seq = ?').get(base.seq) === undefined;
     this.db.transaction(() => {
       this.db
         .prepare('INSERT INTO signed_checkpoints (seq, body, signature) VALUES (?, ?, ?)')
         .run(cp.body.seq, cp.bodyText, cp.signature);
-      this.db.prepare('DELETE FROM checkpoint_heads').run();
-      this.db.prepare('INSERT INTO checkpoint_heads (seq, heads) VALUES (?, ?)').run(cp.body.seq, headsText);
+      if (rewriteAll) {
+        this.db.prepare('DELETE FROM checkpoint_heads').run();
+        this.db.prepare('DELETE FROM stream_heads').run();
+        for (const [streamId, head] of base?.heads ?? []) {
+          if (!changed.has(streamId)) upsertHead.run(streamId, head[0], head[1], head[2]);
+        }
+      }
+      for (const [streamId, head] of changed) upsertHead.run(streamId, head[0], head[1], head[2]);
+      this.db.prepare('INSERT OR REPLACE INTO stream_heads_seq (one, seq) VALUES (1, ?)').run(cp.body.seq);
       for (const r of covered) insertLedger.run(r.position, r.id, r.streamId, r.revision, r.hash);
       this.db.prepare('DELETE FROM checkpoint_alert').run();
     })();
+    // The signed heads move on in memory too, so the next tick need not read them back.
+    const view = base ? base.heads.with(changed) : HeadsView.of(new Map(changed));
+    this.headsCache = { seq: cp.body.seq, heads: view, lattice };
   }
 
   alert(): CheckpointAlert | undefined {

@@ -6,16 +6,13 @@
  *   ciphertext is no one's business outside the store. Access-code hashes never leave at all.
  * - Whoever may not see the identity on this complaint (DOMAIN.md's rule, `mayViewIdentity`) also loses
  *   the complainant's pseudonymous subject id and the channel reference, as on the complaint itself.
- * - AGENCY sees only cases forwarded to it, and in them only what concerns its own agency: other
- *   agencies' forwardings, acknowledgements, responses and letters are left out, and of its own letters
- *   only what `canSeeLetter` shows after each event (`letterSightAfter`): nothing before it was sent.
+ * - AGENCY sees only cases forwarded to it, and in them only what concerns its own agency (./access.ts,
+ *   `caseEventFor`, the rule the case-events feed applies too): other agencies' forwardings,
+ *   acknowledgements, responses and letters are left out, and of its own letters only what
+ *   `canSeeLetter` shows after each event (`letterSightAfter`): nothing before it was sent.
  */
-import {
-  canSeeLetter,
-  LETTER_STREAM_PREFIX,
-  type LetterSight,
-  letterSightAfter,
-} from '../correspondence/contract';
+import { LETTER_STREAM_PREFIX, type LetterSight, letterSightAfter } from '../correspondence/contract';
+import { caseEventFor } from './access';
 import type { RecordedEvent } from '../shared/eventstore/types';
 import { isSealedValue } from '../shared/pii/sealed';
 import {
@@ -85,11 +82,6 @@ function scrub(value: unknown, hideIdentity: IdentityShown): unknown {
   return out;
 }
 
-const agencyOfData = (data: unknown): string | undefined => {
-  const a = (data as Data | null)?.agencyId;
-  return typeof a === 'string' ? a : undefined;
-};
-
 /**
  * The case's events as this viewer may read them, or null when the viewer may not see the case at all.
  * `current` is the complaint's live document (its privacy flags and agencies decide the masking).
@@ -102,27 +94,15 @@ export function maskCaseHistory(
   if (!maskComplaintForViewer(current, viewer)) return null;
   const hideIdentity: IdentityShown =
     current.complainant?.access === 'ERASED' ? 'ERASED' : mayViewIdentity(current, viewer) ? false : 'MASKED';
-  const ownAgency = viewer.role === 'AGENCY' ? viewer.agencyId : undefined;
   /** Letter stream → what its events so far say about who may see it. */
   const sights = new Map<string, LetterSight | undefined>();
   const out: HistoryEntry[] = [];
   for (const event of events) {
     const letter = event.streamId.startsWith(LETTER_STREAM_PREFIX);
     if (letter) sights.set(event.streamId, letterSightAfter(sights.get(event.streamId), event));
-    let data = scrub(event.data, hideIdentity) as Data;
-    if (ownAgency !== undefined) {
-      if (letter) {
-        const sight = sights.get(event.streamId);
-        if (!sight || !canSeeLetter({ id: '', role: 'AGENCY', agencyId: ownAgency }, sight)) continue;
-      }
-      const concerns = agencyOfData(event.data);
-      if (!letter && concerns !== undefined && concerns !== ownAgency) continue;
-      if (Array.isArray(data.forwardings)) {
-        const mine = (data.forwardings as Data[]).filter((f) => f.agencyId === ownAgency);
-        if (mine.length === 0) continue;
-        data = { ...data, forwardings: mine };
-      }
-    }
+    const scrubbed = scrub(event.data, hideIdentity) as Data;
+    const data = caseEventFor(viewer, scrubbed, letter ? { sight: sights.get(event.streamId) } : undefined);
+    if (!data) continue;
     const actor = event.metadata.actor;
     out.push({
       position: event.position,

@@ -29,10 +29,10 @@ import {
   type CheckpointKeys,
   type CheckpointStore,
   chainBreak,
+  type HeadsView,
   checkpointDigest,
   type LedgerRow,
   readLogCheckpoints,
-  type StreamHead,
   signatureHolds,
 } from './checkpoints';
 
@@ -86,7 +86,7 @@ export interface Anchors {
   readonly chain: readonly Checkpoint[];
   readonly latest: Checkpoint | undefined;
   /** The latest checkpoint's heads map, when its stored copy still matches the signed digest. */
-  readonly heads: Map<string, StreamHead> | undefined;
+  readonly heads: HeadsView | undefined;
   /** Whether the checkpoints file's ledger can be used to name rows (it may still be checked further). */
   readonly ledger: CheckpointStore | undefined;
   /** How many checkpoint copies the log holds (it may lag the file by the one being written). */

@@ -9,7 +9,6 @@
  * raises the integrity alert that `/ready` and `integrity` report.
  */
 import type { ComplaintWing } from '../complaint/contract-entity';
-import { trackState } from '../shared/metrics';
 import { caseIndexProjection } from './case-events';
 import { ComplaintAudit } from './graphql/case-audit';
 import {
@@ -17,7 +16,7 @@ import {
   ComplaintSubscriptions,
   NO_PUBSUB,
 } from './graphql/case-events-subscription';
-import { auditWingOf, startAuditWing } from './wing';
+import { auditWingOf } from './wing';
 
 export const auditWing: ComplaintWing = {
   resolvers: [ComplaintAudit, ComplaintSubscriptions],
@@ -26,30 +25,8 @@ export const auditWing: ComplaintWing = {
   // One checkpointer across replicas: it signs in the holder of its lease (on SQLite, always here); the
   // other replicas keep a verification-only wing (auditWingOf) for integrity and /ready.
   async start(runtime) {
-    const started: ReturnType<typeof startAuditWing>[] = [];
-    let untrack = () => {};
-    await runtime.leases.run('audit.checkpointer', async () => {
-      const wing = startAuditWing(runtime);
-      started.push(wing);
-      const checkpointer = wing.checkpointer;
-      if (checkpointer) {
-        untrack();
-        untrack = trackState({
-          service: 'complaint',
-          checkpointAgeSeconds: () => {
-            const at = checkpointer.lastPassAt();
-            return at === undefined ? undefined : (Date.now() - at) / 1000;
-          },
-        });
-      }
-      return { stop: async () => checkpointer?.stop() };
-    });
-    return {
-      async stop() {
-        untrack();
-        for (const wing of started) await wing.close();
-      },
-    };
+    const wing = await runtime.workers.start('audit', () => auditWingOf(runtime));
+    await runtime.workers.startOnce('audit.checkpointer', () => wing.startCheckpointer());
   },
   // Degraded while the checkpointer refuses to sign: the store was altered outside the application.
   ready(runtime) {

@@ -1,8 +1,10 @@
 /**
- * The audit side of a subgraph runtime (settings: the audit section of services/shared/config.ts): the checkpoints file, the keys, the witness and the running
- * checkpointer, kept per runtime so the integrity resolver and `/ready` see the same state as the signer.
+ * The audit side of a subgraph runtime (settings: the audit section of services/shared/config.ts): the
+ * checkpoints file, the keys, the witness and, in the replica that signs, the running checkpointer; kept
+ * per runtime so the integrity resolver and `/ready` see the same state as the signer.
  */
 import type { SubgraphRuntime } from '../shared/runtime';
+import type { Work } from '../shared/workers/registry';
 import { type Checkpointer, startCheckpointer } from './checkpointer';
 import { type Checkpoint, type CheckpointKeys, CheckpointStore, loadCheckpointKeys } from './checkpoints';
 import type { IntegrityProblem } from './integrity';
@@ -12,44 +14,64 @@ export interface AuditWing {
   readonly file: CheckpointStore;
   readonly keys: CheckpointKeys;
   readonly witness?: DirectoryWitness;
+  /** The checkpointer, while it runs in this replica (it signs once across replicas). */
   readonly checkpointer?: Checkpointer;
+  /** Starts the checkpointer (when its interval is not 0): a worker of the runtime, under its lease. */
+  startCheckpointer(): Work;
   /** The newest witness head, verified; or the problem with it. */
   witnessHead(): { checkpoint?: Checkpoint; problem?: IntegrityProblem };
-  close(): Promise<void>;
+  stop(): Promise<void>;
 }
 
 const AUDIT = 'audit';
 
-function openWing(runtime: SubgraphRuntime, run: boolean): AuditWing {
+function openWing(runtime: SubgraphRuntime): AuditWing {
   const { dataDir, audit: settings, production } = runtime.config;
   const file = CheckpointStore.forDataDir(dataDir);
   const keys = loadCheckpointKeys(dataDir, settings, { production });
   const witness = settings.witnessDir ? new DirectoryWitness(settings.witnessDir) : undefined;
-  const checkpointer =
-    run && settings.checkpointIntervalMs > 0
-      ? startCheckpointer(runtime.store, file, keys, {
-          intervalMs: settings.checkpointIntervalMs,
-          ...(witness ? { witness } : {}),
-          onRefused: (alert) =>
-            runtime.logger.fatal(
-              { alert },
-              `INTEGRITY ALERT: the checkpointer refused to sign (${alert.kind}${alert.position !== null ? ` at log position ${alert.position}` : ''}); the store was altered outside the application`,
-            ),
-          onError: (err) => runtime.logger.error({ err }, 'signed checkpoint failed'),
-          onSigned: (cp) =>
-            runtime.logger.debug({ seq: cp.body.seq, head: cp.body.headPosition }, 'checkpoint signed'),
-        })
-      : undefined;
-  if (!keys.anchored && run) {
-    runtime.logger.warn(
-      'checkpoints are signed with a development key under the data directory: set DUMAS_CHECKPOINT_PRIVATE_KEY_FILE outside it',
-    );
-  }
+  let checkpointer: Checkpointer | undefined;
+  const start = () => {
+    if (!keys.anchored) {
+      runtime.logger.warn(
+        'checkpoints are signed with a development key under the data directory: set DUMAS_CHECKPOINT_PRIVATE_KEY_FILE outside it',
+      );
+    }
+    return startCheckpointer(runtime.store, file, keys, {
+      intervalMs: settings.checkpointIntervalMs,
+      ...(witness ? { witness } : {}),
+      onRefused: (alert) =>
+        runtime.logger.fatal(
+          { alert },
+          `INTEGRITY ALERT: the checkpointer refused to sign (${alert.kind}${alert.position !== null ? ` at log position ${alert.position}` : ''}); the store was altered outside the application`,
+        ),
+      onError: (err) => runtime.logger.error({ err }, 'signed checkpoint failed'),
+      onSigned: (cp) =>
+        runtime.logger.debug({ seq: cp.body.seq, head: cp.body.headPosition }, 'checkpoint signed'),
+    });
+  };
   return {
     file,
     keys,
     ...(witness ? { witness } : {}),
-    ...(checkpointer ? { checkpointer } : {}),
+    get checkpointer() {
+      return checkpointer;
+    },
+    startCheckpointer() {
+      if (settings.checkpointIntervalMs > 0) checkpointer ??= start();
+      return {
+        async stop() {
+          await checkpointer?.stop();
+          checkpointer = undefined;
+        },
+        state: {
+          checkpointAgeSeconds: () => {
+            const at = checkpointer?.lastPassAt();
+            return at === undefined ? undefined : (Date.now() - at) / 1000;
+          },
+        },
+      };
+    },
     witnessHead() {
       const text = witness?.newest();
       if (!text) return {};
@@ -68,25 +90,18 @@ function openWing(runtime: SubgraphRuntime, run: boolean): AuditWing {
         };
       }
     },
-    async close() {
-      await checkpointer?.stop();
+    // The checkpointer, a worker done once, has stopped before: the runtime stops those first.
+    async stop() {
       file.close();
     },
   };
 }
 
-/** Starts the checkpointer for a runtime (when the interval is not 0) and keeps its wing. */
-export function startAuditWing(runtime: SubgraphRuntime): AuditWing {
-  const wing = openWing(runtime, true);
-  runtime.extensions.set(AUDIT, wing);
-  return wing;
-}
-
-/** The wing of a runtime; one without a checkpointer (verification only) when none was started. */
+/** The wing of a runtime, opened on first use (the complaint subgraph opens it as a worker: see mount.ts). */
 export function auditWingOf(runtime: SubgraphRuntime): AuditWing {
   let wing = runtime.extensions.get(AUDIT) as AuditWing | undefined;
   if (!wing) {
-    wing = openWing(runtime, false);
+    wing = openWing(runtime);
     runtime.extensions.set(AUDIT, wing);
   }
   return wing;

@@ -5,9 +5,14 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { DumasConfig, ImapChannelConfig, WhatsAppChannelConfig } from '../shared/config';
+import type {
+  DumasConfig,
+  ImapChannelConfig,
+  LaporChannelConfig,
+  WhatsAppChannelConfig,
+} from '../shared/config';
 
-export type { ImapChannelConfig, WhatsAppChannelConfig } from '../shared/config';
+export type { ImapChannelConfig, LaporChannelConfig, WhatsAppChannelConfig } from '../shared/config';
 
 export interface ChannelsConfig {
   /**
@@ -19,6 +24,7 @@ export interface ChannelsConfig {
   readonly mailDomain: string;
   readonly email?: ImapChannelConfig;
   readonly whatsapp?: WhatsAppChannelConfig;
+  readonly lapor?: LaporChannelConfig;
 }
 
 /** DUMAS_CHANNEL_SECRET (base64, ≥ 32 bytes, checked by the configuration), else one generated once under the data dir. */
@@ -41,5 +47,6 @@ export function channelsConfigOf(base: DumasConfig): ChannelsConfig {
     mailDomain: base.correspondence.delivery.from.split('@')[1] ?? 'dumas.setneg.go.id',
     ...(settings.email ? { email: settings.email } : {}),
     ...(settings.whatsapp ? { whatsapp: settings.whatsapp } : {}),
+    ...(settings.lapor ? { lapor: settings.lapor } : {}),
   };
 }

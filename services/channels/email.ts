@@ -6,6 +6,7 @@
  * is added to that case instead. Each message taken is marked with the keyword `$DumasTaken` in the
  * mailbox; a crash between taking and marking takes it again on the next pass, which the intake answers
  * with the complaint it already made (idempotent by Message-ID). Nothing is deleted from the mailbox.
+ * Between passes the worker waits in IMAP IDLE, so a new message is taken in as the server announces it.
  */
 import { createHash } from 'node:crypto';
 import { ImapFlow } from 'imapflow';
@@ -39,9 +40,10 @@ function withoutQuote(text: string): string {
 }
 
 export class EmailIntakeWorker {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> = Promise.resolve();
+  private loop: Promise<void> | undefined;
   private stopped = false;
+  /** Ends the current wait (IDLE or the pause between passes) early. */
+  private wake: (() => void) | undefined;
 
   constructor(
     private readonly config: ImapChannelConfig,
@@ -50,34 +52,53 @@ export class EmailIntakeWorker {
     private readonly own: { readonly mailDomain: string; readonly from: string },
   ) {}
 
-  /** Polls at the configured interval; a failed pass is logged and the next one tries again. */
+  /**
+   * Watches the mailbox over one connection: a pass over what is not taken yet, then IMAP IDLE until
+   * the server announces a new message (EXISTS) or `pollMs` passes, and again. A server without IDLE is
+   * looked at every `pollMs`. A lost connection is logged and opened again after `pollMs`. Starts again
+   * after a stop (the lease regained).
+   */
   start(): void {
-    const tick = () => {
-      if (this.stopped) return;
-      this.running = this.pollOnce()
-        .catch((err: unknown) =>
+    if (this.loop) return;
+    this.stopped = false;
+    this.loop = (async () => {
+      while (!this.stopped) {
+        try {
+          await this.watch();
+        } catch (err) {
           this.logger.warn(
             { err: { name: (err as Error)?.name, code: (err as { code?: unknown })?.code } },
-            'e-mail intake pass failed; the next one retries',
-          ),
-        )
-        .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(tick, this.config.pollMs);
-        });
-    };
-    tick();
+            'e-mail intake connection failed; it is opened again',
+          );
+        }
+        if (!this.stopped) await this.pause(this.config.pollMs);
+      }
+    })();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    this.wake?.();
+    await this.loop;
+    this.loop = undefined;
   }
 
-  /** One pass over the mailbox: every message not yet taken, oldest first. */
-  async pollOnce(): Promise<{ readonly taken: number }> {
-    const { host, port, security, user, password, mailbox } = this.config;
-    const client = new ImapFlow({
+  private pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    }).finally(() => {
+      this.wake = undefined;
+    });
+  }
+
+  private connect(): ImapFlow {
+    const { host, port, security, user, password } = this.config;
+    return new ImapFlow({
       host,
       port,
       secure: security === 'tls',
@@ -85,42 +106,90 @@ export class EmailIntakeWorker {
       auth: { user, pass: password },
       // imapflow's own log would carry addresses and subjects.
       logger: false,
+      // IDLE is entered (and left) by the worker itself, see watch().
       disableAutoIdle: true,
     });
+  }
+
+  private async watch(): Promise<void> {
+    const client = this.connect();
     await client.connect();
-    let taken = 0;
+    let news = false;
+    // Any command ends an IDLE in progress; NOOP is the one that asks for nothing.
+    const interrupt = () => void client.noop().catch(() => undefined);
+    client.on('exists', () => {
+      news = true;
+      interrupt();
+    });
     try {
-      const lock = await client.getMailboxLock(mailbox);
+      const lock = await client.getMailboxLock(this.config.mailbox);
       try {
-        const uids =
-          (await client.search(
-            { unKeyword: TAKEN_KEYWORD, not: { keyword: REFUSED_KEYWORD } },
-            { uid: true },
-          )) || [];
-        for (const uid of [...uids].sort((a, b) => a - b)) {
-          const fetched = await client.fetchOne(String(uid), { source: true }, { uid: true });
-          // Expunged meanwhile: nothing to take.
-          if (fetched === false || !fetched.source) continue;
-          try {
-            await this.take(fetched.source);
-          } catch (err) {
-            if (!(err instanceof DomainError)) throw err;
-            // The code and field only: the message is a complainant's.
-            this.logger.warn(
-              { uid, code: err.code, field: err.details.field },
-              'e-mail refused by the intake; flagged for an officer',
-            );
-            await client.messageFlagsAdd(String(uid), [REFUSED_KEYWORD], { uid: true });
+        while (!this.stopped) {
+          news = false;
+          const { taken } = await this.takeAll(client);
+          if (taken > 0) this.logger.info({ taken }, 'e-mails taken in');
+          if (this.stopped || news) continue;
+          if (!client.capabilities.has('IDLE')) {
+            await this.pause(this.config.pollMs);
             continue;
           }
-          await client.messageFlagsAdd(String(uid), [TAKEN_KEYWORD], { uid: true });
-          taken++;
+          const timer = setTimeout(interrupt, this.config.pollMs);
+          this.wake = interrupt;
+          try {
+            await client.idle();
+          } finally {
+            clearTimeout(timer);
+            this.wake = undefined;
+          }
         }
       } finally {
         lock.release();
       }
     } finally {
       await client.logout().catch(() => client.close());
+    }
+  }
+
+  /** One pass over the mailbox on a connection of its own (tests, and a look outside the watch). */
+  async pollOnce(): Promise<{ readonly taken: number }> {
+    const client = this.connect();
+    await client.connect();
+    try {
+      const lock = await client.getMailboxLock(this.config.mailbox);
+      try {
+        return await this.takeAll(client);
+      } finally {
+        lock.release();
+      }
+    } finally {
+      await client.logout().catch(() => client.close());
+    }
+  }
+
+  /** Every message of the open mailbox not yet taken, oldest first. */
+  private async takeAll(client: ImapFlow): Promise<{ readonly taken: number }> {
+    let taken = 0;
+    const uids =
+      (await client.search({ unKeyword: TAKEN_KEYWORD, not: { keyword: REFUSED_KEYWORD } }, { uid: true })) ||
+      [];
+    for (const uid of [...uids].sort((a, b) => a - b)) {
+      const fetched = await client.fetchOne(String(uid), { source: true }, { uid: true });
+      // Expunged meanwhile: nothing to take.
+      if (fetched === false || !fetched.source) continue;
+      try {
+        await this.take(fetched.source);
+      } catch (err) {
+        if (!(err instanceof DomainError)) throw err;
+        // The code and field only: the message is a complainant's.
+        this.logger.warn(
+          { uid, code: err.code, field: err.details.field },
+          'e-mail refused by the intake; flagged for an officer',
+        );
+        await client.messageFlagsAdd(String(uid), [REFUSED_KEYWORD], { uid: true });
+        continue;
+      }
+      await client.messageFlagsAdd(String(uid), [TAKEN_KEYWORD], { uid: true });
+      taken++;
     }
     return { taken };
   }

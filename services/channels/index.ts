@@ -3,6 +3,8 @@
  * worker over IMAP, the WhatsApp webhook (a route of the complaint subgraph's server, which the gateway
  * serves on its own host), and the flow that sends complainants their acknowledgement and status notices
  * back on their channel. A channel without its settings is off; with none configured nothing runs.
+ * Every replica serves the webhook; the IMAP poll and the notices run once across replicas (`run`, under
+ * a lease: see mount.ts), or the same mail would be taken and every notice sent once per replica.
  */
 import type { ComplaintService } from '../complaint/contract-intake';
 import { type BlobStore, openBlobStore } from '../shared/blobs';
@@ -10,10 +12,12 @@ import { type DeliveryAdapter, openDeliveryAdapter } from '../shared/mail/delive
 import { FlowRunner } from '../shared/workers/flow-runner';
 import type { RouteHandler } from '../shared/http/server';
 import type { SubgraphRuntime } from '../shared/runtime';
+import type { Work } from '../shared/workers/registry';
 import type { DumasConfig } from '../shared/config';
 import { type ChannelsConfig, channelsConfigOf } from './config';
 import { EmailIntakeWorker } from './email';
 import { ChannelIntake } from './intake';
+import { LaporClient, LaporPullWorker, laporStatusFlow } from './lapor';
 import { channelNoticesFlow } from './notices';
 import { WHATSAPP_WEBHOOK_PATH, WhatsAppCloudClient, WhatsAppIntake } from './whatsapp';
 
@@ -24,10 +28,21 @@ export interface Channels {
   readonly intake: ChannelIntake;
   readonly email?: EmailIntakeWorker;
   readonly whatsapp?: WhatsAppIntake;
-  readonly notices: FlowRunner;
+  /** The work done once across replicas while this replica runs it (the lease holder), else undefined. */
+  readonly work: ChannelWork | undefined;
   /** Routes for the complaint subgraph's HTTP server (the WhatsApp webhook). */
   readonly routes: Record<string, RouteHandler>;
+  /** Starts the notices flow and the IMAP poll. */
+  run(): Promise<ChannelWork>;
+  /** Closes what the channels opened (their work stopped first). */
   stop(): Promise<void>;
+}
+
+/** The channels' work done once across replicas. */
+export interface ChannelWork extends Work {
+  readonly notices: FlowRunner;
+  /** The SP4N-LAPOR! exchange: reports pulled in, status updates pushed back (its own outbox). */
+  readonly lapor?: { readonly pull: LaporPullWorker; readonly push: FlowRunner };
 }
 
 export interface ChannelsOptions {
@@ -35,19 +50,19 @@ export interface ChannelsOptions {
   readonly config?: ChannelsConfig;
   /** The delivery adapter of e-mailed notices; default: the one DUMAS_SMTP_* / DUMAS_OUTBOX_DIR configure. */
   readonly delivery?: DeliveryAdapter;
-  /** Start the IMAP worker's timer (tests call pollOnce themselves). Default true. */
+  /** Start the IMAP worker's and the LAPOR pull's timers (tests call pollOnce / pullOnce themselves). Default true. */
   readonly poll?: boolean;
 }
 
 /** Whether any channel is configured (without reading or creating anything). */
 export const channelsConfigured = (config: DumasConfig) =>
-  Boolean(config.channels.email || config.channels.whatsapp);
+  Boolean(config.channels.email || config.channels.whatsapp || config.channels.lapor);
 
-export async function startChannels(
+export function openChannels(
   runtime: SubgraphRuntime,
   complaints: ComplaintService,
   options: ChannelsOptions = {},
-): Promise<Channels> {
+): Channels {
   const config = options.config ?? channelsConfigOf(runtime.config);
   const mail = runtime.config.correspondence;
   const delivery = options.delivery ?? openDeliveryAdapter(mail.delivery);
@@ -65,34 +80,79 @@ export async function startChannels(
         from: mail.delivery.from,
       })
     : undefined;
-  const notices = new FlowRunner({
+  const noticesFlow = channelNoticesFlow({
     store: runtime.store,
-    readModels: runtime.readModels,
+    vault: runtime.vault,
     logger,
-    flows: [
-      channelNoticesFlow({
-        store: runtime.store,
-        vault: runtime.vault,
-        logger,
-        secret: config.secret,
-        mail: { from: mail.delivery.from, domain: config.mailDomain, delivery },
-        ...(client ? { whatsapp: client } : {}),
-      }),
-    ],
+    secret: config.secret,
+    mail: { from: mail.delivery.from, domain: config.mailDomain, delivery },
+    ...(client ? { whatsapp: client } : {}),
   });
-  await notices.start();
-  if (email && options.poll !== false) email.start();
+  let current: ChannelWork | undefined;
   return {
     config,
     intake,
-    notices,
     routes: whatsapp ? { [WHATSAPP_WEBHOOK_PATH]: whatsapp.route() } : {},
     ...(email ? { email } : {}),
     ...(whatsapp ? { whatsapp } : {}),
-    async stop() {
-      await email?.stop();
-      await notices.stop();
-      await blobs.close();
+    get work() {
+      return current;
     },
+    async run() {
+      const notices = new FlowRunner({
+        store: runtime.store,
+        readModels: runtime.sharedReadModels,
+        logger,
+        service: runtime.name,
+        flows: [noticesFlow],
+      });
+      await notices.start();
+      const lapor = config.lapor ? await startLapor(runtime, config.lapor, logger) : undefined;
+      if (email && options.poll !== false) email.start();
+      if (lapor && options.poll !== false) lapor.pull.start();
+      const work: ChannelWork = {
+        notices,
+        ...(lapor ? { lapor } : {}),
+        followers: {
+          kind: 'flow',
+          positions: () => ({ ...notices.followers.positions(), ...lapor?.push.followers.positions() }),
+        },
+        async stop() {
+          if (current === work) current = undefined;
+          await email?.stop();
+          await lapor?.pull.stop();
+          await lapor?.push.stop();
+          await notices.stop();
+        },
+      };
+      current = work;
+      return work;
+    },
+    stop: () => blobs.close(),
   };
+}
+
+async function startLapor(
+  runtime: SubgraphRuntime,
+  config: NonNullable<ChannelsConfig['lapor']>,
+  parent: SubgraphRuntime['logger'],
+) {
+  const logger = parent.child({ channel: 'lapor' });
+  const client = new LaporClient(config);
+  const now = () => runtime.clock.now().toISOString();
+  // The cursor and the outbox's checkpoint are the lease holder's, shared by the replicas.
+  const { store, vault, sharedReadModels: readModels } = runtime;
+  const pull = new LaporPullWorker(config, client, { store, vault, readModels, logger, now });
+  const push = new FlowRunner({
+    store,
+    readModels,
+    logger,
+    service: runtime.name,
+    flows: [laporStatusFlow({ store, vault, client, logger, now })],
+    // An outbox to a service on the internet: an outage holds the updates back (in order) until it ends.
+    maxAttempts: Number.MAX_SAFE_INTEGER,
+    retryDelayMs: config.retryMs,
+  });
+  await push.start();
+  return { pull, push };
 }

@@ -5,7 +5,7 @@
  */
 import type { ComplaintWing } from '../complaint/contract-entity';
 import type { SubgraphRuntime } from '../shared/runtime';
-import { type Channels, channelsConfigured, startChannels } from '.';
+import { type Channels, channelsConfigured, openChannels } from '.';
 
 const CHANNELS = 'channels';
 
@@ -17,15 +17,10 @@ export const channelsWing: ComplaintWing = {
   resolvers: [],
   projections: [],
   async start(runtime, complaints) {
-    if (!channelsConfigured(runtime.config)) return undefined;
-    const channels = await startChannels(runtime, complaints);
+    if (!channelsConfigured(runtime.config)) return;
+    const channels = await runtime.workers.start('channels', () => openChannels(runtime, complaints));
     runtime.extensions.set(CHANNELS, channels);
-    return {
-      async stop() {
-        runtime.extensions.delete(CHANNELS);
-        await channels.stop();
-      },
-    };
+    await runtime.workers.startOnce('channels.intake', () => channels.run());
   },
   attach(server, _schema, runtime) {
     for (const [route, handler] of Object.entries(channelsOf(runtime)?.routes ?? {}))

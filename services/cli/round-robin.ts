@@ -8,6 +8,7 @@
  */
 import http from 'node:http';
 import net from 'node:net';
+import type { Duplex } from 'node:stream';
 
 export interface Backend {
   readonly host: string;
@@ -79,7 +80,11 @@ export async function startRoundRobinFront(
     });
   });
 
+  // Upgraded connections (WebSocket tunnels) are no longer the HTTP server's: closing ends them here.
+  const tunnels = new Set<Duplex>();
   server.on('upgrade', (req, client, head) => {
+    tunnels.add(client);
+    client.once('close', () => tunnels.delete(client));
     const candidates = order();
     const attempt = (i: number) => {
       const backend = candidates[i];
@@ -88,6 +93,8 @@ export async function startRoundRobinFront(
         return;
       }
       const upstream = net.connect(backend.port, backend.host);
+      tunnels.add(upstream);
+      upstream.once('close', () => tunnels.delete(upstream));
       upstream.once('error', (err) => {
         if (isRefused(err) && upstream.bytesWritten === 0) attempt(i + 1);
         else client.destroy();
@@ -119,6 +126,7 @@ export async function startRoundRobinFront(
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
+        for (const socket of tunnels) socket.destroy();
         agent.destroy();
       }),
   };

@@ -44,10 +44,15 @@ import { followUpDraftsFlow, followUpLetterId } from '../correspondence/flows/fo
 import { followUpReminderFlow, reminderLetterId } from '../correspondence/flows/reminders';
 import type { Flow } from '../shared/workers/flow-runner';
 import { TrackingNumberService } from '../complaint/tracking-number';
-import { type ComplaintCommand, type ComplaintForwarded, complaintStreamId } from '../complaint/domain';
+import {
+  type ComplaintCommand,
+  type ComplaintForwarded,
+  complaintDecider,
+  complaintStreamId,
+} from '../complaint/domain';
 import { prepareComplaintIntake } from '../complaint/intake';
 import { type AccessCodeHasher, openAccessCodeHasher } from '../shared/access-code';
-import { guardedComplaintDecider } from '../complaint/service';
+import { complaintGuard } from '../complaint/access';
 import { endOfJakartaDay, jakartaDate } from '../shared/calendar/dates';
 import { WorkingCalendar } from '../shared/calendar/calendar';
 import {
@@ -836,7 +841,7 @@ export async function seedHistory(
       blobs,
       numbering: new LetterNumbering(store, correspondence.numbering),
       calendar,
-      complaints: new CommandHandler(store, guardedComplaintDecider),
+      complaints: new CommandHandler(store, complaintDecider, complaintGuard),
       letters: new CommandHandler(store, letterDecider),
       trackingNumbers: new TrackingNumberService(store),
       accessCodes: openAccessCodeHasher(config),

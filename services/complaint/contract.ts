@@ -4,7 +4,8 @@
  * - the complaint events and stream names on the shared log;
  * - the decider, so a process manager elsewhere (correspondence's flows) moves a complaint on by the
  *   complaint's own rules, through a CommandHandler on the same stream;
- * - the complaint read model and its masking per viewer, for the audit wing's history and as-of.
+ * - the complaint read model, and its masking per viewer from ./access.ts (the one rule of who sees what
+ *   of a complaint), for the audit wing's history, as-of and case-events feed.
  */
 export {
   COMPLAINT_STREAM_PREFIX,
@@ -16,11 +17,5 @@ export type * from './domain/events';
 export type { ComplaintCommand } from './domain/commands';
 export { complaintDecider } from './domain/decider';
 export type { ComplaintState } from './domain/state';
-export {
-  COMPLAINTS_COLLECTION,
-  type ComplaintDocument,
-  type ComplaintViewer,
-  complaintProjection,
-  maskComplaintForViewer,
-  mayViewIdentity,
-} from './projection';
+export { COMPLAINTS_COLLECTION, type ComplaintDocument, complaintProjection } from './projection';
+export { type ComplaintViewer, maskComplaintForViewer, mayViewIdentity } from './access';

@@ -42,6 +42,8 @@ export interface ComplaintIntakeInput {
   readonly complainant?: ComplainantIdentityInput | null;
   /** The digest binding an idempotency key to this request (see ComplaintService.intake). */
   readonly intakeDigest?: string | null;
+  /** The complainant's data subject, when the caller created its key beforehand (KeyVault.createKeys). */
+  readonly subjectId?: string;
 }
 
 export type PublicIntake = { readonly kind: 'PUBLIC' };
@@ -176,7 +178,7 @@ export async function sealComplaintIntake(
   context: { readonly now: string; readonly actor: Actor },
 ): Promise<SealedIntake> {
   const complaintId = input.complaintId ?? randomUUID();
-  const subjectId = randomUUID();
+  const subjectId = input.subjectId ?? randomUUID();
   const complainantInput = input.complainant ?? null;
   if (complainantInput) validateComplainantIdentity(complainantInput);
 

@@ -1,4 +1,5 @@
 import { badInput } from '../shared/errors';
+import type { ComplaintViewer } from './access';
 import type { RecordedEvent } from '../shared/eventstore/types';
 import type { SealedValue } from '../shared/pii/sealed';
 import type {
@@ -371,86 +372,12 @@ export const complaintProjection: Projection = {
   },
 };
 
-/* ---------------------------------------------------------------- visibility ---------------------------------------------------------------- */
-
-/** A signed-in caller as masking needs it (structurally a Principal). */
-export interface ComplaintViewer {
-  readonly role: string;
-  /** For AGENCY: the agency whose focal point this is. */
-  readonly agencyId?: string;
-  /** For AUDITOR: access to identities granted for this audit. */
-  readonly identityGranted?: boolean;
-}
-
 /** All a member of the public sees, after presenting the tracking number and its access code. */
 export interface PublicComplaintView {
   readonly trackingNumber: string;
   readonly status: ComplaintStatus;
   readonly receivedAt: string;
   readonly updatedAt: string;
-}
-
-/** Whether the viewer may see the complainant's identity on this complaint. */
-export function mayViewIdentity(doc: ComplaintDocument, viewer: ComplaintViewer): boolean {
-  switch (viewer.role) {
-    case 'OFFICER':
-    case 'SUPERVISOR':
-      return true;
-    case 'AGENCY':
-      return !doc.anonymous && !doc.confidential;
-    case 'AUDITOR':
-      return viewer.identityGranted === true;
-    default:
-      return false;
-  }
-}
-
-/**
- * The complaint as this viewer may see it, or null when the viewer may not see it at all (resolvers
- * answer as if it did not exist). OFFICER and SUPERVISOR see everything; AGENCY only complaints
- * forwarded to its agency, only its own forwardings, and the identity only when the complaint is neither
- * anonymous nor confidential; AUDITOR everything with the identity masked unless granted; ADMIN and
- * anything else nothing. The channel reference is masked with the identity, because a WhatsApp message
- * id or an e-mail Message-ID can carry a phone number or address. The access-code hash never leaves.
- */
-export function maskComplaintForViewer(
-  doc: ComplaintDocument,
-  viewer: ComplaintViewer,
-): ComplaintDocument | null {
-  let visible: ComplaintDocument;
-  switch (viewer.role) {
-    case 'OFFICER':
-    case 'SUPERVISOR':
-    case 'AUDITOR':
-      visible = doc;
-      break;
-    case 'AGENCY': {
-      const agency = viewer.agencyId;
-      if (!agency || !doc.agencyIds.includes(agency)) return null;
-      visible = {
-        ...doc,
-        agencyIds: [agency],
-        agencies: doc.agencies.filter((f) => f.agencyId === agency),
-        forwardings: doc.forwardings.filter((f) => f.agencyId === agency),
-      };
-      break;
-    }
-    default:
-      return null;
-  }
-  const identity = mayViewIdentity(doc, viewer);
-  // An erasure is no secret: whoever would see MASKED sees that the identity was erased.
-  const shown =
-    identity || visible.complainant === null || visible.complainant.access === 'ERASED'
-      ? visible.complainant
-      : ({ access: 'MASKED' } as const);
-  return {
-    ...visible,
-    accessCodeHash: null,
-    complainant: shown,
-    channelReference: identity ? visible.channelReference : null,
-    sealedChannelReference: identity ? (visible.sealedChannelReference ?? null) : null,
-  };
 }
 
 /** The public tracking page's view ("status only"). Check the access code before calling this. */

@@ -1,21 +1,20 @@
 /**
  * The complaint subgraph's application service: what resolvers call. It builds nothing itself: it runs
- * commands through the one generic CommandHandler (authorisation folded into the decider, so it is
+ * commands through the one generic CommandHandler (with the guard of ./access.ts, so authorisation is
  * judged on the same state the command is decided on), waits for the read model to reach the appended
  * position (read-your-writes), and reads documents back.
  */
 import { createHash } from 'node:crypto';
 import { sha256Uuid } from '../shared/ids';
-import { AccessCodeGuard } from '../shared/access-code-guard';
-import { CommandHandler, type Decider } from '../shared/decider';
-import { DEFAULT_LIMITS } from '../shared/graphql/limits';
-import { badInput, DomainError, forbidden, notFound } from '../shared/errors';
+import { type AccessCodeGuard, accessCodeGuardOf } from '../shared/access-code-guard';
+import { CommandHandler, expectedRevisionOf } from '../shared/decider';
+import { badInput, DomainError, notFound } from '../shared/errors';
 import type { Actor } from '../shared/eventstore/types';
 import type { SubgraphRuntime } from '../shared/runtime';
 import { TrackingNumberService } from './tracking-number';
 import { type AccessCodeHasher, openAccessCodeHasher } from '../shared/access-code';
+import { complaintGuard, requireEraser } from './access';
 import {
-  authorizeComplaintCommand,
   type ComplaintCommand,
   type ComplaintEvent,
   type ComplaintState,
@@ -27,15 +26,14 @@ import {
   eraseComplainantData,
   type OfficerIntake,
   type PublicIntake,
-  prepareComplaintIntake,
   sealComplaintIntake,
 } from './intake';
+import type { ComplaintViewer } from './access';
 import {
   applyComplaintEvent,
   COMPLAINTS_COLLECTION,
   type ComplaintDocument,
   type ComplaintFilter,
-  type ComplaintViewer,
   complaintDocQuery,
 } from './projection';
 import { RoutingRules } from './routing';
@@ -43,29 +41,6 @@ import { AgencyRoster, FORWARDABLE_STATUSES } from '../correspondence/contract';
 
 /** The actor recorded for the public WEB form: no identity of the caller goes into the log. */
 export const PUBLIC_ACTOR: Actor = { id: 'public', role: 'PUBLIC' };
-
-/**
- * Authorisation and existence checks wrapped around the pure decider: still pure. An AGENCY caller learns
- * nothing about complaints not forwarded to it: they answer NOT_FOUND like complaints that do not exist.
- */
-export const guardedComplaintDecider: Decider<ComplaintCommand, ComplaintEvent, ComplaintState> = {
-  initialState: complaintDecider.initialState,
-  evolve: complaintDecider.evolve,
-  decide(command, state) {
-    const actor = command.metadata.actor;
-    const intake = command.type === 'FileComplaint' || command.type === 'ReceiveComplaint';
-    if (!intake && state.status === 'NONE') throw new DomainError('NOT_FOUND', 'complaint not found');
-    if (
-      actor.role === 'AGENCY' &&
-      state.status !== 'NONE' &&
-      !state.agencyIdsEverForwarded.includes(actor.agencyId ?? '')
-    ) {
-      throw new DomainError('NOT_FOUND', 'complaint not found');
-    }
-    authorizeComplaintCommand(command, actor.role === 'PUBLIC' ? null : actor, state);
-    return complaintDecider.decide(command, state);
-  },
-};
 
 /** A UUID derived from an idempotency key, so a retried intake lands on the same complaint stream. */
 export function complaintIdFromIdempotencyKey(scope: string, key: string): string {
@@ -140,12 +115,10 @@ export class ComplaintService {
   readonly accessCodeGuard: AccessCodeGuard;
 
   constructor(readonly runtime: SubgraphRuntime) {
-    this.accessCodeGuard = new AccessCodeGuard(
-      { ...DEFAULT_LIMITS, ...runtime.config.limits }.accessCodeChecksPerTrackingNumberPerMinute,
-    );
+    this.accessCodeGuard = accessCodeGuardOf(runtime);
     this.routing = new RoutingRules(runtime.store);
     this.roster = new AgencyRoster(runtime.store);
-    this.handler = new CommandHandler(runtime.store, guardedComplaintDecider);
+    this.handler = new CommandHandler(runtime.store, complaintDecider, complaintGuard);
     this.trackingNumbers = new TrackingNumberService(runtime.store);
     this.accessCodes = openAccessCodeHasher(runtime.config);
   }
@@ -300,10 +273,7 @@ export class ComplaintService {
     expectedVersion?: number | null,
   ): Promise<ComplaintDocument> {
     const built = command({ now: this.now(), actor });
-    // Erasure destroys a key before the command is decided, so who may ask is checked before that step.
-    if (built.type === 'EraseComplainantData' && actor.role !== 'ADMIN') {
-      throw forbidden(`role ${actor.role} may not erase complainant data`);
-    }
+    if (built.type === 'EraseComplainantData') requireEraser(actor);
     const result =
       built.type === 'EraseComplainantData'
         ? await eraseComplainantData(
@@ -318,11 +288,6 @@ export class ComplaintService {
   }
 
   private options(id: string, expectedVersion?: number | null) {
-    return {
-      caseId: id,
-      ...(expectedVersion !== undefined && expectedVersion !== null
-        ? { expectedRevision: expectedVersion }
-        : {}),
-    };
+    return { caseId: id, ...expectedRevisionOf(expectedVersion) };
   }
 }

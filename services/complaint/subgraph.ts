@@ -1,8 +1,8 @@
 /**
  * The complaint subgraph as the registry sees it (services/subgraphs.ts): its schema, its runtime and its
  * server. Whole-case features (history, as-of, integrity, case events) are not complaint code: the
- * registry mounts them as a wing (services/audit/wing.ts), which adds resolvers, projections, background
- * work and a WebSocket endpoint to this subgraph.
+ * registry mounts them as a wing (services/audit/mount.ts), which adds resolvers, projections, workers
+ * and a WebSocket endpoint to this subgraph.
  */
 import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
@@ -13,7 +13,6 @@ import {
   createSubgraphServer,
   type SubgraphServer,
 } from '../shared/graphql/subgraph';
-import type { RequestContext } from '../shared/http/server';
 import type { Projection } from '../shared/projections/types';
 import { startRuntime, type SubgraphRuntime } from '../shared/runtime';
 import type { SubgraphModule } from '../shared/subgraph-module';
@@ -24,20 +23,13 @@ import { ComplaintRouting } from './graphql/routing';
 import { complaintProjection } from './projection';
 import { ComplaintService } from './service';
 
-export interface WingWork {
-  stop(): Promise<void>;
-}
-
 /** What a wing mounted into the complaint subgraph brings. */
 export interface ComplaintWing {
   readonly resolvers: readonly Function[];
   readonly projections: readonly Projection[];
   readonly buildOptions?: Omit<BuildSchemaOptions, 'resolvers' | 'orphanedTypes' | 'skipCheck'>;
-  /** Background work beside the complaint runtime, stopped before it closes. */
-  start?(
-    runtime: SubgraphRuntime,
-    complaints: ComplaintService,
-  ): Promise<WingWork | undefined> | WingWork | undefined;
+  /** Starts its background work as workers of the runtime (`runtime.workers`), which stops them. */
+  start?(runtime: SubgraphRuntime, complaints: ComplaintService): Promise<void>;
   /** What `/ready` reports for the wing: true, or why it is degraded. */
   ready?(runtime: SubgraphRuntime): boolean | string;
   /** Additions to the HTTP server (e.g. subscriptions over WebSocket on the same port). */
@@ -73,28 +65,14 @@ export function complaintSubgraph(wings: readonly ComplaintWing[] = []): Subgrap
         name: 'complaint',
         projections: [complaintProjection, ...wings.flatMap((w) => w.projections)],
       });
-      const running: WingWork[] = [];
-      const stopWings = async () => {
-        for (const work of running.splice(0).reverse()) await work.stop();
-      };
       try {
         const complaints = new ComplaintService(runtime);
-        for (const wing of wings) {
-          const work = await wing.start?.(runtime, complaints);
-          if (work) running.push(work);
-        }
+        for (const wing of wings) await wing.start?.(runtime, complaints);
       } catch (err) {
-        await stopWings();
         await runtime.close();
         throw err;
       }
-      return {
-        ...runtime,
-        async close() {
-          await stopWings();
-          await runtime.close();
-        },
-      };
+      return runtime;
     },
     async serve(runtime, options = {}) {
       const { schema } = await build();
@@ -108,6 +86,7 @@ export function complaintSubgraph(wings: readonly ComplaintWing[] = []): Subgrap
         schema,
         logger: options.logger ?? runtime.logger,
         authenticator,
+        config: runtime.config,
         context: (base) => ({ ...base, complaints }),
         ready: () => {
           for (const w of wings) {
@@ -119,7 +98,7 @@ export function complaintSubgraph(wings: readonly ComplaintWing[] = []): Subgrap
       });
       for (const w of wings)
         server = w.attach?.(server, schema, runtime, complaints, authenticator) ?? server;
-      return server as unknown as SubgraphServer<RequestContext>;
+      return server;
     },
   };
 }

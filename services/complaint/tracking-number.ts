@@ -93,17 +93,39 @@ export class TrackingNumberService {
     context: { now: string; actor?: Actor },
     write: (claim: StreamAppend, trackingNumber: string) => Promise<T>,
   ): Promise<T> {
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      const { claim, trackingNumber } = this.draft(complaintId, year, context);
+      const streamId = claim.streamId;
+      try {
+        return await write(claim, trackingNumber);
+      } catch (err) {
+        if (err instanceof WrongExpectedRevisionError && err.streamId === streamId) continue; // Taken.
+        throw err;
+      }
+    }
+    throw new TrackingNumbersExhaustedError(year, this.maxAttempts);
+  }
+
+  /**
+   * A random number of `year` and the append that claims it, not yet written: for a caller that commits
+   * many claims at once (a bulk import) and draws again for one whose stream turns out to exist.
+   */
+  draft(
+    complaintId: string,
+    year: number,
+    context: { now: string; actor?: Actor },
+  ): { claim: StreamAppend; trackingNumber: string } {
     if (!Number.isInteger(year) || year < 1000 || year > 9999)
       throw new RangeError('year must have four digits');
-    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-      const trackingNumber = formatTrackingNumber(year, this.random(SERIALS_PER_YEAR));
-      const claimed: TrackingNumberClaimed = {
-        type: 'TrackingNumberClaimed',
-        data: { trackingNumber, complaintId, at: context.now },
-      };
-      const streamId = trackingNumberStreamId(trackingNumber);
-      const claim: StreamAppend = {
-        streamId,
+    const trackingNumber = formatTrackingNumber(year, this.random(SERIALS_PER_YEAR));
+    const claimed: TrackingNumberClaimed = {
+      type: 'TrackingNumberClaimed',
+      data: { trackingNumber, complaintId, at: context.now },
+    };
+    return {
+      trackingNumber,
+      claim: {
+        streamId: trackingNumberStreamId(trackingNumber),
         events: [
           {
             ...claimed,
@@ -115,15 +137,8 @@ export class TrackingNumberService {
           },
         ],
         expectedRevision: 'no_stream',
-      };
-      try {
-        return await write(claim, trackingNumber);
-      } catch (err) {
-        if (err instanceof WrongExpectedRevisionError && err.streamId === streamId) continue; // Taken.
-        throw err;
-      }
-    }
-    throw new TrackingNumbersExhaustedError(year, this.maxAttempts);
+      },
+    };
   }
 
   /** The complaint a number was claimed for, or undefined for a number never issued. */

@@ -5,7 +5,7 @@
  * no personal data is copied here.
  */
 import { type ComplaintEvent, COMPLAINT_STREAM_PREFIX, complaintIdFromStream } from '../complaint/contract';
-import type { Actor, RecordedEvent } from '../shared/eventstore/types';
+import type { RecordedEvent } from '../shared/eventstore/types';
 import type { Projection, ReadModelTx } from '../shared/projections/types';
 
 export const COMPLAINT_LINKS = 'complaint_links';
@@ -98,18 +98,3 @@ export const complaintLinksProjection: Projection = {
   filter: { streamPrefixes: [COMPLAINT_STREAM_PREFIX], eventTypes: EVENT_TYPES },
   apply,
 };
-
-/** Whether a caller may see a complaint's correspondence: staff always, a PIC once it was forwarded to them. */
-export function canSeeComplaintLink(actor: Actor | undefined, doc: ComplaintLinkDoc | undefined): boolean {
-  if (!actor || !doc) return false;
-  switch (actor.role) {
-    case 'OFFICER':
-    case 'SUPERVISOR':
-    case 'AUDITOR':
-      return true;
-    case 'AGENCY':
-      return !!actor.agencyId && doc.agencyIds.includes(actor.agencyId);
-    default:
-      return false;
-  }
-}

@@ -5,13 +5,7 @@
  * folds for a case as of an instant, and the agency roster (who is in the directory, at which stage,
  * and who speaks for each agency now).
  */
-export {
-  canSeeLetter,
-  LETTER_STREAM_PREFIX,
-  type LetterEvent,
-  type LetterSight,
-  letterSightAfter,
-  letterStreamId,
-} from './domain/letter';
+export { canSeeLetter, type LetterSight, letterSightAfter } from './access';
+export { LETTER_STREAM_PREFIX, type LetterEvent, letterStreamId } from './domain/letter';
 export { LETTERS, type LetterDoc, lettersProjection } from './projections';
 export { AgencyRoster, FORWARDABLE_STATUSES, type RosterEntry } from './roster';

@@ -16,12 +16,12 @@ import {
   type LetterKind,
   type LetterNumber,
   type LetterState,
-  authorizeLetterCommand,
   letterDecider,
   letterStreamId,
   LETTER_STREAM_PREFIX,
 } from './domain/letter';
 import { uuidV5 } from '../shared/ids';
+import { letterGuard } from './access';
 import { DEFAULT_LETTER_NUMBERING, type LetterNumberingConfig } from '../shared/config';
 
 /**
@@ -203,7 +203,10 @@ export interface LetterNumberingOptions {
  * seed call `approve`; startup calls `completePending` once to heal approvals cut short by a crash.
  */
 export class LetterNumbering {
+  /** The numbering's own steps (reservation, assignment): the system's, unguarded. */
   private readonly letters: CommandHandler<LetterCommand, LetterEvent, LetterState>;
+  /** The caller's approval, under the letter access rules (./access.ts). */
+  private readonly approvals: CommandHandler<LetterCommand, LetterEvent, LetterState>;
   private readonly template: readonly TemplatePart[];
   private readonly maxAttempts: number;
 
@@ -213,6 +216,7 @@ export class LetterNumbering {
     options: LetterNumberingOptions = {},
   ) {
     this.letters = new CommandHandler(store, letterDecider);
+    this.approvals = new CommandHandler(store, letterDecider, letterGuard);
     this.template = compileLetterNumberTemplate(config.template);
     this.maxAttempts = options.maxAttempts ?? 500;
   }
@@ -224,14 +228,20 @@ export class LetterNumbering {
       metadata: { now: input.now, actor: input.actor },
     };
     const streamId = letterStreamId(letterId);
-    const { state } = await this.letters.load(streamId);
-    authorizeLetterCommand(input.actor, command, state);
-    // An approval whose numbering was cut short is finished by approving again, not refused.
-    if (!(state.status === 'APPROVED' && !state.number)) {
-      await this.letters.handle(streamId, command, {
+    try {
+      await this.approvals.handle(streamId, command, {
         ...(input.expectedRevision !== undefined ? { expectedRevision: input.expectedRevision } : {}),
         ...(input.correlationId ? { correlationId: input.correlationId } : {}),
       });
+    } catch (err) {
+      // The letter is approved already (the guard let the caller through): an approval whose numbering
+      // was cut short by a crash is finished by approving again, a numbered one is refused.
+      const approvedAlready =
+        err instanceof DomainError &&
+        err.code === 'INVALID_TRANSITION' &&
+        err.details.currentState === 'APPROVED';
+      const { state } = approvedAlready ? await this.letters.load(streamId) : { state: undefined };
+      if (!(state?.status === 'APPROVED' && !state.number)) throw err;
     }
     return this.assignNumber(letterId, input.correlationId);
   }

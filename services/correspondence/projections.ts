@@ -311,6 +311,7 @@ async function applyLetter(recorded: RecordedEvent, tx: ReadModelTx): Promise<vo
         ...stamp,
       };
       await tx.put(LETTERS, d.letterId, doc);
+      await indexByComplaint(tx, d.letterId, [], doc.complaintIds);
       return;
     }
     case 'AgencyReplyRegistered': {
@@ -337,6 +338,7 @@ async function applyLetter(recorded: RecordedEvent, tx: ReadModelTx): Promise<vo
         ...stamp,
       };
       await tx.put(LETTERS, d.letterId, doc);
+      await indexByComplaint(tx, d.letterId, [], doc.complaintIds);
       return;
     }
   }
@@ -418,12 +420,45 @@ async function applyLetter(recorded: RecordedEvent, tx: ReadModelTx): Promise<vo
       break;
   }
   await tx.put(LETTERS, doc.id, { ...next, ...stamp });
+  if (next.complaintIds !== doc.complaintIds)
+    await indexByComplaint(tx, doc.id, doc.complaintIds, next.complaintIds);
+}
+
+/**
+ * The letters of each complaint, by id: a letter names its complaints in an array, which no index of the
+ * document store can look into, so `letters(filter: {complaintId})` and `Complaint.letters` read this
+ * instead of every letter.
+ */
+export const LETTERS_BY_COMPLAINT = 'letters_by_complaint';
+
+export interface ComplaintLettersDoc {
+  readonly letterIds: readonly string[];
+}
+
+async function indexByComplaint(
+  tx: ReadModelTx,
+  letterId: string,
+  before: readonly string[],
+  after: readonly string[],
+): Promise<void> {
+  for (const complaintId of new Set([...before, ...after])) {
+    const listed = after.includes(complaintId);
+    if (listed === before.includes(complaintId)) continue;
+    const doc = await tx.get<ComplaintLettersDoc>(LETTERS_BY_COMPLAINT, complaintId);
+    const others = (doc?.letterIds ?? []).filter((id) => id !== letterId);
+    const letterIds = listed ? [...others, letterId] : others;
+    if (letterIds.length === 0) await tx.delete(LETTERS_BY_COMPLAINT, complaintId);
+    else await tx.put(LETTERS_BY_COMPLAINT, complaintId, { letterIds });
+  }
 }
 
 export const lettersProjection: Projection = {
   name: 'correspondence.letters',
-  version: 1,
-  collections: [LETTERS],
+  // 2: the letters of each complaint (LETTERS_BY_COMPLAINT), and an index of letters by id.
+  version: 2,
+  collections: [LETTERS, LETTERS_BY_COMPLAINT],
+  // The letters of one complaint are read by id from the document, under the same filter as any list.
+  indexes: [{ collection: LETTERS, name: 'id', fields: [{ path: 'id', type: 'text' }] }],
   filter: { streamPrefixes: [LETTER_STREAM_PREFIX], eventTypes: LETTER_EVENT_TYPES },
   apply: applyLetter,
 };
@@ -456,10 +491,18 @@ export function letterQuery(
   filter: LetterFilter,
   actor: Actor | undefined,
   page: { limit?: number; offset?: number } = {},
+  /**
+   * The letters of `filter.complaintId` as LETTERS_BY_COMPLAINT lists them: looked up by id instead of
+   * looking into every letter's complaintIds.
+   */
+  complaintLetterIds?: readonly string[],
 ): DocQuery | undefined {
   const where: Record<string, FieldCondition> = {};
   if (filter.agencyId) where.agencyId = filter.agencyId;
-  if (filter.complaintId) where.complaintIds = { contains: filter.complaintId };
+  if (filter.complaintId) {
+    if (complaintLetterIds) where.id = { in: complaintLetterIds };
+    else where.complaintIds = { contains: filter.complaintId };
+  }
   if (filter.kind) where.kind = oneOrMany(filter.kind);
   if (filter.state) where.state = oneOrMany(filter.state);
   if (filter.number) where.number = filter.number;

@@ -102,7 +102,7 @@ export class AgencyRoster {
         return;
       default: {
         const unknown: never = event;
-        return unknown;
+        throw new Error(`unhandled agency event ${(unknown as { type: string }).type}`);
       }
     }
   }

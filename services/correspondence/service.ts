@@ -1,19 +1,27 @@
 /**
  * The correspondence subgraph's application service: what resolvers call. Commands go through the
- * CommandHandler over the domain's deciders (approval through LetterNumbering), role rules through the
- * domain's `authorizeLetterCommand`; after each command the read model is awaited (read-your-writes) and
- * the document read back. An AGENCY caller learns nothing of letters it may not see: they answer NOT_FOUND
- * like letters that do not exist, and so does every command on an absent agency or letter.
+ * CommandHandler over the domain's deciders (approval through LetterNumbering) with the guards of
+ * ./access.ts, judged on the state each command is decided on; after each command the read model is
+ * awaited (read-your-writes) and the document read back. An AGENCY caller learns nothing of letters it
+ * may not see: they answer NOT_FOUND like letters that do not exist, and so does every command on an
+ * absent agency or letter.
  */
 import { randomUUID } from 'node:crypto';
-import { requireRole } from '../shared/auth';
-import { CommandHandler } from '../shared/decider';
-import { DomainError, badInput, forbidden, notFound } from '../shared/errors';
+import { CommandHandler, expectedRevisionOf } from '../shared/decider';
+import { badInput, notFound } from '../shared/errors';
 import type { Actor } from '../shared/eventstore/types';
 import type { SubgraphRuntime } from '../shared/runtime';
 import type { BlobStore } from '../shared/blobs';
 import { decodeUpload } from '../shared/blobs';
-import { type ComplaintLinkDoc, COMPLAINT_LINKS, canSeeComplaintLink } from './complaint-links';
+import {
+  agencyGuard,
+  authorizeNewLetter,
+  canSeeComplaintLink,
+  canSeeLetter,
+  letterGuard,
+  seesLetterState,
+} from './access';
+import { type ComplaintLinkDoc, COMPLAINT_LINKS } from './complaint-links';
 import type { CorrespondenceConfig } from '../shared/config';
 import { LetterNumbering } from './numbering';
 import {
@@ -22,8 +30,6 @@ import {
   type AgencyState,
   agencyDecider,
   agencyStreamId,
-  authorizeLetterCommand,
-  canSeeLetter,
   type LetterAttachment,
   type LetterCommand,
   type LetterEvent,
@@ -41,6 +47,8 @@ import {
   type LetterDoc,
   type LetterFilter,
   letterQuery,
+  LETTERS_BY_COMPLAINT,
+  type ComplaintLettersDoc,
 } from './projections';
 
 export interface AttachmentUpload {
@@ -58,21 +66,6 @@ export interface CorrespondenceParts {
 
 type Metadata = { now: string; actor: Actor };
 
-/** Commands on an absent aggregate are INVALID_TRANSITION from ABSENT in the domain: NOT_FOUND here. */
-function absentAsNotFound(err: unknown, what: string, id: string): never {
-  if (
-    err instanceof DomainError &&
-    err.code === 'INVALID_TRANSITION' &&
-    err.details.currentState === 'ABSENT'
-  ) {
-    throw notFound(what, id);
-  }
-  throw err;
-}
-
-const expected = (expectedVersion?: number | null) =>
-  expectedVersion !== undefined && expectedVersion !== null ? { expectedRevision: expectedVersion } : {};
-
 export class CorrespondenceService {
   readonly agencies: CommandHandler<AgencyCommand, AgencyEvent, AgencyState>;
   readonly letters: CommandHandler<LetterCommand, LetterEvent, LetterState>;
@@ -81,8 +74,8 @@ export class CorrespondenceService {
     readonly runtime: SubgraphRuntime,
     readonly parts: CorrespondenceParts,
   ) {
-    this.agencies = new CommandHandler(runtime.store, agencyDecider);
-    this.letters = new CommandHandler(runtime.store, letterDecider);
+    this.agencies = new CommandHandler(runtime.store, agencyDecider, agencyGuard);
+    this.letters = new CommandHandler(runtime.store, letterDecider, letterGuard);
   }
 
   get blobs(): BlobStore {
@@ -106,12 +99,7 @@ export class CorrespondenceService {
   /** The letter if the caller may see it. */
   async letter(id: string, actor: Actor): Promise<LetterDoc | undefined> {
     const doc = await this.runtime.readModels.get<LetterDoc>(LETTERS, id);
-    return doc &&
-      canSeeLetter(actor, {
-        ...(doc.agencyId ? { agencyId: doc.agencyId } : {}),
-        status: doc.state,
-        kind: doc.kind,
-      })
+    return doc && canSeeLetter(actor, { agencyId: doc.agencyId, status: doc.state, kind: doc.kind })
       ? doc
       : undefined;
   }
@@ -121,7 +109,16 @@ export class CorrespondenceService {
     actor: Actor,
     page: { limit: number; offset: number },
   ): Promise<LetterDoc[]> {
-    const query = letterQuery(filter, actor, page);
+    if (filter.complaintId === undefined) {
+      const query = letterQuery(filter, actor, page);
+      return query ? this.runtime.readModels.find<LetterDoc>(LETTERS, query) : [];
+    }
+    // A complaint's letters: from its list of letter ids, under the same filter and order.
+    const listed = await this.runtime.readModels.get<ComplaintLettersDoc>(
+      LETTERS_BY_COMPLAINT,
+      filter.complaintId,
+    );
+    const query = listed?.letterIds.length ? letterQuery(filter, actor, page, listed.letterIds) : undefined;
     return query ? this.runtime.readModels.find<LetterDoc>(LETTERS, query) : [];
   }
 
@@ -158,11 +155,12 @@ export class CorrespondenceService {
     build: (m: Metadata) => AgencyCommand,
     expectedVersion?: number | null,
   ): Promise<AgencyDoc> {
-    requireRole({ principal: actor as never }, 'ADMIN');
     const command = build({ now: this.now(), actor });
-    const result = await this.agencies
-      .handle(agencyStreamId(agencyId), command, expected(expectedVersion))
-      .catch((err: unknown) => absentAsNotFound(err, 'agency', agencyId));
+    const result = await this.agencies.handle(
+      agencyStreamId(agencyId),
+      command,
+      expectedRevisionOf(expectedVersion),
+    );
     return this.readAgency(agencyId, result.position);
   }
 
@@ -214,8 +212,8 @@ export class CorrespondenceService {
   }
 
   /**
-   * Any letter command other than approval: the role rule on the letter as it stands, NOT_FOUND for a letter
-   * the caller may not see (or that does not exist), then the decider.
+   * Any letter command other than approval: the guard on the letter as it stands (NOT_FOUND for a letter
+   * the caller may not see or that does not exist, then the role rule), then the decider.
    */
   async executeLetter(
     actor: Actor,
@@ -224,30 +222,12 @@ export class CorrespondenceService {
     expectedVersion?: number | null,
   ): Promise<LetterDoc> {
     const command = build({ now: this.now(), actor });
-    const streamId = letterStreamId(letterId);
-    const { state } = await this.letters.load(streamId);
-    this.guard(actor, command, state, letterId);
-    const result = await this.letters
-      .handle(streamId, command, expected(expectedVersion))
-      .catch((err: unknown) => absentAsNotFound(err, 'letter', letterId));
+    const result = await this.letters.handle(
+      letterStreamId(letterId),
+      command,
+      expectedRevisionOf(expectedVersion),
+    );
     return this.readLetter(letterId, result.position);
-  }
-
-  private guard(actor: Actor, command: LetterCommand, state: LetterState, letterId: string): void {
-    const creates = command.type === 'DraftLetter' || command.type === 'RegisterAgencyReply';
-    if (!creates && state.status === 'ABSENT') throw notFound('letter', letterId);
-    if (
-      actor.role === 'AGENCY' &&
-      state.status !== 'ABSENT' &&
-      !canSeeLetter(actor, {
-        ...(state.agencyId ? { agencyId: state.agencyId } : {}),
-        status: state.status,
-        kind: state.kind,
-      })
-    ) {
-      throw notFound('letter', letterId);
-    }
-    authorizeLetterCommand(actor, command, state);
   }
 
   async draft(
@@ -266,11 +246,7 @@ export class CorrespondenceService {
   ): Promise<LetterDoc> {
     const letterId = input.id ?? randomUUID();
     // Role first, before anything is stored.
-    authorizeLetterCommand(
-      actor,
-      { type: 'DraftLetter', data: {} as never, metadata: { now: this.now(), actor } },
-      { status: 'ABSENT' },
-    );
+    authorizeNewLetter(actor, 'DraftLetter');
     await this.requireComplaints(input.complaintIds, input.agencyId ?? undefined, actor);
     const attachments = await this.attachments(input.attachments);
     return this.executeLetter(actor, letterId, (metadata) => ({
@@ -305,8 +281,11 @@ export class CorrespondenceService {
     expectedVersion?: number | null,
   ): Promise<LetterDoc> {
     if (input.complaintIds) {
-      const { state } = await this.letters.load(letterStreamId(letterId));
-      if (state.status !== 'ABSENT') await this.requireComplaints(input.complaintIds, state.agencyId, actor);
+      // The letter's agency never changes after the draft: the read model tells it without a second
+      // read of the stream (an absent letter is refused by the command itself).
+      await this.caughtUp();
+      const doc = await this.runtime.readModels.get<LetterDoc>(LETTERS, letterId);
+      if (doc) await this.requireComplaints(input.complaintIds, doc.agencyId ?? undefined, actor);
     }
     const attachments = await this.attachments(input.attachments);
     return this.executeLetter(
@@ -335,18 +314,12 @@ export class CorrespondenceService {
     signatureReference?: string | null,
     expectedVersion?: number | null,
   ): Promise<LetterDoc> {
-    const result = await this.parts.numbering
-      .approve(letterId, {
-        actor,
-        now: this.now(),
-        ...(signatureReference ? { signatureReference } : {}),
-        ...expected(expectedVersion),
-      })
-      .catch((err: unknown) => {
-        if (err instanceof DomainError && err.code === 'FORBIDDEN' && actor.role === 'AGENCY')
-          throw notFound('letter', letterId);
-        return absentAsNotFound(err, 'letter', letterId);
-      });
+    const result = await this.parts.numbering.approve(letterId, {
+      actor,
+      now: this.now(),
+      ...(signatureReference ? { signatureReference } : {}),
+      ...expectedRevisionOf(expectedVersion),
+    });
     return this.readLetter(letterId, result.position);
   }
 
@@ -402,20 +375,14 @@ export class CorrespondenceService {
   ): Promise<LetterDoc> {
     const agencyId = input.agencyId ?? actor.agencyId;
     if (!agencyId) throw badInput('agencyId is required', { field: 'agencyId' });
-    if (actor.role === 'AGENCY' && agencyId !== actor.agencyId) {
-      throw forbidden('a focal point registers replies only for its own agency');
-    }
+    // Role first, before anything is read or stored.
+    authorizeNewLetter(actor, 'RegisterAgencyReply', agencyId);
     let complaintIds = input.complaintIds ?? undefined;
     if (input.relatedLetterId) {
       const { state: related } = await this.letters.load(letterStreamId(input.relatedLetterId));
-      const visible =
-        related.status !== 'ABSENT' &&
-        canSeeLetter(actor, {
-          ...(related.agencyId ? { agencyId: related.agencyId } : {}),
-          status: related.status,
-          kind: related.kind,
-        });
-      if (!visible) throw notFound('letter', input.relatedLetterId);
+      if (related.status === 'ABSENT' || !seesLetterState(actor, related)) {
+        throw notFound('letter', input.relatedLetterId);
+      }
       if (related.agencyId !== agencyId) {
         throw badInput('relatedLetterId is a letter to another agency', { field: 'relatedLetterId' });
       }
@@ -424,11 +391,6 @@ export class CorrespondenceService {
     if (!complaintIds)
       throw badInput('complaintIds or relatedLetterId is required', { field: 'complaintIds' });
     const letterId = input.id ?? randomUUID();
-    authorizeLetterCommand(
-      actor,
-      { type: 'RegisterAgencyReply', data: { agencyId } as never, metadata: { now: this.now(), actor } },
-      { status: 'ABSENT' },
-    );
     await this.requireComplaints(complaintIds, agencyId, actor);
     const attachments = await this.attachments(input.attachments);
     const ids = complaintIds;

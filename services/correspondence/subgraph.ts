@@ -12,16 +12,14 @@ import {
   createSubgraphServer,
   type SubgraphServer,
 } from '../shared/graphql/subgraph';
-import type { RequestContext } from '../shared/http/server';
 import type { SubgraphModule } from '../shared/subgraph-module';
-import { trackState, trackWorkers } from '../shared/metrics';
 import { type RuntimeOptions, type SubgraphRuntime, startRuntime } from '../shared/runtime';
 import { type BlobStore, openBlobStore } from '../shared/blobs';
 import { complaintLinksProjection } from './complaint-links';
 import { ConfigError, type CorrespondenceConfig } from '../shared/config';
 import { type DeliveryAdapter, openDeliveryAdapter } from '../shared/mail/delivery';
 import { LetterNumbering } from './numbering';
-import { type CorrespondenceFlows, dormantFlows, startCorrespondenceFlows } from './flows';
+import { type CorrespondenceFlows, startCorrespondenceFlows } from './flows';
 import type { CorrespondenceContext } from './graphql/context';
 import { correspondenceProjections, LETTERS } from './projections';
 import {
@@ -36,6 +34,7 @@ import {
   LetterResolver,
 } from './graphql/resolvers';
 import { CorrespondenceService } from './service';
+import { fencedReadModels } from '../shared/leases';
 
 let built: ReturnType<typeof buildFederatedSubgraph> | undefined;
 
@@ -58,7 +57,8 @@ export interface CorrespondenceRuntime extends SubgraphRuntime {
   readonly blobs: BlobStore;
   readonly delivery: DeliveryAdapter;
   readonly numbering: LetterNumbering;
-  readonly flows: CorrespondenceFlows;
+  /** The flows, while they run in this replica (they run once across replicas, under a lease). */
+  readonly flows: CorrespondenceFlows | undefined;
 }
 
 export interface CorrespondenceRuntimeOptions extends Omit<RuntimeOptions, 'name' | 'projections'> {
@@ -90,12 +90,13 @@ export async function startCorrespondenceRuntime(
     name: 'correspondence',
     projections: CORRESPONDENCE_PROJECTIONS,
   });
-  const opened: { blobs?: BlobStore; flows?: CorrespondenceFlows } = {};
   try {
     const correspondence = { ...base.config.correspondence, ...overrides };
     const delivery = givenDelivery ?? openDeliveryAdapter(correspondence.delivery);
-    const blobs = openBlobStore(correspondence.blobs);
-    opened.blobs = blobs;
+    const { blobs } = await base.workers.start('blobs', () => {
+      const blobs = openBlobStore(correspondence.blobs);
+      return { blobs, stop: () => blobs.close() };
+    });
     const numbering = numberingOf(base, correspondence);
     const healed = await numbering.completePending();
     if (healed.length)
@@ -112,69 +113,41 @@ export async function startCorrespondenceRuntime(
       delivery,
     };
     // The flows run once across replicas: in the replica holding their lease (on SQLite, always here).
-    let current: CorrespondenceFlows | undefined;
-    const idle = dormantFlows(deps);
-    await base.leases.run('correspondence.flows', async () => {
-      const flows = await startCorrespondenceFlows(deps, flowRetry);
-      current = flows;
-      return {
-        async stop() {
-          if (current === flows) current = undefined;
-          await flows.stop();
-        },
-      };
-    });
-    const untrack = [
-      trackWorkers({
-        service: 'correspondence',
-        kind: 'flow',
-        store: base.store,
-        positions: () => current?.runner.positions() ?? {},
-      }),
-      trackState({
-        service: 'correspondence',
+    const running = await base.workers.startOnce('correspondence.flows', async (lease) => ({
+      // Their state is written under the lease's fencing token: a superseded holder cannot commit.
+      ...(await startCorrespondenceFlows(
+        { ...deps, readModels: await fencedReadModels(deps.readModels, lease) },
+        flowRetry,
+      )),
+      state: {
         // Sent by e-mail and not yet recorded as delivered: what the delivery flow still has to do.
         outboxBacklog: () => base.readModels.count(LETTERS, { where: { state: 'SENT', channel: 'EMAIL' } }),
-      }),
-    ];
+      },
+    }));
     return {
       ...base,
       correspondence,
       blobs,
       delivery,
       numbering,
-      /** The running flows when this replica holds their lease, else a runner with none. */
       get flows() {
-        return current ?? idle;
-      },
-      async close() {
-        for (const stop of untrack) stop();
-        await base.close();
-        await blobs.close();
+        return running();
       },
     };
   } catch (err) {
-    await opened.blobs?.close();
     await base.close();
     throw err;
   }
 }
 
 export async function createCorrespondenceServer(
-  runtime: SubgraphRuntime,
+  runtime: CorrespondenceRuntime,
   options: Partial<Parameters<typeof createSubgraphServer<CorrespondenceContext>>[0]> = {},
 ): Promise<SubgraphServer<CorrespondenceContext>> {
-  const r = runtime as CorrespondenceRuntime;
-  if (!r.blobs || !r.numbering)
-    throw new Error('the correspondence server needs a runtime from startCorrespondenceRuntime');
   const { schema } = await buildCorrespondenceSubgraph();
-  const correspondence = new CorrespondenceService(runtime, {
-    correspondence: r.correspondence,
-    blobs: r.blobs,
-    numbering: r.numbering,
-  });
+  const correspondence = new CorrespondenceService(runtime, runtime);
   // Uploads arrive as base64 inside the mutation: room for the largest attachment plus the rest of the request.
-  const bodyLimitBytes = Math.ceil((r.correspondence.maxAttachmentBytes * 4) / 3) + 256 * 1024;
+  const bodyLimitBytes = Math.ceil((runtime.correspondence.maxAttachmentBytes * 4) / 3) + 256 * 1024;
   // An AGENCY token whose focal point was replaced or ended is refused here and on every other subgraph.
   const roster = new AgencyRoster(runtime.store);
   const authenticator = checkedAuthenticator(options.authenticator ?? defaultAuth(), (p) =>
@@ -184,19 +157,19 @@ export async function createCorrespondenceServer(
     name: 'correspondence',
     schema,
     logger: runtime.logger,
+    config: runtime.config,
     context: (base) => ({ ...base, correspondence }),
-    ready: () => Object.keys(r.flows.runner.failures()).length === 0,
+    ready: () => Object.keys(runtime.flows?.runner.failures() ?? {}).length === 0,
     bodyLimitBytes,
     ...options,
     authenticator,
   });
 }
 
-export const correspondenceSubgraph: SubgraphModule = {
+export const correspondenceSubgraph: SubgraphModule<CorrespondenceRuntime> = {
   name: 'correspondence',
   defaultPort: 4002,
   sdl: async () => (await buildCorrespondenceSubgraph()).sdl,
   start: startCorrespondenceRuntime,
-  serve: async (runtime, options) =>
-    (await createCorrespondenceServer(runtime, options)) as unknown as SubgraphServer<RequestContext>,
+  serve: createCorrespondenceServer,
 };

@@ -1,7 +1,7 @@
 /**
  * The evaluation's read models, kept incrementally from the log:
  * - `sla_clocks`: one document per SLA clock (clocks.ts), for `Complaint.sla` and for the scheduler that
- *   looks for clocks past their deadline (`where: {open: true, dueAt: {lt: now}}`);
+ *   looks for clocks past their deadline on an index of when each needs looking at (`dueWatch`);
  * - `evaluation_cases`: per complaint, its facts (so clocks can be folded again) and the per-forwarding,
  *   per-resolution and per-rating records the KPIs are derived from;
  * - `evaluation_letters`: per letter, the agencies it was drafted to remind and when it was sent;
@@ -18,7 +18,8 @@
  * the period and two for the backlog at `asOf`, however long the agency's history.
  */
 import type { RecordedEvent } from '../shared/eventstore/types';
-import type { Projection, ReadModelStore, ReadModelTx } from '../shared/projections/types';
+import { findEachBy } from '../shared/projections/batching';
+import type { Projection, ReadModelIndex, ReadModelStore, ReadModelTx } from '../shared/projections/types';
 import type { Holiday, WorkingCalendar } from '../shared/calendar/calendar';
 import {
   CALENDAR_EVENT_TYPES,
@@ -63,10 +64,91 @@ export const EVALUATION_CONFIG = 'evaluation_config';
 export const EVALUATION_AGENCY_DAYS = 'evaluation_agency_days';
 export const EVALUATION_AGENCY_OPEN = 'evaluation_agency_open';
 
+/**
+ * The read paths' indexes: the scheduler's, and a complaint's clocks (for `Complaint.sla`) found by
+ * complaint in start order. Every clock has these fields, as text, never null (toClockDoc).
+ */
+export const EVALUATION_INDEXES: readonly ReadModelIndex[] = [
+  // The breach scheduler's two questions: which open clocks fall due, which stopped late unrecorded.
+  {
+    collection: SLA_CLOCKS,
+    name: 'due',
+    fields: [
+      { path: 'dueWatch', type: 'text' },
+      { path: 'id', type: 'text' },
+    ],
+  },
+  {
+    collection: SLA_CLOCKS,
+    name: 'late_stop',
+    fields: [
+      { path: 'lateStopWatch', type: 'text' },
+      { path: 'id', type: 'text' },
+    ],
+  },
+  {
+    collection: SLA_CLOCKS,
+    name: 'complaint',
+    fields: [
+      { path: 'complaintId', type: 'text' },
+      { path: 'startedAt', type: 'text' },
+      { path: 'id', type: 'text' },
+    ],
+  },
+];
+
 /** A clock as stored: the clock plus what the scheduler filters on. */
 export interface SlaClockDoc extends SlaClock {
   /** Neither stopped nor with its breach on the record. */
   readonly open: boolean;
+  /**
+   * From when the breach scheduler must look at this open clock: its due instant, less the calendar margin
+   * for a clock whose due date follows today's calendar; NEVER while it has no deadline or is not open.
+   */
+  readonly dueWatch: string;
+  /**
+   * When a clock that stopped late (after its due instant, less that margin) and whose breach is not on
+   * the record stopped; '' for every other clock. The scheduler looks back a while for these.
+   */
+  readonly lateStopWatch: string;
+}
+
+/** Sorts after every instant: a clock the scheduler never needs to look at. */
+export const NEVER = '9999-12-31T23:59:59.999Z';
+
+/**
+ * Clocks keep the calendar version they started under, so a calendar edit does not move a stored due
+ * date; clocks without a recorded version (projected before versions existed) follow today's calendar, in
+ * which a holiday removed since may bring one forward. Such clocks are watched this long before they fall due.
+ */
+export const CALENDAR_MARGIN_MS = 45 * 24 * 60 * 60 * 1000;
+
+/** The clock as stored, with what the scheduler's indexes need. */
+export function toClockDoc(clock: SlaClock): SlaClockDoc {
+  const open = !clock.stoppedAt && !clock.breachRecordedAt;
+  const watchFrom =
+    clock.dueAt === null
+      ? undefined
+      : clock.calendarVersion !== undefined
+        ? clock.dueAt
+        : new Date(Date.parse(clock.dueAt) - CALENDAR_MARGIN_MS).toISOString();
+  const lateStop =
+    clock.stoppedAt !== undefined &&
+    !clock.breachRecordedAt &&
+    watchFrom !== undefined &&
+    compareInstants(clock.stoppedAt, watchFrom) > 0;
+  return {
+    ...clock,
+    open,
+    dueWatch: open && watchFrom !== undefined ? watchFrom : NEVER,
+    lateStopWatch: lateStop ? clock.stoppedAt! : '',
+  };
+}
+
+/** The clock without what only its stored form carries. */
+export function clockOfDoc(doc: SlaClockDoc): SlaClock {
+  const { open: _open, dueWatch: _due, lateStopWatch: _late, ...clock } = doc;
+  return clock;
 }
 
 /**
@@ -538,17 +620,106 @@ async function loadContext(
   };
 }
 
+/** The events the clock context is made of: policy, calendar and the directory's regions. */
+const CONFIGURATION_EVENT_TYPES: ReadonlySet<string> = new Set([
+  ...AGENCY_EVENT_TYPES,
+  ...SLA_POLICY_EVENT_TYPES,
+  ...CALENDAR_EVENT_TYPES,
+]);
+
 const deciderFor = (options: EvaluationProjectionOptions): CalendarDecider =>
   options.baseline ? createCalendarDecider(options.baseline) : calendarDecider;
 
-export function createEvaluationProjection(options: EvaluationProjectionOptions = {}): Projection {
+/**
+ * The SLA policy, calendar and agency regions held in memory for reads (resolvers, the scheduler), so a
+ * read does not parse three documents and rebuild the calendar history each time. The evaluation
+ * projection tells it the position of every configuration event it applies; the held context is reloaded
+ * once after such an event is committed (the runner's position has reached it) and kept until the next.
+ * While a change is applied but not yet committed, reads load afresh and keep nothing, so a context read
+ * from before the commit is never held past it.
+ */
+export class ClockContextHolder {
+  private latestChange = 0;
+  private held: { readonly covers: number; readonly context: Promise<HeldContext> } | undefined;
+  private source:
+    | { readonly store: ReadModelStore; readonly committed: () => number; readonly follows: boolean }
+    | undefined;
+
+  constructor(private readonly options: EvaluationProjectionOptions = {}) {}
+
+  /**
+   * The store it reads and the committed position of the projections writing it. Made before the runtime
+   * (the projection is told of changes from its first batch on) and bound once the store is open. A holder
+   * that no projection `follows` keeps nothing and reads the store each time.
+   */
+  bind(store: ReadModelStore, committed: () => number, follows = true): this {
+    this.source = { store, committed, follows };
+    return this;
+  }
+
+  /** Called by the projection for each configuration event it applies (before its commit). */
+  changedAt(position: number): void {
+    if (position > this.latestChange) this.latestChange = position;
+    this.held = undefined;
+  }
+
+  /** The clock context as the committed configuration describes it. */
+  async context(): Promise<ClockContext> {
+    return (await this.load()).context;
+  }
+
+  /** The calendar changes recorded so far, in log order. */
+  async calendarEvents(): Promise<readonly CalendarEvent[]> {
+    return (await this.load()).calendarEvents;
+  }
+
+  private load(): Promise<HeldContext> {
+    const source = this.source;
+    if (!source) return Promise.reject(new Error('the clock context holder is not bound to a store'));
+    const latest = this.latestChange;
+    if (this.held && this.held.covers === latest) return this.held.context;
+    const context = loadHeldContext(source.store, this.options);
+    if (source.follows && source.committed() >= latest) {
+      this.held = { covers: latest, context };
+      // A failed load is not kept: the next read tries again.
+      context.catch(() => {
+        if (this.held?.context === context) this.held = undefined;
+      });
+    }
+    return context;
+  }
+}
+
+interface HeldContext {
+  readonly context: ClockContext;
+  readonly calendarEvents: readonly CalendarEvent[];
+}
+
+async function loadHeldContext(
+  store: ReadModelStore,
+  options: EvaluationProjectionOptions,
+): Promise<HeldContext> {
+  const [context, calendar] = await Promise.all([
+    loadContext(store, options, deciderFor(options), {}),
+    store.get<CalendarConfigDoc>(EVALUATION_CONFIG, 'calendar'),
+  ]);
+  return { context, calendarEvents: calendar?.events ?? [] };
+}
+
+export function createEvaluationProjection(
+  options: EvaluationProjectionOptions & {
+    /** Told of each configuration event applied, so it reloads what it holds. */
+    readonly configuration?: Pick<ClockContextHolder, 'changedAt'>;
+  } = {},
+): Projection {
   const cache: ContextCache = {};
   const decider = deciderFor(options);
   return {
     name: 'evaluation',
     // 2: the agency indexes (days and awaiting forwardings) the KPIs are read from.
     // 3: clocks keep the calendar version they started under; agencies' region codes.
-    version: 3,
+    // 4: clocks carry dueWatch and lateStopWatch, indexed for the breach scheduler.
+    version: 4,
     collections: [
       SLA_CLOCKS,
       EVALUATION_CASES,
@@ -557,6 +728,7 @@ export function createEvaluationProjection(options: EvaluationProjectionOptions 
       EVALUATION_AGENCY_OPEN,
       EVALUATION_CONFIG,
     ],
+    indexes: EVALUATION_INDEXES,
     filter: {
       eventTypes: [
         ...EVALUATION_SOURCE_EVENT_TYPES,
@@ -566,6 +738,7 @@ export function createEvaluationProjection(options: EvaluationProjectionOptions 
       ],
     },
     async apply(event: RecordedEvent, tx: ReadModelTx) {
+      if (CONFIGURATION_EVENT_TYPES.has(event.type)) options.configuration?.changedAt(event.position);
       if ((AGENCY_EVENT_TYPES as readonly string[]).includes(event.type)) {
         const code = regionCodeIn(event);
         const agencyId = (event.data as { agencyId?: unknown }).agencyId;
@@ -600,8 +773,7 @@ export function createEvaluationProjection(options: EvaluationProjectionOptions 
         const ctx = await loadContext(tx, options, decider, cache);
         const clocks = computeClocks(evolved.facts, ctx);
         for (const clock of clocks) {
-          const stored: SlaClockDoc = { ...clock, open: !clock.stoppedAt && !clock.breachRecordedAt };
-          await tx.put(SLA_CLOCKS, clock.id, stored);
+          await tx.put(SLA_CLOCKS, clock.id, toClockDoc(clock));
         }
         const doc = withDeadlines(evolved, clocks);
         await tx.put(EVALUATION_CASES, fact.complaintId, doc);
@@ -775,10 +947,13 @@ export async function agencyKpisFromReadModel(
   }
 }
 
-/** Every clock of a complaint, in the order they started. */
+/** The order of a complaint's clocks: as they started. */
+export const CLOCK_ORDER = [{ path: 'startedAt' }, { path: 'id' }] as const;
+
+/**
+ * Every clock of a complaint, in the order they started; the calls of one request (a page of complaints
+ * with their `sla`) go out as one query on the complaint index.
+ */
 export async function clocksOfComplaint(store: ReadModelStore, complaintId: string): Promise<SlaClockDoc[]> {
-  return store.find<SlaClockDoc>(SLA_CLOCKS, {
-    where: { complaintId },
-    orderBy: [{ path: 'startedAt' }, { path: 'id' }],
-  });
+  return findEachBy<SlaClockDoc>(store, SLA_CLOCKS, 'complaintId', complaintId, CLOCK_ORDER);
 }

@@ -8,7 +8,7 @@
  * - `evaluation_rounds`: each evaluation round's state as the decider folds it, for queries.
  */
 import type { RecordedEvent } from '../shared/eventstore/types';
-import type { Projection, ReadModelTx } from '../shared/projections/types';
+import type { DocQuery, Projection, ReadModelTx } from '../shared/projections/types';
 import {
   EVALUATION_EVENT_TYPES,
   type EvaluationEvent,
@@ -148,6 +148,17 @@ export const evaluationRecordsProjection: Projection = {
       name: 'tracking',
       fields: [{ path: 'trackingNumber', type: 'text' }],
     },
+    // The rounds list (newest first) by agency, by status, or all: every round has these, as text.
+    ...(['agencyId', 'status'] as const).map((field) => ({
+      collection: EVALUATION_ROUNDS,
+      name: field === 'agencyId' ? 'agency' : 'status',
+      fields: [
+        { path: field, type: 'text' as const },
+        { path: 'openedAt', type: 'text' as const },
+      ],
+    })),
+    { collection: EVALUATION_ROUNDS, name: 'opened', fields: [{ path: 'openedAt', type: 'text' }] },
+    { collection: EVALUATION_AGENCIES, name: 'agency', fields: [{ path: 'agencyId', type: 'text' }] },
   ],
   async apply(event, tx) {
     if ((COMPLAINT_TYPES as readonly string[]).includes(event.type)) return applyComplaintEvent(event, tx);
@@ -165,3 +176,15 @@ export const evaluationRecordsProjection: Projection = {
     }
   },
 };
+
+/** The evaluation rounds list, newest first: by agency and status when given, from their indexes. */
+export function evaluationRoundsQuery(filter: { agencyId?: string; status?: string }, limit = 200): DocQuery {
+  return {
+    where: {
+      ...(filter.agencyId ? { agencyId: filter.agencyId } : {}),
+      ...(filter.status ? { status: filter.status } : {}),
+    },
+    orderBy: [{ path: 'openedAt', direction: 'desc' }, { path: 'id' }],
+    limit,
+  };
+}

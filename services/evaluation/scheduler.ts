@@ -10,7 +10,7 @@ import type { Clock } from '../shared/clock';
 import { DuplicateEventIdError, type EventStore } from '../shared/eventstore/types';
 import type { Logger } from '../shared/logger';
 import { breachBacklog, breachesRecorded, schedulerLastPass } from '../shared/metrics';
-import type { ProjectionRunnerHandle, ReadModelStore } from '../shared/projections/types';
+import type { ProjectionRunner, ReadModelStore } from '../shared/projections';
 import {
   deadlineBreached,
   deadlineBreachedEventId,
@@ -19,30 +19,29 @@ import {
   type SlaClock,
   slaStreamId,
   calendarOfClock,
+  type ClockContext,
 } from './domain/clocks';
 import { compareInstants } from '../shared/calendar/dates';
-import { clockContextFromReadModel, SLA_CLOCKS, type SlaClockDoc } from './projections';
+import { clockContextFromReadModel, clockOfDoc, SLA_CLOCKS, type SlaClockDoc } from './projections';
+
+/** The orders of the scheduler's two queries: those of its two indexes (EVALUATION_INDEXES). */
+export const DUE_ORDER = [{ path: 'dueWatch' }, { path: 'id' }] as const;
+export const LATE_STOP_ORDER = [{ path: 'lateStopWatch' }, { path: 'id' }] as const;
 
 /** The actor on the record for breaches: the system, not a person. */
 export const SCHEDULER_ACTOR = { id: 'sla-scheduler', role: 'SYSTEM' } as const;
 
-/**
- * Clocks keep the calendar version they started under, so a calendar edit does not move a stored due
- * date; clocks without a recorded version (projected before versions existed) follow today's calendar, in
- * which a holiday removed since may bring one forward. Clocks due within this margin are re-judged.
- */
-const CALENDAR_MARGIN_MS = 45 * 24 * 60 * 60 * 1000;
 /** Clocks stopped within this long before a tick are checked for a late stop the scheduler missed. */
 const LATE_STOP_LOOKBACK_MS = 45 * 24 * 60 * 60 * 1000;
 
 export interface BreachSchedulerOptions {
   readonly store: EventStore;
   readonly readModels: ReadModelStore;
-  readonly projections: Pick<ProjectionRunnerHandle, 'waitFor'>;
+  readonly projections: Pick<ProjectionRunner, 'waitFor'>;
   readonly clock: Clock;
   readonly logger?: Logger;
-  /** Milliseconds between ticks once started; 0 or less: never on its own (tick() by hand). */
-  readonly intervalMs: number;
+  /** The clock context held in memory (default: read from the read models on each pass). */
+  readonly context?: () => Promise<ClockContext>;
 }
 
 export interface TickResult {
@@ -53,29 +52,11 @@ export interface TickResult {
   readonly alreadyRecorded: readonly string[];
 }
 
+/** Ticked by hand (tests, tools) or by the timer the evaluation runtime runs once across replicas. */
 export class BreachScheduler {
-  private timer: NodeJS.Timeout | undefined;
   private running: Promise<TickResult> | undefined;
-  private stopped = false;
 
   constructor(private readonly options: BreachSchedulerOptions) {}
-
-  /** Starts ticking every intervalMs (the first tick after one interval). */
-  start(): void {
-    if (this.options.intervalMs <= 0 || this.timer || this.stopped) return;
-    this.timer = setInterval(() => {
-      this.tick().catch((err: unknown) => this.options.logger?.error({ err }, 'SLA breach tick failed'));
-    }, this.options.intervalMs);
-    this.timer.unref();
-  }
-
-  /** Stops ticking and waits for a tick in progress. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running?.catch(() => undefined);
-  }
 
   /** One pass; overlapping calls share the pass in progress. */
   tick(): Promise<TickResult> {
@@ -90,25 +71,24 @@ export class BreachScheduler {
     const now = clock.now().toISOString();
     // Judge clocks on everything already in the log: a stop appended just before must not read as a breach.
     await projections.waitFor(await store.headPosition());
-    const ctx = await clockContextFromReadModel(readModels);
+    const ctx = await (this.options.context?.() ?? clockContextFromReadModel(readModels));
     const nowMs = Date.parse(now);
+    // Both from an index of when each clock needs looking at, so a pass reads the clocks falling due
+    // (and the few that stopped late), not every open clock of the store.
     const [running, stopped] = await Promise.all([
       readModels.find<SlaClockDoc>(SLA_CLOCKS, {
-        where: { open: true, dueAt: { lt: new Date(nowMs + CALENDAR_MARGIN_MS).toISOString() } },
-        orderBy: [{ path: 'dueAt' }, { path: 'id' }],
+        where: { dueWatch: { lt: now } },
+        orderBy: DUE_ORDER,
       }),
       readModels.find<SlaClockDoc>(SLA_CLOCKS, {
-        where: {
-          stoppedAt: { gt: new Date(nowMs - LATE_STOP_LOOKBACK_MS).toISOString() },
-          dueAt: { lt: now },
-        },
-        orderBy: [{ path: 'dueAt' }, { path: 'id' }],
+        where: { lateStopWatch: { gt: new Date(nowMs - LATE_STOP_LOOKBACK_MS).toISOString() } },
+        orderBy: LATE_STOP_ORDER,
       }),
     ]);
     const candidates = new Map<string, SlaClock>();
     for (const doc of [...running, ...stopped]) {
       if (doc.breachRecordedAt) continue;
-      const { open: _open, ...stored } = doc;
+      const stored = clockOfDoc(doc);
       const judged = evaluateClock(stored, calendarOfClock(ctx, stored), now);
       candidates.set(doc.id, { ...stored, dueDate: judged.dueDate, dueAt: judged.dueAt });
     }

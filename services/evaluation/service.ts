@@ -1,21 +1,31 @@
 /**
  * The evaluation subgraph's application service: what resolvers call. Commands go through the generic
  * CommandHandler over the domain's deciders (authorisation folded in, so it is judged on the state the
- * command is decided on); reads come from the read models, after waiting for the projection to reach an
- * appended position (read-your-writes).
+ * command is decided on); reads come from the read models as they stand, waiting only for the position the
+ * caller asked to read after (read-your-writes, see shared/consistency.ts), never for the log head.
  */
 import { createHash } from 'node:crypto';
 import type { Principal } from '../shared/auth';
-import { AccessCodeGuard } from '../shared/access-code-guard';
-import { CommandHandler, type Decider } from '../shared/decider';
-import { DEFAULT_LIMITS } from '../shared/graphql/limits';
-import { conflict, DomainError, forbidden, invalidTransition, notFound } from '../shared/errors';
+import { type AccessCodeGuard, accessCodeGuardOf } from '../shared/access-code-guard';
+import { CommandHandler, expectedRevisionOf } from '../shared/decider';
+import { conflict, DomainError, invalidTransition, notFound } from '../shared/errors';
 import type { Actor } from '../shared/eventstore/types';
 import type { SubgraphRuntime } from '../shared/runtime';
-import { type AccessCodeHasher, normaliseAccessCode, openAccessCodeHasher } from '../shared/access-code';
+import { type AccessCodeHasher, openAccessCodeHasher, plausibleAccessCode } from '../shared/access-code';
 import type { Holiday } from '../shared/calendar/calendar';
 import {
-  authorizeCalendarCommand,
+  calendarGuard,
+  evaluationGuard,
+  heldToAgency,
+  requirePerformanceViewer,
+  requireRoundPreparer,
+  roundsAgencyFor,
+  seesAgencyRecord,
+  seesCase,
+  seesClock,
+  slaPolicyGuard,
+} from './access';
+import {
   CALENDAR_STREAM,
   type CalendarCommand,
   type CalendarEvent,
@@ -24,7 +34,6 @@ import {
 } from './domain/calendar-aggregate';
 import { type ClockContext, type ClockStatus, calendarOfClock, evaluateClock } from './domain/clocks';
 import {
-  authorizeEvaluationCommand,
   type EvaluationCommand,
   type EvaluationEvent,
   type EvaluationState,
@@ -40,7 +49,6 @@ import {
   satisfactionStreamId,
 } from './domain/satisfaction';
 import {
-  authorizeSlaPolicyCommand,
   SLA_POLICY_STREAM,
   type SlaPolicyCommand,
   type SlaPolicyEvent,
@@ -50,10 +58,10 @@ import {
 } from './domain/sla-policy';
 import {
   agencyKpisFromReadModel,
-  clockContextFromReadModel,
+  type ClockContextHolder,
+  clockOfDoc,
   clocksOfComplaint,
   EVALUATION_CASES,
-  EVALUATION_CONFIG,
   type EvaluationCaseDoc,
 } from './projections';
 import {
@@ -62,57 +70,19 @@ import {
   EVALUATION_ROUNDS,
   type EvaluationAgencyDoc,
   type EvaluationRoundDoc,
+  evaluationRoundsQuery,
   type RatableComplaintDoc,
 } from './records';
 
 /** The actor recorded for a complainant's rating: nothing about who they are goes into the log. */
 export const PUBLIC_RATER: Actor = { id: 'public', role: 'PUBLIC' };
 
-/** Roles that read performance, clocks and evaluation rounds (AGENCY only for its own agency). */
-export const EVALUATION_READERS = ['OFFICER', 'SUPERVISOR', 'AGENCY', 'AUDITOR'] as const;
-
-/** How long a read waits for this subgraph's projections to catch up with the log before answering. */
+/** How long a read waits for this subgraph's projections to reach the caller's read-after position. */
 const CATCH_UP_MS = 2_000;
-
-/**
- * Evaluation rounds with the agency rule around the decider: an agency's PIC learns nothing of another
- * agency's rounds (NOT_FOUND, as for rounds that do not exist).
- */
-export const guardedEvaluationDecider: Decider<EvaluationCommand, EvaluationEvent, EvaluationState> = {
-  initialState: evaluationDecider.initialState,
-  evolve: evaluationDecider.evolve,
-  decide(command, state) {
-    const actor = command.metadata.actor;
-    if (command.type !== 'OpenEvaluation' && state.status === 'NOT_OPENED') {
-      throw new DomainError('NOT_FOUND', 'evaluation not found');
-    }
-    if (actor.role === 'AGENCY' && state.status !== 'NOT_OPENED' && actor.agencyId !== state.agencyId) {
-      throw new DomainError('NOT_FOUND', 'evaluation not found');
-    }
-    authorizeEvaluationCommand(command, actor);
-    return evaluationDecider.decide(command, state);
-  },
-};
-
-const withAuthorization = <C extends { metadata: { actor: Actor } }, E, S>(
-  decider: Decider<C, E, S>,
-  authorize: (command: C, actor: Actor) => void,
-): Decider<C, E, S> => ({
-  initialState: decider.initialState,
-  evolve: decider.evolve,
-  decide(command, state) {
-    authorize(command, command.metadata.actor);
-    return decider.decide(command, state);
-  },
-});
 
 /** The n-th round of an agency for a period: `round-<16 hex of agency and period>-<n>`. */
 const roundId = (agencyId: string, period: Period, n: number) =>
   `round-${createHash('sha256').update(`${agencyId}\n${period.from}\n${period.to}`).digest('hex').slice(0, 16)}-${n}`;
-
-/** Caller-visible clock: AGENCY callers see only the clocks of their own forwardings. */
-const clockVisibleTo = (clock: ClockStatus, principal: Principal) =>
-  principal.role !== 'AGENCY' || (clock.agencyId !== undefined && clock.agencyId === principal.agencyId);
 
 export interface RankedAgency {
   readonly rank: number;
@@ -137,20 +107,16 @@ export class EvaluationService {
   /** The complainant's access code is checked here too (rating), under the complaint subgraph's secret. */
   private readonly accessCodes: AccessCodeHasher;
 
-  constructor(readonly runtime: SubgraphRuntime) {
-    this.accessCodeGuard = new AccessCodeGuard(
-      { ...DEFAULT_LIMITS, ...runtime.config.limits }.accessCodeChecksPerTrackingNumberPerMinute,
-    );
+  constructor(
+    readonly runtime: SubgraphRuntime,
+    /** Policy, calendar and agency regions held in memory, reloaded after their events. */
+    private readonly clockContext: ClockContextHolder,
+  ) {
+    this.accessCodeGuard = accessCodeGuardOf(runtime);
     this.accessCodes = openAccessCodeHasher(runtime.config);
-    this.evaluations = new CommandHandler(runtime.store, guardedEvaluationDecider);
-    this.policy = new CommandHandler(
-      runtime.store,
-      withAuthorization(slaPolicyDecider, authorizeSlaPolicyCommand),
-    );
-    this.calendar = new CommandHandler(
-      runtime.store,
-      withAuthorization(calendarDecider, authorizeCalendarCommand),
-    );
+    this.evaluations = new CommandHandler(runtime.store, evaluationDecider, evaluationGuard);
+    this.policy = new CommandHandler(runtime.store, slaPolicyDecider, slaPolicyGuard);
+    this.calendar = new CommandHandler(runtime.store, calendarDecider, calendarGuard);
     this.satisfaction = new CommandHandler(runtime.store, satisfactionDecider);
   }
 
@@ -158,10 +124,13 @@ export class EvaluationService {
     return this.runtime.clock.now().toISOString();
   }
 
-  /** Waits (bounded) until the read models include everything already in the log. */
-  async catchUp(): Promise<void> {
+  /**
+   * Waits (bounded) until the read models include what the caller asked to read after: its own write
+   * elsewhere, or an earlier call of the same operation. A read that asked for nothing does not wait.
+   */
+  async readYourWrites(): Promise<void> {
     try {
-      await this.runtime.catchUp(CATCH_UP_MS);
+      await this.runtime.readYourWrites(CATCH_UP_MS);
     } catch (err) {
       // A slow projection answers slightly stale rather than not at all.
       this.runtime.logger.warn({ err }, 'evaluation read models behind the log');
@@ -169,7 +138,7 @@ export class EvaluationService {
   }
 
   context(): Promise<ClockContext> {
-    return clockContextFromReadModel(this.runtime.readModels);
+    return this.clockContext.context();
   }
 
   // ── complaints and their clocks ───────────────────────────────────────────────────────────────
@@ -180,14 +149,13 @@ export class EvaluationService {
 
   /** Whether the caller may see this complaint's SLA: AGENCY only once it was forwarded to its agency. */
   async mayViewComplaint(complaintId: string, principal: Principal): Promise<boolean> {
-    if (principal.role !== 'AGENCY') return true;
-    const doc = await this.caseOf(complaintId);
-    return !!doc && !!principal.agencyId && doc.agencyIds.includes(principal.agencyId);
+    if (!heldToAgency(principal)) return true;
+    return seesCase(principal, (await this.caseOf(complaintId))?.agencyIds);
   }
 
   /** The complaint's clocks as they stand now, those the caller may see. */
   async clocks(complaintId: string, principal: Principal): Promise<ClockStatus[]> {
-    await this.catchUp();
+    await this.readYourWrites();
     if (!(await this.mayViewComplaint(complaintId, principal))) return [];
     const [docs, ctx] = await Promise.all([
       clocksOfComplaint(this.runtime.readModels, complaintId),
@@ -195,18 +163,12 @@ export class EvaluationService {
     ]);
     const now = this.now();
     return docs
-      .map(({ open: _open, ...clock }) => evaluateClock(clock, calendarOfClock(ctx, clock), now))
-      .filter((c) => clockVisibleTo(c, principal));
+      .map(clockOfDoc)
+      .map((clock) => evaluateClock(clock, calendarOfClock(ctx, clock), now))
+      .filter((c) => seesClock(principal, c));
   }
 
   // ── performance ───────────────────────────────────────────────────────────────────────────────
-
-  /** AGENCY callers see their own agency only; OFFICER, SUPERVISOR and AUDITOR see every agency. */
-  assertMayViewPerformance(agencyId: string, principal: Principal): void {
-    if (principal.role === 'AGENCY' && principal.agencyId !== agencyId) {
-      throw forbidden("an agency's focal point sees only its own agency's performance");
-    }
-  }
 
   async performance(
     agencyId: string,
@@ -214,8 +176,8 @@ export class EvaluationService {
     principal: Principal,
     asOf?: string,
   ): Promise<AgencyKpis> {
-    this.assertMayViewPerformance(agencyId, principal);
-    await this.catchUp();
+    requirePerformanceViewer(principal, agencyId);
+    await this.readYourWrites();
     // An agency nobody registered or forwarded to has no performance, rather than a row of zeros.
     if (!(await this.runtime.readModels.get<EvaluationAgencyDoc>(EVALUATION_AGENCIES, agencyId))) {
       throw notFound('agency', agencyId);
@@ -242,7 +204,7 @@ export class EvaluationService {
    * own line only, with its rank among all.
    */
   async ranking(period: Period, principal: Principal, asOf?: string): Promise<RankedAgency[]> {
-    await this.catchUp();
+    await this.readYourWrites();
     const ctx = await this.context();
     const at = asOf ?? defaultAsOf(period, this.now());
     const agencies = await this.knownAgencies();
@@ -259,13 +221,13 @@ export class EvaluationService {
         x.agencyId.localeCompare(y.agencyId),
     );
     const ranked = all.map((kpis, i) => ({ rank: i + 1, agencyId: kpis.agencyId, kpis }));
-    return principal.role === 'AGENCY' ? ranked.filter((r) => r.agencyId === principal.agencyId) : ranked;
+    return ranked.filter((r) => seesAgencyRecord(principal, r));
   }
 
   // ── SLA policy ────────────────────────────────────────────────────────────────────────────────
 
   async policyVersions(): Promise<readonly SlaPolicyVersion[]> {
-    await this.catchUp();
+    await this.readYourWrites();
     return (await this.context()).policy;
   }
 
@@ -293,9 +255,11 @@ export class EvaluationService {
 
   /** The calendar in force: the bundled baseline plus the administrator's recorded changes. */
   async calendarState(): Promise<CalendarState> {
-    await this.catchUp();
-    const doc = await this.runtime.readModels.get<{ events: CalendarEvent[] }>(EVALUATION_CONFIG, 'calendar');
-    return (doc?.events ?? []).reduce(calendarDecider.evolve, calendarDecider.initialState());
+    await this.readYourWrites();
+    return (await this.clockContext.calendarEvents()).reduce(
+      calendarDecider.evolve,
+      calendarDecider.initialState(),
+    );
   }
 
   async holidays(from: string, to: string, region?: string | null): Promise<Holiday[]> {
@@ -317,27 +281,26 @@ export class EvaluationService {
   // ── evaluation rounds ─────────────────────────────────────────────────────────────────────────
 
   async evaluation(id: string, principal: Principal): Promise<EvaluationRoundDoc | null> {
-    await this.catchUp();
+    await this.readYourWrites();
     const doc = await this.runtime.readModels.get<EvaluationRoundDoc>(EVALUATION_ROUNDS, id);
     if (!doc) return null;
-    return principal.role === 'AGENCY' && principal.agencyId !== doc.agencyId ? null : doc;
+    return seesAgencyRecord(principal, doc) ? doc : null;
   }
 
   async evaluationsOf(
     filter: { agencyId?: string | null; status?: string | null },
     principal: Principal,
   ): Promise<EvaluationRoundDoc[]> {
-    await this.catchUp();
-    const agencyId = principal.role === 'AGENCY' ? principal.agencyId : (filter.agencyId ?? undefined);
-    if (principal.role === 'AGENCY' && filter.agencyId && filter.agencyId !== principal.agencyId) return [];
-    return this.runtime.readModels.find<EvaluationRoundDoc>(EVALUATION_ROUNDS, {
-      where: {
+    await this.readYourWrites();
+    const agencyId = roundsAgencyFor(principal, filter.agencyId);
+    if (agencyId === null) return [];
+    return this.runtime.readModels.find<EvaluationRoundDoc>(
+      EVALUATION_ROUNDS,
+      evaluationRoundsQuery({
         ...(agencyId ? { agencyId } : {}),
         ...(filter.status ? { status: filter.status } : {}),
-      },
-      orderBy: [{ path: 'openedAt', direction: 'desc' }, { path: 'id' }],
-      limit: 200,
-    });
+      }),
+    );
   }
 
   /**
@@ -347,9 +310,7 @@ export class EvaluationService {
    * exist yet, so two officers opening at the same moment append to the same stream and one is refused.
    */
   async openEvaluation(agencyId: string, period: Period, principal: Principal): Promise<EvaluationRoundDoc> {
-    if (principal.role !== 'OFFICER' && principal.role !== 'SUPERVISOR') {
-      throw forbidden('only Asdep Dumas staff may prepare an evaluation round');
-    }
+    requireRoundPreparer(principal);
     const kpis = await this.performance(agencyId, period, principal);
     const earlier = (
       await this.runtime.readModels.find<EvaluationRoundDoc>(EVALUATION_ROUNDS, {
@@ -380,11 +341,12 @@ export class EvaluationService {
     actor: Actor,
     expectedVersion?: number | 'no_stream' | null,
   ): Promise<EvaluationRoundDoc> {
-    const result = await this.evaluations.handle(evaluationStreamId(id), build({ now: this.now(), actor }), {
-      ...(expectedVersion !== undefined && expectedVersion !== null
-        ? { expectedRevision: expectedVersion }
-        : {}),
-    });
+    const command = build({ now: this.now(), actor });
+    const result = await this.evaluations.handle(
+      evaluationStreamId(id),
+      command,
+      expectedRevisionOf(expectedVersion),
+    );
     await this.runtime.settle(result.position);
     const doc = await this.runtime.readModels.get<EvaluationRoundDoc>(EVALUATION_ROUNDS, id);
     if (!doc) throw notFound('evaluation', id);
@@ -405,16 +367,15 @@ export class EvaluationService {
   ): Promise<RatingReceipt> {
     const noMatch = () =>
       new DomainError('NOT_FOUND', 'no complaint matches this tracking number and access code');
-    if (trackingNumber.length > 40 || accessCode.length > 40) throw noMatch();
-    await this.catchUp();
+    if (!plausibleAccessCode(trackingNumber, accessCode)) throw noMatch();
+    await this.readYourWrites();
     const [doc] = await this.runtime.readModels.find<RatableComplaintDoc>(EVALUATION_COMPLAINTS, {
       where: { trackingNumber: trackingNumber.trim().toUpperCase() },
       limit: 1,
     });
-    const ok = normaliseAccessCode(accessCode)
-      ? await this.accessCodes.verify(accessCode, doc?.accessCodeHash ?? this.accessCodes.unknownCodeHash)
-      : false;
-    if (!doc || !ok) throw noMatch();
+    // One HMAC whether or not the number is known: timing tells nothing.
+    const ok = await this.accessCodes.matchesFound(accessCode, doc);
+    if (!ok || !doc) throw noMatch();
     if ((doc.standing !== 'RESOLVED' && doc.standing !== 'CLOSED') || doc.resolutions === 0) {
       throw invalidTransition(doc.standing, 'rate the handling of a complaint that is not resolved');
     }

@@ -7,9 +7,9 @@ import {
   createSubgraphServer,
   type SubgraphServer,
 } from '../shared/graphql/subgraph';
-import type { RequestContext } from '../shared/http/server';
 import { type RuntimeOptions, type SubgraphRuntime, startRuntime } from '../shared/runtime';
 import type { SubgraphModule } from '../shared/subgraph-module';
+import { every } from '../shared/workers/registry';
 import type { EvaluationContext } from './graphql/context';
 import {
   resolveAgencyReference,
@@ -23,13 +23,15 @@ import {
   EvaluationQueries,
 } from './graphql/resolvers';
 import { Agency, Complaint, Evaluation } from './graphql/types';
-import { createEvaluationProjection } from './projections';
+import { ClockContextHolder, createEvaluationProjection } from './projections';
 import { evaluationRecordsProjection } from './records';
 import { BreachScheduler } from './scheduler';
 import { EvaluationService } from './service';
 
 export interface EvaluationRuntime extends SubgraphRuntime {
   readonly scheduler: BreachScheduler;
+  /** SLA policy, calendar and agency regions held in memory, reloaded after their events. */
+  readonly clockContext: ClockContextHolder;
 }
 
 export interface EvaluationRuntimeOptions extends Omit<RuntimeOptions, 'name' | 'projections'> {
@@ -57,35 +59,30 @@ export async function startEvaluationRuntime(
   options: EvaluationRuntimeOptions = {},
 ): Promise<EvaluationRuntime> {
   const { schedulerIntervalMs, ...runtimeOptions } = options;
+  const clockContext = new ClockContextHolder();
   const runtime = await startRuntime({
     ...runtimeOptions,
     name: 'evaluation',
-    projections: [createEvaluationProjection(), evaluationRecordsProjection],
+    projections: [createEvaluationProjection({ configuration: clockContext }), evaluationRecordsProjection],
   });
-  const schedulerOptions = {
+  clockContext.bind(runtime.readModels, () => runtime.projections.position());
+  // One scheduler: ticked by hand (tests, tools) anywhere, ticking on its own once across replicas.
+  const scheduler = new BreachScheduler({
+    context: () => clockContext.context(),
     store: runtime.store,
     readModels: runtime.readModels,
     projections: runtime.projections,
     clock: runtime.clock,
     logger: runtime.logger,
-  };
-  // Ticks by hand (tests, tools); the ticking one runs once across replicas, in the lease holder.
-  const scheduler = new BreachScheduler({ ...schedulerOptions, intervalMs: 0 });
-  const intervalMs = schedulerIntervalMs ?? runtime.config.evaluation.schedulerIntervalMs;
-  if (intervalMs > 0)
-    await runtime.leases.run('evaluation.breach_scheduler', async () => {
-      const ticking = new BreachScheduler({ ...schedulerOptions, intervalMs });
-      ticking.start();
-      return ticking;
-    });
-  return {
-    ...runtime,
-    scheduler,
-    async close() {
-      await scheduler.stop();
-      await runtime.close();
-    },
-  };
+  });
+  await runtime.workers.startOnce('evaluation.breach_scheduler', () =>
+    every(
+      schedulerIntervalMs ?? runtime.config.evaluation.schedulerIntervalMs,
+      () => scheduler.tick(),
+      (err) => runtime.logger.error({ err }, 'SLA breach tick failed'),
+    ),
+  );
+  return { ...runtime, scheduler, clockContext };
 }
 
 export async function createEvaluationServer(
@@ -93,8 +90,11 @@ export async function createEvaluationServer(
   options: Partial<Parameters<typeof createSubgraphServer<EvaluationContext>>[0]> = {},
 ): Promise<SubgraphServer<EvaluationContext>> {
   const { schema } = await buildEvaluationSubgraph();
-  const evaluation = new EvaluationService(runtime);
-  // An AGENCY token whose focal point was replaced or ended is refused here and on every other subgraph.
+  // A runtime not started by startEvaluationRuntime has no projection telling a holder of changes.
+  const clockContext =
+    (runtime as Partial<EvaluationRuntime>).clockContext ??
+    new ClockContextHolder().bind(runtime.readModels, () => runtime.projections.position(), false);
+  const evaluation = new EvaluationService(runtime, clockContext);
   const roster = new AgencyRoster(runtime.store);
   const authenticator = checkedAuthenticator(options.authenticator ?? defaultAuth(), (p) =>
     roster.speaksForAgency(p),
@@ -103,6 +103,7 @@ export async function createEvaluationServer(
     name: 'evaluation',
     schema,
     logger: runtime.logger,
+    config: runtime.config,
     context: (base) => ({ ...base, evaluation }),
     ready: () => true,
     ...options,
@@ -115,6 +116,5 @@ export const evaluationSubgraph: SubgraphModule = {
   defaultPort: 4003,
   sdl: async () => (await buildEvaluationSubgraph()).sdl,
   start: startEvaluationRuntime,
-  serve: async (runtime, options) =>
-    (await createEvaluationServer(runtime, options)) as unknown as SubgraphServer<RequestContext>,
+  serve: createEvaluationServer,
 };

@@ -7,27 +7,48 @@
  *   the subgraph) is refused with TOO_MANY_ACCESS_CODE_CHECKS before hashing.
  * - A budget per tracking number, whoever asks (RATE_LIMITED, 429): guesses at one complaint's code are
  *   slowed to a trickle. The budget per client is the gateway's (it knows the client's address; here
- *   every gated call comes from the gateway).
+ *   every gated call comes from the gateway). On PostgreSQL the budget is kept there
+ *   (postgres-rate-limiter.ts), so the replicas of a subgraph give a tracking number one budget between them.
  */
 import { rateLimited, RateLimiter, tooManyAccessCodeChecks } from './graphql/limits';
+import { type ClientLimiter, sharedLimits } from './graphql/postgres-rate-limiter';
+import { DEFAULT_LIMITS } from './graphql/limits';
+import type { SubgraphRuntime } from './runtime';
 
 export class AccessCodeGuard {
   private readonly checked = new WeakSet<object>();
-  private readonly perTrackingNumber: RateLimiter;
+  private readonly perTrackingNumber: ClientLimiter;
 
-  constructor(perTrackingNumberPerMinute: number, now: () => number = Date.now) {
-    this.perTrackingNumber = new RateLimiter(perTrackingNumberPerMinute, now);
+  constructor(perTrackingNumberPerMinute: number, now: () => number = Date.now, shared?: ClientLimiter) {
+    this.perTrackingNumber = shared ?? new RateLimiter(perTrackingNumberPerMinute, now);
   }
 
   /**
    * Admits one check for this request (the request's context object) and tracking number, or throws the
    * refusal. Call before looking anything up, so a refusal is as cheap as it can be.
    */
-  admit(request: object, trackingNumber: string): void {
+  async admit(request: object, trackingNumber: string): Promise<void> {
     if (this.checked.has(request)) throw tooManyAccessCodeChecks();
     this.checked.add(request);
-    const retryAfter = this.perTrackingNumber.take(trackingNumber.trim().toUpperCase());
+    const retryAfter = await this.perTrackingNumber.take(trackingNumber.trim().toUpperCase());
     if (retryAfter > 0)
       throw rateLimited(retryAfter, 'too many attempts for this tracking number; try again later');
   }
+}
+
+/**
+ * A runtime's guard: the budget per tracking number in PostgreSQL when the store is there (shared by the
+ * subgraph's replicas and by every subgraph that checks codes), else in this process.
+ */
+export function accessCodeGuardOf(runtime: Pick<SubgraphRuntime, 'config'>): AccessCodeGuard {
+  const perMinute = { ...DEFAULT_LIMITS, ...runtime.config.limits }
+    .accessCodeChecksPerTrackingNumberPerMinute;
+  const store = runtime.config.store;
+  return new AccessCodeGuard(
+    perMinute,
+    Date.now,
+    store.kind === 'postgres'
+      ? sharedLimits(store.url).limiter('access_codes_per_tracking_number', perMinute)
+      : undefined,
+  );
 }

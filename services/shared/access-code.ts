@@ -39,6 +39,21 @@ export function normaliseAccessCode(input: string): string | undefined {
   return compact;
 }
 
+/** Longest tracking number or access code looked up: anything longer is refused before any work. */
+const MAX_PRESENTED = 40;
+
+/**
+ * Whether a tracking number and code presented on a public endpoint can be real at all: checked for
+ * free before any lookup, rate budget or HMAC.
+ */
+export function plausibleAccessCode(trackingNumber: string, accessCode: string): boolean {
+  return (
+    trackingNumber.length <= MAX_PRESENTED &&
+    accessCode.length <= MAX_PRESENTED &&
+    normaliseAccessCode(accessCode) !== undefined
+  );
+}
+
 /**
  * Hashes and verifies access codes under one server secret. The key id in each hash names the secret it
  * was made with (a digest of it, never the secret), so a rotated secret is recognised rather than
@@ -72,6 +87,17 @@ export class AccessCodeHasher {
     const normalised = normaliseAccessCode(code);
     if (!normalised) throw new TypeError('not an access code');
     return [HMAC_PREFIX, this.keyId, this.mac(normalised).toString('base64')].join('$');
+  }
+
+  /**
+   * The one check behind a lookup by tracking number (the tracking page, the rating): one HMAC whether
+   * or not the number was found or has a code — against a hash of no code then — so timing tells
+   * nothing; false for what cannot be a code.
+   */
+  async matchesFound(presented: string, found: { readonly accessCodeHash?: string | null } | undefined) {
+    if (!normaliseAccessCode(presented)) return false;
+    const ok = await this.verify(presented, found?.accessCodeHash ?? this.unknownCodeHash);
+    return ok && found !== undefined;
   }
 
   /** Constant-time comparison of a presented code with a stored hash; false for anything malformed. */
@@ -128,5 +154,7 @@ export const DEV_ACCESS_CODE_SECRET_FILE = 'access-code.secret';
  * codes, agree on it).
  */
 export function openAccessCodeHasher(config: DumasConfig): AccessCodeHasher {
-  return new AccessCodeHasher(config.accessCodeSecret ?? devSecret(config.dataDir, DEV_ACCESS_CODE_SECRET_FILE));
+  return new AccessCodeHasher(
+    config.accessCodeSecret ?? devSecret(config.dataDir, DEV_ACCESS_CODE_SECRET_FILE),
+  );
 }

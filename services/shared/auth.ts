@@ -11,7 +11,14 @@
  * Claims: `sub`, `role` (one of ROLES), `agency_id` for AGENCY, `iat` and `exp` (required; a token may
  * live at most `maxLifetimeSeconds`, default 12 h, so a leaked long-lived token is not a key for years).
  */
-import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, jwtVerify, SignJWT } from 'jose';
+import {
+  createRemoteJWKSet,
+  decodeJwt,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  jwtVerify,
+  SignJWT,
+} from 'jose';
 import { type DumasConfig, loadConfig } from './config';
 import type { Actor } from './eventstore/types';
 import { forbidden, unauthenticated } from './errors';
@@ -243,6 +250,21 @@ export async function mintToken(input: MintTokenInput, secret?: string): Promise
   return jwt.sign(new TextEncoder().encode(key));
 }
 
+/**
+ * Seconds-since-epoch expiry of a bearer header already verified, if it has one: a subscription (at the
+ * gateway and at the subgraph) ends when its token does.
+ */
+export function tokenExpiry(authorization: string | undefined): number | undefined {
+  const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+  if (!token) return undefined;
+  try {
+    const exp = decodeJwt(token).exp;
+    return typeof exp === 'number' ? exp : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The caller's principal, or UNAUTHENTICATED for a public caller. */
 export function requireAuthenticated(ctx: AuthContext): Principal {
   if (!ctx.principal) throw unauthenticated();
@@ -252,8 +274,13 @@ export function requireAuthenticated(ctx: AuthContext): Principal {
 /** The caller's principal when its role is one of `roles`; UNAUTHENTICATED or FORBIDDEN otherwise. */
 export function requireRole(ctx: AuthContext, ...roles: readonly Role[]): Principal {
   const principal = requireAuthenticated(ctx);
-  if (!roles.includes(principal.role)) {
-    throw forbidden(`this needs the role ${roles.join(' or ')}; the caller is ${principal.role}`);
-  }
+  requireActorRole(principal, ...roles);
   return principal;
+}
+
+/** FORBIDDEN unless an actor (of a command, say) has one of `roles`. */
+export function requireActorRole(actor: Pick<Actor, 'role'>, ...roles: readonly Role[]): void {
+  if (!roles.includes(actor.role as Role)) {
+    throw forbidden(`this needs the role ${roles.join(' or ')}; the caller is ${actor.role}`);
+  }
 }

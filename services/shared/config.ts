@@ -153,11 +153,28 @@ export interface WhatsAppChannelConfig {
   readonly windowMinutes: number;
 }
 
+/** The SP4N-LAPOR! exchange (services/channels/lapor.ts; the contract is in the README). */
+export interface LaporChannelConfig {
+  /** The exchange's base URL, e.g. `https://api.lapor.go.id/exchange/v1` (DUMAS_LAPOR_API_URL). */
+  readonly baseUrl: string;
+  /** Sent as `Authorization: Bearer <token>` on every call (DUMAS_LAPOR_TOKEN). */
+  readonly token: string;
+  /** How often new reports are pulled once the worker has caught up. */
+  readonly pollMs: number;
+  /** Reports asked for per page (`limit`). */
+  readonly pageSize: number;
+  /** First delay before a failed status push is tried again (doubled each time, at most 5 s apart). */
+  readonly retryMs: number;
+  /** Longest wait for one HTTP answer. */
+  readonly timeoutMs: number;
+}
+
 export interface ChannelSettings {
   /** DUMAS_CHANNEL_SECRET, decoded; absent: one is generated under the data directory (services/channels/config.ts). */
   readonly secret?: Buffer;
   readonly email?: ImapChannelConfig;
   readonly whatsapp?: WhatsAppChannelConfig;
+  readonly lapor?: LaporChannelConfig;
 }
 
 export interface DumasConfig {
@@ -206,7 +223,7 @@ export interface DumasConfig {
    * for the gateway and the subgraphs.
    */
   readonly limits: Partial<GatewayLimits>;
-  /** The intake channels (services/channels): e-mail in over IMAP, the WhatsApp Cloud API webhook. */
+  /** The intake channels (services/channels): e-mail in over IMAP, the WhatsApp Cloud API webhook, the SP4N-LAPOR! exchange. */
   readonly channels: ChannelSettings;
   /**
    * DUMAS_REPLICA_ID: this process is one of several replicas of its service on PostgreSQL (1-16 lower-case
@@ -380,7 +397,25 @@ function channelsSection(env: Env): ChannelSettings {
       windowMinutes: r.int('DUMAS_WHATSAPP_WINDOW_MINUTES', 30, 1),
     };
   }
-  return { ...(secret ? { secret } : {}), ...(email ? { email } : {}), ...(whatsapp ? { whatsapp } : {}) };
+  const laporUrl = r.text('DUMAS_LAPOR_API_URL');
+  let lapor: LaporChannelConfig | undefined;
+  if (laporUrl) {
+    if (!/^https?:\/\//.test(laporUrl)) throw new ConfigError('DUMAS_LAPOR_API_URL must be an http(s) URL');
+    lapor = {
+      baseUrl: laporUrl.replace(/\/+$/, ''),
+      token: required('DUMAS_LAPOR_TOKEN', 'DUMAS_LAPOR_API_URL'),
+      pollMs: r.int('DUMAS_LAPOR_POLL_MS', 5 * 60_000, 1),
+      pageSize: Math.min(r.int('DUMAS_LAPOR_PAGE_SIZE', 100, 1), 1000),
+      retryMs: r.int('DUMAS_LAPOR_RETRY_MS', 1_000, 1),
+      timeoutMs: r.int('DUMAS_LAPOR_TIMEOUT_MS', 30_000, 1),
+    };
+  }
+  return {
+    ...(secret ? { secret } : {}),
+    ...(email ? { email } : {}),
+    ...(whatsapp ? { whatsapp } : {}),
+    ...(lapor ? { lapor } : {}),
+  };
 }
 
 function gatewaySection(env: Env): GatewayConfig {

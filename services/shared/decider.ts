@@ -11,6 +11,7 @@ import type {
 } from './eventstore/types';
 import { WrongExpectedRevisionError } from './eventstore/types';
 import { conflict } from './errors';
+import type { Guard } from './access';
 
 /** A domain event as deciders see it: `{type, data}`; metadata is added by the command handler. */
 export interface DomainEvent<Type extends string = string, Data = unknown> {
@@ -55,6 +56,12 @@ export interface HandleOptions {
   readonly alongside?: readonly StreamAppend[];
 }
 
+/** A client's nullable `expectedVersion` (GraphQL) as handle options: absent or null means no check. */
+export const expectedRevisionOf = (
+  version?: ExpectedRevision | null,
+): Pick<HandleOptions, 'expectedRevision'> =>
+  version !== undefined && version !== null ? { expectedRevision: version } : {};
+
 export interface HandleResult<State, Event> {
   readonly state: State;
   readonly events: readonly Event[];
@@ -69,10 +76,12 @@ export function decideAll<Command, Event, State>(
   decider: Decider<Command, Event, State>,
   state: State,
   commands: readonly Command[],
+  guarded?: { readonly guard: Guard<Command, State>; readonly streamId: string },
 ): { state: State; decided: { event: Event; command: Command }[] } {
   let next = state;
   const decided: { event: Event; command: Command }[] = [];
   for (const command of commands) {
+    guarded?.guard(command, next, guarded.streamId);
     for (const event of decider.decide(command, next)) {
       next = decider.evolve(next, event);
       decided.push({ event, command });
@@ -82,14 +91,41 @@ export function decideAll<Command, Event, State>(
 }
 
 /**
- * The only code that talks to the store on behalf of a command: read the stream, fold `evolve`,
- * `decide`, append with the expected revision. A concurrent writer makes the append fail; without a
- * caller-given revision the whole cycle is retried a bounded number of times, with one it is a CONFLICT.
+ * The events a decided sequence appends, each with its own command's time and actor and the handler's
+ * metadata: what `handleAll` appends, for a caller that commits several streams at once (a bulk import).
+ */
+export function eventsToAppend<Command extends DomainCommand, Event extends DomainEvent>(
+  decided: readonly { readonly event: Event; readonly command: Command }[],
+  options: Pick<HandleOptions, 'eventIds' | 'extraMetadata' | 'correlationId' | 'causationId' | 'caseId'>,
+): NewEvent[] {
+  const correlationId = options.correlationId ?? randomUUID();
+  return decided.map(({ event, command }, i) => ({
+    id: options.eventIds ? options.eventIds(i, event) : randomUUID(),
+    type: event.type,
+    data: event.data,
+    metadata: {
+      ...options.extraMetadata,
+      actor: command.metadata.actor,
+      occurredAt: command.metadata.now,
+      correlationId,
+      ...(options.causationId ? { causationId: options.causationId } : {}),
+      ...(options.caseId ? { caseId: options.caseId } : {}),
+    } satisfies EventMetadata,
+  }));
+}
+
+/**
+ * The only code that talks to the store on behalf of a command: read the stream, fold `evolve`, ask the
+ * subgraph's access guard, `decide`, append with the expected revision. A concurrent writer makes the
+ * append fail; without a caller-given revision the whole cycle is retried a bounded number of times, with
+ * one it is a CONFLICT. Handlers for callers carry their subgraph's guard (services/<subgraph>/access.ts);
+ * process managers acting for the system run without one.
  */
 export class CommandHandler<Command extends DomainCommand, Event extends DomainEvent, State> {
   constructor(
     private readonly store: EventStore,
     private readonly decider: Decider<Command, Event, State>,
+    private readonly guard?: Guard<Command, State>,
   ) {}
 
   async load(
@@ -135,28 +171,18 @@ export class CommandHandler<Command extends DomainCommand, Event extends DomainE
     for (let attempt = 1; ; attempt++) {
       const { state, revision } = await this.load(streamId);
       if (typeof options.expectedRevision === 'number' && options.expectedRevision !== (revision ?? -1)) {
+        // Access before the version: a refused caller learns nothing of the stream, not even its version.
+        if (commands[0]) this.guard?.(commands[0], state, streamId);
         throw conflict(`${streamId} is at version ${revision ?? -1}, not ${options.expectedRevision}`, {
           expectedVersion: options.expectedRevision,
           actualVersion: revision ?? -1,
         });
       }
-      const { state: next, decided } = decideAll(this.decider, state, commands);
+      const guarded = this.guard ? { guard: this.guard, streamId } : undefined;
+      const { state: next, decided } = decideAll(this.decider, state, commands, guarded);
       const events = decided.map((d) => d.event);
       if (events.length === 0) return { state: next, events, revision: revision ?? -1, position: 0 };
-      const correlationId = options.correlationId ?? randomUUID();
-      const toAppend: NewEvent[] = decided.map(({ event, command }, i) => ({
-        id: options.eventIds ? options.eventIds(i, event) : randomUUID(),
-        type: event.type,
-        data: event.data,
-        metadata: {
-          ...options.extraMetadata,
-          actor: command.metadata.actor,
-          occurredAt: command.metadata.now,
-          correlationId,
-          ...(options.causationId ? { causationId: options.causationId } : {}),
-          ...(options.caseId ? { caseId: options.caseId } : {}),
-        } satisfies EventMetadata,
-      }));
+      const toAppend = eventsToAppend(decided, options);
       try {
         const expectedRevision = revision === undefined ? 'no_stream' : revision;
         const result = options.alongside?.length

@@ -1,6 +1,7 @@
 /**
  * Leases: work that must happen once across replicas (the flows between subgraphs, the SLA breach
- * scheduler, the checkpointer) runs only in the replica holding its lease.
+ * scheduler, the checkpointer, the intake channels' poll and notices) runs only in the replica holding its
+ * lease. The runtime's workers take them (`runtime.workers.startOnce`, workers/registry.ts), nothing else.
  *
  * A lease is a row in PostgreSQL (`dumas_leases`): a name, the holder, a fencing token that grows by one
  * with every new holder, and an expiry. The holder renews it every third of its time to live; a replica
@@ -9,16 +10,23 @@
  * later than the time to live (the process stalled) stops its work; the expiry is judged by PostgreSQL's
  * clock alone, so replicas' clocks need not agree.
  *
- * Fencing: the token is handed to the work, which writes it with its effects where they can be checked
- * (see `LeaseHandle.fence`); the effects themselves are also idempotent by event id, so even a stale
- * holder's last effect cannot be appended twice.
+ * Fencing, checked at write: the token is handed to the work, and the work's own state (the flows'
+ * checkpoints and documents) is written through `fencedReadModels`, whose every transaction carries the
+ * token; the store keeps the newest token per lease and refuses an older one inside the same transaction
+ * (StaleFenceError). The new holder claims its token before it starts, so from its first step on a
+ * replica that lost the lease but has not noticed yet (stalled past the time to live, or cut off from the
+ * lease table) cannot commit what it was doing. Effects on the log are idempotent by event id, and the
+ * checkpointer's copy in the log is appended at the expected revision of its chain, so a stale holder's
+ * last effect cannot be appended twice either.
  *
  * On SQLite (one process per subgraph on one machine) there is nothing to share and every lease is held
  * at once by the only instance (`localLeases`).
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { Logger } from './logger';
+import type { ReadModelStore, WriteOptions } from './projections/types';
 
 export interface LeaseHandle {
   readonly name: string;
@@ -130,17 +138,9 @@ export async function postgresLeases(options: PostgresLeaseOptions): Promise<Lea
       .catch(() => undefined);
   }
 
-  const wait = (ms: number, signal: AbortSignal) =>
-    new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal.addEventListener('abort', done, { once: true });
-    });
   const stopping = new AbortController();
+  /** Waits `ms`, or less when the manager closes. */
+  const wait = (ms: number) => sleep(ms, undefined, { signal: stopping.signal }).catch(() => {});
 
   async function loop(name: string, work: LeasedWork, firstAttempt: () => void): Promise<void> {
     const interval = Math.max(50, Math.floor(ttlMs / 3));
@@ -153,7 +153,7 @@ export async function postgresLeases(options: PostgresLeaseOptions): Promise<Lea
       }
       if (fence === undefined) {
         firstAttempt();
-        await wait(interval, stopping.signal);
+        await wait(interval);
         continue;
       }
       const controller = new AbortController();
@@ -165,7 +165,7 @@ export async function postgresLeases(options: PostgresLeaseOptions): Promise<Lea
         handle = await work({ name, fence, signal: controller.signal });
         firstAttempt();
         while (!closed) {
-          await wait(interval, stopping.signal);
+          await wait(interval);
           if (closed) break;
           let renewed = false;
           try {
@@ -184,7 +184,7 @@ export async function postgresLeases(options: PostgresLeaseOptions): Promise<Lea
       } catch (err) {
         firstAttempt();
         options.logger?.error({ lease: name, err: { name: (err as Error).name } }, 'leased work failed');
-        await wait(interval, stopping.signal);
+        await wait(interval);
       } finally {
         controller.abort();
         holding.delete(name);
@@ -209,5 +209,32 @@ export async function postgresLeases(options: PostgresLeaseOptions): Promise<Lea
       await Promise.all(loops);
       await pool.end();
     },
+  };
+}
+
+/**
+ * The read models as the holder of `lease` writes them: every write transaction carries its fencing
+ * token, and one from a holder that was superseded is refused (see the header). Claims the token first,
+ * so the store refuses the previous holder from now on.
+ */
+export async function fencedReadModels(store: ReadModelStore, lease: LeaseHandle): Promise<ReadModelStore> {
+  const fence = { lease: lease.name, token: lease.fence };
+  await store.claimFence(fence);
+  const withFence = (options?: WriteOptions): WriteOptions => ({ ...options, fence });
+  return {
+    get: (collection, id) => store.get(collection, id),
+    getMany: (collection, ids) => store.getMany(collection, ids),
+    find: (collection, query) => store.find(collection, query),
+    count: (collection, query) => store.count(collection, query),
+    ensureIndexes: (indexes) => store.ensureIndexes(indexes),
+    explain: (collection, query) => store.explain(collection, query),
+    applyBatch: (projection, position, fn, options) =>
+      store.applyBatch(projection, position, fn, withFence(options)),
+    checkpoint: (projection) => store.checkpoint(projection),
+    reset: (projection, version, collections, options) =>
+      store.reset(projection, version, collections, withFence(options)),
+    claimFence: (other) => store.claimFence(other),
+    // The store belongs to the runtime, not to the lease holder.
+    close: async () => {},
   };
 }

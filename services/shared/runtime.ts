@@ -1,21 +1,24 @@
 /**
  * What every subgraph process runs on, built in one place: the event store chosen by configuration, the
- * subgraph's own read-model store, the personal-data vault, and its projections following the log.
+ * subgraph's own read-model store, the personal-data vault, and its workers (services/shared/workers/
+ * registry.ts), the first of which is its projections following the log.
  * Each subgraph's `serve` takes a runtime; tests build one over a temporary directory or hand in an
  * existing store so several subgraphs can share one log in one process.
  */
 import { mkdirSync } from 'node:fs';
 import { type Clock, systemClock } from './clock';
 import { type DumasConfig, loadConfig } from './config';
+import { noteWritten, readAfterPosition } from './consistency';
 import { createEventStore } from './eventstore';
 import { instrumentStore } from './eventstore/instrumented';
 import type { EventStore } from './eventstore/types';
 import { createLogger, type Logger } from './logger';
 import { type Leases, localLeases, postgresLeases } from './leases';
-import { trackWorkers } from './metrics';
 import { type KeyVault, openKeyVault } from './pii';
 import { createReadModelStore, type ProjectionRunner, startProjections } from './projections';
+import { batchingReadModels } from './projections/batching';
 import type { Projection, ReadModelStore } from './projections/types';
+import { createWorkers, type Workers } from './workers/registry';
 
 export interface SubgraphRuntime {
   readonly name: string;
@@ -29,8 +32,8 @@ export interface SubgraphRuntime {
    * read-model store. Without replicas it is `readModels` itself.
    */
   readonly sharedReadModels: ReadModelStore;
-  /** Leases for work done once across replicas (PostgreSQL); every lease is held at once on SQLite. */
-  readonly leases: Leases;
+  /** Everything long-running this process owns, started in order and stopped by `close`. */
+  readonly workers: Workers;
   /** DUMAS_REPLICA_ID: this replica's name among the subgraph's replicas, when there are several. */
   readonly replicaId?: string;
   readonly clock: Clock;
@@ -45,7 +48,12 @@ export interface SubgraphRuntime {
   settle(position: number, timeoutMs?: number): Promise<void>;
   /** Resolves once this subgraph's read models include everything in the log now (another subgraph's writes). */
   catchUp(timeoutMs?: number): Promise<void>;
-  /** Stops the projections and closes what this runtime opened (not what was handed in). */
+  /**
+   * Resolves once this subgraph's read models include what the current request asked its reads to include
+   * (its `dumas-read-after` token and its own writes, see consistency.ts); at once when it asked for nothing.
+   */
+  readYourWrites(timeoutMs?: number): Promise<void>;
+  /** Stops the workers (the projections last) and closes what this runtime opened (not what was handed in). */
   close(): Promise<void>;
 }
 
@@ -74,14 +82,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<SubgraphRun
   // subgraph's own schema for the state of work done once (flows' checkpoints).
   const replicaId = config.replicaId;
   const perReplica = replicaId !== undefined && config.readModels.kind === 'postgres';
-  const readModels = await createReadModelStore(
+  const ownReadModels = await createReadModelStore(
     config.readModels,
     perReplica ? `${options.name}_${replicaId}` : options.name,
   );
+  // Reads by id in one request go out as one query per collection (see projections/batching.ts).
+  const readModels = batchingReadModels(ownReadModels);
   const sharedReadModels = perReplica
     ? await createReadModelStore(config.readModels, options.name)
     : readModels;
-  const leases =
+  const leases: Leases =
     config.store.kind === 'postgres' && !options.store
       ? await postgresLeases({
           url: config.store.url,
@@ -91,19 +101,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<SubgraphRun
         })
       : localLeases();
   const vault = options.vault ?? openKeyVault(config);
-  const projections = await startProjections({
-    store,
-    readModels,
-    projections: options.projections,
-    logger,
-    service: options.name,
-  });
-  const untrack = trackWorkers({
-    service: options.name,
-    kind: 'projection',
-    store,
-    positions: () => projections.positions(),
-  });
+  const workers = createWorkers(options.name, store, leases);
+  const projections = await workers.start('projections', () =>
+    startProjections({
+      store,
+      readModels: ownReadModels,
+      projections: options.projections,
+      logger,
+      service: options.name,
+    }),
+  );
   return {
     name: options.name,
     config,
@@ -112,21 +119,27 @@ export async function startRuntime(options: RuntimeOptions): Promise<SubgraphRun
     vault,
     projections,
     sharedReadModels,
-    leases,
+    workers,
     ...(replicaId !== undefined ? { replicaId } : {}),
     clock: options.clock ?? systemClock,
     logger,
     extensions: new Map(),
     async settle(position, timeoutMs) {
-      if (position > 0) await projections.waitFor(position, timeoutMs);
+      if (position <= 0) return;
+      noteWritten(position);
+      await projections.waitFor(position, timeoutMs);
+    },
+    async readYourWrites(timeoutMs) {
+      const wanted = readAfterPosition();
+      if (wanted <= 0 || projections.position() >= wanted) return;
+      // A token past the head (made up, or from another store) waits for the head and no longer.
+      await projections.waitFor(Math.min(wanted, await store.headPosition()), timeoutMs);
     },
     async catchUp(timeoutMs) {
       await projections.waitFor(await store.headPosition(), timeoutMs);
     },
     async close() {
-      untrack();
-      await leases.close();
-      await projections.stop();
+      await workers.stop();
       await readModels.close();
       if (sharedReadModels !== readModels) await sharedReadModels.close();
       if (!options.vault) await vault.close();

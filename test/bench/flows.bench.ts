@@ -75,7 +75,7 @@ async function main() {
       );
     }
     await complaintRuntime.projections.waitFor(await store.headPosition(), 60_000);
-    await correspondence.flows.runner.waitFor(await store.headPosition(), 60_000);
+    await correspondence.flows!.runner.waitFor(await store.headPosition(), 60_000);
 
     const lags: number[] = [];
     const interval = 1000 / RATE;

@@ -5,7 +5,10 @@
  * `complaints(first: 20, filter…)` as the subgraph asks it (one page of 21 + totalCount) for each filter,
  * first on the read model as it was (no index: json_extract over every document), then with the
  * projection's indexes, with the next page by keyset cursor. Prints p50/p99 per query.
- * Not covered yet: the gateway, PostgreSQL, letters/clocks/evaluations, the peer race (see the issue notes).
+ * BENCH_PARTS=complaints or BENCH_PARTS=clocks runs one part only.
+ * Then the evaluation's SLA clocks of the same complaints: a page's `sla` and one breach-scheduler pass,
+ * before and after their indexes (see clocksAtVolume).
+ * Not covered yet: the gateway, PostgreSQL, letters/evaluations, the peer race (see the issue notes).
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -24,6 +27,16 @@ import {
   type ComplaintFilter,
   complaintDocQuery,
 } from '../../services/complaint/projection';
+import type { SlaClock } from '../../services/evaluation/domain/clocks';
+import {
+  CLOCK_ORDER,
+  clocksOfComplaint,
+  EVALUATION_INDEXES,
+  SLA_CLOCKS,
+  toClockDoc,
+} from '../../services/evaluation/projections';
+import { DUE_ORDER, LATE_STOP_ORDER } from '../../services/evaluation/scheduler';
+import { withConsistency } from '../../services/shared/consistency';
 import type { Actor } from '../../services/shared/eventstore/types';
 import { SqliteReadModelStore } from '../../services/shared/projections/sqlite-read-model';
 
@@ -116,7 +129,15 @@ async function time(store: SqliteReadModelStore, filter: ComplaintFilter, reps: 
   return { p50: q(0.5), p99: q(0.99) };
 }
 
+/** BENCH_PARTS: which parts to run, comma-separated (complaints, clocks); default both. */
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'complaints,clocks').split(',').map((p) => p.trim()));
+
 async function main() {
+  if (PARTS.has('complaints')) await complaintsAtVolume();
+  if (PARTS.has('clocks')) await clocksAtVolume();
+}
+
+async function complaintsAtVolume() {
   const store = new SqliteReadModelStore({ file: ':memory:', documentCacheSize: 0 });
   const t0 = performance.now();
   const BATCH = 1000;
@@ -146,6 +167,143 @@ async function main() {
       `${name.padEnd(44)} ${b.p50.toFixed(1).padStart(8)} / ${b.p99.toFixed(1).padStart(7)}     ${after.p50.toFixed(1).padStart(8)} / ${after.p99.toFixed(1).padStart(7)}`,
     );
   }
+  await store.close();
+}
+
+// ── the evaluation's clocks at volume ────────────────────────────────────────────────────────────
+
+/**
+ * Clocks of a national year as the evaluation projection stores them (toClockDoc): per complaint a
+ * VERIFICATION clock, and for the half forwarded an AGENCY_FIRST_FOLLOW_UP and a WRITTEN_RESPONSE; most
+ * stopped in time, some open, a few past due. Measured: a page's `sla` (20 complaints' clocks) and one
+ * breach-scheduler pass's two queries, before (no index: every clock parsed, one query per complaint, the
+ * old open-and-due-within-45-days condition) and after (the complaint index batched into one `in` query;
+ * the due and late-stop indexes).
+ */
+function clocksOf(i: number): SlaClock[] {
+  const complaintId = `c-${i}`;
+  const startedMs = YEAR_START + i * 300_000;
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const clock = (
+    kind: SlaClock['kind'],
+    offsetMs: number,
+    days: number,
+    stopAfterDays?: number,
+  ): SlaClock => ({
+    id: `${complaintId}/${kind}#1`,
+    complaintId,
+    kind,
+    cycle: 1,
+    policyVersion: 0,
+    calendarVersion: 0,
+    length: days,
+    unit: 'CALENDAR_DAYS',
+    startedAt: iso(startedMs + offsetMs),
+    pauses: [],
+    dueDate: iso(startedMs + offsetMs + days * DAY_MS).slice(0, 10),
+    dueAt: iso(startedMs + offsetMs + days * DAY_MS),
+    ...(stopAfterDays !== undefined ? { stoppedAt: iso(startedMs + offsetMs + stopAfterDays * DAY_MS) } : {}),
+  });
+  // Most clocks stop in time; one in 13 late; one in 5 still open.
+  const stop = (k: number) => (k % 5 === 0 ? undefined : k % 13 === 0 ? 30 : 2);
+  const clocks = [clock('VERIFICATION', 0, 3, stop(i))];
+  if (i % 2 === 0) {
+    clocks.push(clock('AGENCY_FIRST_FOLLOW_UP', 120_000, 5, stop(i + 1)));
+    clocks.push(clock('WRITTEN_RESPONSE', 120_000, 14, stop(i + 2)));
+  }
+  return clocks;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+function quantiles(samples: number[]) {
+  samples.sort((a, b) => a - b);
+  const q = (p: number) => samples[Math.min(samples.length - 1, Math.floor(p * samples.length))]!;
+  return { p50: q(0.5), p99: q(0.99) };
+}
+
+async function sample(reps: number, run: (r: number) => Promise<unknown>) {
+  const samples: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    await run(r);
+    samples.push(performance.now() - t0);
+  }
+  return quantiles(samples);
+}
+
+async function clocksAtVolume() {
+  const store = new SqliteReadModelStore({ file: ':memory:', documentCacheSize: 0 });
+  const t0 = performance.now();
+  let clocks = 0;
+  const BATCH = 1000;
+  for (let start = 0, position = 1; start < COMPLAINTS; start += BATCH, position++) {
+    const docs = Array.from({ length: Math.min(BATCH, COMPLAINTS - start) }, (_, k) =>
+      clocksOf(start + k),
+    ).flat();
+    clocks += docs.length;
+    await store.applyBatch('bench-clocks', position, async (tx) => {
+      for (const doc of docs) await tx.put(SLA_CLOCKS, doc.id, toClockDoc(doc));
+    });
+  }
+  console.log('');
+  console.log(
+    `evaluation clocks — ${clocks.toLocaleString('en')} clocks of ${COMPLAINTS.toLocaleString('en')} complaints stored in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
+  // "Now": the middle of the generated span, where some clocks are open and past due.
+  const now = new Date(YEAR_START + Math.floor(COMPLAINTS / 2) * 300_000).toISOString();
+  const nowMs = Date.parse(now);
+  const page = (r: number) =>
+    Array.from({ length: 20 }, (_, k) => `c-${(r * 7919 + k * 104_729) % COMPLAINTS}`);
+  const scheduler = {
+    before: () =>
+      Promise.all([
+        store.find(SLA_CLOCKS, {
+          where: { open: true, dueAt: { lt: new Date(nowMs + 45 * DAY_MS).toISOString() } },
+          orderBy: [{ path: 'dueAt' }, { path: 'id' }],
+        }),
+        store.find(SLA_CLOCKS, {
+          where: { stoppedAt: { gt: new Date(nowMs - 45 * DAY_MS).toISOString() }, dueAt: { lt: now } },
+          orderBy: [{ path: 'dueAt' }, { path: 'id' }],
+        }),
+      ]),
+    after: () =>
+      Promise.all([
+        store.find(SLA_CLOCKS, { where: { dueWatch: { lt: now } }, orderBy: DUE_ORDER }),
+        store.find(SLA_CLOCKS, {
+          where: { lateStopWatch: { gt: new Date(nowMs - 45 * DAY_MS).toISOString() } },
+          orderBy: LATE_STOP_ORDER,
+        }),
+      ]),
+  };
+  // Before: a few rounds only, each is a scan of every clock per complaint.
+  const beforePage = await sample(2, (r) =>
+    Promise.all(
+      page(r).map((complaintId) => store.find(SLA_CLOCKS, { where: { complaintId }, orderBy: CLOCK_ORDER })),
+    ),
+  );
+  const beforePass = await sample(2, () => scheduler.before());
+  const [dueBefore, lateBefore] = await scheduler.before();
+  const t1 = performance.now();
+  await store.ensureIndexes(EVALUATION_INDEXES);
+  console.log(`indexes built in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+  const afterPage = await sample(50, (r) =>
+    withConsistency(0, () =>
+      Promise.all(page(r).map((complaintId) => clocksOfComplaint(store, complaintId))),
+    ),
+  );
+  const afterPass = await sample(50, () => scheduler.after());
+  const [dueAfter, lateAfter] = await scheduler.after();
+  console.log('                                              before p50/p99 ms     indexed p50/p99 ms');
+  const line = (name: string, b: { p50: number; p99: number }, a: { p50: number; p99: number }) =>
+    console.log(
+      `${name.padEnd(44)} ${b.p50.toFixed(1).padStart(8)} / ${b.p99.toFixed(1).padStart(7)}     ${a.p50.toFixed(1).padStart(8)} / ${a.p99.toFixed(1).padStart(7)}`,
+    );
+  line('sla of a page (20 complaints)', beforePage, afterPage);
+  line('breach scheduler pass (both queries)', beforePass, afterPass);
+  console.log(
+    `clocks a pass reads: before ${dueBefore.length + lateBefore.length}, indexed ${dueAfter.length + lateAfter.length} (open and due, or stopped late unrecorded)`,
+  );
   await store.close();
 }
 

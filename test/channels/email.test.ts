@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ImapFlow } from 'imapflow';
-import { type Channels, startChannels } from '../../services/channels';
+import { type Channels, type ChannelWork, openChannels as open } from '../../services/channels';
 import { TAKEN_KEYWORD } from '../../services/channels/email';
 import { channelAccessCode } from '../../services/channels/intake';
 import { channelReferenceView } from '../../services/complaint/graphql/view';
@@ -34,13 +34,15 @@ let store: SqliteEventStore;
 let runtime: SubgraphRuntime;
 let complaints: ComplaintService;
 let channels: Channels | undefined;
+let work: ChannelWork | undefined;
 
 const env = () => ({ DUMAS_DATA_DIR: dir });
 const outboxDir = () => path.join(dir, 'outbox');
 
-async function openChannels(): Promise<Channels> {
-  channels = await startChannels(runtime, complaints, {
-    poll: false,
+/** `watch`: the worker watches the mailbox itself (IDLE); otherwise the test calls pollOnce. */
+async function openChannels(watch = false): Promise<Channels & ChannelWork> {
+  channels = open(runtime, complaints, {
+    poll: watch,
     delivery: new OutboxDeliveryAdapter(outboxDir()),
     config: {
       secret: SECRET,
@@ -56,7 +58,8 @@ async function openChannels(): Promise<Channels> {
       },
     },
   });
-  return channels;
+  work = await channels.run();
+  return { ...channels, ...work };
 }
 
 async function mailbox<T>(fn: (client: ImapFlow) => Promise<T>): Promise<T> {
@@ -117,8 +120,10 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
+  await work?.stop();
   await channels?.stop();
   channels = undefined;
+  work = undefined;
 });
 
 afterAll(async () => {
@@ -241,5 +246,24 @@ describe('given a complaint e-mailed to the ministry mailbox', () => {
     expect(readFileSync(path.join(outboxDir(), notices[0]!), 'utf8')).toContain(
       'Mohon sebutkan nama dusunnya.',
     );
+  });
+
+  it('takes a new message in as the server announces it (IMAP IDLE), long before the next poll', async () => {
+    const ch = await openChannels(true);
+    const count = (await allComplaints()).length;
+    // The worker is watching (its first pass done, waiting in IDLE); the poll interval is a minute.
+    await new Promise((r) => setTimeout(r, 300));
+    const mail = firstMail
+      .replace('<m1.siti@example.id>', '<m2.idle@example.id>')
+      .replace('Jalan desa rusak di Bantul', 'Lampu jalan mati di Sleman');
+    await mailbox((c) => c.append('INBOX', mail));
+    for (let i = 0; i < 100 && (await allComplaints()).length === count; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect((await allComplaints()).map((c) => c.channelReference)).toContain('<m2.idle@example.id>');
+    // Stopping ends the IDLE at once.
+    const stopping = Date.now();
+    await ch.stop();
+    work = undefined;
+    expect(Date.now() - stopping).toBeLessThan(5_000);
   });
 });

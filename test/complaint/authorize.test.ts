@@ -1,5 +1,5 @@
+import { authorizeComplaintCommand } from '../../services/complaint/access';
 import {
-  authorizeComplaintCommand,
   type ComplaintCommand,
   complaintDecider,
   type ComplaintState,

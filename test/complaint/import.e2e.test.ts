@@ -128,9 +128,11 @@ describe('given the SP4N-LAPOR! sample export', () => {
       expect(Date.parse(e.recordedAt)).toBeGreaterThan(Date.parse('2026-11-01T00:00:00Z'));
       expect(e.metadata.imported).toMatchObject({ source: 'SP4N-LAPOR! export', line: 2 });
     }
+    // The original id is the channel reference, kept sealed only (it can be personal on other channels).
+    expect(JSON.stringify(events[0]!.data)).not.toContain('LAPOR-CONTOH-0001');
     expect((events[0]!.data as { imported: unknown }).imported).toMatchObject({
       source: 'SP4N-LAPOR! export',
-      originalId: 'LAPOR-CONTOH-0001',
+      originalId: null,
       fileDigest: expect.stringMatching(/^[0-9a-f]{64}$/),
       line: 2,
     });

@@ -18,9 +18,9 @@ import {
   complaintDocQuery,
   complaintProjection,
   COMPLAINTS_COLLECTION,
-  maskComplaintForViewer,
   publicComplaintView,
 } from '../../services/complaint/projection';
+import { maskComplaintForViewer } from '../../services/complaint/access';
 import { CommandHandler } from '../../services/shared/decider';
 import type { Actor } from '../../services/shared/eventstore/types';
 import { verifyStream } from '../../services/shared/eventstore/hash';

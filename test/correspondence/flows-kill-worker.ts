@@ -88,8 +88,8 @@ async function main(): Promise<void> {
     flowRetry: { maxAttempts: 1 },
   });
   try {
-    await runtime.flows.runner.waitFor(head, 10_000);
-    say({ settled: { head, positions: runtime.flows.runner.positions() } });
+    await runtime.flows!.runner.waitFor(head, 10_000);
+    say({ settled: { head, positions: runtime.flows!.runner.positions() } });
   } finally {
     await runtime.close();
     await sqlite.close();

@@ -105,7 +105,7 @@ function openRuntime(): Promise<CorrespondenceRuntime> {
 }
 
 async function settle(rt: CorrespondenceRuntime): Promise<void> {
-  await rt.flows.runner.waitFor(await store.headPosition());
+  await rt.flows!.runner.waitFor(await store.headPosition());
   await rt.projections.waitFor(await store.headPosition());
 }
 

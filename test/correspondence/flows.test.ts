@@ -97,7 +97,7 @@ function open(store: EventStore): Promise<CorrespondenceRuntime> {
 
 async function untilDead(rt: CorrespondenceRuntime): Promise<void> {
   const deadline = Date.now() + 10_000;
-  while (Object.keys(rt.flows.runner.failures()).length === 0) {
+  while (Object.keys(rt.flows!.runner.failures()).length === 0) {
     if (Date.now() > deadline) throw new Error('the flow never hit the crash');
     await new Promise((r) => setTimeout(r, 10));
   }
@@ -105,7 +105,7 @@ async function untilDead(rt: CorrespondenceRuntime): Promise<void> {
 
 async function settle(rt: CorrespondenceRuntime): Promise<void> {
   const head = await inner.headPosition();
-  await rt.flows.runner.waitFor(head);
+  await rt.flows!.runner.waitFor(head);
   await rt.projections.waitFor(await inner.headPosition());
 }
 
@@ -273,17 +273,17 @@ describe('given a follow-up request sent and not answered', () => {
     expect(chase!.dueAt).toBe('2026-01-12T16:59:59.999Z');
 
     clock.set(new Date(Date.parse(chase!.dueAt!) - 1));
-    expect(await rt.flows.reminders.tick()).toEqual([]);
+    expect(await rt.flows!.reminders.tick()).toEqual([]);
     clock.set(new Date(Date.parse(chase!.dueAt!) + 1));
-    const [reminderId] = await rt.flows.reminders.tick();
+    const [reminderId] = await rt.flows!.reminders.tick();
     expect(reminderId).toBeDefined();
-    expect(await rt.flows.reminders.tick()).toEqual([]);
+    expect(await rt.flows!.reminders.tick()).toEqual([]);
     await rt.close();
 
     // After a restart the same deadline is not chased again.
     rt = await open(inner);
     await settle(rt);
-    expect(await rt.flows.reminders.tick()).toEqual([]);
+    expect(await rt.flows!.reminders.tick()).toEqual([]);
     const reminders = await ofType('LetterDrafted').then((es) =>
       es.filter((e) => (e.data as { kind: string }).kind === 'REMINDER'),
     );
@@ -319,7 +319,7 @@ describe('given a follow-up request sent and not answered', () => {
     await settle(rt);
     await settle(rt);
     clock.set(new Date(Date.parse(next!.dueAt!) + 1));
-    expect(await rt.flows.reminders.tick()).toEqual([]);
+    expect(await rt.flows!.reminders.tick()).toEqual([]);
     expect(await rt.readModels.get<FollowUpChaseDoc>(FOLLOW_UP_CHASES, BANTUL_LETTER)).toMatchObject({
       answered: true,
       open: false,

@@ -2,10 +2,9 @@ import {
   type LetterCommand,
   type LetterEvent,
   type LetterState,
-  authorizeLetterCommand,
-  canSeeLetter,
   letterDecider,
 } from '../../services/correspondence/domain/letter';
+import { authorizeLetterCommand, canSeeLetter } from '../../services/correspondence/access';
 import type { Actor } from '../../services/shared/eventstore/types';
 import { DomainError } from '../../services/shared/errors';
 import { spec } from '../support/decider-spec';

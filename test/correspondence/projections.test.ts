@@ -16,6 +16,8 @@ import {
   type LetterDoc,
   agencyQuery,
   correspondenceProjections,
+  type ComplaintLettersDoc,
+  LETTERS_BY_COMPLAINT,
   letterQuery,
 } from '../../services/correspondence/projections';
 import { CommandHandler } from '../../services/shared/decider';
@@ -344,5 +346,17 @@ describe('correspondence projections', () => {
     expect(await fresh.find<LetterDoc>(LETTERS, { orderBy: [{ path: 'id' }] })).toEqual(before);
     await again.stop();
     await fresh.close();
+  });
+
+  it("keeps each complaint's letters as the letters name them, also when a revision moves one", async () => {
+    const lettersOf = async (complaintId: string) =>
+      (await readModels.get<ComplaintLettersDoc>(LETTERS_BY_COMPLAINT, complaintId))?.letterIds;
+    expect(await lettersOf('c-1')).toEqual(['letter-1', 'reply-1', 'notice-1']);
+    expect(await lettersOf('c-2')).toEqual(['letter-1']);
+    expect(await lettersOf('c-3')).toEqual(['letter-2']);
+    await letter('letter-2', 'ReviseLetter', { complaintIds: ['c-9'] }, '2026-03-06T01:00:00Z');
+    await runner.waitFor(last);
+    expect(await lettersOf('c-3')).toBeUndefined();
+    expect(await lettersOf('c-9')).toEqual(['letter-2']);
   });
 });

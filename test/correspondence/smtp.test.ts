@@ -288,7 +288,7 @@ describe('given a follow-up request sent by email through the delivery flow', ()
         metadata: { occurredAt: e.data.at, actor: officer, caseId: COMPLAINT },
       })),
     );
-    await rt.flows.runner.waitFor(await store.headPosition());
+    await rt.flows!.runner.waitFor(await store.headPosition());
     await rt.numbering.approve(LETTER, { actor: supervisor, now });
     await new CommandHandler(store, letterDecider).handle(letterStreamId(LETTER), {
       type: 'SendLetter',
@@ -303,7 +303,7 @@ describe('given a follow-up request sent by email through the delivery flow', ()
   it('records LetterDelivered with the server reply once the server took the message', async () => {
     const server = plain;
     const runtime = await sendLetter(server);
-    await runtime.flows.runner.waitFor(await store.headPosition());
+    await runtime.flows!.runner.waitFor(await store.headPosition());
     const [got, ...more] = receivedBy(server, `<${LETTER}@dumas.setneg.go.id>`);
     expect(more).toHaveLength(0);
     expect(got!.rcptTo).toEqual(['inspektorat@bantulkab.go.id']);
@@ -319,7 +319,7 @@ describe('given a follow-up request sent by email through the delivery flow', ()
   it('records no delivery when the server refuses the message (552), and the flow reports itself failed', async () => {
     const server = small;
     const runtime = await sendLetter(server);
-    await expect(runtime.flows.runner.waitFor(await store.headPosition())).rejects.toThrow(
+    await expect(runtime.flows!.runner.waitFor(await store.headPosition())).rejects.toThrow(
       /flow\.letter_delivery stopped/,
     );
     expect(server.messages()).toHaveLength(0);

@@ -1,7 +1,7 @@
+import { authorizeCalendarCommand } from '../../services/evaluation/access';
 import { WorkingCalendar, bundledHolidays } from '../../services/shared/calendar/calendar';
 import {
   calendarDecider,
-  authorizeCalendarCommand,
   workingCalendarFromEvents,
   type CalendarCommand,
   type CalendarEvent,

@@ -1,5 +1,5 @@
+import { authorizeEvaluationCommand } from '../../services/evaluation/access';
 import {
-  authorizeEvaluationCommand,
   type EvaluationCommand,
   type EvaluationEvent,
   evaluationDecider,

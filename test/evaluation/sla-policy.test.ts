@@ -1,5 +1,5 @@
+import { authorizeSlaPolicyCommand } from '../../services/evaluation/access';
 import {
-  authorizeSlaPolicyCommand,
   DEFAULT_CLOCK_LIMITS,
   policyVersionAt,
   type SlaPolicyCommand,

@@ -1,9 +1,13 @@
 /**
  * Leases on a real PostgreSQL: two replicas compete for the same work; exactly one runs it; when the
  * holder dies without a word (its renewals stop, as after kill -9) the other takes over within the time to
- * live with a higher fencing token; a holder that closes hands over at once.
+ * live with a higher fencing token; a holder that closes hands over at once; a holder that lost the lease
+ * without noticing cannot write its work's state (the token is checked at write).
  */
-import { type LeaseHandle, postgresLeases } from '../../services/shared/leases';
+import { fencedReadModels, type LeaseHandle, postgresLeases } from '../../services/shared/leases';
+import { PostgresReadModelStore } from '../../services/shared/projections/postgres-read-model';
+import { SqliteReadModelStore } from '../../services/shared/projections/sqlite-read-model';
+import { type ReadModelStore, StaleFenceError } from '../../services/shared/projections/types';
 import { createTestDatabase, requirePostgres } from '../support/postgres';
 
 const describePg = requirePostgres('leases on PostgreSQL') ? describe : describe.skip;
@@ -67,6 +71,66 @@ describePg('given two replicas competing for one lease', () => {
     } finally {
       await d.close();
       await db.drop();
+    }
+  });
+});
+
+describePg('given a replica that lost its lease without noticing', () => {
+  it('cannot commit the work it was doing: its fencing token is refused at write', async () => {
+    const db = await createTestDatabase('fencing');
+    const shared = await PostgresReadModelStore.connect({ url: db.url, schema: 'rm_fencing' });
+    const ttlMs = 500;
+    const held = new Map<string, ReadModelStore>();
+    const work = (who: string) => async (lease: LeaseHandle) => {
+      held.set(who, await fencedReadModels(shared, lease));
+      return { async stop() {} };
+    };
+    const a = await postgresLeases({ url: db.url, holder: 'a', ttlMs });
+    const b = await postgresLeases({ url: db.url, holder: 'b', ttlMs });
+    try {
+      await a.run('flows', work('a'));
+      const stale = held.get('a')!;
+      await stale.applyBatch('flow.letters', 1, (tx) => tx.put('letters', 'l-1', { by: 'a' }));
+      // A stalls: its renewals stop, but the process still holds its store and goes on afterwards.
+      await a.close({ release: false });
+      await b.run('flows', work('b'));
+      await eventually(() => held.has('b'), 10 * ttlMs);
+      const fresh = held.get('b')!;
+
+      // Given B claimed the lease (fence 2), when A commits its next step, then the store refuses it.
+      await expect(
+        stale.applyBatch('flow.letters', 2, (tx) => tx.put('letters', 'l-2', { by: 'a' })),
+      ).rejects.toBeInstanceOf(StaleFenceError);
+      await expect(stale.reset('flow.letters', 2, ['letters'])).rejects.toBeInstanceOf(StaleFenceError);
+      expect(await shared.get('letters', 'l-2')).toBeUndefined();
+      expect(await shared.checkpoint('flow.letters')).toEqual({ position: 1, version: 0 });
+
+      // B writes on from where A's last committed step left it.
+      await fresh.applyBatch('flow.letters', 2, (tx) => tx.put('letters', 'l-2', { by: 'b' }));
+      expect(await shared.get('letters', 'l-2')).toEqual({ by: 'b' });
+    } finally {
+      await b.close();
+      await shared.close();
+      await db.drop();
+    }
+  });
+});
+
+describe('given the embedded store', () => {
+  it('keeps the newest fencing token per lease and refuses older ones at write', async () => {
+    const store = new SqliteReadModelStore({ file: ':memory:' });
+    try {
+      await store.claimFence({ lease: 'flows', token: 1 });
+      await store.applyBatch('f', 1, async () => {}, { fence: { lease: 'flows', token: 1 } });
+      await store.claimFence({ lease: 'flows', token: 2 });
+      await expect(
+        store.applyBatch('f', 2, (tx) => tx.put('c', 'x', {}), { fence: { lease: 'flows', token: 1 } }),
+      ).rejects.toBeInstanceOf(StaleFenceError);
+      await expect(store.claimFence({ lease: 'flows', token: 1 })).rejects.toBeInstanceOf(StaleFenceError);
+      expect(await store.get('c', 'x')).toBeUndefined();
+      expect((await store.checkpoint('f')).position).toBe(1);
+    } finally {
+      await store.close();
     }
   });
 });

@@ -60,6 +60,20 @@ export function keyVaultConformance(
       expect(await Promise.all(blobs.map((b) => vault.decrypt(b)))).toEqual(blobs.map((_, i) => `v${i}`));
     });
 
+    it('creates many subjects’ keys at once; a subject with a key keeps it, an erased one stays erased', async () => {
+      const kept = randomUUID();
+      const erased = randomUUID();
+      const before = await vault.encrypt(kept, 'lama');
+      await vault.destroy(erased);
+      const fresh = [randomUUID(), randomUUID(), randomUUID()];
+      await vault.createKeys!([...fresh, kept, erased]);
+      expect((await vault.encrypt(kept, 'lagi')).keyId).toBe(before.keyId);
+      await expect(vault.encrypt(erased, 'x')).rejects.toBeInstanceOf(SubjectErasedError);
+      const sealed = await Promise.all(fresh.map((s) => vault.encrypt(s, s)));
+      expect(new Set(sealed.map((b) => b.keyId)).size).toBe(3);
+      expect(await Promise.all(sealed.map((b) => vault.decrypt(b)))).toEqual(fresh);
+    });
+
     it('after destroy answers ERASED for every blob of that subject only, and refuses to seal again', async () => {
       const erased = randomUUID();
       const kept = randomUUID();

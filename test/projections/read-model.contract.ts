@@ -113,6 +113,15 @@ export function describeReadModelStoreContract(name: string, factory: () => Prom
         expect(await store.checkpoint('cases')).toEqual({ position: 1, version: 3 });
       });
 
+      it('reads several documents by id at once, in the order asked, undefined where there is none', async () => {
+        await seed(store);
+        const many = await store.getMany<CaseView>('cases', ['c2', 'nope', 'c1', 'c2']);
+        expect(many).toEqual([CASES[1], undefined, CASES[0], CASES[1]]);
+        expect(many[0]).not.toBe(many[3]);
+        expect(await store.getMany('cases', [])).toEqual([]);
+        expect(await store.getMany('other', ['c1'])).toEqual([undefined]);
+      });
+
       it('within a batch, a get sees the batch own puts and deletes', async () => {
         await seed(store);
         await store.applyBatch('cases', 2, async (tx) => {

@@ -4,16 +4,16 @@ import path from 'node:path';
 import { SqliteReadModelStore } from '../../services/shared/projections/sqlite-read-model';
 import { describeReadModelStoreContract } from './read-model.contract';
 
-function sqliteFixture(documentCacheSize?: number) {
+function sqliteFixture(documentCacheSize?: number, documentCacheChars?: number) {
   return async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dumas-rm-'));
     const file = path.join(dir, 'complaint.sqlite');
-    const store = new SqliteReadModelStore({ file, documentCacheSize });
+    const store = new SqliteReadModelStore({ file, documentCacheSize, documentCacheChars });
     const others: SqliteReadModelStore[] = [];
     return {
       store,
       another: async () => {
-        const other = new SqliteReadModelStore({ file, documentCacheSize });
+        const other = new SqliteReadModelStore({ file, documentCacheSize, documentCacheChars });
         others.push(other);
         return other;
       },
@@ -28,6 +28,11 @@ function sqliteFixture(documentCacheSize?: number) {
 
 describeReadModelStoreContract('SQLite (file, WAL)', sqliteFixture());
 describeReadModelStoreContract('SQLite without the document cache', sqliteFixture(0));
+// A budget smaller than a few documents: entries leave the cache as others come, and nothing changes.
+describeReadModelStoreContract(
+  'SQLite with a document cache of 600 characters',
+  sqliteFixture(undefined, 600),
+);
 
 describe('SqliteReadModelStore', () => {
   it('keeps documents and checkpoints across reopening the file', async () => {

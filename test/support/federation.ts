@@ -13,13 +13,14 @@ import { loadConfig } from '../../services/shared/config';
 import { SqliteEventStore } from '../../services/shared/eventstore/sqlite';
 import type { EventStore } from '../../services/shared/eventstore/types';
 import { composeSupergraph, type SubgraphDefinition } from '../../services/shared/graphql/supergraph';
-import type { SubgraphServer } from '../../services/shared/graphql/subgraph';
-import type { RequestContext } from '../../services/shared/http/server';
+import type { ServedSubgraph } from '../../services/shared/subgraph-module';
 import { SUBGRAPHS } from '../../services/subgraphs';
 import { createLogger } from '../../services/shared/logger';
 import { openKeyVault } from '../../services/shared/pii';
 import type { SubgraphRuntime } from '../../services/shared/runtime';
+import { POSITION_HEADER, READ_AFTER_HEADER } from '../../services/shared/consistency';
 import { createGateway, type Gateway } from '../../gateway/server';
+import { gatewaySecretOf } from '../../services/shared/gateway-signature';
 import { agencyDecider, agencyStreamId } from '../../services/correspondence/domain';
 import { CommandHandler } from '../../services/shared/decider';
 
@@ -78,7 +79,7 @@ export async function startFederation(
   const vault = openKeyVault(config);
   await joinAgencies(store, options.agencies ?? []);
   const runtimes: Record<string, SubgraphRuntime> = {};
-  const servers: SubgraphServer<RequestContext>[] = [];
+  const servers: ServedSubgraph[] = [];
   const definitions: SubgraphDefinition[] = [];
   const subgraphUrls: Record<string, string> = {};
   const wanted = options.subgraphs ?? SUBGRAPHS.map((s) => s.name);
@@ -104,9 +105,13 @@ export async function startFederation(
     authenticator,
     logger,
     limits: { publicMutationsPerMinute: 10_000 },
+    // Signed subgraph calls, as in production: a subgraph that answers only the gateway takes these.
+    gatewaySecret: gatewaySecretOf(config),
   });
   const { url: gatewayBase } = await gateway.listen(0, '127.0.0.1');
   const gatewayUrl = `${gatewayBase}/graphql`;
+  // Like one client session: every request asks to read what any earlier request wrote (consistency.ts).
+  let written = 0;
   return {
     gatewayUrl,
     subgraphUrls,
@@ -124,9 +129,11 @@ export async function startFederation(
         headers: {
           'content-type': 'application/json',
           ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(written > 0 ? { [READ_AFTER_HEADER]: String(written) } : {}),
         },
         body: JSON.stringify({ query, variables }),
       });
+      written = Math.max(written, Number(res.headers.get(POSITION_HEADER) ?? 0));
       const raw = await res.text();
       // biome-ignore lint/suspicious/noExplicitAny: test replies are inspected field by field
       const body = JSON.parse(raw) as { data: any; errors?: GqlReply<unknown>['errors'] };

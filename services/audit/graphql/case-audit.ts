@@ -21,8 +21,9 @@ import { readCaseEvents } from '../case-events';
 import { auditWingOf } from '../wing';
 import { maskCaseHistory, pageOfHistory } from '../history';
 import { verifyCaseIntegrity } from '../integrity';
-import { canSeeLetter } from '../../correspondence/contract';
+import { requireCaseReader } from '../../shared/access';
 import { requireRole } from '../../shared/auth';
+import { clocksAsOfFor, INTEGRITY_READERS, lettersAsOfFor } from '../access';
 import { badInput } from '../../shared/errors';
 import type { SubgraphRuntime } from '../../shared/runtime';
 import { type ComplaintStatus, maskComplaintForViewer } from '../../complaint/contract';
@@ -260,12 +261,13 @@ function decodeCursor(cursor: string): number {
 }
 
 /**
- * The case index of this runtime once it has caught up with the log, so a history read right after
- * another subgraph's write still sees it; a scan of the log when it cannot catch up in time.
+ * The case index of this runtime once it includes what the caller asked to read after (its own write in
+ * another subgraph, see shared/consistency.ts), without waiting for the log head on a plain read; a scan
+ * of the log when it cannot reach that position in time.
  */
 async function caseIndex(runtime: SubgraphRuntime) {
   try {
-    await runtime.catchUp(5_000);
+    await runtime.readYourWrites(5_000);
     return runtime.readModels;
   } catch {
     return undefined;
@@ -284,7 +286,7 @@ export class ComplaintAudit {
     @Arg('first', () => Int, { nullable: true }) first?: number | null,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<CaseHistoryConnection> {
-    const principal = requireRole(ctx, 'OFFICER', 'SUPERVISOR', 'AGENCY', 'AUDITOR');
+    const principal = requireCaseReader(ctx);
     const limit = first ?? 50;
     if (!Number.isInteger(limit) || limit < 0 || limit > MAX_PAGE) {
       throw badInput(`first must be between 0 and ${MAX_PAGE}`, { field: 'first' });
@@ -325,7 +327,7 @@ export class ComplaintAudit {
     @Arg('basis', () => TimeBasisEnum, { defaultValue: TimeBasisEnum.OCCURRED }) basis: TimeBasisEnum,
     @Ctx() ctx: ComplaintContext,
   ): Promise<ComplaintAsOf | null> {
-    const principal = requireRole(ctx, 'OFFICER', 'SUPERVISOR', 'AGENCY', 'AUDITOR');
+    const principal = requireCaseReader(ctx);
     const current = await ctx.complaints.get(complaint.id);
     if (!current || !maskComplaintForViewer(current, principal)) return null;
     const index = await caseIndex(ctx.complaints.runtime);
@@ -334,34 +336,28 @@ export class ComplaintAudit {
       ...(index ? { index } : {}),
     });
     const then = state.complaint ? maskComplaintForViewer(state.complaint, principal) : null;
-    const own = principal.role === 'AGENCY' ? principal.agencyId : undefined;
-    const concerns = (agencyId: string | null | undefined) => own === undefined || agencyId === own;
     return {
       at: state.at,
       basis,
       position: state.position,
       status: then?.status ?? null,
       forwardings: then ? toComplaint(then).forwardings : [],
-      letters: state.letters
-        .filter((l) =>
-          canSeeLetter(principal, {
-            ...(l.agencyId ? { agencyId: l.agencyId } : {}),
-            kind: l.kind,
-            status: l.state,
-          }),
-        )
-        .map((l) => ({ id: l.id, kind: l.kind, state: l.state, agencyId: l.agencyId, number: l.number })),
-      clocks: state.clocks
-        .filter((c) => c.agencyId === undefined || concerns(c.agencyId))
-        .map((c) => ({
-          id: c.id,
-          kind: c.kind,
-          agencyId: c.agencyId ?? null,
-          startedAt: c.startedAt,
-          dueAt: c.dueAt,
-          stoppedAt: c.stoppedAt ?? null,
-          open: c.open,
-        })),
+      letters: lettersAsOfFor(principal, state.letters).map((l) => ({
+        id: l.id,
+        kind: l.kind,
+        state: l.state,
+        agencyId: l.agencyId,
+        number: l.number,
+      })),
+      clocks: clocksAsOfFor(principal, state.clocks).map((c) => ({
+        id: c.id,
+        kind: c.kind,
+        agencyId: c.agencyId ?? null,
+        startedAt: c.startedAt,
+        dueAt: c.dueAt,
+        stoppedAt: c.stoppedAt ?? null,
+        open: c.open,
+      })),
     };
   }
 
@@ -370,7 +366,7 @@ export class ComplaintAudit {
       'Verifies the hash chain of every stream the case touches against the last signed checkpoint.',
   })
   async integrity(@Root() complaint: Complaint, @Ctx() ctx: ComplaintContext): Promise<CaseIntegrity> {
-    requireRole(ctx, 'OFFICER', 'SUPERVISOR', 'AUDITOR');
+    requireRole(ctx, ...INTEGRITY_READERS);
     const runtime = ctx.complaints.runtime;
     const wing = auditWingOf(runtime);
     const witness = wing.witnessHead();

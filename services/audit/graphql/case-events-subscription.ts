@@ -22,11 +22,7 @@
  * - `complaint` is the complaint masked for the caller as in every other query.
  * The token's `exp` ends the subscription: checked before each event and by a timer while idle.
  */
-import {
-  GATEWAY_WEBSOCKET_BODY,
-  gatewayTrustOf,
-  verifyGatewayRequest,
-} from '../../shared/gateway-signature';
+import { GATEWAY_WEBSOCKET_BODY, gatewayTrustOf, verifyGatewayRequest } from '../../shared/gateway-signature';
 import 'reflect-metadata';
 import type { IncomingMessage } from 'node:http';
 import {
@@ -39,18 +35,14 @@ import {
 } from 'graphql';
 import { GraphQLDateTime } from 'graphql-scalars';
 import { useServer as serveGraphQLOverWebSocket } from 'graphql-ws/use/ws';
-import { decodeJwt } from 'jose';
 import { Arg, Ctx, Field, ID, ObjectType, type PubSub, Resolver, Root, Subscription } from 'type-graphql';
 import { WebSocketServer } from 'ws';
 import { summarizeEvent } from '../summary';
-import {
-  canSeeLetter,
-  LETTER_STREAM_PREFIX,
-  type LetterSight,
-  letterSightAfter,
-} from '../../correspondence/contract';
-import { type Authenticator, type Principal, requireRole } from '../../shared/auth';
-import { badInput, forbidden, unauthenticated } from '../../shared/errors';
+import { LETTER_STREAM_PREFIX, type LetterSight, letterSightAfter } from '../../correspondence/contract';
+import { requireCaseReader } from '../../shared/access';
+import { type Authenticator, tokenExpiry } from '../../shared/auth';
+import { badInput, unauthenticated } from '../../shared/errors';
+import { type CaseEventScope, caseEventFor, caseEventScope } from '../access';
 import type {
   EventStore,
   RecordedEvent,
@@ -68,8 +60,6 @@ import {
   type ComplaintService,
   toComplaint,
 } from '../../complaint/contract-entity';
-
-const SUBSCRIBERS = ['OFFICER', 'SUPERVISOR', 'AGENCY', 'AUDITOR'] as const;
 
 @ObjectType({
   description:
@@ -350,23 +340,6 @@ async function casesOf(
   return { caseIds: [] };
 }
 
-export interface CaseEventScope {
-  readonly principal: Principal;
-  /** Only cases forwarded to this agency (an AGENCY subscriber's own, whatever it asked). */
-  readonly agencyId?: string;
-}
-
-/** The scope of a subscription, or a refusal: AGENCY may only follow its own agency. */
-export function caseEventScope(principal: Principal, agencyId: string | null | undefined): CaseEventScope {
-  if (principal.role === 'AGENCY') {
-    if (agencyId && agencyId !== principal.agencyId) {
-      throw forbidden('a focal point may only subscribe to the cases of its own agency');
-    }
-    return { principal, ...(principal.agencyId ? { agencyId: principal.agencyId } : {}) };
-  }
-  return { principal, ...(agencyId ? { agencyId } : {}) };
-}
-
 /** The event's data as the scope may see it, or undefined when the event is not for this subscriber. */
 async function scopedData(
   event: RecordedEvent,
@@ -376,34 +349,11 @@ async function scopedData(
   facts: CaseFacts,
 ): Promise<Data | undefined> {
   if (scope.agencyId && !(await facts.forwardedBy(caseId, scope.agencyId, event.position))) return undefined;
-  let data = dataOf(event);
-  if (scope.principal.role === 'AGENCY') {
-    const own = scope.principal.agencyId;
-    if (letter !== undefined) {
-      if (!letter?.sight || !canSeeLetter(scope.principal, letter.sight)) return undefined;
-    } else {
-      const concerns = str(data.agencyId);
-      if (concerns !== undefined && concerns !== own) return undefined;
-    }
-    if (Array.isArray(data.forwardings)) {
-      const mine = (data.forwardings as Data[]).filter((f) => f?.agencyId === own);
-      if (mine.length === 0) return undefined;
-      data = { ...data, forwardings: mine };
-    }
-  }
-  return data;
-}
-
-/** Seconds-since-epoch expiry of a verified bearer header, if it has one. */
-export function tokenExpiry(authorization: string | undefined): number | undefined {
-  const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
-  if (!token) return undefined;
-  try {
-    const exp = decodeJwt(token).exp;
-    return typeof exp === 'number' ? exp : undefined;
-  } catch {
-    return undefined;
-  }
+  return caseEventFor(
+    scope.principal,
+    dataOf(event),
+    letter !== undefined ? { sight: letter?.sight } : undefined,
+  );
 }
 
 export interface CaseEventContext extends ComplaintContext {
@@ -573,7 +523,7 @@ export class ComplaintSubscriptions {
       'Events of cases as they happen, from `after` (exclusive) on: every event since, with no gap and no duplicate. A focal point gets only the cases forwarded to its agency, from the forwarding on.',
     subscribe: ({ args, context }) => {
       const ctx = context as CaseEventContext;
-      const principal = requireRole(ctx, ...SUBSCRIBERS);
+      const principal = requireCaseReader(ctx);
       const scope = caseEventScope(principal, args.agencyId as string | null | undefined);
       const cursor = parseCaseEventCursor(args.after as string | null | undefined);
       const runtime = ctx.complaints.runtime;
@@ -636,7 +586,11 @@ export function attachCaseEventSubscriptions<Ctx extends RequestContext>(
         const signature = ctx.connectionParams?.gateway;
         if (
           gateway.only &&
-          !verifyGatewayRequest(gateway.secret, typeof signature === 'string' ? signature : undefined, GATEWAY_WEBSOCKET_BODY)
+          !verifyGatewayRequest(
+            gateway.secret,
+            typeof signature === 'string' ? signature : undefined,
+            GATEWAY_WEBSOCKET_BODY,
+          )
         )
           return false;
         try {

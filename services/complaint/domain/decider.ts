@@ -27,16 +27,16 @@ import {
   factsOf,
 } from './state';
 import {
-  agencyId,
   agencyIdList,
-  entityId,
-  instant,
-  LIMITS,
   oneOf,
   optionalText,
+  requiredAgencyId,
   requiredBoolean,
+  requiredEntityId,
+  requiredInstant,
   requiredText,
-} from './validation';
+} from '../../shared/validation';
+import { LIMITS } from './validation';
 
 /**
  * The complaint lifecycle of DOMAIN.md as a pure decider.
@@ -139,12 +139,12 @@ function requireStatus<S extends ComplaintStatus>(
 }
 
 const actorOf = (command: ComplaintCommand): string =>
-  entityId(command.metadata.actor?.id, 'metadata.actor.id');
-const nowOf = (command: ComplaintCommand): string => instant(command.metadata.now, 'metadata.now');
+  requiredEntityId(command.metadata.actor?.id, 'metadata.actor.id');
+const nowOf = (command: ComplaintCommand): string => requiredInstant(command.metadata.now, 'metadata.now');
 
 function sealedComplainant(value: SealedComplainant | null | undefined): SealedComplainant | null {
   if (value === undefined || value === null) return null;
-  const subjectId = entityId(value.subjectId, 'complainant.subjectId');
+  const subjectId = requiredEntityId(value.subjectId, 'complainant.subjectId');
   // The resolver seals the identity with the KeyVault; plaintext identity never reaches an event.
   if (!isSealedValue(value.sealed)) {
     throw badInput('complainant must be sealed with the key vault before it reaches the complaint', {
@@ -187,7 +187,7 @@ function receive(
     {
       type: 'ComplaintReceived',
       data: {
-        complaintId: entityId(data.complaintId, 'complaintId'),
+        complaintId: requiredEntityId(data.complaintId, 'complaintId'),
         trackingNumber,
         intake,
         channel,
@@ -202,7 +202,12 @@ function receive(
         complainant: sealedComplainant(data.complainant),
         accessCodeHash,
         receivedAt: received,
-        imported,
+        // The original id of an import is its channel reference: where that is sealed (it may be a
+        // sender's address or number), it is not written a second time in plaintext.
+        imported:
+          imported && sealedReference && imported.originalId === channelReference
+            ? { ...imported, originalId: null }
+            : imported,
         by: intake === 'PUBLIC' ? null : actorOf(command),
         at,
         ...(intakeDigest ? { intakeDigest } : {}),
@@ -259,7 +264,8 @@ function decide(command: ComplaintCommand, state: ComplaintState): readonly Comp
           ...importedFile(data.imported),
         };
       }
-      const receivedAt = data.receivedAt === undefined ? null : instant(data.receivedAt, 'receivedAt');
+      const receivedAt =
+        data.receivedAt === undefined ? null : requiredInstant(data.receivedAt, 'receivedAt');
       // Only an import may date a complaint back: an officer's intake happens now.
       if (receivedAt !== null && !imported && receivedAt !== nowOf(command)) {
         throw badInput('receivedAt may only be given for an imported complaint', { field: 'receivedAt' });
@@ -314,7 +320,7 @@ function decide(command: ComplaintCommand, state: ComplaintState): readonly Comp
         if (reason !== 'DUPLICATE') {
           throw badInput('duplicateOf may only be given with reason DUPLICATE', { field: 'duplicateOf' });
         }
-        duplicateOf = entityId(command.data.duplicateOf, 'duplicateOf');
+        duplicateOf = requiredEntityId(command.data.duplicateOf, 'duplicateOf');
         if (duplicateOf === current.id) {
           throw badInput('a complaint cannot be a duplicate of itself', { field: 'duplicateOf' });
         }
@@ -329,7 +335,7 @@ function decide(command: ComplaintCommand, state: ComplaintState): readonly Comp
 
     case 'ForwardComplaint': {
       const current = requireStatus(state, command, ['VERIFIED']);
-      const agencies = agencyIdList(command.data.agencyIds, 'agencyIds');
+      const agencies = agencyIdList(command.data.agencyIds, 'agencyIds', LIMITS.maxAgencies);
       const note = optionalText(command.data.note, 'note', LIMITS.note);
       const forwardings: ForwardingRef[] = agencies.map((agency) => ({
         forwardingId: forwardingId(current, agency),
@@ -344,7 +350,7 @@ function decide(command: ComplaintCommand, state: ComplaintState): readonly Comp
             note,
             ...(rule === undefined || rule === null
               ? {}
-              : { routingRuleId: entityId(rule, 'routingRuleId') }),
+              : { routingRuleId: requiredEntityId(rule, 'routingRuleId') }),
             by: actorOf(command),
             at: nowOf(command),
           },
@@ -354,7 +360,7 @@ function decide(command: ComplaintCommand, state: ComplaintState): readonly Comp
 
     case 'AcknowledgeComplaint': {
       const current = requireStatus(state, command, ['FORWARDED', 'IN_FOLLOW_UP']);
-      const agency = agencyId(command.data.agencyId, 'agencyId');
+      const agency = requiredAgencyId(command.data.agencyId, 'agencyId');
       const forwarding = currentForwarding(current, agency);
       if (forwarding.status !== 'FORWARDED') {
         throw invalidTransition(forwarding.status, REQUESTED_ACTION[command.type], {
@@ -379,7 +385,7 @@ function decide(command: ComplaintCommand, state: ComplaintState): readonly Comp
 
     case 'RecordAgencyResponse': {
       const current = requireStatus(state, command, ['FORWARDED', 'IN_FOLLOW_UP']);
-      const agency = agencyId(command.data.agencyId, 'agencyId');
+      const agency = requiredAgencyId(command.data.agencyId, 'agencyId');
       const forwarding = currentForwarding(current, agency);
       if (forwarding.status === 'RESPONDED') {
         throw invalidTransition(forwarding.status, REQUESTED_ACTION[command.type], {
@@ -413,7 +419,7 @@ function decide(command: ComplaintCommand, state: ComplaintState): readonly Comp
 
     case 'MarkResponseInsufficient': {
       const current = requireStatus(state, command, ['RESPONDED']);
-      const agencies = agencyIdList(command.data.agencyIds, 'agencyIds');
+      const agencies = agencyIdList(command.data.agencyIds, 'agencyIds', LIMITS.maxAgencies);
       const note = requiredText(command.data.note, 'note', LIMITS.note);
       const forwardings = agencies.map((agency) => ({
         previousForwardingId: currentForwarding(current, agency).forwardingId,

@@ -1,5 +1,4 @@
 /** The complaint domain: what the complaint subgraph's resolvers build on. */
-export * from './authorize';
 export * from './commands';
 export * from './constants';
 export * from './decider';

@@ -6,7 +6,8 @@
  */
 import type { Decider, DomainCommand, DomainEvent } from '../../shared/decider';
 import { badInput, DomainError, forbidden, invalidTransition } from '../../shared/errors';
-import { agencyIdList, entityId, instant, LIMITS, optionalText } from './validation';
+import { agencyIdList, optionalText, requiredEntityId, requiredInstant } from '../../shared/validation';
+import { LIMITS } from './validation';
 
 export const ROUTING_RULES_STREAM = 'routing-rules';
 
@@ -85,9 +86,9 @@ const MAX_PRIORITY = 1000;
 function decide(command: RoutingCommand, book: RoutingRuleBook): readonly RoutingEvent[] {
   const { actor, now } = command.metadata;
   if (actor.role !== 'ADMIN') throw forbidden(`role ${actor.role} may not change routing rules`);
-  const at = instant(now, 'metadata.now');
-  const by = entityId(actor.id, 'metadata.actor.id');
-  const ruleId = entityId(command.data.ruleId, 'ruleId');
+  const at = requiredInstant(now, 'metadata.now');
+  const by = requiredEntityId(actor.id, 'metadata.actor.id');
+  const ruleId = requiredEntityId(command.data.ruleId, 'ruleId');
   const existing = book.rules[ruleId];
   switch (command.type) {
     case 'DefineRoutingRule': {
@@ -109,9 +110,9 @@ function decide(command: RoutingCommand, book: RoutingRuleBook): readonly Routin
             ruleId,
             category,
             region,
-            agencyIds: agencyIdList(d.agencyIds, 'agencyIds'),
+            agencyIds: agencyIdList(d.agencyIds, 'agencyIds', LIMITS.maxAgencies),
             priority,
-            activeFrom: d.activeFrom ? instant(d.activeFrom, 'activeFrom') : at,
+            activeFrom: d.activeFrom ? requiredInstant(d.activeFrom, 'activeFrom') : at,
             note: optionalText(d.note, 'note', LIMITS.note),
             revised: existing !== undefined,
             by,

@@ -2,8 +2,9 @@
  * Thin resolvers: check the caller, build a command, hand it to the service, read the projection.
  * Rules live in the decider (services/complaint/domain); errors are mapped once at the edge.
  */
-import { normaliseAccessCode } from '../../shared/access-code';
+import { plausibleAccessCode } from '../../shared/access-code';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { requireCaseReader } from '../../shared/access';
 import { type Principal, requireAuthenticated, requireRole } from '../../shared/auth';
 import { badInput, unauthenticated } from '../../shared/errors';
 import type { Actor } from '../../shared/eventstore/types';
@@ -25,7 +26,6 @@ import {
 } from './types';
 import { channelReferenceView, complainantView, documentOf, toComplaint, visibleComplaint } from './view';
 
-const READERS = ['OFFICER', 'SUPERVISOR', 'AGENCY', 'AUDITOR'] as const;
 const MAX_PAGE = 100;
 const DEFAULT_PAGE = 20;
 
@@ -59,7 +59,7 @@ export class ComplaintQueries {
     description: 'A complaint by id; null when absent or not visible to the caller.',
   })
   async complaint(@Arg('id', () => ID) id: string, @Ctx() ctx: ComplaintContext): Promise<Complaint | null> {
-    const principal = requireRole(ctx, ...READERS);
+    const principal = requireCaseReader(ctx);
     const doc = visibleComplaint(await ctx.complaints.get(id), principal);
     return doc ? toComplaint(doc) : null;
   }
@@ -69,7 +69,7 @@ export class ComplaintQueries {
     @Arg('trackingNumber') trackingNumber: string,
     @Ctx() ctx: ComplaintContext,
   ): Promise<Complaint | null> {
-    const principal = requireRole(ctx, ...READERS);
+    const principal = requireCaseReader(ctx);
     const doc = visibleComplaint(await ctx.complaints.byTrackingNumber(trackingNumber), principal);
     return doc ? toComplaint(doc) : null;
   }
@@ -81,7 +81,7 @@ export class ComplaintQueries {
     @Arg('first', () => Int, { nullable: true }) first?: number | null,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<ComplaintConnection> {
-    const principal = requireRole(ctx, ...READERS);
+    const principal = requireCaseReader(ctx);
     const limit = first ?? DEFAULT_PAGE;
     if (!Number.isInteger(limit) || limit < 0 || limit > MAX_PAGE) {
       throw badInput(`first must be between 0 and ${MAX_PAGE}`, { field: 'first' });
@@ -128,13 +128,12 @@ export class ComplaintQueries {
     @Arg('accessCode') accessCode: string,
     @Ctx() ctx: ComplaintContext,
   ): Promise<PublicComplaintStatus | null> {
-    if (trackingNumber.length > 40 || accessCode.length > 40 || !normaliseAccessCode(accessCode)) return null;
-    ctx.complaints.accessCodeGuard.admit(ctx, trackingNumber);
+    if (!plausibleAccessCode(trackingNumber, accessCode)) return null;
+    await ctx.complaints.accessCodeGuard.admit(ctx, trackingNumber);
     const doc = await ctx.complaints.byTrackingNumber(trackingNumber);
-    // An unknown tracking number still costs one HMAC (against a hash of no code), so timing tells nothing.
-    const codes = ctx.complaints.accessCodes;
-    const ok = await codes.verify(accessCode, doc?.accessCodeHash ?? codes.unknownCodeHash);
-    return doc && ok ? publicComplaintView(doc) : null;
+    // One HMAC whether or not the number is known: timing tells nothing.
+    const ok = await ctx.complaints.accessCodes.matchesFound(accessCode, doc);
+    return ok && doc ? publicComplaintView(doc) : null;
   }
 
   @FieldResolver(() => String, { nullable: true })

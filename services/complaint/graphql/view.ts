@@ -3,7 +3,8 @@ import { ERASED } from '../../shared/pii/sealed';
 import { openComplainantIdentity } from '../../shared/pii/identity';
 import type { KeyVault } from '../../shared/pii/vault';
 import type { Principal } from '../../shared/auth';
-import { type ComplaintDocument, maskComplaintForViewer } from '../projection';
+import { maskComplaintForViewer } from '../access';
+import type { ComplaintDocument } from '../projection';
 import type { Complainant, Complaint } from './types';
 
 /** The complaint as this caller may see it, or null (answered as if it did not exist). */

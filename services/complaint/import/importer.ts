@@ -8,18 +8,31 @@
  * The complaint id follows from the channel and the source's own reference, so the same row imported
  * twice, or a LAPOR complaint that the pull worker already brought in, is "already present".
  */
-import { createHash } from 'node:crypto';
-import { CommandHandler, decideAll } from '../../shared/decider';
+import { createHash, randomUUID } from 'node:crypto';
+import { CommandHandler, decideAll, eventsToAppend } from '../../shared/decider';
 import { DomainError } from '../../shared/errors';
-import type { Actor, EventStore } from '../../shared/eventstore/types';
+import {
+  type Actor,
+  DuplicateEventIdError,
+  type EventStore,
+  type StreamAppend,
+  WrongExpectedRevisionError,
+} from '../../shared/eventstore/types';
 import type { KeyVault } from '../../shared/pii/vault';
 import type { ComplaintCommand } from '../domain/commands';
 import { type Channel, complaintStreamId } from '../domain/constants';
 import { complaintDecider } from '../domain/decider';
 import type { ComplaintEvent } from '../domain/events';
-import { type OfficerIntake, placeholderIntakeCommand, prepareComplaintIntake } from '../intake';
+import {
+  type ComplaintIntakeInput,
+  type OfficerIntake,
+  placeholderIntakeCommand,
+  prepareComplaintIntake,
+  type SealedIntake,
+  sealComplaintIntake,
+} from '../intake';
 import type { ComplaintState } from '../domain/state';
-import { TrackingNumberService } from '../tracking-number';
+import { TRACKING_NUMBER_STREAM_PREFIX, TrackingNumberService } from '../tracking-number';
 import type { AgencyDirectory } from '../agency-directory';
 import type { ImportRecord } from './mapping';
 
@@ -98,6 +111,20 @@ export function historyCommands(
   return commands;
 }
 
+/** A row that passed every check and waits to be written. */
+interface Candidate {
+  readonly complaintId: string;
+  readonly streamId: string;
+  readonly input: ComplaintIntakeInput & { readonly complaintId: string };
+  readonly how: OfficerIntake;
+  readonly context: { readonly now: string; readonly actor: Actor };
+  readonly history: readonly ComplaintCommand[];
+  readonly provenance: ImportProvenance;
+}
+
+/** How often a batch draws again when one of its tracking numbers turns out to be taken. */
+const MAX_BATCH_DRAWS = 20;
+
 export class ComplaintImporter {
   private readonly handler: CommandHandler<ComplaintCommand, ComplaintEvent, ComplaintState>;
   private readonly trackingNumbers: TrackingNumberService;
@@ -118,6 +145,61 @@ export class ComplaintImporter {
     provenance: ImportProvenance,
     options: { readonly dryRun?: boolean } = {},
   ): Promise<ImportOutcome> {
+    const checked = await this.check(record, provenance);
+    if ('kind' in checked) return checked;
+    if (options.dryRun) return { kind: 'imported', complaintId: checked.complaintId, trackingNumber: null };
+    return this.writeOne(checked);
+  }
+
+  /**
+   * Imports records as `importRecord` does, one outcome each in order, but commits the cases that pass
+   * in one transaction (their keys in one more), instead of three commits per case. All or nothing: a
+   * batch that cannot commit whole (another writer created one of its cases meanwhile) is written case by
+   * case instead, each whole or not at all, as `importRecord` would.
+   */
+  async importBatch(
+    items: readonly { readonly record: ImportRecord; readonly provenance: ImportProvenance }[],
+    options: { readonly dryRun?: boolean } = {},
+  ): Promise<ImportOutcome[]> {
+    const outcomes: (ImportOutcome | undefined)[] = new Array(items.length);
+    const candidates: { index: number; candidate: Candidate }[] = [];
+    const later: number[] = [];
+    const inBatch = new Set<string>();
+    for (const [index, { record, provenance }] of items.entries()) {
+      const id = channelComplaintId(record.channel, record.reference);
+      // The same reference twice in one batch: the second is judged once the first is written.
+      if (inBatch.has(id)) {
+        later.push(index);
+        continue;
+      }
+      const checked = await this.check(record, provenance);
+      if ('kind' in checked) outcomes[index] = checked;
+      else if (options.dryRun) outcomes[index] = { kind: 'imported', complaintId: id, trackingNumber: null };
+      else {
+        inBatch.add(id);
+        candidates.push({ index, candidate: checked });
+      }
+    }
+    if (options.dryRun) {
+      for (const index of later)
+        outcomes[index] = {
+          kind: 'present',
+          complaintId: channelComplaintId(items[index]!.record.channel, items[index]!.record.reference),
+        };
+      return outcomes as ImportOutcome[];
+    }
+    const written = await this.writeMany(candidates.map((c) => c.candidate));
+    for (const [i, { index }] of candidates.entries()) outcomes[index] = written[i];
+    for (const index of later)
+      outcomes[index] = await this.importRecord(items[index]!.record, items[index]!.provenance);
+    return outcomes as ImportOutcome[];
+  }
+
+  /** Everything that can refuse a record, before anything is written. */
+  private async check(
+    record: ImportRecord,
+    provenance: ImportProvenance,
+  ): Promise<ImportOutcome | Candidate> {
     const agencyIds: string[] = [];
     for (const name of record.agencies) {
       const id = this.agencies.resolve(name);
@@ -153,32 +235,125 @@ export class ComplaintImporter {
         placeholderIntakeCommand(input, how, context),
         ...history,
       ]);
-      if (options.dryRun) return { kind: 'imported', complaintId, trackingNumber: null };
+    } catch (err) {
+      if (err instanceof DomainError) return { kind: 'refused', reason: err.message };
+      throw err;
+    }
+    return { complaintId, streamId, input, how, context, history, provenance };
+  }
+
+  private appendOptions(c: Candidate) {
+    return {
+      caseId: c.complaintId,
+      // A retry of the same append (a lost reply) is recognised by the store instead of doubled.
+      eventIds: (i: number) => uuidFromKey(`dumas:import:${c.complaintId}:${i}`),
+      // Every event of the case says where it came from; flows leave imported history alone.
+      extraMetadata: { imported: c.provenance },
+    };
+  }
+
+  /** One case: its tracking number claimed, then the whole case in one append. */
+  private async writeOne(c: Candidate): Promise<ImportOutcome> {
+    // Checked again: after a batch fell back, its cases may have been created since the check.
+    if ((await this.store.streamRevision(c.streamId)) !== undefined)
+      return { kind: 'present', complaintId: c.complaintId };
+    try {
       const prepared = await prepareComplaintIntake(
         { vault: this.vault, trackingNumbers: this.trackingNumbers },
-        input,
-        how,
-        context,
+        c.input,
+        c.how,
+        c.context,
       );
-      await this.handler.handleAll(streamId, [prepared.command, ...history], {
-        caseId: complaintId,
+      await this.handler.handleAll(c.streamId, [prepared.command, ...c.history], {
+        ...this.appendOptions(c),
         expectedRevision: 'no_stream',
-        // A retry of the same append (a lost reply) is recognised by the store instead of doubled.
-        eventIds: (i) => uuidFromKey(`dumas:import:${complaintId}:${i}`),
-        // Every event of the case says where it came from; flows leave imported history alone.
-        extraMetadata: { imported: provenance },
       });
-      return { kind: 'imported', complaintId, trackingNumber: prepared.trackingNumber };
+      return { kind: 'imported', complaintId: c.complaintId, trackingNumber: prepared.trackingNumber };
     } catch (err) {
       if (err instanceof DomainError) {
         // Another importer (or the LAPOR worker) created it meanwhile.
         if (err.code === 'CONFLICT' || err.code === 'INVALID_TRANSITION') {
-          if ((await this.store.streamRevision(streamId)) !== undefined)
-            return { kind: 'present', complaintId };
+          if ((await this.store.streamRevision(c.streamId)) !== undefined)
+            return { kind: 'present', complaintId: c.complaintId };
         }
         return { kind: 'refused', reason: err.message };
       }
       throw err;
     }
+  }
+
+  /** Many cases in one commit (and their keys in one), where the store can; else one by one. */
+  private async writeMany(candidates: readonly Candidate[]): Promise<ImportOutcome[]> {
+    const appendMany = this.store.appendMany?.bind(this.store);
+    if (!appendMany || candidates.length < 2) return this.oneByOne(candidates);
+    const subjects = candidates.map((c) => ({
+      ...c,
+      input: { ...c.input, subjectId: randomUUID() },
+    }));
+    await this.vault.createKeys?.(subjects.map((c) => c.input.subjectId));
+    const sealed: SealedIntake[] = [];
+    for (const c of subjects)
+      sealed.push(await sealComplaintIntake({ vault: this.vault }, c.input, c.how, c.context));
+    // One number per case, never twice in a batch (a transaction takes each stream once).
+    const drawn = new Set<string>();
+    const draw = (i: number) => {
+      const c = subjects[i]!;
+      for (;;) {
+        const draft = this.trackingNumbers.draft(c.complaintId, sealed[i]!.year, c.context);
+        if (drawn.has(draft.trackingNumber)) continue;
+        drawn.add(draft.trackingNumber);
+        return draft;
+      }
+    };
+    const drafts = subjects.map((_, i) => draw(i));
+    for (let attempt = 1; ; attempt++) {
+      const appends: StreamAppend[] = [];
+      try {
+        for (const [i, c] of subjects.entries()) {
+          const { decided } = decideAll(complaintDecider, complaintDecider.initialState(), [
+            sealed[i]!.build(drafts[i]!.trackingNumber),
+            ...c.history,
+          ]);
+          appends.push(drafts[i]!.claim, {
+            streamId: c.streamId,
+            events: eventsToAppend(decided, this.appendOptions(c)),
+            expectedRevision: 'no_stream',
+          });
+        }
+      } catch (err) {
+        // Decided on placeholders already; a refusal now is a surprise best judged case by case.
+        if (err instanceof DomainError) return this.oneByOne(candidates);
+        throw err;
+      }
+      try {
+        await appendMany(appends);
+        return subjects.map((c, i) => ({
+          kind: 'imported',
+          complaintId: c.complaintId,
+          trackingNumber: drafts[i]!.trackingNumber,
+        }));
+      } catch (err) {
+        const taken =
+          err instanceof WrongExpectedRevisionError &&
+          err.streamId.startsWith(TRACKING_NUMBER_STREAM_PREFIX) &&
+          attempt < MAX_BATCH_DRAWS
+            ? drafts.findIndex((d) => d.claim.streamId === err.streamId)
+            : -1;
+        if (taken >= 0) {
+          drafts[taken] = draw(taken);
+          continue;
+        }
+        // A case created meanwhile by another writer (or a retry the store would not take whole).
+        if (err instanceof WrongExpectedRevisionError || err instanceof DuplicateEventIdError)
+          return this.oneByOne(candidates);
+        throw err;
+      }
+    }
+  }
+
+  private async oneByOne(candidates: readonly Candidate[]): Promise<ImportOutcome[]> {
+    const outcomes: ImportOutcome[] = [];
+    for (const c of candidates) outcomes.push(await this.writeOne(c));
+    return outcomes;
   }
 }

@@ -4,11 +4,11 @@ import { isRegionCode, type RegionCode } from '../../shared/regions';
 import {
   optionalPhone,
   optionalText,
-  requireAgencyId,
-  requireEmail,
-  requireEntityId,
-  requireText,
-} from './validation';
+  requiredAgencyId,
+  requiredEmail,
+  requiredEntityId,
+  requiredText,
+} from '../../shared/validation';
 
 /**
  * The agency directory (instansi, K/L/D) and its focal points (PIC, pejabat penghubung): stages 3 and 5
@@ -274,18 +274,18 @@ function requireKind(value: unknown): AgencyKind {
 }
 
 function contactOf(input: AgencyContactInput | undefined): AgencyContact {
-  const emails = (input?.emails ?? []).map((e, i) => requireEmail(`contact.emails[${i}]`, e));
+  const emails = (input?.emails ?? []).map((e, i) => requiredEmail(e, `contact.emails[${i}]`));
   if (new Set(emails).size !== emails.length) {
     throw badInput('contact.emails lists an address twice', { field: 'contact.emails' });
   }
-  const phone = optionalPhone('contact.phone', input?.phone);
-  const address = optionalText('contact.address', input?.address, 1000);
+  const phone = optionalPhone(input?.phone, 'contact.phone');
+  const address = optionalText(input?.address, 'contact.address', 1000);
   return { emails, ...(phone ? { phone } : {}), ...(address ? { address } : {}) };
 }
 
 function parentOf(agencyId: string, parent: string | null | undefined): string | undefined {
   if (parent === undefined || parent === null) return undefined;
-  const parentAgencyId = requireAgencyId('parentAgencyId', parent);
+  const parentAgencyId = requiredAgencyId(parent, 'parentAgencyId');
   if (parentAgencyId === agencyId) {
     throw badInput('an agency cannot be its own parent', { field: 'parentAgencyId' });
   }
@@ -311,7 +311,7 @@ function decideUpdate(command: UpdateAgency, state: ExistingAgency): readonly Ag
     -readonly [K in keyof AgencyUpdated['data']['changes']]: AgencyUpdated['data']['changes'][K];
   } = {};
   if (input.name !== undefined) {
-    const name = requireText('name', input.name, 300);
+    const name = requiredText(input.name, 'name', 300);
     if (name !== state.name) changes.name = name;
   }
   if (input.kind !== undefined) {
@@ -319,7 +319,7 @@ function decideUpdate(command: UpdateAgency, state: ExistingAgency): readonly Ag
     if (kind !== state.kind) changes.kind = kind;
   }
   if (input.region !== undefined) {
-    const region = requireText('region', input.region, 200);
+    const region = requiredText(input.region, 'region', 200);
     if (region !== state.region) changes.region = region;
   }
   if (input.regionCode !== undefined) {
@@ -353,7 +353,7 @@ function requireRegionCode(value: string): RegionCode {
 }
 
 function decideAppoint(command: AppointFocalPoint, state: ExistingAgency): readonly AgencyEvent[] {
-  const appointmentId = requireEntityId('appointmentId', command.data.appointmentId);
+  const appointmentId = requiredEntityId(command.data.appointmentId, 'appointmentId');
   const existing = state.focalPoints.find((f) => f.appointmentId === appointmentId);
   if (existing) {
     if (existing.to === undefined && existing.userId === command.data.userId) return []; // a retry
@@ -361,13 +361,13 @@ function decideAppoint(command: AppointFocalPoint, state: ExistingAgency): reado
       field: 'appointmentId',
     });
   }
-  const userId = requireEntityId('userId', command.data.userId);
-  const name = requireText('name', command.data.name, 200);
-  const position = requireText('position', command.data.position, 300);
+  const userId = requiredEntityId(command.data.userId, 'userId');
+  const name = requiredText(command.data.name, 'name', 200);
+  const position = requiredText(command.data.position, 'position', 300);
   const email = command.data.contact?.email;
-  const phone = optionalPhone('contact.phone', command.data.contact?.phone);
+  const phone = optionalPhone(command.data.contact?.phone, 'contact.phone');
   const contact: FocalPointContact = {
-    ...(email !== undefined && email !== null ? { email: requireEmail('contact.email', email) } : {}),
+    ...(email !== undefined && email !== null ? { email: requiredEmail(email, 'contact.email') } : {}),
     ...(phone ? { phone } : {}),
   };
   const now = command.metadata.now;
@@ -413,7 +413,7 @@ function decideEnd(command: EndFocalPointAppointment, state: ExistingAgency): re
       appointmentId: appointment.appointmentId,
     });
   }
-  const note = optionalText('note', command.data.note, 1000);
+  const note = optionalText(command.data.note, 'note', 1000);
   return [
     {
       type: 'FocalPointAppointmentEnded',
@@ -452,7 +452,7 @@ function decideExisting(command: AgencyCommand, state: ExistingAgency): readonly
       return decideUpdate(command, state);
     case 'StartAgencyPilot': {
       requireOnboardingMove(state, 'PILOT', 'start the pilot');
-      const mouReference = optionalText('mouReference', command.data.mouReference, 200);
+      const mouReference = optionalText(command.data.mouReference, 'mouReference', 200);
       return [
         {
           type: 'AgencyPilotStarted',
@@ -467,7 +467,7 @@ function decideExisting(command: AgencyCommand, state: ExistingAgency): readonly
     }
     case 'ActivateAgency': {
       requireOnboardingMove(state, 'ACTIVE', 'activate');
-      const note = optionalText('note', command.data.note, 1000);
+      const note = optionalText(command.data.note, 'note', 1000);
       return [
         {
           type: 'AgencyActivated',
@@ -477,7 +477,7 @@ function decideExisting(command: AgencyCommand, state: ExistingAgency): readonly
     }
     case 'SuspendAgency': {
       requireOnboardingMove(state, 'SUSPENDED', 'suspend');
-      const reason = requireText('reason', command.data.reason, 1000);
+      const reason = requiredText(command.data.reason, 'reason', 1000);
       return [
         { type: 'AgencySuspended', data: { agencyId: state.agencyId, from: state.status, reason, at: now } },
       ];
@@ -493,10 +493,10 @@ function decideAbsent(command: AgencyCommand): readonly AgencyEvent[] {
   switch (command.type) {
     case 'CreateAgency': {
       const d = command.data;
-      const agencyId = requireAgencyId('agencyId', d.agencyId);
-      const name = requireText('name', d.name, 300);
+      const agencyId = requiredAgencyId(d.agencyId, 'agencyId');
+      const name = requiredText(d.name, 'name', 300);
       const kind = requireKind(d.kind);
-      const region = requireText('region', d.region, 200);
+      const region = requiredText(d.region, 'region', 200);
       const regionCode = d.regionCode == null ? undefined : requireRegionCode(d.regionCode);
       const parentAgencyId = parentOf(agencyId, d.parentAgencyId);
       const contact = contactOf(d.contact);

@@ -1,7 +1,12 @@
-import type { Actor } from '../../shared/eventstore/types';
 import type { Decider, DomainCommand, DomainEvent } from '../../shared/decider';
-import { DomainError, badInput, conflict, forbidden, invalidTransition } from '../../shared/errors';
-import { optionalInstant, optionalText, requireAgencyId, requireEntityId, requireText } from './validation';
+import { DomainError, badInput, conflict, invalidTransition } from '../../shared/errors';
+import {
+  optionalInstantAsGiven,
+  optionalText,
+  requiredAgencyId,
+  requiredEntityId,
+  requiredText,
+} from '../../shared/validation';
 
 /**
  * Letters (surat) between Kemensetneg and agencies, and notices to complainants. One stream per letter,
@@ -354,7 +359,7 @@ function attachmentsOf(input: readonly LetterAttachment[] | undefined): readonly
     if (!SHA256_HEX.test(sha256)) throw badInput(`${field}.sha256 must be 64 hex digits`, { field });
     if (seen.has(sha256)) throw badInput(`${field} repeats an attachment already on the letter`, { field });
     seen.add(sha256);
-    const filename = requireText(`${field}.filename`, a.filename, 255);
+    const filename = requiredText(a.filename, `${field}.filename`, 255);
     if (/[/\\\0]/.test(filename)) {
       throw badInput(`${field}.filename must not contain path separators`, { field: `${field}.filename` });
     }
@@ -380,7 +385,7 @@ function complaintIdsOf(input: readonly string[] | undefined): readonly string[]
       field: 'complaintIds',
     });
   }
-  const ids = input.map((id, i) => requireEntityId(`complaintIds[${i}]`, id));
+  const ids = input.map((id, i) => requiredEntityId(id, `complaintIds[${i}]`));
   if (new Set(ids).size !== ids.length)
     throw badInput('complaintIds lists a complaint twice', { field: 'complaintIds' });
   return ids;
@@ -389,9 +394,9 @@ function complaintIdsOf(input: readonly string[] | undefined): readonly string[]
 function signerOf(input: LetterSigner | undefined | null): LetterSigner | undefined {
   if (input === undefined || input === null) return undefined;
   return {
-    name: requireText('signer.name', input.name, 200),
-    position: requireText('signer.position', input.position, 300),
-    ...(input.userId !== undefined ? { userId: requireEntityId('signer.userId', input.userId) } : {}),
+    name: requiredText(input.name, 'signer.name', 200),
+    position: requiredText(input.position, 'signer.position', 300),
+    ...(input.userId !== undefined ? { userId: requiredEntityId(input.userId, 'signer.userId') } : {}),
   };
 }
 
@@ -400,13 +405,13 @@ function contentOf(input: LetterContentInput, letterId: string): LetterContentDa
   const relatedLetterId =
     input.relatedLetterId === undefined
       ? undefined
-      : requireEntityId('relatedLetterId', input.relatedLetterId);
+      : requiredEntityId(input.relatedLetterId, 'relatedLetterId');
   if (relatedLetterId === letterId) {
     throw badInput('a letter cannot refer to itself', { field: 'relatedLetterId' });
   }
   return {
-    subject: requireText('subject', input.subject, 500),
-    body: requireText('body', input.body, 100_000),
+    subject: requiredText(input.subject, 'subject', 500),
+    body: requiredText(input.body, 'body', 100_000),
     complaintIds: complaintIdsOf(input.complaintIds),
     attachments: attachmentsOf(input.attachments),
     ...(signer ? { signer } : {}),
@@ -427,7 +432,8 @@ function requireOutboundKind(kind: unknown): OutboundLetterKind {
 // ── decider ────────────────────────────────────────────────────────────────────────────────────────
 
 /** The verb each command requests, as it appears in INVALID_TRANSITION messages. */
-const REQUESTED: Record<LetterCommand['type'], string> = {
+/** What each command asks to do, in words for refusals (the decider's and the access rules'). */
+export const REQUESTED: Record<LetterCommand['type'], string> = {
   DraftLetter: 'draft',
   ReviseLetter: 'revise',
   ApproveLetter: 'approve',
@@ -465,10 +471,12 @@ function decideAbsent(command: LetterCommand): readonly LetterEvent[] {
   switch (command.type) {
     case 'DraftLetter': {
       const d = command.data;
-      const letterId = requireEntityId('letterId', d.letterId);
+      const letterId = requiredEntityId(d.letterId, 'letterId');
       const kind = requireOutboundKind(d.kind);
       const agencyId =
-        d.agencyId === undefined || d.agencyId === null ? undefined : requireAgencyId('agencyId', d.agencyId);
+        d.agencyId === undefined || d.agencyId === null
+          ? undefined
+          : requiredAgencyId(d.agencyId, 'agencyId');
       if (!agencyId && kind !== 'COMPLAINANT_NOTICE') {
         throw badInput(`a ${kind} letter is addressed to an agency: agencyId is required`, {
           field: 'agencyId',
@@ -490,18 +498,18 @@ function decideAbsent(command: LetterCommand): readonly LetterEvent[] {
     }
     case 'RegisterAgencyReply': {
       const d = command.data;
-      const letterId = requireEntityId('letterId', d.letterId);
-      const agencyId = requireAgencyId('agencyId', d.agencyId);
-      const receivedAt = optionalInstant('receivedAt', d.receivedAt) ?? now;
+      const letterId = requiredEntityId(d.letterId, 'letterId');
+      const agencyId = requiredAgencyId(d.agencyId, 'agencyId');
+      const receivedAt = optionalInstantAsGiven(d.receivedAt, 'receivedAt') ?? now;
       if (Date.parse(receivedAt) > Date.parse(now)) {
         throw badInput('receivedAt cannot be in the future', { field: 'receivedAt' });
       }
-      const agencyLetterNumber = optionalText('agencyLetterNumber', d.agencyLetterNumber, 200);
-      const agencyLetterDate = optionalText('agencyLetterDate', d.agencyLetterDate, 40);
+      const agencyLetterNumber = optionalText(d.agencyLetterNumber, 'agencyLetterNumber', 200);
+      const agencyLetterDate = optionalText(d.agencyLetterDate, 'agencyLetterDate', 40);
       if (agencyLetterDate && Number.isNaN(Date.parse(agencyLetterDate))) {
         throw badInput('agencyLetterDate must be an ISO 8601 date', { field: 'agencyLetterDate' });
       }
-      const eOfficeNumber = optionalText('eOfficeNumber', d.eOfficeNumber, 200);
+      const eOfficeNumber = optionalText(d.eOfficeNumber, 'eOfficeNumber', 200);
       return [
         {
           type: 'AgencyReplyRegistered',
@@ -562,7 +570,7 @@ function decideDraft(command: LetterCommand, state: DraftLetterState): readonly 
       ];
     }
     case 'ApproveLetter': {
-      const signatureReference = optionalText('signatureReference', command.data.signatureReference, 300);
+      const signatureReference = optionalText(command.data.signatureReference, 'signatureReference', 300);
       return [
         {
           type: 'LetterApproved',
@@ -598,8 +606,8 @@ function decideAssign(command: AssignLetterNumber, state: ApprovedLetterState | 
   if (!Number.isInteger(d.sequence) || d.sequence < 1 || !Number.isInteger(d.year)) {
     throw badInput('a letter number needs a positive sequence and a year', { field: 'sequence' });
   }
-  const number = requireText('number', d.number, 200);
-  const register = requireText('register', d.register, 200);
+  const number = requiredText(d.number, 'number', 200);
+  const register = requiredText(d.register, 'register', 200);
   const event: LetterNumberAssigned = {
     type: 'LetterNumberAssigned',
     data: {
@@ -620,7 +628,7 @@ function decideApproved(command: LetterCommand, state: ApprovedLetterState): rea
     case 'AssignLetterNumber':
       return decideAssign(command, state);
     case 'SignLetter': {
-      const signatureReference = requireText('signatureReference', command.data.signatureReference, 300);
+      const signatureReference = requiredText(command.data.signatureReference, 'signatureReference', 300);
       if (state.approval.signatureReference === signatureReference) return [];
       if (state.approval.signatureReference) throw refuse(state, command, 'the letter is already signed');
       return [
@@ -633,8 +641,8 @@ function decideApproved(command: LetterCommand, state: ApprovedLetterState): rea
       if (!LETTER_CHANNELS.includes(d.channel)) {
         throw badInput(`channel must be one of ${LETTER_CHANNELS.join(', ')}`, { field: 'channel' });
       }
-      const eOfficeNumber = optionalText('eOfficeNumber', d.eOfficeNumber, 200);
-      const messageId = optionalText('messageId', d.messageId, 500);
+      const eOfficeNumber = optionalText(d.eOfficeNumber, 'eOfficeNumber', 200);
+      const messageId = optionalText(d.messageId, 'messageId', 500);
       return [
         {
           type: 'LetterSent',
@@ -671,14 +679,14 @@ function decideDispatched(command: LetterCommand, state: DispatchedLetterState):
       return decideAssign(command, state);
     case 'MarkLetterDelivered': {
       if (state.status !== 'SENT') throw refuse(state, command);
-      const deliveredAt = optionalInstant('deliveredAt', command.data.deliveredAt) ?? now;
+      const deliveredAt = optionalInstantAsGiven(command.data.deliveredAt, 'deliveredAt') ?? now;
       if (Date.parse(deliveredAt) > Date.parse(now)) {
         throw badInput('deliveredAt cannot be in the future', { field: 'deliveredAt' });
       }
       if (state.timestamps.SENT && Date.parse(deliveredAt) < Date.parse(state.timestamps.SENT)) {
         throw badInput('deliveredAt cannot precede the sending', { field: 'deliveredAt' });
       }
-      const evidence = optionalText('evidence', command.data.evidence, 1000);
+      const evidence = optionalText(command.data.evidence, 'evidence', 1000);
       return [
         {
           type: 'LetterDelivered',
@@ -698,7 +706,7 @@ function decideDispatched(command: LetterCommand, state: DispatchedLetterState):
     }
     case 'RecordLetterReply': {
       if (!agencyAddressed) throw refuse(state, command, `a ${state.kind} is not replied to`);
-      const replyLetterId = requireEntityId('replyLetterId', command.data.replyLetterId);
+      const replyLetterId = requiredEntityId(command.data.replyLetterId, 'replyLetterId');
       if (replyLetterId === state.letterId) {
         throw badInput('a letter cannot be its own reply', { field: 'replyLetterId' });
       }
@@ -869,142 +877,3 @@ export const letterDecider: Decider<LetterCommand, LetterEvent, LetterState> = {
     }
   },
 };
-
-// ── authorization ──────────────────────────────────────────────────────────────────────────────────
-
-/**
- * Who may issue which letter command (DOMAIN.md roles), given the letter as it stands. Pure: the GraphQL
- * layer calls it with the verified principal before handing the command to the CommandHandler; process
- * managers act for the system and do not go through it.
- * - OFFICER drafts, revises, sends, records delivery, registers agency replies (on the agency's behalf),
- *   records replies, and acknowledges inbound replies.
- * - SUPERVISOR may do all of that and alone approves and signs.
- * - AGENCY (a PIC) acknowledges and replies only to letters addressed to its own agency once they have been
- *   sent (drafts and approved-but-unsent letters do not exist for agencies), and registers replies only in
- *   its own agency's name.
- * - AUDITOR and ADMIN read; they issue no letter commands. AssignLetterNumber is the numbering service's.
- * Throws FORBIDDEN; the message names the role and the command, never the letter's content.
- */
-export function authorizeLetterCommand(
-  actor: Actor | undefined,
-  command: LetterCommand,
-  state: LetterState,
-): void {
-  if (!actor) throw forbidden(`${command.type} needs an authenticated user`);
-  const role = actor.role;
-  const deny = (why = `the ${role} role may not ${REQUESTED[command.type]} letters`) => {
-    throw forbidden(why);
-  };
-  switch (command.type) {
-    case 'AssignLetterNumber':
-      // Only the numbering service issues it, as part of an approval; no caller may pick a number.
-      throw forbidden('letter numbers are assigned only by the numbering service on approval');
-    case 'ApproveLetter':
-    case 'SignLetter':
-      if (role !== 'SUPERVISOR') deny(`only a SUPERVISOR may ${REQUESTED[command.type]} letters`);
-      return;
-    case 'DraftLetter':
-    case 'ReviseLetter':
-    case 'SendLetter':
-    case 'MarkLetterDelivered':
-      if (role !== 'OFFICER' && role !== 'SUPERVISOR') deny();
-      return;
-    case 'AcknowledgeLetter':
-      if (state.status === 'ABSENT') {
-        if (role !== 'OFFICER' && role !== 'SUPERVISOR' && role !== 'AGENCY') deny();
-        return;
-      }
-      if (state.direction === 'INBOUND') {
-        // An agency reply is read by Asdep Dumas staff, not by the agency that wrote it.
-        if (role !== 'OFFICER' && role !== 'SUPERVISOR')
-          deny('an agency reply is acknowledged by Kemensetneg staff');
-        return;
-      }
-      if (role !== 'AGENCY') deny("a letter to an agency is acknowledged by that agency's focal point");
-      requireOwnSentLetter(actor, state);
-      return;
-    case 'RecordLetterReply':
-      if (role === 'OFFICER' || role === 'SUPERVISOR') return;
-      if (role !== 'AGENCY') deny();
-      if (state.status !== 'ABSENT') requireOwnSentLetter(actor, state);
-      return;
-    case 'RegisterAgencyReply':
-      if (role === 'OFFICER' || role === 'SUPERVISOR') return;
-      if (role !== 'AGENCY') deny();
-      if (!actor.agencyId || actor.agencyId !== command.data.agencyId) {
-        deny('a focal point registers replies only for its own agency');
-      }
-      return;
-  }
-}
-
-function requireOwnSentLetter(actor: Actor, state: ExistingLetterState): void {
-  if (!actor.agencyId || state.agencyId !== actor.agencyId || state.direction !== 'OUTBOUND') {
-    throw forbidden('this letter is not addressed to your agency');
-  }
-  if (state.status === 'DRAFT' || state.status === 'APPROVED') {
-    throw forbidden('this letter is not addressed to your agency');
-  }
-}
-
-/** Whether an actor may see a letter at all: agencies never see drafts or other agencies' letters. */
-export function canSeeLetter(
-  actor: Actor | undefined,
-  letter: { readonly agencyId?: string; readonly status: string; readonly kind: string },
-): boolean {
-  if (!actor) return false;
-  switch (actor.role) {
-    case 'OFFICER':
-    case 'SUPERVISOR':
-    case 'AUDITOR':
-      return true;
-    case 'AGENCY':
-      return (
-        !!actor.agencyId &&
-        letter.agencyId === actor.agencyId &&
-        letter.kind !== 'COMPLAINANT_NOTICE' &&
-        letter.status !== 'DRAFT' &&
-        letter.status !== 'APPROVED'
-      );
-    default:
-      return false;
-  }
-}
-
-/** What a letter's events up to one of them say about who may see it: the input of `canSeeLetter`. */
-export interface LetterSight {
-  readonly agencyId?: string;
-  readonly kind: string;
-  readonly status: LetterStatus;
-}
-
-const SIGHT_STATUS: Partial<Record<LetterEvent['type'], LetterStatus>> = {
-  LetterRevised: 'DRAFT',
-  LetterApproved: 'APPROVED',
-  LetterSent: 'SENT',
-  LetterDelivered: 'DELIVERED',
-  LetterAcknowledged: 'ACKNOWLEDGED',
-  LetterReplied: 'REPLIED',
-};
-
-/**
- * `canSeeLetter` event by event, for every read path that walks a letter's events (history, as-of,
- * case events): fold each event of the letter stream in order, and show an event to an actor only when
- * `canSeeLetter(actor, sight)` holds after it. So an agency sees a letter from the moment it was sent to
- * it (LetterSent on), its own registered replies from the start, and nothing of the draft, the revisions,
- * the approval or the number before.
- */
-export function letterSightAfter(
-  sight: LetterSight | undefined,
-  event: { readonly type: string; readonly data: unknown },
-): LetterSight | undefined {
-  const data = (event.data ?? {}) as { kind?: unknown; agencyId?: unknown };
-  const agencyId = typeof data.agencyId === 'string' ? { agencyId: data.agencyId } : {};
-  if (event.type === 'LetterDrafted') {
-    return { ...agencyId, kind: typeof data.kind === 'string' ? data.kind : 'UNKNOWN', status: 'DRAFT' };
-  }
-  if (event.type === 'AgencyReplyRegistered')
-    return { ...agencyId, kind: 'AGENCY_REPLY', status: 'DELIVERED' };
-  const status = SIGHT_STATUS[event.type as LetterEvent['type']];
-  return sight && status ? { ...sight, status } : sight;
-}

@@ -7,6 +7,8 @@ import { letterDeliveryFlow } from './delivery';
 import { followUpDraftsFlow } from './follow-up';
 import { followUpReminderFlow, type ReminderFlow } from './reminders';
 import { type Flow, FlowRunner } from '../../shared/workers/flow-runner';
+import { every, type Work } from '../../shared/workers/registry';
+import { describeError } from '../../shared/workers/log-runner';
 
 export { followUpLetterId, FLOW_ACTOR } from './follow-up';
 export { letterMessageId } from './delivery';
@@ -14,7 +16,7 @@ export { reminderLetterId, FOLLOW_UP_CHASES, type FollowUpChaseDoc } from './rem
 export { FlowRunner, handleOnce, effectEventId, type Flow } from '../../shared/workers/flow-runner';
 export type { FlowDeps } from './deps';
 
-export interface CorrespondenceFlows {
+export interface CorrespondenceFlows extends Work {
   readonly runner: FlowRunner;
   readonly reminders: ReminderFlow;
   readonly flows: readonly Flow[];
@@ -38,43 +40,23 @@ export async function startCorrespondenceFlows(
     readModels: deps.readModels,
     flows,
     logger: deps.logger,
+    service: 'correspondence',
     ...options,
   });
   await runner.start();
-  let timer: NodeJS.Timeout | undefined;
-  if (deps.config.reminderTickMs > 0) {
-    timer = setInterval(() => {
-      reminders.tick().catch((err: unknown) => {
-        deps.logger.warn(
-          { err: err instanceof Error ? { name: err.name } : {} },
-          'reminder tick failed; the next one retries',
-        );
-      });
-    }, deps.config.reminderTickMs);
-    timer.unref();
-  }
+  const timer = every(
+    deps.config.reminderTickMs,
+    () => reminders.tick(),
+    (err) => deps.logger.warn(describeError(err), 'reminder tick failed; the next one retries'),
+  );
   return {
     runner,
     reminders,
     flows,
+    followers: runner.followers,
     async stop() {
-      if (timer) clearInterval(timer);
+      await timer.stop();
       await runner.stop();
     },
-  };
-}
-
-/** What a replica that does not hold the flows' lease shows: no flow running, nothing failed. */
-export function dormantFlows(deps: FlowDeps): CorrespondenceFlows {
-  return {
-    runner: new FlowRunner({
-      store: deps.store,
-      readModels: deps.readModels,
-      flows: [],
-      logger: deps.logger,
-    }),
-    reminders: followUpReminderFlow(deps),
-    flows: [],
-    async stop() {},
   };
 }

@@ -2,6 +2,7 @@
  * Thin resolvers: check the caller, build a command, hand it to the service, read the projection.
  * Rules live in the domain (services/correspondence/domain); errors are mapped once at the edge.
  */
+import { agencyHeldTo, requireCaseReader } from '../../shared/access';
 import { randomUUID } from 'node:crypto';
 import { GraphQLDateTime } from 'graphql-scalars';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
@@ -25,7 +26,6 @@ import {
 } from './types';
 import { toAgency, toLetter } from './view';
 
-const READERS = ['OFFICER', 'SUPERVISOR', 'AGENCY', 'AUDITOR'] as const;
 const MAX_PAGE = 200;
 
 function page(limit?: number | null, offset?: number | null) {
@@ -94,7 +94,7 @@ export class AgencyResolver {
     @Arg('limit', () => Int, { nullable: true }) limit?: number | null,
     @Arg('offset', () => Int, { nullable: true }) offset?: number | null,
   ): Promise<Letter[]> {
-    const principal = requireRole(ctx, ...READERS);
+    const principal = requireCaseReader(ctx);
     const docs = await ctx.correspondence.listLetters(
       { ...letterFilter(filter), agencyId: agency.id },
       principal,
@@ -111,7 +111,7 @@ export class LetterResolver {
     description: 'A letter; null when absent or not visible to the caller.',
   })
   async letter(@Arg('id', () => ID) id: string, @Ctx() ctx: CorrespondenceContext): Promise<Letter | null> {
-    const principal = requireRole(ctx, ...READERS);
+    const principal = requireCaseReader(ctx);
     const doc = await ctx.correspondence.letter(id, principal);
     return doc ? toLetter(doc) : null;
   }
@@ -125,7 +125,7 @@ export class LetterResolver {
     @Arg('limit', () => Int, { nullable: true }) limit?: number | null,
     @Arg('offset', () => Int, { nullable: true }) offset?: number | null,
   ): Promise<Letter[]> {
-    const principal = requireRole(ctx, ...READERS);
+    const principal = requireCaseReader(ctx);
     const docs = await ctx.correspondence.listLetters(letterFilter(filter), principal, page(limit, offset));
     return docs.map(toLetter);
   }
@@ -148,7 +148,7 @@ export class LetterResolver {
 
   @FieldResolver(() => Letter, { nullable: true })
   async relatedLetter(@Root() letter: Letter, @Ctx() ctx: CorrespondenceContext): Promise<Letter | null> {
-    const principal = requireRole(ctx, ...READERS);
+    const principal = requireCaseReader(ctx);
     if (!letter.relatedLetterId) return null;
     const doc = await ctx.correspondence.letter(letter.relatedLetterId, principal);
     return doc ? toLetter(doc) : null;
@@ -158,7 +158,7 @@ export class LetterResolver {
     description: 'Replies registered against this letter, visible to the caller.',
   })
   async replies(@Root() letter: Letter, @Ctx() ctx: CorrespondenceContext): Promise<Letter[]> {
-    const principal = requireRole(ctx, ...READERS);
+    const principal = requireCaseReader(ctx);
     const docs = await Promise.all(
       letter.replyLetterIds.map((id) => ctx.correspondence.letter(id, principal)),
     );
@@ -174,7 +174,7 @@ export class LetterResolver {
     @Arg('sha256') sha256: string,
     @Ctx() ctx: CorrespondenceContext,
   ): Promise<string | null> {
-    requireRole(ctx, ...READERS);
+    requireCaseReader(ctx);
     if (!letter.attachments.some((a) => a.sha256 === sha256.toLowerCase())) return null;
     const bytes = await ctx.correspondence.blobs.get(sha256.toLowerCase());
     return bytes ? bytes.toString('base64') : null;
@@ -187,9 +187,10 @@ export class ComplaintLettersResolver {
     description: 'The letters about this complaint that the caller may see, newest first.',
   })
   async letters(@Root() complaint: Complaint, @Ctx() ctx: CorrespondenceContext): Promise<Letter[]> {
-    const principal = requireRole(ctx, ...READERS);
-    if (principal.role === 'AGENCY' && !(await ctx.correspondence.complaintLink(complaint.id, principal)))
-      return [];
+    const principal = requireCaseReader(ctx);
+    // A PIC sees the letters of a complaint only once it was forwarded to its agency.
+    const held = agencyHeldTo(principal) !== undefined;
+    if (held && !(await ctx.correspondence.complaintLink(complaint.id, principal))) return [];
     const docs = await ctx.correspondence.listLetters({ complaintId: complaint.id }, principal, {
       limit: MAX_PAGE,
       offset: 0,

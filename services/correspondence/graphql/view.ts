@@ -1,11 +1,8 @@
 /** From read-model documents to what the GraphQL types hold, for one caller. */
 import type { Principal } from '../../shared/auth';
+import { seesContacts } from '../access';
 import type { AgencyDoc, FocalPointDoc, LetterDoc } from '../projections';
 import type { Agency, FocalPoint, Letter } from './types';
-
-/** Contacts of a PIC are shown to staff and to the agency itself, not to other agencies. */
-const seesContacts = (principal: Principal, agencyId: string) =>
-  principal.role !== 'AGENCY' || principal.agencyId === agencyId;
 
 function toFocalPoint(f: FocalPointDoc, contacts: boolean): FocalPoint {
   return {

@@ -1,13 +1,6 @@
-/**
- * The Calendar aggregate: the administrator's changes to the working-day calendar, on the record.
- *
- * The bundled data file is the baseline; the aggregate's events add and remove days on top of it, so a
- * holiday declared at short notice (a one-off election day, an amended SKB) is an event with actor and
- * time, never an edit. One stream holds the whole national calendar, regional days included.
- */
-import type { Actor } from '../../shared/eventstore/types';
+import { requiredText } from '../../shared/validation';
 import type { Decider, DomainCommand, DomainEvent } from '../../shared/decider';
-import { badInput, conflict, forbidden, notFound } from '../../shared/errors';
+import { badInput, conflict, notFound } from '../../shared/errors';
 import {
   bundledHolidays,
   type Holiday,
@@ -92,19 +85,6 @@ function validRegion(kind: HolidayKind, region: string | undefined): void {
   }
 }
 
-function text(value: string, field: string, max: number): string {
-  const trimmed = value.trim();
-  if (trimmed.length === 0 || trimmed.length > max) {
-    throw badInput(`${field} must be 1..${max} characters`, { field });
-  }
-  return trimmed;
-}
-
-/** ADMIN maintains the calendar (DOMAIN.md roles); everyone else is refused. */
-export function authorizeCalendarCommand(_command: CalendarCommand, actor: Actor): void {
-  if (actor.role !== 'ADMIN') throw forbidden('only an administrator may change the working-day calendar');
-}
-
 /** A decider over a baseline (by default the bundled data file). */
 export function createCalendarDecider(
   baseline: readonly Holiday[] = bundledHolidays(),
@@ -142,9 +122,11 @@ export function createCalendarDecider(
               data: {
                 date,
                 kind,
-                name: text(command.data.name, 'name', 200),
+                name: requiredText(command.data.name, 'name', 200),
                 ...(region ? { region } : {}),
-                ...(command.data.note !== undefined ? { note: text(command.data.note, 'note', 500) } : {}),
+                ...(command.data.note !== undefined
+                  ? { note: requiredText(command.data.note, 'note', 500) }
+                  : {}),
                 addedBy: actor.id,
                 addedAt: now,
               },
@@ -165,7 +147,7 @@ export function createCalendarDecider(
                 date,
                 kind: existing.kind,
                 ...(region ? { region } : {}),
-                reason: text(command.data.reason, 'reason', 500),
+                reason: requiredText(command.data.reason, 'reason', 500),
                 removedBy: actor.id,
                 removedAt: now,
               },

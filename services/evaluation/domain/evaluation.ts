@@ -7,6 +7,7 @@
  * OPEN → (first signature) SIGNING → (second signature) FINALISED. Once one side has signed, the content
  * is frozen so that both sign the same text; a finalised round never changes.
  */
+import { requiredAgencyId, requiredEntityId, requiredText } from '../../shared/validation';
 import type { Actor } from '../../shared/eventstore/types';
 import type { Decider, DomainCommand, DomainEvent } from '../../shared/decider';
 import { badInput, forbidden, invalidTransition } from '../../shared/errors';
@@ -122,30 +123,11 @@ const REQUESTED: Record<EvaluationCommand['type'], string> = {
   SignBeritaAcara: 'sign the berita acara',
 };
 
-const ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}$/;
-function id(value: string, field: string): string {
-  if (!ID.test(value)) throw badInput(`${field} must be 1..80 letters, digits or . _ : -`, { field });
-  return value;
-}
-function text(value: string, field: string, max: number): string {
-  const t = value.trim();
-  if (t.length === 0 || t.length > max) throw badInput(`${field} must be 1..${max} characters`, { field });
-  return t;
-}
-
 /** Which side an actor signs for; FORBIDDEN for anyone else. */
 export function signingSideOf(actor: Actor, agencyId: string): SigningSide {
   if (actor.role === 'OFFICER') return 'KEMENSETNEG';
   if (actor.role === 'AGENCY' && actor.agencyId === agencyId) return 'AGENCY';
   throw forbidden("only an officer or the evaluated agency's focal point may sign this berita acara");
-}
-
-/** OFFICER and SUPERVISOR run evaluation rounds; signing is checked by the decider (it depends on the round). */
-export function authorizeEvaluationCommand(command: EvaluationCommand, actor: Actor): void {
-  if (command.type === 'SignBeritaAcara') return;
-  if (actor.role !== 'OFFICER' && actor.role !== 'SUPERVISOR') {
-    throw forbidden('only Asdep Dumas staff may prepare an evaluation round');
-  }
 }
 
 export const evaluationDecider: Decider<EvaluationCommand, EvaluationEvent, EvaluationState> = {
@@ -157,8 +139,8 @@ export const evaluationDecider: Decider<EvaluationCommand, EvaluationEvent, Eval
       case 'NOT_OPENED': {
         if (command.type !== 'OpenEvaluation') throw refuse();
         const { evaluationId, agencyId, period, kpis } = command.data;
-        id(evaluationId, 'evaluationId');
-        id(agencyId, 'agencyId');
+        requiredEntityId(evaluationId, 'evaluationId');
+        requiredAgencyId(agencyId, 'agencyId');
         if (dayNumber(period.to) < dayNumber(period.from))
           throw badInput('the period ends before it starts', { field: 'period' });
         if (kpis.agencyId !== agencyId || kpis.period.from !== period.from || kpis.period.to !== period.to) {
@@ -176,7 +158,7 @@ export const evaluationDecider: Decider<EvaluationCommand, EvaluationEvent, Eval
           case 'OpenEvaluation':
             throw refuse();
           case 'RecordFinding': {
-            const findingId = id(command.data.findingId, 'findingId');
+            const findingId = requiredEntityId(command.data.findingId, 'findingId');
             if (state.findings.some((f) => f.findingId === findingId)) {
               throw badInput(`finding ${findingId} is already recorded`, { field: 'findingId' });
             }
@@ -185,8 +167,8 @@ export const evaluationDecider: Decider<EvaluationCommand, EvaluationEvent, Eval
                 type: 'FindingRecorded',
                 data: {
                   findingId,
-                  text: text(command.data.text, 'text', 4000),
-                  ...(command.data.kpi ? { kpi: text(command.data.kpi, 'kpi', 80) } : {}),
+                  text: requiredText(command.data.text, 'text', 4000),
+                  ...(command.data.kpi ? { kpi: requiredText(command.data.kpi, 'kpi', 80) } : {}),
                   recordedBy: actor.id,
                   recordedAt: now,
                 },
@@ -194,7 +176,7 @@ export const evaluationDecider: Decider<EvaluationCommand, EvaluationEvent, Eval
             ];
           }
           case 'RecordRecommendation': {
-            const recommendationId = id(command.data.recommendationId, 'recommendationId');
+            const recommendationId = requiredEntityId(command.data.recommendationId, 'recommendationId');
             if (state.recommendations.some((r) => r.recommendationId === recommendationId)) {
               throw badInput(`recommendation ${recommendationId} is already recorded`, {
                 field: 'recommendationId',
@@ -205,7 +187,7 @@ export const evaluationDecider: Decider<EvaluationCommand, EvaluationEvent, Eval
                 type: 'RecommendationRecorded',
                 data: {
                   recommendationId,
-                  text: text(command.data.text, 'text', 4000),
+                  text: requiredText(command.data.text, 'text', 4000),
                   recordedBy: actor.id,
                   recordedAt: now,
                 },
@@ -213,7 +195,7 @@ export const evaluationDecider: Decider<EvaluationCommand, EvaluationEvent, Eval
             ];
           }
           case 'AgreeFollowUpAction': {
-            const actionId = id(command.data.actionId, 'actionId');
+            const actionId = requiredEntityId(command.data.actionId, 'actionId');
             if (state.actions.some((a) => a.actionId === actionId)) {
               throw badInput(`action ${actionId} is already agreed`, { field: 'actionId' });
             }
@@ -226,7 +208,7 @@ export const evaluationDecider: Decider<EvaluationCommand, EvaluationEvent, Eval
                 type: 'FollowUpActionAgreed',
                 data: {
                   actionId,
-                  description: text(command.data.description, 'description', 2000),
+                  description: requiredText(command.data.description, 'description', 2000),
                   owner: command.data.owner,
                   dueDate: command.data.dueDate,
                   agreedBy: actor.id,
@@ -307,10 +289,10 @@ function sign(
   const signature: Signature = {
     side,
     signerId: actor.id,
-    signerName: text(command.data.signerName, 'signerName', 200),
-    position: text(command.data.position, 'position', 200),
+    signerName: requiredText(command.data.signerName, 'signerName', 200),
+    position: requiredText(command.data.position, 'position', 200),
     signatureReference: command.data.signatureReference
-      ? text(command.data.signatureReference, 'signatureReference', 200)
+      ? requiredText(command.data.signatureReference, 'signatureReference', 200)
       : null,
     signedAt: now,
   };

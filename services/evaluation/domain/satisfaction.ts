@@ -5,6 +5,7 @@
  * (1 for the first, 2 after a reopening and a new resolution), so ratings never hold identity.
  */
 import type { Decider, DomainCommand, DomainEvent } from '../../shared/decider';
+import { optionalText, requiredText } from '../../shared/validation';
 import { badInput, invalidTransition } from '../../shared/errors';
 import { assertNever } from '../../shared/never';
 
@@ -42,17 +43,14 @@ export const satisfactionDecider: Decider<SatisfactionCommand, SatisfactionEvent
   initialState: () => ({ status: 'UNRATED' }),
   decide(command, state) {
     const { complaintId, resolution, rating } = command.data;
-    if (!complaintId.trim()) throw badInput('complaintId is required', { field: 'complaintId' });
+    requiredText(complaintId, 'complaintId', 100);
     if (!Number.isInteger(resolution) || resolution < 1) {
       throw badInput('only a resolved complaint can be rated', { field: 'resolution' });
     }
     if (!Number.isInteger(rating) || rating < 1 || rating > 5) {
       throw badInput('rating must be a whole number 1..5', { field: 'rating' });
     }
-    const comment = command.data.comment?.trim() ?? '';
-    if (comment.length > MAX_SATISFACTION_COMMENT) {
-      throw badInput(`comment must be at most ${MAX_SATISFACTION_COMMENT} characters`, { field: 'comment' });
-    }
+    const comment = optionalText(command.data.comment, 'comment', MAX_SATISFACTION_COMMENT);
     switch (state.status) {
       case 'UNRATED':
         break;

@@ -1,12 +1,6 @@
-/**
- * The SLA policy: how long each clock runs, in which unit, and which complaint facts start, pause and
- * stop it. Lengths and units are the administrator's to change, event-sourced and versioned; a change
- * takes effect from a date and applies only to clocks started on or after that date, so clocks already
- * running keep the rules they started under and history is never rewritten.
- */
-import type { Actor } from '../../shared/eventstore/types';
+import { requiredText } from '../../shared/validation';
 import type { Decider, DomainCommand, DomainEvent } from '../../shared/decider';
-import { badInput, forbidden, invalidTransition, notFound } from '../../shared/errors';
+import { badInput, invalidTransition, notFound } from '../../shared/errors';
 import { dayNumber, jakartaDate, type LocalDate } from '../../shared/calendar/dates';
 import type { CaseFactKind } from './case-facts';
 import { assertNever } from '../../shared/never';
@@ -196,11 +190,6 @@ export function policyVersionAt(versions: readonly SlaPolicyVersion[], date: Loc
   return best;
 }
 
-/** ADMIN configures the SLA policy (DOMAIN.md roles). */
-export function authorizeSlaPolicyCommand(_command: SlaPolicyCommand, actor: Actor): void {
-  if (actor.role !== 'ADMIN') throw forbidden('only an administrator may change the SLA policy');
-}
-
 function validLimit(kind: string, limit: ClockLimit): ClockLimit {
   if (!CLOCK_KINDS.includes(kind as ClockKind)) throw badInput(`unknown clock ${kind}`, { field: 'limits' });
   if (!Number.isInteger(limit.length) || limit.length < 1 || limit.length > 365) {
@@ -212,13 +201,6 @@ function validLimit(kind: string, limit: ClockLimit): ClockLimit {
     throw badInput(`the unit of ${kind} must be WORKING_DAYS or CALENDAR_DAYS`, { field: `limits.${kind}` });
   }
   return { length: limit.length, unit: limit.unit };
-}
-
-function reasonText(reason: string): string {
-  const r = reason.trim();
-  if (r.length === 0 || r.length > 500)
-    throw badInput('reason must be 1..500 characters', { field: 'reason' });
-  return r;
 }
 
 export const slaPolicyDecider: Decider<SlaPolicyCommand, SlaPolicyEvent, SlaPolicyState> = {
@@ -250,7 +232,7 @@ export const slaPolicyDecider: Decider<SlaPolicyCommand, SlaPolicyEvent, SlaPoli
               version: state.lastVersion + 1,
               effectiveFrom,
               limits,
-              reason: reasonText(command.data.reason),
+              reason: requiredText(command.data.reason, 'reason', 500),
               changedBy: actor.id,
               changedAt: now,
             },
@@ -277,7 +259,7 @@ export const slaPolicyDecider: Decider<SlaPolicyCommand, SlaPolicyEvent, SlaPoli
             type: 'SlaPolicyChangeWithdrawn',
             data: {
               version: target.version,
-              reason: reasonText(command.data.reason),
+              reason: requiredText(command.data.reason, 'reason', 500),
               withdrawnBy: actor.id,
               withdrawnAt: now,
             },

@@ -5,10 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { GraphQLDateTime, GraphQLLocalDate } from 'graphql-scalars';
-import { requireAuthenticated, requireRole } from '../../shared/auth';
+import { requireCaseReader } from '../../shared/access';
+import { requireAuthenticated } from '../../shared/auth';
 import { badInput } from '../../shared/errors';
 import { dayNumber } from '../../shared/calendar/dates';
-import { EVALUATION_READERS } from '../service';
 import type { EvaluationContext } from './context';
 import {
   AddHolidayInput,
@@ -40,7 +40,7 @@ export class ComplaintSlaResolver {
       "The complaint's SLA clocks (*batas waktu*). An agency's focal point sees only its own forwardings' clocks.",
   })
   async sla(@Root() complaint: Complaint, @Ctx() ctx: EvaluationContext): Promise<ComplaintSla | null> {
-    const principal = requireRole(ctx, ...EVALUATION_READERS);
+    const principal = requireCaseReader(ctx);
     if (!(await ctx.evaluation.mayViewComplaint(complaint.id, principal))) return null;
     const clocks = await ctx.evaluation.clocks(complaint.id, principal);
     return { clocks: clocks.map(toSlaClock) };
@@ -63,7 +63,7 @@ export class AgencyPerformanceResolver {
     })
     asOf?: Date | null,
   ): Promise<AgencyPerformance> {
-    const principal = requireRole(ctx, ...EVALUATION_READERS);
+    const principal = requireCaseReader(ctx);
     return toPerformance(
       await ctx.evaluation.performance(agency.id, toPeriod(period), principal, asOfArg(asOf)),
     );
@@ -81,7 +81,7 @@ export class EvaluationQueries {
     @Ctx() ctx: EvaluationContext,
     @Arg('asOf', () => GraphQLDateTime, { nullable: true }) asOf?: Date | null,
   ): Promise<AgencyPerformance> {
-    const principal = requireRole(ctx, ...EVALUATION_READERS);
+    const principal = requireCaseReader(ctx);
     return toPerformance(
       await ctx.evaluation.performance(agencyId, toPeriod(period), principal, asOfArg(asOf)),
     );
@@ -97,7 +97,7 @@ export class EvaluationQueries {
     @Ctx() ctx: EvaluationContext,
     @Arg('asOf', () => GraphQLDateTime, { nullable: true }) asOf?: Date | null,
   ): Promise<AgencyRankingEntry[]> {
-    const principal = requireRole(ctx, ...EVALUATION_READERS);
+    const principal = requireCaseReader(ctx);
     const ranked = await ctx.evaluation.ranking(toPeriod(period), principal, asOfArg(asOf));
     return ranked.map((r) => ({
       rank: r.rank,
@@ -155,7 +155,7 @@ export class EvaluationQueries {
     @Arg('id', () => ID) id: string,
     @Ctx() ctx: EvaluationContext,
   ): Promise<Evaluation | null> {
-    const principal = requireRole(ctx, ...EVALUATION_READERS);
+    const principal = requireCaseReader(ctx);
     const doc = await ctx.evaluation.evaluation(id, principal);
     return doc ? toEvaluation(doc) : null;
   }
@@ -166,7 +166,7 @@ export class EvaluationQueries {
     @Arg('agencyId', () => ID, { nullable: true }) agencyId?: string | null,
     @Arg('status', () => EvaluationStatusEnum, { nullable: true }) status?: EvaluationStatus | null,
   ): Promise<Evaluation[]> {
-    const principal = requireRole(ctx, ...EVALUATION_READERS);
+    const principal = requireCaseReader(ctx);
     return (await ctx.evaluation.evaluationsOf({ agencyId, status }, principal)).map(toEvaluation);
   }
 }
@@ -366,7 +366,7 @@ export class EvaluationMutations {
     @Ctx() ctx: EvaluationContext,
     @Arg('comment', () => String, { nullable: true }) comment?: string | null,
   ): Promise<SatisfactionRatingReceipt> {
-    if (trackingNumber.length <= 40) ctx.evaluation.accessCodeGuard.admit(ctx, trackingNumber);
+    if (trackingNumber.length <= 40) await ctx.evaluation.accessCodeGuard.admit(ctx, trackingNumber);
     return ctx.evaluation.rate(trackingNumber, accessCode, rating, comment);
   }
 }

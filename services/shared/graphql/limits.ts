@@ -23,6 +23,7 @@ import {
 } from 'graphql';
 import type { RequestContext } from '../http/server';
 import { limitError } from './errors';
+import type { ClientLimiter } from './postgres-rate-limiter';
 
 export interface GatewayLimits {
   /** Largest request body in bytes. */
@@ -283,7 +284,7 @@ export function operationCost(
 }
 
 /** A token bucket per client: `perMinute` tokens, refilled continuously. */
-export class RateLimiter {
+export class RateLimiter implements ClientLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private readonly ratePerMs: number;
 
@@ -322,9 +323,17 @@ export class RateLimiter {
 }
 
 /** Cost limit and public-mutation rate limit, once the operation (and its variables) are known. */
-export function limitsPlugin(limits: GatewayLimits): ApolloServerPlugin<RequestContext> {
-  const limiter = new RateLimiter(limits.publicMutationsPerMinute);
-  const accessCodeLimiter = new RateLimiter(limits.accessCodeChecksPerMinute);
+export function limitsPlugin(
+  limits: GatewayLimits,
+  /** Buckets shared by the gateway replicas (postgres-rate-limiter.ts); this process's own by default. */
+  shared?: { limiter(scope: string, perMinute: number): ClientLimiter },
+): ApolloServerPlugin<RequestContext> {
+  const limiter: ClientLimiter =
+    shared?.limiter('public_mutations', limits.publicMutationsPerMinute) ??
+    new RateLimiter(limits.publicMutationsPerMinute);
+  const accessCodeLimiter: ClientLimiter =
+    shared?.limiter('access_code_checks', limits.accessCodeChecksPerMinute) ??
+    new RateLimiter(limits.accessCodeChecksPerMinute);
   return {
     async requestDidStart() {
       return {
@@ -366,11 +375,11 @@ export function limitsPlugin(limits: GatewayLimits): ApolloServerPlugin<RequestC
           // again here would put every client in the gateway's one bucket.
           if (contextValue.viaGateway) return;
           if (checks === 1) {
-            const retryAfter = accessCodeLimiter.take(contextValue.clientIp);
+            const retryAfter = await accessCodeLimiter.take(contextValue.clientIp);
             if (retryAfter > 0) throw rateLimited(retryAfter);
           }
           if (operation.operation === 'mutation' && !contextValue.principal) {
-            const retryAfter = limiter.take(contextValue.clientIp);
+            const retryAfter = await limiter.take(contextValue.clientIp);
             if (retryAfter > 0) throw rateLimited(retryAfter);
           }
         },

@@ -28,13 +28,7 @@ import {
 import { createLogger, type Logger } from '../logger';
 import { createFormatError } from './errors';
 import { type MetricsExposure, metricsExposure, serveMetrics, startMetricsServer } from '../metrics';
-import {
-  aliasLimitRule,
-  DEFAULT_LIMITS,
-  depthLimitRule,
-  type GatewayLimits,
-  limitsPlugin,
-} from './limits';
+import { aliasLimitRule, DEFAULT_LIMITS, depthLimitRule, type GatewayLimits, limitsPlugin } from './limits';
 import { errorReportingPlugin, metricsPlugin } from './plugins';
 import { ambient, type DumasConfig, loadConfig } from '../config';
 import { gatewayTrustOf } from '../gateway-signature';

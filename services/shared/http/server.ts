@@ -5,17 +5,20 @@
  * check before Apollo parses anything, and we own the http.Server so WebSocket/SSE subscription
  * handlers can be attached to it later (`httpServer.on('upgrade', ...)` or an extra route).
  */
-import {
-  GATEWAY_SIGNATURE_HEADER,
-  type GatewayTrust,
-  verifyGatewayRequest,
-} from '../gateway-signature';
+import { GATEWAY_SIGNATURE_HEADER, type GatewayTrust, verifyGatewayRequest } from '../gateway-signature';
 import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type ApolloServer, type BaseContext, HeaderMap } from '@apollo/server';
 import type { Logger } from 'pino';
 import type { Authenticator, Principal } from '../auth';
+import {
+  currentConsistency,
+  POSITION_HEADER,
+  parseReadAfter,
+  READ_AFTER_HEADER,
+  withConsistency,
+} from '../consistency';
 import { DomainError } from '../errors';
 import { httpResponses, rateLimitRefusals } from '../metrics';
 import { bindToCurrentContext, extractContext, inSpan, SpanKind } from '../tracing';
@@ -159,8 +162,21 @@ export function graphqlHandler<Ctx extends RequestContext>(
         parent: extractContext(req.headers),
         attributes: { 'dumas.service': service },
       },
-      () => handle(req, res),
+      () => consistent(req, res),
     );
+
+  /** The request's read-after token checked first: a malformed one is the client's mistake (400). */
+  async function consistent(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let readAfter: number;
+    try {
+      readAfter = parseReadAfter(req.headers[READ_AFTER_HEADER]);
+    } catch (err) {
+      res.setHeader('x-request-id', requestIdOf(req));
+      sendGraphQLError(res, 400, 'BAD_USER_INPUT', (err as Error).message);
+      return;
+    }
+    await withConsistency(readAfter, () => handle(req, res));
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
@@ -220,7 +236,11 @@ export function graphqlHandler<Ctx extends RequestContext>(
       const signature = req.headers[GATEWAY_SIGNATURE_HEADER];
       const viaGateway =
         gateway !== undefined &&
-        verifyGatewayRequest(gateway.secret, typeof signature === 'string' ? signature : undefined, method === 'POST' ? raw : (req.url ?? ''));
+        verifyGatewayRequest(
+          gateway.secret,
+          typeof signature === 'string' ? signature : undefined,
+          method === 'POST' ? raw : (req.url ?? ''),
+        );
       if (gateway?.only && !viaGateway) {
         rateLimitRefusals.inc({ service, limit: 'NOT_THE_GATEWAY' });
         sendGraphQLError(res, 403, 'FORBIDDEN', 'this service answers only the gateway');
@@ -260,6 +280,9 @@ export function graphqlHandler<Ctx extends RequestContext>(
         context: async () => buildContext(base),
       });
       for (const [key, value] of response.headers) res.setHeader(key, value);
+      // What this request wrote, as a token the caller may send back to read its own writes.
+      const written = currentConsistency()?.written ?? 0;
+      if (written > 0) res.setHeader(POSITION_HEADER, String(written));
       res.statusCode = response.status ?? 200;
       if (response.body.kind === 'complete') {
         res.end(response.body.string);

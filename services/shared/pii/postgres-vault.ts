@@ -79,6 +79,22 @@ export class PostgresDataKeyStorage implements DataKeyStorage {
     return (await this.bySubject(candidate.subjectId))!;
   }
 
+  async insertMany(candidates: readonly StoredDataKey[]): Promise<void> {
+    if (candidates.length === 0) return;
+    await this.init();
+    const values: unknown[] = [];
+    const rows = candidates.map((c, i) => {
+      values.push(c.keyId, c.subjectId, c.material, c.wrapping, c.destroyedAt);
+      const at = i * 5;
+      return `($${at + 1}, $${at + 2}, $${at + 3}, $${at + 4}, $${at + 5})`;
+    });
+    await this.pool.query(
+      `INSERT INTO ${this.table} (key_id, subject_id, material, wrapping, destroyed_at)
+       VALUES ${rows.join(', ')} ON CONFLICT (subject_id) DO NOTHING`,
+      values,
+    );
+  }
+
   async bySubject(subjectId: string): Promise<StoredDataKey | undefined> {
     await this.init();
     const { rows } = await this.pool.query<KeyRow>(`SELECT * FROM ${this.table} WHERE subject_id = $1`, [

@@ -71,6 +71,14 @@ export class SqliteDataKeyStorage implements DataKeyStorage {
     return toStored(this.statements.bySubject.get(candidate.subjectId) as KeyRow)!;
   }
 
+  async insertMany(candidates: readonly StoredDataKey[]): Promise<void> {
+    this.db
+      .transaction(() => {
+        for (const candidate of candidates) this.statements.insert.run(candidate);
+      })
+      .immediate();
+  }
+
   async bySubject(subjectId: string): Promise<StoredDataKey | undefined> {
     return toStored(this.statements.bySubject.get(subjectId) as KeyRow | undefined);
   }

@@ -15,6 +15,11 @@ export interface KeyVault {
   destroy(subjectId: string): Promise<{ readonly destroyedAt: string; readonly alreadyDestroyed: boolean }>;
   /** Whether the subject's key has been destroyed. */
   isDestroyed(subjectId: string): Promise<boolean>;
+  /**
+   * Creates the keys of new subjects in one write, so a bulk import pays one commit per batch instead of
+   * one per complaint; `encrypt` then finds them. Subjects that have a key keep it. Optional.
+   */
+  createKeys?(subjectIds: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -60,6 +65,8 @@ export interface StoredDataKey {
 export interface DataKeyStorage {
   /** Inserts the candidate unless the subject already has a row; returns the subject's row either way. */
   insertOrGet(candidate: StoredDataKey): Promise<StoredDataKey>;
+  /** insertOrGet for many, in one transaction, returning nothing. */
+  insertMany?(candidates: readonly StoredDataKey[]): Promise<void>;
   bySubject(subjectId: string): Promise<StoredDataKey | undefined>;
   byKeyId(keyId: string): Promise<StoredDataKey | undefined>;
   /** Sets material to null and destroyedAt (keeping the first time); inserts a tombstone when absent. */
@@ -131,21 +138,34 @@ export class DataKeyVault implements KeyVault {
     this.now = options.now ?? (() => new Date());
   }
 
-  async encrypt(subjectId: string, plaintext: string): Promise<SealedValue> {
-    assertSubjectId(subjectId);
-    let row = await this.storage.bySubject(subjectId);
-    if (!row) {
-      const keyId = randomUUID();
-      const raw = randomBytes(KEY_BYTES);
-      row = await this.storage.insertOrGet({
+  /** A new key for the subject, wrapped as this vault stores keys. */
+  private newKey(subjectId: string): StoredDataKey {
+    const keyId = randomUUID();
+    const raw = randomBytes(KEY_BYTES);
+    try {
+      return {
         keyId,
         subjectId,
         material: this.wrap(raw, keyId, subjectId),
         wrapping: this.masterKey ? 'A256GCM' : 'none',
         destroyedAt: null,
-      });
+      };
+    } finally {
       raw.fill(0);
     }
+  }
+
+  async createKeys(subjectIds: readonly string[]): Promise<void> {
+    for (const id of subjectIds) assertSubjectId(id);
+    const candidates = subjectIds.map((id) => this.newKey(id));
+    if (this.storage.insertMany) return this.storage.insertMany(candidates);
+    for (const candidate of candidates) await this.storage.insertOrGet(candidate);
+  }
+
+  async encrypt(subjectId: string, plaintext: string): Promise<SealedValue> {
+    assertSubjectId(subjectId);
+    let row = await this.storage.bySubject(subjectId);
+    if (!row) row = await this.storage.insertOrGet(this.newKey(subjectId));
     if (row.destroyedAt !== null || row.material === null) throw new SubjectErasedError();
     const key = this.unwrap(row);
     try {

@@ -12,7 +12,16 @@ import {
   normaliseQuery,
   type PathSegment,
 } from './query';
-import type { DocQuery, IndexedType, ReadModelIndex, ReadModelStore, ReadModelTx } from './types';
+import {
+  type DocQuery,
+  type IndexedType,
+  type ReadModelIndex,
+  type ReadModelStore,
+  type ReadModelTx,
+  StaleFenceError,
+  type WriteFence,
+  type WriteOptions,
+} from './types';
 
 export interface PostgresReadModelOptions {
   readonly url: string;
@@ -38,6 +47,7 @@ export class PostgresReadModelStore implements ReadModelStore {
   private readonly documents: string;
   private readonly checkpoints: string;
   private readonly meta: string;
+  private readonly fences: string;
   /** Stored JSON text by batch key, valid while the schema's write generation is the one we last saw. */
   private readonly documentCache = new Map<string, string>();
   private seenGeneration: string | undefined;
@@ -53,6 +63,7 @@ export class PostgresReadModelStore implements ReadModelStore {
     this.documents = `"${schema}".documents`;
     this.checkpoints = `"${schema}".checkpoints`;
     this.meta = `"${schema}".meta`;
+    this.fences = `"${schema}".fences`;
   }
 
   static async connect(options: PostgresReadModelOptions): Promise<PostgresReadModelStore> {
@@ -86,6 +97,9 @@ export class PostgresReadModelStore implements ReadModelStore {
             position bigint NOT NULL,
             version integer NOT NULL
           )`);
+        // The newest fencing token seen per lease (WriteFence): older ones are refused at write.
+        await client.query(`
+          CREATE TABLE IF NOT EXISTS "${options.schema}".fences (lease text PRIMARY KEY, token bigint NOT NULL)`);
         // Every write bumps the generation, so a store can tell whether anyone else wrote since its last batch.
         await client.query(`
           CREATE TABLE IF NOT EXISTS "${options.schema}".meta (key text PRIMARY KEY, value bigint NOT NULL)`);
@@ -118,6 +132,20 @@ export class PostgresReadModelStore implements ReadModelStore {
       [collection, id],
     );
     return rows[0]?.doc;
+  }
+
+  async getMany<T>(collection: string, ids: readonly string[]): Promise<(T | undefined)[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await this.pool.query<{ id: string; doc: T }>(
+      `SELECT id, doc FROM ${this.documents} WHERE collection = $1 AND id = ANY($2::text[])`,
+      [collection, [...new Set(ids)]],
+    );
+    const found = new Map(rows.map((r) => [r.id, r.doc]));
+    // A fresh copy per requested id, as separate gets would give.
+    return ids.map((id, i) => {
+      const doc = found.get(id);
+      return doc === undefined || ids.indexOf(id) === i ? doc : (structuredClone(doc) as T);
+    });
   }
 
   async find<T>(collection: string, query: DocQuery = {}): Promise<T[]> {
@@ -202,6 +230,7 @@ export class PostgresReadModelStore implements ReadModelStore {
     projection: string,
     position: number,
     fn: (tx: ReadModelTx) => Promise<void>,
+    options: WriteOptions = {},
   ): Promise<void> {
     assertName('a projection', projection);
     if (!Number.isSafeInteger(position) || position <= 0) {
@@ -213,6 +242,7 @@ export class PostgresReadModelStore implements ReadModelStore {
     let generationAfter: string | undefined;
     try {
       await client.query('BEGIN');
+      if (options.fence) await this.checkFence(client, options.fence);
       await client.query(
         `INSERT INTO ${this.checkpoints} (projection, position, version) VALUES ($1, 0, 0) ON CONFLICT (projection) DO NOTHING`,
         [projection],
@@ -298,12 +328,18 @@ export class PostgresReadModelStore implements ReadModelStore {
       : { position: 0, version: 0 };
   }
 
-  async reset(projection: string, version: number, collections: readonly string[]): Promise<void> {
+  async reset(
+    projection: string,
+    version: number,
+    collections: readonly string[],
+    options: WriteOptions = {},
+  ): Promise<void> {
     assertName('a projection', projection);
     for (const collection of collections) assertName('a collection', collection);
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
+      if (options.fence) await this.checkFence(client, options.fence);
       await client.query(`DELETE FROM ${this.documents} WHERE collection = ANY($1::text[])`, [collections]);
       await client.query(
         `INSERT INTO ${this.checkpoints} (projection, position, version) VALUES ($1, 0, $2)
@@ -320,6 +356,44 @@ export class PostgresReadModelStore implements ReadModelStore {
     } finally {
       client.release();
     }
+  }
+
+  async claimFence(fence: WriteFence): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await this.checkFence(client, fence);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /**
+   * Inside a write transaction: refuses a token older than the newest one of the lease, and records a
+   * newer one. The row stays locked until commit (shared by the holder's concurrent writes, exclusive
+   * for a new token), so a successor's claim waits for writes under the old token already running, and
+   * every write after it sees the new token.
+   */
+  private async checkFence(client: pg.PoolClient, { lease, token }: WriteFence): Promise<void> {
+    const seen = await client.query<{ token: string }>(
+      `SELECT token FROM ${this.fences} WHERE lease = $1 FOR SHARE`,
+      [lease],
+    );
+    let newest = seen.rows[0] ? Number(seen.rows[0].token) : undefined;
+    if (newest === undefined || newest < token) {
+      const { rows } = await client.query<{ newest: string }>(
+        `INSERT INTO ${this.fences} (lease, token) VALUES ($1, $2)
+         ON CONFLICT (lease) DO UPDATE SET token = GREATEST(${this.fences}.token, excluded.token)
+         RETURNING token AS newest`,
+        [lease, token],
+      );
+      newest = Number(rows[0]!.newest);
+    }
+    if (newest > token) throw new StaleFenceError(lease, token, newest);
   }
 
   async close(): Promise<void> {

@@ -12,7 +12,16 @@ import {
   normaliseQuery,
   type PathSegment,
 } from './query';
-import type { DocQuery, IndexedType, ReadModelIndex, ReadModelStore, ReadModelTx } from './types';
+import {
+  type DocQuery,
+  type IndexedType,
+  type ReadModelIndex,
+  type ReadModelStore,
+  type ReadModelTx,
+  StaleFenceError,
+  type WriteFence,
+  type WriteOptions,
+} from './types';
 
 export interface SqliteReadModelOptions {
   /** A file path, or ':memory:' for a store that lives as long as the object. */
@@ -23,6 +32,12 @@ export interface SqliteReadModelOptions {
    * Default 50,000; 0 turns it off.
    */
   readonly documentCacheSize?: number;
+  /**
+   * At most this many characters of JSON text kept (about as many bytes: the text is mostly ASCII), so the
+   * cache holds a process's memory to a budget whatever the documents' size (a complaint's evaluation case
+   * grows with its history). Default 24 MiB.
+   */
+  readonly documentCacheChars?: number;
 }
 
 const MAX_CACHED_STATEMENTS = 256;
@@ -35,6 +50,7 @@ export class SqliteReadModelStore implements ReadModelStore {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly selectDoc: Database.Statement<[string, string], string>;
+  private readonly selectDocs: Database.Statement<[string, string], { id: string; doc: string }>;
   private readonly upsertDoc: Database.Statement<[string, string, string]>;
   private readonly deleteDoc: Database.Statement<[string, string]>;
   private readonly selectCheckpoint: Database.Statement<[string], { position: number; version: number }>;
@@ -43,12 +59,15 @@ export class SqliteReadModelStore implements ReadModelStore {
   /** Stored JSON text by batch key, filled by reads and commits, valid while no other connection writes. */
   private readonly documentCache = new Map<string, string>();
   private readonly documentCacheSize: number;
+  private readonly documentCacheChars: number;
+  private cachedChars = 0;
   /** PRAGMA data_version as of our last look: it changes when another connection commits. */
   private seenDataVersion: number;
   private readonly indexed = new IndexedFields();
 
   constructor(options: SqliteReadModelOptions) {
     this.documentCacheSize = options.documentCacheSize ?? 50_000;
+    this.documentCacheChars = options.documentCacheChars ?? 24 * 1024 * 1024;
     this.db = new Database(options.file);
     this.db.pragma('journal_mode = WAL');
     // A read model can always be rebuilt from the log, and its checkpoint commits with its documents, so
@@ -68,6 +87,8 @@ export class SqliteReadModelStore implements ReadModelStore {
         position INTEGER NOT NULL,
         version INTEGER NOT NULL
       );
+      -- The newest fencing token seen per lease (WriteFence): older ones are refused at write.
+      CREATE TABLE IF NOT EXISTS fences (lease TEXT PRIMARY KEY, token INTEGER NOT NULL);
     `);
     // Case-insensitive substring match with JavaScript's Unicode case folding (SQLite's own LIKE and
     // lower() fold ASCII only, and complaint text is Indonesian with names in any script).
@@ -80,6 +101,10 @@ export class SqliteReadModelStore implements ReadModelStore {
       'SELECT doc FROM documents WHERE collection = ? AND id = ?',
     );
     this.selectDoc.pluck();
+    // The ids as one JSON array parameter: one statement, the primary key looked up once per id.
+    this.selectDocs = this.db.prepare<[string, string], { id: string; doc: string }>(
+      'SELECT id, doc FROM documents WHERE collection = ? AND id IN (SELECT value FROM json_each(?))',
+    );
     this.upsertDoc = this.db.prepare(
       'INSERT INTO documents (collection, id, doc) VALUES (?, ?, ?) ON CONFLICT (collection, id) DO UPDATE SET doc = excluded.doc',
     );
@@ -97,6 +122,16 @@ export class SqliteReadModelStore implements ReadModelStore {
   async get<T>(collection: string, id: string): Promise<T | undefined> {
     const text = this.selectDoc.get(collection, id);
     return text === undefined ? undefined : (JSON.parse(text) as T);
+  }
+
+  async getMany<T>(collection: string, ids: readonly string[]): Promise<(T | undefined)[]> {
+    if (ids.length === 0) return [];
+    const found = new Map<string, string>();
+    for (const row of this.selectDocs.all(collection, JSON.stringify(ids))) found.set(row.id, row.doc);
+    return ids.map((id) => {
+      const text = found.get(id);
+      return text === undefined ? undefined : (JSON.parse(text) as T);
+    });
   }
 
   async find<T>(collection: string, query: DocQuery = {}): Promise<T[]> {
@@ -165,13 +200,14 @@ export class SqliteReadModelStore implements ReadModelStore {
     projection: string,
     position: number,
     fn: (tx: ReadModelTx) => Promise<void>,
+    options: WriteOptions = {},
   ): Promise<void> {
     assertName('a projection', projection);
     assertPosition(position);
     // Another process (a rebuild run by hand, say) may have written since: then nothing cached is trusted.
     const dataVersion = this.dataVersion();
     if (dataVersion !== this.seenDataVersion) {
-      this.documentCache.clear();
+      this.forgetAll();
       this.seenDataVersion = dataVersion;
     }
     const batch = new BatchCache((collection, id, key) => {
@@ -192,6 +228,7 @@ export class SqliteReadModelStore implements ReadModelStore {
     try {
       this.db
         .transaction(() => {
+          if (options.fence) this.checkFence(options.fence);
           const current = this.selectCheckpoint.get(projection);
           // Two runners on one projection would double every effect: the later commit is refused instead.
           if (current && current.position >= position) {
@@ -215,13 +252,29 @@ export class SqliteReadModelStore implements ReadModelStore {
         .immediate();
     } catch (error) {
       // A failed commit may have followed another connection's write that the cache does not know of.
-      this.documentCache.clear();
+      this.forgetAll();
       throw error;
     }
     for (const [key, text] of written) {
-      if (text === undefined) this.documentCache.delete(key);
+      if (text === undefined) this.forget(key);
       else this.remember(key, text);
     }
+  }
+
+  async claimFence(fence: WriteFence): Promise<void> {
+    this.db.transaction(() => this.checkFence(fence)).immediate();
+  }
+
+  /** Inside a write transaction: keeps the newest token of the lease and refuses an older one. */
+  private checkFence({ lease, token }: WriteFence): void {
+    const { newest } = this.db
+      .prepare<[string, number], { newest: number }>(
+        `INSERT INTO fences (lease, token) VALUES (?, ?)
+         ON CONFLICT (lease) DO UPDATE SET token = max(token, excluded.token)
+         RETURNING token AS newest`,
+      )
+      .get(lease, token)!;
+    if (newest > token) throw new StaleFenceError(lease, token, newest);
   }
 
   async checkpoint(projection: string): Promise<{ position: number; version: number }> {
@@ -229,11 +282,17 @@ export class SqliteReadModelStore implements ReadModelStore {
     return row ? { position: row.position, version: row.version } : { position: 0, version: 0 };
   }
 
-  async reset(projection: string, version: number, collections: readonly string[]): Promise<void> {
+  async reset(
+    projection: string,
+    version: number,
+    collections: readonly string[],
+    options: WriteOptions = {},
+  ): Promise<void> {
     assertName('a projection', projection);
     for (const collection of collections) assertName('a collection', collection);
     this.db
       .transaction(() => {
+        if (options.fence) this.checkFence(options.fence);
         if (collections.length > 0) {
           this.db
             .prepare(`DELETE FROM documents WHERE collection IN (${collections.map(() => '?').join(', ')})`)
@@ -242,7 +301,7 @@ export class SqliteReadModelStore implements ReadModelStore {
         this.upsertCheckpoint.run(projection, 0, version);
       })
       .immediate();
-    this.documentCache.clear();
+    this.forgetAll();
   }
 
   async close(): Promise<void> {
@@ -253,14 +312,34 @@ export class SqliteReadModelStore implements ReadModelStore {
     return this.db.pragma('data_version', { simple: true }) as number;
   }
 
-  /** First in, first out: cheap, and a rebuild touches documents roughly in the order it first met them. */
+  /**
+   * First in, first out, within the count and the size budget: cheap, and a rebuild touches documents
+   * roughly in the order it first met them.
+   */
   private remember(key: string, text: string): void {
-    if (this.documentCacheSize === 0) return;
-    if (this.documentCache.size >= this.documentCacheSize && !this.documentCache.has(key)) {
-      const oldest = this.documentCache.keys().next().value;
-      if (oldest !== undefined) this.documentCache.delete(oldest);
+    if (this.documentCacheSize === 0 || text.length > this.documentCacheChars) return;
+    this.forget(key);
+    while (
+      this.documentCache.size > 0 &&
+      (this.documentCache.size >= this.documentCacheSize ||
+        this.cachedChars + text.length > this.documentCacheChars)
+    ) {
+      this.forget(this.documentCache.keys().next().value!);
     }
     this.documentCache.set(key, text);
+    this.cachedChars += text.length;
+  }
+
+  private forget(key: string): void {
+    const text = this.documentCache.get(key);
+    if (text === undefined) return;
+    this.documentCache.delete(key);
+    this.cachedChars -= text.length;
+  }
+
+  private forgetAll(): void {
+    this.documentCache.clear();
+    this.cachedChars = 0;
   }
 
   private statement(sql: string): Database.Statement {

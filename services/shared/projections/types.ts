@@ -77,6 +77,11 @@ export interface DocQuery {
 
 export interface ReadModelStore {
   get<T>(collection: string, id: string): Promise<T | undefined>;
+  /**
+   * Several documents by id in one query (a batch of `_entities` representations), in the order of `ids`,
+   * undefined where there is none.
+   */
+  getMany<T>(collection: string, ids: readonly string[]): Promise<(T | undefined)[]>;
   find<T>(collection: string, query?: DocQuery): Promise<T[]>;
   count(
     collection: string,
@@ -90,23 +95,55 @@ export interface ReadModelStore {
    * Runs `fn` in one transaction and stores the projection's checkpoint in that same transaction, so a
    * crash at any point neither loses nor doubles an effect.
    */
-  applyBatch(projection: string, position: number, fn: (tx: ReadModelTx) => Promise<void>): Promise<void>;
+  applyBatch(
+    projection: string,
+    position: number,
+    fn: (tx: ReadModelTx) => Promise<void>,
+    options?: WriteOptions,
+  ): Promise<void>;
   /** 0 when the projection has never run. */
   checkpoint(projection: string): Promise<{ position: number; version: number }>;
   /** Deletes the collections' documents and resets the checkpoint to 0 with the given version. */
-  reset(projection: string, version: number, collections: readonly string[]): Promise<void>;
+  reset(
+    projection: string,
+    version: number,
+    collections: readonly string[],
+    options?: WriteOptions,
+  ): Promise<void>;
+  /**
+   * Records `fence` as the newest token of its lease, in its own transaction: from then on a write
+   * carrying an older token is refused. Throws StaleFenceError when a newer token was recorded already.
+   */
+  claimFence(fence: WriteFence): Promise<void>;
   close(): Promise<void>;
 }
 
-export interface ProjectionRunnerHandle {
-  /** Resolves once every projection has applied the log up to `position` (read-your-writes). */
-  waitFor(position: number, timeoutMs?: number): Promise<void>;
-  /** The lowest checkpoint among this runner's projections. */
-  position(): number;
-  /** Resets one projection and rebuilds it from zero while the others keep running. */
-  rebuild(name: string): Promise<void>;
-  /** Ends every subscription after committing what was already read; pending waitFor calls reject. */
-  stop(): Promise<void>;
+/**
+ * A lease's fencing token carried by a write (see services/shared/leases.ts). The store keeps the
+ * newest token per lease and, in the same transaction as the write, refuses one that is older: a
+ * replica that lost its lease (stalled past its time to live, cut off from the database) cannot write
+ * work its successor is doing.
+ */
+export interface WriteFence {
+  readonly lease: string;
+  readonly token: number;
+}
+
+export interface WriteOptions {
+  readonly fence?: WriteFence;
+}
+
+/** A write carried a fencing token older than the newest one its store has seen: its lease was lost. */
+export class StaleFenceError extends Error {
+  readonly code = 'STALE_FENCE';
+  constructor(
+    readonly lease: string,
+    readonly token: number,
+    readonly newest: number,
+  ) {
+    super(`lease ${lease} was taken over (fence ${newest}); this holder's fence ${token} may not write`);
+    this.name = 'StaleFenceError';
+  }
 }
 
 export type ProjectedEvent = RecordedEvent;

@@ -1,0 +1,173 @@
+/**
+ * `npm run bench:import` — the bulk importer on a generated file: rows per second and the importing
+ * process's peak RSS, on the embedded SQLite store and on PostgreSQL (a throwaway server started from the
+ * machine's binaries, test/support/postgres.ts). Every row is a whole case with history: received,
+ * verified, forwarded, responded, resolved and closed (6 events, plus its tracking-number claim), and an
+ * identity to seal. Each import runs in a child process of its own, so its peak RSS is the importer's.
+ *
+ * Env: BENCH_ROWS (default 100000), BENCH_STORES (default `sqlite,postgres`).
+ * Goal (issue 12): on SQLite ≥ 3,000 rows/s with ≥ 3 history events per row, peak RSS ≤ 300 MB.
+ * Before batching (row by row, three commits a row) the importer did a few hundred rows/s.
+ */
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { once } from 'node:events';
+import os from 'node:os';
+import path from 'node:path';
+import { seedAgencies } from '../../services/cli/seed';
+import { SHEET_MAPPING } from '../../services/complaint/import/mapping';
+import { runImport } from '../../services/complaint/import/run';
+import { loadConfig } from '../../services/shared/config';
+import { createEventStore } from '../../services/shared/eventstore';
+import { openKeyVault } from '../../services/shared/pii';
+import { createTestDatabase } from '../support/postgres';
+
+const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
+const STORES = (process.env.BENCH_STORES ?? 'sqlite,postgres').split(',').map((s) => s.trim());
+const GOAL_ROWS_PER_SECOND = 3_000;
+const GOAL_RSS_MB = 300;
+
+const HEADER =
+  'reference,channel,received_at,subject,description,category,region,name,email,phone,agencies,forwarded_at,responded_at,response,closed_at';
+
+/** A made-up case a row: no real person. Times spread over 2025 in WIB. */
+async function generate(file: string, rows: number): Promise<void> {
+  const out = createWriteStream(file);
+  const write = async (line: string) => {
+    if (!out.write(`${line}\n`)) await once(out, 'drain');
+  };
+  await write(HEADER);
+  const agencies = [
+    'Inspektorat Kabupaten Bantul',
+    'Inspektorat Kabupaten Sleman',
+    'Inspektorat Kota Yogyakarta',
+  ];
+  const at = (day: number, hour: number) => {
+    const d = new Date(Date.UTC(2025, 0, 1) + day * 86_400_000);
+    return `${d.toISOString().slice(0, 10)} ${String(hour).padStart(2, '0')}:00`;
+  };
+  for (let i = 1; i <= rows; i++) {
+    const day = i % 300;
+    await write(
+      [
+        `BENCH-${String(i).padStart(7, '0')}`,
+        i % 3 === 0 ? 'LETTER' : i % 3 === 1 ? 'EMAIL' : 'WALK_IN',
+        at(day, 8),
+        `Pengaduan contoh nomor ${i}`,
+        'Jalan desa rusak sejak dua tahun dan belum diperbaiki; mohon ditindaklanjuti.',
+        'infrastruktur',
+        'Kabupaten Bantul',
+        `Warga Contoh ${i}`,
+        `warga${i}@contoh.invalid`,
+        `0812${String(i).padStart(8, '0')}`,
+        agencies[i % agencies.length],
+        at(day + 1, 10),
+        at(day + 20, 14),
+        'Sudah ditindaklanjuti oleh dinas terkait.',
+        at(day + 25, 9),
+      ].join(','),
+    );
+  }
+  out.end();
+  await once(out, 'finish');
+}
+
+/** The child: one import into the configured store, its figures as one JSON line. */
+async function child(file: string): Promise<void> {
+  const config = loadConfig();
+  const store = await createEventStore(config.store);
+  const vault = openKeyVault(config);
+  await seedAgencies(store, new Date('2025-01-01T00:00:00Z'));
+  const started = process.hrtime.bigint();
+  const cpuBefore = process.cpuUsage();
+  const report = await runImport({ file, mapping: SHEET_MAPPING, store, vault });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = process.cpuUsage(cpuBefore);
+  const events = await store.headPosition();
+  await store.close();
+  await vault.close();
+  process.stdout.write(
+    `${JSON.stringify({
+      seconds,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      imported: report.imported,
+      refused: report.refused,
+      events,
+      maxRssMb: process.resourceUsage().maxRSS / 1024,
+    })}\n`,
+  );
+}
+
+function importIn(env: Record<string, string>, file: string) {
+  const result = spawnSync(process.execPath, ['-r', '@swc-node/register', __filename, '--child', file], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  if (result.status !== 0) throw new Error(`the import failed:\n${result.stderr}`);
+  const last = result.stdout.trim().split('\n').at(-1)!;
+  return JSON.parse(last) as {
+    seconds: number;
+    cpuSeconds: number;
+    imported: number;
+    refused: number;
+    events: number;
+    maxRssMb: number;
+  };
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'dumas-bench-import-'));
+  try {
+    const file = path.join(dir, 'complaints.csv');
+    await generate(file, ROWS);
+    console.log(
+      `load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} (wall-clock rates on a shared machine are lower bounds)`,
+    );
+    console.log(
+      `bench:import — ${ROWS} rows (${(statSync(file).size / 1e6).toFixed(1)} MB CSV), 6 events a row (5 of history) + a claim; ${os.cpus().length} cores`,
+    );
+    for (const kind of STORES) {
+      let env: Record<string, string>;
+      let drop: (() => Promise<void>) | undefined;
+      const dataDir = mkdtempSync(path.join(dir, `${kind}-`));
+      if (kind === 'postgres') {
+        const db = await createTestDatabase('bench_import');
+        drop = db.drop;
+        env = { DUMAS_DATA_DIR: dataDir, DUMAS_STORE: 'postgres', DUMAS_POSTGRES_URL: db.url };
+      } else env = { DUMAS_DATA_DIR: dataDir, DUMAS_STORE: 'sqlite' };
+      try {
+        const r = importIn(env, file);
+        const rate = r.imported / r.seconds;
+        console.log(
+          `${kind.padEnd(9)} imported ${r.imported} (refused ${r.refused}) in ${r.seconds.toFixed(1)} s: ${Math.round(rate)} rows/s, ${Math.round(r.events / r.seconds)} events/s, peak RSS ${Math.round(r.maxRssMb)} MB; importer CPU ${r.cpuSeconds.toFixed(1)} s (${Math.round(r.imported / r.cpuSeconds)} rows per CPU-second)` +
+            (kind === 'sqlite'
+              ? `   [goal ≥ ${GOAL_ROWS_PER_SECOND} rows/s: ${rate >= GOAL_ROWS_PER_SECOND ? 'met' : 'NOT met'}; ≤ ${GOAL_RSS_MB} MB: ${r.maxRssMb <= GOAL_RSS_MB ? 'met' : 'NOT met'}]`
+              : ''),
+        );
+      } finally {
+        await drop?.();
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === '--child') {
+  child(process.argv[3]!).catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+} else {
+  main().then(
+    () => process.exit(0),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,106 @@
+/**
+ * The importer's batches on a real SQLite store: the cases of a batch commit together, and a batch that
+ * cannot commit whole (another writer created one of its cases meanwhile) is written case by case, so
+ * no case is ever half there and nothing is doubled.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { seedAgencies } from '../../services/cli/seed';
+import { complaintStreamId } from '../../services/complaint/domain/constants';
+import { channelComplaintId } from '../../services/complaint/import/importer';
+import { SHEET_MAPPING } from '../../services/complaint/import/mapping';
+import { runImport } from '../../services/complaint/import/run';
+import { loadConfig } from '../../services/shared/config';
+import { SqliteEventStore } from '../../services/shared/eventstore/sqlite';
+import type { EventStore, StreamAppend } from '../../services/shared/eventstore/types';
+import { openKeyVault } from '../../services/shared/pii';
+import type { KeyVault } from '../../services/shared/pii/vault';
+
+const HEADER =
+  'reference,channel,received_at,subject,description,name,email,agencies,forwarded_at,responded_at,response,closed_at';
+const row = (ref: string) =>
+  `${ref},LETTER,2026-03-02 09:00,Jalan rusak,Jalan desa rusak,Contoh Warga,warga@contoh.invalid,Inspektorat Kabupaten Bantul,2026-03-03 10:00,2026-03-10 10:00,Sudah ditambal,2026-03-11 10:00`;
+
+let dir: string;
+let store: SqliteEventStore;
+let vault: KeyVault;
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'dumas-import-batch-'));
+  store = new SqliteEventStore({ file: path.join(dir, 'events.sqlite') });
+  vault = openKeyVault(loadConfig({ DUMAS_DATA_DIR: dir }));
+  await seedAgencies(store, new Date('2026-01-02T00:00:00Z'));
+});
+
+afterAll(async () => {
+  await store.close();
+  await vault.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const file = (name: string, refs: readonly string[]) => {
+  const f = path.join(dir, name);
+  writeFileSync(f, `${HEADER}\n${refs.map(row).join('\n')}\n`);
+  return f;
+};
+
+const caseOf = (ref: string) => store.readStream(complaintStreamId(channelComplaintId('LETTER', ref)));
+
+describe('given rows imported in batches', () => {
+  it('takes a reference given twice in one file once, the second as already present', async () => {
+    const report = await runImport({
+      file: file('twice.csv', ['B-1', 'B-2', 'B-1']),
+      mapping: SHEET_MAPPING,
+      store,
+      vault,
+    });
+    expect(report).toMatchObject({ read: 3, imported: 2, alreadyPresent: 1, refused: 0 });
+    expect((await caseOf('B-1')).map((e) => e.type)).toEqual([
+      'ComplaintReceived',
+      'ComplaintVerified',
+      'ComplaintForwarded',
+      'AgencyResponseRecorded',
+      'ComplaintResolved',
+      'ComplaintClosed',
+    ]);
+  });
+
+  it('writes case by case when another writer created one of the batch’s cases meanwhile', async () => {
+    // Another importer takes C-2 in between the check and the commit of this batch.
+    const theirs = file('theirs.csv', ['C-2']);
+    const racing: EventStore = Object.create(store, {
+      appendMany: {
+        value: async (appends: readonly StreamAppend[]) => {
+          if ((await caseOf('C-2')).length === 0)
+            await runImport({ file: theirs, mapping: SHEET_MAPPING, store, vault });
+          return store.appendMany(appends);
+        },
+      },
+    });
+    const head = await store.headPosition();
+    const report = await runImport({
+      file: file('race.csv', ['C-1', 'C-2', 'C-3']),
+      mapping: SHEET_MAPPING,
+      store: racing,
+      vault,
+    });
+    expect(report).toMatchObject({ read: 3, imported: 2, alreadyPresent: 1, refused: 0 });
+    for (const ref of ['C-1', 'C-2', 'C-3']) expect(await caseOf(ref)).toHaveLength(6);
+    // Nothing of the failed batch commit is left: three whole cases and their claims, theirs included.
+    const added = await store.readAll({ fromPosition: head });
+    expect(added).toHaveLength(3 * (6 + 1));
+  });
+
+  it('adds nothing when the same file is imported again', async () => {
+    const head = await store.headPosition();
+    const report = await runImport({
+      file: path.join(dir, 'race.csv'),
+      mapping: SHEET_MAPPING,
+      store,
+      vault,
+    });
+    expect(report).toMatchObject({ imported: 0, alreadyPresent: 3 });
+    expect(await store.headPosition()).toBe(head);
+  });
+});

@@ -1,0 +1,98 @@
+import type { SlaClock } from '../../services/evaluation/domain/clocks';
+import {
+  CLOCK_ORDER,
+  clockOfDoc,
+  EVALUATION_INDEXES,
+  NEVER,
+  SLA_CLOCKS,
+  toClockDoc,
+} from '../../services/evaluation/projections';
+import {
+  EVALUATION_ROUNDS,
+  evaluationRecordsProjection,
+  evaluationRoundsQuery,
+} from '../../services/evaluation/records';
+import { DUE_ORDER, LATE_STOP_ORDER } from '../../services/evaluation/scheduler';
+import { expectIndexedPlan, PLAN_ENGINES, storeWithIndexes } from '../support/plans';
+
+/**
+ * The evaluation's read paths are answered from its indexes, so a page costs what the page costs: a plan
+ * that scans the documents table fails here.
+ */
+describe.each(PLAN_ENGINES)('%s: evaluation read plans', (engine) => {
+  const store = storeWithIndexes(EVALUATION_INDEXES, engine);
+
+  it.each([
+    ['one complaint', 'c-1'],
+    ['a page of complaints', { in: ['c-1', 'c-2', 'c-3'] }],
+  ] as const)("%s's clocks: the complaint index, no scan", async (_, complaintId) => {
+    const query = { where: { complaintId }, orderBy: CLOCK_ORDER };
+    await expectIndexedPlan(store(), SLA_CLOCKS, query, 'rm_sla_clocks_complaint');
+  });
+
+  it.each([
+    [
+      'clocks falling due',
+      { where: { dueWatch: { lt: '2026-03-11T03:00:00.000Z' } }, orderBy: DUE_ORDER },
+      'due',
+    ],
+    [
+      'clocks stopped late',
+      { where: { lateStopWatch: { gt: '2026-01-25T03:00:00.000Z' } }, orderBy: LATE_STOP_ORDER },
+      'late_stop',
+    ],
+  ] as const)('the breach scheduler: %s from their index, no scan', async (_, query, index) => {
+    const plan = await expectIndexedPlan(store(), SLA_CLOCKS, query, `rm_sla_clocks_${index}`);
+    // In index order: at most the row-id tie-break among equal keys is sorted, never the whole result.
+    expect(plan).not.toMatch(/TEMP B-TREE FOR ORDER BY/);
+  });
+});
+
+describe.each(PLAN_ENGINES)('%s: evaluation rounds list plans', (engine) => {
+  const store = storeWithIndexes(evaluationRecordsProjection.indexes ?? [], engine);
+
+  it.each([
+    ['all', {}, 'opened'],
+    ['by agency', { agencyId: 'inspektorat-bantul' }, 'agency'],
+    ['by status', { status: 'OPEN' }, 'status'],
+  ] as const)('%s: newest first from an index, no scan', async (_, filter, index) => {
+    const query = evaluationRoundsQuery(filter);
+    await expectIndexedPlan(store(), EVALUATION_ROUNDS, query, `rm_evaluation_rounds_${index}`);
+  });
+});
+
+describe('what the scheduler index keeps of a clock', () => {
+  const clock: SlaClock = {
+    id: 'c1/WRITTEN_RESPONSE/a/1',
+    complaintId: 'c1',
+    kind: 'WRITTEN_RESPONSE',
+    cycle: 1,
+    policyVersion: 0,
+    calendarVersion: 0,
+    length: 14,
+    unit: 'CALENDAR_DAYS',
+    startedAt: '2026-03-02T02:00:00.000Z',
+    pauses: [],
+    dueDate: '2026-03-16',
+    dueAt: '2026-03-16T16:59:59.999Z',
+  } as SlaClock;
+  const { calendarVersion: _v, ...versionless } = clock;
+
+  it.each([
+    ['open, with its calendar version: from its due instant', clock, clock.dueAt, ''],
+    ['open, following today’s calendar: 45 days early', versionless, '2026-01-30T16:59:59.999Z', ''],
+    ['paused (no deadline)', { ...clock, dueDate: null, dueAt: null }, NEVER, ''],
+    ['breach on the record', { ...clock, breachRecordedAt: '2026-03-17T00:00:00.000Z' }, NEVER, ''],
+    ['stopped in time', { ...clock, stoppedAt: '2026-03-10T00:00:00.000Z' }, NEVER, ''],
+    [
+      'stopped late, unrecorded',
+      { ...clock, stoppedAt: '2026-03-20T00:00:00.000Z' },
+      NEVER,
+      '2026-03-20T00:00:00.000Z',
+    ],
+  ] as const)('%s', (_, c, dueWatch, lateStopWatch) => {
+    const doc = toClockDoc(c as SlaClock);
+    expect(doc).toMatchObject({ dueWatch, lateStopWatch });
+    expect(clockOfDoc(doc)).toEqual(c);
+  });
+});
