@@ -14,6 +14,15 @@ export const GATEWAY_SIGNATURE_HEADER = 'x-dumas-gateway';
 /** What the gateway signs when it opens the subscriptions WebSocket to a subgraph (there is no body). */
 export const GATEWAY_WEBSOCKET_BODY = 'graphql-ws';
 const WINDOW_MS = 60_000;
+
+/** Where attachments are uploaded, at the gateway and at the correspondence subgraph behind it. */
+export const UPLOADS_PATH = '/uploads';
+
+/**
+ * What the gateway signs for an upload it forwards (the body is streamed on, not read first): the
+ * caller's Authorization header, so a captured signature goes with that token only, for a minute.
+ */
+export const uploadSignatureBody = (authorization: string | undefined) => `upload\n${authorization ?? ''}`;
 const DEV_GATEWAY_SECRET_FILE = 'gateway.secret';
 
 const mac = (secret: string, at: number, body: string | Buffer) =>
