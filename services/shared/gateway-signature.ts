@@ -11,6 +11,8 @@ import type { DumasConfig } from './config';
 import { devSecret } from './dev-secret';
 
 export const GATEWAY_SIGNATURE_HEADER = 'x-dumas-gateway';
+/** The client's address, passed on by the gateway; believed only on a call the gateway signed. */
+export const CLIENT_HEADER = 'x-dumas-client';
 /** What the gateway signs when it opens the subscriptions WebSocket to a subgraph (there is no body). */
 export const GATEWAY_WEBSOCKET_BODY = 'graphql-ws';
 const WINDOW_MS = 60_000;
