@@ -6,8 +6,8 @@
  * - every acknowledged command is in the log;
  * - no letter, reminder, breach or checkpoint was written twice (work done once across replicas);
  * - a replica's read models rebuilt from zero equal those of the replica that lived through the kill;
- * - a subscriber on the surviving gateway, resuming by position when its upstream replica died, received
- *   every case event of the run exactly once, in order;
+ * - subscribers on the surviving gateway, resuming by position when their upstream replica died (at
+ *   least one of them does), received every case event of the run exactly once, in order;
  * - `audit verify --all` passes.
  * Its own file, so CI runs it beside the rest.
  */
@@ -174,13 +174,16 @@ describePg('given two replicas of every service on PostgreSQL, one of each kille
   let db: { url: string; drop(): Promise<void> };
   let cluster: Cluster | undefined;
   let pg: PgClient;
+  // A block of about 150 ports (fronts, then replicas at +100…), away from the usual ones.
+  const port = 20_000 + Math.floor(Math.random() * 9_000);
+  /** The complaint subgraph's round-robin front (services/cli/cluster.ts: PORT+1 for the first subgraph). */
+  const complaintFront = `http://127.0.0.1:${port + 1}`;
 
   beforeAll(async () => {
     db = await createTestDatabase('replicas_kill');
     cluster = await startCluster({
       replicas: 2,
-      // A block of about 150 ports (fronts, then replicas at +100…), away from the usual ones.
-      port: 20_000 + Math.floor(Math.random() * 9_000),
+      port,
       postgresUrl: db.url,
       stdio: 'ignore',
       env: {
@@ -229,7 +232,17 @@ describePg('given two replicas of every service on PostgreSQL, one of each kille
     const start = (
       await pg.query<{ head: string }>('SELECT coalesce(max(position), 0) AS head FROM dumas_events.events')
     ).rows[0]!.head;
-    const subscriber = resumingSubscriber(`ws://127.0.0.1:${g1.port}/graphql`, officer, start);
+    // Subscribers on the surviving gateway, each its own caller (the gateway keeps one upstream connection
+    // per caller's token), opened one after another through the complaint front's rotation, with one more
+    // request to that front before the third: whatever number of front requests a subscription takes, the
+    // three cannot all land on one complaint replica, so at least one loses its upstream to the kill.
+    const subscribers: ReturnType<typeof resumingSubscriber>[] = [];
+    for (const n of [1, 2, 3]) {
+      if (n === 3) await fetch(`${complaintFront}/ready`);
+      const caller = await mintToken({ sub: `subscriber-${n}`, role: 'OFFICER', ttl: '1h' }, SECRET);
+      subscribers.push(resumingSubscriber(`ws://127.0.0.1:${g1.port}/graphql`, caller, start));
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
 
     // The load: each worker files, verifies and forwards complaints, through both gateways in turn.
     const acknowledged: { id: string; filed: boolean; verified: boolean; forwarded: boolean }[] = [];
@@ -331,31 +344,45 @@ describePg('given two replicas of every service on PostgreSQL, one of each kille
     once(checkpoints, (e) => String(e.data.seq));
     expect(checkpoints.map((e) => e.data.seq)).toEqual(checkpoints.map((_, i) => i + 1));
 
-    // The subscriber on the surviving gateway: every case event of the run, once, in order.
+    // The subscribers on the surviving gateway: every case event of the run, once, in order.
     progress('log checked');
     const head = Number(all.at(-1)!.position);
+    // A case's events, as the subscription counts them (services/audit/case-events.ts): those its
+    // commands recorded (metadata.caseId), the evaluation's about it (data.complaintId) and the letters
+    // covering it (data.complaintIds), here the follow-up requests the flows drafted.
+    const ofCase = (e: Row) => {
+      const data = e.data as { complaintId?: unknown; complaintIds?: unknown } | null;
+      return (
+        forwarded.has(String(e.metadata.caseId)) ||
+        forwarded.has(String(data?.complaintId)) ||
+        (Array.isArray(data?.complaintIds) && data.complaintIds.some((id) => forwarded.has(String(id))))
+      );
+    };
+    const caseEvents = events.filter(ofCase);
+    expect(caseEvents.filter((e) => e.type === 'LetterDrafted')).toHaveLength(COMPLAINTS);
+    const last = Number(caseEvents.at(-1)!.position);
     await eventually(
-      async () =>
-        subscriber.positions.some(
-          (p) => Number(p.split(':')[0]) >= Number(events.filter((e) => e.metadata.caseId).at(-1)!.position),
-        ),
+      async () => subscribers.every((s) => s.positions.some((p) => Number(p.split(':')[0]) >= last)),
       30_000,
-      'the subscriber reaches the last case event',
+      'the subscribers reach the last case event',
     );
-    await subscriber.stop();
-    progress('subscriber done');
-    const received = subscriber.positions;
-    expect(new Set(received).size).toBe(received.length);
-    const numeric = received.map((p) => Number(p.split(':')[0]));
-    expect([...numeric].sort((a, b) => a - b)).toEqual(numeric);
-    const seen = new Set(numeric);
-    const missed = events.filter((e) => e.metadata.caseId && !seen.has(Number(e.position)));
-    expect(missed.map((e) => `${e.position} ${e.type}`)).toEqual([]);
+    for (const subscriber of subscribers) {
+      await subscriber.stop();
+      const received = subscriber.positions;
+      expect(new Set(received).size).toBe(received.length);
+      const numeric = received.map((p) => Number(p.split(':')[0]));
+      expect([...numeric].sort((a, b) => a - b)).toEqual(numeric);
+      const seen = new Set(numeric);
+      const missed = caseEvents.filter((e) => !seen.has(Number(e.position)));
+      expect(missed.map((e) => `${e.position} ${e.type}`)).toEqual([]);
+    }
+    const resumes = subscribers.map((s) => s.resumes());
+    progress(`subscribers: ${caseEvents.length} case events in the log, resumes ${resumes.join(', ')}`);
+    expect(Math.max(...resumes)).toBeGreaterThan(0);
 
     // Read models: the killed replicas come back rebuilding from zero (their schemas dropped); once they
     // and the survivors have passed the same head, their documents are equal.
     for (const name of SUBGRAPH_NAMES) await pg.query(`DROP SCHEMA IF EXISTS rm_${name}_r2 CASCADE`);
-    progress(`subscriber: ${received.length} events, ${subscriber.resumes()} resumes`);
     for (const name of SUBGRAPH_NAMES) {
       const dead = c.replicas.find((r) => r.service === name && r.replica === 2)!;
       await c.restart(dead);
