@@ -10,8 +10,7 @@
  * Before batching (row by row, three commits a row) the importer did a few hundred rows/s.
  */
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { once } from 'node:events';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { seedAgencies } from '../../services/cli/seed';
@@ -21,56 +20,12 @@ import { loadConfig } from '../../services/shared/config';
 import { createEventStore } from '../../services/shared/eventstore';
 import { openKeyVault } from '../../services/shared/pii';
 import { createTestDatabase } from '../support/postgres';
+import { writeComplaintsCsv } from './complaints-csv';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const STORES = (process.env.BENCH_STORES ?? 'sqlite,postgres').split(',').map((s) => s.trim());
 const GOAL_ROWS_PER_SECOND = 3_000;
 const GOAL_RSS_MB = 300;
-
-const HEADER =
-  'reference,channel,received_at,subject,description,category,region,name,email,phone,agencies,forwarded_at,responded_at,response,closed_at';
-
-/** A made-up case a row: no real person. Times spread over 2025 in WIB. */
-async function generate(file: string, rows: number): Promise<void> {
-  const out = createWriteStream(file);
-  const write = async (line: string) => {
-    if (!out.write(`${line}\n`)) await once(out, 'drain');
-  };
-  await write(HEADER);
-  const agencies = [
-    'Inspektorat Kabupaten Bantul',
-    'Inspektorat Kabupaten Sleman',
-    'Inspektorat Kota Yogyakarta',
-  ];
-  const at = (day: number, hour: number) => {
-    const d = new Date(Date.UTC(2025, 0, 1) + day * 86_400_000);
-    return `${d.toISOString().slice(0, 10)} ${String(hour).padStart(2, '0')}:00`;
-  };
-  for (let i = 1; i <= rows; i++) {
-    const day = i % 300;
-    await write(
-      [
-        `BENCH-${String(i).padStart(7, '0')}`,
-        i % 3 === 0 ? 'LETTER' : i % 3 === 1 ? 'EMAIL' : 'WALK_IN',
-        at(day, 8),
-        `Pengaduan contoh nomor ${i}`,
-        'Jalan desa rusak sejak dua tahun dan belum diperbaiki; mohon ditindaklanjuti.',
-        'infrastruktur',
-        'Kabupaten Bantul',
-        `Warga Contoh ${i}`,
-        `warga${i}@contoh.invalid`,
-        `0812${String(i).padStart(8, '0')}`,
-        agencies[i % agencies.length],
-        at(day + 1, 10),
-        at(day + 20, 14),
-        'Sudah ditindaklanjuti oleh dinas terkait.',
-        at(day + 25, 9),
-      ].join(','),
-    );
-  }
-  out.end();
-  await once(out, 'finish');
-}
 
 /** The child: one import into the configured store, its figures as one JSON line. */
 async function child(file: string): Promise<void> {
@@ -120,7 +75,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'dumas-bench-import-'));
   try {
     const file = path.join(dir, 'complaints.csv');
-    await generate(file, ROWS);
+    await writeComplaintsCsv(file, ROWS);
     console.log(
       `load average ${os
         .loadavg()
