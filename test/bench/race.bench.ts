@@ -1,0 +1,280 @@
+/**
+ * `npm run bench:race` — the peer race: stock @apollo/gateway, Hive Gateway and our gateway in front of the
+ * same three subgraphs over the same store, in one run, at the same concurrency, on the same queries:
+ *   - the README's first query ("A first query": a page of complaints with their agencies' names and SLA
+ *     clocks — complaint, correspondence and evaluation subgraphs), and
+ *   - `complaints(first: 20, filter: …)` (complaint subgraph only).
+ * Each gateway and each subgraph is its own process (production mode); the load generator and the CPU
+ * per request (from /proc, the gateway's process only) are bench:gateway's (http-load.ts). Figures are
+ * printed, not asserted.
+ *
+ * The store: BENCH_COMPLAINTS cases (default 20,000) written as an import file (complaints-csv.ts: a
+ * quarter each received only, forwarded, answered, closed) and loaded by the real importer, then projected
+ * by the subgraphs as they start. It is kept in BENCH_RACE_DIR (default <tmp>/dumas-bench-race-<size>) and
+ * reused by the next run at the same size; delete the directory (or BENCH_RACE_FRESH=1) to build it again.
+ * 100k: `BENCH_COMPLAINTS=100000 npm run bench:race` (the import takes about half a minute, the
+ * subgraphs' first projection of ~500k events several minutes on 2 cores).
+ *
+ * Hive Gateway lives in bench/hive with its own package.json and lock file (the main tree's versions stay
+ * as they are); the first run installs it there with `npm ci`. Its configuration, bench/hive/
+ * gateway.config.mjs: request deduplication off, Authorization forwarded. Stock @apollo/gateway:
+ * test/bench/stock-gateway.ts. Ours: gateway/index.ts, what `npm start` runs; it signs its subgraph calls
+ * (DUMAS_GATEWAY_SECRET), the subgraphs also accept unsigned calls (DUMAS_SUBGRAPH_GATEWAY_ONLY=false) so
+ * the other two can reach them.
+ *
+ * Env: BENCH_COMPLAINTS, BENCH_RACE_DIR, BENCH_RACE_FRESH, BENCH_CLIENTS (default 16), BENCH_SECONDS
+ * (default 8), BENCH_WARMUP_SECONDS (default 2). Ports 6400–6412.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { seedAgencies } from '../../services/cli/seed';
+import { SHEET_MAPPING } from '../../services/complaint/import/mapping';
+import { runImport } from '../../services/complaint/import/run';
+import { mintToken } from '../../services/shared/auth';
+import { loadConfig } from '../../services/shared/config';
+import { createEventStore } from '../../services/shared/eventstore';
+import { composeSupergraph } from '../../services/shared/graphql/supergraph';
+import { openKeyVault } from '../../services/shared/pii';
+import { SUBGRAPHS } from '../../services/subgraphs';
+import { type CaseStage, writeComplaintsCsv } from './complaints-csv';
+import { type LoadResult, launch, load, ROOT, runBench, waitUp } from './http-load';
+
+const COMPLAINTS = Number(process.env.BENCH_COMPLAINTS ?? 20_000);
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
+const STORE_ROOT = process.env.BENCH_RACE_DIR ?? path.join(os.tmpdir(), `dumas-bench-race-${COMPLAINTS}`);
+const HIVE_DIR = path.join(ROOT, 'bench', 'hive');
+const HIVE_BIN = path.join(HIVE_DIR, 'node_modules', '@graphql-hive', 'gateway', 'dist', 'bin.js');
+const SECRET = 'bench-race-secret-0123456789-abcdefghijkl';
+const PORT = { subgraphs: 6401, stock: 6410, hive: 6411, ours: 6412 };
+
+/** README, "A first query": one query, three subgraphs. */
+const README_QUERY =
+  '{ complaints(first: 5, filter: {status: [FORWARDED, IN_FOLLOW_UP]}) { totalCount edges { node { trackingNumber status subject agencies { id name } sla { clocks { kind state dueAt } } } } } }';
+/** A filtered page of the complaints list, one subgraph. */
+const LIST_QUERY =
+  '{ complaints(first: 20, filter: {status: [FORWARDED], channel: [EMAIL]}) { totalCount edges { node { id trackingNumber status subject receivedAt channel } } pageInfo { endCursor hasNextPage } } }';
+const QUERIES: readonly [string, string][] = [
+  ['README first query', README_QUERY],
+  ['complaints(first: 20, filter)', LIST_QUERY],
+];
+
+const STAGES: readonly CaseStage[] = ['closed', 'forwarded', 'responded', 'received'];
+
+/** Hive Gateway from bench/hive's own lock file, installed there once. */
+function ensureHive(): void {
+  if (existsSync(HIVE_BIN)) return;
+  console.log(`installing Hive Gateway in ${path.relative(ROOT, HIVE_DIR)} (npm ci, once)…`);
+  const result = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd: HIVE_DIR,
+    stdio: 'inherit',
+  });
+  if (result.status !== 0 || !existsSync(HIVE_BIN)) throw new Error('npm ci in bench/hive failed');
+}
+
+/**
+ * The production settings the subgraphs and our gateway start with, kept beside the store: the vault's
+ * master key must stay the one the import wrapped the complainants' keys with.
+ */
+type RaceEnv = Record<string, string>;
+
+async function ensureStore(): Promise<RaceEnv> {
+  const dataDir = path.join(STORE_ROOT, 'data');
+  const envFile = path.join(STORE_ROOT, 'env.json');
+  const complete = path.join(STORE_ROOT, 'complete');
+  if (process.env.BENCH_RACE_FRESH !== '1' && existsSync(complete)) {
+    console.log(`reusing the store in ${STORE_ROOT}`);
+    return JSON.parse(readFileSync(envFile, 'utf8')) as RaceEnv;
+  }
+  rmSync(STORE_ROOT, { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true });
+  // The checkpoint signing key is kept outside the data directory, as production requires.
+  const keyFile = path.join(STORE_ROOT, 'checkpoint-key.pem');
+  const { privateKey } = generateKeyPairSync('ed25519');
+  writeFileSync(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  const env: RaceEnv = {
+    DUMAS_DATA_DIR: dataDir,
+    DUMAS_VAULT_MASTER_KEY: randomBytes(32).toString('base64'),
+    DUMAS_CHECKPOINT_PRIVATE_KEY_FILE: keyFile,
+    DUMAS_GATEWAY_SECRET: randomBytes(32).toString('base64'),
+    DUMAS_SUBGRAPH_GATEWAY_ONLY: 'false',
+  };
+  writeFileSync(envFile, JSON.stringify(env));
+
+  const t0 = performance.now();
+  const file = path.join(STORE_ROOT, 'complaints.csv');
+  await writeComplaintsCsv(file, COMPLAINTS, (i) => STAGES[i % STAGES.length]!);
+  const config = loadConfig({ ...env, DUMAS_JWT_SECRET: SECRET });
+  const store = await createEventStore(config.store);
+  const vault = openKeyVault(config);
+  try {
+    await seedAgencies(store, new Date('2025-01-01T00:00:00Z'));
+    const report = await runImport({ file, mapping: SHEET_MAPPING, store, vault });
+    console.log(
+      `store built in ${((performance.now() - t0) / 1000).toFixed(0)} s: ${report.imported} complaints imported (${report.refused} refused), ${await store.headPosition()} events`,
+    );
+  } finally {
+    await store.close();
+    await vault.close();
+  }
+  rmSync(file);
+  writeFileSync(complete, new Date().toISOString());
+  return env;
+}
+
+/** Polls a service's /ready (projections caught up) for as long as a first projection can take. */
+async function waitReady(url: string, child: ChildProcess, minutes = 15): Promise<void> {
+  const end = Date.now() + minutes * 60_000;
+  while (Date.now() < end) {
+    if (child.exitCode !== null) throw new Error(`${url} exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`${url} was not ready after ${minutes} min`);
+}
+
+const fixed = (n: number, digits = 1) => n.toFixed(digits);
+
+runBench('dumas-bench-race-', async (dir, started) => {
+  ensureHive();
+  const env = await ensureStore();
+
+  const t0 = performance.now();
+  const subgraphs = SUBGRAPHS.map(({ name }, i) => {
+    const port = PORT.subgraphs + i;
+    const child = launch('services/cli/subgraph.ts', { ...env, PORT: String(port) }, SECRET, [name]);
+    started(child);
+    return { name, url: `http://127.0.0.1:${port}/graphql`, ready: `http://127.0.0.1:${port}/ready`, child };
+  });
+  const supergraphFile = path.join(dir, 'supergraph.graphql');
+  writeFileSync(
+    supergraphFile,
+    composeSupergraph(
+      await Promise.all(
+        SUBGRAPHS.map(async (entry, i) => ({
+          name: entry.name,
+          url: subgraphs[i]!.url,
+          sdl: await entry.load().sdl(),
+        })),
+      ),
+    ),
+  );
+  for (const s of subgraphs) await waitReady(s.ready, s.child);
+  console.log(`subgraphs ready in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+
+  const stock = launch(
+    'test/bench/stock-gateway.ts',
+    { SUPERGRAPH: supergraphFile, PORT: String(PORT.stock) },
+    SECRET,
+  );
+  const hive = spawn(
+    process.execPath,
+    [
+      HIVE_BIN,
+      'supergraph',
+      supergraphFile,
+      '--config-path',
+      'gateway.config.mjs',
+      '--port',
+      String(PORT.hive),
+    ],
+    {
+      cwd: HIVE_DIR,
+      env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'error', FORK: '1' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  const ours = launch(
+    'gateway/index.ts',
+    { ...env, DUMAS_SUPERGRAPH: supergraphFile, PORT: String(PORT.ours) },
+    SECRET,
+  );
+  started(stock, hive, ours);
+
+  const token = await mintToken({ sub: 'bench-officer', role: 'OFFICER', ttl: '2h' }, SECRET);
+  const gateways: [string, string, ChildProcess][] = [
+    ['stock @apollo/gateway', `http://127.0.0.1:${PORT.stock}/`, stock],
+    ['Hive Gateway', `http://127.0.0.1:${PORT.hive}/graphql`, hive],
+    ['dumas gateway', `http://127.0.0.1:${PORT.ours}/graphql`, ours],
+  ];
+  // The same answer from each, before any figure counts.
+  const answers = new Map<string, string>();
+  for (const [name, url] of gateways) {
+    for (const [, query] of QUERIES) {
+      const body = JSON.stringify({ query });
+      await waitUp(url, body, token);
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body,
+      });
+      const text = await res.text();
+      if (text.includes('"errors"')) throw new Error(`${name} answered with errors: ${text.slice(0, 500)}`);
+      const seen = answers.get(query);
+      if (seen === undefined) answers.set(query, text);
+      else if (JSON.stringify(JSON.parse(seen)) !== JSON.stringify(JSON.parse(text)))
+        console.log(`note: ${name} answers ${query.slice(0, 40)}… differently from the first gateway`);
+    }
+  }
+  const sample = JSON.parse(answers.get(README_QUERY)!) as { data: { complaints: { totalCount: number } } };
+
+  console.log(
+    `bench:race — ${COMPLAINTS.toLocaleString('en')} complaints, ${CLIENTS} concurrent clients, ${SECONDS}s per gateway and query after ${WARMUP}s warm-up, ${os.cpus().length} cores; the README query matches ${sample.data.complaints.totalCount.toLocaleString('en')} complaints`,
+  );
+  console.log(
+    `load average before: ${os
+      .loadavg()
+      .map((l) => fixed(l))
+      .join(' ')}`,
+  );
+  const results: { query: string; gateway: string; result: LoadResult }[] = [];
+  for (const [queryName, query] of QUERIES) {
+    const body = JSON.stringify({ query });
+    for (const [name, url, child] of gateways) {
+      const result = await load(name, url, body, {
+        clients: CLIENTS,
+        seconds: SECONDS,
+        warmupSeconds: WARMUP,
+        token,
+        pid: child.pid!,
+      });
+      results.push({ query: queryName, gateway: name, result });
+    }
+  }
+
+  console.log('');
+  console.log(
+    'query                          gateway                  req/s   p50 ms   p99 ms  gateway CPU ms/req  errors',
+  );
+  for (const { query, gateway, result: r } of results) {
+    console.log(
+      `${query.padEnd(30)} ${gateway.padEnd(22)} ${fixed(r.rps, 0).padStart(7)} ${fixed(r.p50).padStart(8)} ${fixed(r.p99).padStart(8)} ${fixed(r.cpuPerRequestMs, 2).padStart(19)} ${String(r.errors).padStart(7)}`,
+    );
+  }
+  console.log('');
+  for (const [queryName] of QUERIES) {
+    const of = (gateway: string) =>
+      results.find((r) => r.query === queryName && r.gateway === gateway)!.result;
+    const [stockR, hiveR, oursR] = gateways.map(([name]) => of(name)) as [LoadResult, LoadResult, LoadResult];
+    console.log(
+      `${queryName}: ours/stock ${fixed(oursR.rps / stockR.rps, 2)}× req/s, ours/hive ${fixed(oursR.rps / hiveR.rps, 2)}× req/s; gateway CPU per request ours/stock ${fixed(oursR.cpuPerRequestMs / stockR.cpuPerRequestMs, 2)}, ours/hive ${fixed(oursR.cpuPerRequestMs / hiveR.cpuPerRequestMs, 2)}`,
+    );
+  }
+  console.log(
+    'goals (issue 15, at 100k): README query p99 ≤ 50 ms and ≥ 2× both peers in req/s; complaints(first: 20, filter…) p99 ≤ 20 ms',
+  );
+  console.log(
+    `load average after: ${os
+      .loadavg()
+      .map((l) => fixed(l))
+      .join(' ')}`,
+  );
+});
