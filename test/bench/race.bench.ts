@@ -23,7 +23,8 @@
  * the other two can reach them.
  *
  * Env: BENCH_COMPLAINTS, BENCH_RACE_DIR, BENCH_RACE_FRESH, BENCH_CLIENTS (default 16), BENCH_SECONDS
- * (default 8), BENCH_WARMUP_SECONDS (default 2). Ports 6400–6412.
+ * (default 8), BENCH_WARMUP_SECONDS (default 2), BENCH_ROUNDS (default 3: interleaved, medians printed).
+ * Ports 6401–6403 (subgraphs) and 6410–6412 (gateways).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -46,6 +47,7 @@ const COMPLAINTS = Number(process.env.BENCH_COMPLAINTS ?? 20_000);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const STORE_ROOT = process.env.BENCH_RACE_DIR ?? path.join(os.tmpdir(), `dumas-bench-race-${COMPLAINTS}`);
 const HIVE_DIR = path.join(ROOT, 'bench', 'hive');
 const HIVE_BIN = path.join(HIVE_DIR, 'node_modules', '@graphql-hive', 'gateway', 'dist', 'bin.js');
@@ -227,7 +229,7 @@ runBench('dumas-bench-race-', async (dir, started) => {
   const sample = JSON.parse(answers.get(README_QUERY)!) as { data: { complaints: { totalCount: number } } };
 
   console.log(
-    `bench:race — ${COMPLAINTS.toLocaleString('en')} complaints, ${CLIENTS} concurrent clients, ${SECONDS}s per gateway and query after ${WARMUP}s warm-up, ${os.cpus().length} cores; the README query matches ${sample.data.complaints.totalCount.toLocaleString('en')} complaints`,
+    `bench:race — ${COMPLAINTS.toLocaleString('en')} complaints, ${CLIENTS} concurrent clients, ${ROUNDS} interleaved rounds of ${SECONDS}s per gateway and query after ${WARMUP}s warm-up (medians over the rounds), ${os.cpus().length} cores; the README query matches ${sample.data.complaints.totalCount.toLocaleString('en')} complaints`,
   );
   console.log(
     `load average before: ${os
@@ -235,20 +237,40 @@ runBench('dumas-bench-race-', async (dir, started) => {
       .map((l) => fixed(l))
       .join(' ')}`,
   );
-  const results: { query: string; gateway: string; result: LoadResult }[] = [];
-  for (const [queryName, query] of QUERIES) {
-    const body = JSON.stringify({ query });
-    for (const [name, url, child] of gateways) {
-      const result = await load(name, url, body, {
-        clients: CLIENTS,
-        seconds: SECONDS,
-        warmupSeconds: WARMUP,
-        token,
-        pid: child.pid!,
-      });
-      results.push({ query: queryName, gateway: name, result });
+  // Rounds interleave the gateways, each round in a rotated order, so drift in the machine's other load
+  // falls on all three alike; each figure printed is the median over the rounds.
+  const rounds: { query: string; gateway: string; result: LoadResult }[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [queryName, query] of QUERIES) {
+      const body = JSON.stringify({ query });
+      for (let k = 0; k < gateways.length; k++) {
+        const [name, url, child] = gateways[(round + k) % gateways.length]!;
+        const result = await load(name, url, body, {
+          clients: CLIENTS,
+          seconds: SECONDS,
+          warmupSeconds: WARMUP,
+          token,
+          pid: child.pid!,
+        });
+        rounds.push({ query: queryName, gateway: name, result });
+      }
     }
   }
+  const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
+  const results = QUERIES.flatMap(([query]) =>
+    gateways.map(([gateway]) => {
+      const of = rounds.filter((r) => r.query === query && r.gateway === gateway).map((r) => r.result);
+      const result: LoadResult = {
+        name: gateway,
+        rps: median(of.map((r) => r.rps)),
+        p50: median(of.map((r) => r.p50)),
+        p99: median(of.map((r) => r.p99)),
+        cpuPerRequestMs: median(of.map((r) => r.cpuPerRequestMs)),
+        errors: of.reduce((sum, r) => sum + r.errors, 0),
+      };
+      return { query, gateway, result };
+    }),
+  );
 
   console.log('');
   console.log(
