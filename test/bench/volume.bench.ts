@@ -8,7 +8,8 @@
  * BENCH_PARTS=complaints or BENCH_PARTS=clocks runs one part only.
  * Then the evaluation's SLA clocks of the same complaints: a page's `sla` and one breach-scheduler pass,
  * before and after their indexes (see clocksAtVolume).
- * Not covered yet: the gateway, PostgreSQL, letters/evaluations, the peer race (see the issue notes).
+ * Not covered yet: PostgreSQL, letters/evaluations; the gateway at volume and the peer race are
+ * `npm run bench:race`.
  */
 import { randomUUID } from 'node:crypto';
 import {
