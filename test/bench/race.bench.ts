@@ -12,8 +12,9 @@
  * quarter each received only, forwarded, answered, closed) and loaded by the real importer, then projected
  * by the subgraphs as they start. It is kept in BENCH_RACE_DIR (default <tmp>/dumas-bench-race-<size>) and
  * reused by the next run at the same size; delete the directory (or BENCH_RACE_FRESH=1) to build it again.
- * 100k: `BENCH_COMPLAINTS=100000 npm run bench:race` (the import takes about half a minute, the
- * subgraphs' first projection of ~500k events several minutes on 2 cores).
+ * At 20,000 on the shared 2-core machine (load ~8): the import took 1 min and the subgraphs' first
+ * projection of its 90k events 5 min; with the store kept, a subgraph is ready again in seconds.
+ * 100k: `BENCH_COMPLAINTS=100000 npm run bench:race` (expect about five times that on the first run).
  *
  * Hive Gateway lives in bench/hive with its own package.json and lock file (the main tree's versions stay
  * as they are); the first run installs it there with `npm ci`. Its configuration, bench/hive/
@@ -124,6 +125,7 @@ async function ensureStore(): Promise<RaceEnv> {
     await vault.close();
   }
   rmSync(file);
+  rmSync(file.replace(/\.csv$/, '.refused.csv'), { force: true });
   writeFileSync(complete, new Date().toISOString());
   return env;
 }
