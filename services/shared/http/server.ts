@@ -5,6 +5,7 @@
  * check before Apollo parses anything, and we own the http.Server so WebSocket/SSE subscription
  * handlers can be attached to it later (`httpServer.on('upgrade', ...)` or an extra route).
  */
+import { GATEWAY_SIGNATURE_HEADER, type GatewayTrust, verifyGatewayRequest } from '../gateway-signature';
 import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -33,6 +34,11 @@ export interface RequestContext extends BaseContext {
   readonly clientIp: string;
   /** The raw header, forwarded by the gateway to subgraphs (they verify it again). */
   readonly authorization?: string;
+  /**
+   * At a subgraph: the call carries the gateway's signature, so the gateway's limits and rate limits
+   * were already applied to it (services/shared/gateway-signature.ts).
+   */
+  readonly viaGateway?: boolean;
 }
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -133,6 +139,8 @@ export interface GraphQLHandlerOptions<Ctx extends RequestContext> {
   readonly buildContext?: (base: RequestContext) => Ctx | Promise<Ctx>;
   /** The `service` label of this route's metrics. */
   readonly service?: string;
+  /** At a subgraph: how to recognise the gateway's calls, and whether to refuse all others. */
+  readonly gateway?: GatewayTrust;
 }
 
 /** The /graphql route: limits, request id and token first, then Apollo. */
@@ -194,8 +202,9 @@ export function graphqlHandler<Ctx extends RequestContext>(
     try {
       const method = (req.method ?? 'GET').toUpperCase();
       let body: unknown;
+      let raw: Buffer = Buffer.alloc(0);
       if (method === 'POST') {
-        const raw = await readBody(req, bodyLimitBytes);
+        raw = await readBody(req, bodyLimitBytes);
         const contentType = String(req.headers['content-type'] ?? '');
         if (/^application\/(graphql-response\+)?json/i.test(contentType)) {
           try {
@@ -221,6 +230,21 @@ export function graphqlHandler<Ctx extends RequestContext>(
           );
           return;
         }
+      }
+
+      const gateway = options.gateway;
+      const signature = req.headers[GATEWAY_SIGNATURE_HEADER];
+      const viaGateway =
+        gateway !== undefined &&
+        verifyGatewayRequest(
+          gateway.secret,
+          typeof signature === 'string' ? signature : undefined,
+          method === 'POST' ? raw : (req.url ?? ''),
+        );
+      if (gateway?.only && !viaGateway) {
+        rateLimitRefusals.inc({ service, limit: 'NOT_THE_GATEWAY' });
+        sendGraphQLError(res, 403, 'FORBIDDEN', 'this service answers only the gateway');
+        return;
       }
 
       const authorization = req.headers.authorization;
@@ -249,6 +273,7 @@ export function graphqlHandler<Ctx extends RequestContext>(
         clientIp: clientIpOf(req, trustProxy),
         ...(principal ? { principal } : {}),
         ...(authorization ? { authorization } : {}),
+        ...(viaGateway ? { viaGateway } : {}),
       };
       const response = await apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method, headers, search: q >= 0 ? url.slice(q) : '', body },
