@@ -183,15 +183,14 @@ export type BacklogQueryVariables = Exact<{
 
 export type BacklogQuery = { received: { totalCount: number }, awaiting: { totalCount: number }, verified: { totalCount: number }, forwarded: { totalCount: number }, followUp: { totalCount: number }, responded: { totalCount: number }, resolved: { totalCount: number } };
 
-export type InflowCountQueryVariables = Exact<{
+export type InflowWeekQueryVariables = Exact<{
   agencyId?: string | number | null | undefined;
   from: string;
   to: string;
-  channel?: Array<Channel> | Channel | null | undefined;
 }>;
 
 
-export type InflowCountQuery = { complaints: { totalCount: number } };
+export type InflowWeekQuery = { WEB: { totalCount: number }, EMAIL: { totalCount: number }, WHATSAPP: { totalCount: number }, LETTER: { totalCount: number }, LAPOR: { totalCount: number }, WALK_IN: { totalCount: number } };
 
 export type RankingQueryVariables = Exact<{
   period: PeriodInput;
@@ -466,16 +465,46 @@ export const BacklogDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<BacklogQuery, BacklogQueryVariables>;
-export const InflowCountDocument = new TypedDocumentString(`
-    query InflowCount($agencyId: ID, $from: DateTime!, $to: DateTime!, $channel: [Channel!]) {
-  complaints(
+export const InflowWeekDocument = new TypedDocumentString(`
+    query InflowWeek($agencyId: ID, $from: DateTime!, $to: DateTime!) {
+  WEB: complaints(
     first: 0
-    filter: {agencyId: $agencyId, receivedFrom: $from, receivedTo: $to, channel: $channel}
+    filter: {agencyId: $agencyId, receivedFrom: $from, receivedTo: $to, channel: [WEB]}
+  ) {
+    totalCount
+  }
+  EMAIL: complaints(
+    first: 0
+    filter: {agencyId: $agencyId, receivedFrom: $from, receivedTo: $to, channel: [EMAIL]}
+  ) {
+    totalCount
+  }
+  WHATSAPP: complaints(
+    first: 0
+    filter: {agencyId: $agencyId, receivedFrom: $from, receivedTo: $to, channel: [WHATSAPP]}
+  ) {
+    totalCount
+  }
+  LETTER: complaints(
+    first: 0
+    filter: {agencyId: $agencyId, receivedFrom: $from, receivedTo: $to, channel: [LETTER]}
+  ) {
+    totalCount
+  }
+  LAPOR: complaints(
+    first: 0
+    filter: {agencyId: $agencyId, receivedFrom: $from, receivedTo: $to, channel: [LAPOR]}
+  ) {
+    totalCount
+  }
+  WALK_IN: complaints(
+    first: 0
+    filter: {agencyId: $agencyId, receivedFrom: $from, receivedTo: $to, channel: [WALK_IN]}
   ) {
     totalCount
   }
 }
-    `) as unknown as TypedDocumentString<InflowCountQuery, InflowCountQueryVariables>;
+    `) as unknown as TypedDocumentString<InflowWeekQuery, InflowWeekQueryVariables>;
 export const RankingDocument = new TypedDocumentString(`
     query Ranking($period: PeriodInput!) {
   agencyRanking(period: $period) {

@@ -11,7 +11,7 @@ import {
   BacklogDocument,
   type Channel,
   CaseEventsDocument,
-  InflowCountDocument,
+  InflowWeekDocument,
   OverdueDocument,
   RankingDocument,
   type RankingQuery,
@@ -51,16 +51,16 @@ async function load(period: PeriodChoice, agencyId: string | null): Promise<Figu
   const range = periodRange(period);
   const weeks = buckets(period);
   const agency = agencyId ? { agencyId } : {};
-  const cells = weeks.flatMap((w) =>
-    CHANNELS.map((c) => ({ ...agency, from: w.from, to: w.to, channel: [c] })),
-  );
   const [counts, backlog, ranking, overdue] = await Promise.all([
-    gqlBatch(InflowCountDocument, cells),
+    gqlBatch(
+      InflowWeekDocument,
+      weeks.map((w) => ({ ...agency, from: w.from, to: w.to })),
+    ),
     gql(BacklogDocument, { ...agency, from: range.from, to: range.to }),
     gql(RankingDocument, { period: periodInput(period) }),
     gql(OverdueDocument, agencyId ? { agencyId } : {}),
   ]);
-  const count = (w: number, c: number) => counts[w * CHANNELS.length + c]?.complaints.totalCount ?? 0;
+  const count = (w: number, c: number) => counts[w]?.[CHANNELS[c]!].totalCount ?? 0;
   const now = Date.now();
   return {
     inflow: {
@@ -88,7 +88,7 @@ async function load(period: PeriodChoice, agencyId: string | null): Promise<Figu
         },
       ];
     }),
-    total: counts.reduce((sum, c) => sum + c.complaints.totalCount, 0),
+    total: counts.reduce((sum, week) => sum + CHANNELS.reduce((n, c) => n + week[c].totalCount, 0), 0),
   };
 }
 
