@@ -25,6 +25,11 @@ import {
   readAfterPosition,
 } from '../services/shared/consistency';
 import type { RequestContext } from '../services/shared/http/server';
+import {
+  CLIENT_HEADER,
+  GATEWAY_SIGNATURE_HEADER,
+  signGatewayRequest,
+} from '../services/shared/gateway-signature';
 import { secondsSince, subgraphFetchDuration } from '../services/shared/metrics';
 import { currentTraceHeaders, inSpan, SpanKind } from '../services/shared/tracing';
 
@@ -39,6 +44,9 @@ export function forwardedHeaders(
   const headers: Record<string, string> = {};
   if (context.authorization) headers.authorization = context.authorization;
   if (context.requestId) headers['x-request-id'] = context.requestId;
+  // The caller's address as the gateway saw it: a subgraph keys its per-client budgets by it (it takes
+  // the header only from a call the gateway signed).
+  if (context.clientIp) headers[CLIENT_HEADER] = context.clientIp;
   // The W3C trace context of this subgraph call (nothing while tracing is off).
   Object.assign(headers, currentTraceHeaders());
   // What the client asked to read after, or what this operation's earlier calls wrote (consistency.ts).
@@ -79,6 +87,22 @@ export function inputRefusalFrom(status: number, body: unknown): GraphQLError | 
 }
 
 export class ForwardingRemoteDataSource extends RemoteGraphQLDataSource<RequestContext> {
+  constructor(config: { url: string }, gatewaySecret?: string) {
+    super(config);
+    if (gatewaySecret) {
+      // Signs the exact body Apollo's fetcher sends (see services/shared/gateway-signature.ts).
+      const unsigned = this.fetcher;
+      this.fetcher = (url, init) =>
+        unsigned(url, {
+          ...init,
+          headers: {
+            ...(init?.headers as Record<string, string> | undefined),
+            [GATEWAY_SIGNATURE_HEADER]: signGatewayRequest(gatewaySecret, String(init?.body ?? '')),
+          },
+        });
+    }
+  }
+
   override willSendRequest(options: GraphQLDataSourceProcessOptions<RequestContext>) {
     const http = options.request.http;
     if (!http) return;
@@ -150,17 +174,21 @@ export interface UndiciDataSourceOptions {
   readonly agent: Agent;
   /** Per subgraph call; a slow subgraph answers the client with an error rather than hanging it. */
   readonly timeoutMs?: number;
+  /** Signs each call so a subgraph that answers only the gateway accepts it. */
+  readonly gatewaySecret?: string;
 }
 
 export class UndiciDataSource implements GraphQLDataSource<RequestContext> {
   readonly url: string;
   private readonly agent: Agent;
   private readonly timeoutMs: number;
+  private readonly gatewaySecret: string | undefined;
 
   constructor(options: UndiciDataSourceOptions) {
     this.url = options.url;
     this.agent = options.agent;
     this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.gatewaySecret = options.gatewaySecret;
   }
 
   async process(options: GraphQLDataSourceProcessOptions<RequestContext>): Promise<GatewayGraphQLResponse> {
@@ -174,6 +202,9 @@ export class UndiciDataSource implements GraphQLDataSource<RequestContext> {
         'content-type': 'application/json',
         accept: 'application/graphql-response+json, application/json',
         ...forwardedHeaders(options),
+        ...(this.gatewaySecret
+          ? { [GATEWAY_SIGNATURE_HEADER]: signGatewayRequest(this.gatewaySecret, body) }
+          : {}),
       },
       body,
       headersTimeout: this.timeoutMs,
@@ -235,9 +266,12 @@ export function createDataSource(
   url: string,
   agent: Agent,
   subgraph = 'unknown',
+  gatewaySecret?: string,
 ): GraphQLDataSource<RequestContext> {
   const source =
-    kind === 'undici' ? new UndiciDataSource({ url, agent }) : new ForwardingRemoteDataSource({ url });
+    kind === 'undici'
+      ? new UndiciDataSource({ url, agent, ...(gatewaySecret ? { gatewaySecret } : {}) })
+      : new ForwardingRemoteDataSource({ url }, gatewaySecret);
   return timedDataSource(source, subgraph);
 }
 

@@ -15,6 +15,13 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { request } from 'undici';
 import { type Authenticator, authOptions, createAuthenticator, defaultAuth } from '../services/shared/auth';
 import { ambient, type DumasConfig, loadConfig } from '../services/shared/config';
+import {
+  GATEWAY_SIGNATURE_HEADER,
+  gatewaySecretOf,
+  signGatewayRequest,
+  UPLOADS_PATH,
+} from '../services/shared/gateway-signature';
+import { uploadForwardRoute } from './uploads';
 import { sharedLimits } from '../services/shared/graphql/postgres-rate-limiter';
 import { createFormatError } from '../services/shared/graphql/errors';
 import { errorReportingPlugin, metricsPlugin } from '../services/shared/graphql/plugins';
@@ -84,6 +91,13 @@ export interface GatewayOptions {
   readonly subgraphUrls?: Readonly<Record<string, string>>;
   /** Where the built console is and the OIDC sign-in it offers (default: console/dist, none). */
   readonly console?: ConsoleOptions;
+  /**
+   * The secret the gateway signs its subgraph calls with (services/shared/gateway-signature.ts); without
+   * one, calls go unsigned and only subgraphs that accept any caller answer them.
+   */
+  readonly gatewaySecret?: string;
+  /** The largest attachment accepted at /uploads (default: DUMAS_ATTACHMENT_MAX_BYTES). */
+  readonly maxAttachmentBytes?: number;
   /** Subscription buffers and heartbeats (gateway/subscriptions). */
   readonly subscriptions?: SubscriptionOptions;
 }
@@ -110,6 +124,8 @@ export function gatewayOptions(config: DumasConfig): GatewayOptions {
     trustProxy: g.trustProxy,
     production: config.production,
     subgraphUrls: g.subgraphUrls,
+    gatewaySecret: gatewaySecretOf(config),
+    maxAttachmentBytes: config.correspondence.maxAttachmentBytes,
     ...(g.oidc ? { console: { oidc: g.oidc } } : {}),
     metrics: metricsExposure(config),
     ...(config.store.kind === 'postgres' ? { sharedLimitsUrl: config.store.url } : {}),
@@ -160,7 +176,8 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
     ...(supergraphSdl
       ? { supergraphSdl }
       : { supergraphSdl: new IntrospectAndCompose({ subgraphs: subgraphs.map((s) => ({ ...s })) }) }),
-    buildService: ({ name, url }) => createDataSource(fetcher, urlByName.get(name) ?? url ?? '', agent, name),
+    buildService: ({ name, url }) =>
+      createDataSource(fetcher, urlByName.get(name) ?? url ?? '', agent, name, options.gatewaySecret),
     logger: apolloLogger(logger),
   });
 
@@ -210,6 +227,7 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
     trustProxy: options.trustProxy ?? false,
     formatError: createFormatError({ production }),
     ...(options.subscriptions ? { options: options.subscriptions } : {}),
+    ...(options.gatewaySecret ? { gatewaySecret: options.gatewaySecret } : {}),
   });
   gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) =>
     subscriptions.schemaLoaded(apiSchema, coreSupergraphSdl),
@@ -219,6 +237,16 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
   http.route(
     WHATSAPP_WEBHOOK_PATH,
     webhookRoute(WHATSAPP_WEBHOOK_PATH, () => urlByName.get('complaint'), logger),
+  );
+  http.route(
+    UPLOADS_PATH,
+    uploadForwardRoute({
+      subgraphUrl: () => urlByName.get('correspondence'),
+      agent,
+      maxBytes: options.maxAttachmentBytes ?? loadConfig().correspondence.maxAttachmentBytes,
+      ...(options.gatewaySecret ? { gatewaySecret: options.gatewaySecret } : {}),
+      logger,
+    }),
   );
   const metrics = options.metrics ?? metricsExposure(loadConfig());
   if (metrics.onApiPort) http.route('/metrics', serveMetrics);
@@ -237,12 +265,19 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
 
   /** A subgraph is up when it answers `{ __typename }` over GraphQL within a second. */
   async function probe(url: string): Promise<boolean> {
+    const query = '{"query":"{ __typename }"}';
     try {
       const res = await request(url, {
         method: 'POST',
         dispatcher: agent,
-        headers: { 'content-type': 'application/json' },
-        body: '{"query":"{ __typename }"}',
+        headers: {
+          'content-type': 'application/json',
+          // Signed like every call of the gateway: a subgraph that answers only the gateway answers this.
+          ...(options.gatewaySecret
+            ? { [GATEWAY_SIGNATURE_HEADER]: signGatewayRequest(options.gatewaySecret, query) }
+            : {}),
+        },
+        body: query,
         headersTimeout: 1000,
         bodyTimeout: 1000,
       });

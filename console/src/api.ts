@@ -139,12 +139,31 @@ export function subscribe<TResult, TVariables>(
   };
 }
 
-/** Reads a file as base64 (for attachments). */
-export function fileToBase64(file: File): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader();
-    reader.onload = () => resolve(String(reader.result).replace(/^data:[^,]*,/, ''));
-    reader.onerror = () => reject(reader.error);
-    reader.readAsDataURL(file);
+/**
+ * Uploads a file as the body of `POST /uploads` (streamed by the browser, up to the attachment limit) and
+ * answers its SHA-256, by which a letter or a reply then names it.
+ */
+export async function uploadFile(file: File): Promise<{ sha256: string; size: number }> {
+  const res = await fetch('/uploads', {
+    method: 'POST',
+    headers: {
+      'content-type': file.type || 'application/octet-stream',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: file,
   });
+  let body: {
+    sha256?: string;
+    size?: number;
+    errors?: { message: string; extensions?: { code?: string } }[];
+  };
+  try {
+    body = await res.json();
+  } catch {
+    throw new ApiError(`HTTP ${res.status}`, 'NETWORK');
+  }
+  const first = body.errors?.[0];
+  if (first) throw new ApiError(first.message, first.extensions?.code ?? 'ERROR');
+  if (!res.ok || !body.sha256) throw new ApiError(`HTTP ${res.status}`, 'NETWORK');
+  return { sha256: body.sha256, size: body.size ?? file.size };
 }

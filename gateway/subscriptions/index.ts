@@ -80,6 +80,8 @@ export interface GatewaySubscriptionsSetup {
   readonly trustProxy: boolean;
   readonly formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   readonly options?: SubscriptionOptions;
+  /** Signs the WebSocket connections to subgraphs (services/shared/gateway-signature.ts). */
+  readonly gatewaySecret?: string;
 }
 
 export interface GatewaySubscriptions {
@@ -151,7 +153,7 @@ export function attachSubscriptions(setup: GatewaySubscriptionsSetup): GatewaySu
     maxBufferedEvents: setup.options?.maxBufferedEvents ?? DEFAULT_CONSUMER_LIMITS.maxBufferedEvents,
     maxBufferedBytes: setup.options?.maxBufferedBytes ?? DEFAULT_CONSUMER_LIMITS.maxBufferedBytes,
   };
-  const upstream = new UpstreamPool();
+  const upstream = new UpstreamPool(setup.gatewaySecret ? { gatewaySecret: setup.gatewaySecret } : {});
   let current:
     | { apiSchema: GraphQLSchema; executor: ReturnType<typeof createSubscriptionExecutor> }
     | undefined;

@@ -4,6 +4,7 @@
  * the last of them: the subgraph verifies the same token again and scopes the events by it.
  */
 import { type Client, createClient } from 'graphql-ws';
+import { GATEWAY_WEBSOCKET_BODY, signGatewayRequest } from '../../services/shared/gateway-signature';
 import { type FormattedExecutionResult, GraphQLError } from 'graphql';
 import WebSocket from 'ws';
 
@@ -41,7 +42,9 @@ interface Pooled {
 export class UpstreamPool {
   private readonly pool = new Map<string, Pooled>();
 
-  constructor(private readonly options: { readonly keepAliveMs?: number } = {}) {}
+  constructor(
+    private readonly options: { readonly keepAliveMs?: number; readonly gatewaySecret?: string } = {},
+  ) {}
 
   /** Upstream results of one subscription; `return()` unsubscribes (and closes an unused connection). */
   subscribe(
@@ -55,7 +58,14 @@ export class UpstreamPool {
       const client = createClient({
         url: webSocketUrlOf(httpUrl),
         webSocketImpl: WebSocket,
-        connectionParams: authorization ? { authorization } : {},
+        // Evaluated at each (re)connection, so the gateway's signature is always fresh.
+        connectionParams: () => {
+          const secret = this.options.gatewaySecret;
+          return {
+            ...(authorization ? { authorization } : {}),
+            ...(secret ? { gateway: signGatewayRequest(secret, GATEWAY_WEBSOCKET_BODY) } : {}),
+          };
+        },
         lazy: true,
         lazyCloseTimeout: 0,
         retryAttempts: 0,

@@ -55,6 +55,17 @@ export function productionRefusals(env: Env, dataDir: string): string[] {
       refusals.push((err as Error).message);
     }
   }
+  // Subgraphs answer only the gateway in production (unless told otherwise): they must share its secret.
+  const gatewaySecret = env.DUMAS_GATEWAY_SECRET;
+  if (env.DUMAS_SUBGRAPH_GATEWAY_ONLY !== 'false') {
+    if (!gatewaySecret) {
+      refusals.push(
+        'DUMAS_GATEWAY_SECRET (at least 32 bytes, the same for the gateway and every subgraph) must be set: subgraphs answer only calls the gateway signs',
+      );
+    } else if (Buffer.byteLength(gatewaySecret) < 32) {
+      refusals.push('DUMAS_GATEWAY_SECRET must be at least 32 bytes');
+    }
+  }
   return refusals;
 }
 

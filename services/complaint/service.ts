@@ -37,6 +37,7 @@ import {
   complaintDocQuery,
 } from './projection';
 import { RoutingRules } from './routing';
+import { AgencyRoster, FORWARDABLE_STATUSES } from '../correspondence/contract';
 
 /** The actor recorded for the public WEB form: no identity of the caller goes into the log. */
 export const PUBLIC_ACTOR: Actor = { id: 'public', role: 'PUBLIC' };
@@ -107,6 +108,8 @@ export class ComplaintService {
   readonly handler: CommandHandler<ComplaintCommand, ComplaintEvent, ComplaintState>;
   readonly trackingNumbers: TrackingNumberService;
   readonly routing: RoutingRules;
+  /** The agency directory as the log holds it: forwardings go only to agencies that have joined. */
+  readonly roster: AgencyRoster;
   readonly accessCodes: AccessCodeHasher;
   /** One access-code check per request, a budget per tracking number (see AccessCodeGuard). */
   readonly accessCodeGuard: AccessCodeGuard;
@@ -114,9 +117,28 @@ export class ComplaintService {
   constructor(readonly runtime: SubgraphRuntime) {
     this.accessCodeGuard = accessCodeGuardOf(runtime);
     this.routing = new RoutingRules(runtime.store);
+    this.roster = new AgencyRoster(runtime.store);
     this.handler = new CommandHandler(runtime.store, complaintDecider, complaintGuard);
     this.trackingNumbers = new TrackingNumberService(runtime.store);
     this.accessCodes = openAccessCodeHasher(runtime.config);
+  }
+
+  /**
+   * Refuses a forwarding to an agency outside the directory (NOT_FOUND) or one that has not joined, or
+   * is suspended (INVALID_TRANSITION): its focal point could not act on it, and a dangling reference
+   * would break every page that lists the complaint's agencies.
+   */
+  async assertForwardable(agencyIds: readonly string[]): Promise<void> {
+    for (const [i, agencyId] of agencyIds.entries()) {
+      const agency = await this.roster.agency(agencyId);
+      if (!agency) throw notFound('agency', agencyId);
+      if (!FORWARDABLE_STATUSES.includes(agency.status))
+        throw new DomainError(
+          'INVALID_TRANSITION',
+          `agencyIds[${i}] is ${agency.status}: complaints are forwarded only to agencies in the pilot or active`,
+          { field: `agencyIds[${i}]`, currentState: agency.status },
+        );
+    }
   }
 
   now(): string {

@@ -7,7 +7,7 @@
 import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import type { BuildSchemaOptions } from 'type-graphql';
-import { type Authenticator, defaultAuth } from '../shared/auth';
+import { type Authenticator, checkedAuthenticator, defaultAuth } from '../shared/auth';
 import {
   buildFederatedSubgraph,
   createSubgraphServer,
@@ -77,12 +77,16 @@ export function complaintSubgraph(wings: readonly ComplaintWing[] = []): Subgrap
     async serve(runtime, options = {}) {
       const { schema } = await build();
       const complaints = new ComplaintService(runtime);
-      const authenticator = options.authenticator ?? defaultAuth();
+      // An AGENCY token whose focal point was replaced or ended is refused here and on every other subgraph.
+      const authenticator = checkedAuthenticator(options.authenticator ?? defaultAuth(), (p) =>
+        complaints.roster.speaksForAgency(p),
+      );
       let server = createSubgraphServer<ComplaintContext>({
         name: 'complaint',
         schema,
         logger: options.logger ?? runtime.logger,
         authenticator,
+        config: runtime.config,
         context: (base) => ({ ...base, complaints }),
         ready: () => {
           for (const w of wings) {

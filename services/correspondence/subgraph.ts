@@ -5,6 +5,8 @@
  */
 import { WorkingCalendar } from '../shared/calendar/calendar';
 import 'reflect-metadata';
+import { checkedAuthenticator, defaultAuth } from '../shared/auth';
+import { AgencyRoster } from './roster';
 import {
   buildFederatedSubgraph,
   createSubgraphServer,
@@ -32,6 +34,8 @@ import {
   LetterResolver,
 } from './graphql/resolvers';
 import { CorrespondenceService } from './service';
+import { uploadRoute } from './uploads';
+import { gatewayTrustOf, UPLOADS_PATH } from '../shared/gateway-signature';
 import { fencedReadModels } from '../shared/leases';
 
 let built: ReturnType<typeof buildFederatedSubgraph> | undefined;
@@ -146,14 +150,31 @@ export async function createCorrespondenceServer(
   const correspondence = new CorrespondenceService(runtime, runtime);
   // Uploads arrive as base64 inside the mutation: room for the largest attachment plus the rest of the request.
   const bodyLimitBytes = Math.ceil((runtime.correspondence.maxAttachmentBytes * 4) / 3) + 256 * 1024;
+  // An AGENCY token whose focal point was replaced or ended is refused here and on every other subgraph.
+  const roster = new AgencyRoster(runtime.store);
+  const authenticator = checkedAuthenticator(options.authenticator ?? defaultAuth(), (p) =>
+    roster.speaksForAgency(p),
+  );
   return createSubgraphServer<CorrespondenceContext>({
     name: 'correspondence',
     schema,
     logger: runtime.logger,
+    config: runtime.config,
     context: (base) => ({ ...base, correspondence }),
     ready: () => Object.keys(runtime.flows?.runner.failures() ?? {}).length === 0,
     bodyLimitBytes,
+    // Attachments up to the documented size arrive here, streamed, not inside a GraphQL document.
+    routes: {
+      [UPLOADS_PATH]: uploadRoute({
+        blobs: runtime.blobs,
+        maxBytes: runtime.correspondence.maxAttachmentBytes,
+        authenticator,
+        gateway: gatewayTrustOf(runtime.config),
+        logger: runtime.logger,
+      }),
+    },
     ...options,
+    authenticator,
   });
 }
 

@@ -1,5 +1,7 @@
 /** The evaluation subgraph as the registry sees it (services/subgraphs.ts): schema, runtime and server. */
 import 'reflect-metadata';
+import { checkedAuthenticator, defaultAuth } from '../shared/auth';
+import { AgencyRoster } from '../correspondence/contract';
 import {
   buildFederatedSubgraph,
   createSubgraphServer,
@@ -93,13 +95,19 @@ export async function createEvaluationServer(
     (runtime as Partial<EvaluationRuntime>).clockContext ??
     new ClockContextHolder().bind(runtime.readModels, () => runtime.projections.position(), false);
   const evaluation = new EvaluationService(runtime, clockContext);
+  const roster = new AgencyRoster(runtime.store);
+  const authenticator = checkedAuthenticator(options.authenticator ?? defaultAuth(), (p) =>
+    roster.speaksForAgency(p),
+  );
   return createSubgraphServer<EvaluationContext>({
     name: 'evaluation',
     schema,
     logger: runtime.logger,
+    config: runtime.config,
     context: (base) => ({ ...base, evaluation }),
     ready: () => true,
     ...options,
+    authenticator,
   });
 }
 

@@ -1,7 +1,6 @@
-import { createHash, createHmac, randomBytes, randomInt, scrypt, timingSafeEqual } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
+import { createHash, createHmac, randomInt, scrypt, timingSafeEqual } from 'node:crypto';
 import type { DumasConfig } from './config';
+import { devSecret } from './dev-secret';
 
 /**
  * The complainant's secret access code for the public tracking page: 12 Crockford base-32 characters
@@ -150,26 +149,12 @@ async function verifyLegacyScrypt(normalised: string, storedHash: string): Promi
 export const DEV_ACCESS_CODE_SECRET_FILE = 'access-code.secret';
 
 /**
- * The access-code hasher of this deployment: DUMAS_ACCESS_CODE_SECRET when configured, otherwise a random
- * secret kept (mode 0600) under the data directory, so that `npm start` works with no setting and the
- * complaint and evaluation processes, which both verify codes, agree. Several processes may start at
- * once: the file is written aside and linked into place, so exactly one secret wins and nobody reads a
- * half-written one.
+ * The access-code hasher of this deployment: DUMAS_ACCESS_CODE_SECRET when configured, otherwise a
+ * development secret under the data directory (the complaint and evaluation processes, which both verify
+ * codes, agree on it).
  */
 export function openAccessCodeHasher(config: DumasConfig): AccessCodeHasher {
-  if (config.accessCodeSecret) return new AccessCodeHasher(config.accessCodeSecret);
-  const file = path.join(config.dataDir, DEV_ACCESS_CODE_SECRET_FILE);
-  if (!fs.existsSync(file)) {
-    fs.mkdirSync(config.dataDir, { recursive: true });
-    const aside = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
-    fs.writeFileSync(aside, randomBytes(32).toString('base64'), { mode: 0o600 });
-    try {
-      fs.linkSync(aside, file);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    } finally {
-      fs.rmSync(aside, { force: true });
-    }
-  }
-  return new AccessCodeHasher(fs.readFileSync(file, 'utf8').trim());
+  return new AccessCodeHasher(
+    config.accessCodeSecret ?? devSecret(config.dataDir, DEV_ACCESS_CODE_SECRET_FILE),
+  );
 }

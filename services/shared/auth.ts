@@ -8,7 +8,8 @@
  *   clearly-labelled development secret is used when none is set.
  * - A JWKS URL (`DUMAS_JWKS_URL`, with `DUMAS_JWT_ISSUER` / `DUMAS_JWT_AUDIENCE`) for OIDC providers
  *   such as Keycloak; asymmetric algorithms only.
- * Claims: `sub`, `role` (one of ROLES), `agency_id` for AGENCY, `exp` (required).
+ * Claims: `sub`, `role` (one of ROLES), `agency_id` for AGENCY, `iat` and `exp` (required; a token may
+ * live at most `maxLifetimeSeconds`, default 12 h, so a leaked long-lived token is not a key for years).
  */
 import {
   createRemoteJWKSet,
@@ -66,12 +67,16 @@ export interface AuthOptions {
   readonly audience?: string;
   /** Tolerated clock skew between issuer and verifier. Default 5 s. */
   readonly clockToleranceSeconds?: number;
+  /** The longest a token may live, `exp - iat` (DUMAS_TOKEN_MAX_LIFETIME_SECONDS). Default 12 h. */
+  readonly maxLifetimeSeconds?: number;
 }
+
+export const DEFAULT_TOKEN_MAX_LIFETIME_SECONDS = 12 * 60 * 60;
 
 /** Token verification as configured, with the development secret outside production only. */
 export function authOptions(config: Pick<DumasConfig, 'production' | 'auth'>): AuthOptions {
   const { production } = config;
-  const { jwksUrl, issuer, audience } = config.auth;
+  const { jwksUrl, issuer, audience, maxTokenLifetimeSeconds } = config.auth;
   let secret = config.auth.secret;
   if (!jwksUrl && !secret) {
     if (production) throw new Error('NODE_ENV=production needs DUMAS_JWKS_URL or DUMAS_JWT_SECRET');
@@ -85,6 +90,7 @@ export function authOptions(config: Pick<DumasConfig, 'production' | 'auth'>): A
     ...(secret ? { secret } : {}),
     ...(issuer ? { issuer } : {}),
     ...(audience ? { audience } : {}),
+    ...(maxTokenLifetimeSeconds !== undefined ? { maxLifetimeSeconds: maxTokenLifetimeSeconds } : {}),
   };
 }
 
@@ -108,9 +114,10 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
   } else {
     throw new Error('authentication needs a JWKS URL or a shared secret');
   }
+  const maxLifetime = options.maxLifetimeSeconds ?? DEFAULT_TOKEN_MAX_LIFETIME_SECONDS;
   const verifyOptions = {
     algorithms,
-    requiredClaims: ['exp', 'sub'],
+    requiredClaims: ['exp', 'iat', 'sub'],
     clockTolerance: options.clockToleranceSeconds ?? 5,
     ...(options.issuer ? { issuer: options.issuer } : {}),
     ...(options.audience ? { audience: options.audience } : {}),
@@ -148,11 +155,33 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
         }
         throw unauthenticated('the token is invalid');
       }
+      // jose checked that both are present and that iat is not in the future.
+      if ((payload.exp as number) - (payload.iat as number) > maxLifetime)
+        throw unauthenticated(`the token lives longer than the ${maxLifetime / 3600} h this service accepts`);
       const principal = principalFromClaims(payload);
       if (typeof payload.exp === 'number') {
         if (verified.size >= CACHE_SIZE) verified.delete(verified.keys().next().value!);
         verified.set(token, { principal, expiresAtMs: payload.exp * 1000 });
       }
+      return principal;
+    },
+  };
+}
+
+/**
+ * An authenticator that also asks, of every verified principal, whether it still holds (e.g. an AGENCY
+ * token's focal point still speaks for its agency): a valid signature is not enough once the directory
+ * has moved on.
+ */
+export function checkedAuthenticator(
+  inner: Authenticator,
+  stillHolds: (principal: Principal) => Promise<boolean>,
+): Authenticator {
+  return {
+    async authenticate(header) {
+      const principal = await inner.authenticate(header);
+      if (principal && !(await stillHolds(principal)))
+        throw unauthenticated("the token's focal point no longer speaks for its agency");
       return principal;
     },
   };

@@ -29,6 +29,8 @@ export interface AuthSettings {
   readonly secret?: string;
   readonly issuer?: string;
   readonly audience?: string;
+  /** DUMAS_TOKEN_MAX_LIFETIME_SECONDS: the longest a token may live (`exp - iat`); default 12 h. */
+  readonly maxTokenLifetimeSeconds?: number;
 }
 
 /** The audit wing (mounted into the complaint subgraph): signed checkpoints of the stream heads. */
@@ -186,6 +188,16 @@ export interface DumasConfig {
    * callers go through the gateway.
    */
   readonly subgraphHost: string;
+  /**
+   * The secret the gateway signs its subgraph calls with (DUMAS_GATEWAY_SECRET, at least 32 bytes; the
+   * gateway and every subgraph need the same one). Absent: a development secret under dataDir.
+   */
+  readonly gatewaySecret?: string;
+  /**
+   * Subgraphs answer only calls the gateway signed (DUMAS_SUBGRAPH_GATEWAY_ONLY; default on in
+   * production, off otherwise so that tools and tests can ask a subgraph directly).
+   */
+  readonly subgraphGatewayOnly: boolean;
   readonly logLevel?: string;
   readonly dataDir: string;
   readonly store: StoreConfig;
@@ -464,6 +476,7 @@ export function loadConfig(env: Env = process.env): DumasConfig {
   const jwksUrl = r.text('DUMAS_JWKS_URL');
   const issuer = r.text('DUMAS_JWT_ISSUER');
   const audience = r.text('DUMAS_JWT_AUDIENCE');
+  const maxTokenLifetime = r.optionalInt('DUMAS_TOKEN_MAX_LIFETIME_SECONDS', 60);
   const port = r.optionalInt('PORT', 0);
   if (port !== undefined && port > 65535) throw new ConfigError('PORT must be a port number');
   const host = r.text('HOST');
@@ -475,6 +488,9 @@ export function loadConfig(env: Env = process.env): DumasConfig {
   const publicKey = r.text('DUMAS_CHECKPOINT_PUBLIC_KEY');
   const privateKeyFile = r.text('DUMAS_CHECKPOINT_PRIVATE_KEY_FILE');
   const witnessDir = r.text('DUMAS_CHECKPOINT_WITNESS_DIR');
+  const gatewaySecret = r.text('DUMAS_GATEWAY_SECRET');
+  if (gatewaySecret && Buffer.byteLength(gatewaySecret) < 32)
+    throw new ConfigError('DUMAS_GATEWAY_SECRET must be at least 32 bytes');
   const accessCodeSecret = r.text('DUMAS_ACCESS_CODE_SECRET');
   const limits: Partial<Record<keyof GatewayLimits, number>> = {};
   for (const [key, name] of Object.entries(LIMIT_ENV) as [keyof GatewayLimits, string][]) {
@@ -491,6 +507,11 @@ export function loadConfig(env: Env = process.env): DumasConfig {
     ...(port !== undefined ? { port } : {}),
     ...(host ? { host } : {}),
     subgraphHost: r.text('DUMAS_SUBGRAPH_HOST', '127.0.0.1')!,
+    ...(gatewaySecret ? { gatewaySecret } : {}),
+    subgraphGatewayOnly:
+      r.text('DUMAS_SUBGRAPH_GATEWAY_ONLY') === undefined
+        ? env.NODE_ENV === 'production'
+        : r.flag('DUMAS_SUBGRAPH_GATEWAY_ONLY'),
     ...(logLevel ? { logLevel } : {}),
     dataDir,
     store,
@@ -501,6 +522,7 @@ export function loadConfig(env: Env = process.env): DumasConfig {
       ...(secret ? { secret } : {}),
       ...(issuer ? { issuer } : {}),
       ...(audience ? { audience } : {}),
+      ...(maxTokenLifetime !== undefined ? { maxTokenLifetimeSeconds: maxTokenLifetime } : {}),
     },
     audit: {
       checkpointIntervalMs: r.int('DUMAS_CHECKPOINT_INTERVAL_MS', 60_000),

@@ -23,7 +23,10 @@ const HISTORY = `query H($id: ID!, $first: Int, $after: String) {
 }`;
 
 beforeAll(async () => {
-  fed = await startFederation({ subgraphs: ['complaint'] });
+  fed = await startFederation({
+    subgraphs: ['complaint'],
+    agencies: ['inspektorat-bantul', 'inspektorat-sleman'],
+  });
   officer = await fed.token({ role: 'OFFICER' });
   bantul = await fed.token({ role: 'AGENCY', agencyId: 'inspektorat-bantul' });
   sleman = await fed.token({ role: 'AGENCY', agencyId: 'inspektorat-sleman' });

@@ -75,6 +75,12 @@ beforeAll(async () => {
       tokens.admin,
     );
     expect(appointed.errors).toBeUndefined();
+    const joined = await fed.gql(
+      `mutation P($id: ID!) { startAgencyPilot(id: $id) { id } }`,
+      { id },
+      tokens.admin,
+    );
+    expect(joined.errors).toBeUndefined();
   }
   browser = await launchChromium();
 });

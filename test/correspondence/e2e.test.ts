@@ -82,6 +82,8 @@ async function setUpAgency(id: string, name: string, region: string) {
     admin,
   );
   expect(appointed.appointFocalPoint.currentFocalPoint).toMatchObject({ userId: `pic-${id}`, current: true });
+  // Complaints are forwarded only to agencies that have joined (the pilot, after the MoU).
+  await ok(`mutation P($id: ID!) { startAgencyPilot(id: $id) { id } }`, { id }, admin);
 }
 
 beforeAll(async () => {
@@ -363,14 +365,27 @@ describe('given the agency directory', () => {
     );
     expect(byOfficer.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
 
+    await ok(
+      `mutation C($input: CreateAgencyInput!) { createAgency(input: $input) { id } }`,
+      {
+        input: {
+          id: 'dinas-kominfo-kulonprogo',
+          name: 'Dinas Kominfo Kabupaten Kulon Progo',
+          kind: 'REGENCY',
+          region: 'Kabupaten Kulon Progo',
+          contact: { emails: ['dinas-kominfo-kulonprogo@example.go.id'] },
+        },
+      },
+      admin,
+    );
     const pilot = await ok(
-      `mutation { startAgencyPilot(id: "inspektorat-bantul", mouReference: "MoU-7/2026") { onboardingStatus onboardingHistory { status remark } } }`,
+      `mutation { startAgencyPilot(id: "dinas-kominfo-kulonprogo", mouReference: "MoU-7/2026") { onboardingStatus onboardingHistory { status remark } } }`,
       {},
       admin,
     );
     expect(pilot.startAgencyPilot.onboardingStatus).toBe('PILOT');
     const illegal = await fed.gql(
-      `mutation { startAgencyPilot(id: "inspektorat-bantul") { id } }`,
+      `mutation { startAgencyPilot(id: "dinas-kominfo-kulonprogo") { id } }`,
       {},
       admin,
     );

@@ -25,7 +25,10 @@ let auditor: string;
 let admin: string;
 
 beforeAll(async () => {
-  fed = await startFederation({ subgraphs: ['complaint'] });
+  fed = await startFederation({
+    subgraphs: ['complaint'],
+    agencies: ['inspektorat-bantul', 'inspektorat-sleman'],
+  });
   officer = await fed.token({ role: 'OFFICER' });
   supervisor = await fed.token({ role: 'SUPERVISOR' });
   bantul = await fed.token({ role: 'AGENCY', agencyId: 'inspektorat-bantul' });

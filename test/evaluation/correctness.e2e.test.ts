@@ -39,6 +39,7 @@ beforeAll(async () => {
       },
       admin,
     );
+    await ok(`mutation P($id: ID!) { startAgencyPilot(id: $id) { id } }`, { id }, admin);
   }
 });
 

@@ -50,7 +50,11 @@ interface ClockView {
 }
 
 beforeAll(async () => {
-  fed = await startFederation({ clock, subgraphs: ['complaint', 'correspondence', 'evaluation'] });
+  fed = await startFederation({
+    clock,
+    subgraphs: ['complaint', 'correspondence', 'evaluation'],
+    agencies: ['inspektorat-bantul', 'inspektorat-sleman'],
+  });
   officer = await fed.token({ role: 'OFFICER' });
   supervisor = await fed.token({ role: 'SUPERVISOR' });
   auditor = await fed.token({ role: 'AUDITOR' });

@@ -54,6 +54,30 @@ describe('authenticate', () => {
     });
   });
 
+  it('refuses a token that lives longer than 12 hours, and one without iat (finding 8)', async () => {
+    const century = await sign({ role: 'OFFICER' }, '100y');
+    expect((await refusal(`Bearer ${century}`)).message).toMatch(/longer than the 12 h/);
+    const halfDay = await sign({ role: 'OFFICER' }, '12h');
+    await expect(auth.authenticate(`Bearer ${halfDay}`)).resolves.toEqual({ id: 'u-1', role: 'OFFICER' });
+    const noIat = await new SignJWT({ role: 'OFFICER' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('u-1')
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(SECRET));
+    expect((await refusal(`Bearer ${noIat}`)).code).toBe('UNAUTHENTICATED');
+  });
+
+  it('takes the longest lifetime from DUMAS_TOKEN_MAX_LIFETIME_SECONDS', async () => {
+    const options = authOptions(
+      loadConfig({ DUMAS_JWT_SECRET: SECRET, DUMAS_TOKEN_MAX_LIFETIME_SECONDS: '3600' }),
+    );
+    const strict = createAuthenticator(options);
+    await expect(strict.authenticate(`Bearer ${await sign({ role: 'ADMIN' }, '2h')}`)).rejects.toThrow(
+      /longer than the 1 h/,
+    );
+    await expect(strict.authenticate(`Bearer ${await sign({ role: 'ADMIN' }, '1h')}`)).resolves.toBeDefined();
+  });
+
   it('refuses a header that is not a bearer token', async () => {
     const err = await refusal('Basic dXNlcjpwYXNz');
     expect(err).toBeInstanceOf(DomainError);

@@ -79,6 +79,13 @@ describe('given a running federation on SQLite', () => {
         },
         admin,
       );
+      await ok(
+        fed,
+        `mutation A($input: AppointFocalPointInput!) { appointFocalPoint(agencyId: "inspektorat-bantul", input: $input) { id } }`,
+        { input: { userId: 'pic-inspektorat-bantul', name: 'PIC Bantul', position: 'Inspektur' } },
+        admin,
+      );
+      await ok(fed, `mutation { startAgencyPilot(id: "inspektorat-bantul") { id } }`, {}, admin);
       const filed = await ok(
         fed,
         `mutation F($input: FileComplaintInput!) { fileComplaint(input: $input) { complaint { id } } }`,

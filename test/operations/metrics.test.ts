@@ -71,6 +71,7 @@ describe('given the federation with its /metrics endpoints', () => {
       },
       admin,
     );
+    await ok(`mutation { startAgencyPilot(id: "inspektorat-bantul") { id } }`, {}, admin);
     const filed = await ok(
       `mutation File($input: FileComplaintInput!) { fileComplaint(input: $input) { complaint { id } } }`,
       {

@@ -53,6 +53,7 @@ describe('given the federation with tracing on', () => {
       },
       admin,
     );
+    await fed.gql(`mutation { startAgencyPilot(id: "inspektorat-bantul") { id } }`, {}, admin);
     const filed = await fed.gql(
       `mutation F($input: FileComplaintInput!) { fileComplaint(input: $input) { complaint { id } } }`,
       {

@@ -36,6 +36,7 @@ const production = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
   DUMAS_JWT_SECRET: secret,
   DUMAS_VAULT_MASTER_KEY: randomBytes(32).toString('base64'),
   DUMAS_CHECKPOINT_PRIVATE_KEY_FILE: keyFile,
+  DUMAS_GATEWAY_SECRET: randomBytes(32).toString('base64'),
   ...extra,
 });
 
@@ -53,6 +54,17 @@ describe('given NODE_ENV=production', () => {
     expect(none).toMatch(/DUMAS_JWT_SECRET .*or DUMAS_JWKS_URL/);
     expect(none).toMatch(/DUMAS_VAULT_MASTER_KEY/);
     expect(none).toMatch(/DUMAS_CHECKPOINT_PRIVATE_KEY or DUMAS_CHECKPOINT_PRIVATE_KEY_FILE/);
+    expect(none).toMatch(/DUMAS_GATEWAY_SECRET/);
+    expect(productionRefusals(production({ DUMAS_GATEWAY_SECRET: 'short' }), dataDir)).toEqual([
+      'DUMAS_GATEWAY_SECRET must be at least 32 bytes',
+    ]);
+    // Subgraphs told to answer anyone need no shared secret (an operator's explicit choice).
+    expect(
+      productionRefusals(
+        production({ DUMAS_GATEWAY_SECRET: '', DUMAS_SUBGRAPH_GATEWAY_ONLY: 'false' }),
+        dataDir,
+      ),
+    ).toEqual([]);
     expect(productionRefusals(production({ DUMAS_JWT_SECRET: 'short' }), dataDir)).toEqual([
       'DUMAS_JWT_SECRET must be at least 32 bytes',
     ]);
@@ -84,7 +96,12 @@ describe('given NODE_ENV=production', () => {
     const { code, stdout, stderr } = await finished(child);
     expect(code).toBe(1);
     expect(stdout).toBe('');
-    for (const name of ['DUMAS_JWT_SECRET', 'DUMAS_VAULT_MASTER_KEY', 'DUMAS_CHECKPOINT_PRIVATE_KEY']) {
+    for (const name of [
+      'DUMAS_JWT_SECRET',
+      'DUMAS_VAULT_MASTER_KEY',
+      'DUMAS_CHECKPOINT_PRIVATE_KEY',
+      'DUMAS_GATEWAY_SECRET',
+    ]) {
       expect(stderr).toContain(name);
     }
   });
@@ -130,6 +147,16 @@ describe('given NODE_ENV=production', () => {
       expect(await ask('{ complaints(first: 1) { totalCount } }')).toEqual({
         data: { complaints: { totalCount: 0 } },
       });
+      // The subgraphs answer only the gateway: a call to a subgraph's own port, even for its SDL, is refused.
+      for (const offset of [1, 2, 3]) {
+        const direct = await fetch(`http://127.0.0.1:${port + offset}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ query: '{ _service { sdl } }' }),
+        });
+        expect(direct.status).toBe(403);
+        expect(await direct.text()).not.toContain('type Query');
+      }
       // The signing key stayed where it was configured: no development key appeared in the data dir.
       expect(fs.existsSync(path.join(dataDir, 'checkpoint-dev-key.pem'))).toBe(false);
     } finally {

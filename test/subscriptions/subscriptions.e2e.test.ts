@@ -27,7 +27,7 @@ let bantul: string;
 let sleman: string;
 
 beforeAll(async () => {
-  fed = await startFederation();
+  fed = await startFederation({ agencies: ['inspektorat-bantul', 'inspektorat-sleman'] });
   gw = await startSubscriptionGateway(fed, {
     maxBufferedEvents: 100,
     maxBufferedBytes: 1024 * 1024,

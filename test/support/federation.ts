@@ -3,6 +3,7 @@
  * runtime (read models, projections) over ONE shared SQLite event store in a temporary directory, and the
  * gateway over a supergraph composed from their SDLs with the ephemeral ports they got.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +20,9 @@ import { openKeyVault } from '../../services/shared/pii';
 import type { SubgraphRuntime } from '../../services/shared/runtime';
 import { POSITION_HEADER, READ_AFTER_HEADER } from '../../services/shared/consistency';
 import { createGateway, type Gateway } from '../../gateway/server';
+import { gatewaySecretOf } from '../../services/shared/gateway-signature';
+import { agencyDecider, agencyStreamId } from '../../services/correspondence/domain';
+import { CommandHandler } from '../../services/shared/decider';
 
 export const FEDERATION_TEST_SECRET = 'federation-test-secret-0123456789-abcdef';
 
@@ -59,6 +63,12 @@ export async function startFederation(
     dataDir?: string;
     /** Settings beside the data dir, as the environment would give them (e.g. a channel's). */
     env?: Readonly<Record<string, string>>;
+    /**
+     * Agencies put in the directory before anything starts, each in its pilot with focal point
+     * `pic-<id>` (the subject `token({ role: 'AGENCY', agencyId })` signs): complaints are forwarded
+     * only to such agencies.
+     */
+    agencies?: readonly string[];
   } = {},
 ): Promise<Federation> {
   const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'dumas-federation-'));
@@ -67,6 +77,7 @@ export async function startFederation(
   const authenticator = createAuthenticator({ secret: FEDERATION_TEST_SECRET });
   const store = new SqliteEventStore({ file: path.join(dataDir, 'events.sqlite') });
   const vault = openKeyVault(config);
+  await joinAgencies(store, options.agencies ?? []);
   const runtimes: Record<string, SubgraphRuntime> = {};
   const servers: ServedSubgraph[] = [];
   const definitions: SubgraphDefinition[] = [];
@@ -94,6 +105,8 @@ export async function startFederation(
     authenticator,
     logger,
     limits: { publicMutationsPerMinute: 10_000 },
+    // Signed subgraph calls, as in production: a subgraph that answers only the gateway takes these.
+    gatewaySecret: gatewaySecretOf(config),
   });
   const { url: gatewayBase } = await gateway.listen(0, '127.0.0.1');
   const gatewayUrl = `${gatewayBase}/graphql`;
@@ -135,4 +148,40 @@ export async function startFederation(
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Creates each agency, appoints `pic-<id>` its focal point and starts its pilot, as an ADMIN would. */
+export async function joinAgencies(store: EventStore, agencyIds: readonly string[]): Promise<void> {
+  const handler = new CommandHandler(store, agencyDecider);
+  const metadata = { now: '2026-01-02T01:00:00.000Z', actor: { id: 'test-admin', role: 'ADMIN' } };
+  for (const agencyId of agencyIds) {
+    const stream = agencyStreamId(agencyId);
+    if ((await store.readStream(stream)).length > 0) continue;
+    const name = agencyId.replace(/-/g, ' ');
+    await handler.handle(stream, {
+      type: 'CreateAgency',
+      data: {
+        agencyId,
+        name,
+        kind: 'REGENCY',
+        region: 'DI Yogyakarta',
+        regionCode: 'ID-YO',
+        parentAgencyId: null,
+        contact: { emails: [`${agencyId}@example.go.id`] },
+      },
+      metadata,
+    });
+    await handler.handle(stream, {
+      type: 'AppointFocalPoint',
+      data: {
+        appointmentId: randomUUID(),
+        userId: `pic-${agencyId}`,
+        name: `PIC ${name}`,
+        position: 'Pejabat Penghubung',
+        contact: { email: `pic@${agencyId}.example.go.id` },
+      },
+      metadata,
+    });
+    await handler.handle(stream, { type: 'StartAgencyPilot', data: {}, metadata });
+  }
 }

@@ -3,7 +3,7 @@
  * in working days, acknowledge, reply with attachments, and the agency's own performance.
  */
 import { useEffect, useState } from 'react';
-import { fileToBase64, gql } from '../api';
+import { gql, uploadFile } from '../api';
 import type { Session } from '../auth';
 import {
   AcknowledgeDocument,
@@ -96,7 +96,7 @@ export function AgencyActions({ complaint, session, onDone }: CasePartProps<Comp
                 files.map(async (f) => ({
                   filename: f.name,
                   mediaType: f.type || 'application/octet-stream',
-                  contentBase64: await fileToBase64(f),
+                  sha256: (await uploadFile(f)).sha256,
                 })),
               );
               await gql(ReplyDocument, {

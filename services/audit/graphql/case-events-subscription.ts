@@ -22,6 +22,7 @@
  * - `complaint` is the complaint masked for the caller as in every other query.
  * The token's `exp` ends the subscription: checked before each event and by a timer while idle.
  */
+import { GATEWAY_WEBSOCKET_BODY, gatewayTrustOf, verifyGatewayRequest } from '../../shared/gateway-signature';
 import 'reflect-metadata';
 import type { IncomingMessage } from 'node:http';
 import {
@@ -572,6 +573,7 @@ export function attachCaseEventSubscriptions<Ctx extends RequestContext>(
 ): SubgraphServer<Ctx> {
   const wss = new WebSocketServer({ server: server.http.server, path: '/graphql' });
   const formatError = createFormatError();
+  const gateway = gatewayTrustOf(runtime.config);
   const format = (errors: readonly GraphQLError[]) =>
     errors.map((e) => {
       const f = formatError(e.toJSON(), e);
@@ -580,6 +582,17 @@ export function attachCaseEventSubscriptions<Ctx extends RequestContext>(
   const ws = serveGraphQLOverWebSocket(
     {
       onConnect: async (ctx) => {
+        // Answering only the gateway: its signature in the connection parameters, or nothing at all.
+        const signature = ctx.connectionParams?.gateway;
+        if (
+          gateway.only &&
+          !verifyGatewayRequest(
+            gateway.secret,
+            typeof signature === 'string' ? signature : undefined,
+            GATEWAY_WEBSOCKET_BODY,
+          )
+        )
+          return false;
         try {
           const principal = await authenticator.authenticate(authorizationFromParams(ctx.connectionParams));
           return principal !== undefined;

@@ -333,6 +333,10 @@ export class ComplaintMutations {
       routingRuleId = rule?.ruleId ?? null;
     }
     const chosen = agencyIds;
+    // Staff only: anyone else is refused by the decider, before learning anything of the directory.
+    const principal = requireAuthenticated(ctx);
+    if (principal.role === 'OFFICER' || principal.role === 'SUPERVISOR')
+      await ctx.complaints.assertForwardable(chosen);
     return run(
       ctx,
       id,

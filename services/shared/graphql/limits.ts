@@ -371,6 +371,9 @@ export function limitsPlugin(
           // Cheap refusals before any access code is hashed: one check per request, a budget per client.
           const checks = accessCodeChecks(operation, document);
           if (checks > 1) throw tooManyAccessCodeChecks();
+          // A subgraph's call from the gateway was rate-limited there, per real client; counting it
+          // again here would put every client in the gateway's one bucket.
+          if (contextValue.viaGateway) return;
           if (checks === 1) {
             const retryAfter = await accessCodeLimiter.take(contextValue.clientIp);
             if (retryAfter > 0) throw rateLimited(retryAfter);

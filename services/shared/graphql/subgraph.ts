@@ -28,9 +28,10 @@ import {
 import { createLogger, type Logger } from '../logger';
 import { createFormatError } from './errors';
 import { type MetricsExposure, metricsExposure, serveMetrics, startMetricsServer } from '../metrics';
-import { DEFAULT_LIMITS } from './limits';
+import { aliasLimitRule, DEFAULT_LIMITS, depthLimitRule, type GatewayLimits, limitsPlugin } from './limits';
 import { errorReportingPlugin, metricsPlugin } from './plugins';
-import { ambient, loadConfig } from '../config';
+import { ambient, type DumasConfig, loadConfig } from '../config';
+import { gatewayTrustOf } from '../gateway-signature';
 
 export const FEDERATION_SPEC_URL = 'https://specs.apollo.dev/federation/v2.7';
 
@@ -115,6 +116,11 @@ export interface SubgraphServerOptions<Ctx extends RequestContext> {
    */
   readonly ready?: () => boolean | string | Promise<boolean | string>;
   readonly plugins?: ApolloServerPlugin<Ctx>[];
+  /**
+   * The process's configuration: the request limits (one rule set with the gateway's) and whether this
+   * subgraph answers only the gateway. Default: loaded from the environment.
+   */
+  readonly config?: DumasConfig;
   /** Extra routes on the same server (e.g. an SSE endpoint later). */
   readonly routes?: Record<string, RouteHandler>;
   /** Default: NODE_ENV === 'production' (introspection off, error details minimal). */
@@ -140,6 +146,10 @@ export function createSubgraphServer<Ctx extends RequestContext = RequestContext
   const production = options.production ?? ambient.production();
   const logger = options.logger ?? createLogger({ name: options.name });
   const http = createHttpServer(logger, options.routes);
+  const config = options.config ?? loadConfig();
+  // The same depth, alias, cost and size limits as the gateway: a call straight to this port (where the
+  // configuration allows one) meets the rules a call through the gateway meets.
+  const limits: GatewayLimits = { ...DEFAULT_LIMITS, ...config.limits };
   const apollo = new ApolloServer<Ctx>({
     schema: options.schema,
     formatError: createFormatError({ production }),
@@ -148,7 +158,8 @@ export function createSubgraphServer<Ctx extends RequestContext = RequestContext
     // same rule as at the gateway: on in development for tooling, off in production.
     introspection: !production,
     hideSchemaDetailsFromClientErrors: production,
-    parseOptions: { maxTokens: DEFAULT_LIMITS.maxTokens },
+    parseOptions: { maxTokens: limits.maxTokens },
+    validationRules: [depthLimitRule(limits.maxDepth), aliasLimitRule(limits.maxAliases)],
     // Our index.ts files own SIGINT/SIGTERM and stop in order (HTTP, then stores); Apollo's own handler
     // would race them and re-raise the signal into a process that is already stopping.
     stopOnTerminationSignals: false,
@@ -157,6 +168,7 @@ export function createSubgraphServer<Ctx extends RequestContext = RequestContext
       ApolloServerPluginDrainHttpServer({ httpServer: http.server }),
       errorReportingPlugin<Ctx>(),
       metricsPlugin<Ctx>(options.name),
+      limitsPlugin(limits) as ApolloServerPlugin<Ctx>,
       ...(options.plugins ?? []),
     ],
   });
@@ -166,12 +178,13 @@ export function createSubgraphServer<Ctx extends RequestContext = RequestContext
       apollo,
       logger,
       authenticator: options.authenticator ?? defaultAuth(),
-      bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
+      bodyLimitBytes: options.bodyLimitBytes ?? limits.bodyLimitBytes,
       service: options.name,
+      gateway: gatewayTrustOf(config),
       ...(options.context ? { buildContext: options.context } : {}),
     }),
   );
-  const metrics = options.metrics ?? metricsExposure(loadConfig());
+  const metrics = options.metrics ?? metricsExposure(config);
   if (metrics.onApiPort) http.route('/metrics', serveMetrics);
   let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
   http.route('/health', (_req, res) => sendJson(res, 200, { status: 'ok', service: options.name }));

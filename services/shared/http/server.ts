@@ -5,6 +5,12 @@
  * check before Apollo parses anything, and we own the http.Server so WebSocket/SSE subscription
  * handlers can be attached to it later (`httpServer.on('upgrade', ...)` or an extra route).
  */
+import {
+  CLIENT_HEADER,
+  GATEWAY_SIGNATURE_HEADER,
+  type GatewayTrust,
+  verifyGatewayRequest,
+} from '../gateway-signature';
 import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -33,9 +39,20 @@ export interface RequestContext extends BaseContext {
   readonly clientIp: string;
   /** The raw header, forwarded by the gateway to subgraphs (they verify it again). */
   readonly authorization?: string;
+  /**
+   * At a subgraph: the call carries the gateway's signature, so the gateway's limits and rate limits
+   * were already applied to it (services/shared/gateway-signature.ts).
+   */
+  readonly viaGateway?: boolean;
 }
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** The client's address the gateway passed on (x-dumas-client), when it is plausibly one. */
+function gatewayClientOf(req: IncomingMessage): string | undefined {
+  const value = req.headers[CLIENT_HEADER];
+  return typeof value === 'string' && /^[0-9A-Fa-f:.]{2,45}$/.test(value) ? value : undefined;
+}
 
 /** A client- or gateway-supplied `x-request-id` when it is well-formed, otherwise a new one. */
 export function requestIdOf(req: IncomingMessage): string {
@@ -133,6 +150,8 @@ export interface GraphQLHandlerOptions<Ctx extends RequestContext> {
   readonly buildContext?: (base: RequestContext) => Ctx | Promise<Ctx>;
   /** The `service` label of this route's metrics. */
   readonly service?: string;
+  /** At a subgraph: how to recognise the gateway's calls, and whether to refuse all others. */
+  readonly gateway?: GatewayTrust;
 }
 
 /** The /graphql route: limits, request id and token first, then Apollo. */
@@ -194,8 +213,9 @@ export function graphqlHandler<Ctx extends RequestContext>(
     try {
       const method = (req.method ?? 'GET').toUpperCase();
       let body: unknown;
+      let raw: Buffer = Buffer.alloc(0);
       if (method === 'POST') {
-        const raw = await readBody(req, bodyLimitBytes);
+        raw = await readBody(req, bodyLimitBytes);
         const contentType = String(req.headers['content-type'] ?? '');
         if (/^application\/(graphql-response\+)?json/i.test(contentType)) {
           try {
@@ -223,6 +243,21 @@ export function graphqlHandler<Ctx extends RequestContext>(
         }
       }
 
+      const gateway = options.gateway;
+      const signature = req.headers[GATEWAY_SIGNATURE_HEADER];
+      const viaGateway =
+        gateway !== undefined &&
+        verifyGatewayRequest(
+          gateway.secret,
+          typeof signature === 'string' ? signature : undefined,
+          method === 'POST' ? raw : (req.url ?? ''),
+        );
+      if (gateway?.only && !viaGateway) {
+        rateLimitRefusals.inc({ service, limit: 'NOT_THE_GATEWAY' });
+        sendGraphQLError(res, 403, 'FORBIDDEN', 'this service answers only the gateway');
+        return;
+      }
+
       const authorization = req.headers.authorization;
       let principal: Principal | undefined;
       try {
@@ -246,9 +281,10 @@ export function graphqlHandler<Ctx extends RequestContext>(
       const base: RequestContext = {
         requestId,
         logger: log,
-        clientIp: clientIpOf(req, trustProxy),
+        clientIp: (viaGateway && gatewayClientOf(req)) || clientIpOf(req, trustProxy),
         ...(principal ? { principal } : {}),
         ...(authorization ? { authorization } : {}),
+        ...(viaGateway ? { viaGateway } : {}),
       };
       const response = await apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method, headers, search: q >= 0 ? url.slice(q) : '', body },
