@@ -6,17 +6,17 @@
 import { inflateSync } from 'node:zlib';
 
 // WinAnsi's punctuation above 0x7F that letters use (Node's 'windows-1252' decoder is plain Latin-1).
-const WIN_ANSI: Record<number, string> = {
-  0x85: '…',
-  0x91: '‘',
-  0x92: '’',
-  0x93: '“',
-  0x94: '”',
-  0x95: '•',
-  0x96: '–',
-  0x97: '—',
-};
-const winAnsi = (bytes: Buffer) => [...bytes].map((b) => WIN_ANSI[b] ?? String.fromCharCode(b)).join('');
+const WIN_ANSI = new Map<number, string>([
+  [0x85, '…'],
+  [0x91, '‘'],
+  [0x92, '’'],
+  [0x93, '“'],
+  [0x94, '”'],
+  [0x95, '•'],
+  [0x96, '–'],
+  [0x97, '—'],
+]);
+const winAnsi = (bytes: Buffer) => [...bytes].map((b) => WIN_ANSI.get(b) ?? String.fromCharCode(b)).join('');
 
 export function pdfText(pdf: Buffer): string {
   const raw = pdf.toString('latin1');
