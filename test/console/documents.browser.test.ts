@@ -71,6 +71,13 @@ beforeAll(async () => {
     },
     tokens.admin,
   );
+  // Complaints are forwarded only to an agency in its pilot (or active).
+  await ok(
+    `mutation A($a: ID!, $input: AppointFocalPointInput!) { appointFocalPoint(agencyId: $a, input: $input) { id } }`,
+    { a: BANTUL, input: { userId: `pic-${BANTUL}`, name: 'PIC Bantul', position: 'Inspektur Pembantu' } },
+    tokens.admin,
+  );
+  await ok(`mutation P($id: ID!) { startAgencyPilot(id: $id) { id } }`, { id: BANTUL }, tokens.admin);
   const filed = await ok<{ fileComplaint: { complaint: { id: string; trackingNumber: string } } }>(
     `mutation F($input: FileComplaintInput!) { fileComplaint(input: $input) { complaint { id trackingNumber } } }`,
     {
