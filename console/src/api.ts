@@ -54,7 +54,14 @@ export async function gql<TResult, TVariables>(
     body: JSON.stringify({ query: document.toString(), variables: variables ?? {} }),
   });
   noteWritten(res);
-  let body: { data?: TResult | null; errors?: { message: string; extensions?: { code?: string } }[] };
+  const body = await answerOf<{ data?: TResult | null }>(res);
+  if (!body.data) throw new ApiError(`HTTP ${res.status}`, 'NETWORK');
+  return body.data;
+}
+
+/** A JSON answer of the server, or its first error (GraphQL's shape) as an ApiError. */
+async function answerOf<T>(res: Response): Promise<T> {
+  let body: T & { errors?: { message: string; extensions?: { code?: string } }[] };
   try {
     body = await res.json();
   } catch {
@@ -62,8 +69,7 @@ export async function gql<TResult, TVariables>(
   }
   const first = body.errors?.[0];
   if (first) throw new ApiError(first.message, first.extensions?.code ?? 'ERROR');
-  if (!body.data) throw new ApiError(`HTTP ${res.status}`, 'NETWORK');
-  return body.data;
+  return body;
 }
 
 /** The gateway takes at most this many operations in one batched request (DUMAS_LIMIT_BATCH). */
@@ -152,18 +158,7 @@ export async function uploadFile(file: File): Promise<{ sha256: string; size: nu
     },
     body: file,
   });
-  let body: {
-    sha256?: string;
-    size?: number;
-    errors?: { message: string; extensions?: { code?: string } }[];
-  };
-  try {
-    body = await res.json();
-  } catch {
-    throw new ApiError(`HTTP ${res.status}`, 'NETWORK');
-  }
-  const first = body.errors?.[0];
-  if (first) throw new ApiError(first.message, first.extensions?.code ?? 'ERROR');
+  const body = await answerOf<{ sha256?: string; size?: number }>(res);
   if (!res.ok || !body.sha256) throw new ApiError(`HTTP ${res.status}`, 'NETWORK');
   return { sha256: body.sha256, size: body.size ?? file.size };
 }
