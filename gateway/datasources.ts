@@ -25,7 +25,11 @@ import {
   readAfterPosition,
 } from '../services/shared/consistency';
 import type { RequestContext } from '../services/shared/http/server';
-import { GATEWAY_SIGNATURE_HEADER, signGatewayRequest } from '../services/shared/gateway-signature';
+import {
+  CLIENT_HEADER,
+  GATEWAY_SIGNATURE_HEADER,
+  signGatewayRequest,
+} from '../services/shared/gateway-signature';
 import { secondsSince, subgraphFetchDuration } from '../services/shared/metrics';
 import { currentTraceHeaders, inSpan, SpanKind } from '../services/shared/tracing';
 
@@ -40,6 +44,9 @@ export function forwardedHeaders(
   const headers: Record<string, string> = {};
   if (context.authorization) headers.authorization = context.authorization;
   if (context.requestId) headers['x-request-id'] = context.requestId;
+  // The caller's address as the gateway saw it: a subgraph keys its per-client budgets by it (it takes
+  // the header only from a call the gateway signed).
+  if (context.clientIp) headers[CLIENT_HEADER] = context.clientIp;
   // The W3C trace context of this subgraph call (nothing while tracing is off).
   Object.assign(headers, currentTraceHeaders());
   // What the client asked to read after, or what this operation's earlier calls wrote (consistency.ts).

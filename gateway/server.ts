@@ -19,7 +19,9 @@ import {
   GATEWAY_SIGNATURE_HEADER,
   gatewaySecretOf,
   signGatewayRequest,
+  UPLOADS_PATH,
 } from '../services/shared/gateway-signature';
+import { uploadForwardRoute } from './uploads';
 import { sharedLimits } from '../services/shared/graphql/postgres-rate-limiter';
 import { createFormatError } from '../services/shared/graphql/errors';
 import { errorReportingPlugin, metricsPlugin } from '../services/shared/graphql/plugins';
@@ -94,6 +96,8 @@ export interface GatewayOptions {
    * one, calls go unsigned and only subgraphs that accept any caller answer them.
    */
   readonly gatewaySecret?: string;
+  /** The largest attachment accepted at /uploads (default: DUMAS_ATTACHMENT_MAX_BYTES). */
+  readonly maxAttachmentBytes?: number;
   /** Subscription buffers and heartbeats (gateway/subscriptions). */
   readonly subscriptions?: SubscriptionOptions;
 }
@@ -121,6 +125,7 @@ export function gatewayOptions(config: DumasConfig): GatewayOptions {
     production: config.production,
     subgraphUrls: g.subgraphUrls,
     gatewaySecret: gatewaySecretOf(config),
+    maxAttachmentBytes: config.correspondence.maxAttachmentBytes,
     ...(g.oidc ? { console: { oidc: g.oidc } } : {}),
     metrics: metricsExposure(config),
     ...(config.store.kind === 'postgres' ? { sharedLimitsUrl: config.store.url } : {}),
@@ -232,6 +237,16 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
   http.route(
     WHATSAPP_WEBHOOK_PATH,
     webhookRoute(WHATSAPP_WEBHOOK_PATH, () => urlByName.get('complaint'), logger),
+  );
+  http.route(
+    UPLOADS_PATH,
+    uploadForwardRoute({
+      subgraphUrl: () => urlByName.get('correspondence'),
+      agent,
+      maxBytes: options.maxAttachmentBytes ?? loadConfig().correspondence.maxAttachmentBytes,
+      ...(options.gatewaySecret ? { gatewaySecret: options.gatewaySecret } : {}),
+      logger,
+    }),
   );
   const metrics = options.metrics ?? metricsExposure(loadConfig());
   if (metrics.onApiPort) http.route('/metrics', serveMetrics);

@@ -54,7 +54,14 @@ export async function gql<TResult, TVariables>(
     body: JSON.stringify({ query: document.toString(), variables: variables ?? {} }),
   });
   noteWritten(res);
-  let body: { data?: TResult | null; errors?: { message: string; extensions?: { code?: string } }[] };
+  const body = await answerOf<{ data?: TResult | null }>(res);
+  if (!body.data) throw new ApiError(`HTTP ${res.status}`, 'NETWORK');
+  return body.data;
+}
+
+/** A JSON answer of the server, or its first error (GraphQL's shape) as an ApiError. */
+async function answerOf<T>(res: Response): Promise<T> {
+  let body: T & { errors?: { message: string; extensions?: { code?: string } }[] };
   try {
     body = await res.json();
   } catch {
@@ -62,8 +69,7 @@ export async function gql<TResult, TVariables>(
   }
   const first = body.errors?.[0];
   if (first) throw new ApiError(first.message, first.extensions?.code ?? 'ERROR');
-  if (!body.data) throw new ApiError(`HTTP ${res.status}`, 'NETWORK');
-  return body.data;
+  return body;
 }
 
 /** The gateway takes at most this many operations in one batched request (DUMAS_LIMIT_BATCH). */
@@ -139,12 +145,20 @@ export function subscribe<TResult, TVariables>(
   };
 }
 
-/** Reads a file as base64 (for attachments). */
-export function fileToBase64(file: File): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader();
-    reader.onload = () => resolve(String(reader.result).replace(/^data:[^,]*,/, ''));
-    reader.onerror = () => reject(reader.error);
-    reader.readAsDataURL(file);
+/**
+ * Uploads a file as the body of `POST /uploads` (streamed by the browser, up to the attachment limit) and
+ * answers its SHA-256, by which a letter or a reply then names it.
+ */
+export async function uploadFile(file: File): Promise<{ sha256: string; size: number }> {
+  const res = await fetch('/uploads', {
+    method: 'POST',
+    headers: {
+      'content-type': file.type || 'application/octet-stream',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: file,
   });
+  const body = await answerOf<{ sha256?: string; size?: number }>(res);
+  if (!res.ok || !body.sha256) throw new ApiError(`HTTP ${res.status}`, 'NETWORK');
+  return { sha256: body.sha256, size: body.size ?? file.size };
 }

@@ -34,6 +34,8 @@ import {
   LetterResolver,
 } from './graphql/resolvers';
 import { CorrespondenceService } from './service';
+import { uploadRoute } from './uploads';
+import { gatewayTrustOf, UPLOADS_PATH } from '../shared/gateway-signature';
 import { fencedReadModels } from '../shared/leases';
 
 let built: ReturnType<typeof buildFederatedSubgraph> | undefined;
@@ -161,6 +163,16 @@ export async function createCorrespondenceServer(
     context: (base) => ({ ...base, correspondence }),
     ready: () => Object.keys(runtime.flows?.runner.failures() ?? {}).length === 0,
     bodyLimitBytes,
+    // Attachments up to the documented size arrive here, streamed, not inside a GraphQL document.
+    routes: {
+      [UPLOADS_PATH]: uploadRoute({
+        blobs: runtime.blobs,
+        maxBytes: runtime.correspondence.maxAttachmentBytes,
+        authenticator,
+        gateway: gatewayTrustOf(runtime.config),
+        logger: runtime.logger,
+      }),
+    },
     ...options,
     authenticator,
   });

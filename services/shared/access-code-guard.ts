@@ -5,10 +5,15 @@
  *
  * - At most one check per request: a second in the same request (aliases, or a batch sent straight to
  *   the subgraph) is refused with TOO_MANY_ACCESS_CODE_CHECKS before hashing.
- * - A budget per tracking number, whoever asks (RATE_LIMITED, 429): guesses at one complaint's code are
- *   slowed to a trickle. The budget per client is the gateway's (it knows the client's address; here
- *   every gated call comes from the gateway). On PostgreSQL the budget is kept there
- *   (postgres-rate-limiter.ts), so the replicas of a subgraph give a tracking number one budget between them.
+ * - A budget per tracking number and client (RATE_LIMITED, 429): guesses at one complaint's code from
+ *   one address are slowed to a trickle, and a flood of them from other addresses does not lock the
+ *   complainant out of their own case (a budget per tracking number alone did: 50 flooders spent it and
+ *   the honest request was refused). The client is the caller's address as the gateway saw it (it passes
+ *   it on in its signed calls), besides the gateway's own budget per client across every number. What
+ *   is left to a distributed guesser is bounded by its addresses: a code has 60 bits (12 characters of a
+ *   32-letter alphabet), so even 10,000 addresses at the gateway's 30 checks a minute need about 7
+ *   million years, on average, to find one case's code. On PostgreSQL the budget is kept there
+ *   (postgres-rate-limiter.ts), so the replicas of a subgraph share it.
  */
 import { rateLimited, RateLimiter, tooManyAccessCodeChecks } from './graphql/limits';
 import { type ClientLimiter, sharedLimits } from './graphql/postgres-rate-limiter';
@@ -27,10 +32,11 @@ export class AccessCodeGuard {
    * Admits one check for this request (the request's context object) and tracking number, or throws the
    * refusal. Call before looking anything up, so a refusal is as cheap as it can be.
    */
-  async admit(request: object, trackingNumber: string): Promise<void> {
+  async admit(request: { readonly clientIp: string }, trackingNumber: string): Promise<void> {
     if (this.checked.has(request)) throw tooManyAccessCodeChecks();
     this.checked.add(request);
-    const retryAfter = await this.perTrackingNumber.take(trackingNumber.trim().toUpperCase());
+    const key = `${trackingNumber.trim().toUpperCase()}\n${request.clientIp}`;
+    const retryAfter = await this.perTrackingNumber.take(key);
     if (retryAfter > 0)
       throw rateLimited(retryAfter, 'too many attempts for this tracking number; try again later');
   }

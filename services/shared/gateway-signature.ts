@@ -11,9 +11,20 @@ import type { DumasConfig } from './config';
 import { devSecret } from './dev-secret';
 
 export const GATEWAY_SIGNATURE_HEADER = 'x-dumas-gateway';
+/** The client's address, passed on by the gateway; believed only on a call the gateway signed. */
+export const CLIENT_HEADER = 'x-dumas-client';
 /** What the gateway signs when it opens the subscriptions WebSocket to a subgraph (there is no body). */
 export const GATEWAY_WEBSOCKET_BODY = 'graphql-ws';
 const WINDOW_MS = 60_000;
+
+/** Where attachments are uploaded, at the gateway and at the correspondence subgraph behind it. */
+export const UPLOADS_PATH = '/uploads';
+
+/**
+ * What the gateway signs for an upload it forwards (the body is streamed on, not read first): the
+ * caller's Authorization header, so a captured signature goes with that token only, for a minute.
+ */
+export const uploadSignatureBody = (authorization: string | undefined) => `upload\n${authorization ?? ''}`;
 const DEV_GATEWAY_SECRET_FILE = 'gateway.secret';
 
 const mac = (secret: string, at: number, body: string | Buffer) =>

@@ -13,6 +13,8 @@ import { createGateway } from '../../gateway/server';
 import { createAuthenticator } from '../../services/shared/auth';
 import { composeSupergraph } from '../../services/shared/graphql/supergraph';
 import { createLogger } from '../../services/shared/logger';
+import { loadConfig } from '../../services/shared/config';
+import { gatewaySecretOf } from '../../services/shared/gateway-signature';
 import { hostileRequests, sendHostile } from '../support/abuse';
 import { FEDERATION_TEST_SECRET, startFederation } from '../support/federation';
 
@@ -37,6 +39,9 @@ async function main() {
     authenticator: createAuthenticator({ secret: FEDERATION_TEST_SECRET }),
     logger: createLogger({ name: 'bench', level: 'silent' }),
     trustProxy: true,
+    // Signed subgraph calls, as deployed: the subgraphs then take the client's address from the gateway
+    // instead of counting every client as the gateway's one address.
+    gatewaySecret: gatewaySecretOf(loadConfig({ DUMAS_DATA_DIR: fed.dataDir })),
   });
   const { url: base } = await gateway.listen(0, '127.0.0.1');
   const url = `${base}/graphql`;

@@ -34,12 +34,12 @@ describePg('given two replicas sharing their limits in PostgreSQL', () => {
       );
       expect(burst.filter((s) => s === 0)).toHaveLength(3);
 
-      // The subgraphs' budget per tracking number, shared by two replicas' guards.
+      // The subgraphs' budget per tracking number and client, shared by two replicas' guards.
       const guardA = new AccessCodeGuard(2, Date.now, a.limiter('per_tracking_number', 2));
       const guardB = new AccessCodeGuard(2, Date.now, b.limiter('per_tracking_number', 2));
-      await guardA.admit({}, 'DMS-2026-000001');
-      await guardB.admit({}, 'dms-2026-000001');
-      await expect(guardA.admit({}, 'DMS-2026-000001')).rejects.toMatchObject({
+      await guardA.admit({ clientIp: '203.0.113.9' }, 'DMS-2026-000001');
+      await guardB.admit({ clientIp: '203.0.113.9' }, 'dms-2026-000001');
+      await expect(guardA.admit({ clientIp: '203.0.113.9' }, 'DMS-2026-000001')).rejects.toMatchObject({
         extensions: { code: 'RATE_LIMITED' },
       });
     } finally {

@@ -157,6 +157,9 @@ const CALLERS = [
 const STRANGERS = ['public', 'expired', 'foreignAgency'];
 const isLimited = (caller: string) => (FORBIDDEN_TEXT[caller]?.length ?? 0) > 0;
 
+// Thousands of requests per test: 15 s each on an idle machine, several times that on a loaded CI runner.
+jest.setTimeout(300_000);
+
 describe('the role × operation matrix', () => {
   it('answers no caller a field it may not read, through the gateway and at each subgraph', async () => {
     const schema = await introspect(fed.gatewayUrl);

@@ -329,12 +329,15 @@ describe('finding 5: one access-code check per request, budgets per client and t
     expect(r.errors?.[0]?.extensions?.code).toBe('TOO_MANY_ACCESS_CODE_CHECKS');
   });
 
-  it('slows guesses at one tracking number, whoever asks, refusing before any hash', async () => {
+  it('slows guesses at one tracking number from one client, refusing before any hash', async () => {
     const guard = new AccessCodeGuard(10, () => 0);
-    for (let i = 0; i < 10; i++) await guard.admit({}, 'dumas-2026-000003 ');
-    await expect(guard.admit({}, 'DUMAS-2026-000003')).rejects.toThrow(/too many attempts/);
-    await expect(guard.admit({}, 'DUMAS-2026-000004')).resolves.toBeUndefined();
-    const request = {};
+    const flooder = () => ({ clientIp: '203.0.113.50' });
+    for (let i = 0; i < 10; i++) await guard.admit(flooder(), 'dumas-2026-000003 ');
+    await expect(guard.admit(flooder(), 'DUMAS-2026-000003')).rejects.toThrow(/too many attempts/);
+    await expect(guard.admit(flooder(), 'DUMAS-2026-000004')).resolves.toBeUndefined();
+    // The complainant, from their own address, is not locked out of their case by the flood.
+    await expect(guard.admit({ clientIp: '198.51.100.7' }, 'DUMAS-2026-000003')).resolves.toBeUndefined();
+    const request = flooder();
     await guard.admit(request, 'DUMAS-2026-000005');
     await expect(guard.admit(request, 'DUMAS-2026-000006')).rejects.toThrow(/at most one access code/);
   });

@@ -5,7 +5,12 @@
  * check before Apollo parses anything, and we own the http.Server so WebSocket/SSE subscription
  * handlers can be attached to it later (`httpServer.on('upgrade', ...)` or an extra route).
  */
-import { GATEWAY_SIGNATURE_HEADER, type GatewayTrust, verifyGatewayRequest } from '../gateway-signature';
+import {
+  CLIENT_HEADER,
+  GATEWAY_SIGNATURE_HEADER,
+  type GatewayTrust,
+  verifyGatewayRequest,
+} from '../gateway-signature';
 import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -42,6 +47,12 @@ export interface RequestContext extends BaseContext {
 }
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** The client's address the gateway passed on (x-dumas-client), when it is plausibly one. */
+function gatewayClientOf(req: IncomingMessage): string | undefined {
+  const value = req.headers[CLIENT_HEADER];
+  return typeof value === 'string' && /^[0-9A-Fa-f:.]{2,45}$/.test(value) ? value : undefined;
+}
 
 /** A client- or gateway-supplied `x-request-id` when it is well-formed, otherwise a new one. */
 export function requestIdOf(req: IncomingMessage): string {
@@ -270,7 +281,7 @@ export function graphqlHandler<Ctx extends RequestContext>(
       const base: RequestContext = {
         requestId,
         logger: log,
-        clientIp: clientIpOf(req, trustProxy),
+        clientIp: (viaGateway && gatewayClientOf(req)) || clientIpOf(req, trustProxy),
         ...(principal ? { principal } : {}),
         ...(authorization ? { authorization } : {}),
         ...(viaGateway ? { viaGateway } : {}),
