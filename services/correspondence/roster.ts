@@ -61,14 +61,20 @@ export class AgencyRoster {
   }
 
   private async readNew(): Promise<void> {
+    // Everything up to the head is looked at now: the next read starts there, not after the last agency
+    // event, which in a store of complaints lies far back (each request would scan the log from it).
+    const head = await this.store.headPosition();
+    if (head <= this.position) return;
     const events = await this.store.readAll({
       fromPosition: this.position,
       filter: { streamPrefixes: [AGENCY_STREAM_PREFIX] },
     });
+    let position = head;
     for (const e of events) {
       this.apply({ type: e.type, data: e.data } as AgencyEvent);
-      this.position = e.position;
+      position = Math.max(position, e.position);
     }
+    this.position = position;
   }
 
   private apply(event: AgencyEvent): void {

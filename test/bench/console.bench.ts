@@ -8,6 +8,7 @@
  * created through the API, then a year of complaints spread over the 30 agencies and the channels,
  * imported with the importer (`npm run import`, original times, whole histories). Size with
  * DUMAS_BENCH_COMPLAINTS (default 3000). Goals: usable ≤ 1 s, first page ≤ 500 kB gzip.
+ * DUMAS_BENCH_BREAKDOWN=1 prints each cold load's requests (when, how long, how big): where the time goes.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -169,14 +170,34 @@ async function main() {
       const cdp = await page.createCDPSession();
       await cdp.send('Network.enable');
       await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
-      const urls = new Map<string, string>();
+      const urls = new Map<string, { url: string; what: string; sent: number }>();
+      const requests: { what: string; start: number; ms: number; kB: number }[] = [];
       let assetBytes = 0;
       let apiBytes = 0;
-      cdp.on('Network.requestWillBeSent', (e) => urls.set(e.requestId, e.request.url));
+      let origin = 0;
+      cdp.on('Network.requestWillBeSent', (e) => {
+        if (!origin) origin = e.timestamp;
+        // Which operation (or batch of them) a POST carries, for the breakdown below.
+        const body = e.request.postData ?? '';
+        const names = [
+          ...new Set([...body.matchAll(/(?:query|subscription|mutation) (\w+)/g)].map((m) => m[1])),
+        ];
+        const what = names.length
+          ? `${names.join('+')}${body.startsWith('[') ? ` ×${JSON.parse(body).length}` : ''}`
+          : e.request.url.replace(BASE, '');
+        urls.set(e.requestId, { url: e.request.url, what, sent: e.timestamp });
+      });
       cdp.on('Network.loadingFinished', (e) => {
-        const url = urls.get(e.requestId) ?? '';
-        if (url.includes('/console/')) assetBytes += e.encodedDataLength;
+        const request = urls.get(e.requestId);
+        if (!request) return;
+        if (request.url.includes('/console/')) assetBytes += e.encodedDataLength;
         else apiBytes += e.encodedDataLength;
+        requests.push({
+          what: request.what,
+          start: (request.sent - origin) * 1000,
+          ms: (e.timestamp - request.sent) * 1000,
+          kB: e.encodedDataLength / 1024,
+        });
       });
       await page.evaluateOnNewDocument((t: string) => sessionStorage.setItem('dumas.token', t), officer);
       await page.goto(`${BASE}/console/#/monitoring`, { waitUntil: 'domcontentloaded' });
@@ -188,6 +209,13 @@ async function main() {
       if (run === 0) {
         assets = assetBytes;
         api = apiBytes;
+      }
+      if (process.env.DUMAS_BENCH_BREAKDOWN) {
+        console.log(`  run ${run + 1}: usable at ${ms.toFixed(0)} ms; requests (start, duration, size):`);
+        for (const r of requests.sort((a, b) => a.start - b.start))
+          console.log(
+            `    ${r.start.toFixed(0).padStart(6)} ms +${r.ms.toFixed(0).padStart(5)} ms ${r.kB.toFixed(1).padStart(6)} kB  ${r.what}`,
+          );
       }
       await context.close();
     }

@@ -10,6 +10,8 @@
  * - BENCH_BATCHED events appended in batches of 100 (default 100,000)
  * - BENCH_STREAMS streams the loaded log spreads over (default a tenth of BENCH_EVENTS: ten events per
  *                 case stream, as in the office); the checkpointer's figures depend on it
+ * - BENCH_CHECKPOINTS checkpoints taken one after another to show a tick's cost as the chain of checkpoints
+ *                 grows (default 1,000)
  * - BENCH_ROUNDS append rounds, raw and store taking turns; the best of each counts (default 2)
  * - BENCH_DIR     where the database files go (default the OS temp dir; the files are removed)
  *
@@ -24,7 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { startCheckpointer, takeCheckpoint } from '../../services/audit/checkpointer';
-import { CheckpointStore, keysOf } from '../../services/audit/checkpoints';
+import { type CheckpointKeys, CheckpointStore, keysOf } from '../../services/audit/checkpoints';
 import { verifySinceCheckpoint, verifyStore } from '../../services/audit/integrity';
 import { SQLITE_EVENTS_SCHEMA, SqliteEventStore } from '../../services/shared/eventstore/sqlite';
 import type { NewEvent } from '../../services/shared/eventstore/types';
@@ -38,6 +40,7 @@ const BATCH = 100;
 const STREAMS = 1_000;
 const PAGE = 1_000;
 const ROUNDS = positiveInt('BENCH_ROUNDS', 2);
+const CHECKPOINTS = positiveInt('BENCH_CHECKPOINTS', 1_000);
 const LOAD_STREAMS = positiveInt('BENCH_STREAMS', Math.max(1, Math.floor(EVENTS / 10)));
 
 function positiveInt(name: string, fallback: number): number {
@@ -192,16 +195,11 @@ async function benchReads(durability: Durability): Promise<void> {
   // disk); read back below on a store opened with `durability`.
   const loader = new SqliteEventStore({ file, durability: 'normal' });
   let start = process.hrtime.bigint();
-  // Batches as large as the streams allow (each append goes to one stream), round-robin over the streams.
-  const load = Math.max(1, Math.min(1_000, Math.floor(EVENTS / LOAD_STREAMS)));
-  for (let n = 0, b = 0; n < EVENTS; n += load, b++) {
-    const events = Array.from({ length: Math.min(load, EVENTS - n) }, (_, i) => complaintEvent(n + i));
-    await loader.append(`import-${b % LOAD_STREAMS}`, events);
-  }
+  const load = await loadLog(loader, EVENTS, LOAD_STREAMS);
   await loader.close();
   let store = new SqliteEventStore({ file, durability });
   console.log(
-    `loaded ${fmt(EVENTS)} events over ${fmt(Math.min(LOAD_STREAMS, Math.ceil(EVENTS / load)))} streams through the store (synchronous=NORMAL) in batches of ${load}: ${fmt(EVENTS / seconds(start))} ev/s ` +
+    `loaded ${fmt(EVENTS)} events over ${fmt(loadedStreams(EVENTS))} streams through the store (synchronous=NORMAL) in batches of ${load}: ${fmt(EVENTS / seconds(start))} ev/s ` +
       `(${(fs.statSync(file).size / 1e6).toFixed(0)} MB)`,
   );
 
@@ -262,6 +260,104 @@ async function benchReads(durability: Durability): Promise<void> {
   await store.close();
 }
 
+/** Events per append when loading `events` over `streams` streams: as many as the streams allow. */
+const loadBatch = (events: number, streams: number) =>
+  Math.max(1, Math.min(1_000, Math.floor(events / streams)));
+
+/** How many streams a log of `events` loaded by `loadLog` (BENCH_STREAMS' shape) spreads over. */
+const loadedStreams = (events: number) => {
+  const streams = Math.max(1, Math.floor((events * LOAD_STREAMS) / EVENTS));
+  return Math.min(streams, Math.ceil(events / loadBatch(events, streams)));
+};
+
+/** Loads `events` events, round-robin over `streams` streams; returns the events per append. */
+async function loadLog(store: SqliteEventStore, events: number, streams: number): Promise<number> {
+  const load = loadBatch(events, streams);
+  for (let n = 0, b = 0; n < events; n += load, b++) {
+    const batch = Array.from({ length: Math.min(load, events - n) }, (_, i) => complaintEvent(n + i));
+    await store.append(`import-${b % streams}`, batch);
+  }
+  return load;
+}
+
+/** Events appended between the measured checkpointer ticks, one per existing stream. */
+const TICK_EVENTS = 1_000;
+/** The small log the ticks over the loaded log are held against. */
+const LOAD_BASELINE = Math.min(EVENTS, 10_000);
+
+/** Three ticks, each after TICK_EVENTS more events to as many existing streams; their times in ms. */
+async function ticksAfterMore(
+  store: SqliteEventStore,
+  file: CheckpointStore,
+  keys: CheckpointKeys,
+  loaded: number,
+  streamsNow: number,
+): Promise<number[]> {
+  const times: number[] = [];
+  for (let tick = 0; tick < 3; tick++) {
+    for (let n = 0; n < TICK_EVENTS; n++) {
+      const stream = (tick * TICK_EVENTS + n) * Math.max(1, Math.floor(streamsNow / (3 * TICK_EVENTS)));
+      await store.append(`import-${stream % streamsNow}`, [complaintEvent(loaded + tick * TICK_EVENTS + n)]);
+    }
+    const start = process.hrtime.bigint();
+    await takeCheckpoint(store, file, keys);
+    times.push(seconds(start) * 1000);
+  }
+  return times;
+}
+
+/** The same ticks over a log of LOAD_BASELINE events, spread like the loaded one, checkpointed once. */
+async function baselineTicks(keys: CheckpointKeys): Promise<number[]> {
+  const runFile = freshFile();
+  const store = new SqliteEventStore({ file: runFile, durability: 'normal' });
+  const file = new CheckpointStore(`${runFile}.checkpoints`);
+  try {
+    await loadLog(store, LOAD_BASELINE, loadedStreams(LOAD_BASELINE));
+    await takeCheckpoint(store, file, keys);
+    return await ticksAfterMore(store, file, keys, LOAD_BASELINE, loadedStreams(LOAD_BASELINE));
+  } finally {
+    file.close();
+    await store.close();
+  }
+}
+
+/**
+ * What a tick costs as checkpoints accumulate: each pass reads back and checks the whole chain of
+ * checkpoints (the file's records and their copies in the log), so with one checkpoint a minute
+ * (DUMAS_CHECKPOINT_INTERVAL_MS' default) while the office works, the chain grows by up to 1,440 a day.
+ * Takes BENCH_CHECKPOINTS checkpoints, one event each, on a small log and prints the tick time early
+ * and late, the growth per checkpoint and what that growth comes to after a year of ticks.
+ */
+async function benchCheckpointChain(keys: CheckpointKeys): Promise<void> {
+  const runFile = freshFile();
+  const store = new SqliteEventStore({ file: runFile, durability: 'normal' });
+  const file = new CheckpointStore(`${runFile}.checkpoints`);
+  const window = 20;
+  const times: number[] = [];
+  try {
+    await loadLog(store, LOAD_BASELINE, loadedStreams(LOAD_BASELINE));
+    await takeCheckpoint(store, file, keys); // the first covers the whole log: not a tick's cost
+    for (let n = 0; n < CHECKPOINTS; n++) {
+      await store.append(`import-${n % 100}`, [complaintEvent(LOAD_BASELINE + n)]);
+      const start = process.hrtime.bigint();
+      await takeCheckpoint(store, file, keys);
+      times.push(seconds(start) * 1000);
+    }
+  } finally {
+    file.close();
+    await store.close();
+  }
+  const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const early = mean(times.slice(0, window));
+  const late = mean(times.slice(-window));
+  const perCheckpoint = (late - early) / (CHECKPOINTS - window);
+  const year = 365 * 24 * 60;
+  console.log(
+    `checkpointer tick (1 new event) with ${window} checkpoints: ${early.toFixed(1)} ms, with ${fmt(CHECKPOINTS)}: ${late.toFixed(1)} ms ` +
+      `(+${(perCheckpoint * 1000).toFixed(1)} µs per checkpoint in the chain; at one a minute, ${fmt(year)} a year: ≈ ${((early + perCheckpoint * year) / 1000).toFixed(1)} s a tick after a year)`,
+  );
+}
+
 /**
  * The checkpointer's cost over the loaded log: the first checkpoint (verify and sign everything), a tick
  * after 1,000 more events (verify since the last one, sign), the whole-store verification, and append
@@ -279,24 +375,18 @@ async function benchCheckpointer(store: SqliteEventStore): Promise<void> {
     );
     // Ticks after 1,000 more events each, one per stream over 1,000 streams the log already holds: every
     // one of them moves a signed head. Before the heads became incremental a tick rewrote and re-hashed
-    // the whole heads map, so it grew with the streams; now it should follow the 1,000 events.
-    const more = 1_000;
-    const streamsNow = Math.min(
-      LOAD_STREAMS,
-      Math.ceil(EVENTS / Math.max(1, Math.min(1_000, Math.floor(EVENTS / LOAD_STREAMS)))),
-    );
-    const tickTimes: number[] = [];
-    for (let tick = 0; tick < 3; tick++) {
-      for (let n = 0; n < more; n++) {
-        const stream = (tick * more + n) * Math.max(1, Math.floor(streamsNow / (3 * more)));
-        await store.append(`import-${stream % streamsNow}`, [complaintEvent(EVENTS + tick * more + n)]);
-      }
-      start = process.hrtime.bigint();
-      await takeCheckpoint(store, file, keys);
-      tickTimes.push(seconds(start) * 1000);
-    }
+    // the whole heads map, so it grew with the streams; now it should follow the 1,000 events. The
+    // baseline is the same three ticks over a log of LOAD_BASELINE events of the same shape: a bounded
+    // tick costs the same over both.
+    const streamsNow = loadedStreams(EVENTS);
+    const tickTimes = await ticksAfterMore(store, file, keys, EVENTS, streamsNow);
+    const baseline = await baselineTicks(keys);
+    const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     console.log(
-      `checkpointer ticks after ${fmt(more)} more events each, over ${fmt(more)} existing streams (verify since + sign): ${tickTimes.map((t) => `${t.toFixed(0)} ms`).join(', ')}`,
+      `checkpointer ticks after ${fmt(TICK_EVENTS)} more events each, over ${fmt(TICK_EVENTS)} existing streams (verify since + sign): ` +
+        `${fmt(EVENTS)}-event log ${tickTimes.map((t) => `${t.toFixed(0)} ms`).join(', ')}; ` +
+        `baseline ${fmt(LOAD_BASELINE)}-event log ${baseline.map((t) => `${t.toFixed(0)} ms`).join(', ')}; ` +
+        `median ratio ${(median(tickTimes) / median(baseline)).toFixed(2)} (bounded: ≈ 1 whatever the log's size)`,
     );
     start = process.hrtime.bigint();
     await takeCheckpoint(store, file, keys);
@@ -304,13 +394,13 @@ async function benchCheckpointer(store: SqliteEventStore): Promise<void> {
     // A process that restarts reads the signed heads back and checks them against the digest once.
     file.close();
     file = new CheckpointStore(path.join(workDir, 'checkpoints.sqlite'));
-    for (let n = 0; n < more; n++) {
-      await store.append(`import-${(n * 7) % streamsNow}`, [complaintEvent(EVENTS + 3 * more + n)]);
+    for (let n = 0; n < TICK_EVENTS; n++) {
+      await store.append(`import-${(n * 7) % streamsNow}`, [complaintEvent(EVENTS + 3 * TICK_EVENTS + n)]);
     }
     start = process.hrtime.bigint();
     await takeCheckpoint(store, file, keys);
     console.log(
-      `first tick of a restarted checkpointer after ${fmt(more)} more events (reads and checks every signed head once): ${(seconds(start) * 1000).toFixed(0)} ms`,
+      `first tick of a restarted checkpointer after ${fmt(TICK_EVENTS)} more events (reads and checks every signed head once): ${(seconds(start) * 1000).toFixed(0)} ms`,
     );
     start = process.hrtime.bigint();
     const quick = await verifySinceCheckpoint(store, file, keys);
@@ -354,8 +444,9 @@ async function benchCheckpointer(store: SqliteEventStore): Promise<void> {
     beside = Math.max(beside, await appendRun(true));
   }
   console.log(
-    `append, batches of ${BATCH}, checkpointer every 250 ms beside it: ${fmt(beside)} ev/s, without: ${fmt(without)} ev/s, ratio ${(beside / without).toFixed(2)}`,
+    `append, batches of ${BATCH}, checkpointer every 250 ms beside it: ${fmt(beside)} ev/s, baseline without: ${fmt(without)} ev/s, ratio ${(beside / without).toFixed(2)} (unchanged: ≈ 1)`,
   );
+  await benchCheckpointChain(keys);
 }
 
 async function main(): Promise<void> {

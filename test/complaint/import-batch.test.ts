@@ -11,6 +11,11 @@ import { complaintStreamId } from '../../services/complaint/domain/constants';
 import { channelComplaintId } from '../../services/complaint/import/importer';
 import { SHEET_MAPPING } from '../../services/complaint/import/mapping';
 import { runImport } from '../../services/complaint/import/run';
+import {
+  parseTrackingNumber,
+  TrackingNumberService,
+  trackingNumberStreamId,
+} from '../../services/complaint/tracking-number';
 import { loadConfig } from '../../services/shared/config';
 import { SqliteEventStore } from '../../services/shared/eventstore/sqlite';
 import type { EventStore, StreamAppend } from '../../services/shared/eventstore/types';
@@ -90,6 +95,54 @@ describe('given rows imported in batches', () => {
     // Nothing of the failed batch commit is left: three whole cases and their claims, theirs included.
     const added = await store.readAll({ fromPosition: head });
     expect(added).toHaveLength(3 * (6 + 1));
+  });
+
+  it('draws again, before the commit, a tracking number the store already holds', async () => {
+    await runImport({ file: file('first.csv', ['D-0']), mapping: SHEET_MAPPING, store, vault });
+    const [received] = await caseOf('D-0');
+    const taken = (received!.data as { trackingNumber: string }).trackingNumber;
+    const { serial } = parseTrackingNumber(taken)!;
+    // The first number drawn next is D-0's; the rest are drawn as usual.
+    const draft = TrackingNumberService.prototype.draft;
+    let first = true;
+    const spy = jest.spyOn(TrackingNumberService.prototype, 'draft').mockImplementation(function (
+      this: TrackingNumberService,
+      ...args
+    ) {
+      if (!first) return draft.apply(this, args);
+      first = false;
+      return draft.apply({ random: () => serial } as unknown as TrackingNumberService, args);
+    });
+    let commits = 0;
+    const counting: EventStore = Object.create(store, {
+      appendMany: {
+        value: (appends: readonly StreamAppend[]) => {
+          commits++;
+          return store.appendMany(appends);
+        },
+      },
+    });
+    try {
+      const report = await runImport({
+        file: file('taken.csv', ['D-1', 'D-2']),
+        mapping: SHEET_MAPPING,
+        store: counting,
+        vault,
+      });
+      expect(report).toMatchObject({ read: 2, imported: 2, refused: 0 });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(first).toBe(false);
+    // One commit: the taken number never reached the transaction (which would have refused it whole).
+    expect(commits).toBe(1);
+    const numbers = await Promise.all(
+      ['D-1', 'D-2'].map(
+        async (ref) => ((await caseOf(ref))[0]!.data as { trackingNumber: string }).trackingNumber,
+      ),
+    );
+    expect(new Set([...numbers, taken]).size).toBe(3);
+    expect(await store.readStream(trackingNumberStreamId(taken))).toHaveLength(1);
   });
 
   it('adds nothing when the same file is imported again', async () => {

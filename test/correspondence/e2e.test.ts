@@ -9,7 +9,9 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { simpleParser } from 'mailparser';
 import { type Federation, startFederation } from '../support/federation';
+import { pdfText } from '../support/pdf-text';
 
 let fed: Federation;
 let officer: string;
@@ -195,9 +197,19 @@ describe('given two agencies with focal points and a verified complaint', () => 
     );
     expect(eml).toContain('To: inspektorat-bantul@example.go.id, pic@inspektorat-bantul.example.go.id');
     expect(eml).toContain(`Message-ID: <${bantulLetter.id}@dumas.setneg.go.id>`);
-    expect(eml).toMatch(
-      /Content-Disposition: attachment;\s+filename=Surat-B-\d+_Kemensetneg_D-4_PM.00.01_\d{2}_\d{4}.txt/,
+    // The letter goes out as a PDF document: letterhead, number, Indonesian date, addressee, complaint.
+    const [letterPdf] = (await simpleParser(eml)).attachments;
+    expect(letterPdf!.filename).toMatch(/^Surat-B-\d+_Kemensetneg_D-4_PM.00.01_\d{2}_\d{4}\.pdf$/);
+    expect(letterPdf!.contentType).toBe('application/pdf');
+    expect(letterPdf!.content.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    const printed = pdfText(letterPdf!.content);
+    expect(printed).toContain('KEMENTERIAN SEKRETARIAT NEGARA REPUBLIK INDONESIA');
+    expect(printed).toContain(`: ${bantulLetter.number}`);
+    expect(printed).toMatch(
+      /: \d{1,2} (Januari|Februari|Maret|April|Mei|Juni|Juli|Agustus|September|Oktober|November|Desember) \d{4}/,
     );
+    expect(printed).toContain('Inspektorat Kabupaten Bantul');
+    expect(printed).toContain(filed.fileComplaint.complaint.trackingNumber);
 
     // Each PIC sees its own agency's letter only.
     const seenByBantul = await ok(`{ letters { id agencyId } }`, {}, bantul);

@@ -308,7 +308,7 @@ describe('given a follow-up request sent by email through the delivery flow', ()
     expect(more).toHaveLength(0);
     expect(got!.rcptTo).toEqual(['inspektorat@bantulkab.go.id']);
     expect(got!.header('Message-ID')).toBe(`<${LETTER}@dumas.setneg.go.id>`);
-    expect(got!.raw).toMatch(/Content-Disposition: attachment;\s+filename=\S+\.txt/);
+    expect(got!.raw).toMatch(/Content-Type: application\/pdf;\s+name=\S+\.pdf/);
     const events = await delivered();
     expect(events).toHaveLength(1);
     expect((events[0]!.data as { evidence: string }).evidence).toMatch(

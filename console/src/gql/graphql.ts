@@ -181,17 +181,16 @@ export type BacklogQueryVariables = Exact<{
 }>;
 
 
-export type BacklogQuery = { received: { totalCount: number }, awaiting: { totalCount: number }, verified: { totalCount: number }, forwarded: { totalCount: number }, followUp: { totalCount: number }, responded: { totalCount: number }, resolved: { totalCount: number }, closed: { totalCount: number }, rejected: { totalCount: number } };
+export type BacklogQuery = { received: { totalCount: number }, awaiting: { totalCount: number }, verified: { totalCount: number }, forwarded: { totalCount: number }, followUp: { totalCount: number }, responded: { totalCount: number }, resolved: { totalCount: number } };
 
-export type InflowCountQueryVariables = Exact<{
+export type InflowWeekQueryVariables = Exact<{
   agencyId?: string | number | null | undefined;
   from: string;
   to: string;
-  channel?: Array<Channel> | Channel | null | undefined;
 }>;
 
 
-export type InflowCountQuery = { complaints: { totalCount: number } };
+export type InflowWeekQuery = { WEB: { totalCount: number }, EMAIL: { totalCount: number }, WHATSAPP: { totalCount: number }, LETTER: { totalCount: number }, LAPOR: { totalCount: number }, WALK_IN: { totalCount: number } };
 
 export type RankingQueryVariables = Exact<{
   period: PeriodInput;
@@ -233,7 +232,7 @@ export type CaseQueryVariables = Exact<{
 }>;
 
 
-export type CaseQuery = { complaint: { id: string, trackingNumber: string, status: ComplaintStatus, channel: Channel, subject: string, description: string, category: string | null, region: string | null, confidential: boolean, anonymous: boolean, receivedAt: string, updatedAt: string, version: number, complainant: { access: ComplainantAccess, name: string | null, nik: string | null, email: string | null, phone: string | null, address: string | null } | null, forwardings: Array<{ forwardingId: string, status: ForwardingStatus, forwardedAt: string, acknowledgedAt: string | null, respondedAt: string | null, response: string | null, current: boolean, agency: { id: string, name: string } }>, letters: Array<{ id: string, kind: LetterKind, state: LetterStatus, number: string | null, subject: string, agencyId: string | null, sentAt: string | null, attachments: Array<{ filename: string, size: number }> }>, sla: { clocks: Array<{ id: string, kind: SlaClockKind, state: SlaClockState, startedAt: string, dueDate: string | null, dueAt: string | null, stoppedAt: string | null, workingDaysElapsed: number, agency: { id: string, name: string } | null }> } | null } | null };
+export type CaseQuery = { complaint: { id: string, trackingNumber: string, status: ComplaintStatus, channel: Channel, subject: string, description: string, category: string | null, region: string | null, confidential: boolean, anonymous: boolean, receivedAt: string, updatedAt: string, version: number, complainant: { access: ComplainantAccess, name: string | null, nik: string | null, email: string | null, phone: string | null, address: string | null } | null, forwardings: Array<{ forwardingId: string, status: ForwardingStatus, forwardedAt: string, acknowledgedAt: string | null, respondedAt: string | null, response: string | null, current: boolean, agency: { id: string, name: string } }>, letters: Array<{ id: string, kind: LetterKind, state: LetterStatus, number: string | null, subject: string, agencyId: string | null, sentAt: string | null, attachments: Array<{ filename: string, size: number }> }>, sla: { clocks: Array<{ id: string, kind: SlaClockKind, state: SlaClockState, startedAt: string, dueDate: string | null, dueAt: string | null, stoppedAt: string | null, workingDaysElapsed: number, agency: { id: string, name: string } | null }> } | null, suggestedAgencies: { agencies: Array<{ id: string, name: string }>, rule: { id: string, category: string | null, region: string | null } } | null } | null };
 
 export type CaseTimelineQueryVariables = Exact<{
   id: string | number;
@@ -464,30 +463,48 @@ export const BacklogDocument = new TypedDocumentString(`
   ) {
     totalCount
   }
-  closed: complaints(
-    first: 0
-    filter: {status: [CLOSED], agencyId: $agencyId, receivedFrom: $from, receivedTo: $to}
-  ) {
-    totalCount
-  }
-  rejected: complaints(
-    first: 0
-    filter: {status: [REJECTED], agencyId: $agencyId, receivedFrom: $from, receivedTo: $to}
-  ) {
-    totalCount
-  }
 }
     `) as unknown as TypedDocumentString<BacklogQuery, BacklogQueryVariables>;
-export const InflowCountDocument = new TypedDocumentString(`
-    query InflowCount($agencyId: ID, $from: DateTime!, $to: DateTime!, $channel: [Channel!]) {
-  complaints(
+export const InflowWeekDocument = new TypedDocumentString(`
+    query InflowWeek($agencyId: ID, $from: DateTime!, $to: DateTime!) {
+  WEB: complaints(
     first: 0
-    filter: {agencyId: $agencyId, receivedFrom: $from, receivedTo: $to, channel: $channel}
+    filter: {agencyId: $agencyId, receivedFrom: $from, receivedTo: $to, channel: [WEB]}
+  ) {
+    totalCount
+  }
+  EMAIL: complaints(
+    first: 0
+    filter: {agencyId: $agencyId, receivedFrom: $from, receivedTo: $to, channel: [EMAIL]}
+  ) {
+    totalCount
+  }
+  WHATSAPP: complaints(
+    first: 0
+    filter: {agencyId: $agencyId, receivedFrom: $from, receivedTo: $to, channel: [WHATSAPP]}
+  ) {
+    totalCount
+  }
+  LETTER: complaints(
+    first: 0
+    filter: {agencyId: $agencyId, receivedFrom: $from, receivedTo: $to, channel: [LETTER]}
+  ) {
+    totalCount
+  }
+  LAPOR: complaints(
+    first: 0
+    filter: {agencyId: $agencyId, receivedFrom: $from, receivedTo: $to, channel: [LAPOR]}
+  ) {
+    totalCount
+  }
+  WALK_IN: complaints(
+    first: 0
+    filter: {agencyId: $agencyId, receivedFrom: $from, receivedTo: $to, channel: [WALK_IN]}
   ) {
     totalCount
   }
 }
-    `) as unknown as TypedDocumentString<InflowCountQuery, InflowCountQueryVariables>;
+    `) as unknown as TypedDocumentString<InflowWeekQuery, InflowWeekQueryVariables>;
 export const RankingDocument = new TypedDocumentString(`
     query Ranking($period: PeriodInput!) {
   agencyRanking(period: $period) {
@@ -668,6 +685,17 @@ export const CaseDocument = new TypedDocumentString(`
         dueAt
         stoppedAt
         workingDaysElapsed
+      }
+    }
+    suggestedAgencies {
+      agencies {
+        id
+        name
+      }
+      rule {
+        id
+        category
+        region
       }
     }
   }

@@ -17,6 +17,7 @@ import {
   CaseTimelineDocument,
   type CaseTimelineQuery,
   CloseDocument,
+  RecordResponseDocument,
   ForwardDocument,
   RejectDocument,
   ReopenDocument,
@@ -146,7 +147,7 @@ function LetterList({ complaint, session, onDone }: CasePartProps<Complaint>) {
             {l.kind} · <StatusBadge status={l.state} /> {l.number ?? ''} — {l.subject}{' '}
             {l.attachments.length ? `(${l.attachments.map((a) => a.filename).join(', ')})` : ''}{' '}
             <a href={`#/letter/${l.id}`}>{t('print')}</a>{' '}
-            {staff && l.state === 'DRAFT' ? (
+            {session.role === 'SUPERVISOR' && l.state === 'DRAFT' ? (
               <button
                 type="button"
                 disabled={action.busy}
@@ -185,16 +186,23 @@ function Actions({ complaint, session, onDone }: CasePartProps<Complaint>) {
       gql(AgenciesDocument).then(
         (a) => {
           setAgencies(a.agencies);
-          setChosen((prev) => prev || a.agencies[0]?.id || '');
+          // The routing rules' proposal first; the officer may pick another.
+          const proposed = complaint.suggestedAgencies?.agencies[0]?.id;
+          setChosen((prev) => prev || proposed || a.agencies[0]?.id || '');
         },
         () => setAgencies([]),
       );
-  }, [staff, complaint.status]);
+  }, [staff, complaint.status, complaint.suggestedAgencies]);
 
   if (session.role === 'AGENCY')
     return <AgencyActions complaint={complaint} session={session} onDone={onDone} />;
   if (!staff) return null;
   const s = complaint.status;
+  const awaitingReply = complaint.forwardings.filter((f) => f.current && f.status !== 'RESPONDED');
+  const any =
+    ['RECEIVED', 'VERIFIED', 'AWAITING_INFORMATION'].includes(s) ||
+    awaitingReply.length > 0 ||
+    (session.role === 'SUPERVISOR' && ['RESPONDED', 'RESOLVED', 'CLOSED'].includes(s));
   return (
     <section className="card" aria-labelledby="actions-h">
       <h2 id="actions-h">{t('actions')}</h2>
@@ -210,6 +218,12 @@ function Actions({ complaint, session, onDone }: CasePartProps<Complaint>) {
         ) : null}
         {s === 'VERIFIED' ? (
           <>
+            {complaint.suggestedAgencies ? (
+              <p data-testid="routing-suggestion">
+                {t('routingSuggestion')}: {complaint.suggestedAgencies.agencies.map((a) => a.name).join(', ')}{' '}
+                <span className="muted">({complaint.suggestedAgencies.rule.id})</span>
+              </p>
+            ) : null}
             <Field label={t('forwardTo')}>
               {(fid) => (
                 <select id={fid} value={chosen} onChange={(e) => setChosen(e.target.value)}>
@@ -230,6 +244,35 @@ function Actions({ complaint, session, onDone }: CasePartProps<Complaint>) {
             </button>
           </>
         ) : null}
+        {awaitingReply.length > 0 ? (
+          <>
+            <Field label={t('responseOf')}>
+              {(fid) => (
+                <select id={fid} value={chosen} onChange={(e) => setChosen(e.target.value)}>
+                  <option value="">—</option>
+                  {awaitingReply.map((f) => (
+                    <option key={f.agency.id} value={f.agency.id}>
+                      {f.agency.name}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+            <Field label={t('responseText')}>
+              {(fid) => <textarea id={fid} rows={3} value={text} onChange={(e) => setText(e.target.value)} />}
+            </Field>
+            <button
+              type="button"
+              disabled={action.busy || !text || !chosen}
+              onClick={() =>
+                action.run(() => gql(RecordResponseDocument, { ...v, agencyId: chosen, response: text }))
+              }
+            >
+              {t('recordResponse')}
+            </button>
+          </>
+        ) : null}
+        {!any ? <p>{t('noActions')}</p> : null}
         {['RECEIVED', 'VERIFIED', 'AWAITING_INFORMATION', 'RESPONDED', 'RESOLVED', 'CLOSED'].includes(s) ? (
           <Field label={`${t('reason')} / ${t('note')}`}>
             {(fid) => <input id={fid} value={text} onChange={(e) => setText(e.target.value)} />}

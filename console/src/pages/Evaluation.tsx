@@ -58,6 +58,7 @@ export function Evaluation({ session }: { session: Session }) {
               <PeriodPicker value={period} onChange={setPeriod} />
               <button
                 type="button"
+                title={agencyId ? undefined : t('chooseAgencyFirst')}
                 disabled={!agencyId || action.busy}
                 onClick={() =>
                   action.run(() => gql(OpenEvaluationDocument, { agencyId, period: periodInput(period) }))
@@ -82,10 +83,23 @@ export function Evaluation({ session }: { session: Session }) {
             data={data}
             option={{
               tooltip: { trigger: 'axis' },
-              grid: { left: 40, right: 10, top: 10, bottom: 40 },
+              legend: { top: 0 },
+              grid: { left: 10, right: 10, top: 40, bottom: 10, containLabel: true },
               xAxis: { type: 'category', data: data.rows.map((r) => `${r[0]} ${r[1]}`) },
-              yAxis: { type: 'value', max: 100 },
-              series: [{ type: 'bar', color: '#15803d', data: data.rows.map((r) => r[2]) }],
+              yAxis: [
+                { type: 'value', max: 100 },
+                { type: 'value', minInterval: 1 },
+              ],
+              series: [
+                { name: t('withinSla'), type: 'bar', color: '#15803d', data: data.rows.map((r) => r[2]) },
+                {
+                  name: t('breaches'),
+                  type: 'bar',
+                  yAxisIndex: 1,
+                  color: '#be123c',
+                  data: data.rows.map((r) => r[4]),
+                },
+              ],
             }}
           />
           <section className="card" aria-labelledby="rounds-h">

@@ -14,7 +14,7 @@ import {
 } from '../gql/graphql';
 import { useI18n } from '../i18n';
 import { currentPeriod, periodInput } from '../period';
-import { type CasePartProps, Field, OutcomeMessage, useAction } from '../widgets';
+import { type CasePartProps, DueIn, Field, OutcomeMessage, useAction } from '../widgets';
 import { WorkList } from './WorkList';
 
 type Complaint = NonNullable<CaseQuery['complaint']>;
@@ -36,11 +36,11 @@ export function Inbox({ session }: { session: Session }) {
         <section className="card page" aria-labelledby="perf-h">
           <h2 id="perf-h">{t('ownPerformance')}</h2>
           <dl className="kpis">
-            <dt>Forwarded</dt>
+            <dt>{t('kpiForwarded')}</dt>
             <dd>{perf.forwarded}</dd>
-            <dt>Acknowledged</dt>
+            <dt>{t('kpiAcknowledged')}</dt>
             <dd>{perf.acknowledged}</dd>
-            <dt>Responded</dt>
+            <dt>{t('kpiResponded')}</dt>
             <dd>{perf.responded}</dd>
             <dt>{t('withinSla')}</dt>
             <dd>{perf.respondedWithinSlaPercent ?? '—'}</dd>
@@ -53,19 +53,6 @@ export function Inbox({ session }: { session: Session }) {
       ) : null}
     </>
   );
-}
-
-/** Working days left until a due instant, counting Monday to Friday (holidays are the API's business). */
-function workingDaysUntil(dueAt: string): number {
-  let days = 0;
-  const now = new Date();
-  const due = new Date(dueAt);
-  const step = due > now ? 1 : -1;
-  for (let d = new Date(now); step > 0 ? d < due : d > due; d = new Date(d.getTime() + step * 86_400_000)) {
-    const day = d.getUTCDay();
-    if (day !== 0 && day !== 6) days += step;
-  }
-  return days;
 }
 
 export function AgencyActions({ complaint, session, onDone }: CasePartProps<Complaint>) {
@@ -84,9 +71,7 @@ export function AgencyActions({ complaint, session, onDone }: CasePartProps<Comp
       <h2 id="agency-actions-h">{t('actions')}</h2>
       {due ? (
         <p data-testid="due-working-days">
-          {workingDaysUntil(due) >= 0
-            ? `${workingDaysUntil(due)} ${t('workingDaysLeft')}`
-            : `${-workingDaysUntil(due)} ${t('overdueShort')}`}
+          <DueIn dueAt={due} />
         </p>
       ) : null}
       {mine?.status === 'FORWARDED' ? (

@@ -11,7 +11,7 @@ import {
   BacklogDocument,
   type Channel,
   CaseEventsDocument,
-  InflowCountDocument,
+  InflowWeekDocument,
   OverdueDocument,
   RankingDocument,
   type RankingQuery,
@@ -29,9 +29,8 @@ const STATUSES = [
   ['followUp', 'IN_FOLLOW_UP'],
   ['responded', 'RESPONDED'],
   ['resolved', 'RESOLVED'],
-  ['closed', 'CLOSED'],
-  ['rejected', 'REJECTED'],
 ] as const;
+// CLOSED and REJECTED are settled: they are in the total and the inflow, not in the backlog.
 
 interface Figures {
   readonly inflow: ChartData;
@@ -52,16 +51,16 @@ async function load(period: PeriodChoice, agencyId: string | null): Promise<Figu
   const range = periodRange(period);
   const weeks = buckets(period);
   const agency = agencyId ? { agencyId } : {};
-  const cells = weeks.flatMap((w) =>
-    CHANNELS.map((c) => ({ ...agency, from: w.from, to: w.to, channel: [c] })),
-  );
   const [counts, backlog, ranking, overdue] = await Promise.all([
-    gqlBatch(InflowCountDocument, cells),
+    gqlBatch(
+      InflowWeekDocument,
+      weeks.map((w) => ({ ...agency, from: w.from, to: w.to })),
+    ),
     gql(BacklogDocument, { ...agency, from: range.from, to: range.to }),
     gql(RankingDocument, { period: periodInput(period) }),
     gql(OverdueDocument, agencyId ? { agencyId } : {}),
   ]);
-  const count = (w: number, c: number) => counts[w * CHANNELS.length + c]?.complaints.totalCount ?? 0;
+  const count = (w: number, c: number) => counts[w]?.[CHANNELS[c]!].totalCount ?? 0;
   const now = Date.now();
   return {
     inflow: {
@@ -89,11 +88,50 @@ async function load(period: PeriodChoice, agencyId: string | null): Promise<Figu
         },
       ];
     }),
-    total: counts.reduce((sum, c) => sum + c.complaints.totalCount, 0),
+    total: counts.reduce((sum, week) => sum + CHANNELS.reduce((n, c) => n + week[c].totalCount, 0), 0),
   };
 }
 
 const COLORS = ['#1d4ed8', '#b45309', '#15803d', '#7e22ce', '#be123c', '#0f766e'];
+
+/**
+ * Axis labels for agency names: the words every name starts with ("Inspektorat …") are dropped, so the
+ * part that tells them apart is what fits under the bar.
+ */
+export function shortNames(names: readonly string[]): string[] {
+  if (names.length < 2) return [...names];
+  const words = names.map((n) => n.split(' '));
+  let common = 0;
+  while (words.every((w) => w.length > common + 1 && w[common] === words[0]![common])) common++;
+  return words.map((w) =>
+    w
+      .slice(common)
+      .join(' ')
+      .replace(/^Kabupaten /, 'Kab. '),
+  );
+}
+
+/** One bar per agency, named as people know it (the tooltip keeps the whole name when the label is cut). */
+const perAgency = (
+  ranking: RankingQuery['agencyRanking'],
+  labels = shortNames(ranking.map((r) => r.agency.name)),
+) => ({
+  tooltip: { trigger: 'axis' },
+  legend: { top: 0 },
+  grid: { left: 10, right: 10, top: 40, bottom: 10, containLabel: true },
+  xAxis: {
+    type: 'category',
+    data: ranking.map((r) => r.agency.name),
+    axisLabel: {
+      rotate: 35,
+      width: 120,
+      overflow: 'truncate',
+      interval: 0,
+      fontSize: 11,
+      formatter: (_: string, i: number) => labels[i] ?? '',
+    },
+  },
+});
 
 export function Monitoring() {
   const { t, lang } = useI18n();
@@ -155,6 +193,17 @@ export function Monitoring() {
     }),
     [figures, t],
   );
+  const responseTimes: ChartData = useMemo(
+    () => ({
+      columns: [t('agency'), t('median'), t('p90')],
+      rows: (figures?.ranking ?? []).map((r) => [
+        r.agency.name,
+        r.performance.medianWorkingDaysToFirstResponse,
+        r.performance.p90WorkingDaysToFirstResponse,
+      ]),
+    }),
+    [figures, t],
+  );
   const ageing: ChartData = useMemo(() => {
     const names = figures?.ranking[0]?.performance.ageing.map((a) => a.bucket) ?? [];
     return {
@@ -191,8 +240,8 @@ export function Monitoring() {
               data={figures.inflow}
               option={{
                 tooltip: { trigger: 'axis' },
-                legend: { bottom: 0 },
-                grid: { left: 40, right: 10, top: 10, bottom: 50 },
+                legend: { top: 0 },
+                grid: { left: 10, right: 10, top: 40, bottom: 10, containLabel: true },
                 xAxis: { type: 'category', data: figures.inflow.rows.map((r) => r[0]) },
                 yAxis: { type: 'value', minInterval: 1 },
                 series: CHANNELS.map((c, i) => ({
@@ -239,14 +288,7 @@ export function Monitoring() {
               name="sla-per-agency"
               data={rankingData}
               option={{
-                tooltip: { trigger: 'axis' },
-                legend: { bottom: 0 },
-                grid: { left: 40, right: 40, top: 10, bottom: 90 },
-                xAxis: {
-                  type: 'category',
-                  data: figures.ranking.map((r) => r.agency.id),
-                  axisLabel: { rotate: 30 },
-                },
+                ...perAgency(figures.ranking),
                 yAxis: [
                   { type: 'value', max: 100 },
                   { type: 'value', minInterval: 1 },
@@ -271,16 +313,32 @@ export function Monitoring() {
             <ChartCard
               title={t('responseTime')}
               name="response-time"
+              data={responseTimes}
+              option={{
+                ...perAgency(figures.ranking),
+                yAxis: { type: 'value', minInterval: 1 },
+                series: [
+                  {
+                    name: t('median'),
+                    type: 'bar',
+                    color: '#1d4ed8',
+                    data: responseTimes.rows.map((r) => r[1]),
+                  },
+                  {
+                    name: t('p90'),
+                    type: 'bar',
+                    color: '#b45309',
+                    data: responseTimes.rows.map((r) => r[2]),
+                  },
+                ],
+              }}
+            />
+            <ChartCard
+              title={t('ageing')}
+              name="ageing"
               data={ageing}
               option={{
-                tooltip: { trigger: 'axis' },
-                legend: { bottom: 0 },
-                grid: { left: 40, right: 10, top: 10, bottom: 90 },
-                xAxis: {
-                  type: 'category',
-                  data: figures.ranking.map((r) => r.agency.id),
-                  axisLabel: { rotate: 30 },
-                },
+                ...perAgency(figures.ranking),
                 yAxis: { type: 'value', minInterval: 1 },
                 series: ageing.columns.slice(1).map((bucket, i) => ({
                   name: bucket,

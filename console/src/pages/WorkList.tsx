@@ -3,7 +3,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { gql } from '../api';
 import { type Channel, type ComplaintStatus, WorkListDocument, type WorkListQuery } from '../gql/graphql';
 import { formatDate, useI18n } from '../i18n';
-import { StatusBadge } from '../widgets';
+import { DueIn, StatusBadge } from '../widgets';
 
 const STATUSES: ComplaintStatus[] = [
   'RECEIVED',
@@ -113,20 +113,31 @@ export function WorkList({ agencyId, title }: { agencyId?: string; title?: strin
                 </tr>
               </thead>
               <tbody>
-                {edges.map(({ node }) => (
-                  <tr key={node.id}>
-                    <td>
-                      <a href={`#/case/${node.id}`}>{node.trackingNumber}</a>
-                    </td>
-                    <td>{node.subject}</td>
-                    <td>
-                      <StatusBadge status={node.status} />
-                    </td>
-                    <td>{node.agencies.map((a) => a.name).join(', ') || '—'}</td>
-                    <td>{formatDate(node.receivedAt, lang)}</td>
-                    <td>{formatDate(dueOf(node, agencyId), lang)}</td>
-                  </tr>
-                ))}
+                {edges.map(({ node }) => {
+                  const due = dueOf(node, agencyId);
+                  return (
+                    <tr key={node.id}>
+                      <td>
+                        <a href={`#/case/${node.id}`}>{node.trackingNumber}</a>
+                      </td>
+                      <td>{node.subject}</td>
+                      <td>
+                        <StatusBadge status={node.status} />
+                      </td>
+                      <td>{node.agencies.map((a) => a.name).join(', ') || '—'}</td>
+                      <td>{formatDate(node.receivedAt, lang)}</td>
+                      <td>
+                        {formatDate(due, lang)}
+                        {due ? (
+                          <span className="muted">
+                            {' '}
+                            (<DueIn dueAt={due} />)
+                          </span>
+                        ) : null}
+                      </td>
+                    </tr>
+                  );
+                })}
               </tbody>
             </table>
           </div>

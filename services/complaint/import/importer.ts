@@ -122,6 +122,8 @@ interface Candidate {
   readonly provenance: ImportProvenance;
 }
 
+/** How often a case draws again when the number it drew is taken already (see writeMany). */
+const MAX_CASE_DRAWS = 20;
 /** How often a batch draws again when one of its tracking numbers turns out to be taken. */
 const MAX_BATCH_DRAWS = 20;
 
@@ -294,18 +296,25 @@ export class ComplaintImporter {
     const sealed: SealedIntake[] = [];
     for (const c of subjects)
       sealed.push(await sealComplaintIntake({ vault: this.vault }, c.input, c.how, c.context));
-    // One number per case, never twice in a batch (a transaction takes each stream once).
+    // One number per case, never twice in a batch (a transaction takes each stream once), and none
+    // the store already holds: a year's numbers fill up as its cases are imported (at 80,000 of a
+    // million, a batch of 250 would meet 20 taken numbers), and each one met only inside the
+    // transaction costs a whole retry of the batch. The transaction's no_stream claims stay the
+    // authority (another writer may take a number meanwhile); this only spares the retries.
     const drawn = new Set<string>();
-    const draw = (i: number) => {
+    const draw = async (i: number) => {
       const c = subjects[i]!;
-      for (;;) {
+      for (let attempt = 1; ; attempt++) {
         const draft = this.trackingNumbers.draft(c.complaintId, sealed[i]!.year, c.context);
         if (drawn.has(draft.trackingNumber)) continue;
+        const free = (await this.store.streamRevision(draft.claim.streamId)) === undefined;
+        if (!free && attempt < MAX_CASE_DRAWS) continue;
         drawn.add(draft.trackingNumber);
         return draft;
       }
     };
-    const drafts = subjects.map((_, i) => draw(i));
+    const drafts: Awaited<ReturnType<typeof draw>>[] = [];
+    for (let i = 0; i < subjects.length; i++) drafts.push(await draw(i));
     for (let attempt = 1; ; attempt++) {
       const appends: StreamAppend[] = [];
       try {
@@ -340,7 +349,7 @@ export class ComplaintImporter {
             ? drafts.findIndex((d) => d.claim.streamId === err.streamId)
             : -1;
         if (taken >= 0) {
-          drafts[taken] = draw(taken);
+          drafts[taken] = await draw(taken);
           continue;
         }
         // A case created meanwhile by another writer (or a retry the store would not take whole).

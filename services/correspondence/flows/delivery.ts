@@ -4,6 +4,7 @@
  * the message is written is finished by this flow on restart; the adapter is idempotent per Message-ID and
  * LetterDelivered has an id derived from the LetterSent event, so a crash after writing sends nothing twice.
  */
+import { complaintDecider, complaintStreamId } from '../../complaint/contract';
 import { CommandHandler } from '../../shared/decider';
 import type { RecordedEvent } from '../../shared/eventstore/types';
 import {
@@ -17,7 +18,7 @@ import {
   letterStreamId,
 } from '../domain';
 import type { OutgoingAttachment } from '../../shared/mail/delivery';
-import { letterAsText, letterFileName } from '../letter-text';
+import { letterAsPdf, letterFileName } from '../letter-pdf';
 import type { FlowDeps } from './deps';
 import { FLOW_ACTOR } from './follow-up';
 import { type Flow, handleOnce } from '../../shared/workers/flow-runner';
@@ -27,6 +28,7 @@ export const letterMessageId = (letterId: string) => `<${letterId}@dumas.setneg.
 export function letterDeliveryFlow(deps: FlowDeps): Flow {
   const letters = new CommandHandler(deps.store, letterDecider);
   const agencies = new CommandHandler(deps.store, agencyDecider);
+  const complaints = new CommandHandler(deps.store, complaintDecider);
   return {
     name: 'flow.letter_delivery',
     filter: { streamPrefixes: [LETTER_STREAM_PREFIX], eventTypes: ['LetterSent'] },
@@ -54,8 +56,16 @@ export function letterDeliveryFlow(deps: FlowDeps): Flow {
       const attachments: OutgoingAttachment[] = [
         {
           filename: letterFileName(letter),
-          mediaType: 'text/plain',
-          content: Buffer.from(letterAsText(letter, agency), 'utf8'),
+          mediaType: 'application/pdf',
+          content: await letterAsPdf(letter, agency, {
+            // The letter names the complaints as their complainants and agencies know them.
+            trackingNumbers: await Promise.all(
+              letter.complaintIds.map(async (id) => {
+                const { state } = await complaints.load(complaintStreamId(id));
+                return state.status === 'NONE' ? id : state.trackingNumber;
+              }),
+            ),
+          }),
         },
       ];
       for (const a of letter.attachments) {
