@@ -1,4 +1,5 @@
 /** Starts the gateway: `PORT` (default 4000); see the gateway section of services/shared/config.ts for the rest. */
+import { assertProductionReady } from '../services/cli/production';
 import { loadConfig } from '../services/shared/config';
 import { startTracing } from '../services/shared/tracing';
 import { createGateway, gatewayOptions } from './server';
@@ -7,6 +8,8 @@ async function main() {
   // Before anything else, so every span of the process goes to the exporter (off unless OTEL_* say so).
   const tracing = startTracing('gateway');
   const config = loadConfig();
+  // A gateway started on its own refuses production without what it needs, as the launcher does.
+  assertProductionReady(process.env, config.dataDir, 'gateway');
   const gateway = createGateway(gatewayOptions(config));
   const { url } = await gateway.listen(config.port ?? 4000, config.host);
   gateway.logger.info({ graphql: `${url}/graphql`, graphiql: `${url}/graphiql` }, 'gateway ready');

@@ -12,19 +12,7 @@ export const isProduction = (env: Env) => env.NODE_ENV === 'production';
 
 /** Every setting production lacks or holds unsafely, one sentence each naming the variable. */
 export function productionRefusals(env: Env, dataDir: string): string[] {
-  const refusals: string[] = [];
-  const secret = env.DUMAS_JWT_SECRET;
-  if (!env.DUMAS_JWKS_URL) {
-    if (!secret) {
-      refusals.push(
-        'DUMAS_JWT_SECRET (at least 32 bytes) or DUMAS_JWKS_URL (an OIDC issuer such as Keycloak) must be set: tokens cannot be verified',
-      );
-    } else if (secret === DEV_JWT_SECRET) {
-      refusals.push('DUMAS_JWT_SECRET is the development secret, which is public');
-    } else if (Buffer.byteLength(secret) < 32) {
-      refusals.push('DUMAS_JWT_SECRET must be at least 32 bytes');
-    }
-  }
+  const refusals = tokenRefusals(env);
   if (!env.DUMAS_VAULT_MASTER_KEY) {
     refusals.push(
       "DUMAS_VAULT_MASTER_KEY (base64 of 32 random bytes) must be set: complainants' data keys would be kept unwrapped",
@@ -55,6 +43,30 @@ export function productionRefusals(env: Env, dataDir: string): string[] {
       refusals.push((err as Error).message);
     }
   }
+  refusals.push(...gatewaySecretRefusals(env));
+  return refusals;
+}
+
+/** Who may call: tokens are verified with a secret of our own or by an OIDC provider's keys. */
+function tokenRefusals(env: Env): string[] {
+  const refusals: string[] = [];
+  const secret = env.DUMAS_JWT_SECRET;
+  if (!env.DUMAS_JWKS_URL) {
+    if (!secret) {
+      refusals.push(
+        'DUMAS_JWT_SECRET (at least 32 bytes) or DUMAS_JWKS_URL (an OIDC issuer such as Keycloak) must be set: tokens cannot be verified',
+      );
+    } else if (secret === DEV_JWT_SECRET) {
+      refusals.push('DUMAS_JWT_SECRET is the development secret, which is public');
+    } else if (Buffer.byteLength(secret) < 32) {
+      refusals.push('DUMAS_JWT_SECRET must be at least 32 bytes');
+    }
+  }
+  return refusals;
+}
+
+function gatewaySecretRefusals(env: Env): string[] {
+  const refusals: string[] = [];
   // Subgraphs answer only the gateway in production (unless told otherwise): they must share its secret.
   const gatewaySecret = env.DUMAS_GATEWAY_SECRET;
   if (env.DUMAS_SUBGRAPH_GATEWAY_ONLY !== 'false') {
@@ -69,6 +81,11 @@ export function productionRefusals(env: Env, dataDir: string): string[] {
   return refusals;
 }
 
+/** What the gateway alone needs in production: token verification and the secret it signs calls with. */
+export function gatewayProductionRefusals(env: Env): string[] {
+  return [...tokenRefusals(env), ...gatewaySecretRefusals(env)];
+}
+
 export class ProductionRefusedError extends Error {
   constructor(readonly refusals: readonly string[]) {
     super(`refusing to start with NODE_ENV=production:\n${refusals.map((r) => `  - ${r}`).join('\n')}`);
@@ -76,9 +93,12 @@ export class ProductionRefusedError extends Error {
   }
 }
 
-/** Throws, naming every missing setting, when production mode lacks what it needs. */
-export function assertProductionReady(env: Env, dataDir: string): void {
+/**
+ * Throws, naming every missing setting, when production mode lacks what it needs: everything for the
+ * launcher and a subgraph, the gateway's part for a gateway started on its own.
+ */
+export function assertProductionReady(env: Env, dataDir: string, part: 'all' | 'gateway' = 'all'): void {
   if (!isProduction(env)) return;
-  const refusals = productionRefusals(env, dataDir);
+  const refusals = part === 'gateway' ? gatewayProductionRefusals(env) : productionRefusals(env, dataDir);
   if (refusals.length) throw new ProductionRefusedError(refusals);
 }

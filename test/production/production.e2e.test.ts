@@ -9,7 +9,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { mintToken } from '../../services/shared/auth';
-import { productionRefusals } from '../../services/cli/production';
+import { gatewayProductionRefusals, productionRefusals } from '../../services/cli/production';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const START = path.join(ROOT, 'services', 'cli', 'start.ts');
@@ -104,6 +104,28 @@ describe('given NODE_ENV=production', () => {
     ]) {
       expect(stderr).toContain(name);
     }
+  });
+
+  it('refuses a gateway started on its own without the token key and the gateway secret', async () => {
+    expect(gatewayProductionRefusals(production())).toEqual([]);
+    const none = gatewayProductionRefusals({ NODE_ENV: 'production' }).join('\n');
+    expect(none).toMatch(/DUMAS_JWT_SECRET/);
+    expect(none).toMatch(/DUMAS_GATEWAY_SECRET/);
+    // The vault and the signing key are the subgraphs' business, not the gateway's.
+    expect(none).not.toMatch(/DUMAS_VAULT_MASTER_KEY|DUMAS_CHECKPOINT/);
+    const child = spawn(
+      process.execPath,
+      ['-r', '@swc-node/register', path.join(ROOT, 'gateway', 'index.ts')],
+      {
+        cwd: ROOT,
+        env: { ...cleanEnv(), NODE_ENV: 'production', DUMAS_DATA_DIR: dataDir, PORT: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const { code, stderr } = await finished(child);
+    expect(code).toBe(1);
+    expect(stderr).toContain('DUMAS_JWT_SECRET');
+    expect(stderr).toContain('DUMAS_GATEWAY_SECRET');
   });
 
   it('starts with them: no GraphiQL, no introspection, no seed, no token printed', async () => {
