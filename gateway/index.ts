@@ -1,5 +1,5 @@
 /** Starts the gateway: `PORT` (default 4000); see the gateway section of services/shared/config.ts for the rest. */
-import { assertProductionReady } from '../services/cli/production';
+import { assertGatewayProductionReady } from '../services/cli/production';
 import { loadConfig } from '../services/shared/config';
 import { startTracing } from '../services/shared/tracing';
 import { createGateway, gatewayOptions } from './server';
@@ -9,7 +9,7 @@ async function main() {
   const tracing = startTracing('gateway');
   const config = loadConfig();
   // A gateway started on its own refuses production without what it needs, as the launcher does.
-  assertProductionReady(process.env, config.dataDir, 'gateway');
+  assertGatewayProductionReady();
   const gateway = createGateway(gatewayOptions(config));
   const { url } = await gateway.listen(config.port ?? 4000, config.host);
   gateway.logger.info({ graphql: `${url}/graphql`, graphiql: `${url}/graphiql` }, 'gateway ready');

@@ -93,12 +93,16 @@ export class ProductionRefusedError extends Error {
   }
 }
 
-/**
- * Throws, naming every missing setting, when production mode lacks what it needs: everything for the
- * launcher and a subgraph, the gateway's part for a gateway started on its own.
- */
-export function assertProductionReady(env: Env, dataDir: string, part: 'all' | 'gateway' = 'all'): void {
+/** Throws, naming every missing setting, when production mode lacks what it needs. */
+export function assertProductionReady(env: Env, dataDir: string): void {
   if (!isProduction(env)) return;
-  const refusals = part === 'gateway' ? gatewayProductionRefusals(env) : productionRefusals(env, dataDir);
+  const refusals = productionRefusals(env, dataDir);
+  if (refusals.length) throw new ProductionRefusedError(refusals);
+}
+
+/** The same for a gateway started on its own (gateway/index.ts): only what the gateway needs. */
+export function assertGatewayProductionReady(env: Env = process.env): void {
+  if (!isProduction(env)) return;
+  const refusals = gatewayProductionRefusals(env);
   if (refusals.length) throw new ProductionRefusedError(refusals);
 }
