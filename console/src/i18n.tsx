@@ -303,6 +303,71 @@ export function I18nProvider({ children }: { children: ReactNode }) {
 
 export const useI18n = () => useContext(Context);
 
+/**
+ * What a status code (of a complaint, a forwarding, a letter or an evaluation round) says, in the
+ * chosen language; the code itself stays in the badge's data-status and title.
+ */
+const STATUS_LABELS: Record<Lang, Record<string, string>> = {
+  id: {
+    RECEIVED: 'Diterima',
+    AWAITING_INFORMATION: 'Menunggu informasi',
+    VERIFIED: 'Terverifikasi',
+    FORWARDED: 'Diteruskan',
+    IN_FOLLOW_UP: 'Dalam tindak lanjut',
+    RESPONDED: 'Ditanggapi',
+    RESOLVED: 'Selesai ditangani',
+    CLOSED: 'Ditutup',
+    REJECTED: 'Ditolak',
+    ACKNOWLEDGED: 'Diterima instansi',
+    DRAFT: 'Konsep',
+    APPROVED: 'Disetujui',
+    SENT: 'Dikirim',
+    DELIVERED: 'Terkirim',
+    REPLIED: 'Dibalas',
+    OPEN: 'Terbuka',
+    SIGNING: 'Penandatanganan',
+    FINALISED: 'Final',
+    REGISTERED: 'Terdaftar',
+    PILOT: 'Uji coba',
+    ACTIVE: 'Aktif',
+    SUSPENDED: 'Ditangguhkan',
+    RUNNING: 'Berjalan',
+    PAUSED: 'Dijeda',
+    MET: 'Tepat waktu',
+    BREACHED: 'Terlambat',
+  },
+  en: {
+    RECEIVED: 'Received',
+    AWAITING_INFORMATION: 'Awaiting information',
+    VERIFIED: 'Verified',
+    FORWARDED: 'Forwarded',
+    IN_FOLLOW_UP: 'In follow-up',
+    RESPONDED: 'Responded',
+    RESOLVED: 'Resolved',
+    CLOSED: 'Closed',
+    REJECTED: 'Rejected',
+    ACKNOWLEDGED: 'Acknowledged',
+    DRAFT: 'Draft',
+    APPROVED: 'Approved',
+    SENT: 'Sent',
+    DELIVERED: 'Delivered',
+    REPLIED: 'Replied',
+    OPEN: 'Open',
+    SIGNING: 'Signing',
+    FINALISED: 'Finalised',
+    REGISTERED: 'Registered',
+    PILOT: 'Pilot',
+    ACTIVE: 'Active',
+    SUSPENDED: 'Suspended',
+    RUNNING: 'Running',
+    PAUSED: 'Paused',
+    MET: 'Met',
+    BREACHED: 'Breached',
+  },
+};
+
+export const statusLabel = (status: string, lang: Lang): string => STATUS_LABELS[lang][status] ?? status;
+
 /** A date in the chosen language, Jakarta time ("7 Desember 2026"). */
 export function formatDate(iso: string | null | undefined, lang: Lang, withTime = false): string {
   if (!iso) return '—';

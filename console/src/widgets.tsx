@@ -2,7 +2,7 @@
 import { useId, useState } from 'react';
 import { ApiError } from './api';
 import type { Session } from './auth';
-import { useI18n } from './i18n';
+import { statusLabel, useI18n } from './i18n';
 import type { PeriodChoice, PeriodKind } from './period';
 
 export function PeriodPicker({
@@ -112,7 +112,12 @@ export function Field({ label, children }: { label: string; children: (id: strin
 }
 
 export function StatusBadge({ status }: { status: string }) {
-  return <span className={`badge s-${status.toLowerCase()}`}>{status}</span>;
+  const { lang } = useI18n();
+  return (
+    <span className={`badge s-${status.toLowerCase()}`} data-status={status} title={status}>
+      {statusLabel(status, lang)}
+    </span>
+  );
 }
 
 /** The agency filter: every agency of the directory, or all. */

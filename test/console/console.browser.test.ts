@@ -154,7 +154,7 @@ describe('the journey of one complaint through the console', () => {
     await track.type('input[name=trackingNumber]', trackingNumber);
     await track.type('input[name=accessCode]', accessCode);
     await track.click('form button[type=submit]');
-    expect(await waitForText(track, '[data-testid=tracked]', /RECEIVED/)).toContain(trackingNumber);
+    expect(await waitForText(track, '[data-testid=tracked]', /Diterima/)).toContain(trackingNumber);
     await axe(track, 'public track');
 
     const found = await fed.gql<{ complaintByTrackingNumber: { id: string } }>(
@@ -170,11 +170,11 @@ describe('the journey of one complaint through the console', () => {
     expect(await text(officer, '[data-testid=complainant]')).toContain('Siti Rahayu');
     await axe(officer, 'case (officer)');
     await clickButton(officer, /^Verifikasi$/);
-    await waitForText(officer, 'h1', /VERIFIED/);
+    await waitForText(officer, 'h1', /Terverifikasi/);
     await officer.waitForSelector('#main select', WAIT);
     await choose(officer, '#main select', BANTUL);
     await clickButton(officer, /^Teruskan$/);
-    await waitForText(officer, 'h1', /FORWARDED/);
+    await waitForText(officer, 'h1', /Diteruskan/);
     await waitForText(officer, '[data-testid=forwardings]', /Bantul/);
 
     await officer.goto(`${base}/console/#/worklist`);
@@ -195,7 +195,7 @@ describe('the journey of one complaint through the console', () => {
     // Identity stays visible to the agency only when neither anonymous nor confidential: it is neither.
     expect(await text(pic, '[data-testid=due-working-days]')).toMatch(/hari kerja/);
     await clickButton(pic, /Terima/);
-    await waitForText(pic, 'h1', /IN_FOLLOW_UP/);
+    await waitForText(pic, 'h1', /Dalam tindak lanjut/);
     await axe(pic, 'case (agency)');
 
     const dir = mkdtempSync(path.join(os.tmpdir(), 'dumas-reply-'));
@@ -220,20 +220,20 @@ describe('the journey of one complaint through the console', () => {
   it('a supervisor resolves and closes it; the complainant sees it closed', async () => {
     const supervisor = await open(`#/case/${complaintId}`);
     await signIn(supervisor, tokens.supervisor);
-    await waitForText(supervisor, 'h1', /RESPONDED/);
+    await waitForText(supervisor, 'h1', /Ditanggapi/);
     const note = await supervisor.$('#main .actions input');
     await note!.type('Jalan telah diperbaiki.');
     await clickButton(supervisor, /^Selesaikan$/);
-    await waitForText(supervisor, 'h1', /RESOLVED/);
+    await waitForText(supervisor, 'h1', /Selesai ditangani/);
     await clickButton(supervisor, /^Tutup$/);
-    await waitForText(supervisor, 'h1', /CLOSED/);
+    await waitForText(supervisor, 'h1', /Ditutup/);
 
     const track = await open('#/public/track');
     await track.waitForSelector('input[name=trackingNumber]', WAIT);
     await track.type('input[name=trackingNumber]', trackingNumber);
     await track.type('input[name=accessCode]', accessCode);
     await track.click('form button[type=submit]');
-    await waitForText(track, '[data-testid=tracked]', /CLOSED/);
+    await waitForText(track, '[data-testid=tracked]', /Ditutup/);
     // A closed case asks the complainant to rate its handling.
     await track.waitForSelector('select[name=rating]', WAIT);
     await axe(track, 'public track (closed, rating)');
@@ -247,15 +247,15 @@ describe('the journey of one complaint through the console', () => {
     await signIn(auditor, tokens.auditor);
     await waitForText(auditor, '[data-testid=integrity]', /Rantai hash utuh/);
     expect(await text(auditor, '[data-testid=complainant]')).toMatch(/disamarkan/);
-    await waitForText(auditor, '[data-testid=asof]', /CLOSED/);
+    await waitForText(auditor, '[data-testid=asof]', /Ditutup/);
     await auditor.focus('#asof-slider');
     // The tracking number is claimed in the same append as the filing, so the first instant already
     // shows the complaint RECEIVED.
     await auditor.keyboard.press('Home');
-    await waitForText(auditor, '[data-testid=asof]', /RECEIVED/);
-    expect(await text(auditor, '[data-testid=asof]')).not.toMatch(/CLOSED/);
+    await waitForText(auditor, '[data-testid=asof]', /Diterima/);
+    expect(await text(auditor, '[data-testid=asof]')).not.toMatch(/Ditutup/);
     await auditor.keyboard.press('End');
-    await waitForText(auditor, '[data-testid=asof]', /CLOSED/);
+    await waitForText(auditor, '[data-testid=asof]', /Ditutup/);
     await axe(auditor, 'case timeline (auditor)');
   });
 

@@ -123,17 +123,17 @@ describe('the console beside the journey', () => {
     await signIn(supervisor, tokens.supervisor);
     await waitForText(supervisor, '[data-testid=letters]', /FOLLOW_UP_REQUEST/);
     await clickButton(supervisor, /^Setujui$/);
-    await waitForText(supervisor, '[data-testid=letters]', /APPROVED/);
+    await waitForText(supervisor, '[data-testid=letters]', /Disetujui/);
 
     const officer = await open(`#/case/${complaintId}`);
     await signIn(officer, tokens.officer);
-    await waitForText(officer, '[data-testid=letters]', /APPROVED[\s\S]*B-\d+\//);
+    await waitForText(officer, '[data-testid=letters]', /Disetujui[\s\S]*B-\d+\//);
     // Approval is the supervisor's: the officer is offered sending, not approving.
     expect(await officer.$$eval('#main button', (bs) => bs.map((b) => b.textContent))).not.toContain(
       'Setujui',
     );
     await clickButton(officer, /^Kirim$/);
-    await waitForText(officer, '[data-testid=letters]', /SENT|DELIVERED/);
+    await waitForText(officer, '[data-testid=letters]', /Dikirim|Terkirim/);
     await axe(officer, 'case with letters (officer)');
 
     const href = await officer.$eval('[data-testid=letters] a', (a) => (a as HTMLAnchorElement).hash);
@@ -155,12 +155,12 @@ describe('the console beside the journey', () => {
   it("an officer records the agency's response that came on paper", async () => {
     const officer = await open(`#/case/${complaintId}`);
     await signIn(officer, tokens.officer);
-    await waitForText(officer, 'h1', /FORWARDED|IN_FOLLOW_UP/);
+    await waitForText(officer, 'h1', /Diteruskan|Dalam tindak lanjut/);
     await choose(officer, '#main .actions select', BANTUL);
     await officer.type('#main .actions textarea', 'Pungutan telah dihentikan dan petugas diberi sanksi.');
     await clickButton(officer, /^Catat tanggapan$/);
-    await waitForText(officer, 'h1', /RESPONDED/);
-    await waitForText(officer, '[data-testid=forwardings]', /RESPONDED/);
+    await waitForText(officer, 'h1', /Ditanggapi/);
+    await waitForText(officer, '[data-testid=forwardings]', /Ditanggapi/);
   });
 
   it('a supervisor opens an evaluation round; its berita acara prints as a document', async () => {
@@ -169,7 +169,7 @@ describe('the console beside the journey', () => {
     await page.waitForSelector('#main h1', WAIT);
     await choose(page, '#main select', BANTUL);
     await clickButton(page, /^Buka putaran evaluasi$/);
-    await waitForText(page, '#main', /Inspektorat Kabupaten Bantul[^\n]*OPEN/);
+    await waitForText(page, '#main', /Inspektorat Kabupaten Bantul[^\n]*Terbuka/);
     await page.waitForSelector('#main .chart svg', WAIT);
     await axe(page, 'evaluation with a round');
 

@@ -25,7 +25,7 @@ import {
   SendLetterDocument,
   VerifyDocument,
 } from '../gql/graphql';
-import { formatDate, useI18n } from '../i18n';
+import { formatDate, statusLabel, useI18n } from '../i18n';
 import { type CasePartProps, Field, OutcomeMessage, StatusBadge, useAction } from '../widgets';
 import { AgencyActions } from './Inbox';
 
@@ -357,12 +357,13 @@ function TimelineSection({ id, timeline }: { id: string; timeline: Timeline }) {
             aria-valuetext={at ? formatDate(at, lang, true) : ''}
           />
           <p data-testid="asof" aria-live="polite">
-            {t('asOf')} {formatDate(at, lang, true)}: <strong>{asOf?.asOf?.status ?? '—'}</strong>
+            {t('asOf')} {formatDate(at, lang, true)}:{' '}
+            {asOf?.asOf?.status ? <StatusBadge status={asOf.asOf.status} /> : <strong>—</strong>}
             {asOf?.asOf?.forwardings.length
-              ? ` · ${asOf.asOf.forwardings.map((f) => `${f.agencyId} ${f.status}`).join(', ')}`
+              ? ` · ${asOf.asOf.forwardings.map((f) => `${f.agencyId} ${statusLabel(f.status, lang)}`).join(', ')}`
               : ''}
             {asOf?.asOf?.letters.length
-              ? ` · ${asOf.asOf.letters.map((l) => `${l.kind} ${l.state}`).join(', ')}`
+              ? ` · ${asOf.asOf.letters.map((l) => `${l.kind} ${statusLabel(l.state, lang)}`).join(', ')}`
               : ''}
           </p>
         </div>

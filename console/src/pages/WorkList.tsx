@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { gql } from '../api';
 import { type Channel, type ComplaintStatus, WorkListDocument, type WorkListQuery } from '../gql/graphql';
-import { formatDate, useI18n } from '../i18n';
+import { formatDate, statusLabel, useI18n } from '../i18n';
 import { DueIn, StatusBadge } from '../widgets';
 
 const STATUSES: ComplaintStatus[] = [
@@ -72,7 +72,9 @@ export function WorkList({ agencyId, title }: { agencyId?: string; title?: strin
           <select value={status} onChange={(e) => setStatus(e.target.value as ComplaintStatus)}>
             <option value="">—</option>
             {STATUSES.map((s) => (
-              <option key={s}>{s}</option>
+              <option key={s} value={s}>
+                {statusLabel(s, lang)}
+              </option>
             ))}
           </select>
         </label>
