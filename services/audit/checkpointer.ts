@@ -3,6 +3,7 @@
  * one (checkpoints file, a copy in the log, the witness). It never signs over damage: it refuses, records
  * an alert (seen by `integrity`, the CLI and `/ready`), and says so loudly in the log.
  */
+import { yieldToEventLoop } from '../shared/event-loop';
 import type { EventStore } from '../shared/eventstore/types';
 import {
   advanceDigest,
@@ -118,6 +119,7 @@ export async function takeCheckpoint(
       });
     }
     if (page.length < (options.pageSize ?? PAGE)) break;
+    await yieldToEventLoop();
   }
   if (covered.every((row) => row.streamId === CHECKPOINT_STREAM)) {
     file.clearAlert();

@@ -19,6 +19,7 @@
  * last checkpoint with a current timestamp; the next checkpoint signs it. Checkpoints often keep that
  * window short, and the witness keeps every earlier head safe.
  */
+import { yieldToEventLoop } from '../shared/event-loop';
 import type { EventStore, RecordedEvent } from '../shared/eventstore/types';
 import type { ReadModelStore } from '../shared/projections/types';
 import { readCaseEvents, streamsOf } from './case-events';
@@ -529,6 +530,7 @@ export async function verifyStore(
   let events = 0;
   for (;;) {
     const page = await store.readAll({ fromPosition: position, maxCount: pageSize });
+    await yieldToEventLoop();
     for (const event of page) {
       while (pending && !pending.done && pending.value.position < event.position) {
         advance(signedRows, pending.value);
@@ -628,6 +630,7 @@ export async function verifySinceCheckpoint(
   let count = 0;
   for (;;) {
     const page = await store.readAll({ fromPosition: position, maxCount: pageSize });
+    await yieldToEventLoop();
     for (const event of page) {
       position = event.position;
       count++;

@@ -19,7 +19,13 @@
  */
 import type { RecordedEvent } from '../shared/eventstore/types';
 import { findEachBy } from '../shared/projections/batching';
-import type { Projection, ReadModelIndex, ReadModelStore, ReadModelTx } from '../shared/projections/types';
+import type {
+  DocQuery,
+  Projection,
+  ReadModelIndex,
+  ReadModelStore,
+  ReadModelTx,
+} from '../shared/projections/types';
 import type { Holiday, WorkingCalendar } from '../shared/calendar/calendar';
 import {
   CALENDAR_EVENT_TYPES,
@@ -84,6 +90,16 @@ export const EVALUATION_INDEXES: readonly ReadModelIndex[] = [
     fields: [
       { path: 'lateStopWatch', type: 'text' },
       { path: 'id', type: 'text' },
+    ],
+  },
+  // An agency's day buckets of a period (its KPIs): only the buckets that exist, not one read per day
+  // and shard (a year for 30 agencies was 87,600 reads by id). Every day bucket has both, as text.
+  {
+    collection: EVALUATION_AGENCY_DAYS,
+    name: 'agency_day',
+    fields: [
+      { path: 'agencyId', type: 'text' },
+      { path: 'bucket', type: 'text' },
     ],
   },
   {
@@ -850,6 +866,11 @@ export function deadlineAsOf(terms: DeadlineTerms, asOf: string, ctx: ClockConte
  * of the period up to `asOf`, and the forwardings awaiting an answer during the month of `asOf` plus those
  * awaiting one still. Each entry is judged as of `asOf` by the instants it carries.
  */
+/** An agency's day buckets from `from` to `to` (Jakarta dates, inclusive), from the agency_day index. */
+export const agencyDaysQuery = (agencyId: string, from: string, to: string): DocQuery => ({
+  where: { agencyId, bucket: { gte: from, lte: to } },
+});
+
 export async function agencyKpisFromReadModel(
   store: ReadModelStore,
   agencyId: string,
@@ -866,19 +887,16 @@ export async function agencyKpisFromReadModel(
   const workingDays = (from: string, to: string) =>
     ctx.calendar.workingDaysBetween(jakartaDate(from), to, region);
 
-  const first = dayNumber(period.from);
-  const last = Math.min(dayNumber(period.to), dayNumber(asOfDate));
-  const dayIds: string[] = [];
-  for (let day = first; day <= last; day++) {
-    for (let shard = 0; shard < DAY_SHARDS; shard++) {
-      dayIds.push(agencyDayId(agencyId, fromDayNumber(day), shard));
-    }
-  }
-  const days = await Promise.all(
-    dayIds.map((id) => store.get<AgencyBucketDoc<AgencyDayEntry>>(EVALUATION_AGENCY_DAYS, id)),
-  );
+  const last = fromDayNumber(Math.min(dayNumber(period.to), dayNumber(asOfDate)));
+  const days =
+    period.from <= last
+      ? await store.find<AgencyBucketDoc<AgencyDayEntry>>(
+          EVALUATION_AGENCY_DAYS,
+          agencyDaysQuery(agencyId, period.from, last),
+        )
+      : [];
   for (const doc of days) {
-    if (doc) for (const entry of Object.values(doc.entries)) if (by(entry.at)) countDayEntry(tally, entry);
+    for (const entry of Object.values(doc.entries)) if (by(entry.at)) countDayEntry(tally, entry);
   }
 
   const month = asOfDate.slice(0, 7);
@@ -894,20 +912,25 @@ export async function agencyKpisFromReadModel(
       ),
     ]).flat(),
   );
-  for (const doc of awaiting) {
-    for (const [key, f] of doc ? Object.entries(doc.entries) : []) {
-      if (!by(f.forwardedAt) || (f.settledAt !== undefined && by(f.settledAt))) continue;
-      tally.open++;
+  const open = awaiting.flatMap((doc) =>
+    Object.entries(doc?.entries ?? {}).filter(
+      ([, f]) => by(f.forwardedAt) && !(f.settledAt !== undefined && by(f.settledAt)),
+    ),
+  );
+  // Their clocks read together (one batched read in a request), not one after another.
+  const clocks = await Promise.all(
+    open.map(([key]) => {
       const [complaintId, forwardingId] = JSON.parse(key) as [string, string];
-      const clock = await store.get<SlaClockDoc>(
-        SLA_CLOCKS,
-        clockId(complaintId, 'WRITTEN_RESPONSE', forwardingId, 1),
-      );
-      const due = clock ? deadlineAsOf(clock, asOf, ctx) : null;
-      if (due !== null && compareInstants(asOf, due) > 0) tally.overdue++;
-      tally.ageing[ageingBucket(workingDays(f.forwardedAt, asOfDate))]++;
-    }
-  }
+      return store.get<SlaClockDoc>(SLA_CLOCKS, clockId(complaintId, 'WRITTEN_RESPONSE', forwardingId, 1));
+    }),
+  );
+  open.forEach(([, f], i) => {
+    tally.open++;
+    const clock = clocks[i];
+    const due = clock ? deadlineAsOf(clock, asOf, ctx) : null;
+    if (due !== null && compareInstants(asOf, due) > 0) tally.overdue++;
+    tally.ageing[ageingBucket(workingDays(f.forwardedAt, asOfDate))]++;
+  });
   return summarizeKpis(agencyId, period, asOf, tally);
 
   function countDayEntry(t: KpiTally, entry: AgencyDayEntry): void {

@@ -208,10 +208,10 @@ export class EvaluationService {
     const ctx = await this.context();
     const at = asOf ?? defaultAsOf(period, this.now());
     const agencies = await this.knownAgencies();
-    const all: AgencyKpis[] = [];
-    for (const a of agencies) {
-      all.push(await agencyKpisFromReadModel(this.runtime.readModels, a.agencyId, period, ctx, at));
-    }
+    // All agencies at once: their bucket reads of this request go out together, batched per collection.
+    const all: AgencyKpis[] = await Promise.all(
+      agencies.map((a) => agencyKpisFromReadModel(this.runtime.readModels, a.agencyId, period, ctx, at)),
+    );
     const score = (k: AgencyKpis) => k.respondedWithinSlaPercent ?? -1;
     all.sort(
       (x, y) =>

@@ -1,7 +1,9 @@
 import type { SlaClock } from '../../services/evaluation/domain/clocks';
 import {
+  agencyDaysQuery,
   CLOCK_ORDER,
   clockOfDoc,
+  EVALUATION_AGENCY_DAYS,
   EVALUATION_INDEXES,
   NEVER,
   SLA_CLOCKS,
@@ -28,6 +30,11 @@ describe.each(PLAN_ENGINES)('%s: evaluation read plans', (engine) => {
   ] as const)("%s's clocks: the complaint index, no scan", async (_, complaintId) => {
     const query = { where: { complaintId }, orderBy: CLOCK_ORDER };
     await expectIndexedPlan(store(), SLA_CLOCKS, query, 'rm_sla_clocks_complaint');
+  });
+
+  it("an agency's day buckets of a period (its KPIs and the ranking): the agency_day index, no scan", async () => {
+    const query = agencyDaysQuery('inspektorat-bantul', '2026-01-01', '2026-12-31');
+    await expectIndexedPlan(store(), EVALUATION_AGENCY_DAYS, query, 'rm_evaluation_agency_days_agency_day');
   });
 
   it.each([

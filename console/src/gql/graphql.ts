@@ -206,6 +206,11 @@ export type OverdueQueryVariables = Exact<{
 
 export type OverdueQuery = { complaints: { totalCount: number, edges: Array<{ node: { id: string, trackingNumber: string, subject: string, status: ComplaintStatus, agencies: Array<{ id: string, name: string }>, sla: { clocks: Array<{ kind: SlaClockKind, state: SlaClockState, dueAt: string | null, agency: { id: string } | null }> } | null } }> } };
 
+export type CaseEventsHeadQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type CaseEventsHeadQuery = { caseEventsHead: string };
+
 export type CaseEventsSubscriptionVariables = Exact<{
   after?: string | null | undefined;
 }>;
@@ -562,6 +567,11 @@ export const OverdueDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<OverdueQuery, OverdueQueryVariables>;
+export const CaseEventsHeadDocument = new TypedDocumentString(`
+    query CaseEventsHead {
+  caseEventsHead
+}
+    `) as unknown as TypedDocumentString<CaseEventsHeadQuery, CaseEventsHeadQueryVariables>;
 export const CaseEventsDocument = new TypedDocumentString(`
     subscription CaseEvents($after: String) {
   caseEvents(after: $after) {

@@ -11,6 +11,7 @@ import {
   BacklogDocument,
   type Channel,
   CaseEventsDocument,
+  CaseEventsHeadDocument,
   InflowWeekDocument,
   OverdueDocument,
   RankingDocument,
@@ -161,23 +162,37 @@ export function Monitoring() {
       () => setAgencies([]),
     );
   }, []);
-  useEffect(
-    () =>
-      subscribe(
-        CaseEventsDocument,
-        {},
-        {
-          status: setLive,
-          next: (data) => {
-            setLastEvent(`${data.caseEvents.complaint.trackingNumber}: ${data.caseEvents.summary}`);
-            // Events come in bursts (one command, several subgraphs): refresh once the burst settles.
-            window.clearTimeout(refreshTimer.current);
-            refreshTimer.current = window.setTimeout(refresh, 300);
+  const refreshLatest = useRef(refresh);
+  refreshLatest.current = refresh;
+  // Live from now on, once per page: the figures above already count the past, and a subscription from
+  // the beginning made the server replay the whole log to every monitoring page it opened.
+  useEffect(() => {
+    let stop: (() => void) | undefined;
+    let cancelled = false;
+    gql(CaseEventsHeadDocument).then(
+      ({ caseEventsHead }) => {
+        if (cancelled) return;
+        stop = subscribe(
+          CaseEventsDocument,
+          { after: caseEventsHead },
+          {
+            status: setLive,
+            next: (data) => {
+              setLastEvent(`${data.caseEvents.complaint.trackingNumber}: ${data.caseEvents.summary}`);
+              // Events come in bursts (one command, several subgraphs): refresh once the burst settles.
+              window.clearTimeout(refreshTimer.current);
+              refreshTimer.current = window.setTimeout(() => refreshLatest.current(), 300);
+            },
           },
-        },
-      ),
-    [refresh],
-  );
+        );
+      },
+      () => setLive(false),
+    );
+    return () => {
+      cancelled = true;
+      stop?.();
+    };
+  }, []);
 
   const rankingData: ChartData = useMemo(
     () => ({

@@ -35,7 +35,7 @@ import {
 } from 'graphql';
 import { GraphQLDateTime } from 'graphql-scalars';
 import { useServer as serveGraphQLOverWebSocket } from 'graphql-ws/use/ws';
-import { Arg, Ctx, Field, ID, ObjectType, type PubSub, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Ctx, Field, ID, ObjectType, type PubSub, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { WebSocketServer } from 'ws';
 import { summarizeEvent } from '../summary';
 import { LETTER_STREAM_PREFIX, type LetterSight, letterSightAfter } from '../../correspondence/contract';
@@ -518,6 +518,15 @@ export const NO_PUBSUB: PubSub = {
 
 @Resolver()
 export class ComplaintSubscriptions {
+  @Query(() => String, {
+    description:
+      'The cursor of the newest event in the log: pass it as `caseEvents(after:)` to follow cases from now on, without the past (a monitor).',
+  })
+  async caseEventsHead(@Ctx() ctx: CaseEventContext): Promise<string> {
+    requireCaseReader(ctx);
+    return String(await ctx.complaints.runtime.store.headPosition());
+  }
+
   @Subscription(() => CaseEvent, {
     description:
       'Events of cases as they happen, from `after` (exclusive) on: every event since, with no gap and no duplicate. A focal point gets only the cases forwarded to its agency, from the forwarding on.',
