@@ -35,7 +35,18 @@ import {
 } from 'graphql';
 import { GraphQLDateTime } from 'graphql-scalars';
 import { useServer as serveGraphQLOverWebSocket } from 'graphql-ws/use/ws';
-import { Arg, Ctx, Field, ID, ObjectType, type PubSub, Query, Resolver, Root, Subscription } from 'type-graphql';
+import {
+  Arg,
+  Ctx,
+  Field,
+  ID,
+  ObjectType,
+  type PubSub,
+  Query,
+  Resolver,
+  Root,
+  Subscription,
+} from 'type-graphql';
 import { WebSocketServer } from 'ws';
 import { summarizeEvent } from '../summary';
 import { LETTER_STREAM_PREFIX, type LetterSight, letterSightAfter } from '../../correspondence/contract';
