@@ -17,7 +17,7 @@ import {
   RankingDocument,
   type RankingQuery,
 } from '../gql/graphql';
-import { formatDate, useI18n } from '../i18n';
+import { formatDate, statusLabel, useI18n } from '../i18n';
 import { buckets, currentPeriod, type PeriodChoice, periodInput, periodRange } from '../period';
 import { AgencySelect, PeriodPicker } from '../widgets';
 
@@ -277,7 +277,11 @@ export function Monitoring() {
                 tooltip: {},
                 grid: { left: 140, right: 20, top: 10, bottom: 30 },
                 xAxis: { type: 'value', minInterval: 1 },
-                yAxis: { type: 'category', data: figures.backlog.rows.map((r) => r[0]), inverse: true },
+                yAxis: {
+                  type: 'category',
+                  data: figures.backlog.rows.map((r) => statusLabel(String(r[0]), lang)),
+                  inverse: true,
+                },
                 series: [{ type: 'bar', color: '#1d4ed8', data: figures.backlog.rows.map((r) => r[1]) }],
               }}
             />
