@@ -5,6 +5,8 @@ export type Lang = 'id' | 'en';
 
 const ID = {
   appName: 'dumas — Pengaduan Masyarakat',
+  noSuchPage: 'Halaman ini tidak ada.',
+  backHome: 'Kembali ke beranda',
   skip: 'Lewati ke konten utama',
   language: 'Bahasa',
   monitoring: 'Pemantauan',
@@ -145,6 +147,8 @@ export type Key = keyof typeof ID;
 
 const EN: Record<Key, string> = {
   appName: 'dumas — Public Complaints',
+  noSuchPage: 'There is no such page.',
+  backHome: 'Back to the start page',
   skip: 'Skip to main content',
   language: 'Language',
   monitoring: 'Monitoring',

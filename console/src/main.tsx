@@ -135,7 +135,14 @@ function App() {
   else if (first === 'case' && second) page = <CasePage key={second} id={second} session={session} />;
   else if (first === 'letter' && second) page = <LetterPrint id={second} />;
   else if (first === 'berita-acara' && second) page = <BeritaAcaraPrint id={second} />;
-  else page = <p>{t('loading')}</p>;
+  // The home route redirects (effect above); any other unknown route says so instead of loading forever.
+  else if (route === '/' || route === '') page = <p>{t('loading')}</p>;
+  else
+    page = (
+      <p role="alert">
+        {t('noSuchPage')} <a href={homeOf(session.role)}>{t('backHome')}</a>
+      </p>
+    );
 
   return (
     <>
