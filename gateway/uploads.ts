@@ -5,7 +5,6 @@
  * the caller declares too large or sends without a token, and signs the call as it signs every other.
  */
 import type { Dispatcher } from 'undici';
-import { request } from 'undici';
 import {
   GATEWAY_SIGNATURE_HEADER,
   signGatewayRequest,
@@ -14,6 +13,7 @@ import {
 } from '../services/shared/gateway-signature';
 import { type RouteHandler, sendGraphQLError } from '../services/shared/http/server';
 import type { Logger } from '../services/shared/logger';
+import { pickHeaders, relay } from './relay';
 
 /** The request headers passed on: what the receiving route reads. */
 const PASSED_HEADERS = ['authorization', 'content-type', 'content-length', 'x-request-id'] as const;
@@ -45,32 +45,24 @@ export function uploadForwardRoute(options: UploadForwarding): RouteHandler {
     const target = new URL(base);
     target.pathname = UPLOADS_PATH;
     target.search = '';
-    const headers: Record<string, string> = {};
-    for (const name of PASSED_HEADERS) {
-      const value = req.headers[name];
-      if (typeof value === 'string') headers[name] = value;
-    }
+    const headers = pickHeaders(req, PASSED_HEADERS);
     if (options.gatewaySecret)
       headers[GATEWAY_SIGNATURE_HEADER] = signGatewayRequest(
         options.gatewaySecret,
         uploadSignatureBody(authorization),
       );
-    try {
-      const answer = await request(target, {
-        method: 'POST',
-        headers,
-        body: req,
-        dispatcher: options.agent,
-        headersTimeout: 120_000,
-        bodyTimeout: 120_000,
-      });
-      const bytes = Buffer.from(await answer.body.arrayBuffer());
-      const type = answer.headers['content-type'];
-      res.writeHead(answer.statusCode, typeof type === 'string' ? { 'content-type': type } : {});
-      res.end(bytes);
-    } catch (err) {
-      if (res.headersSent) return void res.destroy();
-      options.logger.warn({ err: { name: (err as Error)?.name } }, 'an upload could not reach its subgraph');
+    const failed = await relay(res, target, {
+      method: 'POST',
+      headers,
+      body: req,
+      dispatcher: options.agent,
+      timeoutMs: 120_000,
+    });
+    if (failed) {
+      options.logger.warn(
+        { err: { name: (failed.error as Error)?.name } },
+        'an upload could not reach its subgraph',
+      );
       // The subgraph may have answered (a 413) and closed while the body was still streaming.
       refuse(502, 'BAD_GATEWAY', 'the upload could not be completed; try again');
     }

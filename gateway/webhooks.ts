@@ -3,9 +3,9 @@
  * header untouched, to the subgraph that takes it in (the complaint subgraph), and its answer handed back.
  * The signature is checked there, over the very bytes the platform signed.
  */
-import { request } from 'undici';
 import { PayloadTooLargeError, readBody, type RouteHandler, sendJson } from '../services/shared/http/server';
 import type { Logger } from '../services/shared/logger';
+import { pickHeaders, relay } from './relay';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 /** The only request headers passed on: what the receiving route reads. */
@@ -31,25 +31,17 @@ export function webhookRoute(
     const target = new URL(base);
     target.pathname = path;
     target.search = new URL(req.url ?? '/', 'http://gateway').search;
-    const headers: Record<string, string> = {};
-    for (const name of PASSED_HEADERS) {
-      const value = req.headers[name];
-      if (typeof value === 'string') headers[name] = value;
-    }
-    try {
-      const answer = await request(target, {
-        method: req.method,
-        headers,
-        ...(body ? { body } : {}),
-        headersTimeout: 60_000,
-        bodyTimeout: 60_000,
-      });
-      const bytes = Buffer.from(await answer.body.arrayBuffer());
-      const type = answer.headers['content-type'];
-      res.writeHead(answer.statusCode, typeof type === 'string' ? { 'content-type': type } : {});
-      res.end(bytes);
-    } catch (err) {
-      logger.warn({ path, err: { name: (err as Error)?.name } }, 'webhook could not reach its subgraph');
+    const failed = await relay(res, target, {
+      method: req.method,
+      headers: pickHeaders(req, PASSED_HEADERS),
+      ...(body ? { body } : {}),
+      timeoutMs: 60_000,
+    });
+    if (failed) {
+      logger.warn(
+        { path, err: { name: (failed.error as Error)?.name } },
+        'webhook could not reach its subgraph',
+      );
       sendJson(res, 502, { error: 'upstream unavailable' });
     }
   };

@@ -21,7 +21,13 @@ import {
   uploadSignatureBody,
   verifyGatewayRequest,
 } from '../shared/gateway-signature';
-import { type RouteHandler, sendGraphQLError, sendJson } from '../shared/http/server';
+import {
+  PayloadTooLargeError,
+  readBody,
+  type RouteHandler,
+  sendGraphQLError,
+  sendJson,
+} from '../shared/http/server';
 import type { Logger } from '../shared/logger';
 
 const UPLOADERS: ReadonlySet<Principal['role']> = new Set(['OFFICER', 'SUPERVISOR', 'AGENCY']);
@@ -32,36 +38,6 @@ export interface UploadRouteOptions {
   readonly authenticator: Authenticator;
   readonly gateway?: GatewayTrust;
   readonly logger: Logger;
-}
-
-class TooLarge extends Error {}
-
-/** Reads the body chunk by chunk into a hash and a bounded buffer; throws TooLarge past `maxBytes`. */
-function receive(req: IncomingMessage, maxBytes: number): Promise<{ bytes: Buffer; sha256: string }> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on('data', (chunk: Buffer) => {
-      if (over) return;
-      size += chunk.length;
-      if (size > maxBytes) {
-        over = true;
-        chunks.length = 0;
-        reject(new TooLarge());
-        return;
-      }
-      hash.update(chunk);
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (!over) resolve({ bytes: Buffer.concat(chunks, size), sha256: hash.digest('hex') });
-    });
-    req.on('error', (err) => {
-      if (!over) reject(err);
-    });
-  });
 }
 
 /** Answers a refused upload and stops reading it: the connection is closed once the answer is out. */
@@ -99,22 +75,21 @@ export function uploadRoute(options: UploadRouteOptions): RouteHandler {
     if (!principal) return refuse(req, res, 401, 'UNAUTHENTICATED', 'an upload needs a bearer token');
     if (!UPLOADERS.has(principal.role))
       return refuse(req, res, 403, 'FORBIDDEN', 'this role does not attach documents');
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > maxBytes)
-      return refuse(req, res, 413, 'PAYLOAD_TOO_LARGE', `an attachment may hold at most ${maxBytes} bytes`);
-    let received: { bytes: Buffer; sha256: string };
+    // Counted and hashed as it arrives; refused by Content-Length or as soon as it passes the limit.
+    const hash = createHash('sha256');
+    let bytes: Buffer;
     try {
-      received = await receive(req, maxBytes);
+      bytes = await readBody(req, maxBytes, (chunk) => hash.update(chunk));
     } catch (err) {
-      if (err instanceof TooLarge)
+      if (err instanceof PayloadTooLargeError)
         return refuse(req, res, 413, 'PAYLOAD_TOO_LARGE', `an attachment may hold at most ${maxBytes} bytes`);
       options.logger.warn({ err: { name: (err as Error)?.name } }, 'an upload broke off');
       return refuse(req, res, 400, 'BAD_REQUEST', 'the upload broke off');
     }
-    if (received.bytes.length === 0) return refuse(req, res, 400, 'BAD_USER_INPUT', 'the upload is empty');
-    const stored = await options.blobs.put(received.bytes);
+    if (bytes.length === 0) return refuse(req, res, 400, 'BAD_USER_INPUT', 'the upload is empty');
+    const stored = await options.blobs.put(bytes);
     // put computes the hash again from the same bytes: a mismatch would be a fault here, not the client's.
-    if (stored.sha256 !== received.sha256) throw new Error('the blob store hashed the upload differently');
+    if (stored.sha256 !== hash.digest('hex')) throw new Error('the blob store hashed the upload differently');
     sendJson(res, 201, { sha256: stored.sha256, size: stored.size });
   };
 }

@@ -26,6 +26,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { Logger } from './logger';
+import { overriding } from './projections/overriding';
 import type { ReadModelStore, WriteOptions } from './projections/types';
 
 export interface LeaseHandle {
@@ -221,20 +222,12 @@ export async function fencedReadModels(store: ReadModelStore, lease: LeaseHandle
   const fence = { lease: lease.name, token: lease.fence };
   await store.claimFence(fence);
   const withFence = (options?: WriteOptions): WriteOptions => ({ ...options, fence });
-  return {
-    get: (collection, id) => store.get(collection, id),
-    getMany: (collection, ids) => store.getMany(collection, ids),
-    find: (collection, query) => store.find(collection, query),
-    count: (collection, query) => store.count(collection, query),
-    ensureIndexes: (indexes) => store.ensureIndexes(indexes),
-    explain: (collection, query) => store.explain(collection, query),
+  return overriding(store, {
     applyBatch: (projection, position, fn, options) =>
       store.applyBatch(projection, position, fn, withFence(options)),
-    checkpoint: (projection) => store.checkpoint(projection),
     reset: (projection, version, collections, options) =>
       store.reset(projection, version, collections, withFence(options)),
-    claimFence: (other) => store.claimFence(other),
     // The store belongs to the runtime, not to the lease holder.
     close: async () => {},
-  };
+  });
 }

@@ -104,8 +104,15 @@ export class PayloadTooLargeError extends Error {
   }
 }
 
-/** Reads the whole body, refusing early (by Content-Length) or as soon as the limit is crossed. */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/**
+ * Reads the whole body, refusing early (by Content-Length) or as soon as the limit is crossed. `onChunk`
+ * sees each chunk as it arrives (an upload is hashed while it streams).
+ */
+export function readBody(
+  req: IncomingMessage,
+  limit: number,
+  onChunk?: (chunk: Buffer) => void,
+): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) return Promise.reject(new PayloadTooLargeError(limit));
   return new Promise((resolve, reject) => {
@@ -122,6 +129,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
         reject(new PayloadTooLargeError(limit));
         return;
       }
+      onChunk?.(chunk);
       chunks.push(chunk);
     });
     req.on('end', () => {

@@ -11,6 +11,7 @@
  */
 import DataLoader from 'dataloader';
 import { currentConsistency, type RequestConsistency } from '../consistency';
+import { overriding } from './overriding';
 import type { DocQuery, ReadModelStore } from './types';
 
 /** The most keys one batched query carries; a larger page is split into several. */
@@ -48,25 +49,14 @@ function loaderFor<V>(
 
 /** The store with `get` batched per request (everything else passed through). */
 export function batchingReadModels(store: ReadModelStore): ReadModelStore {
-  return {
+  return overriding(store, {
     get: <T>(collection: string, id: string): Promise<T | undefined> => {
       const loader = loaderFor<T | undefined>(store, `get\u0000${collection}`, (ids) =>
         store.getMany<T>(collection, ids),
       );
       return loader ? loader.load(id) : store.get<T>(collection, id);
     },
-    getMany: (collection, ids) => store.getMany(collection, ids),
-    find: (collection, query) => store.find(collection, query),
-    count: (collection, query) => store.count(collection, query),
-    ensureIndexes: (indexes) => store.ensureIndexes(indexes),
-    explain: (collection, query) => store.explain(collection, query),
-    applyBatch: (projection, position, fn, options) => store.applyBatch(projection, position, fn, options),
-    checkpoint: (projection) => store.checkpoint(projection),
-    reset: (projection, version, collections, options) =>
-      store.reset(projection, version, collections, options),
-    claimFence: (fence) => store.claimFence(fence),
-    close: () => store.close(),
-  };
+  });
 }
 
 /**
