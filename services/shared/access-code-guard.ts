@@ -11,8 +11,8 @@
  *   the honest request was refused). The client is the caller's address as the gateway saw it (it passes
  *   it on in its signed calls), besides the gateway's own budget per client across every number. What
  *   is left to a distributed guesser is bounded by its addresses: a code has 60 bits (12 characters of a
- *   32-letter alphabet), so even 10,000 addresses at the gateway's 30 checks a minute need about 7
- *   million years, on average, to find one case's code. On PostgreSQL the budget is kept there
+ *   32-letter alphabet), so even 10,000 addresses at this budget's 10 checks a minute each need about
+ *   11 million years, on average (2^59 guesses), to find one case's code. On PostgreSQL the budget is kept there
  *   (postgres-rate-limiter.ts), so the replicas of a subgraph share it.
  */
 import { rateLimited, RateLimiter, tooManyAccessCodeChecks } from './graphql/limits';
