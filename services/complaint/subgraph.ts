@@ -7,7 +7,7 @@
 import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import type { BuildSchemaOptions } from 'type-graphql';
-import { type Authenticator, checkedAuthenticator, defaultAuth } from '../shared/auth';
+import type { Authenticator } from '../shared/auth';
 import {
   buildFederatedSubgraph,
   createSubgraphServer,
@@ -78,9 +78,7 @@ export function complaintSubgraph(wings: readonly ComplaintWing[] = []): Subgrap
       const { schema } = await build();
       const complaints = new ComplaintService(runtime);
       // An AGENCY token whose focal point was replaced or ended is refused here and on every other subgraph.
-      const authenticator = checkedAuthenticator(options.authenticator ?? defaultAuth(), (p) =>
-        complaints.roster.speaksForAgency(p),
-      );
+      const authenticator = complaints.roster.authenticatorOver(options.authenticator);
       let server = createSubgraphServer<ComplaintContext>({
         name: 'complaint',
         schema,

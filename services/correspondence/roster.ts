@@ -6,7 +6,7 @@
  * Published through contract.ts: the complaint subgraph checks forwardings against it, and every
  * subgraph refuses AGENCY tokens whose focal point's appointment has ended.
  */
-import type { Principal } from '../shared/auth';
+import { type Authenticator, checkedAuthenticator, defaultAuth, type Principal } from '../shared/auth';
 import type { EventStore } from '../shared/eventstore/types';
 import { AGENCY_STREAM_PREFIX, type AgencyEvent, type AgencyOnboardingStatus } from './domain/agency';
 
@@ -50,6 +50,14 @@ export class AgencyRoster {
     if (principal.role !== 'AGENCY' || !principal.agencyId) return true;
     const entry = await this.agency(principal.agencyId);
     return !entry || entry.focalPoints.has(principal.id);
+  }
+
+  /**
+   * `authenticator` (default: the configured one) refusing AGENCY tokens that no longer speak for their
+   * agency: what every subgraph's server authenticates with.
+   */
+  authenticatorOver(authenticator: Authenticator = defaultAuth()): Authenticator {
+    return checkedAuthenticator(authenticator, (p) => this.speaksForAgency(p));
   }
 
   /** Applies what was appended since the last call; concurrent callers share one read. */

@@ -5,7 +5,6 @@
  */
 import { WorkingCalendar } from '../shared/calendar/calendar';
 import 'reflect-metadata';
-import { checkedAuthenticator, defaultAuth } from '../shared/auth';
 import { AgencyRoster } from './roster';
 import {
   buildFederatedSubgraph,
@@ -151,10 +150,7 @@ export async function createCorrespondenceServer(
   // Uploads arrive as base64 inside the mutation: room for the largest attachment plus the rest of the request.
   const bodyLimitBytes = Math.ceil((runtime.correspondence.maxAttachmentBytes * 4) / 3) + 256 * 1024;
   // An AGENCY token whose focal point was replaced or ended is refused here and on every other subgraph.
-  const roster = new AgencyRoster(runtime.store);
-  const authenticator = checkedAuthenticator(options.authenticator ?? defaultAuth(), (p) =>
-    roster.speaksForAgency(p),
-  );
+  const authenticator = new AgencyRoster(runtime.store).authenticatorOver(options.authenticator);
   return createSubgraphServer<CorrespondenceContext>({
     name: 'correspondence',
     schema,

@@ -26,7 +26,7 @@ import type {
   ReadModelStore,
   ReadModelTx,
 } from '../shared/projections/types';
-import type { Holiday, WorkingCalendar } from '../shared/calendar/calendar';
+import type { Holiday } from '../shared/calendar/calendar';
 import {
   CALENDAR_EVENT_TYPES,
   type CalendarEvent,

@@ -1,6 +1,5 @@
 /** The evaluation subgraph as the registry sees it (services/subgraphs.ts): schema, runtime and server. */
 import 'reflect-metadata';
-import { checkedAuthenticator, defaultAuth } from '../shared/auth';
 import { AgencyRoster } from '../correspondence/contract';
 import {
   buildFederatedSubgraph,
@@ -95,10 +94,7 @@ export async function createEvaluationServer(
     (runtime as Partial<EvaluationRuntime>).clockContext ??
     new ClockContextHolder().bind(runtime.readModels, () => runtime.projections.position(), false);
   const evaluation = new EvaluationService(runtime, clockContext);
-  const roster = new AgencyRoster(runtime.store);
-  const authenticator = checkedAuthenticator(options.authenticator ?? defaultAuth(), (p) =>
-    roster.speaksForAgency(p),
-  );
+  const authenticator = new AgencyRoster(runtime.store).authenticatorOver(options.authenticator);
   return createSubgraphServer<EvaluationContext>({
     name: 'evaluation',
     schema,
