@@ -84,7 +84,7 @@ const quantile = (sorted: readonly number[], q: number) =>
   sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 
 async function main() {
-  const fed = await startFederation();
+  const fed = await startFederation({ agencies: AGENCIES });
   const definitions = [];
   for (const [name, url] of Object.entries(fed.subgraphUrls)) {
     const schema = { buildSchemaSdl: () => subgraphEntry(name).load().sdl() };
