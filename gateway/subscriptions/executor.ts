@@ -55,6 +55,11 @@ export interface SubscriptionContext extends ConsumerHandle {
   readonly requestId: string;
   readonly logger: Logger;
   readonly clientIp: string;
+  /**
+   * Writes one `next` message to the client carrying this serialised result, and calls `flushed` once
+   * the connection has taken it: how a shared feed (feed.ts) hands every member the same bytes.
+   */
+  readonly send?: (payloadJson: string, flushed: () => void) => void;
 }
 
 /** Runs a query through the gateway's own executor as the subscriber. */
@@ -303,27 +308,52 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
     );
   };
 
+  /** The upstream events of a subscription (its own upstream, opened with its context's token). */
+  async function sourceOf(args: SubscribeArgs): Promise<AsyncIterator<unknown> | ExecutionResult> {
+    const stream = await createSourceEventStream({ ...args, subscribeFieldResolver: subscribeField });
+    if (!isAsyncIterable(stream)) return stream as ExecutionResult;
+    return stream[Symbol.asyncIterator]();
+  }
+
+  /**
+   * Runs the client's operation over one upstream event. Subscribers with the same operation, variables
+   * and visibility get the same result for an event: `operationKey` says which.
+   */
+  function executeEvent(args: SubscribeArgs, operationKey: string, payload: unknown): Promise<ExecutionResult> {
+    return sharedResult(`${operationKey}|${JSON.stringify(payload)}`, async () =>
+      execute({ ...args, rootValue: payload, fieldResolver: resolveField }),
+    );
+  }
+
+  const operationKeyOf = (args: SubscribeArgs) => {
+    const ctx = args.contextValue as SubscriptionContext;
+    return `${ctx.principal?.role}|${ctx.principal?.agencyId ?? ''}|${args.operationName ?? ''}|${JSON.stringify(args.variableValues ?? {})}|${print(args.document)}`;
+  };
+
   return {
     owners,
+    sourceOf,
+    executeEvent,
+    operationKeyOf,
     /**
      * graphql-js's subscribe over the API schema with the gateway's resolvers, each event resolved
      * through the consumer buffer (in order, a few at a time) instead of one by one as the client reads.
      */
     async subscribe(args: SubscribeArgs): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
-      const stream = await createSourceEventStream({ ...args, subscribeFieldResolver: subscribeField });
-      if (!isAsyncIterable(stream)) return stream as ExecutionResult;
-      const ctx = args.contextValue as SubscriptionContext;
-      // Subscribers with the same operation, variables and visibility get the same result for an event.
-      const operationKey = `${ctx.principal?.role}|${ctx.principal?.agencyId ?? ''}|${args.operationName ?? ''}|${JSON.stringify(args.variableValues ?? {})}|${print(args.document)}`;
+      const source = await sourceOf(args);
+      if (!isIterator(source)) return source;
+      const operationKey = operationKeyOf(args);
       return bounded(
-        stream[Symbol.asyncIterator](),
-        (payload) =>
-          sharedResult(`${operationKey}|${JSON.stringify(payload)}`, async () =>
-            execute({ ...args, rootValue: payload, fieldResolver: resolveField }),
-          ),
+        source,
+        (payload) => executeEvent(args, operationKey, payload),
         limits,
-        ctx,
+        args.contextValue as SubscriptionContext,
       );
     },
   };
 }
+
+export type SubscriptionExecutor = ReturnType<typeof createSubscriptionExecutor>;
+
+export const isIterator = (v: AsyncIterator<unknown> | ExecutionResult): v is AsyncIterator<unknown> =>
+  typeof (v as { next?: unknown }).next === 'function';

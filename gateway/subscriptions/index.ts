@@ -44,7 +44,8 @@ import {
 } from '../../services/shared/http/server';
 import type { Logger } from '../../services/shared/logger';
 import { type ConsumerLimits, DEFAULT_CONSUMER_LIMITS } from './buffer';
-import { createSubscriptionExecutor, type SubscriptionContext } from './executor';
+import { createSubscriptionExecutor, type SubscribeArgs, type SubscriptionContext } from './executor';
+import { createSharedFeeds, type SharedFeeds } from './feed';
 import { UpstreamPool } from './upstream';
 
 export { DEFAULT_CONSUMER_LIMITS, type ConsumerLimits } from './buffer';
@@ -155,8 +156,17 @@ export function attachSubscriptions(setup: GatewaySubscriptionsSetup): GatewaySu
   };
   const upstream = new UpstreamPool(setup.gatewaySecret ? { gatewaySecret: setup.gatewaySecret } : {});
   let current:
-    | { apiSchema: GraphQLSchema; executor: ReturnType<typeof createSubscriptionExecutor> }
+    | { apiSchema: GraphQLSchema; executor: ReturnType<typeof createSubscriptionExecutor>; feeds: SharedFeeds }
     | undefined;
+  /** Every generation's feeds (a reloaded supergraph leaves the old ones to their members). */
+  const allFeeds = new Set<SharedFeeds>();
+
+  /** A member of its class's shared feed when it can be one, its own upstream otherwise. */
+  const subscribe = async (args: SubscribeArgs) => {
+    if (!current) throw new Error('the gateway is starting');
+    const { feeds, executor } = current;
+    return (await feeds.subscribe(args)) ?? executor.subscribe(args);
+  };
 
   const formatErrors = (errors: readonly GraphQLError[]): GraphQLError[] =>
     errors.map((e) => {
@@ -294,6 +304,7 @@ export function attachSubscriptions(setup: GatewaySubscriptionsSetup): GatewaySu
         const connection = connections.get(ctx);
         const extra = ctx.extra as { socket: import('ws').WebSocket; request: IncomingMessage };
         const socket = extra.socket;
+        const idJson = JSON.stringify(_id);
         const contextValue: SubscriptionContext = {
           requestId: connection?.requestId ?? randomUUID(),
           logger: setup.logger.child({ requestId: connection?.requestId, transport: 'ws' }),
@@ -302,6 +313,11 @@ export function attachSubscriptions(setup: GatewaySubscriptionsSetup): GatewaySu
           ...(connection?.authorization ? { authorization: connection.authorization } : {}),
           ...(connection?.tokenExpiresAt !== undefined ? { tokenExpiresAt: connection.tokenExpiresAt } : {}),
           pendingBytes: () => socket.bufferedAmount,
+          // graphql-ws's `next` message around a payload serialised once for every member of a feed.
+          send: (json, flushed) => {
+            if (socket.readyState !== socket.OPEN) return flushed();
+            socket.send(`{"id":${idJson},"type":"next","payload":${json}}`, () => flushed());
+          },
           disconnect: (reason) => {
             socket.close(CLOSE_CODES.SLOW_CONSUMER, reason);
             // The close frame waits behind the unsent data: do not wait for a client that is not reading.
@@ -317,10 +333,7 @@ export function attachSubscriptions(setup: GatewaySubscriptionsSetup): GatewaySu
         };
         return args;
       },
-      subscribe: (args) => {
-        if (!current) throw new Error('the gateway is starting');
-        return counted(current.executor.subscribe(args), 'ws');
-      },
+      subscribe: (args) => counted(subscribe(args), 'ws'),
       execute: () => ({ errors: [new GraphQLError('only subscriptions are served over WebSocket')] }),
       onNext: (_ctx, _id, _payload, _args, result) => formatResult(result as ExecutionResult),
       onError: (_ctx, _id, _payload, errors) => formatErrors(errors),
@@ -338,6 +351,8 @@ export function attachSubscriptions(setup: GatewaySubscriptionsSetup): GatewaySu
     res: ServerResponse;
     handedBytes: number;
     startBytes: number;
+    /** Messages written before graphql-sse has sent the response's head (it does so right after). */
+    early?: { message: string; flushed: () => void }[];
   }
   const sseRequests = new WeakMap<IncomingMessage, SseRequest>();
   const sse = createSseHandler<SubscriptionContext>({
@@ -362,6 +377,7 @@ export function attachSubscriptions(setup: GatewaySubscriptionsSetup): GatewaySu
         authorization: state.authorization,
         ...(state.tokenExpiresAt !== undefined ? { tokenExpiresAt: state.tokenExpiresAt } : {}),
         pendingBytes: () => state.handedBytes - ((state.res.socket?.bytesWritten ?? 0) - state.startBytes),
+        send: (json, flushed) => writeSse(state, `event: next\ndata: ${json}\n\n`, flushed),
         disconnect: (reason) => endSse(state.res, reason, 'SLOW_CONSUMER'),
       };
       return {
@@ -372,10 +388,7 @@ export function attachSubscriptions(setup: GatewaySubscriptionsSetup): GatewaySu
         ...(params.variables ? { variableValues: params.variables } : {}),
       };
     },
-    subscribe: (args) => {
-      if (!current) throw new Error('the gateway is starting');
-      return counted(current.executor.subscribe(args), 'sse');
-    },
+    subscribe: (args) => counted(subscribe(args), 'sse'),
     onNext: (_ctx, req, result) => {
       const formatted = formatResult(result as ExecutionResult) ?? result;
       const state = sseRequests.get(req.raw);
@@ -383,6 +396,31 @@ export function attachSubscriptions(setup: GatewaySubscriptionsSetup): GatewaySu
       return formatted;
     },
   });
+
+  /** A feed's message on the SSE stream, in order, once graphql-sse has written the head. */
+  function writeSse(state: SseRequest, message: string, flushed: () => void) {
+    const { res } = state;
+    if (res.writableEnded || res.destroyed) return flushed();
+    state.handedBytes += Buffer.byteLength(message);
+    if (state.early || !res.headersSent) {
+      const early = (state.early ??= []);
+      early.push({ message, flushed });
+      if (early.length > 1) return;
+      const flush = () => {
+        if (res.writableEnded || res.destroyed) {
+          for (const e of early.splice(0)) e.flushed();
+          state.early = undefined;
+        } else if (!res.headersSent) setImmediate(flush);
+        else {
+          state.early = undefined;
+          for (const e of early.splice(0)) res.write(e.message, () => e.flushed());
+        }
+      };
+      setImmediate(flush);
+      return;
+    }
+    res.write(message, () => flushed());
+  }
 
   function endSse(res: ServerResponse, message: string, code: string) {
     if (res.writableEnded) return;
@@ -454,19 +492,26 @@ export function attachSubscriptions(setup: GatewaySubscriptionsSetup): GatewaySu
       // A copy without resolvers: Apollo Server wraps the resolvers of the schema it was handed in place
       // (for its plugins), which would take over fields the subscription executor resolves itself.
       const apiSchema = buildASTSchema(parse(printSchema(loaded)));
-      current = {
+      const executor = createSubscriptionExecutor({
         apiSchema,
-        executor: createSubscriptionExecutor({
-          apiSchema,
-          supergraphSdl,
-          subgraphUrl: setup.subgraphUrl,
-          upstream,
-          federatedQuery,
-          limits,
-        }),
-      };
+        supergraphSdl,
+        subgraphUrl: setup.subgraphUrl,
+        upstream,
+        federatedQuery,
+        limits,
+      });
+      const feeds = createSharedFeeds({
+        executor,
+        apiSchema,
+        federatedQuery,
+        limits,
+        format: (result) => formatResult(result) ?? result,
+      });
+      allFeeds.add(feeds);
+      current = { apiSchema, executor, feeds };
     },
     async close() {
+      for (const feeds of allFeeds) feeds.close();
       for (const client of wss.clients) client.terminate();
       await Promise.resolve(ws.dispose()).catch(() => undefined);
       await upstream.close();

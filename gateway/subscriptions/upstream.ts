@@ -1,12 +1,14 @@
 /**
  * Upstream graphql-ws connections from the gateway to the subgraphs that own subscription fields.
  * One connection per (subgraph, caller token), shared by that caller's subscriptions and closed with
- * the last of them: the subgraph verifies the same token again and scopes the events by it.
+ * the last of them: the subgraph verifies the same token again and scopes the events by it. A shared
+ * feed (feed.ts) subscribes here once for its whole class, with its lead member's token.
  */
 import { type Client, createClient } from 'graphql-ws';
 import { GATEWAY_WEBSOCKET_BODY, signGatewayRequest } from '../../services/shared/gateway-signature';
 import { type FormattedExecutionResult, GraphQLError } from 'graphql';
 import WebSocket from 'ws';
+import { subscriptionUpstreamsOpen } from '../../services/shared/metrics';
 
 /** The subgraph's graphql-ws URL: its HTTP GraphQL URL with a ws scheme. */
 export function webSocketUrlOf(httpUrl: string): string {
@@ -76,11 +78,13 @@ export class UpstreamPool {
     }
     const entry = pooled;
     entry.refs++;
+    subscriptionUpstreamsOpen.inc({ service: 'gateway' });
     const inner = entry.client.iterate({ query: request.query, variables: request.variables });
     let released = false;
     const release = () => {
       if (released) return;
       released = true;
+      subscriptionUpstreamsOpen.dec({ service: 'gateway' });
       entry.refs--;
       if (entry.refs === 0 && this.pool.get(key) === entry) {
         this.pool.delete(key);

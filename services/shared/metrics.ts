@@ -76,6 +76,20 @@ export const subscriptionsOpen = new Gauge({
   registers: [registry],
 });
 
+export const subscriptionFeedsOpen = new Gauge({
+  name: 'dumas_subscription_feeds_open',
+  help: 'Shared live feeds open now: one per class of subscribers (role, agency, operation, variables)',
+  labelNames: ['service'] as const,
+  registers: [registry],
+});
+
+export const subscriptionUpstreamsOpen = new Gauge({
+  name: 'dumas_subscription_upstreams_open',
+  help: 'Subscriptions the gateway holds open to subgraphs (one per shared feed, one per catching-up subscriber)',
+  labelNames: ['service'] as const,
+  registers: [registry],
+});
+
 export const subscriptionDeliveryLag = new Histogram({
   name: 'dumas_subscription_delivery_lag_seconds',
   help: 'From an event being recorded to its delivery to a subscriber',

@@ -1,0 +1,535 @@
+/**
+ * Shared live feeds: subscribers of one class — the same visibility (role and agency) and the same
+ * operation document and variables, `after` aside — share one upstream subscription and one execution.
+ * Each event is resolved and serialised once per class and the same payload bytes go to every member's
+ * connection (only the few bytes of the transport's envelope, the graphql-ws message id, differ).
+ *
+ * Why the class is (role, agency, operation, variables): the subgraph scopes and masks case events, and
+ * every subgraph masks the complaint, by the caller's role and agency and nothing else (DOMAIN.md;
+ * `maskComplaintForViewer`, `caseEventFor`: no rule reads the user id). A rule that came to depend on
+ * more would have to join the key here (`classKeyOf`).
+ *
+ * Authorisation — no credential beyond the members' own tokens exists:
+ * - every member is verified by the subgraph itself as it joins: its `<field>Head` query runs with its
+ *   own token through the normal federated path (the subgraph's authenticator, focal-point roster
+ *   included), which is also how the feed learns the live head;
+ * - the feed's upstream and its entity reads run with the token of one current member of the class (the
+ *   lead: the one whose token lives longest). Its scope is by construction the class's scope. When the
+ *   lead leaves or its token nears expiry, the feed reopens with another member's token from the last
+ *   position it delivered (no gap; positions dedupe anything seen twice);
+ * - each member's own token still ends its own subscription (the transport's expiry timer, 4401 / SSE
+ *   error) and is checked again before each delivery; nobody else's subscription is touched.
+ *
+ * Positions: a member joins at its cursor (`after`). At or past the feed's last delivered position it
+ * goes live at once and skips what it has seen; behind it, it catches up on its own upstream with its own
+ * token (the per-subscriber path) while the feed's events for it wait in a bounded buffer, and switches
+ * to them once its own stream reaches the position the feed had when it joined: the two overlap, and
+ * everything up to its own last position is dropped, so nothing is missed and nothing comes twice.
+ *
+ * Back-pressure is per connection: a delivery is written at once; a member with more than the limit of
+ * events unflushed, or of bytes unsent, is cut off (4008 / SSE error) and leaves; the feed and the
+ * other members never wait for it.
+ */
+import {
+  type ExecutionResult,
+  type FieldNode,
+  GraphQLError,
+  type GraphQLSchema,
+  getNamedType,
+  getOperationAST,
+  isObjectType,
+  Kind,
+  type OperationDefinitionNode,
+  print,
+  visit,
+} from 'graphql';
+import { unauthenticated } from '../../services/shared/errors';
+import { subscriptionFeedsOpen } from '../../services/shared/metrics';
+import { bounded, type ConsumerLimits, slowConsumerReason } from './buffer';
+import {
+  type FederatedQuery,
+  isIterator,
+  type SubscribeArgs,
+  type SubscriptionContext,
+  type SubscriptionExecutor,
+} from './executor';
+
+/** A case-event cursor: the log position and the index inside an event that covers several cases. */
+type Cursor = readonly [position: number, index: number];
+
+/** Index of an event that covers one case (`"123"`), and of a cursor that has seen all of a position. */
+const WHOLE_EVENT = -1;
+const ALL_OF_POSITION = Number.MAX_SAFE_INTEGER;
+
+/** `"123"` / `"123:1"` as given in `after` (a bare position has seen all of it); undefined if not one. */
+function afterCursor(value: unknown): Cursor | undefined {
+  if (value === null || value === undefined || value === '') return [0, ALL_OF_POSITION];
+  const match = typeof value === 'string' ? /^(\d{1,15})(?::(\d{1,4}))?$/.exec(value) : null;
+  if (!match) return undefined;
+  return [Number(match[1]), match[2] === undefined ? ALL_OF_POSITION : Number(match[2])];
+}
+
+/** The cursor of a delivered event (`position` as the subgraph sends it). */
+function eventCursor(position: unknown): Cursor | undefined {
+  const match = typeof position === 'string' ? /^(\d{1,15})(?::(\d{1,4}))?$/.exec(position) : null;
+  if (!match) return undefined;
+  return [Number(match[1]), match[2] === undefined ? WHOLE_EVENT : Number(match[2])];
+}
+
+const compare = (a: Cursor, b: Cursor) => a[0] - b[0] || a[1] - b[1];
+const cursorText = ([position, index]: Cursor) =>
+  index === WHOLE_EVENT || index === ALL_OF_POSITION ? String(position) : `${position}:${index}`;
+
+/** How a subscription may share a feed: its root field and the variable that carries `after`. */
+interface Shareable {
+  readonly field: string;
+  readonly afterVariable: string;
+  readonly headQuery: string;
+}
+
+/**
+ * Whether a subscription can join a shared feed: one root field (no directives) with a position-ordered
+ * `after: String` passed as a variable used nowhere else and without a default, a returned type with a
+ * `position`, and a `<field>Head` query for the live head. Anything else takes the per-subscriber path.
+ */
+export function shareableOf(schema: GraphQLSchema, args: SubscribeArgs): Shareable | undefined {
+  const operation = getOperationAST(args.document, args.operationName ?? undefined);
+  if (!operation || operation.operation !== 'subscription') return undefined;
+  const roots = operation.selectionSet.selections;
+  const root = roots[0];
+  if (roots.length !== 1 || root?.kind !== Kind.FIELD || root.directives?.length) return undefined;
+  const field = schema.getSubscriptionType()?.getFields()[root.name.value];
+  const returned = field && getNamedType(field.type);
+  if (!field || !isObjectType(returned) || !returned.getFields().position) return undefined;
+  if (!field.args.some((a) => a.name === 'after' && getNamedType(a.type).name === 'String')) return undefined;
+  const head = schema.getQueryType()?.getFields()[`${field.name}Head`];
+  if (!head || head.args.length > 0) return undefined;
+  const given = (root as FieldNode).arguments?.find((a) => a.name.value === 'after')?.value;
+  if (given?.kind !== Kind.VARIABLE) return undefined;
+  const afterVariable = given.name.value;
+  const definition = (operation as OperationDefinitionNode).variableDefinitions?.find(
+    (d) => d.variable.name.value === afterVariable,
+  );
+  if (!definition || definition.defaultValue) return undefined;
+  let uses = 0;
+  visit(operation.selectionSet, {
+    Variable(v) {
+      if (v.name.value === afterVariable) uses++;
+    },
+  });
+  for (const fragment of args.document.definitions)
+    if (fragment.kind === Kind.FRAGMENT_DEFINITION)
+      visit(fragment, {
+        Variable(v) {
+          if (v.name.value === afterVariable) uses++;
+        },
+      });
+  if (uses !== 1) return undefined;
+  return { field: field.name, afterVariable, headQuery: `query GatewaySubscriptionHead { head: ${head.name} }` };
+}
+
+/** Top-level keys sorted, so two clients sending the same variables in another order share a class. */
+function canonical(variables: Readonly<Record<string, unknown>>, without: string): string {
+  return JSON.stringify(
+    Object.keys(variables)
+      .filter((k) => k !== without && variables[k] !== undefined)
+      .sort()
+      .map((k) => [k, variables[k]]),
+  );
+}
+
+/** The class of a subscription: what its events, their masking and their payload depend on. */
+function classKeyOf(args: SubscribeArgs, shareable: Shareable): string {
+  const ctx = args.contextValue as SubscriptionContext;
+  return JSON.stringify([
+    ctx.principal?.role ?? '',
+    ctx.principal?.agencyId ?? '',
+    args.operationName ?? '',
+    canonical(args.variableValues ?? {}, shareable.afterVariable),
+    print(args.document),
+  ]);
+}
+
+/** What a member's transport does with a serialised result (see SubscriptionContext.send). */
+export type Send = (payloadJson: string, flushed: () => void) => void;
+
+interface Sent {
+  readonly cursor: Cursor;
+  readonly json: string;
+}
+
+/** Seconds since the epoch; undefined never expires. */
+const expiryRank = (ctx: SubscriptionContext) => ctx.tokenExpiresAt ?? Number.POSITIVE_INFINITY;
+
+/** Rotate to another member this long before the lead's token expires, so its reads never fail. */
+const LEAD_MARGIN_MS = 30_000;
+
+export interface SharedFeedsOptions {
+  readonly executor: SubscriptionExecutor;
+  readonly apiSchema: GraphQLSchema;
+  readonly federatedQuery: FederatedQuery;
+  readonly limits: ConsumerLimits;
+  /** The result as the client receives it (errors through the gateway's formatter). */
+  readonly format: (result: ExecutionResult) => ExecutionResult;
+}
+
+/** One subscriber of a feed, as graphql-ws / graphql-sse iterate it (it never yields: it writes). */
+class Member {
+  cursor: Cursor;
+  live = false;
+  private readonly waiting: Sent[] = [];
+  private unflushed = 0;
+  private ended = false;
+  private settle!: { resolve: () => void; reject: (err: unknown) => void };
+  readonly done: Promise<void>;
+  /** Called once when the member ends, however it ends. */
+  onEnd: () => void = () => undefined;
+
+  constructor(
+    readonly args: SubscribeArgs,
+    readonly ctx: SubscriptionContext & { readonly send: Send },
+    from: Cursor,
+    private readonly limits: ConsumerLimits,
+  ) {
+    this.cursor = from;
+    this.done = new Promise<void>((resolve, reject) => {
+      this.settle = { resolve, reject };
+    });
+    this.done.catch(() => undefined);
+  }
+
+  get open() {
+    return !this.ended;
+  }
+
+  /** An event of the shared feed: delivered when live, kept while the member is still catching up. */
+  offer(sent: Sent): void {
+    if (this.ended) return;
+    if (this.live) return this.deliver(sent);
+    this.waiting.push(sent);
+    if (this.waiting.length > this.limits.maxBufferedEvents) this.slow('events');
+  }
+
+  /** Writes the event unless already seen; cuts the member off when its connection does not keep up. */
+  deliver(sent: Sent): void {
+    if (this.ended || compare(sent.cursor, this.cursor) <= 0) return;
+    const expiresAt = this.ctx.tokenExpiresAt;
+    if (expiresAt !== undefined && Date.now() >= expiresAt * 1000) {
+      return this.end(unauthenticated('the token has expired'));
+    }
+    this.cursor = sent.cursor;
+    this.unflushed++;
+    this.ctx.send(sent.json, () => {
+      this.unflushed--;
+    });
+    if (this.unflushed > this.limits.maxBufferedEvents) this.slow('events');
+    else if (this.ctx.pendingBytes() > this.limits.maxBufferedBytes) this.slow('bytes');
+  }
+
+  /** From catching up to live: what the feed delivered meanwhile, past the member's own position. */
+  goLive(): void {
+    this.live = true;
+    for (const sent of this.waiting.splice(0)) this.deliver(sent);
+  }
+
+  slow(what: 'events' | 'bytes'): void {
+    if (this.ended) return;
+    const reason = slowConsumerReason(this.limits, what);
+    this.end(new GraphQLError(reason, { extensions: { code: 'SLOW_CONSUMER' } }));
+    this.ctx.disconnect(reason);
+  }
+
+  /** Ends the member: normally (the client left, the feed completed) or with an error for the client. */
+  end(err?: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.waiting.length = 0;
+    if (err === undefined) this.settle.resolve();
+    else this.settle.reject(err);
+    this.onEnd();
+  }
+
+  /** The iterator the transport drives: pending until the member ends. */
+  iterator(): AsyncGenerator<ExecutionResult> {
+    const finished = { done: true as const, value: undefined };
+    return {
+      next: async () => {
+        await this.done;
+        return finished;
+      },
+      return: async () => {
+        this.end();
+        return finished;
+      },
+      throw: async (err: unknown) => {
+        this.end();
+        throw err;
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+      [Symbol.asyncDispose]: async () => {
+        this.end();
+      },
+    } as AsyncGenerator<ExecutionResult>;
+  }
+}
+
+/** One class's feed: one upstream (with the lead's token), one execution per event, many members. */
+class Feed {
+  readonly members = new Set<Member>();
+  private lead: Member | undefined;
+  private source: AsyncIterator<unknown> | undefined;
+  private leadTimer: NodeJS.Timeout | undefined;
+  private running = false;
+  private closed = false;
+
+  constructor(
+    private readonly key: string,
+    private readonly shareable: Shareable,
+    /** The last position delivered (or the live head the feed started at). */
+    public cursor: Cursor,
+    private readonly options: SharedFeedsOptions,
+    private readonly onClosed: (feed: Feed) => void,
+  ) {
+    subscriptionFeedsOpen.inc({ service: 'gateway' });
+  }
+
+  add(member: Member): void {
+    this.members.add(member);
+    member.onEnd = () => this.remove(member);
+    if (!this.running) {
+      this.running = true;
+      void this.run().catch((err: unknown) => {
+        for (const m of [...this.members]) m.end(err);
+        this.close();
+      });
+    } else if (this.lead && expiryRank(member.ctx) > expiryRank(this.lead.ctx)) this.armLeadTimer();
+  }
+
+  private remove(member: Member): void {
+    if (!this.members.delete(member)) return;
+    if (this.members.size === 0) return this.close();
+    if (member === this.lead) this.rotate();
+  }
+
+  /** The member whose token lives longest; the feed runs with its token. */
+  private pickLead(): Member | undefined {
+    let best: Member | undefined;
+    for (const m of this.members) if (!best || expiryRank(m.ctx) > expiryRank(best.ctx)) best = m;
+    return best;
+  }
+
+  /** Ends the current upstream; `run` goes on from the last delivered position with another lead. */
+  private rotate(): void {
+    this.lead = undefined;
+    const source = this.source;
+    this.source = undefined;
+    void Promise.resolve(source?.return?.()).catch(() => undefined);
+  }
+
+  /** Near the lead's expiry, hand over to a member whose token lives longer (if there is one). */
+  private armLeadTimer(): void {
+    clearTimeout(this.leadTimer);
+    const expiresAt = this.lead?.ctx.tokenExpiresAt;
+    if (expiresAt === undefined) return;
+    const due = Math.max(0, expiresAt * 1000 - LEAD_MARGIN_MS - Date.now());
+    this.leadTimer = setTimeout(
+      () => {
+        const next = this.pickLead();
+        if (next && this.lead && next !== this.lead && expiryRank(next.ctx) > expiryRank(this.lead.ctx))
+          this.rotate();
+      },
+      Math.min(due, 2_147_483_647),
+    );
+    this.leadTimer.unref();
+  }
+
+  private async run(): Promise<void> {
+    const { executor, limits, format } = this.options;
+    let failures = 0;
+    while (!this.closed) {
+      const lead = this.pickLead();
+      if (!lead) return this.close();
+      this.lead = lead;
+      this.armLeadTimer();
+      const ctx: SubscriptionContext = {
+        requestId: lead.ctx.requestId,
+        logger: lead.ctx.logger,
+        clientIp: lead.ctx.clientIp,
+        ...(lead.ctx.principal ? { principal: lead.ctx.principal } : {}),
+        ...(lead.ctx.authorization ? { authorization: lead.ctx.authorization } : {}),
+        // The feed itself is never slow: it hands each event on as soon as it is resolved.
+        pendingBytes: () => 0,
+        disconnect: () => undefined,
+      };
+      const args: SubscribeArgs = {
+        ...lead.args,
+        contextValue: ctx,
+        variableValues: {
+          ...(lead.args.variableValues ?? {}),
+          [this.shareable.afterVariable]: cursorText(this.cursor),
+        },
+      };
+      let ending: unknown;
+      try {
+        const source = await executor.sourceOf(args);
+        if (!isIterator(source)) {
+          ending = new GraphQLError(source.errors?.[0]?.message ?? 'the subscription could not start', {
+            extensions: source.errors?.[0]?.extensions ?? {},
+          });
+        } else if (this.lead !== lead || this.closed) {
+          void Promise.resolve(source.return?.()).catch(() => undefined);
+          continue;
+        } else {
+          this.source = source;
+          const operationKey = executor.operationKeyOf(args);
+          const field = this.shareable.field;
+          const events = bounded(
+            source,
+            async (payload) => ({
+              position: (payload as Record<string, { position?: unknown } | null>)?.[field]?.position,
+              result: await executor.executeEvent(args, operationKey, payload),
+            }),
+            limits,
+            ctx,
+          );
+          for await (const { position, result } of events) {
+            const cursor = eventCursor(position);
+            if (!cursor || compare(cursor, this.cursor) <= 0) continue;
+            this.cursor = cursor;
+            failures = 0;
+            const sent: Sent = { cursor, json: JSON.stringify(format(result)) };
+            for (const member of this.members) member.offer(sent);
+          }
+          // Ended by a rotation (go on with the next lead) or by the upstream (it completed).
+          if (this.lead === lead && !this.closed) ending = null;
+        }
+      } catch (err) {
+        ending = err;
+      }
+      if (ending === undefined || this.closed) continue;
+      const code = (ending as { extensions?: { code?: unknown } } | null)?.extensions?.code;
+      if (code === 'UNAUTHENTICATED' && failures++ < 3) {
+        // The lead's token was refused (it ran out, or its focal point was replaced): it ends as its own
+        // upstream would have ended it, and so do members whose tokens ran out; the rest go on.
+        const now = Date.now();
+        for (const m of [...this.members])
+          if (m.ctx.tokenExpiresAt !== undefined && m.ctx.tokenExpiresAt * 1000 <= now)
+            m.end(unauthenticated('the token has expired'));
+        lead.end(ending);
+        continue;
+      }
+      // Anything else ends every member as it would have ended each one's own upstream.
+      for (const m of [...this.members]) m.end(ending ?? undefined);
+      return this.close();
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.leadTimer);
+    subscriptionFeedsOpen.dec({ service: 'gateway' });
+    this.rotate();
+    for (const m of [...this.members]) m.end();
+    this.onClosed(this);
+  }
+
+  get name(): string {
+    return this.key;
+  }
+}
+
+/** The gateway's shared feeds, by class. */
+export function createSharedFeeds(options: SharedFeedsOptions) {
+  const feeds = new Map<string, Feed>();
+  const { executor, federatedQuery, limits, format } = options;
+
+  /** The member's own catch-up: its own upstream and token from its cursor, until the feed's position. */
+  async function catchUp(member: Member, until: Cursor, shareable: Shareable): Promise<void> {
+    const source = await executor.sourceOf(member.args);
+    if (!isIterator(source)) {
+      member.end(new GraphQLError(source.errors?.[0]?.message ?? 'the subscription could not start', {
+        extensions: source.errors?.[0]?.extensions ?? {},
+      }));
+      return;
+    }
+    const operationKey = executor.operationKeyOf(member.args);
+    const events = bounded(
+      source,
+      async (payload) => ({
+        position: (payload as Record<string, { position?: unknown } | null>)?.[shareable.field]?.position,
+        result: await executor.executeEvent(member.args, operationKey, payload),
+      }),
+      limits,
+      member.ctx,
+    );
+    try {
+      for await (const { position, result } of events) {
+        if (!member.open) break;
+        const cursor = eventCursor(position);
+        if (!cursor) continue;
+        member.deliver({ cursor, json: JSON.stringify(format(result)) });
+        if (compare(cursor, until) >= 0) break;
+      }
+    } catch (err) {
+      member.end(err);
+      return;
+    }
+    if (member.open) member.goLive();
+  }
+
+  return {
+    /**
+     * The subscription as a member of its class's feed, or undefined when it cannot share one (the
+     * caller takes the per-subscriber path).
+     */
+    async subscribe(args: SubscribeArgs): Promise<AsyncGenerator<ExecutionResult> | undefined> {
+      const ctx = args.contextValue as SubscriptionContext;
+      const send = ctx.send as Send | undefined;
+      if (!ctx.principal || !send) return undefined;
+      const shareable = shareableOf(options.apiSchema, args);
+      if (!shareable) return undefined;
+      const from = afterCursor(args.variableValues?.[shareable.afterVariable]);
+      if (!from) return undefined;
+      const member = new Member(args, { ...ctx, send }, from, limits);
+      const iterator = member.iterator();
+      void (async () => {
+        // The subgraph verifies this member's own token (as it would for its own upstream) and says
+        // where the log's head is.
+        const answer = await federatedQuery(shareable.headQuery, {}, ctx);
+        const head = afterCursor((answer.data as { head?: unknown } | null | undefined)?.head);
+        if (!head || answer.errors?.length) {
+          const first = answer.errors?.[0];
+          throw new GraphQLError(first?.message ?? 'the event source is unavailable', {
+            extensions: first?.extensions ?? { code: 'SERVICE_UNAVAILABLE' },
+          });
+        }
+        if (!member.open) return;
+        const key = classKeyOf(args, shareable);
+        let feed = feeds.get(key);
+        if (!feed) {
+          feed = new Feed(key, shareable, head, options, (closed) => {
+            if (feeds.get(closed.name) === closed) feeds.delete(closed.name);
+          });
+          feeds.set(key, feed);
+        }
+        const joinedAt = feed.cursor;
+        if (compare(member.cursor, joinedAt) >= 0) member.live = true;
+        feed.add(member);
+        if (!member.live) await catchUp(member, joinedAt, shareable);
+      })().catch((err: unknown) => member.end(err));
+      return iterator;
+    },
+    /** Feeds open now (for tests and diagnostics). */
+    get size() {
+      return feeds.size;
+    },
+    close(): void {
+      for (const feed of [...feeds.values()]) feed.close();
+    },
+  };
+}
+
+export type SharedFeeds = ReturnType<typeof createSharedFeeds>;
