@@ -20,15 +20,15 @@
  * - each member's own token still ends its own subscription (the transport's expiry timer, 4401 / SSE
  *   error) and is checked again before each delivery; nobody else's subscription is touched.
  *
- * Positions: a member joins at its cursor (`after`). At or past the feed's last delivered position it
+ * Positions: a member joins at its cursor (`after`). At or past the position the feed has reached it
  * goes live at once and skips what it has seen; behind it, it catches up on its own upstream with its own
- * token (the per-subscriber path) while the feed's events for it wait in a bounded buffer, and switches
- * to them once its own stream reaches the position the feed had when it joined: the two overlap, and
- * everything up to its own last position is dropped, so nothing is missed and nothing comes twice.
+ * token (the per-subscriber path) until it has delivered the position the feed has reached, and then
+ * takes the feed's events: everything up to its own last position is dropped, so nothing is missed and
+ * nothing comes twice.
  *
- * Back-pressure is per connection: a delivery is written at once; a member with more than the limit of
- * events unflushed, or of bytes unsent, is cut off (4008 / SSE error) and leaves; the feed and the
- * other members never wait for it.
+ * Back-pressure is per connection, as before feeds: a member's deliveries wait in its own queue (shared
+ * strings) while its connection holds more than a little unsent; more events waiting than the limit, or more bytes unsent on its
+ * connection, and it is cut off (4008 / SSE error) and leaves; the feed and the others never wait for it.
  */
 import {
   type ExecutionResult,
@@ -57,28 +57,23 @@ import {
 /** A case-event cursor: the log position and the index inside an event that covers several cases. */
 type Cursor = readonly [position: number, index: number];
 
-/** Index of an event that covers one case (`"123"`), and of a cursor that has seen all of a position. */
-const WHOLE_EVENT = -1;
+/** The index of a bare position (`"123"`): an event covering one case, or all of the position seen. */
 const ALL_OF_POSITION = Number.MAX_SAFE_INTEGER;
 
-/** `"123"` / `"123:1"` as given in `after` (a bare position has seen all of it); undefined if not one. */
-function afterCursor(value: unknown): Cursor | undefined {
+/**
+ * `"123"` / `"123:1"`, as an event's `position` or an `after` (absent: the beginning of the log);
+ * undefined if not one. Both read "everything up to here": the subgraph's own rule for `after`.
+ */
+function cursorOf(value: unknown): Cursor | undefined {
   if (value === null || value === undefined || value === '') return [0, ALL_OF_POSITION];
   const match = typeof value === 'string' ? /^(\d{1,15})(?::(\d{1,4}))?$/.exec(value) : null;
   if (!match) return undefined;
   return [Number(match[1]), match[2] === undefined ? ALL_OF_POSITION : Number(match[2])];
 }
 
-/** The cursor of a delivered event (`position` as the subgraph sends it). */
-function eventCursor(position: unknown): Cursor | undefined {
-  const match = typeof position === 'string' ? /^(\d{1,15})(?::(\d{1,4}))?$/.exec(position) : null;
-  if (!match) return undefined;
-  return [Number(match[1]), match[2] === undefined ? WHOLE_EVENT : Number(match[2])];
-}
-
 const compare = (a: Cursor, b: Cursor) => a[0] - b[0] || a[1] - b[1];
 const cursorText = ([position, index]: Cursor) =>
-  index === WHOLE_EVENT || index === ALL_OF_POSITION ? String(position) : `${position}:${index}`;
+  index === ALL_OF_POSITION ? String(position) : `${position}:${index}`;
 
 /** How a subscription may share a feed: its root field and the variable that carries `after`. */
 interface Shareable {
@@ -173,17 +168,20 @@ export interface SharedFeedsOptions {
   readonly format: (result: ExecutionResult) => ExecutionResult;
 }
 
+/** How much a member's connection may hold unsent before its deliveries wait in its queue. */
+const WRITE_AHEAD_BYTES = 64 * 1024;
+
 /** One subscriber of a feed, as graphql-ws / graphql-sse iterate it (it never yields: it writes). */
 class Member {
+  /** The last position delivered to it (its `after` at first). */
   cursor: Cursor;
-  live = false;
-  private readonly waiting: Sent[] = [];
-  private unflushed = 0;
+  /** Deliveries waiting for the connection to drain below WRITE_AHEAD_BYTES. */
+  private readonly queue: Sent[] = [];
+  private inFlight = 0;
   private ended = false;
+  private readonly endHooks: (() => void)[] = [];
   private settle!: { resolve: () => void; reject: (err: unknown) => void };
-  readonly done: Promise<void>;
-  /** Called once when the member ends, however it ends. */
-  onEnd: () => void = () => undefined;
+  private readonly done: Promise<void>;
 
   constructor(
     readonly args: SubscribeArgs,
@@ -202,15 +200,16 @@ class Member {
     return !this.ended;
   }
 
-  /** An event of the shared feed: delivered when live, kept while the member is still catching up. */
-  offer(sent: Sent): void {
-    if (this.ended) return;
-    if (this.live) return this.deliver(sent);
-    this.waiting.push(sent);
-    if (this.waiting.length > this.limits.maxBufferedEvents) this.slow('events');
+  /** Runs once when the member ends, however it ends (at once if it has). */
+  onEnd(hook: () => void): void {
+    if (this.ended) hook();
+    else this.endHooks.push(hook);
   }
 
-  /** Writes the event unless already seen; cuts the member off when its connection does not keep up. */
+  /**
+   * Queues the event for the connection unless already seen. Cut off, as before shared feeds, when more
+   * events wait than the limit or more bytes sit unsent on the connection.
+   */
   deliver(sent: Sent): void {
     if (this.ended || compare(sent.cursor, this.cursor) <= 0) return;
     const expiresAt = this.ctx.tokenExpiresAt;
@@ -218,18 +217,23 @@ class Member {
       return this.end(unauthenticated('the token has expired'));
     }
     this.cursor = sent.cursor;
-    this.unflushed++;
-    this.ctx.send(sent.json, () => {
-      this.unflushed--;
-    });
-    if (this.unflushed > this.limits.maxBufferedEvents) this.slow('events');
-    else if (this.ctx.pendingBytes() > this.limits.maxBufferedBytes) this.slow('bytes');
+    this.queue.push(sent);
+    if (this.queue.length > this.limits.maxBufferedEvents) return this.slow('events');
+    if (this.ctx.pendingBytes() > this.limits.maxBufferedBytes) return this.slow('bytes');
+    this.write();
   }
 
-  /** From catching up to live: what the feed delivered meanwhile, past the member's own position. */
-  goLive(): void {
-    this.live = true;
-    for (const sent of this.waiting.splice(0)) this.deliver(sent);
+  /** Hands queued events to the connection while it has little unsent; a flush brings the next ones. */
+  private write(): void {
+    while (!this.ended && this.queue.length > 0) {
+      if (this.inFlight > 0 && this.ctx.pendingBytes() >= WRITE_AHEAD_BYTES) return;
+      const next = this.queue.shift()!;
+      this.inFlight++;
+      this.ctx.send(next.json, () => {
+        this.inFlight--;
+        this.write();
+      });
+    }
   }
 
   slow(what: 'events' | 'bytes'): void {
@@ -243,10 +247,10 @@ class Member {
   end(err?: unknown): void {
     if (this.ended) return;
     this.ended = true;
-    this.waiting.length = 0;
+    this.queue.length = 0;
     if (err === undefined) this.settle.resolve();
     else this.settle.reject(err);
-    this.onEnd();
+    for (const hook of this.endHooks.splice(0)) hook();
   }
 
   /** The iterator the transport drives: pending until the member ends. */
@@ -297,7 +301,7 @@ class Feed {
 
   add(member: Member): void {
     this.members.add(member);
-    member.onEnd = () => this.remove(member);
+    member.onEnd(() => this.remove(member));
     if (!this.running) {
       this.running = true;
       void this.run().catch((err: unknown) => {
@@ -395,12 +399,12 @@ class Feed {
             ctx,
           );
           for await (const { position, result } of events) {
-            const cursor = eventCursor(position);
+            const cursor = cursorOf(position);
             if (!cursor || compare(cursor, this.cursor) <= 0) continue;
             this.cursor = cursor;
             failures = 0;
             const sent: Sent = { cursor, json: JSON.stringify(format(result)) };
-            for (const member of this.members) member.offer(sent);
+            for (const member of this.members) member.deliver(sent);
           }
           // Ended by a rotation (go on with the next lead) or by the upstream (it completed).
           if (this.lead === lead && !this.closed) ending = null;
@@ -446,15 +450,35 @@ export function createSharedFeeds(options: SharedFeedsOptions) {
   const feeds = new Map<string, Feed>();
   const { executor, federatedQuery, limits, format } = options;
 
-  /** The member's own catch-up: its own upstream and token from its cursor, until the feed's position. */
-  async function catchUp(member: Member, until: Cursor, shareable: Shareable): Promise<void> {
+  /** The class's feed, started at `cursor` if there is none. */
+  function feedOf(key: string, shareable: Shareable, cursor: Cursor): Feed {
+    let feed = feeds.get(key);
+    if (!feed) {
+      feed = new Feed(key, shareable, cursor, options, (closed) => {
+        if (feeds.get(closed.name) === closed) feeds.delete(closed.name);
+      });
+      feeds.set(key, feed);
+    }
+    return feed;
+  }
+
+  /**
+   * A member behind the feed: its own upstream with its own token from its cursor (the per-subscriber
+   * path), until it has delivered the position the feed has reached — from there the feed's events are
+   * exactly the ones it still needs (what both delivered is dropped by position).
+   */
+  async function catchUp(member: Member, key: string, shareable: Shareable, head: Cursor): Promise<void> {
     const source = await executor.sourceOf(member.args);
     if (!isIterator(source)) {
-      member.end(new GraphQLError(source.errors?.[0]?.message ?? 'the subscription could not start', {
-        extensions: source.errors?.[0]?.extensions ?? {},
-      }));
-      return;
+      const first = source.errors?.[0];
+      return member.end(
+        new GraphQLError(first?.message ?? 'the subscription could not start', {
+          extensions: first?.extensions ?? {},
+        }),
+      );
     }
+    // A member that leaves while catching up closes its upstream at once (its buffer ends with it).
+    member.onEnd(() => void Promise.resolve(source.return?.()).catch(() => undefined));
     const operationKey = executor.operationKeyOf(member.args);
     const events = bounded(
       source,
@@ -467,17 +491,21 @@ export function createSharedFeeds(options: SharedFeedsOptions) {
     );
     try {
       for await (const { position, result } of events) {
-        if (!member.open) break;
-        const cursor = eventCursor(position);
+        if (!member.open) return;
+        const cursor = cursorOf(position);
         if (!cursor) continue;
         member.deliver({ cursor, json: JSON.stringify(format(result)) });
-        if (compare(cursor, until) >= 0) break;
+        const reached = feeds.get(key)?.cursor ?? head;
+        if (compare(member.cursor, reached) >= 0) {
+          feedOf(key, shareable, member.cursor).add(member);
+          return;
+        }
       }
+      // The upstream completed before the member caught up: so does the member.
+      member.end();
     } catch (err) {
       member.end(err);
-      return;
     }
-    if (member.open) member.goLive();
   }
 
   return {
@@ -491,7 +519,7 @@ export function createSharedFeeds(options: SharedFeedsOptions) {
       if (!ctx.principal || !send) return undefined;
       const shareable = shareableOf(options.apiSchema, args);
       if (!shareable) return undefined;
-      const from = afterCursor(args.variableValues?.[shareable.afterVariable]);
+      const from = cursorOf(args.variableValues?.[shareable.afterVariable]);
       if (!from) return undefined;
       const member = new Member(args, { ...ctx, send }, from, limits);
       const iterator = member.iterator();
@@ -499,7 +527,7 @@ export function createSharedFeeds(options: SharedFeedsOptions) {
         // The subgraph verifies this member's own token (as it would for its own upstream) and says
         // where the log's head is.
         const answer = await federatedQuery(shareable.headQuery, {}, ctx);
-        const head = afterCursor((answer.data as { head?: unknown } | null | undefined)?.head);
+        const head = cursorOf((answer.data as { head?: unknown } | null | undefined)?.head);
         if (!head || answer.errors?.length) {
           const first = answer.errors?.[0];
           throw new GraphQLError(first?.message ?? 'the event source is unavailable', {
@@ -508,17 +536,9 @@ export function createSharedFeeds(options: SharedFeedsOptions) {
         }
         if (!member.open) return;
         const key = classKeyOf(args, shareable);
-        let feed = feeds.get(key);
-        if (!feed) {
-          feed = new Feed(key, shareable, head, options, (closed) => {
-            if (feeds.get(closed.name) === closed) feeds.delete(closed.name);
-          });
-          feeds.set(key, feed);
-        }
-        const joinedAt = feed.cursor;
-        if (compare(member.cursor, joinedAt) >= 0) member.live = true;
-        feed.add(member);
-        if (!member.live) await catchUp(member, joinedAt, shareable);
+        const reached = feeds.get(key)?.cursor ?? head;
+        if (compare(member.cursor, reached) >= 0) feedOf(key, shareable, head).add(member);
+        else await catchUp(member, key, shareable, head);
       })().catch((err: unknown) => member.end(err));
       return iterator;
     },

@@ -1,0 +1,253 @@
+/**
+ * Shared live feeds (gateway/subscriptions/feed.ts) through a real gateway: subscribers of one class
+ * (role, agency, operation, variables) share one upstream subscription; classes never mix; a slow member
+ * is cut off while its peer keeps receiving; a resume from behind catches up on its own and joins the
+ * feed with no gap and no duplicate; one member's token running out ends only that member (also when
+ * it was the one whose token the feed ran with).
+ *
+ * How many upstream subscriptions the gateway holds is read from its own metric
+ * (dumas_subscription_upstreams_open), in this process like the gateway.
+ */
+import WebSocket from 'ws';
+import type { Gateway } from '../../gateway/server';
+import { subscriptionFeedsOpen, subscriptionUpstreamsOpen } from '../../services/shared/metrics';
+import { type Federation, startFederation } from '../support/federation';
+import {
+  appendBurst,
+  forwardedComplaint,
+  type Received,
+  sleep,
+  startSubscriptionGateway,
+  subscribeSse,
+  subscribeWs,
+} from './support';
+
+const EVENTS = `subscription S($after: String) {
+  caseEvents(after: $after) { position type summary complaint { id status } }
+}`;
+const BANTUL = 'inspektorat-bantul';
+const SLEMAN = 'inspektorat-sleman';
+
+let fed: Federation;
+let gw: { gateway: Gateway; httpUrl: string; wsUrl: string };
+let officer: string;
+
+beforeAll(async () => {
+  fed = await startFederation({ agencies: [BANTUL, SLEMAN] });
+  gw = await startSubscriptionGateway(fed, {
+    maxBufferedEvents: 100,
+    maxBufferedBytes: 1024 * 1024,
+    slowConsumerGraceMs: 30_000,
+  });
+  officer = await fed.token({ role: 'OFFICER' });
+}, 30_000);
+
+afterAll(async () => {
+  await gw?.gateway.close();
+  await fed?.close();
+});
+
+const gauge = async (metric: typeof subscriptionUpstreamsOpen) =>
+  (await metric.get()).values.find((v) => v.labels.service === 'gateway')?.value ?? 0;
+const upstreams = () => gauge(subscriptionUpstreamsOpen);
+const feeds = () => gauge(subscriptionFeedsOpen);
+
+/** Waits until the gauge reads `value` (the gateway opens and closes upstreams asynchronously). */
+async function settles(read: () => Promise<number>, value: number, timeoutMs = 5_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while ((await read()) !== value && Date.now() < until) await sleep(25);
+  expect(await read()).toBe(value);
+}
+
+const headPosition = async () => String(await fed.store.headPosition());
+const positions = (sub: Received) => sub.events.map((e) => e.position as string);
+
+async function stopAll(...subs: Received[]) {
+  await Promise.all(subs.map((s) => s.stop()));
+  await settles(upstreams, 0);
+  await settles(feeds, 0);
+}
+
+describe('given subscribers of one class', () => {
+  it('shares one upstream among them, one more for another class, and goes on when the first leaves', async () => {
+    const id = await forwardedComplaint(fed, officer, [BANTUL]);
+    const after = await headPosition();
+    const otherOfficer = await fed.token({ role: 'OFFICER', sub: 'user-officer-2' });
+    const a = subscribeWs(gw.wsUrl, officer, EVENTS, { after });
+    const b = subscribeSse(gw.httpUrl, otherOfficer, EVENTS, { after });
+    const c = subscribeWs(gw.wsUrl, await fed.token({ role: 'AGENCY', agencyId: BANTUL }), EVENTS, { after });
+    try {
+      await appendBurst(fed, id, 3, 'share-1');
+      for (const s of [a, b, c]) await s.until((events) => events.length >= 3);
+      // Officers (WebSocket and SSE alike) are one class; the focal point is another.
+      expect(await upstreams()).toBe(2);
+      expect(await feeds()).toBe(2);
+      expect(positions(b)).toEqual(positions(a));
+      expect(positions(c)).toEqual(positions(a));
+
+      await a.stop();
+      await appendBurst(fed, id, 3, 'share-2');
+      await b.until((events) => events.length >= 6);
+      const all = positions(b);
+      expect(new Set(all).size).toBe(6);
+      expect([...all].sort((x, y) => Number(x) - Number(y))).toEqual(all);
+      expect(await upstreams()).toBe(2);
+      expect([...b.errors, ...c.errors]).toEqual([]);
+    } finally {
+      await stopAll(a, b, c);
+    }
+  }, 30_000);
+});
+
+describe('given focal points of two agencies on shared feeds', () => {
+  it('never delivers one agency’s events to the other, and refuses a token its agency no longer holds', async () => {
+    const after = await headPosition();
+    const bantul = await fed.token({ role: 'AGENCY', agencyId: BANTUL });
+    const bantulLater = await fed.token({ role: 'AGENCY', agencyId: BANTUL, ttl: '2h' });
+    const sleman = await fed.token({ role: 'AGENCY', agencyId: SLEMAN });
+    const subs = [
+      subscribeWs(gw.wsUrl, bantul, EVENTS, { after }),
+      subscribeSse(gw.httpUrl, bantulLater, EVENTS, { after }),
+      subscribeWs(gw.wsUrl, sleman, EVENTS, { after }),
+      subscribeSse(gw.httpUrl, sleman, EVENTS, { after }),
+    ];
+    // Not a focal point of Bantul in the directory: refused as its own upstream would have been.
+    const impostor = subscribeWs(
+      gw.wsUrl,
+      await fed.token({ role: 'AGENCY', agencyId: BANTUL, sub: 'not-a-focal-point' }),
+      EVENTS,
+      { after },
+    );
+    try {
+      await sleep(300);
+      const [toBantul, toSleman, toNobody] = await Promise.all([
+        forwardedComplaint(fed, officer, [BANTUL]),
+        forwardedComplaint(fed, officer, [SLEMAN]),
+        forwardedComplaint(fed, officer, []),
+      ]);
+      await appendBurst(fed, toNobody, 3, 'iso-nobody');
+      await appendBurst(fed, toSleman, 3, 'iso-sleman');
+      await appendBurst(fed, toBantul, 3, 'iso-bantul');
+      for (const s of subs) await s.until((events) => events.filter((e) => e.type === 'CaseNoteIndexed').length >= 3);
+      await sleep(200);
+      const [b1, b2, s1, s2] = subs as [Received, Received, Received, Received];
+      for (const s of [b1, b2]) expect(new Set(s.events.map((e) => e.complaint.id))).toEqual(new Set([toBantul]));
+      for (const s of [s1, s2]) expect(new Set(s.events.map((e) => e.complaint.id))).toEqual(new Set([toSleman]));
+      expect(positions(b2)).toEqual(positions(b1));
+      expect(positions(s2)).toEqual(positions(s1));
+      expect(await upstreams()).toBe(2);
+      for (const s of subs) expect(s.errors).toEqual([]);
+      await impostor.until(() => impostor.errors.length > 0 || impostor.completed, 5_000).catch(() => undefined);
+      expect(JSON.stringify(impostor.errors)).toContain('UNAUTHENTICATED');
+      expect(impostor.events).toEqual([]);
+    } finally {
+      await stopAll(...subs, impostor);
+    }
+  }, 30_000);
+});
+
+describe('given a slow member and a fast one in one shared feed', () => {
+  it('cuts the slow one off with a reason while the fast one receives everything', async () => {
+    const id = await forwardedComplaint(fed, officer, [], 'x'.repeat(9_000));
+    const after = await headPosition();
+    const copies = Array.from({ length: 10 }, (_, i) => `d${i}: description`).join(' ');
+    const query = `subscription S($after: String) { caseEvents(after: $after) { position complaint { id ${copies} } } }`;
+    const fast = subscribeWs(gw.wsUrl, officer, query, { after });
+    const slow = new WebSocket(gw.wsUrl, 'graphql-transport-ws');
+    const slowClosed = new Promise<{ code: number; reason: string }>((resolve) =>
+      slow.on('close', (code, reason) => resolve({ code, reason: String(reason) })),
+    );
+    await new Promise<void>((resolve) => {
+      slow.on('open', () =>
+        slow.send(
+          JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${officer}` } }),
+        ),
+      );
+      slow.on('message', (raw) => {
+        const message = JSON.parse(String(raw));
+        if (message.type === 'connection_ack') {
+          slow.send(JSON.stringify({ id: 'slow', type: 'subscribe', payload: { query, variables: { after } } }));
+          resolve();
+        }
+      });
+    });
+    try {
+      await settles(upstreams, 1);
+      (slow as unknown as { _socket: { pause(): void } })._socket.pause();
+      await appendBurst(fed, id, 300, 'shared-slow');
+      await fast.until((events) => events.length >= 300, 25_000);
+      expect(fast.errors).toEqual([]);
+      expect(new Set(positions(fast)).size).toBe(300);
+      (slow as unknown as { _socket: { resume(): void } })._socket.resume();
+      const closed = await slowClosed;
+      expect(closed.code).toBe(4008);
+      expect(closed.reason).toMatch(/^slow consumer/);
+      // The feed goes on for the fast one alone.
+      expect(await upstreams()).toBe(1);
+    } finally {
+      slow.terminate();
+      await stopAll(fast);
+    }
+  }, 40_000);
+});
+
+describe('given a subscriber resuming from behind the live feed while events keep coming', () => {
+  it('catches up on its own, then joins the feed with no gap and no duplicate', async () => {
+    const id = await forwardedComplaint(fed, officer, []);
+    const start = await headPosition();
+    const live = subscribeWs(gw.wsUrl, officer, EVENTS, { after: start });
+    let resumed: Received | undefined;
+    try {
+      await appendBurst(fed, id, 120, 'resume-old');
+      await live.until((events) => events.length >= 120);
+      // From the middle of what the feed has delivered, with a burst arriving while it catches up.
+      const from = positions(live)[30]!;
+      const burst = appendBurst(fed, id, 150, 'resume-new');
+      resumed = subscribeWs(gw.wsUrl, officer, EVENTS, { after: from });
+      await burst;
+      await live.until((events) => events.length >= 270);
+      await resumed.until((events) => events.length >= 270 - 31);
+      await sleep(200);
+      expect(positions(resumed)).toEqual(positions(live).slice(31));
+      expect(resumed.errors).toEqual([]);
+      // Its own catch-up upstream is gone: the two share the feed's.
+      await settles(upstreams, 1);
+      await appendBurst(fed, id, 2, 'resume-after');
+      await resumed.until((events) => events.length >= 270 - 31 + 2);
+      await live.until((events) => events.length >= 272);
+      expect(positions(resumed)).toEqual(positions(live).slice(31));
+    } finally {
+      await stopAll(live, ...(resumed ? [resumed] : []));
+    }
+  }, 40_000);
+});
+
+describe('given members of one class whose tokens expire at different times', () => {
+  it('ends only the expired one, and the feed goes on with the other’s token', async () => {
+    const id = await forwardedComplaint(fed, officer, []);
+    const after = await headPosition();
+    // The short-lived one opens the feed (its token is the feed's first), the long-lived one joins.
+    const short = subscribeWs(gw.wsUrl, await fed.token({ role: 'OFFICER', ttl: '3s' }), EVENTS, { after });
+    await settles(upstreams, 1);
+    const long = subscribeWs(gw.wsUrl, officer, EVENTS, { after });
+    try {
+      await appendBurst(fed, id, 2, 'expiry-1');
+      await short.until((events) => events.length >= 2);
+      await long.until((events) => events.length >= 2);
+      await short.until(() => false, 5_000).catch(() => undefined);
+      expect(JSON.stringify({ errors: short.errors, closed: short.closed })).toContain('the token has expired');
+      await appendBurst(fed, id, 3, 'expiry-2');
+      await long.until((events) => events.length >= 5);
+      await sleep(200);
+      expect(long.errors).toEqual([]);
+      expect(long.closed).toBeUndefined();
+      const all = positions(long);
+      expect(all).toHaveLength(5);
+      expect([...all].sort((x, y) => Number(x) - Number(y))).toEqual(all);
+      expect(new Set(all).size).toBe(5);
+      expect(await upstreams()).toBe(1);
+    } finally {
+      await stopAll(short, long);
+    }
+  }, 30_000);
+});
