@@ -319,7 +319,11 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
    * Runs the client's operation over one upstream event. Subscribers with the same operation, variables
    * and visibility get the same result for an event: `operationKey` says which.
    */
-  function executeEvent(args: SubscribeArgs, operationKey: string, payload: unknown): Promise<ExecutionResult> {
+  function executeEvent(
+    args: SubscribeArgs,
+    operationKey: string,
+    payload: unknown,
+  ): Promise<ExecutionResult> {
     return sharedResult(`${operationKey}|${JSON.stringify(payload)}`, async () =>
       execute({ ...args, rootValue: payload, fieldResolver: resolveField }),
     );

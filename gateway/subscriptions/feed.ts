@@ -89,7 +89,7 @@ interface Shareable {
  */
 export function shareableOf(schema: GraphQLSchema, args: SubscribeArgs): Shareable | undefined {
   const operation = getOperationAST(args.document, args.operationName ?? undefined);
-  if (!operation || operation.operation !== 'subscription') return undefined;
+  if (operation?.operation !== 'subscription') return undefined;
   const roots = operation.selectionSet.selections;
   const root = roots[0];
   if (roots.length !== 1 || root?.kind !== Kind.FIELD || root.directives?.length) return undefined;
@@ -120,7 +120,11 @@ export function shareableOf(schema: GraphQLSchema, args: SubscribeArgs): Shareab
         },
       });
   if (uses !== 1) return undefined;
-  return { field: field.name, afterVariable, headQuery: `query GatewaySubscriptionHead { head: ${head.name} }` };
+  return {
+    field: field.name,
+    afterVariable,
+    headQuery: `query GatewaySubscriptionHead { head: ${head.name} }`,
+  };
 }
 
 /** Top-level keys sorted, so two clients sending the same variables in another order share a class. */
@@ -214,13 +218,14 @@ class Member {
     if (this.ended || compare(sent.cursor, this.cursor) <= 0) return;
     const expiresAt = this.ctx.tokenExpiresAt;
     if (expiresAt !== undefined && Date.now() >= expiresAt * 1000) {
-      return this.end(unauthenticated('the token has expired'));
+      this.end(unauthenticated('the token has expired'));
+      return;
     }
     this.cursor = sent.cursor;
     this.queue.push(sent);
-    if (this.queue.length > this.limits.maxBufferedEvents) return this.slow('events');
-    if (this.ctx.pendingBytes() > this.limits.maxBufferedBytes) return this.slow('bytes');
-    this.write();
+    if (this.queue.length > this.limits.maxBufferedEvents) this.slow('events');
+    else if (this.ctx.pendingBytes() > this.limits.maxBufferedBytes) this.slow('bytes');
+    else this.write();
   }
 
   /** Hands queued events to the connection while it has little unsent; a flush brings the next ones. */
@@ -313,8 +318,8 @@ class Feed {
 
   private remove(member: Member): void {
     if (!this.members.delete(member)) return;
-    if (this.members.size === 0) return this.close();
-    if (member === this.lead) this.rotate();
+    if (this.members.size === 0) this.close();
+    else if (member === this.lead) this.rotate();
   }
 
   /** The member whose token lives longest; the feed runs with its token. */

@@ -91,6 +91,9 @@ export interface GatewaySubscriptions {
   close(): Promise<void>;
 }
 
+/** Distinct subscription documents kept parsed and validated (the oldest is forgotten first). */
+const KNOWN_DOCUMENTS = 500;
+
 /** Largest delay setTimeout takes; longer expiries are checked again when it fires. */
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -156,7 +159,13 @@ export function attachSubscriptions(setup: GatewaySubscriptionsSetup): GatewaySu
   };
   const upstream = new UpstreamPool(setup.gatewaySecret ? { gatewaySecret: setup.gatewaySecret } : {});
   let current:
-    | { apiSchema: GraphQLSchema; executor: ReturnType<typeof createSubscriptionExecutor>; feeds: SharedFeeds }
+    | {
+        apiSchema: GraphQLSchema;
+        executor: ReturnType<typeof createSubscriptionExecutor>;
+        feeds: SharedFeeds;
+        /** Valid subscription documents by query text, for this schema. */
+        documents: Map<string, DocumentNode>;
+      }
     | undefined;
   /** Every generation's feeds (a reloaded supergraph leaves the old ones to their members). */
   const allFeeds = new Set<SharedFeeds>();
@@ -189,17 +198,29 @@ export function attachSubscriptions(setup: GatewaySubscriptionsSetup): GatewaySu
     if (typeof query !== 'string' || query.length === 0) {
       return [new GraphQLError('a query is required', { extensions: { code: 'BAD_REQUEST' } })];
     }
+    // Thousands of subscribers send the same few documents: each is parsed and validated once, and its
+    // (immutable) AST is shared by all of them instead of held once per subscription.
+    const known = current.documents.get(query);
     let document: DocumentNode;
-    try {
-      document = parse(query);
-    } catch (err) {
-      return [
-        new GraphQLError(err instanceof GraphQLError ? err.message : 'the query could not be parsed', {
-          extensions: { code: 'GRAPHQL_PARSE_FAILED' },
-        }),
-      ];
+    if (known) document = known;
+    else
+      try {
+        document = parse(query);
+      } catch (err) {
+        return [
+          new GraphQLError(err instanceof GraphQLError ? err.message : 'the query could not be parsed', {
+            extensions: { code: 'GRAPHQL_PARSE_FAILED' },
+          }),
+        ];
+      }
+    const errors = known
+      ? []
+      : validate(current.apiSchema, document, [...specifiedRules, ...setup.validationRules]);
+    if (!known && errors.length === 0) {
+      if (current.documents.size >= KNOWN_DOCUMENTS)
+        current.documents.delete(current.documents.keys().next().value!);
+      current.documents.set(query, document);
     }
-    const errors = validate(current.apiSchema, document, [...specifiedRules, ...setup.validationRules]);
     if (errors.length > 0) {
       return errors.map(
         (e) =>
@@ -403,7 +424,8 @@ export function attachSubscriptions(setup: GatewaySubscriptionsSetup): GatewaySu
     if (res.writableEnded || res.destroyed) return flushed();
     state.handedBytes += Buffer.byteLength(message);
     if (state.early || !res.headersSent) {
-      const early = (state.early ??= []);
+      if (!state.early) state.early = [];
+      const early = state.early;
       early.push({ message, flushed });
       if (early.length > 1) return;
       const flush = () => {
@@ -508,7 +530,7 @@ export function attachSubscriptions(setup: GatewaySubscriptionsSetup): GatewaySu
         format: (result) => formatResult(result) ?? result,
       });
       allFeeds.add(feeds);
-      current = { apiSchema, executor, feeds };
+      current = { apiSchema, executor, feeds, documents: new Map() };
     },
     async close() {
       for (const feeds of allFeeds) feeds.close();

@@ -128,16 +128,21 @@ describe('given focal points of two agencies on shared feeds', () => {
       await appendBurst(fed, toNobody, 3, 'iso-nobody');
       await appendBurst(fed, toSleman, 3, 'iso-sleman');
       await appendBurst(fed, toBantul, 3, 'iso-bantul');
-      for (const s of subs) await s.until((events) => events.filter((e) => e.type === 'CaseNoteIndexed').length >= 3);
+      for (const s of subs)
+        await s.until((events) => events.filter((e) => e.type === 'CaseNoteIndexed').length >= 3);
       await sleep(200);
       const [b1, b2, s1, s2] = subs as [Received, Received, Received, Received];
-      for (const s of [b1, b2]) expect(new Set(s.events.map((e) => e.complaint.id))).toEqual(new Set([toBantul]));
-      for (const s of [s1, s2]) expect(new Set(s.events.map((e) => e.complaint.id))).toEqual(new Set([toSleman]));
+      for (const s of [b1, b2])
+        expect(new Set(s.events.map((e) => e.complaint.id))).toEqual(new Set([toBantul]));
+      for (const s of [s1, s2])
+        expect(new Set(s.events.map((e) => e.complaint.id))).toEqual(new Set([toSleman]));
       expect(positions(b2)).toEqual(positions(b1));
       expect(positions(s2)).toEqual(positions(s1));
       expect(await upstreams()).toBe(2);
       for (const s of subs) expect(s.errors).toEqual([]);
-      await impostor.until(() => impostor.errors.length > 0 || impostor.completed, 5_000).catch(() => undefined);
+      await impostor
+        .until(() => impostor.errors.length > 0 || impostor.completed, 5_000)
+        .catch(() => undefined);
       expect(JSON.stringify(impostor.errors)).toContain('UNAUTHENTICATED');
       expect(impostor.events).toEqual([]);
     } finally {
@@ -166,7 +171,9 @@ describe('given a slow member and a fast one in one shared feed', () => {
       slow.on('message', (raw) => {
         const message = JSON.parse(String(raw));
         if (message.type === 'connection_ack') {
-          slow.send(JSON.stringify({ id: 'slow', type: 'subscribe', payload: { query, variables: { after } } }));
+          slow.send(
+            JSON.stringify({ id: 'slow', type: 'subscribe', payload: { query, variables: { after } } }),
+          );
           resolve();
         }
       });
@@ -235,7 +242,9 @@ describe('given members of one class whose tokens expire at different times', ()
       await short.until((events) => events.length >= 2);
       await long.until((events) => events.length >= 2);
       await short.until(() => false, 5_000).catch(() => undefined);
-      expect(JSON.stringify({ errors: short.errors, closed: short.closed })).toContain('the token has expired');
+      expect(JSON.stringify({ errors: short.errors, closed: short.closed })).toContain(
+        'the token has expired',
+      );
       await appendBurst(fed, id, 3, 'expiry-2');
       await long.until((events) => events.length >= 5);
       await sleep(200);
