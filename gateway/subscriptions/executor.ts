@@ -9,7 +9,9 @@
  * federated path with the client's token, so fields of every subgraph arrive resolved and masked.
  *
  * Many subscribers receive the same event: an entity query with the same text, variables, event and
- * visibility (role and agency: DOMAIN.md's rules depend on nothing else) runs once and is shared.
+ * visibility (role and agency: DOMAIN.md's rules depend on nothing else) runs once and is shared. Live
+ * subscribers of one class share more than that: one upstream and one execution (feed.ts), built from
+ * `sourceOf` and `executeEvent` here.
  */
 import { withConsistency } from '../../services/shared/consistency';
 import {

@@ -127,6 +127,29 @@ export function shareableOf(schema: GraphQLSchema, args: SubscribeArgs): Shareab
   };
 }
 
+/**
+ * Upstream events resolved in order, a few at a time, through the bounded buffer (whose consumer is the
+ * context's: the feed never lags, a catching-up member is cut off as before), each with its position.
+ */
+function resolvedEvents(
+  executor: SubscriptionExecutor,
+  source: AsyncIterator<unknown>,
+  args: SubscribeArgs,
+  shareable: Shareable,
+  limits: ConsumerLimits,
+): AsyncGenerator<{ position: unknown; result: ExecutionResult }> {
+  const operationKey = executor.operationKeyOf(args);
+  return bounded(
+    source,
+    async (payload) => ({
+      position: (payload as Record<string, { position?: unknown } | null>)?.[shareable.field]?.position,
+      result: await executor.executeEvent(args, operationKey, payload),
+    }),
+    limits,
+    args.contextValue as SubscriptionContext,
+  );
+}
+
 /** Top-level keys sorted, so two clients sending the same variables in another order share a class. */
 function canonical(variables: Readonly<Record<string, unknown>>, without: string): string {
   return JSON.stringify(
@@ -392,17 +415,7 @@ class Feed {
           continue;
         } else {
           this.source = source;
-          const operationKey = executor.operationKeyOf(args);
-          const field = this.shareable.field;
-          const events = bounded(
-            source,
-            async (payload) => ({
-              position: (payload as Record<string, { position?: unknown } | null>)?.[field]?.position,
-              result: await executor.executeEvent(args, operationKey, payload),
-            }),
-            limits,
-            ctx,
-          );
+          const events = resolvedEvents(executor, source, args, this.shareable, limits);
           for await (const { position, result } of events) {
             const cursor = cursorOf(position);
             if (!cursor || compare(cursor, this.cursor) <= 0) continue;
@@ -484,16 +497,7 @@ export function createSharedFeeds(options: SharedFeedsOptions) {
     }
     // A member that leaves while catching up closes its upstream at once (its buffer ends with it).
     member.onEnd(() => void Promise.resolve(source.return?.()).catch(() => undefined));
-    const operationKey = executor.operationKeyOf(member.args);
-    const events = bounded(
-      source,
-      async (payload) => ({
-        position: (payload as Record<string, { position?: unknown } | null>)?.[shareable.field]?.position,
-        result: await executor.executeEvent(member.args, operationKey, payload),
-      }),
-      limits,
-      member.ctx,
-    );
+    const events = resolvedEvents(executor, source, member.args, shareable, limits);
     try {
       for await (const { position, result } of events) {
         if (!member.open) return;

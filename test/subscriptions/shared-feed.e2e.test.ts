@@ -8,7 +8,6 @@
  * How many upstream subscriptions the gateway holds is read from its own metric
  * (dumas_subscription_upstreams_open), in this process like the gateway.
  */
-import WebSocket from 'ws';
 import type { Gateway } from '../../gateway/server';
 import { subscriptionFeedsOpen, subscriptionUpstreamsOpen } from '../../services/shared/metrics';
 import { type Federation, startFederation } from '../support/federation';
@@ -18,6 +17,7 @@ import {
   type Received,
   sleep,
   startSubscriptionGateway,
+  subscribeSlowWs,
   subscribeSse,
   subscribeWs,
 } from './support';
@@ -158,35 +158,16 @@ describe('given a slow member and a fast one in one shared feed', () => {
     const copies = Array.from({ length: 10 }, (_, i) => `d${i}: description`).join(' ');
     const query = `subscription S($after: String) { caseEvents(after: $after) { position complaint { id ${copies} } } }`;
     const fast = subscribeWs(gw.wsUrl, officer, query, { after });
-    const slow = new WebSocket(gw.wsUrl, 'graphql-transport-ws');
-    const slowClosed = new Promise<{ code: number; reason: string }>((resolve) =>
-      slow.on('close', (code, reason) => resolve({ code, reason: String(reason) })),
-    );
-    await new Promise<void>((resolve) => {
-      slow.on('open', () =>
-        slow.send(
-          JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${officer}` } }),
-        ),
-      );
-      slow.on('message', (raw) => {
-        const message = JSON.parse(String(raw));
-        if (message.type === 'connection_ack') {
-          slow.send(
-            JSON.stringify({ id: 'slow', type: 'subscribe', payload: { query, variables: { after } } }),
-          );
-          resolve();
-        }
-      });
-    });
+    const slow = await subscribeSlowWs(gw.wsUrl, officer, query, { after });
     try {
       await settles(upstreams, 1);
-      (slow as unknown as { _socket: { pause(): void } })._socket.pause();
+      slow.pause();
       await appendBurst(fed, id, 300, 'shared-slow');
       await fast.until((events) => events.length >= 300, 25_000);
       expect(fast.errors).toEqual([]);
       expect(new Set(positions(fast)).size).toBe(300);
-      (slow as unknown as { _socket: { resume(): void } })._socket.resume();
-      const closed = await slowClosed;
+      slow.resume();
+      const closed = await slow.closed;
       expect(closed.code).toBe(4008);
       expect(closed.reason).toMatch(/^slow consumer/);
       // The feed goes on for the fast one alone.

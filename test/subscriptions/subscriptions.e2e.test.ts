@@ -12,6 +12,7 @@ import {
   forwardedComplaint,
   sleep,
   startSubscriptionGateway,
+  subscribeSlowWs,
   subscribeSse,
   subscribeWs,
 } from './support';
@@ -219,39 +220,20 @@ describe('given a slow consumer and a fast one on the same gateway', () => {
     const copies = Array.from({ length: 10 }, (_, i) => `d${i}: description`).join(' ');
     const query = `subscription S($after: String) { caseEvents(after: $after) { position complaint { id ${copies} } } }`;
     const fast = subscribeWs(gw.wsUrl, officer, query, { after });
-    const slow = new WebSocket(gw.wsUrl, 'graphql-transport-ws');
-    const slowClosed = new Promise<{ code: number; reason: string }>((resolve) =>
-      slow.on('close', (code, reason) => resolve({ code, reason: String(reason) })),
-    );
-    let slowReceived = 0;
-    await new Promise<void>((resolve) => {
-      slow.on('open', () =>
-        slow.send(
-          JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${officer}` } }),
-        ),
-      );
-      slow.on('message', (raw) => {
-        const message = JSON.parse(String(raw));
-        if (message.type === 'connection_ack') {
-          slow.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query, variables: { after } } }));
-          resolve();
-        }
-        if (message.type === 'next') slowReceived++;
-      });
-    });
+    const slow = await subscribeSlowWs(gw.wsUrl, officer, query, { after });
     try {
       await sleep(200);
       // The slow client stops reading: the kernel buffers fill, then the gateway's buffer.
-      (slow as unknown as { _socket: { pause(): void } })._socket.pause();
+      slow.pause();
       await appendBurst(fed, id, 300, 'slow');
       await fast.until((events) => events.length >= 300, 25_000);
       expect(fast.errors).toEqual([]);
       expect(new Set(fast.events.map((e) => e.position)).size).toBe(300);
-      (slow as unknown as { _socket: { resume(): void } })._socket.resume();
-      const closed = await slowClosed;
+      slow.resume();
+      const closed = await slow.closed;
       expect(closed.code).toBe(4008);
       expect(closed.reason).toMatch(/^slow consumer/);
-      expect(slowReceived).toBeLessThan(300);
+      expect(slow.received()).toBeLessThan(300);
     } finally {
       slow.terminate();
       await fast.stop();

@@ -171,6 +171,50 @@ export function subscribeSse(
   return r;
 }
 
+/**
+ * A graphql-ws client on a bare socket that can stop reading (`pause`): the kernel's buffers fill, then
+ * the gateway's. Resolves once subscribed.
+ */
+export async function subscribeSlowWs(
+  wsUrl: string,
+  token: string,
+  query: string,
+  variables: Record<string, unknown>,
+): Promise<{
+  readonly closed: Promise<{ code: number; reason: string }>;
+  received(): number;
+  pause(): void;
+  resume(): void;
+  terminate(): void;
+}> {
+  const socket = new WebSocket(wsUrl, 'graphql-transport-ws');
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    socket.on('close', (code, reason) => resolve({ code, reason: String(reason) })),
+  );
+  let received = 0;
+  await new Promise<void>((resolve) => {
+    socket.on('open', () =>
+      socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })),
+    );
+    socket.on('message', (raw) => {
+      const message = JSON.parse(String(raw));
+      if (message.type === 'connection_ack') {
+        socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query, variables } }));
+        resolve();
+      }
+      if (message.type === 'next') received++;
+    });
+  });
+  const raw = (socket as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+  return {
+    closed,
+    received: () => received,
+    pause: () => raw.pause(),
+    resume: () => raw.resume(),
+    terminate: () => socket.terminate(),
+  };
+}
+
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Files, verifies and forwards a complaint as an officer; returns its id. */

@@ -1,7 +1,8 @@
 /**
  * `Subscription.caseEvents`: the live feed of case events for partner agencies and officers, served by
  * the complaint subgraph over graphql-ws on its own HTTP server (the gateway opens one upstream
- * subscription here per client subscription and resolves the rest of the payload itself).
+ * subscription here per shared feed — per class of its subscribers — and per subscriber catching up, and
+ * resolves the rest of the payload itself).
  *
  * Source: the event log. One tail per store follows the head and keeps a window of recent events in
  * memory, so a thousand subscribers cost one store subscription; a subscriber further behind (a resume
