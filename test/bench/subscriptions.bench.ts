@@ -26,6 +26,7 @@ import { forwardedComplaint } from '../subscriptions/support';
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1000);
 const RATE = Number(process.env.BENCH_RATE ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const CONNECT_WAVE = 250;
 const AGENCIES = [
   'inspektorat-bantul',
   'inspektorat-sleman',
@@ -83,6 +84,9 @@ const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 const quantile = (sorted: readonly number[], q: number) =>
   sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 
+/** The gateway's process, ended with the bench whatever happens. */
+let child: ChildProcess | undefined;
+
 async function main() {
   const fed = await startFederation({ agencies: AGENCIES });
   const definitions = [];
@@ -92,13 +96,14 @@ async function main() {
   }
   const supergraphPath = path.join(fed.dataDir, 'supergraph.graphql');
   writeFileSync(supergraphPath, composeSupergraph(definitions));
-  const child = fork(__filename, ['--gateway-child', supergraphPath], {
+  const gateway = fork(__filename, ['--gateway-child', supergraphPath], {
     execArgv: ['--expose-gc', '-r', '@swc-node/register'],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
+  child = gateway;
   const gatewayUrl = await new Promise<string>((resolve, reject) => {
-    child.once('message', (m: { url?: string }) => (m.url ? resolve(m.url) : reject(new Error('no url'))));
-    child.once('exit', (code) => reject(new Error(`gateway exited with ${code}`)));
+    gateway.once('message', (m: { url?: string }) => (m.url ? resolve(m.url) : reject(new Error('no url'))));
+    gateway.once('exit', (code) => reject(new Error(`gateway exited with ${code}`)));
   });
   const wsUrl = `${gatewayUrl.replace('http', 'ws')}/graphql`;
 
@@ -106,7 +111,7 @@ async function main() {
   const agencyTokens = await Promise.all(AGENCIES.map((agencyId) => fed.token({ role: 'AGENCY', agencyId })));
   const caseId = await forwardedComplaint(fed, officer, AGENCIES);
   const after = String(await fed.store.headPosition());
-  const idle = await ask(child);
+  const idle = await ask(gateway);
 
   const appendedAt = new Map<number, number>();
   const latencies: number[] = [];
@@ -115,20 +120,25 @@ async function main() {
   const clients: Client[] = [];
   let connected = 0;
   const query = `subscription S($after: String) { caseEvents(after: $after) { position type summary complaint { id trackingNumber status } } }`;
-  const allSubscribed = new Promise<void>((resolve) => {
-    for (let i = 0; i < SUBSCRIBERS; i++) {
+  let refused = 0;
+  /** Opens one subscriber; resolves once it is connected or has failed to. */
+  const open = (i: number) =>
+    new Promise<void>((resolve) => {
       const token = i % 2 === 0 ? officer : agencyTokens[(i >> 1) % agencyTokens.length]!;
+      let settled = false;
+      const settle = (ok: boolean) => {
+        if (settled) return;
+        settled = true;
+        if (ok) connected++;
+        else refused++;
+        resolve();
+      };
       const client = createClient({
         url: wsUrl,
         webSocketImpl: WebSocket,
         connectionParams: { authorization: `Bearer ${token}` },
         retryAttempts: 0,
-        on: {
-          connected: () => {
-            connected++;
-            if (connected === SUBSCRIBERS) resolve();
-          },
-        },
+        on: { connected: () => settle(true), closed: () => settle(false), error: () => settle(false) },
       });
       clients.push(client);
       client.subscribe(
@@ -150,15 +160,17 @@ async function main() {
           complete: () => undefined,
         },
       );
-    }
-  });
-  await allSubscribed;
-  // Let the upstream subscriptions open before the first event.
-  await new Promise((r) => setTimeout(r, 2_000));
-  const subscribed = await ask(child);
+    });
+  // In waves: ten thousand connections at once overflow the listen backlog and are refused.
+  for (let i = 0; i < SUBSCRIBERS; i += CONNECT_WAVE) {
+    await Promise.all(Array.from({ length: Math.min(CONNECT_WAVE, SUBSCRIBERS - i) }, (_, k) => open(i + k)));
+  }
+  // Let the subscriptions join their feeds (each is verified by the subgraph) before the first event.
+  await new Promise((r) => setTimeout(r, 2_000 + SUBSCRIBERS / 2));
+  const subscribed = await ask(gateway);
 
   const total = RATE * SECONDS;
-  const cpuBefore = { gateway: cpuMs(child.pid!), here: process.cpuUsage() };
+  const cpuBefore = { gateway: cpuMs(gateway.pid!), here: process.cpuUsage() };
   const started = performance.now();
   for (let i = 0; i < total; i++) {
     const due = started + (i * 1000) / RATE;
@@ -174,14 +186,14 @@ async function main() {
     ]);
     appendedAt.set(position, t0);
   }
-  const expected = total * SUBSCRIBERS;
+  const expected = total * connected;
   const deadline = performance.now() + 60_000;
   while (received < expected && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   const elapsed = (performance.now() - started) / 1000;
-  const gatewayCpu = (cpuMs(child.pid!) - cpuBefore.gateway) / 1000;
+  const gatewayCpu = (cpuMs(gateway.pid!) - cpuBefore.gateway) / 1000;
   const here = process.cpuUsage(cpuBefore.here);
   const hereCpu = (here.user + here.system) / 1e6;
-  const end = await ask(child);
+  const end = await ask(gateway);
 
   latencies.sort((a, b) => a - b);
   const line = (label: string, m: MemoryReport) =>
@@ -189,7 +201,7 @@ async function main() {
   process.stdout.write(
     [
       `bench:subscriptions — ${SUBSCRIBERS} subscribers over WebSocket through the gateway, ${RATE} events/s for ${SECONDS} s (${total} events)`,
-      `  delivered ${received} of ${expected} (${errors} errors)`,
+      `  delivered ${received} of ${expected} to ${connected} connected subscribers (${refused} not connected, ${errors} errors)`,
       `  latency append → receipt   p50 ${quantile(latencies, 0.5).toFixed(1)} ms   p90 ${quantile(latencies, 0.9).toFixed(1)} ms   p99 ${quantile(latencies, 0.99).toFixed(1)} ms   max ${latencies[latencies.length - 1]?.toFixed(1)} ms`,
       `  CPU over ${elapsed.toFixed(1)} s: gateway ${gatewayCpu.toFixed(1)} s, subgraphs + subscribers (one process) ${hereCpu.toFixed(1)} s`,
       'gateway memory (after a GC):',
@@ -200,8 +212,8 @@ async function main() {
     ].join('\n'),
   );
   await Promise.all(clients.map((c) => c.dispose()));
-  child.send('stop');
-  await new Promise((r) => child.once('exit', r));
+  gateway.send('stop');
+  await new Promise((r) => gateway.once('exit', r));
   await fed.close();
 }
 
@@ -217,6 +229,7 @@ if (process.argv.includes('--gateway-child')) {
       process.stderr.write(
         `bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
       );
+      child?.kill();
       process.exit(1);
     },
   );
