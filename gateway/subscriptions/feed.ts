@@ -27,7 +27,8 @@
  * nothing comes twice.
  *
  * Back-pressure is per connection, as before feeds: a member's deliveries wait in its own queue (shared
- * strings) while its connection holds more than a little unsent; more events waiting than the limit, or more bytes unsent on its
+ * strings) until the end of the event loop's turn, or longer while its connection holds more than a
+ * little unsent; more events waiting than the limit, or more bytes unsent on its
  * connection, and it is cut off (4008 / SSE error) and leaves; the feed and the others never wait for it.
  */
 import {
@@ -172,8 +173,28 @@ function classKeyOf(args: SubscribeArgs, shareable: Shareable): string {
   ]);
 }
 
-/** What a member's transport does with a serialised result (see SubscriptionContext.send). */
-export type Send = (payloadJson: string, flushed: () => void) => void;
+/** What a member's transport does with serialised results (see SubscriptionContext.send). */
+export type Send = (payloadJsons: readonly string[], flushed: () => void) => void;
+
+/**
+ * Members with deliveries waiting, written once per turn of the event loop: an event reaches every
+ * member's queue first, then each connection gets one write with all it has waiting. Under load several
+ * events share a write (one system call per connection instead of one per event); idle, an event waits
+ * for nothing but the end of the current turn.
+ */
+const toWrite = new Set<Member>();
+let writeScheduled = false;
+function writeSoon(member: Member): void {
+  toWrite.add(member);
+  if (writeScheduled) return;
+  writeScheduled = true;
+  setImmediate(() => {
+    writeScheduled = false;
+    const members = [...toWrite];
+    toWrite.clear();
+    for (const m of members) m.write();
+  });
+}
 
 interface Sent {
   readonly cursor: Cursor;
@@ -197,6 +218,8 @@ export interface SharedFeedsOptions {
 
 /** How much a member's connection may hold unsent before its deliveries wait in its queue. */
 const WRITE_AHEAD_BYTES = 64 * 1024;
+/** Events handed to a connection in one write, at most (and about WRITE_AHEAD_BYTES). */
+const WRITE_BATCH = 64;
 
 /** One subscriber of a feed, as graphql-ws / graphql-sse iterate it (it never yields: it writes). */
 class Member {
@@ -205,6 +228,8 @@ class Member {
   /** Deliveries waiting for the connection to drain below WRITE_AHEAD_BYTES. */
   private readonly queue: Sent[] = [];
   private inFlight = 0;
+  /** Whether the connection held the last write back (more than WRITE_AHEAD_BYTES unsent). */
+  private blocked = false;
   private ended = false;
   private readonly endHooks: (() => void)[] = [];
   private settle!: { resolve: () => void; reject: (err: unknown) => void };
@@ -246,22 +271,34 @@ class Member {
     }
     this.cursor = sent.cursor;
     this.queue.push(sent);
-    if (this.queue.length > this.limits.maxBufferedEvents) this.slow('events');
+    // Events count as waiting once the connection holds them back, not while they wait for the turn.
+    if (this.blocked && this.queue.length > this.limits.maxBufferedEvents) this.slow('events');
     else if (this.ctx.pendingBytes() > this.limits.maxBufferedBytes) this.slow('bytes');
-    else this.write();
+    else writeSoon(this);
   }
 
-  /** Hands queued events to the connection while it has little unsent; a flush brings the next ones. */
-  private write(): void {
-    while (!this.ended && this.queue.length > 0) {
-      if (this.inFlight > 0 && this.ctx.pendingBytes() >= WRITE_AHEAD_BYTES) return;
-      const next = this.queue.shift()!;
-      this.inFlight++;
-      this.ctx.send(next.json, () => {
-        this.inFlight--;
-        this.write();
-      });
+  /** Hands what waits to the connection unless it holds much unsent; its flush brings the rest. */
+  write(): void {
+    if (this.ended || this.queue.length === 0) return;
+    this.blocked = this.inFlight > 0 && this.ctx.pendingBytes() >= WRITE_AHEAD_BYTES;
+    if (this.blocked) {
+      if (this.queue.length > this.limits.maxBufferedEvents) this.slow('events');
+      return;
     }
+    let count = 0;
+    let bytes = 0;
+    while (count < this.queue.length && count < WRITE_BATCH && bytes < WRITE_AHEAD_BYTES)
+      bytes += this.queue[count++]!.json.length;
+    const batch = this.queue.splice(0, count);
+    this.inFlight++;
+    this.ctx.send(
+      batch.map((s) => s.json),
+      () => {
+        this.inFlight--;
+        if (this.queue.length > 0) writeSoon(this);
+      },
+    );
+    if (this.queue.length > 0) writeSoon(this);
   }
 
   slow(what: 'events' | 'bytes'): void {
@@ -504,6 +541,7 @@ export function createSharedFeeds(options: SharedFeedsOptions) {
         const cursor = cursorOf(position);
         if (!cursor) continue;
         member.deliver({ cursor, json: JSON.stringify(format(result)) });
+        if (!member.open) return;
         const reached = feeds.get(key)?.cursor ?? head;
         if (compare(member.cursor, reached) >= 0) {
           feedOf(key, shareable, member.cursor).add(member);

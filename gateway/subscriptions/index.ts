@@ -334,10 +334,18 @@ export function attachSubscriptions(setup: GatewaySubscriptionsSetup): GatewaySu
           ...(connection?.authorization ? { authorization: connection.authorization } : {}),
           ...(connection?.tokenExpiresAt !== undefined ? { tokenExpiresAt: connection.tokenExpiresAt } : {}),
           pendingBytes: () => socket.bufferedAmount,
-          // graphql-ws's `next` message around a payload serialised once for every member of a feed.
-          send: (json, flushed) => {
+          // graphql-ws's `next` message around a payload serialised once for every member of a feed;
+          // several at once go out in one write (a corked socket), not one system call each.
+          send: (jsons, flushed) => {
             if (socket.readyState !== socket.OPEN) return flushed();
-            socket.send(`{"id":${idJson},"type":"next","payload":${json}}`, () => flushed());
+            const raw = (socket as unknown as { _socket?: import('node:net').Socket })._socket;
+            raw?.cork();
+            const last = jsons.length - 1;
+            for (const [i, json] of jsons.entries()) {
+              const message = `{"id":${idJson},"type":"next","payload":${json}}`;
+              socket.send(message, i === last ? () => flushed() : undefined);
+            }
+            raw?.uncork();
           },
           disconnect: (reason) => {
             socket.close(CLOSE_CODES.SLOW_CONSUMER, reason);
@@ -398,7 +406,8 @@ export function attachSubscriptions(setup: GatewaySubscriptionsSetup): GatewaySu
         authorization: state.authorization,
         ...(state.tokenExpiresAt !== undefined ? { tokenExpiresAt: state.tokenExpiresAt } : {}),
         pendingBytes: () => state.handedBytes - ((state.res.socket?.bytesWritten ?? 0) - state.startBytes),
-        send: (json, flushed) => writeSse(state, `event: next\ndata: ${json}\n\n`, flushed),
+        send: (jsons, flushed) =>
+          writeSse(state, jsons.map((json) => `event: next\ndata: ${json}\n\n`).join(''), flushed),
         disconnect: (reason) => endSse(state.res, reason, 'SLOW_CONSUMER'),
       };
       return {
