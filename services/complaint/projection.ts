@@ -360,6 +360,15 @@ function agencyCasesChanged(before: ComplaintDocument | undefined, after: Compla
   );
 }
 
+/** The fields a text search looks in: never the (sealed) identity. */
+export const COMPLAINT_TEXT_FIELDS = [
+  'subject',
+  'description',
+  'trackingNumber',
+  'category',
+  'region',
+] as const;
+
 const ORDER_FIELDS = [
   { path: 'receivedAt', type: 'text' },
   { path: 'id', type: 'text' },
@@ -369,8 +378,7 @@ const ORDER_FIELDS = [
  * An index for each filter of `complaints(filter:)` that narrows by equality or range, each ending in the
  * list's order (newest first), so a page is read off the index in order; and one for tracking. Every
  * field here is set on every complaint document, with this type (the promise ReadModelIndex asks for).
- * An agency filter reads the agency cases' indexes instead (`agencyCasesQuery`). Not indexed (yet):
- * `text` (substring search), which walks the newest-first index and stops at the page.
+ * An agency filter reads the agency cases' indexes instead (`agencyCasesQuery`).
  */
 export const COMPLAINT_INDEXES: readonly ReadModelIndex[] = [
   { collection: COMPLAINTS_COLLECTION, name: 'newest', fields: ORDER_FIELDS },
@@ -391,6 +399,13 @@ export const COMPLAINT_INDEXES: readonly ReadModelIndex[] = [
     fields: [{ path: 'status', type: 'text' }, { path: 'channel', type: 'text' }, ...ORDER_FIELDS],
   },
   { collection: COMPLAINTS_COLLECTION, name: 'tracking', fields: [{ path: 'trackingNumber', type: 'text' }] },
+  // `text`: the trigram index narrows a search of three characters or more to the complaints holding it.
+  {
+    collection: COMPLAINTS_COLLECTION,
+    name: 'text',
+    kind: 'search',
+    fields: COMPLAINT_TEXT_FIELDS.map((path) => ({ path, type: 'text' as const })),
+  },
   ...(['agencyId', 'status', 'channel'] as const).map((path) => ({
     collection: AGENCY_CASES_COLLECTION,
     name: path === 'agencyId' ? 'agency_newest' : `agency_${path}_newest`,
@@ -466,15 +481,6 @@ export interface ComplaintFilter {
   readonly confidential?: boolean;
   readonly anonymous?: boolean;
 }
-
-/** The fields a text search looks in: never the (sealed) identity. */
-export const COMPLAINT_TEXT_FIELDS = [
-  'subject',
-  'description',
-  'trackingNumber',
-  'category',
-  'region',
-] as const;
 
 /** Newest first, id as the tie-breaker: a stable order for Relay cursors. */
 export const COMPLAINT_ORDER: NonNullable<DocQuery['orderBy']> = [
