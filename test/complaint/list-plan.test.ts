@@ -60,6 +60,19 @@ describe('complaints list plans', () => {
     }
   });
 
+  it('a text search of three characters or more reads the trigram index; a shorter one walks the list', async () => {
+    const plan = await store.explain(COMPLAINTS_COLLECTION, {
+      ...complaintDocQuery({ text: 'Sleman' }),
+      limit: 21,
+    });
+    expect(plan).toMatch(/rm_complaints_text/);
+    const short = await store.explain(COMPLAINTS_COLLECTION, {
+      ...complaintDocQuery({ text: 'ab' }),
+      limit: 21,
+    });
+    expect(short).toMatch(/rm_complaints_newest/);
+  });
+
   it('a text search held to an agency reads the complaints themselves', () => {
     expect(agencyCasesQuery(complaintDocQuery({ agencyId: 'x', text: 'jalan' }))).toBeUndefined();
     expect(agencyCasesQuery(complaintDocQuery({ status: ['RECEIVED'] }))).toBeUndefined();
