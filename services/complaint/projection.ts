@@ -342,9 +342,13 @@ export interface AgencyCaseDocument {
 
 const agencyCaseKey = (agencyId: string, complaintId: string) => `${agencyId}/${complaintId}`;
 
-function agencyCaseOf(doc: ComplaintDocument, agencyId: string): AgencyCaseDocument {
+/** A complaint's agency cases, keyed: one per agency it was ever forwarded to. */
+export function agencyCasesOf(doc: ComplaintDocument): [key: string, agencyCase: AgencyCaseDocument][] {
   const { id, receivedAt, status, channel, confidential, anonymous } = doc;
-  return { agencyId, id, receivedAt, status, channel, confidential, anonymous };
+  return doc.agencyIds.map((agencyId) => [
+    agencyCaseKey(agencyId, id),
+    { agencyId, id, receivedAt, status, channel, confidential, anonymous },
+  ]);
 }
 
 /** Whether the agency-case rows must be written again: a field they copy changed, or an agency joined. */
@@ -441,9 +445,8 @@ export const complaintProjection: Projection = {
     if (!next) return;
     await tx.put(COMPLAINTS_COLLECTION, id, next);
     if (agencyCasesChanged(current, next)) {
-      for (const agencyId of next.agencyIds) {
-        await tx.put(AGENCY_CASES_COLLECTION, agencyCaseKey(agencyId, id), agencyCaseOf(next, agencyId));
-      }
+      for (const [key, agencyCase] of agencyCasesOf(next))
+        await tx.put(AGENCY_CASES_COLLECTION, key, agencyCase);
     }
   },
 };
