@@ -19,7 +19,7 @@ import {
   heldToAgency,
   requirePerformanceViewer,
   requireRoundPreparer,
-  roundsAgencyFor,
+  listedAgencyFor,
   seesAgencyRecord,
   seesCase,
   seesClock,
@@ -63,6 +63,9 @@ import {
   clocksOfComplaint,
   EVALUATION_CASES,
   type EvaluationCaseDoc,
+  overdueClocksQuery,
+  SLA_CLOCKS,
+  type SlaClockDoc,
 } from './projections';
 import {
   EVALUATION_AGENCIES,
@@ -88,6 +91,13 @@ export interface RankedAgency {
   readonly rank: number;
   readonly agencyId: string;
   readonly kpis: AgencyKpis;
+}
+
+export interface OverduePage {
+  /** Each clock as it stands now, with its place in the overdue order (for a cursor). */
+  readonly items: readonly { readonly key: readonly [string, string]; readonly clock: ClockStatus }[];
+  readonly total: number;
+  readonly hasNextPage: boolean;
 }
 
 export interface RatingReceipt {
@@ -166,6 +176,37 @@ export class EvaluationService {
       .map(clockOfDoc)
       .map((clock) => evaluateClock(clock, calendarOfClock(ctx, clock), now))
       .filter((c) => seesClock(principal, c));
+  }
+
+  /**
+   * A page of the running clocks past their due instant, most overdue first, with how many there are:
+   * all of them, or one agency's (a focal point's own, whatever it asks for). From the overdue indexes,
+   * so a page costs what the page costs however many clocks the store holds.
+   */
+  async overdueClocks(
+    principal: Principal,
+    asked: string | undefined,
+    first: number,
+    after?: readonly [string, string],
+  ): Promise<OverduePage> {
+    await this.readYourWrites();
+    const agencyId = listedAgencyFor(principal, asked);
+    if (agencyId === null) return { items: [], total: 0, hasNextPage: false };
+    const now = this.now();
+    const query = overdueClocksQuery(now, agencyId, after);
+    const [docs, total, ctx] = await Promise.all([
+      first > 0
+        ? this.runtime.readModels.find<SlaClockDoc>(SLA_CLOCKS, { ...query, limit: first + 1 })
+        : Promise.resolve([]),
+      this.runtime.readModels.count(SLA_CLOCKS, { where: overdueClocksQuery(now, agencyId).where }),
+      this.context(),
+    ]);
+    const items = docs.slice(0, first).flatMap((doc) => {
+      const stored = clockOfDoc(doc);
+      const clock = evaluateClock(stored, calendarOfClock(ctx, stored), now);
+      return seesClock(principal, clock) ? [{ key: [doc.overdueFrom, doc.id] as const, clock }] : [];
+    });
+    return { items, total, hasNextPage: docs.length > first };
   }
 
   // ── performance ───────────────────────────────────────────────────────────────────────────────
@@ -292,7 +333,7 @@ export class EvaluationService {
     principal: Principal,
   ): Promise<EvaluationRoundDoc[]> {
     await this.readYourWrites();
-    const agencyId = roundsAgencyFor(principal, filter.agencyId);
+    const agencyId = listedAgencyFor(principal, filter.agencyId);
     if (agencyId === null) return [];
     return this.runtime.readModels.find<EvaluationRoundDoc>(
       EVALUATION_ROUNDS,

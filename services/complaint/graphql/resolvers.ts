@@ -5,6 +5,7 @@
 import { plausibleAccessCode } from '../../shared/access-code';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { requireCaseReader } from '../../shared/access';
+import { keyCursor, keyOfCursor } from '../../shared/graphql/connection';
 import { type Principal, requireAuthenticated, requireRole } from '../../shared/auth';
 import { badInput, unauthenticated } from '../../shared/errors';
 import type { Actor } from '../../shared/eventstore/types';
@@ -33,22 +34,12 @@ const DEFAULT_PAGE = 20;
  * Keyset cursors: the (receivedAt, id) of the last complaint seen, so the next page starts from the index
  * right after it whatever the store holds. Offset cursors handed out before still page (by offset).
  */
-const encodeCursor = (doc: ComplaintDocument) =>
-  Buffer.from(`key:${JSON.stringify([doc.receivedAt, doc.id])}`).toString('base64url');
+const encodeCursor = (doc: ComplaintDocument) => keyCursor([doc.receivedAt, doc.id]);
 function decodeCursor(cursor: string): ComplaintPagePosition {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const offset = /^offset:(\d{1,9})$/.exec(text);
+  const offset = /^offset:(\d{1,9})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
   if (offset) return { offset: Number(offset[1]) + 1 };
-  if (text.startsWith('key:') && text.length < 400) {
-    try {
-      const key: unknown = JSON.parse(text.slice(4));
-      if (Array.isArray(key) && key.length === 2 && key.every((v) => typeof v === 'string')) {
-        return { after: [key[0], key[1]] };
-      }
-    } catch {
-      // Falls through to the refusal below.
-    }
-  }
+  const key = keyOfCursor(cursor, 2);
+  if (key) return { after: [key[0]!, key[1]!] };
   throw badInput('after is not a cursor of this connection', { field: 'after' });
 }
 

@@ -5,6 +5,7 @@
  */
 import { GraphQLDateTime } from 'graphql-scalars';
 import { Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { PageInfo } from '../../shared/graphql/connection';
 import {
   AGENCY_RESPONSE_OUTCOMES,
   type AgencyResponseOutcome,
@@ -247,21 +248,6 @@ export class Complaint {
 
   @Field(() => Int, { description: 'The revision of the case: send it back as `expectedVersion`.' })
   version!: number;
-}
-
-@ObjectType()
-export class PageInfo {
-  @Field()
-  hasNextPage!: boolean;
-
-  @Field()
-  hasPreviousPage!: boolean;
-
-  @Field(() => String, { nullable: true })
-  startCursor!: string | null;
-
-  @Field(() => String, { nullable: true })
-  endCursor!: string | null;
 }
 
 @ObjectType()
