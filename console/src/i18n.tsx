@@ -339,6 +339,11 @@ const STATUS_LABELS: Record<Lang, Record<string, string>> = {
     PAUSED: 'Dijeda',
     MET: 'Tepat waktu',
     BREACHED: 'Terlambat',
+    VERIFICATION: 'Verifikasi',
+    AGENCY_FIRST_FOLLOW_UP: 'Tindak lanjut pertama instansi',
+    WRITTEN_RESPONSE: 'Jawaban tertulis',
+    COMPLETION: 'Penyelesaian',
+    AUTO_CLOSE: 'Penutupan otomatis',
   },
   en: {
     RECEIVED: 'Received',
@@ -367,6 +372,11 @@ const STATUS_LABELS: Record<Lang, Record<string, string>> = {
     PAUSED: 'Paused',
     MET: 'Met',
     BREACHED: 'Breached',
+    VERIFICATION: 'Verification',
+    AGENCY_FIRST_FOLLOW_UP: "Agency's first follow-up",
+    WRITTEN_RESPONSE: 'Written response',
+    COMPLETION: 'Completion',
+    AUTO_CLOSE: 'Automatic closing',
   },
 };
 

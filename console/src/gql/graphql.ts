@@ -204,7 +204,7 @@ export type OverdueQueryVariables = Exact<{
 }>;
 
 
-export type OverdueQuery = { complaints: { totalCount: number, edges: Array<{ node: { id: string, trackingNumber: string, subject: string, status: ComplaintStatus, agencies: Array<{ id: string, name: string }>, sla: { clocks: Array<{ kind: SlaClockKind, state: SlaClockState, dueAt: string | null, agency: { id: string } | null }> } | null } }> } };
+export type OverdueQuery = { overdueClocks: { totalCount: number, edges: Array<{ node: { id: string, kind: SlaClockKind, dueAt: string | null, agency: { id: string, name: string } | null, complaint: { id: string, trackingNumber: string, subject: string } } }> } };
 
 export type CaseEventsHeadQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -537,30 +537,21 @@ export const RankingDocument = new TypedDocumentString(`
     `) as unknown as TypedDocumentString<RankingQuery, RankingQueryVariables>;
 export const OverdueDocument = new TypedDocumentString(`
     query Overdue($agencyId: ID) {
-  complaints(
-    first: 100
-    filter: {status: [FORWARDED, IN_FOLLOW_UP], agencyId: $agencyId}
-  ) {
+  overdueClocks(agencyId: $agencyId, first: 50) {
     totalCount
     edges {
       node {
         id
-        trackingNumber
-        subject
-        status
-        agencies {
+        kind
+        dueAt
+        agency {
           id
           name
         }
-        sla {
-          clocks {
-            kind
-            state
-            dueAt
-            agency {
-              id
-            }
-          }
+        complaint {
+          id
+          trackingNumber
+          subject
         }
       }
     }

@@ -14,6 +14,7 @@ import {
   CaseEventsHeadDocument,
   InflowWeekDocument,
   OverdueDocument,
+  type OverdueQuery,
   RankingDocument,
   type RankingQuery,
 } from '../gql/graphql';
@@ -38,13 +39,7 @@ interface Figures {
   readonly byChannel: ChartData;
   readonly backlog: ChartData;
   readonly ranking: RankingQuery['agencyRanking'];
-  readonly overdue: {
-    id: string;
-    trackingNumber: string;
-    subject: string;
-    agencies: string;
-    dueAt: string;
-  }[];
+  readonly overdue: OverdueQuery['overdueClocks'];
   readonly total: number;
 }
 
@@ -62,7 +57,6 @@ async function load(period: PeriodChoice, agencyId: string | null): Promise<Figu
     gql(OverdueDocument, agencyId ? { agencyId } : {}),
   ]);
   const count = (w: number, c: number) => counts[w]?.[CHANNELS[c]!].totalCount ?? 0;
-  const now = Date.now();
   return {
     inflow: {
       columns: ['week', ...CHANNELS],
@@ -74,21 +68,7 @@ async function load(period: PeriodChoice, agencyId: string | null): Promise<Figu
     },
     backlog: { columns: ['status', 'count'], rows: STATUSES.map(([k, s]) => [s, backlog[k].totalCount]) },
     ranking: agencyId ? ranking.agencyRanking.filter((r) => r.agency.id === agencyId) : ranking.agencyRanking,
-    overdue: overdue.complaints.edges.flatMap(({ node }) => {
-      const late = (node.sla?.clocks ?? []).filter(
-        (c) => c.state === 'BREACHED' || (c.state === 'RUNNING' && c.dueAt && Date.parse(c.dueAt) < now),
-      );
-      if (late.length === 0) return [];
-      return [
-        {
-          id: node.id,
-          trackingNumber: node.trackingNumber,
-          subject: node.subject,
-          agencies: node.agencies.map((a) => a.name).join(', '),
-          dueAt: late[0]!.dueAt ?? '',
-        },
-      ];
-    }),
+    overdue: overdue.overdueClocks,
     total: counts.reduce((sum, week) => sum + CHANNELS.reduce((n, c) => n + week[c].totalCount, 0), 0),
   };
 }
@@ -375,18 +355,25 @@ export function Monitoring() {
           </section>
           <section className="card" aria-labelledby="overdue-h" data-testid="overdue">
             <h2 id="overdue-h">{t('overdue')}</h2>
-            {figures.overdue.length === 0 ? (
+            {figures.overdue.edges.length === 0 ? (
               <p>{t('none')}</p>
             ) : (
               <ul className="plain">
-                {figures.overdue.map((o) => (
-                  <li key={o.id}>
-                    <a href={`#/case/${o.id}`}>{o.trackingNumber}</a> — {o.subject} ({o.agencies}) ·{' '}
-                    {t('dueAt')} {formatDate(o.dueAt, lang)}
+                {figures.overdue.edges.map(({ node: c }) => (
+                  <li key={c.id}>
+                    <a href={`#/case/${c.complaint.id}`}>{c.complaint.trackingNumber}</a> —{' '}
+                    {c.complaint.subject}
+                    {c.agency ? ` (${c.agency.name})` : ''} · {statusLabel(c.kind, lang)} · {t('dueAt')}{' '}
+                    {formatDate(c.dueAt, lang)}
                   </li>
                 ))}
               </ul>
             )}
+            {figures.overdue.totalCount > figures.overdue.edges.length ? (
+              <p>
+                {figures.overdue.edges.length} / {figures.overdue.totalCount}
+              </p>
+            ) : null}
           </section>
         </>
       )}
