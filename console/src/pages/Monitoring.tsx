@@ -5,7 +5,7 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { gql, gqlBatch, subscribe } from '../api';
-import { ChartCard, type ChartData, DataTable } from '../chart';
+import { ChartCard, type ChartData, DataTable, loadCharts } from '../chart';
 import {
   AgenciesDocument,
   BacklogDocument,
@@ -47,6 +47,7 @@ async function load(period: PeriodChoice, agencyId: string | null): Promise<Figu
   const range = periodRange(period);
   const weeks = buckets(period);
   const agency = agencyId ? { agencyId } : {};
+  void loadCharts(); // on its way while the figures are
   const [counts, backlog, ranking, overdue] = await Promise.all([
     gqlBatch(
       InflowWeekDocument,
