@@ -176,19 +176,25 @@ export class ComplaintService {
     limit: number,
   ) {
     const query = complaintDocQuery(filter, viewer);
+    // A count alone (`first: 0`, as a dashboard asks for dozens at once) reads no document: from an offset,
+    // whether more follow is known from the total.
+    const countOnly = limit === 0 && !('after' in position);
     const [found, total] = await Promise.all([
-      this.runtime.readModels.find<ComplaintDocument>(COMPLAINTS_COLLECTION, {
-        ...query,
-        limit: limit + 1,
-        ...('after' in position ? { after: position.after } : { offset: position.offset }),
-      }),
+      countOnly
+        ? Promise.resolve([])
+        : this.runtime.readModels.find<ComplaintDocument>(COMPLAINTS_COLLECTION, {
+            ...query,
+            limit: limit + 1,
+            ...('after' in position ? { after: position.after } : { offset: position.offset }),
+          }),
       this.runtime.readModels.count(COMPLAINTS_COLLECTION, {
         ...(query.where ? { where: query.where } : {}),
         ...(query.text ? { text: query.text } : {}),
       }),
     ]);
     const items = found.slice(0, limit);
-    return { items, total, hasNextPage: found.length > limit } satisfies Page<ComplaintDocument>;
+    const hasNextPage = countOnly ? 'offset' in position && total > position.offset : found.length > limit;
+    return { items, total, hasNextPage } satisfies Page<ComplaintDocument>;
   }
 
   /**
