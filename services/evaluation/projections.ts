@@ -900,16 +900,23 @@ export function deadlineAsOf(terms: DeadlineTerms, asOf: string, ctx: ClockConte
   return due === null ? null : endOfJakartaDay(due);
 }
 
+/** Agencies' day buckets from `from` to `to` (Jakarta dates, inclusive), from the agency_day index. */
+export const agencyDaysQuery = (
+  agencyIds: string | readonly string[],
+  from: string,
+  to: string,
+): DocQuery => ({
+  where: {
+    agencyId: typeof agencyIds === 'string' ? agencyIds : { in: [...agencyIds] },
+    bucket: { gte: from, lte: to },
+  },
+});
+
 /**
  * The KPIs of one agency for a period from the read model (no log reading): one document per Jakarta date
  * of the period up to `asOf`, and the forwardings awaiting an answer during the month of `asOf` plus those
  * awaiting one still. Each entry is judged as of `asOf` by the instants it carries.
  */
-/** An agency's day buckets from `from` to `to` (Jakarta dates, inclusive), from the agency_day index. */
-export const agencyDaysQuery = (agencyId: string, from: string, to: string): DocQuery => ({
-  where: { agencyId, bucket: { gte: from, lte: to } },
-});
-
 export async function agencyKpisFromReadModel(
   store: ReadModelStore,
   agencyId: string,
@@ -917,23 +924,56 @@ export async function agencyKpisFromReadModel(
   ctx: ClockContext,
   asOf: string = defaultAsOf(period),
 ): Promise<AgencyKpis> {
-  const tally = emptyTally();
+  return (await agenciesKpisFromReadModel(store, [agencyId], period, ctx, asOf))[0]!;
+}
+
+/**
+ * The KPIs of several agencies (the ranking), in their order: the day buckets of them all in one query on
+ * the agency_day index, then each agency as agencyKpisFromReadModel judges it.
+ */
+export async function agenciesKpisFromReadModel(
+  store: ReadModelStore,
+  agencyIds: readonly string[],
+  period: Period,
+  ctx: ClockContext,
+  asOf: string = defaultAsOf(period),
+): Promise<AgencyKpis[]> {
   const asOfMs = Date.parse(asOf);
   if (Number.isNaN(asOfMs)) throw new Error(`asOf is not an instant: ${asOf}`);
+  const asOfDate = jakartaDate(asOf);
+  const last = fromDayNumber(Math.min(dayNumber(period.to), dayNumber(asOfDate)));
+  const days =
+    period.from <= last && agencyIds.length > 0
+      ? await store.find<AgencyBucketDoc<AgencyDayEntry>>(
+          EVALUATION_AGENCY_DAYS,
+          agencyDaysQuery(agencyIds.length === 1 ? agencyIds[0]! : agencyIds, period.from, last),
+        )
+      : [];
+  const daysOf = new Map<string, AgencyBucketDoc<AgencyDayEntry>[]>(agencyIds.map((id) => [id, []]));
+  for (const doc of days) daysOf.get(doc.agencyId)?.push(doc);
+  return Promise.all(
+    agencyIds.map((agencyId) =>
+      agencyKpisOfDays(store, agencyId, daysOf.get(agencyId) ?? [], period, ctx, asOf),
+    ),
+  );
+}
+
+async function agencyKpisOfDays(
+  store: ReadModelStore,
+  agencyId: string,
+  days: readonly AgencyBucketDoc<AgencyDayEntry>[],
+  period: Period,
+  ctx: ClockContext,
+  asOf: string,
+): Promise<AgencyKpis> {
+  const tally = emptyTally();
+  const asOfMs = Date.parse(asOf);
   const by = (at: string) => Date.parse(at) <= asOfMs;
   const asOfDate = jakartaDate(asOf);
   const region = ctx.regionOfAgency?.(agencyId);
   const workingDays = (from: string, to: string) =>
     ctx.calendar.workingDaysBetween(jakartaDate(from), to, region);
 
-  const last = fromDayNumber(Math.min(dayNumber(period.to), dayNumber(asOfDate)));
-  const days =
-    period.from <= last
-      ? await store.find<AgencyBucketDoc<AgencyDayEntry>>(
-          EVALUATION_AGENCY_DAYS,
-          agencyDaysQuery(agencyId, period.from, last),
-        )
-      : [];
   for (const doc of days) {
     for (const entry of Object.values(doc.entries)) if (by(entry.at)) countDayEntry(tally, entry);
   }

@@ -57,6 +57,7 @@ import {
   slaPolicyDecider,
 } from './domain/sla-policy';
 import {
+  agenciesKpisFromReadModel,
   agencyKpisFromReadModel,
   type ClockContextHolder,
   clockOfDoc,
@@ -249,9 +250,13 @@ export class EvaluationService {
     const ctx = await this.context();
     const at = asOf ?? defaultAsOf(period, this.now());
     const agencies = await this.knownAgencies();
-    // All agencies at once: their bucket reads of this request go out together, batched per collection.
-    const all: AgencyKpis[] = await Promise.all(
-      agencies.map((a) => agencyKpisFromReadModel(this.runtime.readModels, a.agencyId, period, ctx, at)),
+    // All agencies at once: their day buckets in one query, their other reads batched per collection.
+    const all: AgencyKpis[] = await agenciesKpisFromReadModel(
+      this.runtime.readModels,
+      agencies.map((a) => a.agencyId),
+      period,
+      ctx,
+      at,
     );
     const score = (k: AgencyKpis) => k.respondedWithinSlaPercent ?? -1;
     all.sort(

@@ -33,8 +33,11 @@ describe.each(PLAN_ENGINES)('%s: evaluation read plans', (engine) => {
     await expectIndexedPlan(store(), SLA_CLOCKS, query, 'rm_sla_clocks_complaint');
   });
 
-  it("an agency's day buckets of a period (its KPIs and the ranking): the agency_day index, no scan", async () => {
-    const query = agencyDaysQuery('inspektorat-bantul', '2026-01-01', '2026-12-31');
+  it.each([
+    ["an agency's (its KPIs)", 'inspektorat-bantul'],
+    ["every agency's in one query (the ranking)", ['inspektorat-bantul', 'inspektorat-sleman', 'dinas-x']],
+  ] as const)('day buckets of a period, %s: the agency_day index, no scan', async (_, agencies) => {
+    const query = agencyDaysQuery(agencies, '2026-01-01', '2026-12-31');
     await expectIndexedPlan(store(), EVALUATION_AGENCY_DAYS, query, 'rm_evaluation_agency_days_agency_day');
   });
 
