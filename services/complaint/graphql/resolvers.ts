@@ -5,7 +5,7 @@
 import { plausibleAccessCode } from '../../shared/access-code';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { requireCaseReader } from '../../shared/access';
-import { keyCursor, keyOfCursor } from '../../shared/graphql/connection';
+import { keyCursor, keyOfCursor, pageInfoOf, pageSize } from '../../shared/graphql/connection';
 import { type Principal, requireAuthenticated, requireRole } from '../../shared/auth';
 import { badInput, unauthenticated } from '../../shared/errors';
 import type { Actor } from '../../shared/eventstore/types';
@@ -73,10 +73,7 @@ export class ComplaintQueries {
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<ComplaintConnection> {
     const principal = requireCaseReader(ctx);
-    const limit = first ?? DEFAULT_PAGE;
-    if (!Number.isInteger(limit) || limit < 0 || limit > MAX_PAGE) {
-      throw badInput(`first must be between 0 and ${MAX_PAGE}`, { field: 'first' });
-    }
+    const limit = pageSize(first, DEFAULT_PAGE, MAX_PAGE);
     const position = after ? decodeCursor(after) : { offset: 0 };
     const page = await ctx.complaints.list(
       {
@@ -100,12 +97,7 @@ export class ComplaintQueries {
     return {
       edges,
       totalCount: page.total,
-      pageInfo: {
-        hasNextPage: page.hasNextPage,
-        hasPreviousPage: 'after' in position || position.offset > 0,
-        startCursor: edges[0]?.cursor ?? null,
-        endCursor: edges[edges.length - 1]?.cursor ?? null,
-      },
+      pageInfo: pageInfoOf(edges, page.hasNextPage, 'after' in position || position.offset > 0),
     };
   }
 

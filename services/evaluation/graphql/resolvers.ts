@@ -8,7 +8,7 @@ import { GraphQLDateTime, GraphQLLocalDate } from 'graphql-scalars';
 import { requireCaseReader } from '../../shared/access';
 import { requireAuthenticated } from '../../shared/auth';
 import { badInput } from '../../shared/errors';
-import { keyCursor, keyOfCursor } from '../../shared/graphql/connection';
+import { keyCursor, keyOfCursor, pageInfoOf, pageSize } from '../../shared/graphql/connection';
 import { dayNumber } from '../../shared/calendar/dates';
 import type { EvaluationContext } from './context';
 import {
@@ -123,10 +123,7 @@ export class EvaluationQueries {
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<OverdueClockConnection> {
     const principal = requireCaseReader(ctx);
-    const limit = first ?? DEFAULT_PAGE;
-    if (!Number.isInteger(limit) || limit < 0 || limit > MAX_PAGE) {
-      throw badInput(`first must be between 0 and ${MAX_PAGE}`, { field: 'first' });
-    }
+    const limit = pageSize(first, DEFAULT_PAGE, MAX_PAGE);
     const key = after ? keyOfCursor(after, 2) : undefined;
     if (after && !key) throw badInput('after is not a cursor of this connection', { field: 'after' });
     const page = await ctx.evaluation.overdueClocks(
@@ -139,12 +136,7 @@ export class EvaluationQueries {
     return {
       edges,
       totalCount: page.total,
-      pageInfo: {
-        hasNextPage: page.hasNextPage,
-        hasPreviousPage: key !== undefined,
-        startCursor: edges[0]?.cursor ?? null,
-        endCursor: edges[edges.length - 1]?.cursor ?? null,
-      },
+      pageInfo: pageInfoOf(edges, page.hasNextPage, key !== undefined),
     };
   }
 

@@ -4,6 +4,7 @@
  * the next page starts from the index right after it, whatever the store holds.
  */
 import { Directive, Field, ObjectType } from 'type-graphql';
+import { badInput } from '../errors';
 
 @ObjectType()
 @Directive('@shareable')
@@ -38,3 +39,24 @@ export function keyOfCursor(cursor: string, length: number): string[] | undefine
     return undefined;
   }
 }
+
+/** `first` of a connection: `fallback` when absent, BAD_USER_INPUT outside 0..max. */
+export function pageSize(first: number | null | undefined, fallback: number, max: number): number {
+  const size = first ?? fallback;
+  if (!Number.isInteger(size) || size < 0 || size > max) {
+    throw badInput(`first must be between 0 and ${max}`, { field: 'first' });
+  }
+  return size;
+}
+
+/** The PageInfo of a page of edges. */
+export const pageInfoOf = (
+  edges: readonly { readonly cursor: string }[],
+  hasNextPage: boolean,
+  hasPreviousPage: boolean,
+): PageInfo => ({
+  hasNextPage,
+  hasPreviousPage,
+  startCursor: edges[0]?.cursor ?? null,
+  endCursor: edges[edges.length - 1]?.cursor ?? null,
+});
