@@ -10,7 +10,7 @@ import { type Principal, requireAuthenticated, requireRole } from '../../shared/
 import { badInput, unauthenticated } from '../../shared/errors';
 import type { Actor } from '../../shared/eventstore/types';
 import { type ComplaintCommand, type RejectionReason } from '../domain';
-import { type ComplaintDocument, publicComplaintView } from '../projection';
+import { type ComplaintDocument, type ComplaintFilter, publicComplaintView } from '../projection';
 import { type ComplaintPagePosition, PUBLIC_ACTOR } from '../service';
 import type { ComplaintContext } from './context';
 import {
@@ -20,14 +20,18 @@ import {
   Complaint,
   ComplaintConnection,
   ComplaintFilterInput,
+  ComplaintInflow,
   FileComplaintInput,
   FiledComplaint,
   PublicComplaintStatus,
+  ReceivedRangeInput,
   RejectionReasonEnum,
 } from './types';
 import { channelReferenceView, complainantView, documentOf, toComplaint, visibleComplaint } from './view';
 
 const MAX_PAGE = 100;
+/** A year by week and a bit: 318 indexed counts at most. */
+const MAX_RANGES = 53;
 const DEFAULT_PAGE = 20;
 
 /**
@@ -42,6 +46,17 @@ function decodeCursor(cursor: string): ComplaintPagePosition {
   if (key) return { after: [key[0]!, key[1]!] };
   throw badInput('after is not a cursor of this connection', { field: 'after' });
 }
+
+const filterOf = (filter?: ComplaintFilterInput | null): ComplaintFilter => ({
+  ...(filter?.status ? { status: filter.status } : {}),
+  ...(filter?.agencyId ? { agencyId: filter.agencyId } : {}),
+  ...(filter?.channel ? { channel: filter.channel } : {}),
+  ...(filter?.receivedFrom ? { receivedFrom: filter.receivedFrom.toISOString() } : {}),
+  ...(filter?.receivedTo ? { receivedTo: filter.receivedTo.toISOString() } : {}),
+  ...(filter?.text ? { text: filter.text } : {}),
+  ...(typeof filter?.confidential === 'boolean' ? { confidential: filter.confidential } : {}),
+  ...(typeof filter?.anonymous === 'boolean' ? { anonymous: filter.anonymous } : {}),
+});
 
 @Resolver(() => Complaint)
 export class ComplaintQueries {
@@ -75,21 +90,7 @@ export class ComplaintQueries {
     const principal = requireCaseReader(ctx);
     const limit = pageSize(first, DEFAULT_PAGE, MAX_PAGE);
     const position = after ? decodeCursor(after) : { offset: 0 };
-    const page = await ctx.complaints.list(
-      {
-        ...(filter?.status ? { status: filter.status } : {}),
-        ...(filter?.agencyId ? { agencyId: filter.agencyId } : {}),
-        ...(filter?.channel ? { channel: filter.channel } : {}),
-        ...(filter?.receivedFrom ? { receivedFrom: filter.receivedFrom.toISOString() } : {}),
-        ...(filter?.receivedTo ? { receivedTo: filter.receivedTo.toISOString() } : {}),
-        ...(filter?.text ? { text: filter.text } : {}),
-        ...(typeof filter?.confidential === 'boolean' ? { confidential: filter.confidential } : {}),
-        ...(typeof filter?.anonymous === 'boolean' ? { anonymous: filter.anonymous } : {}),
-      },
-      principal,
-      position,
-      limit,
-    );
+    const page = await ctx.complaints.list(filterOf(filter), principal, position, limit);
     const edges = page.items.flatMap((doc) => {
       const visible = visibleComplaint(doc, principal);
       return visible ? [{ cursor: encodeCursor(doc), node: toComplaint(visible) }] : [];
@@ -99,6 +100,27 @@ export class ComplaintQueries {
       totalCount: page.total,
       pageInfo: pageInfoOf(edges, page.hasNextPage, 'after' in position || position.offset > 0),
     };
+  }
+
+  @Query(() => [ComplaintInflow], {
+    description:
+      'How many complaints each channel received in each range, among those `complaints(filter)` would list (its ' +
+      'receivedFrom, receivedTo and channel give way to each range and channel): a dashboard’s inflow in one request.',
+  })
+  async complaintInflow(
+    @Arg('ranges', () => [ReceivedRangeInput]) ranges: ReceivedRangeInput[],
+    @Ctx() ctx: ComplaintContext,
+    @Arg('filter', () => ComplaintFilterInput, { nullable: true }) filter?: ComplaintFilterInput | null,
+  ): Promise<ComplaintInflow[]> {
+    const principal = requireCaseReader(ctx);
+    if (ranges.length > MAX_RANGES) {
+      throw badInput(`at most ${MAX_RANGES} ranges at a time`, { field: 'ranges' });
+    }
+    return ctx.complaints.inflow(
+      filterOf(filter),
+      ranges.map((r) => ({ from: r.from.toISOString(), to: r.to.toISOString() })),
+      principal,
+    );
   }
 
   @Query(() => PublicComplaintStatus, {

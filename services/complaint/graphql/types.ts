@@ -361,6 +361,36 @@ export class FileComplaintInput {
   issueAccessCode?: boolean | null;
 }
 
+@InputType({ description: 'Instants from and to, both included.' })
+export class ReceivedRangeInput {
+  @Field(() => GraphQLDateTime)
+  from!: Date;
+
+  @Field(() => GraphQLDateTime)
+  to!: Date;
+}
+
+@ObjectType()
+export class ChannelCount {
+  @Field(() => ChannelEnum)
+  channel!: Channel;
+
+  @Field(() => Int)
+  count!: number;
+}
+
+@ObjectType({ description: 'How many complaints each channel received in one range.' })
+export class ComplaintInflow {
+  @Field(() => GraphQLDateTime)
+  from!: string;
+
+  @Field(() => GraphQLDateTime)
+  to!: string;
+
+  @Field(() => [ChannelCount], { description: 'Every channel, in the order of the Channel enum.' })
+  channels!: ChannelCount[];
+}
+
 @InputType()
 export class ComplaintFilterInput {
   @Field(() => [ComplaintStatusEnum], { nullable: true })
