@@ -131,6 +131,12 @@ export type PeriodInput = {
   to?: string | null | undefined;
 };
 
+/** Instants from and to, both included. */
+export type ReceivedRangeInput = {
+  from: string;
+  to: string;
+};
+
 /** An agency's reply (*surat balasan / laporan hasil tindak lanjut*), received and registered. */
 export type RegisterAgencyReplyInput = {
   /** Chosen by the client to make a retry safe; generated when absent. */
@@ -183,14 +189,13 @@ export type BacklogQueryVariables = Exact<{
 
 export type BacklogQuery = { received: { totalCount: number }, awaiting: { totalCount: number }, verified: { totalCount: number }, forwarded: { totalCount: number }, followUp: { totalCount: number }, responded: { totalCount: number }, resolved: { totalCount: number } };
 
-export type InflowWeekQueryVariables = Exact<{
+export type InflowQueryVariables = Exact<{
   agencyId?: string | number | null | undefined;
-  from: string;
-  to: string;
+  ranges: Array<ReceivedRangeInput> | ReceivedRangeInput;
 }>;
 
 
-export type InflowWeekQuery = { WEB: { totalCount: number }, EMAIL: { totalCount: number }, WHATSAPP: { totalCount: number }, LETTER: { totalCount: number }, LAPOR: { totalCount: number }, WALK_IN: { totalCount: number } };
+export type InflowQuery = { complaintInflow: Array<{ channels: Array<{ channel: Channel, count: number }> }> };
 
 export type RankingQueryVariables = Exact<{
   period: PeriodInput;
@@ -470,46 +475,16 @@ export const BacklogDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<BacklogQuery, BacklogQueryVariables>;
-export const InflowWeekDocument = new TypedDocumentString(`
-    query InflowWeek($agencyId: ID, $from: DateTime!, $to: DateTime!) {
-  WEB: complaints(
-    first: 0
-    filter: {agencyId: $agencyId, receivedFrom: $from, receivedTo: $to, channel: [WEB]}
-  ) {
-    totalCount
-  }
-  EMAIL: complaints(
-    first: 0
-    filter: {agencyId: $agencyId, receivedFrom: $from, receivedTo: $to, channel: [EMAIL]}
-  ) {
-    totalCount
-  }
-  WHATSAPP: complaints(
-    first: 0
-    filter: {agencyId: $agencyId, receivedFrom: $from, receivedTo: $to, channel: [WHATSAPP]}
-  ) {
-    totalCount
-  }
-  LETTER: complaints(
-    first: 0
-    filter: {agencyId: $agencyId, receivedFrom: $from, receivedTo: $to, channel: [LETTER]}
-  ) {
-    totalCount
-  }
-  LAPOR: complaints(
-    first: 0
-    filter: {agencyId: $agencyId, receivedFrom: $from, receivedTo: $to, channel: [LAPOR]}
-  ) {
-    totalCount
-  }
-  WALK_IN: complaints(
-    first: 0
-    filter: {agencyId: $agencyId, receivedFrom: $from, receivedTo: $to, channel: [WALK_IN]}
-  ) {
-    totalCount
+export const InflowDocument = new TypedDocumentString(`
+    query Inflow($agencyId: ID, $ranges: [ReceivedRangeInput!]!) {
+  complaintInflow(ranges: $ranges, filter: {agencyId: $agencyId}) {
+    channels {
+      channel
+      count
+    }
   }
 }
-    `) as unknown as TypedDocumentString<InflowWeekQuery, InflowWeekQueryVariables>;
+    `) as unknown as TypedDocumentString<InflowQuery, InflowQueryVariables>;
 export const RankingDocument = new TypedDocumentString(`
     query Ranking($period: PeriodInput!) {
   agencyRanking(period: $period) {

@@ -4,7 +4,7 @@
  * refreshed live from the caseEvents subscription.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { gql, gqlBatch, subscribe } from '../api';
+import { gql, subscribe } from '../api';
 import { ChartCard, type ChartData, DataTable, loadCharts } from '../chart';
 import {
   AgenciesDocument,
@@ -12,7 +12,7 @@ import {
   type Channel,
   CaseEventsDocument,
   CaseEventsHeadDocument,
-  InflowWeekDocument,
+  InflowDocument,
   OverdueDocument,
   type OverdueQuery,
   RankingDocument,
@@ -49,15 +49,13 @@ async function load(period: PeriodChoice, agencyId: string | null): Promise<Figu
   const agency = agencyId ? { agencyId } : {};
   void loadCharts(); // on its way while the figures are
   const [counts, backlog, ranking, overdue] = await Promise.all([
-    gqlBatch(
-      InflowWeekDocument,
-      weeks.map((w) => ({ ...agency, from: w.from, to: w.to })),
-    ),
+    gql(InflowDocument, { ...agency, ranges: weeks.map((w) => ({ from: w.from, to: w.to })) }),
     gql(BacklogDocument, { ...agency, from: range.from, to: range.to }),
     gql(RankingDocument, { period: periodInput(period) }),
     gql(OverdueDocument, agencyId ? { agencyId } : {}),
   ]);
-  const count = (w: number, c: number) => counts[w]?.[CHANNELS[c]!].totalCount ?? 0;
+  const count = (w: number, c: number) =>
+    counts.complaintInflow[w]?.channels.find((x) => x.channel === CHANNELS[c])?.count ?? 0;
   return {
     inflow: {
       columns: ['week', ...CHANNELS],
@@ -70,7 +68,10 @@ async function load(period: PeriodChoice, agencyId: string | null): Promise<Figu
     backlog: { columns: ['status', 'count'], rows: STATUSES.map(([k, s]) => [s, backlog[k].totalCount]) },
     ranking: agencyId ? ranking.agencyRanking.filter((r) => r.agency.id === agencyId) : ranking.agencyRanking,
     overdue: overdue.overdueClocks,
-    total: counts.reduce((sum, week) => sum + CHANNELS.reduce((n, c) => n + week[c].totalCount, 0), 0),
+    total: counts.complaintInflow.reduce(
+      (sum, week) => sum + week.channels.reduce((n, c) => n + c.count, 0),
+      0,
+    ),
   };
 }
 
