@@ -206,10 +206,11 @@ export type RankingQuery = { agencyRanking: Array<{ rank: number, agency: { id: 
 
 export type OverdueQueryVariables = Exact<{
   agencyId?: string | number | null | undefined;
+  after?: string | null | undefined;
 }>;
 
 
-export type OverdueQuery = { overdueClocks: { totalCount: number, edges: Array<{ node: { id: string, kind: SlaClockKind, dueAt: string | null, agency: { id: string, name: string } | null, complaint: { id: string, trackingNumber: string, subject: string } } }> } };
+export type OverdueQuery = { overdueClocks: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, kind: SlaClockKind, dueAt: string | null, agency: { id: string, name: string } | null, complaint: { id: string, trackingNumber: string, subject: string } } }> } };
 
 export type CaseEventsHeadQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -511,9 +512,13 @@ export const RankingDocument = new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<RankingQuery, RankingQueryVariables>;
 export const OverdueDocument = new TypedDocumentString(`
-    query Overdue($agencyId: ID) {
-  overdueClocks(agencyId: $agencyId, first: 50) {
+    query Overdue($agencyId: ID, $after: String) {
+  overdueClocks(agencyId: $agencyId, first: 20, after: $after) {
     totalCount
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
     edges {
       node {
         id

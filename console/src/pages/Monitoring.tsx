@@ -116,6 +116,44 @@ const perAgency = (
   },
 });
 
+/** The overdue list: the first page came with the figures; more pages on request, by cursor. */
+function OverdueList({ first, agencyId }: { first: Figures['overdue']; agencyId: string | null }) {
+  const { t, lang } = useI18n();
+  const [pages, setPages] = useState([first]);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => setPages([first]), [first]);
+  const last = pages[pages.length - 1]!;
+  const edges = pages.flatMap((p) => p.edges);
+  const more = () =>
+    gql(OverdueDocument, { ...(agencyId ? { agencyId } : {}), after: last.pageInfo.endCursor }).then(
+      (page) => setPages([...pages, page.overdueClocks]),
+      (e: Error) => setError(e.message),
+    );
+  if (edges.length === 0) return <p>{t('none')}</p>;
+  return (
+    <>
+      <ul className="plain">
+        {edges.map(({ node: c }) => (
+          <li key={c.id}>
+            <a href={`#/case/${c.complaint.id}`}>{c.complaint.trackingNumber}</a> — {c.complaint.subject}
+            {c.agency ? ` (${c.agency.name})` : ''} · {statusLabel(c.kind, lang)} · {t('dueAt')}{' '}
+            {formatDate(c.dueAt, lang)}
+          </li>
+        ))}
+      </ul>
+      <p>
+        {edges.length} / {last.totalCount}{' '}
+        {last.pageInfo.hasNextPage ? (
+          <button type="button" onClick={() => void more()}>
+            {t('more')}
+          </button>
+        ) : null}
+      </p>
+      {error ? <p role="alert">{error}</p> : null}
+    </>
+  );
+}
+
 export function Monitoring() {
   const { t, lang } = useI18n();
   const [period, setPeriod] = useState<PeriodChoice>(() => currentPeriod());
@@ -357,25 +395,7 @@ export function Monitoring() {
           </section>
           <section className="card" aria-labelledby="overdue-h" data-testid="overdue">
             <h2 id="overdue-h">{t('overdue')}</h2>
-            {figures.overdue.edges.length === 0 ? (
-              <p>{t('none')}</p>
-            ) : (
-              <ul className="plain">
-                {figures.overdue.edges.map(({ node: c }) => (
-                  <li key={c.id}>
-                    <a href={`#/case/${c.complaint.id}`}>{c.complaint.trackingNumber}</a> —{' '}
-                    {c.complaint.subject}
-                    {c.agency ? ` (${c.agency.name})` : ''} · {statusLabel(c.kind, lang)} · {t('dueAt')}{' '}
-                    {formatDate(c.dueAt, lang)}
-                  </li>
-                ))}
-              </ul>
-            )}
-            {figures.overdue.totalCount > figures.overdue.edges.length ? (
-              <p>
-                {figures.overdue.edges.length} / {figures.overdue.totalCount}
-              </p>
-            ) : null}
+            <OverdueList first={figures.overdue} agencyId={agencyId} />
           </section>
         </>
       )}
