@@ -11,6 +11,7 @@ import { CommandHandler, expectedRevisionOf } from '../shared/decider';
 import { badInput, DomainError, notFound } from '../shared/errors';
 import type { Actor } from '../shared/eventstore/types';
 import type { SubgraphRuntime } from '../shared/runtime';
+import type { DocQuery } from '../shared/projections/types';
 import { TrackingNumberService } from './tracking-number';
 import { type AccessCodeHasher, openAccessCodeHasher } from '../shared/access-code';
 import { complaintGuard, requireEraser } from './access';
@@ -32,6 +33,9 @@ import {
 } from './intake';
 import type { ComplaintViewer } from './access';
 import {
+  AGENCY_CASES_COLLECTION,
+  type AgencyCaseDocument,
+  agencyCasesQuery,
   applyComplaintEvent,
   COMPLAINTS_COLLECTION,
   type ComplaintDocument,
@@ -97,7 +101,8 @@ const keyReused = () =>
 
 export interface Page<T> {
   readonly items: readonly T[];
-  readonly total: number;
+  /** The number of matches, counted when called (a count is the dearest part of a page). */
+  readonly total: () => Promise<number>;
   readonly hasNextPage: boolean;
 }
 
@@ -184,15 +189,11 @@ export class ComplaintService {
         to,
         channels: await Promise.all(
           CHANNELS.map(async (channel) => {
-            const { where, text } = complaintDocQuery(
+            const query = complaintDocQuery(
               { ...filter, receivedFrom: from, receivedTo: to, channel: [channel] },
               viewer,
             );
-            const count = await this.runtime.readModels.count(COMPLAINTS_COLLECTION, {
-              ...(where ? { where } : {}),
-              ...(text ? { text } : {}),
-            });
-            return { channel, count };
+            return { channel, count: await this.countOf(query) };
           }),
         ),
       })),
@@ -208,27 +209,54 @@ export class ComplaintService {
     viewer: ComplaintViewer,
     position: ComplaintPagePosition,
     limit: number,
-  ) {
+  ): Promise<Page<ComplaintDocument>> {
     const query = complaintDocQuery(filter, viewer);
-    // A count alone (`first: 0`, as a dashboard asks for dozens at once) reads no document: from an offset,
-    // whether more follow is known from the total.
-    const countOnly = limit === 0 && !('after' in position);
-    const [found, total] = await Promise.all([
-      countOnly
-        ? Promise.resolve([])
-        : this.runtime.readModels.find<ComplaintDocument>(COMPLAINTS_COLLECTION, {
-            ...query,
-            limit: limit + 1,
-            ...('after' in position ? { after: position.after } : { offset: position.offset }),
-          }),
-      this.runtime.readModels.count(COMPLAINTS_COLLECTION, {
-        ...(query.where ? { where: query.where } : {}),
-        ...(query.text ? { text: query.text } : {}),
-      }),
-    ]);
-    const items = found.slice(0, limit);
-    const hasNextPage = countOnly ? 'offset' in position && total > position.offset : found.length > limit;
-    return { items, total, hasNextPage } satisfies Page<ComplaintDocument>;
+    const page = {
+      limit: limit + 1,
+      ...('after' in position ? { after: position.after } : { offset: position.offset }),
+    };
+    const byAgency = agencyCasesQuery(query);
+    // Counted only when asked (totalCount), once.
+    let counting: Promise<number> | undefined;
+    const total = () => {
+      counting ??= this.countOf(query);
+      return counting;
+    };
+    // A count alone (`first: 0`, as a dashboard asks for dozens at once) reads no document: from an
+    // offset, whether more follow is known from the total.
+    if (limit === 0 && 'offset' in position) {
+      return { items: [], hasNextPage: (await total()) > position.offset, total };
+    }
+    const found = byAgency
+      ? await this.agencyPage(byAgency, page)
+      : await this.runtime.readModels.find<ComplaintDocument>(COMPLAINTS_COLLECTION, { ...query, ...page });
+    return { items: found.slice(0, limit), hasNextPage: found.length > limit, total };
+  }
+
+  /**
+   * How many complaints a query (complaintDocQuery) matches, off an index: the agency's share of them
+   * when it is held to one agency.
+   */
+  private countOf(query: DocQuery): Promise<number> {
+    const byAgency = agencyCasesQuery(query);
+    const counted = byAgency ?? query;
+    return this.runtime.readModels.count(byAgency ? AGENCY_CASES_COLLECTION : COMPLAINTS_COLLECTION, {
+      ...(counted.where ? { where: counted.where } : {}),
+      ...(counted.text ? { text: counted.text } : {}),
+    });
+  }
+
+  /** A page of one agency's cases, read off their indexes, then their complaints in one read. */
+  private async agencyPage(query: DocQuery, page: Pick<DocQuery, 'limit' | 'offset' | 'after'>) {
+    const cases = await this.runtime.readModels.find<AgencyCaseDocument>(AGENCY_CASES_COLLECTION, {
+      ...query,
+      ...page,
+    });
+    const docs = await this.runtime.readModels.getMany<ComplaintDocument>(
+      COMPLAINTS_COLLECTION,
+      cases.map((c) => c.id),
+    );
+    return docs.filter((doc): doc is ComplaintDocument => doc !== undefined);
   }
 
   /**

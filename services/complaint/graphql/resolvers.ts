@@ -97,7 +97,9 @@ export class ComplaintQueries {
     });
     return {
       edges,
-      totalCount: page.total,
+      get totalCount() {
+        return page.total();
+      },
       pageInfo: pageInfoOf(edges, page.hasNextPage, 'after' in position || position.offset > 0),
     };
   }
