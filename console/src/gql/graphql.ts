@@ -236,14 +236,14 @@ export type WorkListQueryVariables = Exact<{
 }>;
 
 
-export type WorkListQuery = { complaints: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, trackingNumber: string, subject: string, status: ComplaintStatus, channel: Channel, receivedAt: string, agencies: Array<{ id: string, name: string }>, sla: { clocks: Array<{ kind: SlaClockKind, state: SlaClockState, dueAt: string | null, agency: { id: string } | null }> } | null } }> } };
+export type WorkListQuery = { complaints: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, trackingNumber: string, subject: string, status: ComplaintStatus, channel: Channel, receivedAt: string, agencies: Array<{ id: string, name: string }>, sla: { clocks: Array<{ kind: SlaClockKind, state: SlaClockState, dueAt: string | null, workingDaysLeft: number | null, agency: { id: string } | null }> } | null } }> } };
 
 export type CaseQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type CaseQuery = { complaint: { id: string, trackingNumber: string, status: ComplaintStatus, channel: Channel, subject: string, description: string, category: string | null, region: string | null, confidential: boolean, anonymous: boolean, receivedAt: string, updatedAt: string, version: number, complainant: { access: ComplainantAccess, name: string | null, nik: string | null, email: string | null, phone: string | null, address: string | null } | null, forwardings: Array<{ forwardingId: string, status: ForwardingStatus, forwardedAt: string, acknowledgedAt: string | null, respondedAt: string | null, response: string | null, current: boolean, agency: { id: string, name: string } }>, letters: Array<{ id: string, kind: LetterKind, state: LetterStatus, number: string | null, subject: string, agencyId: string | null, sentAt: string | null, attachments: Array<{ filename: string, size: number }> }>, sla: { clocks: Array<{ id: string, kind: SlaClockKind, state: SlaClockState, startedAt: string, dueDate: string | null, dueAt: string | null, stoppedAt: string | null, workingDaysElapsed: number, agency: { id: string, name: string } | null }> } | null, suggestedAgencies: { agencies: Array<{ id: string, name: string }>, rule: { id: string, category: string | null, region: string | null } } | null } | null };
+export type CaseQuery = { complaint: { id: string, trackingNumber: string, status: ComplaintStatus, channel: Channel, subject: string, description: string, category: string | null, region: string | null, confidential: boolean, anonymous: boolean, receivedAt: string, updatedAt: string, version: number, complainant: { access: ComplainantAccess, name: string | null, nik: string | null, email: string | null, phone: string | null, address: string | null } | null, forwardings: Array<{ forwardingId: string, status: ForwardingStatus, forwardedAt: string, acknowledgedAt: string | null, respondedAt: string | null, response: string | null, current: boolean, agency: { id: string, name: string } }>, letters: Array<{ id: string, kind: LetterKind, state: LetterStatus, number: string | null, subject: string, agencyId: string | null, sentAt: string | null, attachments: Array<{ filename: string, size: number }> }>, sla: { clocks: Array<{ id: string, kind: SlaClockKind, state: SlaClockState, startedAt: string, dueDate: string | null, dueAt: string | null, stoppedAt: string | null, workingDaysElapsed: number, workingDaysLeft: number | null, agency: { id: string, name: string } | null }> } | null, suggestedAgencies: { agencies: Array<{ id: string, name: string }>, rule: { id: string, category: string | null, region: string | null } } | null } | null };
 
 export type CaseTimelineQueryVariables = Exact<{
   id: string | number;
@@ -592,6 +592,7 @@ export const WorkListDocument = new TypedDocumentString(`
             kind
             state
             dueAt
+            workingDaysLeft
             agency {
               id
             }
@@ -666,6 +667,7 @@ export const CaseDocument = new TypedDocumentString(`
         dueAt
         stoppedAt
         workingDaysElapsed
+        workingDaysLeft
       }
     }
     suggestedAgencies {

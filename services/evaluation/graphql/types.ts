@@ -132,6 +132,13 @@ export class SlaClock {
   @Field(() => Int, { description: 'Working days counted so far (to now or the stop), pauses excluded.' })
   workingDaysElapsed!: number;
 
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      "Working days from today to the due date under the clock's calendar and region (holidays included); below zero, how many it is late. Null once stopped or while paused.",
+  })
+  workingDaysLeft!: number | null;
+
   @Field(() => [SlaClockPause])
   pauses!: SlaClockPause[];
 
