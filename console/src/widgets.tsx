@@ -153,22 +153,12 @@ export interface CasePartProps<C> {
   readonly onDone: () => void;
 }
 
-/** Working days from now to a due instant, Monday to Friday (the due instant itself comes from the API's calendar). */
-export function workingDaysUntil(dueAt: string, now = new Date()): number {
-  let days = 0;
-  const due = new Date(dueAt);
-  const step = due > now ? 1 : -1;
-  for (let d = new Date(now); step > 0 ? d < due : d > due; d = new Date(d.getTime() + step * 86_400_000)) {
-    const day = d.getUTCDay();
-    if (day !== 0 && day !== 6) days += step;
-  }
-  return days;
-}
-
-/** "5 hari kerja tersisa" / "terlambat 3 hari kerja": how a focal point counts its deadline. */
-export function DueIn({ dueAt }: { dueAt: string }) {
+/**
+ * "5 hari kerja tersisa" / "terlambat 3 hari kerja": how a focal point counts its deadline. The count is
+ * the API's (SlaClock.workingDaysLeft), under the clock's own calendar and region, holidays included.
+ */
+export function DueIn({ days }: { days: number }) {
   const { t } = useI18n();
-  const days = workingDaysUntil(dueAt);
   return (
     <>{days >= 0 ? `${days} ${t('workingDaysLeft')}` : `${t('overdueBy')} ${-days} ${t('workingDays')}`}</>
   );

@@ -11,10 +11,13 @@ import { CommandHandler, expectedRevisionOf } from '../shared/decider';
 import { badInput, DomainError, notFound } from '../shared/errors';
 import type { Actor } from '../shared/eventstore/types';
 import type { SubgraphRuntime } from '../shared/runtime';
+import type { DocQuery } from '../shared/projections/types';
 import { TrackingNumberService } from './tracking-number';
 import { type AccessCodeHasher, openAccessCodeHasher } from '../shared/access-code';
 import { complaintGuard, requireEraser } from './access';
 import {
+  CHANNELS,
+  type Channel,
   type ComplaintCommand,
   type ComplaintEvent,
   type ComplaintState,
@@ -30,6 +33,9 @@ import {
 } from './intake';
 import type { ComplaintViewer } from './access';
 import {
+  AGENCY_CASES_COLLECTION,
+  type AgencyCaseDocument,
+  agencyCasesQuery,
   applyComplaintEvent,
   COMPLAINTS_COLLECTION,
   type ComplaintDocument,
@@ -95,7 +101,8 @@ const keyReused = () =>
 
 export interface Page<T> {
   readonly items: readonly T[];
-  readonly total: number;
+  /** The number of matches, counted when called (a count is the dearest part of a page). */
+  readonly total: () => Promise<number>;
   readonly hasNextPage: boolean;
 }
 
@@ -166,6 +173,34 @@ export class ComplaintService {
   }
 
   /**
+   * How many complaints the viewer may see each channel received in each range (inclusive bounds), the
+   * filter's other conditions applying: a dashboard's inflow in one request, one indexed count per range
+   * and channel, all at once.
+   */
+  async inflow(
+    /** Its receivedFrom, receivedTo and channel give way to each range and channel. */
+    filter: ComplaintFilter,
+    ranges: readonly { readonly from: string; readonly to: string }[],
+    viewer: ComplaintViewer,
+  ): Promise<{ from: string; to: string; channels: { channel: Channel; count: number }[] }[]> {
+    return Promise.all(
+      ranges.map(async ({ from, to }) => ({
+        from,
+        to,
+        channels: await Promise.all(
+          CHANNELS.map(async (channel) => {
+            const query = complaintDocQuery(
+              { ...filter, receivedFrom: from, receivedTo: to, channel: [channel] },
+              viewer,
+            );
+            return { channel, count: await this.countOf(query) };
+          }),
+        ),
+      })),
+    );
+  }
+
+  /**
    * One page of the complaints the viewer may see: after a keyset position (read off the index from
    * there) or an offset (old cursors). One document more than the page tells whether another follows.
    */
@@ -174,21 +209,54 @@ export class ComplaintService {
     viewer: ComplaintViewer,
     position: ComplaintPagePosition,
     limit: number,
-  ) {
+  ): Promise<Page<ComplaintDocument>> {
     const query = complaintDocQuery(filter, viewer);
-    const [found, total] = await Promise.all([
-      this.runtime.readModels.find<ComplaintDocument>(COMPLAINTS_COLLECTION, {
-        ...query,
-        limit: limit + 1,
-        ...('after' in position ? { after: position.after } : { offset: position.offset }),
-      }),
-      this.runtime.readModels.count(COMPLAINTS_COLLECTION, {
-        ...(query.where ? { where: query.where } : {}),
-        ...(query.text ? { text: query.text } : {}),
-      }),
-    ]);
-    const items = found.slice(0, limit);
-    return { items, total, hasNextPage: found.length > limit } satisfies Page<ComplaintDocument>;
+    const page = {
+      limit: limit + 1,
+      ...('after' in position ? { after: position.after } : { offset: position.offset }),
+    };
+    const byAgency = agencyCasesQuery(query);
+    // Counted only when asked (totalCount), once.
+    let counting: Promise<number> | undefined;
+    const total = () => {
+      counting ??= this.countOf(query);
+      return counting;
+    };
+    // A count alone (`first: 0`, as a dashboard asks for dozens at once) reads no document: from an
+    // offset, whether more follow is known from the total.
+    if (limit === 0 && 'offset' in position) {
+      return { items: [], hasNextPage: (await total()) > position.offset, total };
+    }
+    const found = byAgency
+      ? await this.agencyPage(byAgency, page)
+      : await this.runtime.readModels.find<ComplaintDocument>(COMPLAINTS_COLLECTION, { ...query, ...page });
+    return { items: found.slice(0, limit), hasNextPage: found.length > limit, total };
+  }
+
+  /**
+   * How many complaints a query (complaintDocQuery) matches, off an index: the agency's share of them
+   * when it is held to one agency.
+   */
+  private countOf(query: DocQuery): Promise<number> {
+    const byAgency = agencyCasesQuery(query);
+    const counted = byAgency ?? query;
+    return this.runtime.readModels.count(byAgency ? AGENCY_CASES_COLLECTION : COMPLAINTS_COLLECTION, {
+      ...(counted.where ? { where: counted.where } : {}),
+      ...(counted.text ? { text: counted.text } : {}),
+    });
+  }
+
+  /** A page of one agency's cases, read off their indexes, then their complaints in one read. */
+  private async agencyPage(query: DocQuery, page: Pick<DocQuery, 'limit' | 'offset' | 'after'>) {
+    const cases = await this.runtime.readModels.find<AgencyCaseDocument>(AGENCY_CASES_COLLECTION, {
+      ...query,
+      ...page,
+    });
+    const docs = await this.runtime.readModels.getMany<ComplaintDocument>(
+      COMPLAINTS_COLLECTION,
+      cases.map((c) => c.id),
+    );
+    return docs.filter((doc): doc is ComplaintDocument => doc !== undefined);
   }
 
   /**

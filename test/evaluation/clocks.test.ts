@@ -59,6 +59,23 @@ describe('SLA clocks', () => {
     expect(late.workingDaysElapsed).toBe(4);
   });
 
+  it('working days left count the holidays out, and below zero say how late: Lebaran 2025', () => {
+    const [verification] = computeClocks([received('2025-03-27')], ctx);
+    // Due 10 April: 28 March to 7 April are Nyepi, Idul Fitri and cuti bersama; 8, 9 and 10 April remain.
+    expect(evaluateClock(verification!, calendar, at('2025-03-28')).workingDaysLeft).toBe(3);
+    expect(evaluateClock(verification!, calendar, at('2025-04-09')).workingDaysLeft).toBe(1);
+    expect(evaluateClock(verification!, calendar, at('2025-04-10')).workingDaysLeft).toBe(0);
+    // Friday 11 and Monday 14 April: two working days late (the weekend between does not count).
+    expect(evaluateClock(verification!, calendar, at('2025-04-14')).workingDaysLeft).toBe(-2);
+    const [stopped] = computeClocks([received('2025-03-27'), forwarded('2025-04-08', 'a')], ctx);
+    expect(evaluateClock(stopped!, calendar, at('2025-04-09')).workingDaysLeft).toBeNull();
+    const [paused] = computeClocks(
+      [received('2025-03-27'), simple('INFORMATION_REQUESTED', '2025-04-08')],
+      ctx,
+    );
+    expect(evaluateClock(paused!, calendar, at('2025-04-09')).workingDaysLeft).toBeNull();
+  });
+
   it('received at 23:30 WIB on 31 December 2024: the day is the Jakarta day, not the UTC one', () => {
     // 2024-12-31T16:30Z is still 31 December in Jakarta; 1 Jan is a holiday, so due 6 January 2025.
     const [verification] = computeClocks([received('2024-12-31', '23:30')], ctx);

@@ -15,7 +15,7 @@ import {
 import { useI18n } from '../i18n';
 import { currentPeriod, periodInput } from '../period';
 import { type CasePartProps, DueIn, Field, OutcomeMessage, useAction } from '../widgets';
-import { WorkList } from './WorkList';
+import { firstDue, WorkList } from './WorkList';
 
 type Complaint = NonNullable<CaseQuery['complaint']>;
 
@@ -61,17 +61,13 @@ export function AgencyActions({ complaint, session, onDone }: CasePartProps<Comp
   const [text, setText] = useState('');
   const [files, setFiles] = useState<File[]>([]);
   const mine = complaint.forwardings.find((f) => f.agency.id === session.agencyId && f.current);
-  const due = (complaint.sla?.clocks ?? [])
-    .filter((c) => c.agency?.id === session.agencyId && (c.state === 'RUNNING' || c.state === 'BREACHED'))
-    .map((c) => c.dueAt)
-    .filter((d): d is string => !!d)
-    .sort()[0];
+  const due = session.agencyId ? firstDue(complaint.sla?.clocks ?? [], session.agencyId) : undefined;
   return (
     <section className="card" aria-labelledby="agency-actions-h">
       <h2 id="agency-actions-h">{t('actions')}</h2>
-      {due ? (
+      {typeof due?.workingDaysLeft === 'number' ? (
         <p data-testid="due-working-days">
-          <DueIn dueAt={due} />
+          <DueIn days={due.workingDaysLeft} />
         </p>
       ) : null}
       {mine?.status === 'FORWARDED' ? (

@@ -20,12 +20,17 @@ const CHANNELS: Channel[] = ['WEB', 'EMAIL', 'WHATSAPP', 'LETTER', 'LAPOR', 'WAL
 
 type Edge = WorkListQuery['complaints']['edges'][number];
 
-export function dueOf(node: Edge['node'], agencyId?: string): string | null {
-  const clocks = (node.sla?.clocks ?? []).filter(
-    (c) => (c.state === 'RUNNING' || c.state === 'BREACHED') && (!agencyId || c.agency?.id === agencyId),
-  );
-  const due = clocks.map((c) => c.dueAt).filter((d): d is string => !!d);
-  return due.sort()[0] ?? null;
+/** The running (or late) clock that falls due first: the one a list shows, for one agency or any. */
+export function firstDue<C extends { state: string; dueAt?: string | null; agency?: { id: string } | null }>(
+  clocks: readonly C[],
+  agencyId?: string | null,
+): (C & { dueAt: string }) | undefined {
+  return clocks
+    .filter((c): c is C & { dueAt: string } => !!c.dueAt)
+    .filter(
+      (c) => (c.state === 'RUNNING' || c.state === 'BREACHED') && (!agencyId || c.agency?.id === agencyId),
+    )
+    .sort((a, b) => a.dueAt.localeCompare(b.dueAt))[0];
 }
 
 export function WorkList({ agencyId, title }: { agencyId?: string; title?: string }) {
@@ -116,7 +121,7 @@ export function WorkList({ agencyId, title }: { agencyId?: string; title?: strin
               </thead>
               <tbody>
                 {edges.map(({ node }) => {
-                  const due = dueOf(node, agencyId);
+                  const due = firstDue(node.sla?.clocks ?? [], agencyId);
                   return (
                     <tr key={node.id}>
                       <td>
@@ -129,11 +134,11 @@ export function WorkList({ agencyId, title }: { agencyId?: string; title?: strin
                       <td>{node.agencies.map((a) => a.name).join(', ') || '—'}</td>
                       <td>{formatDate(node.receivedAt, lang)}</td>
                       <td>
-                        {formatDate(due, lang)}
-                        {due ? (
+                        {formatDate(due?.dueAt ?? null, lang)}
+                        {typeof due?.workingDaysLeft === 'number' ? (
                           <span className="muted">
                             {' '}
-                            (<DueIn dueAt={due} />)
+                            (<DueIn days={due.workingDaysLeft} />)
                           </span>
                         ) : null}
                       </td>

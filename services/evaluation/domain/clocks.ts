@@ -16,6 +16,7 @@ import type { WorkingCalendar } from '../../shared/calendar/calendar';
 import type { CaseFact, CaseFactKind, ForwardingRef } from './case-facts';
 import {
   compareInstants,
+  dayNumber,
   endOfJakartaDay,
   fromDayNumber,
   jakartaDate,
@@ -95,6 +96,11 @@ export interface ClockStatus extends SlaClock {
   readonly workingDaysElapsed: number;
   /** Days counted so far in the clock's own unit. */
   readonly elapsed: number;
+  /**
+   * Working days from today (Jakarta) to the due date under the clock's own calendar and region: what
+   * is left, or below zero how late it is; null once stopped or while a pause leaves the date open.
+   */
+  readonly workingDaysLeft: number | null;
 }
 
 export function clockId(
@@ -189,7 +195,23 @@ export function evaluateClock(clock: SlaClock, calendar: WorkingCalendar, now: s
     state,
     workingDaysElapsed: countedDays(clock, 'WORKING_DAYS', until, calendar),
     elapsed: countedDays(clock, clock.unit, until, calendar),
+    workingDaysLeft:
+      clock.stoppedAt || dueDate === null ? null : workingDaysBetween(now, dueDate, calendar, clock.region),
   };
+}
+
+/** Working days in (today, due] when due is ahead, or minus those in (due, today] when it has passed. */
+function workingDaysBetween(
+  now: string,
+  due: LocalDate,
+  calendar: WorkingCalendar,
+  region: SlaClock['region'],
+): number {
+  const today = jakartaDayNumber(now);
+  const last = dayNumber(due);
+  return last >= today
+    ? calendar.countWorkingDays(today + 1, last, region)
+    : -calendar.countWorkingDays(last + 1, today, region);
 }
 
 /**

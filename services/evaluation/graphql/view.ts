@@ -63,8 +63,10 @@ export function toSlaClock(clock: ClockStatus): SlaClock {
     stoppedAt: clock.stoppedAt ?? null,
     state: clock.state,
     workingDaysElapsed: clock.workingDaysElapsed,
+    workingDaysLeft: clock.workingDaysLeft,
     pauses: clock.pauses.map((p) => ({ from: p.from, to: p.to ?? null })),
     breachRecordedAt: clock.breachRecordedAt ?? null,
+    complaint: { id: clock.complaintId },
   };
 }
 
