@@ -39,6 +39,7 @@ interface MemoryReport {
   rss: number;
   heapUsed: number;
   heapTotal: number;
+  external: number;
 }
 
 /** The child: our gateway over the supergraph file, answering `memory` over IPC. */
@@ -54,7 +55,9 @@ async function gatewayChild(supergraphPath: string) {
     if (message === 'memory') {
       global.gc?.();
       const m = process.memoryUsage();
-      process.send?.({ memory: { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal } });
+      process.send?.({
+        memory: { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external },
+      });
     }
     if (message === 'stop') void gateway.close().then(() => process.exit(0));
   });
@@ -197,7 +200,7 @@ async function main() {
 
   latencies.sort((a, b) => a - b);
   const line = (label: string, m: MemoryReport) =>
-    `  ${label.padEnd(26)} RSS ${mb(m.rss).padStart(9)}   heap used ${mb(m.heapUsed).padStart(9)} of ${mb(m.heapTotal)}`;
+    `  ${label.padEnd(26)} RSS ${mb(m.rss).padStart(9)}   heap used ${mb(m.heapUsed).padStart(9)} of ${mb(m.heapTotal).padStart(9)}   external ${mb(m.external).padStart(9)}`;
   process.stdout.write(
     [
       `bench:subscriptions — ${SUBSCRIBERS} subscribers over WebSocket through the gateway, ${RATE} events/s for ${SECONDS} s (${total} events)`,
