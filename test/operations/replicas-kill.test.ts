@@ -105,7 +105,7 @@ async function command(
 }
 
 /** A caseEvents subscriber on one gateway that resumes after the last position whenever it is cut off. */
-function resumingSubscriber(wsUrl: string, token: string, after: string) {
+function resumingSubscriber(wsUrl: string, token: string, after: string, operationName = 'S') {
   const positions: string[] = [];
   let stopped = false;
   let resumes = 0;
@@ -129,7 +129,7 @@ function resumingSubscriber(wsUrl: string, token: string, after: string) {
         cut = resolve;
         client.subscribe(
           {
-            query: 'subscription S($after: String) { caseEvents(after: $after) { position type } }',
+            query: `subscription ${operationName}($after: String) { caseEvents(after: $after) { position type } }`,
             variables: { after: positions.at(-1) ?? after },
           },
           {
@@ -232,15 +232,16 @@ describePg('given two replicas of every service on PostgreSQL, one of each kille
     const start = (
       await pg.query<{ head: string }>('SELECT coalesce(max(position), 0) AS head FROM dumas_events.events')
     ).rows[0]!.head;
-    // Subscribers on the surviving gateway, each its own caller (the gateway keeps one upstream connection
-    // per caller's token), opened one after another through the complaint front's rotation, with one more
+    // Subscribers on the surviving gateway, each its own caller and its own operation (subscribers of one
+    // class — role, agency, operation — share one upstream: apart, each has its own), opened one after
+    // another through the complaint front's rotation, with one more
     // request to that front before the third: whatever number of front requests a subscription takes, the
     // three cannot all land on one complaint replica, so at least one loses its upstream to the kill.
     const subscribers: ReturnType<typeof resumingSubscriber>[] = [];
     for (const n of [1, 2, 3]) {
       if (n === 3) await fetch(`${complaintFront}/ready`);
       const caller = await mintToken({ sub: `subscriber-${n}`, role: 'OFFICER', ttl: '1h' }, SECRET);
-      subscribers.push(resumingSubscriber(`ws://127.0.0.1:${g1.port}/graphql`, caller, start));
+      subscribers.push(resumingSubscriber(`ws://127.0.0.1:${g1.port}/graphql`, caller, start, `S${n}`));
       await new Promise((r) => setTimeout(r, 1_000));
     }
 
