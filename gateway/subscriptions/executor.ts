@@ -58,11 +58,11 @@ export interface SubscriptionContext extends ConsumerHandle {
   readonly logger: Logger;
   readonly clientIp: string;
   /**
-   * Writes one `next` message per serialised result, in order and in as few writes to the connection as
-   * it can, and calls `flushed` once the connection has taken them: how a shared feed (feed.ts) hands
-   * every member the same bytes.
+   * Writes one `next` message per serialised result (UTF-8 JSON), in order and in as few writes to the
+   * connection as it can, and calls `flushed` once the connection has taken them: how a shared feed
+   * (feed.ts) hands every member the same bytes.
    */
-  readonly send?: (payloadJsons: readonly string[], flushed: () => void) => void;
+  readonly send?: (payloads: readonly Buffer[], flushed: () => void) => void;
 }
 
 /** Runs a query through the gateway's own executor as the subscriber. */

@@ -27,7 +27,7 @@
  * nothing comes twice.
  *
  * Back-pressure is per connection, as before feeds: a member's deliveries wait in its own queue (shared
- * strings) until the end of the event loop's turn, or longer while its connection holds more than a
+ * buffers) until the end of the event loop's turn, or longer while its connection holds more than a
  * little unsent; more events waiting than the limit, or more bytes unsent on its
  * connection, and it is cut off (4008 / SSE error) and leaves; the feed and the others never wait for it.
  */
@@ -174,7 +174,7 @@ function classKeyOf(args: SubscribeArgs, shareable: Shareable): string {
 }
 
 /** What a member's transport does with serialised results (see SubscriptionContext.send). */
-export type Send = (payloadJsons: readonly string[], flushed: () => void) => void;
+export type Send = (payloads: readonly Buffer[], flushed: () => void) => void;
 
 /**
  * Members with deliveries waiting, written once per turn of the event loop: an event reaches every
@@ -198,7 +198,8 @@ function writeSoon(member: Member): void {
 
 interface Sent {
   readonly cursor: Cursor;
-  readonly json: string;
+  /** The result as the client receives it, serialised once for every member. */
+  readonly bytes: Buffer;
 }
 
 /** Seconds since the epoch; undefined never expires. */
@@ -218,8 +219,7 @@ export interface SharedFeedsOptions {
 
 /**
  * How much a member's connection may hold unsent (in the process, once the kernel's buffer is full)
- * before its deliveries wait in its queue, where they are the feed's shared strings, not copies: with
- * 10,000 members of a lagging reader, 64 kB each took 640 MB.
+ * before its deliveries wait in its queue, where they are the feed's shared buffers, not copies.
  */
 const WRITE_AHEAD_BYTES = 16 * 1024;
 /** Events handed to a connection in one write, at most (and about WRITE_AHEAD_BYTES). */
@@ -292,11 +292,11 @@ class Member {
     let count = 0;
     let bytes = 0;
     while (count < this.queue.length && count < WRITE_BATCH && bytes < WRITE_AHEAD_BYTES)
-      bytes += this.queue[count++]!.json.length;
+      bytes += this.queue[count++]!.bytes.length;
     const batch = this.queue.splice(0, count);
     this.inFlight++;
     this.ctx.send(
-      batch.map((s) => s.json),
+      batch.map((s) => s.bytes),
       () => {
         this.inFlight--;
         if (this.queue.length > 0) writeSoon(this);
@@ -458,11 +458,20 @@ class Feed {
           this.source = source;
           const events = resolvedEvents(executor, source, args, this.shareable, limits);
           for await (const { position, result } of events) {
+            // Past a rotation, what is still resolved for the previous lead is left to the next one.
+            if (this.lead !== lead) continue;
+            if (result.errors?.some((e) => e.extensions?.code === 'UNAUTHENTICATED')) {
+              // The subgraphs refused the lead's token on this event's reads (its focal point was
+              // replaced, say): it ends, as its own subscription would have; the others go on, and the
+              // event is read again with the next lead's token.
+              lead.end(unauthenticated('the token is no longer accepted'));
+              continue;
+            }
             const cursor = cursorOf(position);
             if (!cursor || compare(cursor, this.cursor) <= 0) continue;
             this.cursor = cursor;
             failures = 0;
-            const sent: Sent = { cursor, json: JSON.stringify(format(result)) };
+            const sent: Sent = { cursor, bytes: Buffer.from(JSON.stringify(format(result))) };
             for (const member of this.members) member.deliver(sent);
           }
           // Ended by a rotation (go on with the next lead) or by the upstream (it completed).
@@ -544,7 +553,7 @@ export function createSharedFeeds(options: SharedFeedsOptions) {
         if (!member.open) return;
         const cursor = cursorOf(position);
         if (!cursor) continue;
-        member.deliver({ cursor, json: JSON.stringify(format(result)) });
+        member.deliver({ cursor, bytes: Buffer.from(JSON.stringify(format(result))) });
         if (!member.open) return;
         const reached = feeds.get(key)?.cursor ?? head;
         if (compare(member.cursor, reached) >= 0) {

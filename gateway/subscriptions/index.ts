@@ -91,6 +91,10 @@ export interface GatewaySubscriptions {
   close(): Promise<void>;
 }
 
+const CLOSING_BRACE = Buffer.from('}');
+const SSE_NEXT = Buffer.from('event: next\ndata: ');
+const SSE_END = Buffer.from('\n\n');
+
 /** Distinct subscription documents kept parsed and validated (the oldest is forgotten first). */
 const KNOWN_DOCUMENTS = 500;
 
@@ -325,7 +329,7 @@ export function attachSubscriptions(setup: GatewaySubscriptionsSetup): GatewaySu
         const connection = connections.get(ctx);
         const extra = ctx.extra as { socket: import('ws').WebSocket; request: IncomingMessage };
         const socket = extra.socket;
-        const idJson = JSON.stringify(_id);
+        const envelope = Buffer.from(`{"id":${JSON.stringify(_id)},"type":"next","payload":`);
         const contextValue: SubscriptionContext = {
           requestId: connection?.requestId ?? randomUUID(),
           logger: setup.logger.child({ requestId: connection?.requestId, transport: 'ws' }),
@@ -334,16 +338,22 @@ export function attachSubscriptions(setup: GatewaySubscriptionsSetup): GatewaySu
           ...(connection?.authorization ? { authorization: connection.authorization } : {}),
           ...(connection?.tokenExpiresAt !== undefined ? { tokenExpiresAt: connection.tokenExpiresAt } : {}),
           pendingBytes: () => socket.bufferedAmount,
-          // graphql-ws's `next` message around a payload serialised once for every member of a feed;
-          // several at once go out in one write (a corked socket), not one system call each.
-          send: (jsons, flushed) => {
+          // graphql-ws's `next` message as three fragments of one WebSocket message — this subscription's
+          // envelope, the payload buffer every member of the feed shares (not copied), the closing brace —
+          // and several messages in one write (a corked socket), not one system call each.
+          send: (payloads, flushed) => {
             if (socket.readyState !== socket.OPEN) return flushed();
             const raw = (socket as unknown as { _socket?: import('node:net').Socket })._socket;
             raw?.cork();
-            const last = jsons.length - 1;
-            for (const [i, json] of jsons.entries()) {
-              const message = `{"id":${idJson},"type":"next","payload":${json}}`;
-              socket.send(message, i === last ? () => flushed() : undefined);
+            const last = payloads.length - 1;
+            for (const [i, payload] of payloads.entries()) {
+              socket.send(envelope, { binary: false, fin: false });
+              socket.send(payload, { binary: false, fin: false });
+              socket.send(
+                CLOSING_BRACE,
+                { binary: false, fin: true },
+                i === last ? () => flushed() : undefined,
+              );
             }
             raw?.uncork();
           },
@@ -381,7 +391,7 @@ export function attachSubscriptions(setup: GatewaySubscriptionsSetup): GatewaySu
     handedBytes: number;
     startBytes: number;
     /** Messages written before graphql-sse has sent the response's head (it does so right after). */
-    early?: { message: string; flushed: () => void }[];
+    early?: { message: Buffer; flushed: () => void }[];
   }
   const sseRequests = new WeakMap<IncomingMessage, SseRequest>();
   const sse = createSseHandler<SubscriptionContext>({
@@ -406,8 +416,8 @@ export function attachSubscriptions(setup: GatewaySubscriptionsSetup): GatewaySu
         authorization: state.authorization,
         ...(state.tokenExpiresAt !== undefined ? { tokenExpiresAt: state.tokenExpiresAt } : {}),
         pendingBytes: () => state.handedBytes - ((state.res.socket?.bytesWritten ?? 0) - state.startBytes),
-        send: (jsons, flushed) =>
-          writeSse(state, jsons.map((json) => `event: next\ndata: ${json}\n\n`).join(''), flushed),
+        send: (payloads, flushed) =>
+          writeSse(state, Buffer.concat(payloads.flatMap((p) => [SSE_NEXT, p, SSE_END])), flushed),
         disconnect: (reason) => endSse(state.res, reason, 'SLOW_CONSUMER'),
       };
       return {
@@ -428,10 +438,10 @@ export function attachSubscriptions(setup: GatewaySubscriptionsSetup): GatewaySu
   });
 
   /** A feed's message on the SSE stream, in order, once graphql-sse has written the head. */
-  function writeSse(state: SseRequest, message: string, flushed: () => void) {
+  function writeSse(state: SseRequest, message: Buffer, flushed: () => void) {
     const { res } = state;
     if (res.writableEnded || res.destroyed) return flushed();
-    state.handedBytes += Buffer.byteLength(message);
+    state.handedBytes += message.length;
     if (state.early || !res.headersSent) {
       if (!state.early) state.early = [];
       const early = state.early;
