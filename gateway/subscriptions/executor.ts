@@ -271,8 +271,14 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
       }
     }
     const result = run();
-    shared.set(key, { at: now, result });
-    result.catch(() => shared.delete(key));
+    const entry = { at: now, result };
+    shared.set(key, entry);
+    // A failure is not shared: it may be the caller's own (a token the subgraphs no longer accept), and
+    // the next subscriber of the class reads again with its own.
+    const forget = () => {
+      if (shared.get(key) === entry) shared.delete(key);
+    };
+    result.then((r) => r.errors?.length && forget(), forget);
     return result;
   }
 

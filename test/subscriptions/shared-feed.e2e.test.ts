@@ -3,7 +3,8 @@
  * (role, agency, operation, variables) share one upstream subscription; classes never mix; a slow member
  * is cut off while its peer keeps receiving; a resume from behind catches up on its own and joins the
  * feed with no gap and no duplicate; one member's token running out ends only that member (also when
- * it was the one whose token the feed ran with).
+ * it was the one whose token the feed ran with), and so does a focal point replaced while the feed ran on
+ * its token.
  *
  * How many upstream subscriptions the gateway holds is read from its own metric
  * (dumas_subscription_upstreams_open), in this process like the gateway.
@@ -238,6 +239,46 @@ describe('given members of one class whose tokens expire at different times', ()
       expect(await upstreams()).toBe(1);
     } finally {
       await stopAll(short, long);
+    }
+  }, 30_000);
+});
+
+describe('given a feed running on a focal point who is then replaced', () => {
+  it('ends that focal point’s subscription only, and goes on with the new one’s token', async () => {
+    const after = await headPosition();
+    // The one to be replaced opens the feed, which runs on its token.
+    const replaced = subscribeWs(gw.wsUrl, await fed.token({ role: 'AGENCY', agencyId: BANTUL }), EVENTS, {
+      after,
+    });
+    await settles(upstreams, 1);
+    const admin = await fed.token({ role: 'ADMIN' });
+    const appointed = await fed.gql(
+      `mutation A($agencyId: ID!, $input: AppointFocalPointInput!) {
+        appointFocalPoint(agencyId: $agencyId, input: $input) { id }
+      }`,
+      { agencyId: BANTUL, input: { userId: 'pic-bantul-2', name: 'Dewi Lestari', position: 'Kasubbag' } },
+      admin,
+    );
+    expect(appointed.errors).toBeUndefined();
+    const successor = subscribeWs(
+      gw.wsUrl,
+      await fed.token({ role: 'AGENCY', agencyId: BANTUL, sub: 'pic-bantul-2' }),
+      EVENTS,
+      { after },
+    );
+    try {
+      await sleep(300);
+      const id = await forwardedComplaint(fed, officer, [BANTUL]);
+      await appendBurst(fed, id, 3, 'replaced');
+      await successor.until((events) => events.filter((e) => e.type === 'CaseNoteIndexed').length >= 3);
+      expect(successor.errors).toEqual([]);
+      expect(new Set(successor.events.map((e) => e.complaint?.id))).toEqual(new Set([id]));
+      await replaced.until(() => false, 3_000).catch(() => undefined);
+      expect(replaced.completed || replaced.closed !== undefined).toBe(true);
+      expect(JSON.stringify(replaced.errors)).toContain('UNAUTHENTICATED');
+      expect(await upstreams()).toBe(1);
+    } finally {
+      await stopAll(replaced, successor);
     }
   }, 30_000);
 });
