@@ -2,14 +2,17 @@
  * Subscription.caseEvents through the gateway over real WebSocket and SSE connections: payloads
  * resolved across all three subgraphs, resume without gap or duplicate (also across a gateway
  * restart), agency isolation under interleaved traffic, token expiry, and a slow consumer cut off
- * while a fast one keeps up.
+ * while a fast one of the same shared feed keeps up.
  */
 import WebSocket from 'ws';
 import type { Gateway } from '../../gateway/server';
+import { subscriptionUpstreamsOpen } from '../../services/shared/metrics';
 import { type Federation, startFederation } from '../support/federation';
 import {
   appendBurst,
   forwardedComplaint,
+  gatewayGauge,
+  settles,
   sleep,
   startSubscriptionGateway,
   subscribeSlowWs,
@@ -222,7 +225,8 @@ describe('given a slow consumer and a fast one on the same gateway', () => {
     const fast = subscribeWs(gw.wsUrl, officer, query, { after });
     const slow = await subscribeSlowWs(gw.wsUrl, officer, query, { after });
     try {
-      await sleep(200);
+      // The two are one class: they share the gateway's feed, and one upstream.
+      await settles(() => gatewayGauge(subscriptionUpstreamsOpen), 1);
       // The slow client stops reading: the kernel buffers fill, then the gateway's buffer.
       slow.pause();
       await appendBurst(fed, id, 300, 'slow');
@@ -234,6 +238,8 @@ describe('given a slow consumer and a fast one on the same gateway', () => {
       expect(closed.code).toBe(4008);
       expect(closed.reason).toMatch(/^slow consumer/);
       expect(slow.received()).toBeLessThan(300);
+      // The feed goes on for the fast one alone.
+      expect(await gatewayGauge(subscriptionUpstreamsOpen)).toBe(1);
     } finally {
       slow.terminate();
       await fast.stop();

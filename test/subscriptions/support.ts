@@ -4,6 +4,7 @@
  */
 import { createClient as createSseClient } from 'graphql-sse';
 import { type Client, createClient } from 'graphql-ws';
+import type { Gauge } from 'prom-client';
 import WebSocket from 'ws';
 import { createGateway, type Gateway, type GatewayOptions } from '../../gateway/server';
 import { createAuthenticator } from '../../services/shared/auth';
@@ -213,6 +214,17 @@ export async function subscribeSlowWs(
     resume: () => raw.resume(),
     terminate: () => socket.terminate(),
   };
+}
+
+/** The gateway's value of a gauge of ours (the gateway runs in the test's process). */
+export const gatewayGauge = async (metric: Gauge) =>
+  (await metric.get()).values.find((v) => v.labels.service === 'gateway')?.value ?? 0;
+
+/** Waits until `read` gives `value` (the gateway opens and closes upstreams asynchronously). */
+export async function settles(read: () => Promise<number>, value: number, timeoutMs = 5_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while ((await read()) !== value && Date.now() < until) await sleep(25);
+  expect(await read()).toBe(value);
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
