@@ -11,6 +11,14 @@ import type { ChainVerification, EventMetadata, EventStore, RecordedEvent } from
  */
 export function canonicalJson(value: unknown): string {
   try {
+    const out = fastPart(value);
+    if (out === undefined) throw new NotCanonical('is not representable', []);
+    return out;
+  } catch (err) {
+    if (!(err instanceof NotCanonical)) throw err;
+  }
+  // Something cannot be stored: the careful walk names where.
+  try {
     const out = canonicalPart(value);
     if (out === undefined) throw new NotCanonical('is not representable', []);
     return out;
@@ -18,6 +26,66 @@ export function canonicalJson(value: unknown): string {
     if (err instanceof NotCanonical)
       throw new TypeError(`canonical JSON: $${err.path.join('')} ${err.problem}`);
     throw err;
+  }
+}
+
+/** Object keys as JSON strings: the same few dozen names recur in every event. */
+const quotedKeys = new Map<string, string>();
+const MAX_QUOTED_KEYS = 10_000;
+
+function quoteKey(key: string): string {
+  let quoted = quotedKeys.get(key);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(key);
+    if (quotedKeys.size < MAX_QUOTED_KEYS) quotedKeys.set(key, quoted);
+  }
+  return quoted;
+}
+
+/**
+ * canonicalPart without the bookkeeping of where a value went wrong (every event of every append goes
+ * through here, and a bad one is rare): the same output, or a NotCanonical without its path.
+ */
+function fastPart(value: unknown): string | undefined {
+  if (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as { toJSON?: unknown }).toJSON === 'function'
+  ) {
+    value = (value as { toJSON(key: string): unknown }).toJSON('');
+  }
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'number':
+      if (!Number.isFinite(value)) throw new NotCanonical('is not a finite number', []);
+      return Object.is(value, -0) ? '0' : JSON.stringify(value);
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return undefined;
+    case 'object': {
+      if (value === null) return 'null';
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + (fastPart(value[i]) ?? 'null');
+        return `${out}]`;
+      }
+      const record = value as Record<string, unknown>;
+      const keys = Object.keys(record);
+      if (keys.length > 1) keys.sort();
+      let out = '{';
+      for (let i = 0; i < keys.length; i++) {
+        const part = fastPart(record[keys[i]!]);
+        if (part === undefined) continue;
+        out += `${out.length > 1 ? ',' : ''}${quoteKey(keys[i]!)}:${part}`;
+      }
+      return `${out}}`;
+    }
+    default:
+      throw new NotCanonical('is not representable', []);
   }
 }
 
