@@ -141,7 +141,9 @@ interface Candidate {
   readonly provenance: ImportProvenance;
 }
 
-/** How often a case draws again when the number it drew is taken already (see writeMany). */
+type Draft = ReturnType<TrackingNumberService['draft']>;
+
+/** How often a case draws again when the number it drew is taken already (see draw). */
 const MAX_CASE_DRAWS = 20;
 /** How often a batch draws again when one of its tracking numbers turns out to be taken. */
 const MAX_BATCH_DRAWS = 20;
@@ -187,17 +189,21 @@ export class ComplaintImporter {
     const candidates: { index: number; candidate: Candidate }[] = [];
     const later: number[] = [];
     const inBatch = new Set<string>();
+    const ids = items.map(({ record }) => channelComplaintId(record.channel, record.reference));
+    // Which cases exist already, asked about the whole batch at once.
+    const present = await this.existing(ids.map(complaintStreamId));
     for (const [index, { record, provenance }] of items.entries()) {
-      const id = channelComplaintId(record.channel, record.reference);
+      const id = ids[index]!;
       // The same reference twice in one batch: the second is judged once the first is written.
       if (inBatch.has(id)) {
         later.push(index);
         continue;
       }
+      const known = present.has(complaintStreamId(id));
       // A dry run decides on placeholders; a real batch decides once, on the real intake (writeMany).
       const checked = options.dryRun
-        ? await this.check(record, provenance)
-        : await this.screen(record, provenance);
+        ? await this.check(record, provenance, known)
+        : await this.screen(record, provenance, known);
       if ('kind' in checked) outcomes[index] = checked;
       else if (options.dryRun) outcomes[index] = { kind: 'imported', complaintId: id, trackingNumber: null };
       else {
@@ -224,8 +230,9 @@ export class ComplaintImporter {
   private async check(
     record: ImportRecord,
     provenance: ImportProvenance,
+    present?: boolean,
   ): Promise<ImportOutcome | Candidate> {
-    const screened = await this.screen(record, provenance);
+    const screened = await this.screen(record, provenance, present);
     if ('kind' in screened) return screened;
     try {
       // The whole case, decided on placeholders: what would refuse it refuses it before any write.
@@ -240,10 +247,14 @@ export class ComplaintImporter {
     return screened;
   }
 
-  /** The checks before the decider: the agencies resolve and the case is not there yet. */
+  /**
+   * The checks before the decider: the agencies resolve and the case is not there yet (`present` when
+   * the caller has asked the store already).
+   */
   private async screen(
     record: ImportRecord,
     provenance: ImportProvenance,
+    present?: boolean,
   ): Promise<ImportOutcome | Candidate> {
     const agencyIds: string[] = [];
     for (const name of record.agencies) {
@@ -253,7 +264,8 @@ export class ComplaintImporter {
     }
     const complaintId = channelComplaintId(record.channel, record.reference);
     const streamId = complaintStreamId(complaintId);
-    if ((await this.store.streamRevision(streamId)) !== undefined) return { kind: 'present', complaintId };
+    if (present ?? (await this.store.streamRevision(streamId)) !== undefined)
+      return { kind: 'present', complaintId };
 
     const input = {
       complaintId,
@@ -327,30 +339,8 @@ export class ComplaintImporter {
     const keys = this.vault.newSubjects?.();
     if (!appendMany || !keys || candidates.length < 2) return this.oneByOne(candidates);
     const outcomes: ImportOutcome[] = new Array(candidates.length);
-    // One number per case, never twice in a batch (a transaction takes each stream once), and none
-    // the store already holds: a year's numbers fill up as its cases are imported (at 80,000 of a
-    // million, a batch of 250 would meet 20 taken numbers), and each one met only inside the
-    // transaction costs a whole retry of the batch. The transaction's no_stream claims stay the
-    // authority (another writer may take a number meanwhile); this only spares the retries.
-    const drawn = new Set<string>();
-    const draw = async (c: Candidate, year: number) => {
-      for (let attempt = 1; ; attempt++) {
-        const draft = this.trackingNumbers.draft(c.complaintId, year, c.context);
-        if (drawn.has(draft.trackingNumber)) continue;
-        const free = (await this.store.streamRevision(draft.claim.streamId)) === undefined;
-        if (!free && attempt < MAX_CASE_DRAWS) continue;
-        drawn.add(draft.trackingNumber);
-        return draft;
-      }
-    };
-    type Ready = {
-      readonly index: number;
-      readonly subjectId: string;
-      readonly intake: SealedIntake;
-      draft: Awaited<ReturnType<typeof draw>>;
-      appends: StreamAppend[];
-    };
-    const ready: Ready[] = [];
+    const sealed: { readonly index: number; readonly subjectId: string; readonly intake: SealedIntake }[] =
+      [];
     for (const [index, c] of candidates.entries()) {
       const subjectId = randomUUID();
       try {
@@ -361,11 +351,26 @@ export class ComplaintImporter {
           c.context,
           { decidedAfter: true },
         );
-        const draft = await draw(c, intake.year);
-        ready.push({ index, subjectId, intake, draft, appends: this.caseAppends(c, intake, draft) });
+        sealed.push({ index, subjectId, intake });
       } catch (err) {
         if (!(err instanceof DomainError)) throw err;
         outcomes[index] = { kind: 'refused', reason: err.message };
+      }
+    }
+    const drawn = new Set<string>();
+    const drafts = await this.draw(
+      sealed.map((s) => ({ candidate: candidates[s.index]!, year: s.intake.year })),
+      drawn,
+    );
+    type Ready = (typeof sealed)[number] & { draft: Draft; appends: StreamAppend[] };
+    const ready: Ready[] = [];
+    for (const [k, s] of sealed.entries()) {
+      try {
+        const appends = this.caseAppends(candidates[s.index]!, s.intake, drafts[k]!);
+        ready.push({ ...s, draft: drafts[k]!, appends });
+      } catch (err) {
+        if (!(err instanceof DomainError)) throw err;
+        outcomes[s.index] = { kind: 'refused', reason: err.message };
       }
     }
     if (ready.length === 0) return outcomes;
@@ -390,7 +395,7 @@ export class ComplaintImporter {
             : undefined;
         if (taken) {
           const c = candidates[taken.index]!;
-          taken.draft = await draw(c, taken.intake.year);
+          [taken.draft] = (await this.draw([{ candidate: c, year: taken.intake.year }], drawn)) as [Draft];
           // Only the number changed; the decider runs again on it, as it would for any intake.
           taken.appends = this.caseAppends(c, taken.intake, taken.draft);
           continue;
@@ -406,12 +411,47 @@ export class ComplaintImporter {
     }
   }
 
+  /**
+   * One tracking number per case, never twice in a batch (a transaction takes each stream once; `drawn`
+   * holds the batch's numbers), and none the store already holds: a year's numbers fill up as its cases
+   * are imported (at 80,000 of a million, a batch of 500 would meet 40 taken numbers), and each one met
+   * only inside the transaction costs a whole retry of the batch. The store is asked about the whole
+   * batch's numbers at once, then about the redrawn ones. The transaction's no_stream claims stay the
+   * authority (another writer may take a number meanwhile); this only spares the retries.
+   */
+  private async draw(
+    cases: readonly { readonly candidate: Candidate; readonly year: number }[],
+    drawn: Set<string>,
+  ): Promise<Draft[]> {
+    const drafts: Draft[] = new Array(cases.length);
+    let pending = cases.map((_, i) => i);
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      for (const i of pending) {
+        const { candidate, year } = cases[i]!;
+        let draft: Draft;
+        do draft = this.trackingNumbers.draft(candidate.complaintId, year, candidate.context);
+        while (drawn.has(draft.trackingNumber));
+        drawn.add(draft.trackingNumber);
+        drafts[i] = draft;
+      }
+      if (attempt >= MAX_CASE_DRAWS) break;
+      const taken = await this.existing(pending.map((i) => drafts[i]!.claim.streamId));
+      pending = pending.filter((i) => taken.has(drafts[i]!.claim.streamId));
+    }
+    return drafts;
+  }
+
+  /** Which of these streams exist: in one read where the store can. */
+  private async existing(streamIds: readonly string[]): Promise<Set<string>> {
+    if (this.store.streamRevisions) return new Set((await this.store.streamRevisions(streamIds)).keys());
+    const found = new Set<string>();
+    for (const streamId of streamIds)
+      if ((await this.store.streamRevision(streamId)) !== undefined) found.add(streamId);
+    return found;
+  }
+
   /** The case decided on its sealed intake and drawn number: its claim and its stream, to append together. */
-  private caseAppends(
-    c: Candidate,
-    intake: SealedIntake,
-    draft: { readonly claim: StreamAppend; readonly trackingNumber: string },
-  ): StreamAppend[] {
+  private caseAppends(c: Candidate, intake: SealedIntake, draft: Draft): StreamAppend[] {
     const { decided } = decideAll(complaintDecider, complaintDecider.initialState(), [
       intake.build(draft.trackingNumber),
       ...c.history,

@@ -529,6 +529,15 @@ export class PostgresEventStore implements EventStore {
     return result.rows[0] ? Number(result.rows[0].revision) : undefined;
   }
 
+  async streamRevisions(streamIds: readonly string[]): Promise<Map<string, number>> {
+    this.assertOpen();
+    const result = await this.pool.query<{ stream_id: string; revision: string }>(
+      `SELECT stream_id, revision FROM ${this.t.streams} WHERE stream_id = ANY($1::text[]) AND revision >= 0`,
+      [streamIds],
+    );
+    return new Map(result.rows.map((r) => [r.stream_id, Number(r.revision)]));
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -429,6 +429,17 @@ export class SqliteEventStore implements EventStore {
     return this.selectStreamRevision.get(streamId) ?? undefined;
   }
 
+  async streamRevisions(streamIds: readonly string[]): Promise<Map<string, number>> {
+    this.assertOpen();
+    // In-process point reads on the (stream_id, revision) index: one statement, no round trips to save.
+    const revisions = new Map<string, number>();
+    for (const streamId of streamIds) {
+      const revision = this.selectStreamRevision.get(streamId);
+      if (revision !== null && revision !== undefined) revisions.set(streamId, revision);
+    }
+    return revisions;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
