@@ -320,6 +320,59 @@ export function applyComplaintEvent(
   return next;
 }
 
+/**
+ * An agency's cases: one small document per (agency, complaint forwarded to it), with the fields the
+ * list filters on. An agency filter (every focal point's list is one) cannot use an index over the
+ * complaint's `agencyIds` array, and walking the newest-first index for one agency's cases, or counting
+ * them, costs the whole collection; here it costs the agency's share. Kept in the same transaction as
+ * the complaint document, so both always agree.
+ */
+export const AGENCY_CASES_COLLECTION = 'agency_cases';
+
+export interface AgencyCaseDocument {
+  readonly agencyId: string;
+  /** The complaint's id (the list's tie-breaker, as in the complaint document). */
+  readonly id: string;
+  readonly receivedAt: string;
+  readonly status: ComplaintStatus;
+  readonly channel: Channel;
+  readonly confidential: boolean;
+  readonly anonymous: boolean;
+}
+
+const agencyCaseKey = (agencyId: string, complaintId: string) => `${agencyId}/${complaintId}`;
+
+/** A complaint's agency cases, keyed: one per agency it was ever forwarded to. */
+export function agencyCasesOf(doc: ComplaintDocument): [key: string, agencyCase: AgencyCaseDocument][] {
+  const { id, receivedAt, status, channel, confidential, anonymous } = doc;
+  return doc.agencyIds.map((agencyId) => [
+    agencyCaseKey(agencyId, id),
+    { agencyId, id, receivedAt, status, channel, confidential, anonymous },
+  ]);
+}
+
+/** Whether the agency-case rows must be written again: a field they copy changed, or an agency joined. */
+function agencyCasesChanged(before: ComplaintDocument | undefined, after: ComplaintDocument): boolean {
+  return (
+    !before ||
+    before.agencyIds.length !== after.agencyIds.length ||
+    before.status !== after.status ||
+    before.channel !== after.channel ||
+    before.confidential !== after.confidential ||
+    before.anonymous !== after.anonymous ||
+    before.receivedAt !== after.receivedAt
+  );
+}
+
+/** The fields a text search looks in: never the (sealed) identity. */
+export const COMPLAINT_TEXT_FIELDS = [
+  'subject',
+  'description',
+  'trackingNumber',
+  'category',
+  'region',
+] as const;
+
 const ORDER_FIELDS = [
   { path: 'receivedAt', type: 'text' },
   { path: 'id', type: 'text' },
@@ -329,8 +382,7 @@ const ORDER_FIELDS = [
  * An index for each filter of `complaints(filter:)` that narrows by equality or range, each ending in the
  * list's order (newest first), so a page is read off the index in order; and one for tracking. Every
  * field here is set on every complaint document, with this type (the promise ReadModelIndex asks for).
- * Not indexed (yet): `agencyId` (an element of an array) and `text` (substring search); both walk the
- * newest-first index and stop at the page.
+ * An agency filter reads the agency cases' indexes instead (`agencyCasesQuery`).
  */
 export const COMPLAINT_INDEXES: readonly ReadModelIndex[] = [
   { collection: COMPLAINTS_COLLECTION, name: 'newest', fields: ORDER_FIELDS },
@@ -344,17 +396,39 @@ export const COMPLAINT_INDEXES: readonly ReadModelIndex[] = [
     name: `${path}_newest`,
     fields: [{ path, type: 'boolean' } as const, ...ORDER_FIELDS],
   })),
+  // Status and channel together (the monitoring pages' two-part filters): counted off the index alone.
+  {
+    collection: COMPLAINTS_COLLECTION,
+    name: 'status_channel_newest',
+    fields: [{ path: 'status', type: 'text' }, { path: 'channel', type: 'text' }, ...ORDER_FIELDS],
+  },
   { collection: COMPLAINTS_COLLECTION, name: 'tracking', fields: [{ path: 'trackingNumber', type: 'text' }] },
+  // `text`: the trigram index narrows a search of three characters or more to the complaints holding it.
+  {
+    collection: COMPLAINTS_COLLECTION,
+    name: 'text',
+    kind: 'search',
+    fields: COMPLAINT_TEXT_FIELDS.map((path) => ({ path, type: 'text' as const })),
+  },
+  ...(['agencyId', 'status', 'channel'] as const).map((path) => ({
+    collection: AGENCY_CASES_COLLECTION,
+    name: path === 'agencyId' ? 'agency_newest' : `agency_${path}_newest`,
+    fields: [
+      { path: 'agencyId', type: 'text' } as const,
+      ...(path === 'agencyId' ? [] : [{ path, type: 'text' } as const]),
+      ...ORDER_FIELDS,
+    ],
+  })),
 ];
 
 /**
- * The `complaints` read model. Version 1; bump it whenever `applyComplaintEvent` changes meaning, and the
- * runner rebuilds the collection from the log.
+ * The `complaints` read model and its agency cases. Version 2 (the agency cases); bump it whenever
+ * `applyComplaintEvent` changes meaning, and the runner rebuilds the collections from the log.
  */
 export const complaintProjection: Projection = {
   name: 'complaints',
-  version: 1,
-  collections: [COMPLAINTS_COLLECTION],
+  version: 2,
+  collections: [COMPLAINTS_COLLECTION, AGENCY_CASES_COLLECTION],
   filter: { streamPrefixes: [COMPLAINT_STREAM_PREFIX], eventTypes: COMPLAINT_EVENT_TYPES },
   indexes: COMPLAINT_INDEXES,
   async apply(event: RecordedEvent, tx: ReadModelTx): Promise<void> {
@@ -368,7 +442,12 @@ export const complaintProjection: Projection = {
       { type: event.type, data: event.data } as ComplaintEvent,
       event.revision,
     );
-    if (next) await tx.put(COMPLAINTS_COLLECTION, id, next);
+    if (!next) return;
+    await tx.put(COMPLAINTS_COLLECTION, id, next);
+    if (agencyCasesChanged(current, next)) {
+      for (const [key, agencyCase] of agencyCasesOf(next))
+        await tx.put(AGENCY_CASES_COLLECTION, key, agencyCase);
+    }
   },
 };
 
@@ -405,15 +484,6 @@ export interface ComplaintFilter {
   readonly confidential?: boolean;
   readonly anonymous?: boolean;
 }
-
-/** The fields a text search looks in: never the (sealed) identity. */
-export const COMPLAINT_TEXT_FIELDS = [
-  'subject',
-  'description',
-  'trackingNumber',
-  'category',
-  'region',
-] as const;
 
 /** Newest first, id as the tie-breaker: a stable order for Relay cursors. */
 export const COMPLAINT_ORDER: NonNullable<DocQuery['orderBy']> = [
@@ -456,4 +526,17 @@ export function complaintDocQuery(filter: ComplaintFilter = {}, viewer?: Complai
     ...(text ? { text: { fields: [...COMPLAINT_TEXT_FIELDS], value: text } } : {}),
     orderBy: COMPLAINT_ORDER,
   };
+}
+
+/**
+ * The same query over the agency cases, when it is held to one agency and asks nothing they lack (a
+ * text search reads the complaint's own fields): its page and its count then cost that agency's share
+ * of the complaints. Undefined when the query is not held to one agency.
+ */
+export function agencyCasesQuery(query: DocQuery): DocQuery | undefined {
+  const { agencyIds, ...rest } = query.where ?? {};
+  if (query.text || agencyIds === null || typeof agencyIds !== 'object' || !('contains' in agencyIds)) {
+    return undefined;
+  }
+  return { ...query, where: { ...rest, agencyId: agencyIds.contains } };
 }

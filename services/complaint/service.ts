@@ -11,6 +11,7 @@ import { CommandHandler, expectedRevisionOf } from '../shared/decider';
 import { badInput, DomainError, notFound } from '../shared/errors';
 import type { Actor } from '../shared/eventstore/types';
 import type { SubgraphRuntime } from '../shared/runtime';
+import type { DocQuery } from '../shared/projections/types';
 import { TrackingNumberService } from './tracking-number';
 import { type AccessCodeHasher, openAccessCodeHasher } from '../shared/access-code';
 import { complaintGuard, requireEraser } from './access';
@@ -30,6 +31,9 @@ import {
 } from './intake';
 import type { ComplaintViewer } from './access';
 import {
+  AGENCY_CASES_COLLECTION,
+  type AgencyCaseDocument,
+  agencyCasesQuery,
   applyComplaintEvent,
   COMPLAINTS_COLLECTION,
   type ComplaintDocument,
@@ -95,7 +99,8 @@ const keyReused = () =>
 
 export interface Page<T> {
   readonly items: readonly T[];
-  readonly total: number;
+  /** The number of matches, counted when called (a count is the dearest part of a page). */
+  readonly total: () => Promise<number>;
   readonly hasNextPage: boolean;
 }
 
@@ -174,21 +179,40 @@ export class ComplaintService {
     viewer: ComplaintViewer,
     position: ComplaintPagePosition,
     limit: number,
-  ) {
+  ): Promise<Page<ComplaintDocument>> {
     const query = complaintDocQuery(filter, viewer);
-    const [found, total] = await Promise.all([
-      this.runtime.readModels.find<ComplaintDocument>(COMPLAINTS_COLLECTION, {
-        ...query,
-        limit: limit + 1,
-        ...('after' in position ? { after: position.after } : { offset: position.offset }),
-      }),
-      this.runtime.readModels.count(COMPLAINTS_COLLECTION, {
-        ...(query.where ? { where: query.where } : {}),
-        ...(query.text ? { text: query.text } : {}),
-      }),
-    ]);
-    const items = found.slice(0, limit);
-    return { items, total, hasNextPage: found.length > limit } satisfies Page<ComplaintDocument>;
+    const page = {
+      limit: limit + 1,
+      ...('after' in position ? { after: position.after } : { offset: position.offset }),
+    };
+    const byAgency = agencyCasesQuery(query);
+    const found = byAgency
+      ? await this.agencyPage(byAgency, page)
+      : await this.runtime.readModels.find<ComplaintDocument>(COMPLAINTS_COLLECTION, { ...query, ...page });
+    const counted = byAgency ?? query;
+    return {
+      items: found.slice(0, limit),
+      hasNextPage: found.length > limit,
+      // Counted only when the caller selects totalCount, off an index (the agency's share of it).
+      total: () =>
+        this.runtime.readModels.count(byAgency ? AGENCY_CASES_COLLECTION : COMPLAINTS_COLLECTION, {
+          ...(counted.where ? { where: counted.where } : {}),
+          ...(counted.text ? { text: counted.text } : {}),
+        }),
+    };
+  }
+
+  /** A page of one agency's cases, read off their indexes, then their complaints in one read. */
+  private async agencyPage(query: DocQuery, page: Pick<DocQuery, 'limit' | 'offset' | 'after'>) {
+    const cases = await this.runtime.readModels.find<AgencyCaseDocument>(AGENCY_CASES_COLLECTION, {
+      ...query,
+      ...page,
+    });
+    const docs = await this.runtime.readModels.getMany<ComplaintDocument>(
+      COMPLAINTS_COLLECTION,
+      cases.map((c) => c.id),
+    );
+    return docs.filter((doc): doc is ComplaintDocument => doc !== undefined);
   }
 
   /**

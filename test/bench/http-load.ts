@@ -4,6 +4,7 @@
  * test spent per request (from /proc).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,7 +26,24 @@ export function rssMb(pid: number): number {
   return line ? Number(line.replace(/\D+/g, '')) / 1024 : Number.NaN;
 }
 
-/** A TypeScript entry point of this repo as its own process, in production mode with `secret`. */
+/**
+ * What production mode refuses to start without, made once per bench run and shared by every process it
+ * launches (the gateway and the subgraphs must agree on the gateway secret). Unsigned calls stay allowed,
+ * since the stock gateways a bench races against do not sign theirs.
+ */
+const PRODUCTION_SECRETS: NodeJS.ProcessEnv = {
+  DUMAS_VAULT_MASTER_KEY: randomBytes(32).toString('base64'),
+  DUMAS_CHECKPOINT_PRIVATE_KEY: generateKeyPairSync('ed25519')
+    .privateKey.export({ type: 'pkcs8', format: 'pem' })
+    .toString(),
+  DUMAS_GATEWAY_SECRET: randomBytes(32).toString('base64'),
+  DUMAS_SUBGRAPH_GATEWAY_ONLY: 'false',
+};
+
+/**
+ * A TypeScript entry point of this repo as its own process, in production mode with `secret`; `env`
+ * overrides the run's production secrets (a kept store brings its own).
+ */
 export function launch(
   entry: string,
   env: NodeJS.ProcessEnv,
@@ -34,7 +52,14 @@ export function launch(
 ): ChildProcess {
   return spawn(process.execPath, ['-r', '@swc-node/register', entry, ...args], {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'silent', NODE_ENV: 'production', DUMAS_JWT_SECRET: secret, ...env },
+    env: {
+      ...process.env,
+      LOG_LEVEL: 'silent',
+      NODE_ENV: 'production',
+      DUMAS_JWT_SECRET: secret,
+      ...PRODUCTION_SECRETS,
+      ...env,
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
 }

@@ -1,4 +1,6 @@
 import {
+  AGENCY_CASES_COLLECTION,
+  agencyCasesQuery,
   COMPLAINT_INDEXES,
   COMPLAINTS_COLLECTION,
   complaintDocQuery,
@@ -26,6 +28,7 @@ describe('complaints list plans', () => {
     confidential: { confidential: true },
     anonymous: { anonymous: false },
     'status and received': { status: ['RECEIVED'] as const, receivedFrom: '2026-01-01T00:00:00Z' },
+    'status and channel': { status: ['FORWARDED', 'IN_FOLLOW_UP'] as const, channel: ['EMAIL'] as const },
   };
 
   it.each(Object.entries(filters))('%s: an index, no scan, also after a keyset cursor', async (_, filter) => {
@@ -35,6 +38,44 @@ describe('complaints list plans', () => {
       expect(plan).toMatch(/USING (COVERING )?INDEX rm_complaints_/);
       expect(plan).not.toMatch(/\bSCAN documents\b/);
     }
+  });
+
+  // An agency's list (every focal point's, and the officer's agency filter) reads the agency cases.
+  const agencyFilters = {
+    agency: { agencyId: 'inspektorat-bantul' },
+    'agency and status': { agencyId: 'inspektorat-bantul', status: ['FORWARDED'] as const },
+    'agency and channel': { agencyId: 'inspektorat-bantul', channel: ['WEB', 'EMAIL'] as const },
+    'agency and received': { agencyId: 'inspektorat-bantul', receivedFrom: '2026-01-01T00:00:00Z' },
+  };
+
+  it.each(Object.entries(agencyFilters))("%s: the agency cases' index, no scan", async (_, filter) => {
+    for (const viewer of [undefined, { role: 'AGENCY' as const, agencyId: 'inspektorat-bantul' }]) {
+      const query = agencyCasesQuery(complaintDocQuery(filter, viewer));
+      expect(query).toBeDefined();
+      for (const page of [{ limit: 21 }, { limit: 21, after: ['2026-03-01T00:00:00.000Z', 'c-1'] }]) {
+        const plan = await store.explain(AGENCY_CASES_COLLECTION, { ...query, ...page });
+        expect(plan).toMatch(/USING (COVERING )?INDEX rm_agency_cases_agency_/);
+        expect(plan).not.toMatch(/\bSCAN documents\b/);
+      }
+    }
+  });
+
+  it('a text search of three characters or more reads the trigram index; a shorter one walks the list', async () => {
+    const plan = await store.explain(COMPLAINTS_COLLECTION, {
+      ...complaintDocQuery({ text: 'Sleman' }),
+      limit: 21,
+    });
+    expect(plan).toMatch(/rm_complaints_text/);
+    const short = await store.explain(COMPLAINTS_COLLECTION, {
+      ...complaintDocQuery({ text: 'ab' }),
+      limit: 21,
+    });
+    expect(short).toMatch(/rm_complaints_newest/);
+  });
+
+  it('a text search held to an agency reads the complaints themselves', () => {
+    expect(agencyCasesQuery(complaintDocQuery({ agencyId: 'x', text: 'jalan' }))).toBeUndefined();
+    expect(agencyCasesQuery(complaintDocQuery({ status: ['RECEIVED'] }))).toBeUndefined();
   });
 
   it('a tracking-number lookup reads its index', async () => {

@@ -13,6 +13,8 @@ import {
 } from '../../services/complaint/domain';
 import { AccessCodeHasher } from '../../services/shared/access-code';
 import {
+  AGENCY_CASES_COLLECTION,
+  agencyCasesQuery,
   applyComplaintEvent,
   type ComplaintDocument,
   complaintDocQuery,
@@ -305,6 +307,45 @@ describe('complaints projection', () => {
     expect(await ids({ agencyId: 'inspektorat-sleman' }, bantulPic)).toEqual([]);
     expect(await ids({ agencyId: 'inspektorat-bantul' }, bantulPic)).toEqual([a.id]);
     expect(() => complaintDocQuery({ receivedFrom: 'kemarin' })).toThrow(/receivedFrom/);
+  });
+
+  it("an agency's cases answer its filters and counts as the complaints do, through every status change", async () => {
+    const both = await forwardedTo(['inspektorat-bantul', 'inspektorat-sleman']);
+    const bantulOnly = await forwardedTo(['inspektorat-bantul'], {
+      channel: 'LETTER',
+      channelReference: 'B-1',
+    });
+    await file(); // never forwarded: in no agency's list
+    const same = async (
+      filter: Parameters<typeof complaintDocQuery>[0],
+      viewer?: Parameters<typeof complaintDocQuery>[1],
+    ) => {
+      const query = complaintDocQuery(filter, viewer);
+      const byAgency = agencyCasesQuery(query)!;
+      const viaCases = (await readModels.find<{ id: string }>(AGENCY_CASES_COLLECTION, byAgency)).map(
+        (c) => c.id,
+      );
+      const viaComplaints = (await readModels.find<ComplaintDocument>(COMPLAINTS_COLLECTION, query)).map(
+        (d) => d.id,
+      );
+      expect(viaCases).toEqual(viaComplaints);
+      expect(await readModels.count(AGENCY_CASES_COLLECTION, { where: byAgency.where! })).toBe(
+        viaCases.length,
+      );
+      return viaCases;
+    };
+
+    expect(await same({ agencyId: 'inspektorat-bantul' })).toEqual([bantulOnly.id, both.id]);
+    expect(await same({}, slemanPic)).toEqual([both.id]);
+    expect(await same({ agencyId: 'inspektorat-bantul' }, slemanPic)).toEqual([]);
+    expect(await same({ agencyId: 'inspektorat-bantul', channel: ['LETTER'] })).toEqual([bantulOnly.id]);
+
+    await give(both.id, 'AcknowledgeComplaint', { agencyId: 'inspektorat-sleman' }, slemanPic);
+    expect(await same({ agencyId: 'inspektorat-sleman', status: ['IN_FOLLOW_UP'] })).toEqual([both.id]);
+    expect(await same({ agencyId: 'inspektorat-bantul', status: ['IN_FOLLOW_UP'] })).toEqual([both.id]);
+    expect(await same({ agencyId: 'inspektorat-bantul', status: ['FORWARDED'] })).toEqual([bantulOnly.id]);
+    await give(bantulOnly.id, 'SetComplaintPrivacy', { confidential: true, anonymous: false });
+    expect(await same({ agencyId: 'inspektorat-bantul', confidential: true })).toEqual([bantulOnly.id]);
   });
 
   it('applying an event it has already applied changes nothing', async () => {

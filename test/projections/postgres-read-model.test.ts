@@ -31,6 +31,12 @@ if (requirePostgres('PostgreSQL read-model store')) {
         others.push(other);
         return other;
       },
+      analyze: async () => {
+        const admin = new pg.Client({ connectionString: url });
+        await admin.connect();
+        await admin.query(`ANALYZE ${schema}.documents`);
+        await admin.end();
+      },
       cleanup: async () => {
         for (const other of others) await other.close();
         await store.close();

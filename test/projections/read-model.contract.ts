@@ -6,6 +6,8 @@ export interface ReadModelFixture {
   /** Another store over the same data (another connection, as another process would have); closed by cleanup. */
   another(): Promise<ReadModelStore>;
   cleanup(): Promise<void>;
+  /** Brings the planner's statistics up to date, where the engine's plans depend on them. */
+  analyze?(): Promise<void>;
 }
 
 interface CaseView {
@@ -384,6 +386,90 @@ export function describeReadModelStoreContract(name: string, factory: () => Prom
         expect(
           await store.count('cases', { where: { status: { in: ['FORWARDED'] }, confidential: false } }),
         ).toBe(1);
+      });
+
+      describe('with a search index', () => {
+        const TEXT = ['subject', 'summary'];
+        const searchIndex = {
+          collection: 'cases',
+          name: 'text',
+          kind: 'search' as const,
+          fields: TEXT.map((path) => ({ path, type: 'text' as const })),
+        };
+        const needles = [
+          'JALAN',
+          'ijazah',
+          'école',
+          'an ',
+          'a',
+          'ah',
+          'sekolah liar',
+          '"quoted',
+          '50%',
+          'it_s',
+          'tidak',
+        ];
+        const search = async () =>
+          Promise.all(
+            needles.map(async (value) => ({
+              value,
+              found: ids(
+                await store.find<CaseView>('cases', {
+                  text: { fields: TEXT, value },
+                  orderBy: [{ path: 'id' }],
+                }),
+              ),
+              counted: await store.count('cases', {
+                where: { confidential: false },
+                text: { fields: TEXT, value },
+              }),
+            })),
+          );
+
+        it('answers every text search as without it, over documents written before and after it was made', async () => {
+          const before = await search();
+          await store.ensureIndexes([searchIndex]);
+          await store.ensureIndexes([searchIndex]); // Idempotent, as every process start calls it.
+          expect(await search()).toEqual(before);
+          await store.applyBatch('cases', 2, async (tx) => {
+            await tx.put('cases', 'c1', { ...CASES[0], subject: 'Lampu mati', summary: 'Gelap' });
+            await tx.put('cases', 'c5', { ...CASES[3], id: 'c5', subject: 'Jalan berlubang 50% lebar' });
+            await tx.delete('cases', 'c2');
+          });
+          const find = async (value: string) =>
+            ids(
+              await store.find<CaseView>('cases', {
+                text: { fields: TEXT, value },
+                orderBy: [{ path: 'id' }],
+              }),
+            );
+          expect(await find('jalan')).toEqual(['c5']);
+          expect(await find('50% l')).toEqual(['c5']);
+          expect(await find('gelap')).toEqual(['c1']);
+          expect(await find('sekolah')).toEqual([]);
+          await store.reset('cases', 1, ['cases']);
+          expect(await find('jalan')).toEqual([]);
+        });
+
+        it('is what the planner reads for a text search of three characters or more', async () => {
+          await store.ensureIndexes([searchIndex]);
+          // Enough other documents that reading the index is worth it to a cost-based planner.
+          await store.applyBatch('cases', 2, async (tx) => {
+            for (let i = 0; i < 500; i++) {
+              await tx.put('cases', `n${i}`, { ...CASES[0], id: `n${i}`, subject: `Keluhan nomor ${i}` });
+            }
+          });
+          await fixture.analyze?.();
+          const plan = await store.explain('cases', { text: { fields: TEXT, value: 'sekolah' }, limit: 20 });
+          expect(plan).toMatch(/rm_cases_text/);
+          // Fields outside the index, or a needle too short for trigrams: the substring test alone.
+          expect(
+            await store.explain('cases', { text: { fields: ['subject', 'channel'], value: 'sekolah' } }),
+          ).not.toMatch(/rm_cases_text/);
+          expect(await store.explain('cases', { text: { fields: TEXT, value: 'se' } })).not.toMatch(
+            /rm_cases_text/,
+          );
+        });
       });
 
       describe('with typed indexes', () => {

@@ -108,7 +108,9 @@ export class ComplaintQueries {
     });
     return {
       edges,
-      totalCount: page.total,
+      get totalCount() {
+        return page.total();
+      },
       pageInfo: {
         hasNextPage: page.hasNextPage,
         hasPreviousPage: 'after' in position || position.offset > 0,

@@ -281,8 +281,9 @@ export class ComplaintConnection {
   @Field(() => PageInfo)
   pageInfo!: PageInfo;
 
+  /** Counted only when selected (a getter in the resolver): a count is the dearest part of a page. */
   @Field(() => Int)
-  totalCount!: number;
+  totalCount!: number | Promise<number>;
 }
 
 @ObjectType({

@@ -11,6 +11,7 @@ import {
   normaliseFilter,
   normaliseQuery,
   type PathSegment,
+  parsePath,
 } from './query';
 import {
   type DocQuery,
@@ -213,6 +214,10 @@ export class PostgresReadModelStore implements ReadModelStore {
 
   async ensureIndexes(indexes: readonly ReadModelIndex[]): Promise<void> {
     for (const index of indexes) {
+      if (index.kind === 'search') {
+        await this.ensureSearchIndex(index);
+        continue;
+      }
       const fields = this.indexed.declare(index);
       const columns = ['collection', ...fields.map((f) => typedValue(pathLiteral(f.path), f.type))];
       // Several processes may start at once: CREATE INDEX IF NOT EXISTS can still race on the catalog.
@@ -224,6 +229,35 @@ export class PostgresReadModelStore implements ReadModelStore {
         if ((error as { code?: string }).code !== '23505') throw error;
       }
     }
+  }
+
+  /**
+   * A GIN index of pg_trgm's trigrams over the fields' text, folded as the substring test folds it, for
+   * this collection's documents. pg_trgm ships with PostgreSQL and is a trusted extension: a role that
+   * may create objects in the database may create it (else a DBA runs `CREATE EXTENSION pg_trgm` once).
+   */
+  private async ensureSearchIndex(index: ReadModelIndex): Promise<void> {
+    const paths = this.indexed.declareSearch(index);
+    const collection = index.collection.replaceAll("'", "''");
+    // fastupdate off: GIN's pending list (entries not yet merged) is priced so high by the planner that a
+    // read model written steadily by its projection would be read by scanning instead.
+    try {
+      await this.pool.query('CREATE EXTENSION IF NOT EXISTS pg_trgm');
+      await this.pool.query(
+        `CREATE INDEX IF NOT EXISTS ${indexName(index)} ON ${this.documents} USING gin ((${this.searchBody(
+          paths,
+        )}) gin_trgm_ops) WITH (fastupdate = off) WHERE collection = '${collection}'`,
+      );
+    } catch (error) {
+      // Several processes may start at once: IF NOT EXISTS can still race on the catalog.
+      if ((error as { code?: string }).code !== '23505') throw error;
+    }
+  }
+
+  /** The searched text of a document, as the search index is built on it and queries write it. */
+  private searchBody(paths: readonly (readonly PathSegment[])[]): string {
+    const text = paths.map((p) => `coalesce(doc #>> ${pathLiteral(p)}, '')`).join(" || E'\\n' || ");
+    return `lower((${text})${this.foldCollation})`;
   }
 
   async applyBatch(
@@ -458,6 +492,13 @@ export class PostgresReadModelStore implements ReadModelStore {
       );
     });
     if (filter.text) {
+      const search = this.indexed.searchIndexFor(collection, filter.text);
+      if (search) {
+        // The trigram index narrows to the documents holding the needle's trigrams; the test below decides.
+        const pattern = `%${filter.text.needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        const paths = search.fields.map((f) => parsePath(f.path));
+        clauses.push(`${this.searchBody(paths)} LIKE ${params.add(pattern)}`);
+      }
       const needle = params.add(filter.text.needle);
       const any = filter.text.paths.map((path) => icontains(pathLiteral(path), needle, this.foldCollation));
       clauses.push(`(${any.join(' OR ')})`);

@@ -175,6 +175,28 @@ const JS_TYPE: Record<IndexedType, string> = { text: 'string', number: 'number',
  */
 export class IndexedFields {
   private readonly byCollection = new Map<string, Map<string, IndexedType>>();
+  private readonly searchable = new Map<string, ReadModelIndex[]>();
+
+  /** A search index's fields are searched, never typed: they may be missing or null. */
+  declareSearch(index: ReadModelIndex): readonly (readonly PathSegment[])[] {
+    indexName(index);
+    const known = this.searchable.get(index.collection) ?? [];
+    if (!known.some((k) => k.name === index.name)) known.push(index);
+    this.searchable.set(index.collection, known);
+    return index.fields.map(({ path }) => parsePath(path));
+  }
+
+  /**
+   * The search index that holds every field of a text search, when its needle is long enough for
+   * trigrams (three characters).
+   */
+  searchIndexFor(collection: string, text: NormalisedFilter['text']): ReadModelIndex | undefined {
+    if (!text || Array.from(text.needle).length < 3) return undefined;
+    const wanted = text.paths.map((p) => p.join('.'));
+    return this.searchable
+      .get(collection)
+      ?.find((index) => wanted.every((path) => index.fields.some((f) => f.path === path)));
+  }
 
   declare(index: ReadModelIndex): { readonly path: readonly PathSegment[]; readonly type: IndexedType }[] {
     indexName(index);

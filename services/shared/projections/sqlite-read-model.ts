@@ -152,7 +152,8 @@ export class SqliteReadModelStore implements ReadModelStore {
     assertName('a collection', collection);
     const params: unknown[] = [collection];
     const typeOf = (path: readonly PathSegment[]) => this.indexed.typeOf(collection, path);
-    let sql = `SELECT doc FROM documents WHERE collection = ?${whereSql(q, params, typeOf)}`;
+    const search = this.selectiveSearch(collection, q.text);
+    let sql = `SELECT doc FROM documents WHERE collection = ?${whereSql(q, params, typeOf, search)}`;
     if (q.after) {
       const { descending } = this.indexed.keyset(collection, q);
       const keys = q.orderBy.map((o) => typedValue(pathLiteral(o.path)));
@@ -181,7 +182,9 @@ export class SqliteReadModelStore implements ReadModelStore {
     assertName('a collection', collection);
     const params: unknown[] = [collection];
     const typeOf = (path: readonly PathSegment[]) => this.indexed.typeOf(collection, path);
-    const sql = `SELECT count(*) FROM documents WHERE collection = ?${whereSql(normaliseFilter(query), params, typeOf)}`;
+    const filter = normaliseFilter(query);
+    const search = this.selectiveSearch(collection, filter.text);
+    const sql = `SELECT count(*) FROM documents WHERE collection = ?${whereSql(filter, params, typeOf, search)}`;
     return this.statement(sql)
       .pluck()
       .get(...params) as number;
@@ -189,11 +192,68 @@ export class SqliteReadModelStore implements ReadModelStore {
 
   async ensureIndexes(indexes: readonly ReadModelIndex[]): Promise<void> {
     for (const index of indexes) {
+      if (index.kind === 'search') {
+        this.ensureSearchIndex(index);
+        continue;
+      }
       const fields = this.indexed.declare(index);
       // The collection leads, so one table serves every collection; each field as the query writes it.
       const columns = ['collection', ...fields.map((f) => typedValue(pathLiteral(f.path)))];
       this.db.exec(`CREATE INDEX IF NOT EXISTS ${indexName(index)} ON documents (${columns.join(', ')})`);
     }
+  }
+
+  /**
+   * The search index for a text search, when the needle is rare enough for it to pay. SQLite reads every
+   * match out of the index before ordering them; a needle in a large share of the documents finds its
+   * page sooner by walking the list's order and testing each document. A bounded probe of the index
+   * tells the two apart (it costs at most SELECTIVE_MATCHES rowids).
+   */
+  private selectiveSearch(collection: string, text: NormalisedFilter['text']): ReadModelIndex | undefined {
+    const search = this.indexed.searchIndexFor(collection, text);
+    if (!search || !text) return undefined;
+    const table = indexName(search);
+    const matches = this.statement(
+      `SELECT count(*) FROM (SELECT 1 FROM ${table} WHERE ${table} MATCH ? LIMIT ${SELECTIVE_MATCHES})`,
+    )
+      .pluck()
+      .get(ftsPhrase(text.needle)) as number;
+    return matches < SELECTIVE_MATCHES ? search : undefined;
+  }
+
+  /**
+   * An FTS5 table with the trigram tokenizer, contentless (the documents hold the text), kept by triggers
+   * on the documents table so that every write path (batches, resets) keeps it; filled from the
+   * collection's documents when it is first made. Its rowids are the documents'.
+   */
+  private ensureSearchIndex(index: ReadModelIndex): void {
+    const paths = this.indexed.declareSearch(index);
+    const table = indexName(index);
+    const body = (row: 'new' | 'old' | 'documents') =>
+      paths.map((p) => `coalesce(json_extract(${row}.doc, ${pathLiteral(p)}), '')`).join(' || char(10) || ');
+    const collection = sqlString(index.collection);
+    this.db
+      .transaction(() => {
+        const exists = this.db
+          .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")
+          .get(table);
+        if (exists) return;
+        this.db.exec(`
+          CREATE VIRTUAL TABLE ${table} USING fts5(body, content = '', contentless_delete = 1, tokenize = 'trigram');
+          CREATE TRIGGER ${table}_insert AFTER INSERT ON documents WHEN new.collection = ${collection}
+          BEGIN INSERT INTO ${table} (rowid, body) VALUES (new.rowid, ${body('new')}); END;
+          CREATE TRIGGER ${table}_update AFTER UPDATE ON documents WHEN new.collection = ${collection}
+          BEGIN
+            DELETE FROM ${table} WHERE rowid = old.rowid;
+            INSERT INTO ${table} (rowid, body) VALUES (new.rowid, ${body('new')});
+          END;
+          CREATE TRIGGER ${table}_delete AFTER DELETE ON documents WHEN old.collection = ${collection}
+          BEGIN DELETE FROM ${table} WHERE rowid = old.rowid; END;
+          INSERT INTO ${table} (rowid, body)
+            SELECT rowid, ${body('documents')} FROM documents WHERE collection = ${collection};
+        `);
+      })
+      .immediate();
   }
 
   async applyBatch(
@@ -364,6 +424,18 @@ function pathLiteral(path: readonly PathSegment[]): string {
   return `'$${path.map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`)).join('')}'`;
 }
 
+const sqlString = (value: string) => `'${value.replaceAll("'", "''")}'`;
+
+/** The needle as one FTS5 phrase: its trigrams in order, nothing in it read as query syntax. */
+const ftsPhrase = (needle: string) => `"${needle.replaceAll('"', '""')}"`;
+
+/**
+ * Above this many matches a text search walks the list's order instead of reading the search index
+ * (see selectiveSearch): about where reading every match costs more than finding a page of them by
+ * walking (at 100k documents, 1% of them).
+ */
+const SELECTIVE_MATCHES = 1_000;
+
 const NUMBER_TYPES = "('integer', 'real')";
 
 /** A typed field's value as queries and its index both write it (booleans come out as 1 and 0). */
@@ -464,6 +536,7 @@ function whereSql(
   filter: NormalisedFilter,
   params: unknown[],
   typeOf: (path: readonly PathSegment[]) => IndexedType | undefined,
+  search?: ReadModelIndex,
 ): string {
   const clauses = filter.conditions.map(({ path, condition }) => {
     const type = typeOf(path);
@@ -474,6 +547,12 @@ function whereSql(
   });
   if (filter.text) {
     const { needle } = filter.text;
+    if (search) {
+      // The trigram index narrows to the documents holding the needle's trigrams; the test below decides.
+      const table = indexName(search);
+      params.push(ftsPhrase(needle));
+      clauses.push(`rowid IN (SELECT rowid FROM ${table} WHERE ${table} MATCH ?)`);
+    }
     const any = filter.text.paths.map((path) => {
       params.push(needle);
       return `dumas_icontains(json_extract(doc, ${pathLiteral(path)}), ?)`;

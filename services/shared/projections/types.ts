@@ -40,6 +40,13 @@ export interface ReadModelIndex {
   /** Unique within the collection; the database index is named rm_<collection>_<name>. */
   readonly name: string;
   readonly fields: readonly { readonly path: string; readonly type: IndexedType }[];
+  /**
+   * `search`: a trigram index over these string fields (which may be missing or null, unlike an ordered
+   * index's) for `DocQuery.text`: FTS5 with the trigram tokenizer on SQLite, pg_trgm's GIN on PostgreSQL.
+   * It narrows a text search of three characters or more to the documents holding the needle's trigrams;
+   * the substring test then decides, so the answer is the same with or without it.
+   */
+  readonly kind?: 'ordered' | 'search';
 }
 
 /** A condition on a document field, addressed by a dotted path ("status", "complainant.erased"). */
