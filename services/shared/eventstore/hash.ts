@@ -11,14 +11,6 @@ import type { ChainVerification, EventMetadata, EventStore, RecordedEvent } from
  */
 export function canonicalJson(value: unknown): string {
   try {
-    const out = fastPart(value);
-    if (out === undefined) throw new NotCanonical('is not representable', []);
-    return out;
-  } catch (err) {
-    if (!(err instanceof NotCanonical)) throw err;
-  }
-  // Something cannot be stored: the careful walk names where.
-  try {
     const out = canonicalPart(value);
     if (out === undefined) throw new NotCanonical('is not representable', []);
     return out;
@@ -29,7 +21,7 @@ export function canonicalJson(value: unknown): string {
   }
 }
 
-/** Object keys as JSON strings: the same few dozen names recur in every event. */
+/** Object keys as JSON strings: every event of every append comes through here, with the same few names. */
 const quotedKeys = new Map<string, string>();
 const MAX_QUOTED_KEYS = 10_000;
 
@@ -40,53 +32,6 @@ function quoteKey(key: string): string {
     if (quotedKeys.size < MAX_QUOTED_KEYS) quotedKeys.set(key, quoted);
   }
   return quoted;
-}
-
-/**
- * canonicalPart without the bookkeeping of where a value went wrong (every event of every append goes
- * through here, and a bad one is rare): the same output, or a NotCanonical without its path.
- */
-function fastPart(value: unknown): string | undefined {
-  if (
-    value !== null &&
-    typeof value === 'object' &&
-    typeof (value as { toJSON?: unknown }).toJSON === 'function'
-  ) {
-    value = (value as { toJSON(key: string): unknown }).toJSON('');
-  }
-  switch (typeof value) {
-    case 'string':
-      return JSON.stringify(value);
-    case 'boolean':
-      return value ? 'true' : 'false';
-    case 'number':
-      if (!Number.isFinite(value)) throw new NotCanonical('is not a finite number', []);
-      return Object.is(value, -0) ? '0' : JSON.stringify(value);
-    case 'undefined':
-    case 'function':
-    case 'symbol':
-      return undefined;
-    case 'object': {
-      if (value === null) return 'null';
-      if (Array.isArray(value)) {
-        let out = '[';
-        for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + (fastPart(value[i]) ?? 'null');
-        return `${out}]`;
-      }
-      const record = value as Record<string, unknown>;
-      const keys = Object.keys(record);
-      if (keys.length > 1) keys.sort();
-      let out = '{';
-      for (let i = 0; i < keys.length; i++) {
-        const part = fastPart(record[keys[i]!]);
-        if (part === undefined) continue;
-        out += `${out.length > 1 ? ',' : ''}${quoteKey(keys[i]!)}:${part}`;
-      }
-      return `${out}}`;
-    }
-    default:
-      throw new NotCanonical('is not representable', []);
-  }
 }
 
 /** Carries the path to the offending value up the recursion; built only when something is wrong. */
@@ -140,7 +85,8 @@ function canonicalPart(value: unknown): string | undefined {
         return `${out}]`;
       }
       const record = value as Record<string, unknown>;
-      const keys = Object.keys(record).sort();
+      const keys = Object.keys(record);
+      if (keys.length > 1) keys.sort();
       let out = '{';
       let first = true;
       for (const key of keys) {
@@ -152,7 +98,7 @@ function canonicalPart(value: unknown): string | undefined {
           throw err;
         }
         if (part === undefined) continue;
-        out += `${first ? '' : ','}${JSON.stringify(key)}:${part}`;
+        out += `${first ? '' : ','}${quoteKey(key)}:${part}`;
         first = false;
       }
       return `${out}}`;
