@@ -72,50 +72,6 @@ async function answerOf<T>(res: Response): Promise<T> {
   return body;
 }
 
-/** The gateway takes at most this many operations in one batched request (DUMAS_LIMIT_BATCH). */
-const MAX_BATCH = 10;
-
-/**
- * One document with many variable sets, sent as batched requests of up to MAX_BATCH operations (for the
- * monitoring counts: one small query per week and channel).
- */
-export async function gqlBatch<TResult, TVariables>(
-  document: TypedDocumentString<TResult, TVariables>,
-  variableSets: readonly TVariables[],
-): Promise<TResult[]> {
-  const chunks: TVariables[][] = [];
-  for (let i = 0; i < variableSets.length; i += MAX_BATCH) chunks.push(variableSets.slice(i, i + MAX_BATCH));
-  const query = document.toString();
-  const answers = await Promise.all(
-    chunks.map(async (chunk) => {
-      const res = await fetch(ENDPOINT, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/json',
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-          ...consistencyHeaders(),
-        },
-        body: JSON.stringify(chunk.map((variables) => ({ query, variables }))),
-      });
-      const body = (await res.json()) as
-        | { data?: TResult; errors?: { message: string; extensions?: { code?: string } }[] }[]
-        | { errors?: { message: string; extensions?: { code?: string } }[] };
-      if (!Array.isArray(body)) {
-        const first = body.errors?.[0];
-        throw new ApiError(first?.message ?? `HTTP ${res.status}`, first?.extensions?.code ?? 'ERROR');
-      }
-      return body.map((one) => {
-        const first = one.errors?.[0];
-        if (first || !one.data)
-          throw new ApiError(first?.message ?? 'no data', first?.extensions?.code ?? 'ERROR');
-        return one.data;
-      });
-    }),
-  );
-  return answers.flat();
-}
-
 /** Subscribes; returns the function that ends the subscription. */
 export function subscribe<TResult, TVariables>(
   document: TypedDocumentString<TResult, TVariables>,

@@ -1,24 +1,24 @@
 /**
  * A chart with its data beside it: every chart can switch to a table view (also what screen readers
- * get) and download its rows as CSV. Apache ECharts, importing only the chart types and components
- * used, with the SVG renderer, to keep the first page small.
+ * get) and download its rows as CSV. Apache ECharts (echarts.ts), loaded on demand.
  */
-import { BarChart, PieChart } from 'echarts/charts';
-import { AriaComponent, GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
-import * as echarts from 'echarts/core';
-import { SVGRenderer } from 'echarts/renderers';
+import type { EChartsCoreOption } from 'echarts/core';
 import { useEffect, useId, useRef, useState } from 'react';
 import { useI18n } from './i18n';
 
-echarts.use([
-  BarChart,
-  PieChart,
-  GridComponent,
-  TooltipComponent,
-  LegendComponent,
-  AriaComponent,
-  SVGRenderer,
-]);
+let charts: Promise<typeof import('./echarts')> | undefined;
+
+/**
+ * ECharts, in its own chunk, loaded once. A page with charts calls this as it starts fetching its data,
+ * so the library arrives meanwhile instead of delaying the first request or waiting for the answers.
+ */
+export const loadCharts = () => {
+  charts ??= import('./echarts').catch((err: unknown) => {
+    charts = undefined; // the next chart tries again
+    throw err;
+  });
+  return charts;
+};
 
 export type Cell = string | number | null;
 
@@ -85,7 +85,7 @@ export function ChartCard(props: {
   readonly title: string;
   readonly name: string;
   readonly data: ChartData;
-  readonly option: echarts.EChartsCoreOption;
+  readonly option: EChartsCoreOption;
   readonly testId?: string;
 }) {
   const { t } = useI18n();
@@ -93,14 +93,20 @@ export function ChartCard(props: {
   const ref = useRef<HTMLDivElement>(null);
   const headingId = useId();
   useEffect(() => {
-    if (table || !ref.current) return;
-    const chart = echarts.init(ref.current, undefined, { renderer: 'svg' });
-    chart.setOption({ aria: { enabled: true }, animation: false, ...props.option });
-    const resize = () => chart.resize();
-    window.addEventListener('resize', resize);
+    if (table) return;
+    let chart: ReturnType<typeof import('./echarts')['init']> | undefined;
+    let gone = false;
+    const resize = () => chart?.resize();
+    void loadCharts().then(({ init }) => {
+      if (gone || !ref.current) return;
+      chart = init(ref.current, undefined, { renderer: 'svg' });
+      chart.setOption({ aria: { enabled: true }, animation: false, ...props.option });
+      window.addEventListener('resize', resize);
+    });
     return () => {
+      gone = true;
       window.removeEventListener('resize', resize);
-      chart.dispose();
+      chart?.dispose();
     };
   }, [table, props.option]);
   return (

@@ -339,6 +339,11 @@ const STATUS_LABELS: Record<Lang, Record<string, string>> = {
     PAUSED: 'Dijeda',
     MET: 'Tepat waktu',
     BREACHED: 'Terlambat',
+    VERIFICATION: 'Verifikasi',
+    AGENCY_FIRST_FOLLOW_UP: 'Tindak lanjut pertama instansi',
+    WRITTEN_RESPONSE: 'Jawaban tertulis',
+    COMPLETION: 'Penyelesaian',
+    AUTO_CLOSE: 'Penutupan otomatis',
   },
   en: {
     RECEIVED: 'Received',
@@ -367,19 +372,34 @@ const STATUS_LABELS: Record<Lang, Record<string, string>> = {
     PAUSED: 'Paused',
     MET: 'Met',
     BREACHED: 'Breached',
+    VERIFICATION: 'Verification',
+    AGENCY_FIRST_FOLLOW_UP: "Agency's first follow-up",
+    WRITTEN_RESPONSE: 'Written response',
+    COMPLETION: 'Completion',
+    AUTO_CLOSE: 'Automatic closing',
   },
 };
 
 export const statusLabel = (status: string, lang: Lang): string => STATUS_LABELS[lang][status] ?? status;
 
 /** A date in the chosen language, Jakarta time ("7 Desember 2026"). */
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
 export function formatDate(iso: string | null | undefined, lang: Lang, withTime = false): string {
   if (!iso) return '—';
-  return new Intl.DateTimeFormat(lang === 'id' ? 'id-ID' : 'en-GB', {
-    timeZone: 'Asia/Jakarta',
-    day: 'numeric',
-    month: 'long',
-    year: 'numeric',
-    ...(withTime ? { hour: '2-digit', minute: '2-digit' } : {}),
-  }).format(new Date(iso));
+  // One formatter per language and shape: making one costs far more than formatting with it, and a
+  // list formats a date per line.
+  const key = `${lang}:${withTime}`;
+  let format = dateFormats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(lang === 'id' ? 'id-ID' : 'en-GB', {
+      timeZone: 'Asia/Jakarta',
+      day: 'numeric',
+      month: 'long',
+      year: 'numeric',
+      ...(withTime ? { hour: '2-digit', minute: '2-digit' } : {}),
+    });
+    dateFormats.set(key, format);
+  }
+  return format.format(new Date(iso));
 }

@@ -4,7 +4,7 @@
  * from contract.ts so a subgraph that only reads complaint events never loads type-graphql classes.
  */
 export type { ComplaintContext } from './graphql/context';
-export { Complaint, ComplaintStatusEnum, Forwarding, PageInfo } from './graphql/types';
+export { Complaint, ComplaintStatusEnum, Forwarding } from './graphql/types';
 export { toComplaint } from './graphql/view';
 export type { ComplaintService } from './service';
 export type { ComplaintWing } from './subgraph';

@@ -16,6 +16,8 @@ import { TrackingNumberService } from './tracking-number';
 import { type AccessCodeHasher, openAccessCodeHasher } from '../shared/access-code';
 import { complaintGuard, requireEraser } from './access';
 import {
+  CHANNELS,
+  type Channel,
   type ComplaintCommand,
   type ComplaintEvent,
   type ComplaintState,
@@ -171,6 +173,34 @@ export class ComplaintService {
   }
 
   /**
+   * How many complaints the viewer may see each channel received in each range (inclusive bounds), the
+   * filter's other conditions applying: a dashboard's inflow in one request, one indexed count per range
+   * and channel, all at once.
+   */
+  async inflow(
+    /** Its receivedFrom, receivedTo and channel give way to each range and channel. */
+    filter: ComplaintFilter,
+    ranges: readonly { readonly from: string; readonly to: string }[],
+    viewer: ComplaintViewer,
+  ): Promise<{ from: string; to: string; channels: { channel: Channel; count: number }[] }[]> {
+    return Promise.all(
+      ranges.map(async ({ from, to }) => ({
+        from,
+        to,
+        channels: await Promise.all(
+          CHANNELS.map(async (channel) => {
+            const query = complaintDocQuery(
+              { ...filter, receivedFrom: from, receivedTo: to, channel: [channel] },
+              viewer,
+            );
+            return { channel, count: await this.countOf(query) };
+          }),
+        ),
+      })),
+    );
+  }
+
+  /**
    * One page of the complaints the viewer may see: after a keyset position (read off the index from
    * there) or an offset (old cursors). One document more than the page tells whether another follows.
    */
@@ -186,20 +216,34 @@ export class ComplaintService {
       ...('after' in position ? { after: position.after } : { offset: position.offset }),
     };
     const byAgency = agencyCasesQuery(query);
+    // Counted only when asked (totalCount), once.
+    let counting: Promise<number> | undefined;
+    const total = () => {
+      counting ??= this.countOf(query);
+      return counting;
+    };
+    // A count alone (`first: 0`, as a dashboard asks for dozens at once) reads no document: from an
+    // offset, whether more follow is known from the total.
+    if (limit === 0 && 'offset' in position) {
+      return { items: [], hasNextPage: (await total()) > position.offset, total };
+    }
     const found = byAgency
       ? await this.agencyPage(byAgency, page)
       : await this.runtime.readModels.find<ComplaintDocument>(COMPLAINTS_COLLECTION, { ...query, ...page });
+    return { items: found.slice(0, limit), hasNextPage: found.length > limit, total };
+  }
+
+  /**
+   * How many complaints a query (complaintDocQuery) matches, off an index: the agency's share of them
+   * when it is held to one agency.
+   */
+  private countOf(query: DocQuery): Promise<number> {
+    const byAgency = agencyCasesQuery(query);
     const counted = byAgency ?? query;
-    return {
-      items: found.slice(0, limit),
-      hasNextPage: found.length > limit,
-      // Counted only when the caller selects totalCount, off an index (the agency's share of it).
-      total: () =>
-        this.runtime.readModels.count(byAgency ? AGENCY_CASES_COLLECTION : COMPLAINTS_COLLECTION, {
-          ...(counted.where ? { where: counted.where } : {}),
-          ...(counted.text ? { text: counted.text } : {}),
-        }),
-    };
+    return this.runtime.readModels.count(byAgency ? AGENCY_CASES_COLLECTION : COMPLAINTS_COLLECTION, {
+      ...(counted.where ? { where: counted.where } : {}),
+      ...(counted.text ? { text: counted.text } : {}),
+    });
   }
 
   /** A page of one agency's cases, read off their indexes, then their complaints in one read. */

@@ -82,10 +82,10 @@ export const seesAgencyRecord = (viewer: Principal, record: { readonly agencyId:
   inAgencyScope(viewer, record.agencyId);
 
 /**
- * The agency a list of rounds is confined to: a PIC's own whatever it asks for (null: nothing to list,
- * when it asks for another agency's), anyone else's what was asked (undefined: every agency).
+ * The agency a list (rounds, overdue clocks) is confined to: a PIC's own whatever it asks for (null:
+ * nothing to list, when it asks for another agency's), anyone else's what was asked (undefined: every agency).
  */
-export function roundsAgencyFor(
+export function listedAgencyFor(
   viewer: Principal,
   asked: string | null | undefined,
 ): string | null | undefined {

@@ -102,6 +102,25 @@ export const EVALUATION_INDEXES: readonly ReadModelIndex[] = [
       { path: 'bucket', type: 'text' },
     ],
   },
+  // The overdue list (`overdueClocks`): running clocks past their due instant, most overdue first, all
+  // of them or one agency's. Every other clock sorts at NEVER, after any "now" the range asks for.
+  {
+    collection: SLA_CLOCKS,
+    name: 'overdue',
+    fields: [
+      { path: 'overdueFrom', type: 'text' },
+      { path: 'id', type: 'text' },
+    ],
+  },
+  {
+    collection: SLA_CLOCKS,
+    name: 'agency_overdue',
+    fields: [
+      { path: 'clockAgency', type: 'text' },
+      { path: 'overdueFrom', type: 'text' },
+      { path: 'id', type: 'text' },
+    ],
+  },
   {
     collection: SLA_CLOCKS,
     name: 'complaint',
@@ -127,6 +146,13 @@ export interface SlaClockDoc extends SlaClock {
    * the record stopped; '' for every other clock. The scheduler looks back a while for these.
    */
   readonly lateStopWatch: string;
+  /**
+   * From when this clock is overdue: its due instant while it runs (breach on the record or not); NEVER
+   * once stopped, while paused, and for AUTO_CLOSE (its running out closes the case, nobody is late).
+   */
+  readonly overdueFrom: string;
+  /** The agency whose forwarding the clock times; '' for the complaint's own clocks. */
+  readonly clockAgency: string;
 }
 
 /** Sorts after every instant: a clock the scheduler never needs to look at. */
@@ -158,12 +184,24 @@ export function toClockDoc(clock: SlaClock): SlaClockDoc {
     open,
     dueWatch: open && watchFrom !== undefined ? watchFrom : NEVER,
     lateStopWatch: lateStop ? clock.stoppedAt! : '',
+    overdueFrom:
+      clock.stoppedAt === undefined && clock.dueAt !== null && clock.kind !== 'AUTO_CLOSE'
+        ? clock.dueAt
+        : NEVER,
+    clockAgency: clock.agencyId ?? '',
   };
 }
 
 /** The clock without what only its stored form carries. */
 export function clockOfDoc(doc: SlaClockDoc): SlaClock {
-  const { open: _open, dueWatch: _due, lateStopWatch: _late, ...clock } = doc;
+  const {
+    open: _open,
+    dueWatch: _due,
+    lateStopWatch: _late,
+    overdueFrom: _overdue,
+    clockAgency: _agency,
+    ...clock
+  } = doc;
   return clock;
 }
 
@@ -735,7 +773,8 @@ export function createEvaluationProjection(
     // 2: the agency indexes (days and awaiting forwardings) the KPIs are read from.
     // 3: clocks keep the calendar version they started under; agencies' region codes.
     // 4: clocks carry dueWatch and lateStopWatch, indexed for the breach scheduler.
-    version: 4,
+    // 5: clocks carry overdueFrom and clockAgency, indexed for the overdue list.
+    version: 5,
     collections: [
       SLA_CLOCKS,
       EVALUATION_CASES,
@@ -861,16 +900,23 @@ export function deadlineAsOf(terms: DeadlineTerms, asOf: string, ctx: ClockConte
   return due === null ? null : endOfJakartaDay(due);
 }
 
+/** Agencies' day buckets from `from` to `to` (Jakarta dates, inclusive), from the agency_day index. */
+export const agencyDaysQuery = (
+  agencyIds: string | readonly string[],
+  from: string,
+  to: string,
+): DocQuery => ({
+  where: {
+    agencyId: typeof agencyIds === 'string' ? agencyIds : { in: [...agencyIds] },
+    bucket: { gte: from, lte: to },
+  },
+});
+
 /**
  * The KPIs of one agency for a period from the read model (no log reading): one document per Jakarta date
  * of the period up to `asOf`, and the forwardings awaiting an answer during the month of `asOf` plus those
  * awaiting one still. Each entry is judged as of `asOf` by the instants it carries.
  */
-/** An agency's day buckets from `from` to `to` (Jakarta dates, inclusive), from the agency_day index. */
-export const agencyDaysQuery = (agencyId: string, from: string, to: string): DocQuery => ({
-  where: { agencyId, bucket: { gte: from, lte: to } },
-});
-
 export async function agencyKpisFromReadModel(
   store: ReadModelStore,
   agencyId: string,
@@ -878,23 +924,56 @@ export async function agencyKpisFromReadModel(
   ctx: ClockContext,
   asOf: string = defaultAsOf(period),
 ): Promise<AgencyKpis> {
-  const tally = emptyTally();
+  return (await agenciesKpisFromReadModel(store, [agencyId], period, ctx, asOf))[0]!;
+}
+
+/**
+ * The KPIs of several agencies (the ranking), in their order: the day buckets of them all in one query on
+ * the agency_day index, then each agency as agencyKpisFromReadModel judges it.
+ */
+export async function agenciesKpisFromReadModel(
+  store: ReadModelStore,
+  agencyIds: readonly string[],
+  period: Period,
+  ctx: ClockContext,
+  asOf: string = defaultAsOf(period),
+): Promise<AgencyKpis[]> {
   const asOfMs = Date.parse(asOf);
   if (Number.isNaN(asOfMs)) throw new Error(`asOf is not an instant: ${asOf}`);
+  const asOfDate = jakartaDate(asOf);
+  const last = fromDayNumber(Math.min(dayNumber(period.to), dayNumber(asOfDate)));
+  const days =
+    period.from <= last && agencyIds.length > 0
+      ? await store.find<AgencyBucketDoc<AgencyDayEntry>>(
+          EVALUATION_AGENCY_DAYS,
+          agencyDaysQuery(agencyIds.length === 1 ? agencyIds[0]! : agencyIds, period.from, last),
+        )
+      : [];
+  const daysOf = new Map<string, AgencyBucketDoc<AgencyDayEntry>[]>(agencyIds.map((id) => [id, []]));
+  for (const doc of days) daysOf.get(doc.agencyId)?.push(doc);
+  return Promise.all(
+    agencyIds.map((agencyId) =>
+      agencyKpisOfDays(store, agencyId, daysOf.get(agencyId) ?? [], period, ctx, asOf),
+    ),
+  );
+}
+
+async function agencyKpisOfDays(
+  store: ReadModelStore,
+  agencyId: string,
+  days: readonly AgencyBucketDoc<AgencyDayEntry>[],
+  period: Period,
+  ctx: ClockContext,
+  asOf: string,
+): Promise<AgencyKpis> {
+  const tally = emptyTally();
+  const asOfMs = Date.parse(asOf);
   const by = (at: string) => Date.parse(at) <= asOfMs;
   const asOfDate = jakartaDate(asOf);
   const region = ctx.regionOfAgency?.(agencyId);
   const workingDays = (from: string, to: string) =>
     ctx.calendar.workingDaysBetween(jakartaDate(from), to, region);
 
-  const last = fromDayNumber(Math.min(dayNumber(period.to), dayNumber(asOfDate)));
-  const days =
-    period.from <= last
-      ? await store.find<AgencyBucketDoc<AgencyDayEntry>>(
-          EVALUATION_AGENCY_DAYS,
-          agencyDaysQuery(agencyId, period.from, last),
-        )
-      : [];
   for (const doc of days) {
     for (const entry of Object.values(doc.entries)) if (by(entry.at)) countDayEntry(tally, entry);
   }
@@ -980,3 +1059,20 @@ export const CLOCK_ORDER = [{ path: 'startedAt' }, { path: 'id' }] as const;
 export async function clocksOfComplaint(store: ReadModelStore, complaintId: string): Promise<SlaClockDoc[]> {
   return findEachBy<SlaClockDoc>(store, SLA_CLOCKS, 'complaintId', complaintId, CLOCK_ORDER);
 }
+
+/** The overdue list's order (the `overdue` and `agency_overdue` indexes): most overdue first. */
+export const OVERDUE_ORDER = [{ path: 'overdueFrom' }, { path: 'id' }] as const;
+
+/**
+ * Running clocks past their due instant at `now`, of one agency or all (undefined), in OVERDUE_ORDER,
+ * strictly after the clock `after` names ([overdueFrom, id]).
+ */
+export const overdueClocksQuery = (
+  now: string,
+  agencyId: string | undefined,
+  after?: readonly [string, string],
+): DocQuery => ({
+  where: { ...(agencyId !== undefined ? { clockAgency: agencyId } : {}), overdueFrom: { lt: now } },
+  orderBy: OVERDUE_ORDER,
+  ...(after ? { after } : {}),
+});

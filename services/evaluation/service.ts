@@ -19,7 +19,7 @@ import {
   heldToAgency,
   requirePerformanceViewer,
   requireRoundPreparer,
-  roundsAgencyFor,
+  listedAgencyFor,
   seesAgencyRecord,
   seesCase,
   seesClock,
@@ -57,12 +57,16 @@ import {
   slaPolicyDecider,
 } from './domain/sla-policy';
 import {
+  agenciesKpisFromReadModel,
   agencyKpisFromReadModel,
   type ClockContextHolder,
   clockOfDoc,
   clocksOfComplaint,
   EVALUATION_CASES,
   type EvaluationCaseDoc,
+  overdueClocksQuery,
+  SLA_CLOCKS,
+  type SlaClockDoc,
 } from './projections';
 import {
   EVALUATION_AGENCIES,
@@ -88,6 +92,13 @@ export interface RankedAgency {
   readonly rank: number;
   readonly agencyId: string;
   readonly kpis: AgencyKpis;
+}
+
+export interface OverduePage {
+  /** Each clock as it stands now, with its place in the overdue order (for a cursor). */
+  readonly items: readonly { readonly key: readonly [string, string]; readonly clock: ClockStatus }[];
+  readonly total: number;
+  readonly hasNextPage: boolean;
 }
 
 export interface RatingReceipt {
@@ -168,6 +179,37 @@ export class EvaluationService {
       .filter((c) => seesClock(principal, c));
   }
 
+  /**
+   * A page of the running clocks past their due instant, most overdue first, with how many there are:
+   * all of them, or one agency's (a focal point's own, whatever it asks for). From the overdue indexes,
+   * so a page costs what the page costs however many clocks the store holds.
+   */
+  async overdueClocks(
+    principal: Principal,
+    asked: string | undefined,
+    first: number,
+    after?: readonly [string, string],
+  ): Promise<OverduePage> {
+    await this.readYourWrites();
+    const agencyId = listedAgencyFor(principal, asked);
+    if (agencyId === null) return { items: [], total: 0, hasNextPage: false };
+    const now = this.now();
+    const query = overdueClocksQuery(now, agencyId, after);
+    const [docs, total, ctx] = await Promise.all([
+      first > 0
+        ? this.runtime.readModels.find<SlaClockDoc>(SLA_CLOCKS, { ...query, limit: first + 1 })
+        : Promise.resolve([]),
+      this.runtime.readModels.count(SLA_CLOCKS, { where: overdueClocksQuery(now, agencyId).where }),
+      this.context(),
+    ]);
+    const items = docs.slice(0, first).flatMap((doc) => {
+      const stored = clockOfDoc(doc);
+      const clock = evaluateClock(stored, calendarOfClock(ctx, stored), now);
+      return seesClock(principal, clock) ? [{ key: [doc.overdueFrom, doc.id] as const, clock }] : [];
+    });
+    return { items, total, hasNextPage: docs.length > first };
+  }
+
   // ── performance ───────────────────────────────────────────────────────────────────────────────
 
   async performance(
@@ -208,9 +250,13 @@ export class EvaluationService {
     const ctx = await this.context();
     const at = asOf ?? defaultAsOf(period, this.now());
     const agencies = await this.knownAgencies();
-    // All agencies at once: their bucket reads of this request go out together, batched per collection.
-    const all: AgencyKpis[] = await Promise.all(
-      agencies.map((a) => agencyKpisFromReadModel(this.runtime.readModels, a.agencyId, period, ctx, at)),
+    // All agencies at once: their day buckets in one query, their other reads batched per collection.
+    const all: AgencyKpis[] = await agenciesKpisFromReadModel(
+      this.runtime.readModels,
+      agencies.map((a) => a.agencyId),
+      period,
+      ctx,
+      at,
     );
     const score = (k: AgencyKpis) => k.respondedWithinSlaPercent ?? -1;
     all.sort(
@@ -292,7 +338,7 @@ export class EvaluationService {
     principal: Principal,
   ): Promise<EvaluationRoundDoc[]> {
     await this.readYourWrites();
-    const agencyId = roundsAgencyFor(principal, filter.agencyId);
+    const agencyId = listedAgencyFor(principal, filter.agencyId);
     if (agencyId === null) return [];
     return this.runtime.readModels.find<EvaluationRoundDoc>(
       EVALUATION_ROUNDS,

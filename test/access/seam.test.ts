@@ -15,7 +15,7 @@ import {
   letterDecider,
   letterStreamId,
 } from '../../services/correspondence/domain';
-import { evaluationGuard, roundsAgencyFor } from '../../services/evaluation/access';
+import { evaluationGuard, listedAgencyFor } from '../../services/evaluation/access';
 import { evaluationDecider, evaluationStreamId } from '../../services/evaluation/domain/evaluation';
 import { inAgencyScope, inAgencyScopeOfAny } from '../../services/shared/access';
 import { AccessCodeHasher, generateAccessCode, plausibleAccessCode } from '../../services/shared/access-code';
@@ -222,11 +222,11 @@ describe('evaluation access', () => {
 
   it('confines a focal point’s list of rounds to its own agency', () => {
     const pic = bantulPic as Principal;
-    expect(roundsAgencyFor(officer as Principal, 'inspektorat-sleman')).toBe('inspektorat-sleman');
-    expect(roundsAgencyFor(officer as Principal, undefined)).toBeUndefined();
-    expect(roundsAgencyFor(pic, undefined)).toBe('inspektorat-bantul');
-    expect(roundsAgencyFor(pic, 'inspektorat-sleman')).toBeNull();
-    expect(roundsAgencyFor(noAgency as Principal, undefined)).toBeNull();
+    expect(listedAgencyFor(officer as Principal, 'inspektorat-sleman')).toBe('inspektorat-sleman');
+    expect(listedAgencyFor(officer as Principal, undefined)).toBeUndefined();
+    expect(listedAgencyFor(pic, undefined)).toBe('inspektorat-bantul');
+    expect(listedAgencyFor(pic, 'inspektorat-sleman')).toBeNull();
+    expect(listedAgencyFor(noAgency as Principal, undefined)).toBeNull();
   });
 });
 

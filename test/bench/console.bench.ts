@@ -9,6 +9,8 @@
  * imported with the importer (`npm run import`, original times, whole histories). Size with
  * DUMAS_BENCH_COMPLAINTS (default 3000). Goals: usable ≤ 1 s, first page ≤ 500 kB gzip.
  * DUMAS_BENCH_BREAKDOWN=1 prints each cold load's requests (when, how long, how big): where the time goes.
+ * DUMAS_BENCH_KEEP=1 leaves the stack up after the figures, with an officer's token printed, until SIGINT or
+ * SIGTERM: to profile one query or the page by hand on the same data.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -235,8 +237,18 @@ async function main() {
       });
       await page.evaluateOnNewDocument((t: string) => sessionStorage.setItem('dumas.token', t), officer);
       await page.goto(`${BASE}/console/#/monitoring`, { waitUntil: 'domcontentloaded' });
-      await page.waitForSelector('[data-testid=inflow] svg', { timeout: 120_000 });
-      await page.waitForSelector('[data-testid=overdue]', { timeout: 120_000 });
+      // Usable: every chart of the page drawn (ECharts arrives in a chunk of its own) and the overdue list.
+      await page.waitForFunction(
+        () => {
+          const charts = [...document.querySelectorAll('.card .chart')];
+          return (
+            charts.length >= 6 &&
+            charts.every((c) => c.querySelector('svg')) &&
+            document.querySelector('[data-testid=overdue]') !== null
+          );
+        },
+        { timeout: 120_000, polling: 'mutation' },
+      );
       const ms = await page.evaluate(() => performance.now());
       usable.push(ms);
       await sleep(300);
@@ -266,6 +278,13 @@ async function main() {
     console.log(
       `  transferred, gzip as served: console files ${(assets / 1024).toFixed(1)} kB, API answers ${(api / 1024).toFixed(1)} kB, total ${((assets + api) / 1024).toFixed(1)} kB   goal ≤ 500 kB`,
     );
+    if (process.env.DUMAS_BENCH_KEEP) {
+      console.log(`\nthe stack stays up on ${BASE} until SIGINT or SIGTERM; an officer's token:\n${officer}`);
+      await new Promise((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+    }
   } finally {
     stack.kill('SIGTERM');
     await sleep(1000);

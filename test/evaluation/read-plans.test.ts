@@ -6,6 +6,7 @@ import {
   EVALUATION_AGENCY_DAYS,
   EVALUATION_INDEXES,
   NEVER,
+  overdueClocksQuery,
   SLA_CLOCKS,
   toClockDoc,
 } from '../../services/evaluation/projections';
@@ -32,10 +33,31 @@ describe.each(PLAN_ENGINES)('%s: evaluation read plans', (engine) => {
     await expectIndexedPlan(store(), SLA_CLOCKS, query, 'rm_sla_clocks_complaint');
   });
 
-  it("an agency's day buckets of a period (its KPIs and the ranking): the agency_day index, no scan", async () => {
-    const query = agencyDaysQuery('inspektorat-bantul', '2026-01-01', '2026-12-31');
+  it.each([
+    ["an agency's (its KPIs)", 'inspektorat-bantul'],
+    ["every agency's in one query (the ranking)", ['inspektorat-bantul', 'inspektorat-sleman', 'dinas-x']],
+  ] as const)('day buckets of a period, %s: the agency_day index, no scan', async (_, agencies) => {
+    const query = agencyDaysQuery(agencies, '2026-01-01', '2026-12-31');
     await expectIndexedPlan(store(), EVALUATION_AGENCY_DAYS, query, 'rm_evaluation_agency_days_agency_day');
   });
+
+  it.each([
+    ['every agency', undefined, 'overdue'],
+    ['one agency', 'inspektorat-bantul', 'agency_overdue'],
+  ] as const)(
+    'the overdue list of %s: its index in its order, no scan, also after a cursor',
+    async (_, agencyId, index) => {
+      const now = '2026-03-12T03:00:00.000Z';
+      for (const after of [
+        undefined,
+        ['2026-03-10T16:59:59.999Z', 'c-1/AGENCY_FIRST_FOLLOW_UP/a'] as const,
+      ]) {
+        const query = { ...overdueClocksQuery(now, agencyId, after), limit: 21 };
+        const plan = await expectIndexedPlan(store(), SLA_CLOCKS, query, `rm_sla_clocks_${index}`);
+        expect(plan).not.toMatch(/TEMP B-TREE FOR ORDER BY/);
+      }
+    },
+  );
 
   it.each([
     [
@@ -68,7 +90,7 @@ describe.each(PLAN_ENGINES)('%s: evaluation rounds list plans', (engine) => {
   });
 });
 
-describe('what the scheduler index keeps of a clock', () => {
+describe('what the scheduler and overdue indexes keep of a clock', () => {
   const clock: SlaClock = {
     id: 'c1/WRITTEN_RESPONSE/a/1',
     complaintId: 'c1',
@@ -85,21 +107,36 @@ describe('what the scheduler index keeps of a clock', () => {
   } as SlaClock;
   const { calendarVersion: _v, ...versionless } = clock;
 
+  // The last column: the overdue list's key (overdueFrom), the due instant for as long as the clock runs.
   it.each([
-    ['open, with its calendar version: from its due instant', clock, clock.dueAt, ''],
-    ['open, following today’s calendar: 45 days early', versionless, '2026-01-30T16:59:59.999Z', ''],
-    ['paused (no deadline)', { ...clock, dueDate: null, dueAt: null }, NEVER, ''],
-    ['breach on the record', { ...clock, breachRecordedAt: '2026-03-17T00:00:00.000Z' }, NEVER, ''],
-    ['stopped in time', { ...clock, stoppedAt: '2026-03-10T00:00:00.000Z' }, NEVER, ''],
+    ['open, with its calendar version: from its due instant', clock, clock.dueAt, '', clock.dueAt],
+    [
+      'open, following today’s calendar: 45 days early',
+      versionless,
+      '2026-01-30T16:59:59.999Z',
+      '',
+      clock.dueAt,
+    ],
+    ['paused (no deadline)', { ...clock, dueDate: null, dueAt: null }, NEVER, '', NEVER],
+    [
+      'breach on the record',
+      { ...clock, breachRecordedAt: '2026-03-17T00:00:00.000Z' },
+      NEVER,
+      '',
+      clock.dueAt,
+    ],
+    ['stopped in time', { ...clock, stoppedAt: '2026-03-10T00:00:00.000Z' }, NEVER, '', NEVER],
     [
       'stopped late, unrecorded',
       { ...clock, stoppedAt: '2026-03-20T00:00:00.000Z' },
       NEVER,
       '2026-03-20T00:00:00.000Z',
+      NEVER,
     ],
-  ] as const)('%s', (_, c, dueWatch, lateStopWatch) => {
+    ['an AUTO_CLOSE clock (nobody is late)', { ...clock, kind: 'AUTO_CLOSE' }, clock.dueAt, '', NEVER],
+  ] as const)('%s', (_, c, dueWatch, lateStopWatch, overdueFrom) => {
     const doc = toClockDoc(c as SlaClock);
-    expect(doc).toMatchObject({ dueWatch, lateStopWatch });
+    expect(doc).toMatchObject({ dueWatch, lateStopWatch, overdueFrom, clockAgency: '' });
     expect(clockOfDoc(doc)).toEqual(c);
   });
 });

@@ -547,6 +547,48 @@ export function describeReadModelStoreContract(name: string, factory: () => Prom
           }
         });
 
+        it('page a list of values in order, one index read per value, as a filter over the whole list would', async () => {
+          await declare(store);
+          await store.applyBatch('cases', 2, async (tx) => {
+            for (let i = 0; i < 40; i++) {
+              const status = ['RECEIVED', 'FORWARDED', 'CLOSED', 'REJECTED'][i % 4]!;
+              // Pairs share a receipt time, so the tie-break by id decides between values too.
+              const receivedAt = new Date(Date.UTC(2026, 3, 1 + Math.floor(i / 2))).toISOString();
+              await tx.put('cases', `m${String(i).padStart(2, '0')}`, {
+                ...CASES[0],
+                id: `m${String(i).padStart(2, '0')}`,
+                status,
+                receivedAt,
+              });
+            }
+          });
+          const all = await store.find<CaseView>('cases', { orderBy: NEWEST });
+          for (const values of [
+            ['FORWARDED', 'CLOSED'],
+            ['REJECTED', 'RECEIVED', 'NONE'],
+            ['CLOSED', 'CLOSED'],
+          ]) {
+            const expected = all.filter((c) => values.includes(c.status));
+            const where = { status: { in: values } };
+            expect(ids(await store.find<CaseView>('cases', { where, orderBy: NEWEST, limit: 7 }))).toEqual(
+              ids(expected.slice(0, 7)),
+            );
+            const after = [expected[4]!.receivedAt, expected[4]!.id];
+            expect(
+              ids(await store.find<CaseView>('cases', { where, orderBy: NEWEST, limit: 5, after })),
+            ).toEqual(ids(expected.slice(5, 10)));
+            expect(
+              ids(
+                await store.find<CaseView>('cases', {
+                  where: { ...where, channel: 'EMAIL' },
+                  orderBy: NEWEST,
+                  limit: 3,
+                }),
+              ),
+            ).toEqual(ids(expected.filter((c) => c.channel === 'EMAIL').slice(0, 3)));
+          }
+        });
+
         it('page by keyset: after a document, exactly the documents an offset would give', async () => {
           await declare(store);
           const all = await store.find<CaseView>('cases', { orderBy: NEWEST });

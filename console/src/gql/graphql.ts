@@ -131,6 +131,12 @@ export type PeriodInput = {
   to?: string | null | undefined;
 };
 
+/** Instants from and to, both included. */
+export type ReceivedRangeInput = {
+  from: string;
+  to: string;
+};
+
 /** An agency's reply (*surat balasan / laporan hasil tindak lanjut*), received and registered. */
 export type RegisterAgencyReplyInput = {
   /** Chosen by the client to make a retry safe; generated when absent. */
@@ -183,14 +189,13 @@ export type BacklogQueryVariables = Exact<{
 
 export type BacklogQuery = { received: { totalCount: number }, awaiting: { totalCount: number }, verified: { totalCount: number }, forwarded: { totalCount: number }, followUp: { totalCount: number }, responded: { totalCount: number }, resolved: { totalCount: number } };
 
-export type InflowWeekQueryVariables = Exact<{
+export type InflowQueryVariables = Exact<{
   agencyId?: string | number | null | undefined;
-  from: string;
-  to: string;
+  ranges: Array<ReceivedRangeInput> | ReceivedRangeInput;
 }>;
 
 
-export type InflowWeekQuery = { WEB: { totalCount: number }, EMAIL: { totalCount: number }, WHATSAPP: { totalCount: number }, LETTER: { totalCount: number }, LAPOR: { totalCount: number }, WALK_IN: { totalCount: number } };
+export type InflowQuery = { complaintInflow: Array<{ channels: Array<{ channel: Channel, count: number }> }> };
 
 export type RankingQueryVariables = Exact<{
   period: PeriodInput;
@@ -201,10 +206,11 @@ export type RankingQuery = { agencyRanking: Array<{ rank: number, agency: { id: 
 
 export type OverdueQueryVariables = Exact<{
   agencyId?: string | number | null | undefined;
+  after?: string | null | undefined;
 }>;
 
 
-export type OverdueQuery = { complaints: { totalCount: number, edges: Array<{ node: { id: string, trackingNumber: string, subject: string, status: ComplaintStatus, agencies: Array<{ id: string, name: string }>, sla: { clocks: Array<{ kind: SlaClockKind, state: SlaClockState, dueAt: string | null, agency: { id: string } | null }> } | null } }> } };
+export type OverdueQuery = { overdueClocks: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, kind: SlaClockKind, dueAt: string | null, agency: { id: string, name: string } | null, complaint: { id: string, trackingNumber: string, subject: string } } }> } };
 
 export type CaseEventsHeadQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -470,46 +476,16 @@ export const BacklogDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<BacklogQuery, BacklogQueryVariables>;
-export const InflowWeekDocument = new TypedDocumentString(`
-    query InflowWeek($agencyId: ID, $from: DateTime!, $to: DateTime!) {
-  WEB: complaints(
-    first: 0
-    filter: {agencyId: $agencyId, receivedFrom: $from, receivedTo: $to, channel: [WEB]}
-  ) {
-    totalCount
-  }
-  EMAIL: complaints(
-    first: 0
-    filter: {agencyId: $agencyId, receivedFrom: $from, receivedTo: $to, channel: [EMAIL]}
-  ) {
-    totalCount
-  }
-  WHATSAPP: complaints(
-    first: 0
-    filter: {agencyId: $agencyId, receivedFrom: $from, receivedTo: $to, channel: [WHATSAPP]}
-  ) {
-    totalCount
-  }
-  LETTER: complaints(
-    first: 0
-    filter: {agencyId: $agencyId, receivedFrom: $from, receivedTo: $to, channel: [LETTER]}
-  ) {
-    totalCount
-  }
-  LAPOR: complaints(
-    first: 0
-    filter: {agencyId: $agencyId, receivedFrom: $from, receivedTo: $to, channel: [LAPOR]}
-  ) {
-    totalCount
-  }
-  WALK_IN: complaints(
-    first: 0
-    filter: {agencyId: $agencyId, receivedFrom: $from, receivedTo: $to, channel: [WALK_IN]}
-  ) {
-    totalCount
+export const InflowDocument = new TypedDocumentString(`
+    query Inflow($agencyId: ID, $ranges: [ReceivedRangeInput!]!) {
+  complaintInflow(ranges: $ranges, filter: {agencyId: $agencyId}) {
+    channels {
+      channel
+      count
+    }
   }
 }
-    `) as unknown as TypedDocumentString<InflowWeekQuery, InflowWeekQueryVariables>;
+    `) as unknown as TypedDocumentString<InflowQuery, InflowQueryVariables>;
 export const RankingDocument = new TypedDocumentString(`
     query Ranking($period: PeriodInput!) {
   agencyRanking(period: $period) {
@@ -536,31 +512,26 @@ export const RankingDocument = new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<RankingQuery, RankingQueryVariables>;
 export const OverdueDocument = new TypedDocumentString(`
-    query Overdue($agencyId: ID) {
-  complaints(
-    first: 100
-    filter: {status: [FORWARDED, IN_FOLLOW_UP], agencyId: $agencyId}
-  ) {
+    query Overdue($agencyId: ID, $after: String) {
+  overdueClocks(agencyId: $agencyId, first: 20, after: $after) {
     totalCount
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
     edges {
       node {
         id
-        trackingNumber
-        subject
-        status
-        agencies {
+        kind
+        dueAt
+        agency {
           id
           name
         }
-        sla {
-          clocks {
-            kind
-            state
-            dueAt
-            agency {
-              id
-            }
-          }
+        complaint {
+          id
+          trackingNumber
+          subject
         }
       }
     }

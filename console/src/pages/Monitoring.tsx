@@ -4,16 +4,17 @@
  * refreshed live from the caseEvents subscription.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { gql, gqlBatch, subscribe } from '../api';
-import { ChartCard, type ChartData, DataTable } from '../chart';
+import { gql, subscribe } from '../api';
+import { ChartCard, type ChartData, DataTable, loadCharts } from '../chart';
 import {
   AgenciesDocument,
   BacklogDocument,
   type Channel,
   CaseEventsDocument,
   CaseEventsHeadDocument,
-  InflowWeekDocument,
+  InflowDocument,
   OverdueDocument,
+  type OverdueQuery,
   RankingDocument,
   type RankingQuery,
 } from '../gql/graphql';
@@ -38,13 +39,7 @@ interface Figures {
   readonly byChannel: ChartData;
   readonly backlog: ChartData;
   readonly ranking: RankingQuery['agencyRanking'];
-  readonly overdue: {
-    id: string;
-    trackingNumber: string;
-    subject: string;
-    agencies: string;
-    dueAt: string;
-  }[];
+  readonly overdue: OverdueQuery['overdueClocks'];
   readonly total: number;
 }
 
@@ -52,17 +47,15 @@ async function load(period: PeriodChoice, agencyId: string | null): Promise<Figu
   const range = periodRange(period);
   const weeks = buckets(period);
   const agency = agencyId ? { agencyId } : {};
+  void loadCharts(); // on its way while the figures are
   const [counts, backlog, ranking, overdue] = await Promise.all([
-    gqlBatch(
-      InflowWeekDocument,
-      weeks.map((w) => ({ ...agency, from: w.from, to: w.to })),
-    ),
+    gql(InflowDocument, { ...agency, ranges: weeks.map((w) => ({ from: w.from, to: w.to })) }),
     gql(BacklogDocument, { ...agency, from: range.from, to: range.to }),
     gql(RankingDocument, { period: periodInput(period) }),
     gql(OverdueDocument, agencyId ? { agencyId } : {}),
   ]);
-  const count = (w: number, c: number) => counts[w]?.[CHANNELS[c]!].totalCount ?? 0;
-  const now = Date.now();
+  const count = (w: number, c: number) =>
+    counts.complaintInflow[w]?.channels.find((x) => x.channel === CHANNELS[c])?.count ?? 0;
   return {
     inflow: {
       columns: ['week', ...CHANNELS],
@@ -74,22 +67,11 @@ async function load(period: PeriodChoice, agencyId: string | null): Promise<Figu
     },
     backlog: { columns: ['status', 'count'], rows: STATUSES.map(([k, s]) => [s, backlog[k].totalCount]) },
     ranking: agencyId ? ranking.agencyRanking.filter((r) => r.agency.id === agencyId) : ranking.agencyRanking,
-    overdue: overdue.complaints.edges.flatMap(({ node }) => {
-      const late = (node.sla?.clocks ?? []).filter(
-        (c) => c.state === 'BREACHED' || (c.state === 'RUNNING' && c.dueAt && Date.parse(c.dueAt) < now),
-      );
-      if (late.length === 0) return [];
-      return [
-        {
-          id: node.id,
-          trackingNumber: node.trackingNumber,
-          subject: node.subject,
-          agencies: node.agencies.map((a) => a.name).join(', '),
-          dueAt: late[0]!.dueAt ?? '',
-        },
-      ];
-    }),
-    total: counts.reduce((sum, week) => sum + CHANNELS.reduce((n, c) => n + week[c].totalCount, 0), 0),
+    overdue: overdue.overdueClocks,
+    total: counts.complaintInflow.reduce(
+      (sum, week) => sum + week.channels.reduce((n, c) => n + c.count, 0),
+      0,
+    ),
   };
 }
 
@@ -133,6 +115,44 @@ const perAgency = (
     },
   },
 });
+
+/** The overdue list: the first page came with the figures; more pages on request, by cursor. */
+function OverdueList({ first, agencyId }: { first: Figures['overdue']; agencyId: string | null }) {
+  const { t, lang } = useI18n();
+  const [pages, setPages] = useState([first]);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => setPages([first]), [first]);
+  const last = pages[pages.length - 1]!;
+  const edges = pages.flatMap((p) => p.edges);
+  const more = () =>
+    gql(OverdueDocument, { ...(agencyId ? { agencyId } : {}), after: last.pageInfo.endCursor }).then(
+      (page) => setPages([...pages, page.overdueClocks]),
+      (e: Error) => setError(e.message),
+    );
+  if (edges.length === 0) return <p>{t('none')}</p>;
+  return (
+    <>
+      <ul className="plain">
+        {edges.map(({ node: c }) => (
+          <li key={c.id}>
+            <a href={`#/case/${c.complaint.id}`}>{c.complaint.trackingNumber}</a> — {c.complaint.subject}
+            {c.agency ? ` (${c.agency.name})` : ''} · {statusLabel(c.kind, lang)} · {t('dueAt')}{' '}
+            {formatDate(c.dueAt, lang)}
+          </li>
+        ))}
+      </ul>
+      <p>
+        {edges.length} / {last.totalCount}{' '}
+        {last.pageInfo.hasNextPage ? (
+          <button type="button" onClick={() => void more()}>
+            {t('more')}
+          </button>
+        ) : null}
+      </p>
+      {error ? <p role="alert">{error}</p> : null}
+    </>
+  );
+}
 
 export function Monitoring() {
   const { t, lang } = useI18n();
@@ -375,18 +395,7 @@ export function Monitoring() {
           </section>
           <section className="card" aria-labelledby="overdue-h" data-testid="overdue">
             <h2 id="overdue-h">{t('overdue')}</h2>
-            {figures.overdue.length === 0 ? (
-              <p>{t('none')}</p>
-            ) : (
-              <ul className="plain">
-                {figures.overdue.map((o) => (
-                  <li key={o.id}>
-                    <a href={`#/case/${o.id}`}>{o.trackingNumber}</a> — {o.subject} ({o.agencies}) ·{' '}
-                    {t('dueAt')} {formatDate(o.dueAt, lang)}
-                  </li>
-                ))}
-              </ul>
-            )}
+            <OverdueList first={figures.overdue} agencyId={agencyId} />
           </section>
         </>
       )}

@@ -32,9 +32,9 @@ import {
   type ComplaintContext,
   ComplaintStatusEnum,
   Forwarding,
-  PageInfo,
   toComplaint,
 } from '../../complaint/contract-entity';
+import { PageInfo } from '../../shared/graphql/connection';
 
 const MAX_PAGE = 200;
 

@@ -5,11 +5,12 @@
 import { plausibleAccessCode } from '../../shared/access-code';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { requireCaseReader } from '../../shared/access';
+import { keyCursor, keyOfCursor, pageInfoOf, pageSize } from '../../shared/graphql/connection';
 import { type Principal, requireAuthenticated, requireRole } from '../../shared/auth';
 import { badInput, unauthenticated } from '../../shared/errors';
 import type { Actor } from '../../shared/eventstore/types';
 import { type ComplaintCommand, type RejectionReason } from '../domain';
-import { type ComplaintDocument, publicComplaintView } from '../projection';
+import { type ComplaintDocument, type ComplaintFilter, publicComplaintView } from '../projection';
 import { type ComplaintPagePosition, PUBLIC_ACTOR } from '../service';
 import type { ComplaintContext } from './context';
 import {
@@ -19,38 +20,43 @@ import {
   Complaint,
   ComplaintConnection,
   ComplaintFilterInput,
+  ComplaintInflow,
   FileComplaintInput,
   FiledComplaint,
   PublicComplaintStatus,
+  ReceivedRangeInput,
   RejectionReasonEnum,
 } from './types';
 import { channelReferenceView, complainantView, documentOf, toComplaint, visibleComplaint } from './view';
 
 const MAX_PAGE = 100;
+/** A year by week and a bit: 318 indexed counts at most. */
+const MAX_RANGES = 53;
 const DEFAULT_PAGE = 20;
 
 /**
  * Keyset cursors: the (receivedAt, id) of the last complaint seen, so the next page starts from the index
  * right after it whatever the store holds. Offset cursors handed out before still page (by offset).
  */
-const encodeCursor = (doc: ComplaintDocument) =>
-  Buffer.from(`key:${JSON.stringify([doc.receivedAt, doc.id])}`).toString('base64url');
+const encodeCursor = (doc: ComplaintDocument) => keyCursor([doc.receivedAt, doc.id]);
 function decodeCursor(cursor: string): ComplaintPagePosition {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const offset = /^offset:(\d{1,9})$/.exec(text);
+  const offset = /^offset:(\d{1,9})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
   if (offset) return { offset: Number(offset[1]) + 1 };
-  if (text.startsWith('key:') && text.length < 400) {
-    try {
-      const key: unknown = JSON.parse(text.slice(4));
-      if (Array.isArray(key) && key.length === 2 && key.every((v) => typeof v === 'string')) {
-        return { after: [key[0], key[1]] };
-      }
-    } catch {
-      // Falls through to the refusal below.
-    }
-  }
+  const key = keyOfCursor(cursor, 2);
+  if (key) return { after: [key[0]!, key[1]!] };
   throw badInput('after is not a cursor of this connection', { field: 'after' });
 }
+
+const filterOf = (filter?: ComplaintFilterInput | null): ComplaintFilter => ({
+  ...(filter?.status ? { status: filter.status } : {}),
+  ...(filter?.agencyId ? { agencyId: filter.agencyId } : {}),
+  ...(filter?.channel ? { channel: filter.channel } : {}),
+  ...(filter?.receivedFrom ? { receivedFrom: filter.receivedFrom.toISOString() } : {}),
+  ...(filter?.receivedTo ? { receivedTo: filter.receivedTo.toISOString() } : {}),
+  ...(filter?.text ? { text: filter.text } : {}),
+  ...(typeof filter?.confidential === 'boolean' ? { confidential: filter.confidential } : {}),
+  ...(typeof filter?.anonymous === 'boolean' ? { anonymous: filter.anonymous } : {}),
+});
 
 @Resolver(() => Complaint)
 export class ComplaintQueries {
@@ -82,26 +88,9 @@ export class ComplaintQueries {
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<ComplaintConnection> {
     const principal = requireCaseReader(ctx);
-    const limit = first ?? DEFAULT_PAGE;
-    if (!Number.isInteger(limit) || limit < 0 || limit > MAX_PAGE) {
-      throw badInput(`first must be between 0 and ${MAX_PAGE}`, { field: 'first' });
-    }
+    const limit = pageSize(first, DEFAULT_PAGE, MAX_PAGE);
     const position = after ? decodeCursor(after) : { offset: 0 };
-    const page = await ctx.complaints.list(
-      {
-        ...(filter?.status ? { status: filter.status } : {}),
-        ...(filter?.agencyId ? { agencyId: filter.agencyId } : {}),
-        ...(filter?.channel ? { channel: filter.channel } : {}),
-        ...(filter?.receivedFrom ? { receivedFrom: filter.receivedFrom.toISOString() } : {}),
-        ...(filter?.receivedTo ? { receivedTo: filter.receivedTo.toISOString() } : {}),
-        ...(filter?.text ? { text: filter.text } : {}),
-        ...(typeof filter?.confidential === 'boolean' ? { confidential: filter.confidential } : {}),
-        ...(typeof filter?.anonymous === 'boolean' ? { anonymous: filter.anonymous } : {}),
-      },
-      principal,
-      position,
-      limit,
-    );
+    const page = await ctx.complaints.list(filterOf(filter), principal, position, limit);
     const edges = page.items.flatMap((doc) => {
       const visible = visibleComplaint(doc, principal);
       return visible ? [{ cursor: encodeCursor(doc), node: toComplaint(visible) }] : [];
@@ -111,13 +100,29 @@ export class ComplaintQueries {
       get totalCount() {
         return page.total();
       },
-      pageInfo: {
-        hasNextPage: page.hasNextPage,
-        hasPreviousPage: 'after' in position || position.offset > 0,
-        startCursor: edges[0]?.cursor ?? null,
-        endCursor: edges[edges.length - 1]?.cursor ?? null,
-      },
+      pageInfo: pageInfoOf(edges, page.hasNextPage, 'after' in position || position.offset > 0),
     };
+  }
+
+  @Query(() => [ComplaintInflow], {
+    description:
+      'How many complaints each channel received in each range, among those `complaints(filter)` would list (its ' +
+      'receivedFrom, receivedTo and channel give way to each range and channel): a dashboard’s inflow in one request.',
+  })
+  async complaintInflow(
+    @Arg('ranges', () => [ReceivedRangeInput]) ranges: ReceivedRangeInput[],
+    @Ctx() ctx: ComplaintContext,
+    @Arg('filter', () => ComplaintFilterInput, { nullable: true }) filter?: ComplaintFilterInput | null,
+  ): Promise<ComplaintInflow[]> {
+    const principal = requireCaseReader(ctx);
+    if (ranges.length > MAX_RANGES) {
+      throw badInput(`at most ${MAX_RANGES} ranges at a time`, { field: 'ranges' });
+    }
+    return ctx.complaints.inflow(
+      filterOf(filter),
+      ranges.map((r) => ({ from: r.from.toISOString(), to: r.to.toISOString() })),
+      principal,
+    );
   }
 
   @Query(() => PublicComplaintStatus, {

@@ -5,6 +5,7 @@
  */
 import { GraphQLDateTime } from 'graphql-scalars';
 import { Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { PageInfo } from '../../shared/graphql/connection';
 import {
   AGENCY_RESPONSE_OUTCOMES,
   type AgencyResponseOutcome,
@@ -250,21 +251,6 @@ export class Complaint {
 }
 
 @ObjectType()
-export class PageInfo {
-  @Field()
-  hasNextPage!: boolean;
-
-  @Field()
-  hasPreviousPage!: boolean;
-
-  @Field(() => String, { nullable: true })
-  startCursor!: string | null;
-
-  @Field(() => String, { nullable: true })
-  endCursor!: string | null;
-}
-
-@ObjectType()
 export class ComplaintEdge {
   @Field()
   cursor!: string;
@@ -374,6 +360,36 @@ export class FileComplaintInput {
 
   @Field(() => Boolean, { nullable: true, description: 'Officers: hand the complainant an access code.' })
   issueAccessCode?: boolean | null;
+}
+
+@InputType({ description: 'Instants from and to, both included.' })
+export class ReceivedRangeInput {
+  @Field(() => GraphQLDateTime)
+  from!: Date;
+
+  @Field(() => GraphQLDateTime)
+  to!: Date;
+}
+
+@ObjectType()
+export class ChannelCount {
+  @Field(() => ChannelEnum)
+  channel!: Channel;
+
+  @Field(() => Int)
+  count!: number;
+}
+
+@ObjectType({ description: 'How many complaints each channel received in one range.' })
+export class ComplaintInflow {
+  @Field(() => GraphQLDateTime)
+  from!: string;
+
+  @Field(() => GraphQLDateTime)
+  to!: string;
+
+  @Field(() => [ChannelCount], { description: 'Every channel, in the order of the Channel enum.' })
+  channels!: ChannelCount[];
 }
 
 @InputType()

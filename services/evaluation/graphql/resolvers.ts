@@ -8,6 +8,7 @@ import { GraphQLDateTime, GraphQLLocalDate } from 'graphql-scalars';
 import { requireCaseReader } from '../../shared/access';
 import { requireAuthenticated } from '../../shared/auth';
 import { badInput } from '../../shared/errors';
+import { keyCursor, keyOfCursor, pageInfoOf, pageSize } from '../../shared/graphql/connection';
 import { dayNumber } from '../../shared/calendar/dates';
 import type { EvaluationContext } from './context';
 import {
@@ -21,6 +22,7 @@ import {
   ComplaintSla,
   Evaluation,
   EvaluationStatusEnum,
+  OverdueClockConnection,
   type EvaluationStatus,
   FollowUpActionOwnerEnum,
   PeriodInput,
@@ -29,6 +31,9 @@ import {
 } from './types';
 import { toEvaluation, toHoliday, toPerformance, toPeriod, toPolicyVersion, toSlaClock } from './view';
 import type { ActionOwner } from '../domain/evaluation';
+
+const MAX_PAGE = 100;
+const DEFAULT_PAGE = 20;
 
 const asOfArg = (asOf?: Date | null) => (asOf ? asOf.toISOString() : undefined);
 
@@ -104,6 +109,35 @@ export class EvaluationQueries {
       agency: { id: r.agencyId },
       performance: toPerformance(r.kpis),
     }));
+  }
+
+  @Query(() => OverdueClockConnection, {
+    description:
+      'Running SLA clocks past their due instant (*lewat batas waktu*), most overdue first: of every agency, or of one. ' +
+      "An agency's focal point sees its own agency's only.",
+  })
+  async overdueClocks(
+    @Ctx() ctx: EvaluationContext,
+    @Arg('agencyId', () => ID, { nullable: true }) agencyId?: string | null,
+    @Arg('first', () => Int, { nullable: true }) first?: number | null,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+  ): Promise<OverdueClockConnection> {
+    const principal = requireCaseReader(ctx);
+    const limit = pageSize(first, DEFAULT_PAGE, MAX_PAGE);
+    const key = after ? keyOfCursor(after, 2) : undefined;
+    if (after && !key) throw badInput('after is not a cursor of this connection', { field: 'after' });
+    const page = await ctx.evaluation.overdueClocks(
+      principal,
+      agencyId ?? undefined,
+      limit,
+      key ? [key[0]!, key[1]!] : undefined,
+    );
+    const edges = page.items.map((item) => ({ cursor: keyCursor(item.key), node: toSlaClock(item.clock) }));
+    return {
+      edges,
+      totalCount: page.total,
+      pageInfo: pageInfoOf(edges, page.hasNextPage, key !== undefined),
+    };
   }
 
   @Query(() => [SlaPolicyVersion], {

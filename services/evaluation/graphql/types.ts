@@ -6,6 +6,7 @@
 import { GraphQLDateTime, GraphQLLocalDate } from 'graphql-scalars';
 import { Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { HOLIDAY_KINDS, type HolidayKind } from '../../shared/calendar/calendar';
+import { PageInfo } from '../../shared/graphql/connection';
 import type { ClockState } from '../domain/clocks';
 import type { ActionOwner, SigningSide } from '../domain/evaluation';
 import { AGEING_BUCKETS, type PeriodKind } from '../domain/kpi';
@@ -136,6 +137,30 @@ export class SlaClock {
 
   @Field(() => GraphQLDateTime, { nullable: true, description: 'When the breach was put on the record.' })
   breachRecordedAt!: string | null;
+
+  @Field(() => Complaint, { description: 'The complaint the clock times.' })
+  complaint!: Complaint;
+}
+
+@ObjectType()
+export class OverdueClockEdge {
+  @Field()
+  cursor!: string;
+
+  @Field(() => SlaClock)
+  node!: SlaClock;
+}
+
+@ObjectType({ description: 'Running SLA clocks past their due instant, most overdue first.' })
+export class OverdueClockConnection {
+  @Field(() => [OverdueClockEdge])
+  edges!: OverdueClockEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+
+  @Field(() => Int)
+  totalCount!: number;
 }
 
 @ObjectType({ description: "A complaint's service-level clocks." })

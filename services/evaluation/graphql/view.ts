@@ -65,6 +65,7 @@ export function toSlaClock(clock: ClockStatus): SlaClock {
     workingDaysElapsed: clock.workingDaysElapsed,
     pauses: clock.pauses.map((p) => ({ from: p.from, to: p.to ?? null })),
     breachRecordedAt: clock.breachRecordedAt ?? null,
+    complaint: { id: clock.complaintId },
   };
 }
 

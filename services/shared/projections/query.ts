@@ -176,6 +176,8 @@ const JS_TYPE: Record<IndexedType, string> = { text: 'string', number: 'number',
 export class IndexedFields {
   private readonly byCollection = new Map<string, Map<string, IndexedType>>();
   private readonly searchable = new Map<string, ReadModelIndex[]>();
+  /** The field paths of each ordered index, by collection. */
+  private readonly ordered = new Map<string, string[][]>();
 
   /** A search index's fields are searched, never typed: they may be missing or null. */
   declareSearch(index: ReadModelIndex): readonly (readonly PathSegment[])[] {
@@ -198,8 +200,18 @@ export class IndexedFields {
       ?.find((index) => wanted.every((path) => index.fields.some((f) => f.path === path)));
   }
 
+  /** Whether an ordered index reads these paths in this order (as its leading fields). */
+  hasIndexOn(collection: string, paths: readonly string[]): boolean {
+    return (this.ordered.get(collection) ?? []).some(
+      (fields) => paths.length <= fields.length && paths.every((p, i) => fields[i] === p),
+    );
+  }
+
   declare(index: ReadModelIndex): { readonly path: readonly PathSegment[]; readonly type: IndexedType }[] {
     indexName(index);
+    const ordered = this.ordered.get(index.collection) ?? [];
+    ordered.push(index.fields.map((f) => f.path));
+    this.ordered.set(index.collection, ordered);
     const fields = this.byCollection.get(index.collection) ?? new Map<string, IndexedType>();
     this.byCollection.set(index.collection, fields);
     return index.fields.map(({ path, type }) => {

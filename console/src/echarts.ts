@@ -1,0 +1,21 @@
+/**
+ * Apache ECharts with only the chart types and components the console draws, and the SVG renderer. A
+ * chunk of its own (loadCharts in chart.tsx): most of the console's script, which pages without charts
+ * never load, and which a page with charts fetches and evaluates while its data is on the way.
+ */
+import { BarChart, PieChart } from 'echarts/charts';
+import { AriaComponent, GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
+import * as echarts from 'echarts/core';
+import { SVGRenderer } from 'echarts/renderers';
+
+echarts.use([
+  BarChart,
+  PieChart,
+  GridComponent,
+  TooltipComponent,
+  LegendComponent,
+  AriaComponent,
+  SVGRenderer,
+]);
+
+export const { init } = echarts;
