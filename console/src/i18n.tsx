@@ -1,5 +1,5 @@
 /** Indonesian by default, English on request; the choice is kept in localStorage and sets <html lang>. */
-import { createContext, type ReactNode, useContext, useEffect, useState } from 'react';
+import { createContext, type ReactNode, useContext, useEffect, useMemo, useState } from 'react';
 
 export type Lang = 'id' | 'en';
 
@@ -301,8 +301,12 @@ export function I18nProvider({ children }: { children: ReactNode }) {
     localStorage.setItem('dumas.lang', lang);
     document.documentElement.lang = lang;
   }, [lang]);
-  const dictionary = DICTIONARIES[lang];
-  return <Context.Provider value={{ lang, setLang, t: (k) => dictionary[k] }}>{children}</Context.Provider>;
+  // One value per language: what memoises on `t` (a chart's options) changes only with the language.
+  const value = useMemo<I18n>(() => {
+    const dictionary = DICTIONARIES[lang];
+    return { lang, setLang, t: (k) => dictionary[k] };
+  }, [lang]);
+  return <Context.Provider value={value}>{children}</Context.Provider>;
 }
 
 export const useI18n = () => useContext(Context);

@@ -11,7 +11,12 @@ import { loadConfig } from '../shared/config';
 import { createEventStore } from '../shared/eventstore';
 import { openKeyVault } from '../shared/pii';
 import { loadMapping } from '../complaint/import/mapping';
-import { type ImportFormat, type ImportReport, runImport } from '../complaint/import/run';
+import {
+  IMPORT_STORE_TUNING,
+  type ImportFormat,
+  type ImportReport,
+  runImport,
+} from '../complaint/import/run';
 import { progressBar } from './progress';
 
 const USAGE =
@@ -72,7 +77,7 @@ async function main(): Promise<number> {
   }
   const mapping = loadMapping(args.mapping);
   const config = loadConfig();
-  const store = await createEventStore(config.store);
+  const store = await createEventStore(config.store, IMPORT_STORE_TUNING);
   const vault = openKeyVault(config);
   const bar = progressBar(args.dryRun ? 'checking' : 'importing');
   try {

@@ -42,7 +42,7 @@ export interface ComplaintIntakeInput {
   readonly complainant?: ComplainantIdentityInput | null;
   /** The digest binding an idempotency key to this request (see ComplaintService.intake). */
   readonly intakeDigest?: string | null;
-  /** The complainant's data subject, when the caller created its key beforehand (KeyVault.createKeys). */
+  /** The complainant's data subject, when the caller created its key beforehand (KeyVault.newSubjects). */
   readonly subjectId?: string;
 }
 
@@ -82,7 +82,8 @@ export interface SealedIntake {
 }
 
 export interface IntakeServices {
-  readonly vault: KeyVault;
+  /** The vault, or a batch of new subjects' keys (KeyVault.newSubjects). */
+  readonly vault: Pick<KeyVault, 'encrypt'>;
   /** Needed when the intake issues an access code (public filing, or an officer asked for one). */
   readonly accessCodes?: AccessCodeHasher;
 }
@@ -176,6 +177,13 @@ export async function sealComplaintIntake(
   input: ComplaintIntakeInput,
   how: PublicIntake | OfficerIntake,
   context: { readonly now: string; readonly actor: Actor },
+  options: {
+    /**
+     * The caller decides the built command before anything is written (a bulk import whose keys exist
+     * only in memory until its commit), so the dry run here would decide the intake a second time.
+     */
+    readonly decidedAfter?: boolean;
+  } = {},
 ): Promise<SealedIntake> {
   const complaintId = input.complaintId ?? randomUUID();
   const subjectId = input.subjectId ?? randomUUID();
@@ -185,7 +193,8 @@ export async function sealComplaintIntake(
   const build = intakeBuilder(input, complaintId, subjectId, how, context);
 
   // Dry run: throws the same BAD_USER_INPUT the real command would, before anything is claimed or created.
-  complaintDecider.decide(placeholderOf(build, complainantInput !== null), { status: 'NONE' });
+  if (!options.decidedAfter)
+    complaintDecider.decide(placeholderOf(build, complainantInput !== null), { status: 'NONE' });
 
   const issueCode = how.kind === 'PUBLIC' || how.issueAccessCode === true;
   const accessCode =

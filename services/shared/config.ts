@@ -10,7 +10,7 @@
 import path from 'node:path';
 import { SUBGRAPHS } from '../subgraphs';
 import { parseMasterKey } from './pii/vault';
-import { type GatewayLimits, LIMIT_ENV } from './graphql/limits';
+import { type GatewayLimits, LIMIT_ENV } from './graphql/limit-settings';
 
 /** Where events and read models live. One place decides; sqlite needs no setting at all. */
 export type StoreConfig =

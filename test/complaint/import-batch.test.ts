@@ -4,6 +4,7 @@
  * no case is ever half there and nothing is doubled.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import os from 'node:os';
 import path from 'node:path';
 import { seedAgencies } from '../../services/cli/seed';
@@ -143,6 +144,33 @@ describe('given rows imported in batches', () => {
     );
     expect(new Set([...numbers, taken]).size).toBe(3);
     expect(await store.readStream(trackingNumberStreamId(taken))).toHaveLength(1);
+  });
+
+  it('leaves a row the decider refuses out of its batch: no event, no claim, no key of it is written', async () => {
+    const keysFile = path.join(dir, 'keys.sqlite');
+    const keyCount = () => {
+      const db = new Database(keysFile, { readonly: true });
+      try {
+        return (db.prepare('SELECT count(*) AS n FROM data_keys').get() as { n: number }).n;
+      } finally {
+        db.close();
+      }
+    };
+    const f = path.join(dir, 'one-bad.csv');
+    const long = row('E-2').replace('Jalan rusak', 'x'.repeat(300));
+    writeFileSync(f, `${HEADER}\n${[row('E-1'), long, row('E-3')].join('\n')}\n`);
+    const head = await store.headPosition();
+    const keys = keyCount();
+    const report = await runImport({ file: f, mapping: SHEET_MAPPING, store, vault });
+    expect(report).toMatchObject({ read: 3, imported: 2, alreadyPresent: 0, refused: 1 });
+    expect(report.refusals).toEqual([
+      { line: 3, reference: 'E-2', reason: 'subject must be at most 200 characters' },
+    ]);
+    expect(await caseOf('E-2')).toHaveLength(0);
+    const added = await store.readAll({ fromPosition: head });
+    expect(added).toHaveLength(2 * (6 + 1));
+    expect(added.filter((e) => e.type === 'TrackingNumberClaimed')).toHaveLength(2);
+    expect(keyCount()).toBe(keys + 2);
   });
 
   it('adds nothing when the same file is imported again', async () => {

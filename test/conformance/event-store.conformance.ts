@@ -313,6 +313,20 @@ export function describeEventStoreConformance(
       });
     });
 
+    it('streamRevisions answers the last revision of each existing stream asked for (where offered)', async () => {
+      if (!store.streamRevisions) return;
+      await store.append('complaint-1', events(3));
+      await store.append('complaint-2', events(1));
+      const revisions = await store.streamRevisions(['complaint-2', 'complaint-3', 'complaint-1']);
+      expect(revisions).toEqual(
+        new Map([
+          ['complaint-2', 0],
+          ['complaint-1', 2],
+        ]),
+      );
+      expect(await store.streamRevisions([])).toEqual(new Map());
+    });
+
     describe('appendMany (where the store offers it)', () => {
       const many = () => {
         if (!store.appendMany) throw new Error('no appendMany');

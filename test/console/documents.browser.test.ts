@@ -174,12 +174,29 @@ describe('the console beside the journey', () => {
     await axe(page, 'evaluation with a round');
 
     const href = await page.$eval('a[href^="#/berita-acara/"]', (a) => (a as HTMLAnchorElement).hash);
+    const evaluationId = decodeURIComponent(href.replace('#/berita-acara/', ''));
+    for (const [owner, description] of [
+      ['AGENCY', 'Menindaklanjuti pengaduan yang terlambat'],
+      ['KEMENSETNEG', 'Memantau tindak lanjut setiap bulan'],
+    ]) {
+      await ok(
+        `mutation A($evaluationId: ID!, $owner: FollowUpActionOwner!, $description: String!) {
+          agreeFollowUpAction(evaluationId: $evaluationId, owner: $owner, description: $description, dueDate: "2026-12-31") { id }
+        }`,
+        { evaluationId, owner, description },
+        tokens.supervisor,
+      );
+    }
     const ba = page;
     await ba.goto(`${base}/console/${href}`);
     await waitForText(ba, 'h1', /BERITA ACARA/);
     const document = await text(ba, '.document');
     expect(document).toContain('KEMENTERIAN SEKRETARIAT NEGARA');
     expect(document).toContain('Inspektorat Kabupaten Bantul');
+    // Who carries each follow-up action, by name: never the API's code.
+    expect(document).toMatch(/Menindaklanjuti pengaduan yang terlambat — Inspektorat Kabupaten Bantul/);
+    expect(document).toMatch(/Memantau tindak lanjut setiap bulan — Kementerian Sekretariat Negara/);
+    expect(document).not.toMatch(/KEMENSETNEG|— AGENCY/);
     expect(document).toMatch(MONTHS);
     await axe(ba, 'berita acara');
     const pdf = Buffer.from(await ba.pdf({ format: 'A4' }));

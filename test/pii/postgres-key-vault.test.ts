@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { ERASED, PostgresKeyVault } from '../../services/shared/pii';
+import { ERASED } from '../../services/shared/pii';
+import { PostgresKeyVault } from '../../services/shared/pii/postgres-vault';
 import { createTestDatabase, requirePostgres } from '../support/postgres';
 import { keyVaultConformance } from './key-vault.conformance';
 

@@ -34,45 +34,65 @@ const STATUSES = [
 ] as const;
 // CLOSED and REJECTED are settled: they are in the total and the inflow, not in the backlog.
 
+/**
+ * The page's figures, each part as its answer arrives: the charts of a part draw while the slower
+ * answers (the ranking, the overdue list) are still on their way, instead of all at once at the end.
+ */
 interface Figures {
-  readonly inflow: ChartData;
-  readonly byChannel: ChartData;
-  readonly backlog: ChartData;
-  readonly ranking: RankingQuery['agencyRanking'];
-  readonly overdue: OverdueQuery['overdueClocks'];
-  readonly total: number;
+  readonly inflow?: { readonly weeks: ChartData; readonly byChannel: ChartData; readonly total: number };
+  readonly backlog?: ChartData;
+  readonly ranking?: RankingQuery['agencyRanking'];
+  readonly overdue?: OverdueQuery['overdueClocks'];
 }
 
-async function load(period: PeriodChoice, agencyId: string | null): Promise<Figures> {
+function load(
+  period: PeriodChoice,
+  agencyId: string | null,
+  deliver: (part: Figures) => void,
+): Promise<unknown> {
   const range = periodRange(period);
   const weeks = buckets(period);
   const agency = agencyId ? { agencyId } : {};
   void loadCharts(); // on its way while the figures are
-  const [counts, backlog, ranking, overdue] = await Promise.all([
-    gql(InflowDocument, { ...agency, ranges: weeks.map((w) => ({ from: w.from, to: w.to })) }),
-    gql(BacklogDocument, { ...agency, from: range.from, to: range.to }),
-    gql(RankingDocument, { period: periodInput(period) }),
-    gql(OverdueDocument, agencyId ? { agencyId } : {}),
-  ]);
-  const count = (w: number, c: number) =>
-    counts.complaintInflow[w]?.channels.find((x) => x.channel === CHANNELS[c])?.count ?? 0;
-  return {
-    inflow: {
-      columns: ['week', ...CHANNELS],
-      rows: weeks.map((w, i) => [w.label, ...CHANNELS.map((_, c) => count(i, c))]),
-    },
-    byChannel: {
-      columns: ['channel', 'count'],
-      rows: CHANNELS.map((c, j) => [c, weeks.reduce((sum, _, i) => sum + count(i, j), 0)]),
-    },
-    backlog: { columns: ['status', 'count'], rows: STATUSES.map(([k, s]) => [s, backlog[k].totalCount]) },
-    ranking: agencyId ? ranking.agencyRanking.filter((r) => r.agency.id === agencyId) : ranking.agencyRanking,
-    overdue: overdue.overdueClocks,
-    total: counts.complaintInflow.reduce(
-      (sum, week) => sum + week.channels.reduce((n, c) => n + c.count, 0),
-      0,
+  return Promise.all([
+    gql(InflowDocument, { ...agency, ranges: weeks.map((w) => ({ from: w.from, to: w.to })) }).then(
+      (counts) => {
+        const count = (w: number, c: number) =>
+          counts.complaintInflow[w]?.channels.find((x) => x.channel === CHANNELS[c])?.count ?? 0;
+        deliver({
+          inflow: {
+            weeks: {
+              columns: ['week', ...CHANNELS],
+              rows: weeks.map((w, i) => [w.label, ...CHANNELS.map((_, c) => count(i, c))]),
+            },
+            byChannel: {
+              columns: ['channel', 'count'],
+              rows: CHANNELS.map((c, j) => [c, weeks.reduce((sum, _, i) => sum + count(i, j), 0)]),
+            },
+            total: counts.complaintInflow.reduce(
+              (sum, week) => sum + week.channels.reduce((n, c) => n + c.count, 0),
+              0,
+            ),
+          },
+        });
+      },
     ),
-  };
+    gql(BacklogDocument, { ...agency, from: range.from, to: range.to }).then((backlog) =>
+      deliver({
+        backlog: { columns: ['status', 'count'], rows: STATUSES.map(([k, s]) => [s, backlog[k].totalCount]) },
+      }),
+    ),
+    gql(RankingDocument, { period: periodInput(period) }).then((ranking) =>
+      deliver({
+        ranking: agencyId
+          ? ranking.agencyRanking.filter((r) => r.agency.id === agencyId)
+          : ranking.agencyRanking,
+      }),
+    ),
+    gql(OverdueDocument, agencyId ? { agencyId } : {}).then((overdue) =>
+      deliver({ overdue: overdue.overdueClocks }),
+    ),
+  ]);
 }
 
 const COLORS = ['#1d4ed8', '#b45309', '#15803d', '#7e22ce', '#be123c', '#0f766e'];
@@ -117,7 +137,7 @@ const perAgency = (
 });
 
 /** The overdue list: the first page came with the figures; more pages on request, by cursor. */
-function OverdueList({ first, agencyId }: { first: Figures['overdue']; agencyId: string | null }) {
+function OverdueList({ first, agencyId }: { first: OverdueQuery['overdueClocks']; agencyId: string | null }) {
   const { t, lang } = useI18n();
   const [pages, setPages] = useState([first]);
   const [error, setError] = useState<string | null>(null);
@@ -159,23 +179,27 @@ export function Monitoring() {
   const [period, setPeriod] = useState<PeriodChoice>(() => currentPeriod());
   const [agencyId, setAgencyId] = useState<string | null>(null);
   const [agencies, setAgencies] = useState<{ id: string; name: string }[]>([]);
-  const [figures, setFigures] = useState<Figures | null>(null);
+  const [figures, setFigures] = useState<Figures>({});
   const [error, setError] = useState<string | null>(null);
   const [live, setLive] = useState(false);
   const [lastEvent, setLastEvent] = useState<string | null>(null);
   const refreshTimer = useRef<number | undefined>(undefined);
 
+  // Answers of an older load (another period or agency, or a live refresh overtaken) are dropped.
+  const generation = useRef(0);
   const refresh = useCallback(() => {
-    load(period, agencyId).then(
-      (f) => {
-        setFigures(f);
-        setError(null);
-      },
-      (e: Error) => setError(e.message),
+    const mine = ++generation.current;
+    const current = () => generation.current === mine;
+    load(period, agencyId, (part) => current() && setFigures((f) => ({ ...f, ...part }))).then(
+      () => current() && setError(null),
+      (e: Error) => current() && setError(e.message),
     );
   }, [period, agencyId]);
 
-  useEffect(refresh, [refresh]);
+  useEffect(() => {
+    setFigures({}); // another period or agency: nothing of the last one stays on screen
+    refresh();
+  }, [refresh]);
   useEffect(() => {
     gql(AgenciesDocument).then(
       (a) => setAgencies(a.agencies),
@@ -214,10 +238,63 @@ export function Monitoring() {
     };
   }, []);
 
+  const { inflow, backlog, ranking, overdue } = figures;
+  // Options change only with their data: a new object each render would redraw every chart each time
+  // anything on the page changes (the agency list arriving, the live indicator).
+  const inflowOption = useMemo(
+    () =>
+      inflow && {
+        tooltip: { trigger: 'axis' },
+        legend: { top: 0 },
+        grid: { left: 10, right: 10, top: 40, bottom: 10, containLabel: true },
+        xAxis: { type: 'category', data: inflow.weeks.rows.map((r) => r[0]) },
+        yAxis: { type: 'value', minInterval: 1 },
+        series: CHANNELS.map((c, i) => ({
+          name: c,
+          type: 'bar',
+          stack: 'inflow',
+          color: COLORS[i],
+          data: inflow.weeks.rows.map((r) => r[i + 1]),
+        })),
+      },
+    [inflow],
+  );
+  const byChannelOption = useMemo(
+    () =>
+      inflow && {
+        tooltip: {},
+        legend: { bottom: 0 },
+        series: [
+          {
+            type: 'pie',
+            radius: ['35%', '65%'],
+            color: COLORS,
+            data: inflow.byChannel.rows.map((r) => ({ name: r[0], value: r[1] })),
+          },
+        ],
+      },
+    [inflow],
+  );
+  const backlogOption = useMemo(
+    () =>
+      backlog && {
+        tooltip: {},
+        grid: { left: 140, right: 20, top: 10, bottom: 30 },
+        xAxis: { type: 'value', minInterval: 1 },
+        yAxis: {
+          type: 'category',
+          data: backlog.rows.map((r) => statusLabel(String(r[0]), lang)),
+          inverse: true,
+        },
+        series: [{ type: 'bar', color: '#1d4ed8', data: backlog.rows.map((r) => r[1]) }],
+      },
+    [backlog, lang],
+  );
+
   const rankingData: ChartData = useMemo(
     () => ({
       columns: [t('rank'), t('agency'), t('withinSla'), t('breaches'), t('median'), t('p90')],
-      rows: (figures?.ranking ?? []).map((r) => [
+      rows: (ranking ?? []).map((r) => [
         r.rank,
         r.agency.name,
         r.performance.respondedWithinSlaPercent,
@@ -226,26 +303,85 @@ export function Monitoring() {
         r.performance.p90WorkingDaysToFirstResponse,
       ]),
     }),
-    [figures, t],
+    [ranking, t],
   );
   const responseTimes: ChartData = useMemo(
     () => ({
       columns: [t('agency'), t('median'), t('p90')],
-      rows: (figures?.ranking ?? []).map((r) => [
+      rows: (ranking ?? []).map((r) => [
         r.agency.name,
         r.performance.medianWorkingDaysToFirstResponse,
         r.performance.p90WorkingDaysToFirstResponse,
       ]),
     }),
-    [figures, t],
+    [ranking, t],
   );
   const ageing: ChartData = useMemo(() => {
-    const names = figures?.ranking[0]?.performance.ageing.map((a) => a.bucket) ?? [];
+    const names = ranking?.[0]?.performance.ageing.map((a) => a.bucket) ?? [];
     return {
       columns: [t('agency'), ...names],
-      rows: (figures?.ranking ?? []).map((r) => [r.agency.name, ...r.performance.ageing.map((a) => a.open)]),
+      rows: (ranking ?? []).map((r) => [r.agency.name, ...r.performance.ageing.map((a) => a.open)]),
     };
-  }, [figures, t]);
+  }, [ranking, t]);
+  const slaOption = useMemo(
+    () =>
+      ranking && {
+        ...perAgency(ranking),
+        yAxis: [
+          { type: 'value', max: 100 },
+          { type: 'value', minInterval: 1 },
+        ],
+        series: [
+          {
+            name: t('withinSla'),
+            type: 'bar',
+            color: '#15803d',
+            data: ranking.map((r) => r.performance.respondedWithinSlaPercent),
+          },
+          {
+            name: t('breaches'),
+            type: 'bar',
+            yAxisIndex: 1,
+            color: '#be123c',
+            data: ranking.map((r) => r.performance.overdue),
+          },
+        ],
+      },
+    [ranking, t],
+  );
+  const responseTimeOption = useMemo(
+    () =>
+      ranking && {
+        ...perAgency(ranking),
+        yAxis: { type: 'value', minInterval: 1 },
+        series: [
+          { name: t('median'), type: 'bar', color: '#1d4ed8', data: responseTimes.rows.map((r) => r[1]) },
+          { name: t('p90'), type: 'bar', color: '#b45309', data: responseTimes.rows.map((r) => r[2]) },
+        ],
+      },
+    [ranking, responseTimes, t],
+  );
+  const ageingOption = useMemo(
+    () =>
+      ranking && {
+        ...perAgency(ranking),
+        yAxis: { type: 'value', minInterval: 1 },
+        series: ageing.columns.slice(1).map((bucket, i) => ({
+          name: bucket,
+          type: 'bar',
+          stack: 'ageing',
+          color: COLORS[i % COLORS.length],
+          data: ageing.rows.map((r) => r[i + 1]),
+        })),
+      },
+    [ranking, ageing],
+  );
+  const waiting = (title: string) => (
+    <section className="card" aria-busy="true">
+      <h2>{title}</h2>
+      <p>{t('loading')}</p>
+    </section>
+  );
 
   return (
     <div className="page">
@@ -260,145 +396,71 @@ export function Monitoring() {
         </p>
       </form>
       {error ? <p role="alert">{error}</p> : null}
-      {!figures ? (
-        <p>{t('loading')}</p>
-      ) : (
-        <>
-          <p className="kpi" data-testid="inflow-total">
-            {t('total')}: <strong>{figures.total}</strong>
-          </p>
-          <div className="grid">
-            <ChartCard
-              title={t('inflow')}
-              name="inflow"
-              testId="inflow"
-              data={figures.inflow}
-              option={{
-                tooltip: { trigger: 'axis' },
-                legend: { top: 0 },
-                grid: { left: 10, right: 10, top: 40, bottom: 10, containLabel: true },
-                xAxis: { type: 'category', data: figures.inflow.rows.map((r) => r[0]) },
-                yAxis: { type: 'value', minInterval: 1 },
-                series: CHANNELS.map((c, i) => ({
-                  name: c,
-                  type: 'bar',
-                  stack: 'inflow',
-                  color: COLORS[i],
-                  data: figures.inflow.rows.map((r) => r[i + 1]),
-                })),
-              }}
-            />
-            <ChartCard
-              title={t('backlog')}
-              name="backlog"
-              testId="backlog"
-              data={figures.backlog}
-              option={{
-                tooltip: {},
-                grid: { left: 140, right: 20, top: 10, bottom: 30 },
-                xAxis: { type: 'value', minInterval: 1 },
-                yAxis: {
-                  type: 'category',
-                  data: figures.backlog.rows.map((r) => statusLabel(String(r[0]), lang)),
-                  inverse: true,
-                },
-                series: [{ type: 'bar', color: '#1d4ed8', data: figures.backlog.rows.map((r) => r[1]) }],
-              }}
-            />
-            <ChartCard
-              title={t('inflowByChannel')}
-              name="inflow-by-channel"
-              data={figures.byChannel}
-              option={{
-                tooltip: {},
-                legend: { bottom: 0 },
-                series: [
-                  {
-                    type: 'pie',
-                    radius: ['35%', '65%'],
-                    color: COLORS,
-                    data: figures.byChannel.rows.map((r) => ({ name: r[0], value: r[1] })),
-                  },
-                ],
-              }}
-            />
-            <ChartCard
-              title={t('sla')}
-              name="sla-per-agency"
-              data={rankingData}
-              option={{
-                ...perAgency(figures.ranking),
-                yAxis: [
-                  { type: 'value', max: 100 },
-                  { type: 'value', minInterval: 1 },
-                ],
-                series: [
-                  {
-                    name: t('withinSla'),
-                    type: 'bar',
-                    color: '#15803d',
-                    data: figures.ranking.map((r) => r.performance.respondedWithinSlaPercent),
-                  },
-                  {
-                    name: t('breaches'),
-                    type: 'bar',
-                    yAxisIndex: 1,
-                    color: '#be123c',
-                    data: figures.ranking.map((r) => r.performance.overdue),
-                  },
-                ],
-              }}
-            />
-            <ChartCard
-              title={t('responseTime')}
-              name="response-time"
-              data={responseTimes}
-              option={{
-                ...perAgency(figures.ranking),
-                yAxis: { type: 'value', minInterval: 1 },
-                series: [
-                  {
-                    name: t('median'),
-                    type: 'bar',
-                    color: '#1d4ed8',
-                    data: responseTimes.rows.map((r) => r[1]),
-                  },
-                  {
-                    name: t('p90'),
-                    type: 'bar',
-                    color: '#b45309',
-                    data: responseTimes.rows.map((r) => r[2]),
-                  },
-                ],
-              }}
-            />
-            <ChartCard
-              title={t('ageing')}
-              name="ageing"
-              data={ageing}
-              option={{
-                ...perAgency(figures.ranking),
-                yAxis: { type: 'value', minInterval: 1 },
-                series: ageing.columns.slice(1).map((bucket, i) => ({
-                  name: bucket,
-                  type: 'bar',
-                  stack: 'ageing',
-                  color: COLORS[i % COLORS.length],
-                  data: ageing.rows.map((r) => r[i + 1]),
-                })),
-              }}
-            />
-          </div>
-          <section className="card" aria-labelledby="ranking-h">
-            <h2 id="ranking-h">{t('ranking')}</h2>
-            <DataTable data={rankingData} />
-          </section>
-          <section className="card" aria-labelledby="overdue-h" data-testid="overdue">
-            <h2 id="overdue-h">{t('overdue')}</h2>
-            <OverdueList first={figures.overdue} agencyId={agencyId} />
-          </section>
-        </>
-      )}
+      <p className="kpi" data-testid={inflow ? 'inflow-total' : undefined}>
+        {t('total')}: <strong>{inflow ? inflow.total : '…'}</strong>
+      </p>
+      <div className="grid">
+        {inflow && inflowOption ? (
+          <ChartCard
+            title={t('inflow')}
+            name="inflow"
+            testId="inflow"
+            data={inflow.weeks}
+            option={inflowOption}
+          />
+        ) : (
+          waiting(t('inflow'))
+        )}
+        {backlog && backlogOption ? (
+          <ChartCard
+            title={t('backlog')}
+            name="backlog"
+            testId="backlog"
+            data={backlog}
+            option={backlogOption}
+          />
+        ) : (
+          waiting(t('backlog'))
+        )}
+        {inflow && byChannelOption ? (
+          <ChartCard
+            title={t('inflowByChannel')}
+            name="inflow-by-channel"
+            data={inflow.byChannel}
+            option={byChannelOption}
+          />
+        ) : (
+          waiting(t('inflowByChannel'))
+        )}
+        {slaOption ? (
+          <ChartCard title={t('sla')} name="sla-per-agency" data={rankingData} option={slaOption} />
+        ) : (
+          waiting(t('sla'))
+        )}
+        {responseTimeOption ? (
+          <ChartCard
+            title={t('responseTime')}
+            name="response-time"
+            data={responseTimes}
+            option={responseTimeOption}
+          />
+        ) : (
+          waiting(t('responseTime'))
+        )}
+        {ageingOption ? (
+          <ChartCard title={t('ageing')} name="ageing" data={ageing} option={ageingOption} />
+        ) : (
+          waiting(t('ageing'))
+        )}
+      </div>
+      <section className="card" aria-labelledby="ranking-h">
+        <h2 id="ranking-h">{t('ranking')}</h2>
+        {ranking ? <DataTable data={rankingData} /> : <p>{t('loading')}</p>}
+      </section>
+      <section className="card" aria-labelledby="overdue-h" data-testid={overdue ? 'overdue' : undefined}>
+        <h2 id="overdue-h">{t('overdue')}</h2>
+        {overdue ? <OverdueList first={overdue} agencyId={agencyId} /> : <p>{t('loading')}</p>}
+      </section>
     </div>
   );
 }

@@ -7,6 +7,9 @@ import { gql } from '../api';
 import { EvaluationsDocument, type EvaluationsQuery, LetterDocument, type LetterQuery } from '../gql/graphql';
 import { formatDate, useI18n } from '../i18n';
 
+/** Who carries a follow-up action on the ministry's side, as the berita acara names it. */
+const KEMENSETNEG_OWNER = 'Kementerian Sekretariat Negara (Asdep Pengaduan Masyarakat)';
+
 function Letterhead() {
   const { t } = useI18n();
   return (
@@ -134,7 +137,8 @@ export function BeritaAcaraPrint({ id }: { id: string }) {
       <ol>
         {round.followUpActions.map((a) => (
           <li key={a.description}>
-            {a.description} — {a.owner}, {formatDate(a.dueDate, 'id')}
+            {a.description} — {a.owner === 'KEMENSETNEG' ? KEMENSETNEG_OWNER : round.agency.name},{' '}
+            {formatDate(a.dueDate, 'id')}
           </li>
         ))}
       </ol>

@@ -2,8 +2,9 @@
  * One imported row → one whole case, in one append: the intake with its original receipt time, then
  * the history the source holds (verified and forwarded, responded, resolved and closed, or rejected),
  * each event at its original time (`occurredAt`, `data.at`) while the store records it now
- * (`recordedAt`). The whole sequence is decided before anything is claimed or sealed, so a bad row
- * burns no tracking number and never leaves a half-imported case.
+ * (`recordedAt`). The whole sequence is decided before anything is written: in a batch, on the real
+ * intake (its identity sealed with a key that exists only in memory, its tracking number only drawn), so
+ * the decider runs once per case and a bad row writes neither a key, nor a claim, nor any event.
  *
  * The complaint id follows from the channel and the source's own reference, so the same row imported
  * twice, or a LAPOR complaint that the pull worker already brought in, is "already present".
@@ -43,6 +44,24 @@ const uuidFromKey = (key: string) => {
   const h = createHash('sha256').update(key).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 };
+
+/** The serial of a case's tracking-number claim among its event ids (its own events count from 0). */
+const CLAIM_SERIAL = 0xfff;
+
+/**
+ * Deterministic event ids for an imported case (a retry of the same append is recognised by the store):
+ * its complaint id's first 80 bits, then 36 bits of a hash and a 12-bit serial. The ids of one case sit
+ * side by side in the store's id index, so a batch dirties about one index page per case instead of one
+ * per event: at 100k rows that is most of what a commit writes.
+ */
+function importEventIds(complaintId: string): (serial: number) => string {
+  const tail = createHash('sha256').update(`dumas:import:${complaintId}`).digest('hex').slice(0, 9);
+  const head = complaintId.slice(0, 24);
+  return (serial) => {
+    if (serial > CLAIM_SERIAL) throw new RangeError('too many events for one case');
+    return `${head}${tail}${serial.toString(16).padStart(3, '0')}`;
+  };
+}
 
 /**
  * The complaint id of a complaint that came in with a channel's own reference (a LAPOR tracking id, an
@@ -122,7 +141,9 @@ interface Candidate {
   readonly provenance: ImportProvenance;
 }
 
-/** How often a case draws again when the number it drew is taken already (see writeMany). */
+type Draft = ReturnType<TrackingNumberService['draft']>;
+
+/** How often a case draws again when the number it drew is taken already (see draw). */
 const MAX_CASE_DRAWS = 20;
 /** How often a batch draws again when one of its tracking numbers turns out to be taken. */
 const MAX_BATCH_DRAWS = 20;
@@ -155,9 +176,10 @@ export class ComplaintImporter {
 
   /**
    * Imports records as `importRecord` does, one outcome each in order, but commits the cases that pass
-   * in one transaction (their keys in one more), instead of three commits per case. All or nothing: a
-   * batch that cannot commit whole (another writer created one of its cases meanwhile) is written case by
-   * case instead, each whole or not at all, as `importRecord` would.
+   * in one transaction (their keys in one more), instead of three commits per case. A refused row is
+   * left out before the commit. All or nothing: a batch that cannot commit whole (another writer created
+   * one of its cases meanwhile) is written case by case instead, each whole or not at all, as
+   * `importRecord` would.
    */
   async importBatch(
     items: readonly { readonly record: ImportRecord; readonly provenance: ImportProvenance }[],
@@ -167,14 +189,21 @@ export class ComplaintImporter {
     const candidates: { index: number; candidate: Candidate }[] = [];
     const later: number[] = [];
     const inBatch = new Set<string>();
+    const ids = items.map(({ record }) => channelComplaintId(record.channel, record.reference));
+    // Which cases exist already, asked about the whole batch at once.
+    const present = await this.existing(ids.map(complaintStreamId));
     for (const [index, { record, provenance }] of items.entries()) {
-      const id = channelComplaintId(record.channel, record.reference);
+      const id = ids[index]!;
       // The same reference twice in one batch: the second is judged once the first is written.
       if (inBatch.has(id)) {
         later.push(index);
         continue;
       }
-      const checked = await this.check(record, provenance);
+      const known = present.has(complaintStreamId(id));
+      // A dry run decides on placeholders; a real batch decides once, on the real intake (writeMany).
+      const checked = options.dryRun
+        ? await this.check(record, provenance, known)
+        : await this.screen(record, provenance, known);
       if ('kind' in checked) outcomes[index] = checked;
       else if (options.dryRun) outcomes[index] = { kind: 'imported', complaintId: id, trackingNumber: null };
       else {
@@ -197,10 +226,35 @@ export class ComplaintImporter {
     return outcomes as ImportOutcome[];
   }
 
-  /** Everything that can refuse a record, before anything is written. */
+  /** Everything that can refuse a record, before anything is written: `screen`, then the decider. */
   private async check(
     record: ImportRecord,
     provenance: ImportProvenance,
+    present?: boolean,
+  ): Promise<ImportOutcome | Candidate> {
+    const screened = await this.screen(record, provenance, present);
+    if ('kind' in screened) return screened;
+    try {
+      // The whole case, decided on placeholders: what would refuse it refuses it before any write.
+      decideAll(complaintDecider, complaintDecider.initialState(), [
+        placeholderIntakeCommand(screened.input, screened.how, screened.context),
+        ...screened.history,
+      ]);
+    } catch (err) {
+      if (err instanceof DomainError) return { kind: 'refused', reason: err.message };
+      throw err;
+    }
+    return screened;
+  }
+
+  /**
+   * The checks before the decider: the agencies resolve and the case is not there yet (`present` when
+   * the caller has asked the store already).
+   */
+  private async screen(
+    record: ImportRecord,
+    provenance: ImportProvenance,
+    present?: boolean,
   ): Promise<ImportOutcome | Candidate> {
     const agencyIds: string[] = [];
     for (const name of record.agencies) {
@@ -210,7 +264,8 @@ export class ComplaintImporter {
     }
     const complaintId = channelComplaintId(record.channel, record.reference);
     const streamId = complaintStreamId(complaintId);
-    if ((await this.store.streamRevision(streamId)) !== undefined) return { kind: 'present', complaintId };
+    if (present ?? (await this.store.streamRevision(streamId)) !== undefined)
+      return { kind: 'present', complaintId };
 
     const input = {
       complaintId,
@@ -231,24 +286,14 @@ export class ComplaintImporter {
     };
     const context = { now: record.receivedAt, actor: this.actor };
     const history = historyCommands(record, agencyIds, this.actor);
-    try {
-      // The whole case, decided on placeholders: what would refuse it refuses it before any write.
-      decideAll(complaintDecider, complaintDecider.initialState(), [
-        placeholderIntakeCommand(input, how, context),
-        ...history,
-      ]);
-    } catch (err) {
-      if (err instanceof DomainError) return { kind: 'refused', reason: err.message };
-      throw err;
-    }
     return { complaintId, streamId, input, how, context, history, provenance };
   }
 
-  private appendOptions(c: Candidate) {
+  private appendOptions(c: Candidate, eventIds = importEventIds(c.complaintId)) {
     return {
       caseId: c.complaintId,
       // A retry of the same append (a lost reply) is recognised by the store instead of doubled.
-      eventIds: (i: number) => uuidFromKey(`dumas:import:${c.complaintId}:${i}`),
+      eventIds,
       // Every event of the case says where it came from; flows leave imported history alone.
       extraMetadata: { imported: c.provenance },
     };
@@ -284,80 +329,142 @@ export class ComplaintImporter {
     }
   }
 
-  /** Many cases in one commit (and their keys in one), where the store can; else one by one. */
+  /**
+   * Many cases in one commit (and their keys in one), where the store and the vault can; else one by
+   * one. Each case is sealed with a key made in memory and decided once, on its real intake; a case the
+   * decider refuses is dropped with its key before anything is written.
+   */
   private async writeMany(candidates: readonly Candidate[]): Promise<ImportOutcome[]> {
     const appendMany = this.store.appendMany?.bind(this.store);
-    if (!appendMany || candidates.length < 2) return this.oneByOne(candidates);
-    const subjects = candidates.map((c) => ({
-      ...c,
-      input: { ...c.input, subjectId: randomUUID() },
-    }));
-    await this.vault.createKeys?.(subjects.map((c) => c.input.subjectId));
-    const sealed: SealedIntake[] = [];
-    for (const c of subjects)
-      sealed.push(await sealComplaintIntake({ vault: this.vault }, c.input, c.how, c.context));
-    // One number per case, never twice in a batch (a transaction takes each stream once), and none
-    // the store already holds: a year's numbers fill up as its cases are imported (at 80,000 of a
-    // million, a batch of 250 would meet 20 taken numbers), and each one met only inside the
-    // transaction costs a whole retry of the batch. The transaction's no_stream claims stay the
-    // authority (another writer may take a number meanwhile); this only spares the retries.
-    const drawn = new Set<string>();
-    const draw = async (i: number) => {
-      const c = subjects[i]!;
-      for (let attempt = 1; ; attempt++) {
-        const draft = this.trackingNumbers.draft(c.complaintId, sealed[i]!.year, c.context);
-        if (drawn.has(draft.trackingNumber)) continue;
-        const free = (await this.store.streamRevision(draft.claim.streamId)) === undefined;
-        if (!free && attempt < MAX_CASE_DRAWS) continue;
-        drawn.add(draft.trackingNumber);
-        return draft;
-      }
-    };
-    const drafts: Awaited<ReturnType<typeof draw>>[] = [];
-    for (let i = 0; i < subjects.length; i++) drafts.push(await draw(i));
-    for (let attempt = 1; ; attempt++) {
-      const appends: StreamAppend[] = [];
+    const keys = this.vault.newSubjects?.();
+    if (!appendMany || !keys || candidates.length < 2) return this.oneByOne(candidates);
+    const outcomes: ImportOutcome[] = new Array(candidates.length);
+    const sealed: { readonly index: number; readonly subjectId: string; readonly intake: SealedIntake }[] =
+      [];
+    for (const [index, c] of candidates.entries()) {
+      const subjectId = randomUUID();
       try {
-        for (const [i, c] of subjects.entries()) {
-          const { decided } = decideAll(complaintDecider, complaintDecider.initialState(), [
-            sealed[i]!.build(drafts[i]!.trackingNumber),
-            ...c.history,
-          ]);
-          appends.push(drafts[i]!.claim, {
-            streamId: c.streamId,
-            events: eventsToAppend(decided, this.appendOptions(c)),
-            expectedRevision: 'no_stream',
-          });
-        }
+        const intake = await sealComplaintIntake(
+          { vault: keys },
+          { ...c.input, subjectId },
+          c.how,
+          c.context,
+          { decidedAfter: true },
+        );
+        sealed.push({ index, subjectId, intake });
       } catch (err) {
-        // Decided on placeholders already; a refusal now is a surprise best judged case by case.
-        if (err instanceof DomainError) return this.oneByOne(candidates);
-        throw err;
+        if (!(err instanceof DomainError)) throw err;
+        outcomes[index] = { kind: 'refused', reason: err.message };
       }
+    }
+    const drawn = new Set<string>();
+    const drafts = await this.draw(
+      sealed.map((s) => ({ candidate: candidates[s.index]!, year: s.intake.year })),
+      drawn,
+    );
+    type Ready = (typeof sealed)[number] & { draft: Draft; appends: StreamAppend[] };
+    const ready: Ready[] = [];
+    for (const [k, s] of sealed.entries()) {
       try {
-        await appendMany(appends);
-        return subjects.map((c, i) => ({
-          kind: 'imported',
-          complaintId: c.complaintId,
-          trackingNumber: drafts[i]!.trackingNumber,
-        }));
+        const appends = this.caseAppends(candidates[s.index]!, s.intake, drafts[k]!);
+        ready.push({ ...s, draft: drafts[k]!, appends });
+      } catch (err) {
+        if (!(err instanceof DomainError)) throw err;
+        outcomes[s.index] = { kind: 'refused', reason: err.message };
+      }
+    }
+    if (ready.length === 0) return outcomes;
+    // The keys first: an event never names a key the vault does not hold.
+    await keys.commit(ready.map((r) => r.subjectId));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await appendMany(ready.flatMap((r) => r.appends));
+        for (const r of ready)
+          outcomes[r.index] = {
+            kind: 'imported',
+            complaintId: candidates[r.index]!.complaintId,
+            trackingNumber: r.draft.trackingNumber,
+          };
+        return outcomes;
       } catch (err) {
         const taken =
           err instanceof WrongExpectedRevisionError &&
           err.streamId.startsWith(TRACKING_NUMBER_STREAM_PREFIX) &&
           attempt < MAX_BATCH_DRAWS
-            ? drafts.findIndex((d) => d.claim.streamId === err.streamId)
-            : -1;
-        if (taken >= 0) {
-          drafts[taken] = await draw(taken);
+            ? ready.find((r) => r.draft.claim.streamId === err.streamId)
+            : undefined;
+        if (taken) {
+          const c = candidates[taken.index]!;
+          [taken.draft] = (await this.draw([{ candidate: c, year: taken.intake.year }], drawn)) as [Draft];
+          // Only the number changed; the decider runs again on it, as it would for any intake.
+          taken.appends = this.caseAppends(c, taken.intake, taken.draft);
           continue;
         }
         // A case created meanwhile by another writer (or a retry the store would not take whole).
-        if (err instanceof WrongExpectedRevisionError || err instanceof DuplicateEventIdError)
-          return this.oneByOne(candidates);
+        if (err instanceof WrongExpectedRevisionError || err instanceof DuplicateEventIdError) {
+          const each = await this.oneByOne(ready.map((r) => candidates[r.index]!));
+          for (const [i, r] of ready.entries()) outcomes[r.index] = each[i]!;
+          return outcomes;
+        }
         throw err;
       }
     }
+  }
+
+  /**
+   * One tracking number per case, never twice in a batch (a transaction takes each stream once; `drawn`
+   * holds the batch's numbers), and none the store already holds: a year's numbers fill up as its cases
+   * are imported (at 80,000 of a million, a batch of 500 would meet 40 taken numbers), and each one met
+   * only inside the transaction costs a whole retry of the batch. The store is asked about the whole
+   * batch's numbers at once, then about the redrawn ones. The transaction's no_stream claims stay the
+   * authority (another writer may take a number meanwhile); this only spares the retries.
+   */
+  private async draw(
+    cases: readonly { readonly candidate: Candidate; readonly year: number }[],
+    drawn: Set<string>,
+  ): Promise<Draft[]> {
+    const drafts: Draft[] = new Array(cases.length);
+    let pending = cases.map((_, i) => i);
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      for (const i of pending) {
+        const { candidate, year } = cases[i]!;
+        let draft: Draft;
+        do draft = this.trackingNumbers.draft(candidate.complaintId, year, candidate.context);
+        while (drawn.has(draft.trackingNumber));
+        drawn.add(draft.trackingNumber);
+        drafts[i] = draft;
+      }
+      if (attempt >= MAX_CASE_DRAWS) break;
+      const taken = await this.existing(pending.map((i) => drafts[i]!.claim.streamId));
+      pending = pending.filter((i) => taken.has(drafts[i]!.claim.streamId));
+    }
+    return drafts;
+  }
+
+  /** Which of these streams exist: in one read where the store can. */
+  private async existing(streamIds: readonly string[]): Promise<Set<string>> {
+    if (this.store.streamRevisions) return new Set((await this.store.streamRevisions(streamIds)).keys());
+    const found = new Set<string>();
+    for (const streamId of streamIds)
+      if ((await this.store.streamRevision(streamId)) !== undefined) found.add(streamId);
+    return found;
+  }
+
+  /** The case decided on its sealed intake and drawn number: its claim and its stream, to append together. */
+  private caseAppends(c: Candidate, intake: SealedIntake, draft: Draft): StreamAppend[] {
+    const { decided } = decideAll(complaintDecider, complaintDecider.initialState(), [
+      intake.build(draft.trackingNumber),
+      ...c.history,
+    ]);
+    const eventIds = importEventIds(c.complaintId);
+    return [
+      { ...draft.claim, events: draft.claim.events.map((e) => ({ ...e, id: eventIds(CLAIM_SERIAL) })) },
+      {
+        streamId: c.streamId,
+        events: eventsToAppend(decided, this.appendOptions(c, eventIds)),
+        expectedRevision: 'no_stream',
+      },
+    ];
   }
 
   private async oneByOne(candidates: readonly Candidate[]): Promise<ImportOutcome[]> {

@@ -21,6 +21,19 @@ export function canonicalJson(value: unknown): string {
   }
 }
 
+/** Object keys as JSON strings: every event of every append comes through here, with the same few names. */
+const quotedKeys = new Map<string, string>();
+const MAX_QUOTED_KEYS = 10_000;
+
+function quoteKey(key: string): string {
+  let quoted = quotedKeys.get(key);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(key);
+    if (quotedKeys.size < MAX_QUOTED_KEYS) quotedKeys.set(key, quoted);
+  }
+  return quoted;
+}
+
 /** Carries the path to the offending value up the recursion; built only when something is wrong. */
 class NotCanonical extends Error {
   constructor(
@@ -72,7 +85,8 @@ function canonicalPart(value: unknown): string | undefined {
         return `${out}]`;
       }
       const record = value as Record<string, unknown>;
-      const keys = Object.keys(record).sort();
+      const keys = Object.keys(record);
+      if (keys.length > 1) keys.sort();
       let out = '{';
       let first = true;
       for (const key of keys) {
@@ -84,7 +98,7 @@ function canonicalPart(value: unknown): string | undefined {
           throw err;
         }
         if (part === undefined) continue;
-        out += `${first ? '' : ','}${JSON.stringify(key)}:${part}`;
+        out += `${first ? '' : ','}${quoteKey(key)}:${part}`;
         first = false;
       }
       return `${out}}`;

@@ -75,6 +75,9 @@ function measure(store: EventStore, service: string, adapter: string): EventStor
     subscribe: (options) => store.subscribe(options),
     headPosition: () => store.headPosition(),
     streamRevision: (streamId) => store.streamRevision(streamId),
+    ...(store.streamRevisions
+      ? { streamRevisions: (streamIds: readonly string[]) => store.streamRevisions!(streamIds) }
+      : {}),
     close: () => store.close(),
   };
 }

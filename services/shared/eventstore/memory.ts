@@ -217,6 +217,15 @@ export class MemoryEventStore implements EventStore {
     return stream?.length ? stream.length - 1 : undefined;
   }
 
+  async streamRevisions(streamIds: readonly string[]): Promise<Map<string, number>> {
+    const revisions = new Map<string, number>();
+    for (const streamId of streamIds) {
+      const revision = await this.streamRevision(streamId);
+      if (revision !== undefined) revisions.set(streamId, revision);
+    }
+    return revisions;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.wake();

@@ -132,6 +132,11 @@ export interface EventStore {
   headPosition(): Promise<number>;
   /** The last revision of a stream, or undefined when it does not exist. */
   streamRevision(streamId: string): Promise<number | undefined>;
+  /**
+   * streamRevision for many streams in one read (a bulk import asks about a thousand at a time): the
+   * streams that exist, with their last revisions; absent ones are left out. Optional.
+   */
+  streamRevisions?(streamIds: readonly string[]): Promise<Map<string, number>>;
   close(): Promise<void>;
 }
 

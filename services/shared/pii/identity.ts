@@ -89,7 +89,7 @@ export function validateComplainantIdentity(
 
 /** Validates, then seals the identity with the subject's data key. */
 export async function sealComplainantIdentity(
-  vault: KeyVault,
+  vault: Pick<KeyVault, 'encrypt'>,
   subjectId: string,
   input: ComplainantIdentityInput,
 ): Promise<SealedValue> {

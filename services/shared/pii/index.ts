@@ -1,10 +1,8 @@
 import type { DumasConfig } from '../config';
-import { PostgresKeyVault } from './postgres-vault';
 import { SqliteKeyVault } from './sqlite-vault';
 import type { KeyVault } from './vault';
 
 export * from './identity';
-export * from './postgres-vault';
 export * from './sealed';
 export * from './sqlite-vault';
 export * from './vault';
@@ -17,6 +15,10 @@ export * from './vault';
 export function openKeyVault(config: Pick<DumasConfig, 'vault'>): KeyVault {
   const { vault } = config;
   const options = vault.masterKey ? { masterKey: vault.masterKey } : {};
-  if (vault.kind === 'postgres') return new PostgresKeyVault(vault.url, { ...options, schema: vault.schema });
+  // PostgreSQL's adapter is loaded only when chosen (as the event store's is), so SQLite loads no `pg`.
+  if (vault.kind === 'postgres') {
+    const { PostgresKeyVault } = require('./postgres-vault') as typeof import('./postgres-vault');
+    return new PostgresKeyVault(vault.url, { ...options, schema: vault.schema });
+  }
   return new SqliteKeyVault(vault.file, options);
 }

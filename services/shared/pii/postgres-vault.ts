@@ -79,7 +79,7 @@ export class PostgresDataKeyStorage implements DataKeyStorage {
     return (await this.bySubject(candidate.subjectId))!;
   }
 
-  async insertMany(candidates: readonly StoredDataKey[]): Promise<void> {
+  async insertNew(candidates: readonly StoredDataKey[]): Promise<void> {
     if (candidates.length === 0) return;
     await this.init();
     const values: unknown[] = [];
@@ -90,7 +90,7 @@ export class PostgresDataKeyStorage implements DataKeyStorage {
     });
     await this.pool.query(
       `INSERT INTO ${this.table} (key_id, subject_id, material, wrapping, destroyed_at)
-       VALUES ${rows.join(', ')} ON CONFLICT (subject_id) DO NOTHING`,
+       VALUES ${rows.join(', ')}`,
       values,
     );
   }

@@ -29,6 +29,7 @@ export class SqliteDataKeyStorage implements DataKeyStorage {
   private readonly db: Database.Database;
   private readonly statements: {
     insert: Database.Statement;
+    insertNew: Database.Statement;
     bySubject: Database.Statement;
     byKeyId: Database.Statement;
     destroy: Database.Statement;
@@ -57,6 +58,10 @@ export class SqliteDataKeyStorage implements DataKeyStorage {
          VALUES (@keyId, @subjectId, @material, @wrapping, @destroyedAt)
          ON CONFLICT (subject_id) DO NOTHING`,
       ),
+      insertNew: this.db.prepare(
+        `INSERT INTO data_keys (key_id, subject_id, material, wrapping, destroyed_at)
+         VALUES (@keyId, @subjectId, @material, @wrapping, @destroyedAt)`,
+      ),
       bySubject: this.db.prepare('SELECT * FROM data_keys WHERE subject_id = ?'),
       byKeyId: this.db.prepare('SELECT * FROM data_keys WHERE key_id = ?'),
       destroy: this.db.prepare(
@@ -71,10 +76,11 @@ export class SqliteDataKeyStorage implements DataKeyStorage {
     return toStored(this.statements.bySubject.get(candidate.subjectId) as KeyRow)!;
   }
 
-  async insertMany(candidates: readonly StoredDataKey[]): Promise<void> {
+  async insertNew(candidates: readonly StoredDataKey[]): Promise<void> {
+    // A unique violation throws out of the transaction, which then rolls back whole.
     this.db
       .transaction(() => {
-        for (const candidate of candidates) this.statements.insert.run(candidate);
+        for (const candidate of candidates) this.statements.insertNew.run(candidate);
       })
       .immediate();
   }

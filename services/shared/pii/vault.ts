@@ -16,11 +16,24 @@ export interface KeyVault {
   /** Whether the subject's key has been destroyed. */
   isDestroyed(subjectId: string): Promise<boolean>;
   /**
-   * Creates the keys of new subjects in one write, so a bulk import pays one commit per batch instead of
-   * one per complaint; `encrypt` then finds them. Subjects that have a key keep it. Optional.
+   * Keys for subjects that are new (a bulk import's complainants), made in memory: a batch seals with
+   * them at once, without reading a key per blob, and writes the keys it keeps in one transaction. Optional.
    */
-  createKeys?(subjectIds: readonly string[]): Promise<void>;
+  newSubjects?(): NewSubjectKeys;
   close(): Promise<void>;
+}
+
+/** See KeyVault.newSubjects. */
+export interface NewSubjectKeys {
+  /** Seals with the subject's new key, made on first use and kept in memory until `commit`. */
+  encrypt(subjectId: string, plaintext: string): Promise<SealedValue>;
+  /**
+   * Writes the keys of these subjects (those sealed for; a subject with nothing sealed needs none) in one
+   * transaction, before anything sealed with them is stored; the others are forgotten (a refused row's
+   * key is never written). All or nothing: throws, writing none, when any of them has a key or a
+   * tombstone already (a subject id that was not new).
+   */
+  commit(subjectIds: readonly string[]): Promise<void>;
 }
 
 /** The subject's key was destroyed: nothing may be sealed for it again (that would undo the erasure). */
@@ -65,8 +78,8 @@ export interface StoredDataKey {
 export interface DataKeyStorage {
   /** Inserts the candidate unless the subject already has a row; returns the subject's row either way. */
   insertOrGet(candidate: StoredDataKey): Promise<StoredDataKey>;
-  /** insertOrGet for many, in one transaction, returning nothing. */
-  insertMany?(candidates: readonly StoredDataKey[]): Promise<void>;
+  /** Inserts them all in one transaction, or none when any subject (or key id) has a row already. */
+  insertNew?(candidates: readonly StoredDataKey[]): Promise<void>;
   bySubject(subjectId: string): Promise<StoredDataKey | undefined>;
   byKeyId(keyId: string): Promise<StoredDataKey | undefined>;
   /** Sets material to null and destroyedAt (keeping the first time); inserts a tombstone when absent. */
@@ -108,6 +121,19 @@ function open(key: Buffer, aad: Buffer, iv: Buffer, ciphertext: Buffer, tag: Buf
   return Buffer.concat([decipher.update(ciphertext), decipher.final()]);
 }
 
+/** A blob sealed with a raw data key. */
+function sealedWith(key: Buffer, keyId: string, plaintext: string): SealedValue {
+  const { iv, ciphertext, tag } = seal(key, blobAad(keyId), Buffer.from(plaintext, 'utf8'));
+  return {
+    v: 1,
+    alg: 'A256GCM',
+    keyId,
+    iv: iv.toString('base64'),
+    ciphertext: ciphertext.toString('base64'),
+    tag: tag.toString('base64'),
+  };
+}
+
 export function parseMasterKey(base64: string | undefined): Buffer | undefined {
   if (!base64) return undefined;
   const key = Buffer.from(base64, 'base64');
@@ -140,26 +166,54 @@ export class DataKeyVault implements KeyVault {
 
   /** A new key for the subject, wrapped as this vault stores keys. */
   private newKey(subjectId: string): StoredDataKey {
-    const keyId = randomUUID();
     const raw = randomBytes(KEY_BYTES);
     try {
-      return {
-        keyId,
-        subjectId,
-        material: this.wrap(raw, keyId, subjectId),
-        wrapping: this.masterKey ? 'A256GCM' : 'none',
-        destroyedAt: null,
-      };
+      return this.storedKey(subjectId, randomUUID(), raw);
     } finally {
       raw.fill(0);
     }
   }
 
-  async createKeys(subjectIds: readonly string[]): Promise<void> {
-    for (const id of subjectIds) assertSubjectId(id);
-    const candidates = subjectIds.map((id) => this.newKey(id));
-    if (this.storage.insertMany) return this.storage.insertMany(candidates);
-    for (const candidate of candidates) await this.storage.insertOrGet(candidate);
+  private storedKey(subjectId: string, keyId: string, raw: Buffer): StoredDataKey {
+    return {
+      keyId,
+      subjectId,
+      material: this.wrap(raw, keyId, subjectId),
+      wrapping: this.masterKey ? 'A256GCM' : 'none',
+      destroyedAt: null,
+    };
+  }
+
+  newSubjects(): NewSubjectKeys {
+    const storage = this.storage;
+    if (!storage.insertNew) throw new Error('this key storage cannot write many keys at once');
+    // Raw keys stay in this closure only until the batch commits or is dropped, then they are zeroed.
+    const made = new Map<string, { stored: StoredDataKey; raw: Buffer }>();
+    return {
+      encrypt: async (subjectId, plaintext) => {
+        let entry = made.get(subjectId);
+        if (!entry) {
+          assertSubjectId(subjectId);
+          const raw = randomBytes(KEY_BYTES);
+          entry = { stored: this.storedKey(subjectId, randomUUID(), raw), raw };
+          made.set(subjectId, entry);
+        }
+        return sealedWith(entry.raw, entry.stored.keyId, plaintext);
+      },
+      commit: async (subjectIds) => {
+        const kept: StoredDataKey[] = [];
+        for (const id of subjectIds) {
+          const entry = made.get(id);
+          if (entry) kept.push(entry.stored);
+        }
+        try {
+          if (kept.length) await storage.insertNew!(kept);
+        } finally {
+          for (const { raw } of made.values()) raw.fill(0);
+          made.clear();
+        }
+      },
+    };
   }
 
   async encrypt(subjectId: string, plaintext: string): Promise<SealedValue> {
@@ -169,15 +223,7 @@ export class DataKeyVault implements KeyVault {
     if (row.destroyedAt !== null || row.material === null) throw new SubjectErasedError();
     const key = this.unwrap(row);
     try {
-      const { iv, ciphertext, tag } = seal(key, blobAad(row.keyId), Buffer.from(plaintext, 'utf8'));
-      return {
-        v: 1,
-        alg: 'A256GCM',
-        keyId: row.keyId,
-        iv: iv.toString('base64'),
-        ciphertext: ciphertext.toString('base64'),
-        tag: tag.toString('base64'),
-      };
+      return sealedWith(key, row.keyId, plaintext);
     } finally {
       key.fill(0);
     }
