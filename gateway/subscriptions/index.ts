@@ -8,7 +8,9 @@
  * (a client that does not answer is dropped) and SSE comment lines. A token ends its subscriptions when
  * it expires (WebSocket close 4401, SSE error event). A slow client is cut off with a reason (close 4008,
  * SSE error event) once its buffer passes the limits. Resuming is the client's: it passes the last
- * `position` it saw as `after`, across reconnects and gateway restarts alike.
+ * `position` it saw as `after`, across reconnects and gateway restarts alike. Subscribers of one class
+ * (role, agency, operation, variables) share one live feed (feed.ts); the others, and a subscriber
+ * catching up, have an upstream of their own (executor.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
