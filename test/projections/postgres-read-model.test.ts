@@ -49,6 +49,34 @@ if (requirePostgres('PostgreSQL read-model store')) {
   });
 
   describe('PostgresReadModelStore', () => {
+    it('replicas starting together on a new database each get their search index (pg_trgm made once)', async () => {
+      const database = await createTestDatabase('trgm-race');
+      const stores = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          PostgresReadModelStore.connect({ url: database.url, schema: `rm_replica_${i}` }),
+        ),
+      );
+      try {
+        const index = {
+          collection: 'cases',
+          name: 'text',
+          kind: 'search' as const,
+          fields: [{ path: 'subject', type: 'text' as const }],
+        };
+        await Promise.all(stores.map((store) => store.ensureIndexes([index])));
+        const admin = new pg.Client({ connectionString: database.url });
+        await admin.connect();
+        const { rows } = await admin.query<{ schemaname: string }>(
+          "SELECT schemaname FROM pg_indexes WHERE indexname = 'rm_cases_text' ORDER BY schemaname",
+        );
+        await admin.end();
+        expect(rows.map((r) => r.schemaname)).toEqual(stores.map((_, i) => `rm_replica_${i}`));
+      } finally {
+        await Promise.all(stores.map((store) => store.close()));
+        await database.drop();
+      }
+    });
+
     it('carries the projection runner: applies, stops, and resumes after its checkpoint without doubles', async () => {
       shared ??= createTestDatabase('readmodel');
       const { url } = await shared;

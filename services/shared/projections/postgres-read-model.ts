@@ -239,10 +239,10 @@ export class PostgresReadModelStore implements ReadModelStore {
   private async ensureSearchIndex(index: ReadModelIndex): Promise<void> {
     const paths = this.indexed.declareSearch(index);
     const collection = index.collection.replaceAll("'", "''");
+    await this.ensureTrigramExtension();
     // fastupdate off: GIN's pending list (entries not yet merged) is priced so high by the planner that a
     // read model written steadily by its projection would be read by scanning instead.
     try {
-      await this.pool.query('CREATE EXTENSION IF NOT EXISTS pg_trgm');
       await this.pool.query(
         `CREATE INDEX IF NOT EXISTS ${indexName(index)} ON ${this.documents} USING gin ((${this.searchBody(
           paths,
@@ -251,6 +251,25 @@ export class PostgresReadModelStore implements ReadModelStore {
     } catch (error) {
       // Several processes may start at once: IF NOT EXISTS can still race on the catalog.
       if ((error as { code?: string }).code !== '23505') throw error;
+    }
+  }
+
+  /**
+   * pg_trgm, once per database. Replicas starting together race on it: IF NOT EXISTS does not stop two
+   * creations at the same moment (the loser fails on the catalog), so a failure is followed by a look at
+   * whether the other one made it, a short wait and another try.
+   */
+  private async ensureTrigramExtension(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.pool.query('CREATE EXTENSION IF NOT EXISTS pg_trgm');
+        return;
+      } catch (error) {
+        const made = await this.pool.query("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'");
+        if (made.rowCount) return;
+        if (attempt >= 5) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+      }
     }
   }
 
