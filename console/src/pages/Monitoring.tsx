@@ -3,6 +3,7 @@
  * and breaches per agency, response times, ranking and the overdue list, for a period and an agency,
  * refreshed live from the caseEvents subscription.
  */
+import type { EChartsCoreOption } from 'echarts/core';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { gql, subscribe } from '../api';
 import { ChartCard, type ChartData, DataTable, loadCharts } from '../chart';
@@ -376,12 +377,22 @@ export function Monitoring() {
       },
     [ranking, ageing],
   );
-  const waiting = (title: string) => (
-    <section className="card" aria-busy="true">
-      <h2>{title}</h2>
-      <p>{t('loading')}</p>
-    </section>
-  );
+  /** A chart once its part has arrived; until then its card says it is loading. */
+  const chart = (
+    title: string,
+    name: string,
+    data?: ChartData,
+    option?: EChartsCoreOption,
+    testId?: string,
+  ) =>
+    data && option ? (
+      <ChartCard title={title} name={name} data={data} option={option} {...(testId ? { testId } : {})} />
+    ) : (
+      <section className="card" aria-busy="true">
+        <h2>{title}</h2>
+        <p>{t('loading')}</p>
+      </section>
+    );
 
   return (
     <div className="page">
@@ -400,58 +411,12 @@ export function Monitoring() {
         {t('total')}: <strong>{inflow ? inflow.total : '…'}</strong>
       </p>
       <div className="grid">
-        {inflow && inflowOption ? (
-          <ChartCard
-            title={t('inflow')}
-            name="inflow"
-            testId="inflow"
-            data={inflow.weeks}
-            option={inflowOption}
-          />
-        ) : (
-          waiting(t('inflow'))
-        )}
-        {backlog && backlogOption ? (
-          <ChartCard
-            title={t('backlog')}
-            name="backlog"
-            testId="backlog"
-            data={backlog}
-            option={backlogOption}
-          />
-        ) : (
-          waiting(t('backlog'))
-        )}
-        {inflow && byChannelOption ? (
-          <ChartCard
-            title={t('inflowByChannel')}
-            name="inflow-by-channel"
-            data={inflow.byChannel}
-            option={byChannelOption}
-          />
-        ) : (
-          waiting(t('inflowByChannel'))
-        )}
-        {slaOption ? (
-          <ChartCard title={t('sla')} name="sla-per-agency" data={rankingData} option={slaOption} />
-        ) : (
-          waiting(t('sla'))
-        )}
-        {responseTimeOption ? (
-          <ChartCard
-            title={t('responseTime')}
-            name="response-time"
-            data={responseTimes}
-            option={responseTimeOption}
-          />
-        ) : (
-          waiting(t('responseTime'))
-        )}
-        {ageingOption ? (
-          <ChartCard title={t('ageing')} name="ageing" data={ageing} option={ageingOption} />
-        ) : (
-          waiting(t('ageing'))
-        )}
+        {chart(t('inflow'), 'inflow', inflow?.weeks, inflowOption, 'inflow')}
+        {chart(t('backlog'), 'backlog', backlog, backlogOption, 'backlog')}
+        {chart(t('inflowByChannel'), 'inflow-by-channel', inflow?.byChannel, byChannelOption)}
+        {chart(t('sla'), 'sla-per-agency', rankingData, slaOption)}
+        {chart(t('responseTime'), 'response-time', responseTimes, responseTimeOption)}
+        {chart(t('ageing'), 'ageing', ageing, ageingOption)}
       </div>
       <section className="card" aria-labelledby="ranking-h">
         <h2 id="ranking-h">{t('ranking')}</h2>
