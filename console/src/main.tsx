@@ -3,7 +3,7 @@
  * index.html and its assets and nothing else. The role in the token chooses the navigation and landing
  * page; the API decides what each request may see.
  */
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { setToken } from './api';
 import {
@@ -17,14 +17,20 @@ import {
   saveSession,
 } from './auth';
 import { I18nProvider, type Key, useI18n } from './i18n';
-import { CasePage } from './pages/CasePage';
-import { Evaluation } from './pages/Evaluation';
-import { Inbox } from './pages/Inbox';
 import { Monitoring } from './pages/Monitoring';
-import { BeritaAcaraPrint, LetterPrint } from './pages/Print';
-import { PublicFile, PublicTrack } from './pages/Public';
-import { WorkList } from './pages/WorkList';
 import './styles.css';
+
+// The landing page of officers, supervisors and auditors comes with the console's script; every other
+// page is a chunk of its own, fetched when first opened: a citizen on a phone loads the public form
+// without the officers' pages, and the monitoring page parses less before its first request.
+const CasePage = lazy(() => import('./pages/CasePage').then((m) => ({ default: m.CasePage })));
+const Evaluation = lazy(() => import('./pages/Evaluation').then((m) => ({ default: m.Evaluation })));
+const Inbox = lazy(() => import('./pages/Inbox').then((m) => ({ default: m.Inbox })));
+const WorkList = lazy(() => import('./pages/WorkList').then((m) => ({ default: m.WorkList })));
+const LetterPrint = lazy(() => import('./pages/Print').then((m) => ({ default: m.LetterPrint })));
+const BeritaAcaraPrint = lazy(() => import('./pages/Print').then((m) => ({ default: m.BeritaAcaraPrint })));
+const PublicFile = lazy(() => import('./pages/Public').then((m) => ({ default: m.PublicFile })));
+const PublicTrack = lazy(() => import('./pages/Public').then((m) => ({ default: m.PublicTrack })));
 
 function useHash(): string {
   const [hash, setHash] = useState(location.hash || '#/');
@@ -199,7 +205,7 @@ function App() {
         </div>
       </header>
       <main id="main" tabIndex={-1}>
-        {page}
+        <Suspense fallback={<p>{t('loading')}</p>}>{page}</Suspense>
       </main>
     </>
   );
