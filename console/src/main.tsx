@@ -17,6 +17,7 @@ import {
   saveSession,
 } from './auth';
 import { I18nProvider, type Key, useI18n } from './i18n';
+import { loadCharts } from './chart';
 import { Monitoring } from './pages/Monitoring';
 import './styles.css';
 
@@ -210,6 +211,11 @@ function App() {
     </>
   );
 }
+
+// Opening on the monitoring page (or on home, which leads an officer there): fetch the charts' library
+// now, while React renders and the page asks for its figures, rather than after.
+const opening = location.hash === '' || location.hash === '#/' ? homeOf(loadSession()?.role) : location.hash;
+if (opening.startsWith('#/monitoring')) void loadCharts();
 
 createRoot(document.getElementById('root')!).render(
   <I18nProvider>
