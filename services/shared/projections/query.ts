@@ -176,8 +176,8 @@ const JS_TYPE: Record<IndexedType, string> = { text: 'string', number: 'number',
 export class IndexedFields {
   private readonly byCollection = new Map<string, Map<string, IndexedType>>();
   private readonly searchable = new Map<string, ReadModelIndex[]>();
-  /** The field paths of each ordered index, by collection. */
-  private readonly ordered = new Map<string, string[][]>();
+  /** The field paths of each ordered index, by collection and index name. */
+  private readonly ordered = new Map<string, Map<string, readonly string[]>>();
 
   /** A search index's fields are searched, never typed: they may be missing or null. */
   declareSearch(index: ReadModelIndex): readonly (readonly PathSegment[])[] {
@@ -190,10 +190,12 @@ export class IndexedFields {
 
   /**
    * The search index that holds every field of a text search, when its needle is long enough for
-   * trigrams (three characters).
+   * trigrams (three characters) and folds alike in the index and in the substring test: a combining mark
+   * in the folded needle comes from a letter whose lower case is longer (İ is i + a dot above), which
+   * FTS5 folds otherwise, so such a needle is left to the substring test alone.
    */
   searchIndexFor(collection: string, text: NormalisedFilter['text']): ReadModelIndex | undefined {
-    if (!text || Array.from(text.needle).length < 3) return undefined;
+    if (!text || Array.from(text.needle).length < 3 || /\p{M}/u.test(text.needle)) return undefined;
     const wanted = text.paths.map((p) => p.join('.'));
     return this.searchable
       .get(collection)
@@ -202,15 +204,19 @@ export class IndexedFields {
 
   /** Whether an ordered index reads these paths in this order (as its leading fields). */
   hasIndexOn(collection: string, paths: readonly string[]): boolean {
-    return (this.ordered.get(collection) ?? []).some(
+    return [...(this.ordered.get(collection)?.values() ?? [])].some(
       (fields) => paths.length <= fields.length && paths.every((p, i) => fields[i] === p),
     );
   }
 
   declare(index: ReadModelIndex): { readonly path: readonly PathSegment[]; readonly type: IndexedType }[] {
     indexName(index);
-    const ordered = this.ordered.get(index.collection) ?? [];
-    ordered.push(index.fields.map((f) => f.path));
+    // Every process start declares its indexes again: by name, so a second declaration replaces the first.
+    const ordered = this.ordered.get(index.collection) ?? new Map<string, readonly string[]>();
+    ordered.set(
+      index.name,
+      index.fields.map((f) => f.path),
+    );
     this.ordered.set(index.collection, ordered);
     const fields = this.byCollection.get(index.collection) ?? new Map<string, IndexedType>();
     this.byCollection.set(index.collection, fields);

@@ -150,13 +150,18 @@ export class SqliteReadModelStore implements ReadModelStore {
 
   private findSql(collection: string, q: NormalisedQuery): { sql: string; params: unknown[] } {
     assertName('a collection', collection);
-    return this.orderedUnion(collection, q) ?? this.singleReadSql(collection, q);
+    // Probed once per query, whether it is read in one range or one per value.
+    const search = this.selectiveSearch(collection, q.text);
+    return this.orderedUnion(collection, q, search) ?? this.singleReadSql(collection, q, search);
   }
 
-  private singleReadSql(collection: string, q: NormalisedQuery): { sql: string; params: unknown[] } {
+  private singleReadSql(
+    collection: string,
+    q: NormalisedQuery,
+    search: ReadModelIndex | undefined,
+  ): { sql: string; params: unknown[] } {
     const params: unknown[] = [collection];
     const typeOf = (path: readonly PathSegment[]) => this.indexed.typeOf(collection, path);
-    const search = this.selectiveSearch(collection, q.text);
     let sql = `SELECT doc FROM documents WHERE collection = ?${whereSql(q, params, typeOf, search)}`;
     if (q.after) {
       const { descending } = this.indexed.keyset(collection, q);
@@ -189,31 +194,33 @@ export class SqliteReadModelStore implements ReadModelStore {
   private orderedUnion(
     collection: string,
     q: NormalisedQuery,
+    search: ReadModelIndex | undefined,
   ): { sql: string; params: unknown[] } | undefined {
     if (q.limit === undefined || q.offset || q.orderBy.length === 0) return undefined;
     const orderPaths = q.orderBy.map((o) => o.path.join('.'));
     if (q.orderBy.some((o) => !this.indexed.typeOf(collection, o.path))) return undefined;
-    const at = q.conditions.findIndex(({ path, condition }) => {
-      if (condition.kind !== 'in') return false;
+    // The values an `in` condition can match on its typed field, each once (a value listed twice must not
+    // read its documents twice).
+    const valuesOf = ({ path, condition }: NormalisedQuery['conditions'][number]) => {
+      if (condition.kind !== 'in') return [];
       const type = this.indexed.typeOf(collection, path);
-      const values = new Set<string | number>(
-        type === 'text' ? condition.strings : type === 'number' ? condition.numbers : [],
-      );
+      return [
+        ...new Set<string | number>(
+          type === 'text' ? condition.strings : type === 'number' ? condition.numbers : [],
+        ),
+      ];
+    };
+    const at = q.conditions.findIndex((c) => {
+      const count = valuesOf(c).length;
       return (
-        values.size >= 2 &&
-        values.size <= MAX_UNION_VALUES &&
-        this.indexed.hasIndexOn(collection, [path.join('.'), ...orderPaths])
+        count >= 2 &&
+        count <= MAX_UNION_VALUES &&
+        this.indexed.hasIndexOn(collection, [c.path.join('.'), ...orderPaths])
       );
     });
     if (at === -1) return undefined;
-    const { path, condition } = q.conditions[at]!;
-    if (condition.kind !== 'in') return undefined;
-    // Each value once: a value listed twice must not read its documents twice.
-    const values = [
-      ...new Set<string | number>(
-        this.indexed.typeOf(collection, path) === 'text' ? condition.strings : condition.numbers,
-      ),
-    ];
+    const { path } = q.conditions[at]!;
+    const values = valuesOf(q.conditions[at]!);
     const keys = q.orderBy.map((o, i) => `${typedValue(pathLiteral(o.path))} AS k${i}`);
     const params: unknown[] = [];
     const branches = values.map((value) => {
@@ -221,7 +228,7 @@ export class SqliteReadModelStore implements ReadModelStore {
         ...q,
         conditions: q.conditions.map((c, i) => (i === at ? { path, condition: { kind: 'eq', value } } : c)),
       };
-      const { sql, params: branchParams } = this.singleReadSql(collection, branch);
+      const { sql, params: branchParams } = this.singleReadSql(collection, branch, search);
       params.push(...branchParams);
       return `SELECT * FROM (${sql.replace('SELECT doc FROM', `SELECT doc, id AS rid, ${keys.join(', ')} FROM`)})`;
     });
@@ -282,7 +289,9 @@ export class SqliteReadModelStore implements ReadModelStore {
   /**
    * An FTS5 table with the trigram tokenizer, contentless (the documents hold the text), kept by triggers
    * on the documents table so that every write path (batches, resets) keeps it; filled from the
-   * collection's documents when it is first made. Its rowids are the documents'.
+   * collection's documents when it is first made. Its rowids are the documents'. It folds case as FTS5
+   * does, the substring test as JavaScript does: they differ for letters whose lower case is longer
+   * (İ), which is why a needle holding such a fold is not looked up here (searchIndexFor).
    */
   private ensureSearchIndex(index: ReadModelIndex): void {
     const paths = this.indexed.declareSearch(index);
