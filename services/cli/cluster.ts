@@ -55,10 +55,19 @@ export interface ClusterOptions {
   readonly stdio?: 'inherit' | 'ignore';
 }
 
+/** The last few kB a replica wrote to stderr when its output is not shown: why it exited, if it did. */
+const stderrTails = new WeakMap<ChildProcess, string>();
+const STDERR_TAIL = 4096;
+
 async function waitReady(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${url} exited`);
+    if (child.exitCode !== null || child.signalCode !== null) {
+      const tail = stderrTails.get(child);
+      throw new Error(
+        `${url} exited (${child.exitCode ?? child.signalCode})${tail ? `; its last output:\n${tail}` : ''}`,
+      );
+    }
     try {
       if ((await fetch(url)).ok) return;
     } catch {
@@ -97,7 +106,10 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const child = spawn(process.execPath, ['-r', '@swc-node/register', entry, ...args], {
       cwd: ROOT,
       env: { ...env, PORT: String(port), DUMAS_REPLICA_ID: `r${replica}` },
-      stdio: options.stdio === 'ignore' ? 'ignore' : ['ignore', 'inherit', 'inherit'],
+      stdio: options.stdio === 'ignore' ? ['ignore', 'ignore', 'pipe'] : ['ignore', 'inherit', 'inherit'],
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderrTails.set(child, ((stderrTails.get(child) ?? '') + chunk.toString('utf8')).slice(-STDERR_TAIL));
     });
     return { service, replica, port, url: `http://127.0.0.1:${port}`, child, entry, env, args };
   };

@@ -18,6 +18,7 @@ import { type Cluster, type ReplicaProcess, startCluster } from '../../services/
 import { main as audit } from '../../services/cli/audit';
 import { mintToken } from '../../services/shared/auth';
 import { createTestDatabase, requirePostgres } from '../support/postgres';
+import { freePortBlock } from '../support/ports';
 
 const describePg = requirePostgres('replicas killed mid-load') ? describe : describe.skip;
 const SECRET = 'replicas-kill-test-secret-0123456789-abcdef';
@@ -174,12 +175,17 @@ describePg('given two replicas of every service on PostgreSQL, one of each kille
   let db: { url: string; drop(): Promise<void> };
   let cluster: Cluster | undefined;
   let pg: PgClient;
-  // A block of about 150 ports (fronts, then replicas at +100…), away from the usual ones.
-  const port = 20_000 + Math.floor(Math.random() * 9_000);
+  // The cluster's ports (services/cli/cluster.ts): the gateways' front at PORT, the subgraphs' fronts at
+  // PORT+1…, the gateways at PORT+100+r, the subgraphs at PORT+110+10i+r. Free when chosen, in a range no
+  // other test picks from (production.e2e.test.ts takes the one below).
+  const OFFSETS = [0, 1, 2, 3, 101, 102, ...[0, 1, 2].flatMap((i) => [111 + 10 * i, 112 + 10 * i])];
+  let port: number;
   /** The complaint subgraph's round-robin front (services/cli/cluster.ts: PORT+1 for the first subgraph). */
-  const complaintFront = `http://127.0.0.1:${port + 1}`;
+  let complaintFront: string;
 
   beforeAll(async () => {
+    port = await freePortBlock(OFFSETS, { from: 26_000, to: 32_000 });
+    complaintFront = `http://127.0.0.1:${port + 1}`;
     db = await createTestDatabase('replicas_kill');
     cluster = await startCluster({
       replicas: 2,

@@ -2,10 +2,10 @@
  * NODE_ENV=production is safe by default: `npm start` refuses to start without each secret, naming it;
  * with them it serves neither GraphiQL nor introspection, seeds nothing and prints no token.
  */
+import { freePortBlock } from '../support/ports';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { mintToken } from '../../services/shared/auth';
@@ -129,7 +129,8 @@ describe('given NODE_ENV=production', () => {
   });
 
   it('starts with them: no GraphiQL, no introspection, no seed, no token printed', async () => {
-    const port = await freePorts(4);
+    // The gateway and the three subgraphs; replicas-kill.test.ts takes the range above this one.
+    const port = await freePortBlock([0, 1, 2, 3], { from: 20_000, to: 26_000 });
     const child = spawn(process.execPath, ['-r', '@swc-node/register', START], {
       cwd: ROOT,
       env: { ...cleanEnv(), ...production(), PORT: String(port), LOG_LEVEL: 'warn' },
@@ -201,23 +202,4 @@ function finished(child: ChildProcess): Promise<{ code: number | null; stdout: s
     if (child.exitCode !== null) resolve({ code: child.exitCode, stdout, stderr });
     else child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
-}
-
-/**
- * A base port with `count` free ports from it (the gateway and the three subgraphs), below Linux's
- * ephemeral range (32768+), where the other tests' port-0 listeners land, so none of them takes it first.
- */
-async function freePorts(count: number): Promise<number> {
-  for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 12_000);
-    let ok = true;
-    for (let i = 0; i < count && ok; i++) {
-      ok = await new Promise<boolean>((resolve) => {
-        const server = net.createServer();
-        server.once('error', () => resolve(false));
-        server.listen(base + i, () => server.close(() => resolve(true)));
-      });
-    }
-    if (ok) return base;
-  }
 }
