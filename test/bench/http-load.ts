@@ -50,7 +50,9 @@ export function launch(
   secret: string,
   args: readonly string[] = [],
 ): ChildProcess {
-  return spawn(process.execPath, ['-r', '@swc-node/register', entry, ...args], {
+  // BENCH_CPU_PROF=DIR: each launched process writes a V8 CPU profile there when it stops (where the time goes).
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  return spawn(process.execPath, [...profile, '-r', '@swc-node/register', entry, ...args], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -90,6 +92,8 @@ export interface LoadResult {
   readonly p50: number;
   readonly p99: number;
   readonly cpuPerRequestMs: number;
+  /** CPU per request of each of LoadOptions.alsoPids, in that order. */
+  readonly alsoCpuPerRequestMs: readonly number[];
   readonly errors: number;
 }
 
@@ -100,6 +104,8 @@ export interface LoadOptions {
   readonly token?: string;
   /** The process whose CPU is charged to the requests. */
   readonly pid: number;
+  /** Other processes whose CPU per request is reported beside it (a gateway in front of the subgraph). */
+  readonly alsoPids?: readonly number[];
 }
 
 /** Closed loop: each client sends the next request when the last one answered. */
@@ -141,10 +147,12 @@ export async function load(
   await runFor(options.warmupSeconds);
   const latencies: number[] = [];
   const cpu0 = cpuMs(options.pid);
+  const also0 = (options.alsoPids ?? []).map(cpuMs);
   const t0 = performance.now();
   const errors = await runFor(options.seconds, latencies);
   const elapsed = (performance.now() - t0) / 1000;
   const cpu = cpuMs(options.pid) - cpu0;
+  const also = (options.alsoPids ?? []).map((pid, i) => cpuMs(pid) - also0[i]!);
   await dispatcher.close();
   latencies.sort((a, b) => a - b);
   const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!;
@@ -154,6 +162,7 @@ export async function load(
     p50: q(0.5),
     p99: q(0.99),
     cpuPerRequestMs: cpu / latencies.length,
+    alsoCpuPerRequestMs: also.map((ms) => ms / latencies.length),
     errors,
   };
 }

@@ -268,6 +268,7 @@ runBench('dumas-bench-race-', async (dir, started) => {
         p50: median(of.map((r) => r.p50)),
         p99: median(of.map((r) => r.p99)),
         cpuPerRequestMs: median(of.map((r) => r.cpuPerRequestMs)),
+        alsoCpuPerRequestMs: [],
         errors: of.reduce((sum, r) => sum + r.errors, 0),
       };
       return { query, gateway, result };

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { verifyChain, verifyStream } from '../../services/shared/eventstore/hash';
 import {
   DuplicateEventIdError,
+  type AppendResult,
   type EventStore,
   type NewEvent,
   type RecordedEvent,
@@ -749,6 +750,45 @@ export function describeEventStoreConformance(
         expect(stream.map((e) => e.revision)).toEqual([0, 1, 2, 3, 4]);
         expect(stream.map((e) => (e.data as { round: number }).round)).toEqual([0, 1, 2, 3, 4]);
         expect(verifyChain('complaint-1', stream).ok).toBe(true);
+      });
+
+      it('appends asked for at the same moment succeed or fail each on its own', async () => {
+        await store.append('complaint-2', [newEvent('ComplaintNoted', { n: 0 })]);
+        const retried = newEvent('ComplaintNoted', { n: 'retried' });
+        const first = await store.append('complaint-3', [retried], { expectedRevision: 'no_stream' });
+        // Asked for without awaiting one another: a store that commits them together (group commit)
+        // must still refuse only the ones that break a rule, and write every other one.
+        const outcomes = await Promise.allSettled([
+          store.append('complaint-1', [newEvent('ComplaintNoted', { n: 1 })], {
+            expectedRevision: 'no_stream',
+          }),
+          store.append('complaint-2', [newEvent('ComplaintNoted', { n: 2 })], { expectedRevision: 5 }),
+          store.append('complaint-3', [retried], { expectedRevision: 'no_stream' }),
+          store.append('complaint-4', [newEvent('ComplaintNoted', { n: 4 }), { ...retried }]),
+          store.append('complaint-1', [newEvent('ComplaintNoted', { n: 5 })], { expectedRevision: 0 }),
+          store.append('complaint-2', [newEvent('ComplaintNoted', { n: 6 })], { expectedRevision: 0 }),
+        ]);
+        expect(outcomes.map((o) => o.status)).toEqual([
+          'fulfilled',
+          'rejected',
+          'fulfilled',
+          'rejected',
+          'fulfilled',
+          'fulfilled',
+        ]);
+        expect((outcomes[1] as PromiseRejectedResult).reason).toBeInstanceOf(WrongExpectedRevisionError);
+        expect((outcomes[3] as PromiseRejectedResult).reason).toBeInstanceOf(DuplicateEventIdError);
+        expect((outcomes[2] as PromiseFulfilledResult<AppendResult>).value).toEqual(first);
+        expect(await store.streamRevision('complaint-4')).toBeUndefined();
+        const data = async (id: string) =>
+          (await store.readStream(id)).map((e) => (e.data as { n: unknown }).n);
+        expect(await data('complaint-1')).toEqual([1, 5]);
+        expect(await data('complaint-2')).toEqual([0, 6]);
+        expect(await data('complaint-3')).toEqual(['retried']);
+        expectStrictlyIncreasing((await store.readAll()).map((e) => e.position));
+        for (const id of ['complaint-1', 'complaint-2', 'complaint-3']) {
+          expect((await verifyStream(store, id)).ok).toBe(true);
+        }
       });
 
       it('appenders that retry on conflict all land, densely and chained', async () => {

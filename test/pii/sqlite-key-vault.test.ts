@@ -38,6 +38,24 @@ describe('SQLite key vault file', () => {
     await reader.close();
   });
 
+  it('keys asked for at the same moment (one group commit) are all kept, one per subject', async () => {
+    const file = path.join(dir, 'grouped.sqlite');
+    const vault = new SqliteKeyVault(file);
+    const subjects = Array.from({ length: 40 }, () => randomUUID());
+    // Every subject twice, all at once: the second ask must get the first one's key, not a new one.
+    const sealed = await Promise.all(
+      [...subjects, ...subjects].map((subject, i) => vault.encrypt(subject, `pesan ${i}`)),
+    );
+    await vault.close();
+    const reopened = new SqliteKeyVault(file);
+    const opened = await Promise.all(sealed.map((s) => reopened.decrypt(s)));
+    expect(opened).toEqual(sealed.map((_, i) => `pesan ${i}`));
+    await reopened.close();
+    const db = new Database(file, { readonly: true });
+    expect(db.prepare('SELECT count(*) FROM data_keys').pluck().get()).toBe(40);
+    db.close();
+  });
+
   it('stores no usable key material once destroyed, and wraps keys when a master key is set', async () => {
     const file = path.join(dir, 'wrapped.sqlite');
     const masterKey = randomBytes(32);

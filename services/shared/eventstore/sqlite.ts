@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { SqliteGroupCommit } from '../sqlite-group-commit';
 import { canonicalJson, hashCanonicalContent } from './hash';
 import { checkExpected, retryMatchesExpected } from './memory';
 import {
@@ -113,12 +114,7 @@ export class SqliteEventStore implements EventStore {
   private readonly selectStreamRevision: Database.Statement<[string], number | null>;
   private readonly dataVersion: Database.Statement<[], number>;
   private readonly filteredReads = new Map<string, Database.Statement<unknown[], EventRow>>();
-  private readonly appendTransaction: (
-    streamId: string,
-    events: readonly NewEvent[],
-    e: ExpectedRevision,
-  ) => AppendResult;
-  private readonly appendManyTransaction: (appends: readonly StreamAppend[]) => AppendResult[];
+  private readonly groupCommit: SqliteGroupCommit;
 
   constructor(options: SqliteEventStoreOptions) {
     fs.mkdirSync(path.dirname(path.resolve(options.file)), { recursive: true });
@@ -154,29 +150,27 @@ export class SqliteEventStore implements EventStore {
       .pluck();
     this.dataVersion = this.db.prepare<[], number>('PRAGMA data_version').pluck();
 
-    const tx = this.db.transaction(
-      (streamId: string, events: readonly NewEvent[], expected: ExpectedRevision) =>
-        this.appendInTransaction(streamId, events, expected),
-    );
-    this.appendTransaction = (streamId, events, expected) => tx.immediate(streamId, events, expected);
-    const many = this.db.transaction((appends: readonly StreamAppend[]) => {
-      if (new Set(appends.map((a) => a.streamId)).size !== appends.length) {
-        throw new TypeError('appendMany takes each stream once');
-      }
-      // Everything is checked before the first insert; a throw anywhere rolls the whole batch back. A
-      // stored first id is refused here (appendMany takes no retries); any other stored id fails its
-      // insert on the unique index, so each event costs one index lookup, not two.
-      const checked = appends.map((a) => {
-        if (a.events.length === 0) throw new TypeError('append needs at least one event');
-        const ids = a.events.map((e) => e.id ?? randomUUID());
-        if (this.selectById.get(ids[0]!)) throw new DuplicateEventIdError(a.streamId, ids[0]!);
-        const head = this.selectHead.get(a.streamId);
-        checkExpected(a.streamId, a.expectedRevision ?? 'any', head?.revision);
-        return { streamId: a.streamId, events: a.events, ids, head };
-      });
-      return checked.map((a) => this.insertChecked(a.streamId, a.events, a.ids, a.head));
+    // Every append runs inside a group commit's transaction, in a savepoint of its own: a throw
+    // anywhere in it rolls that append back whole and nothing else.
+    this.groupCommit = new SqliteGroupCommit(this.db, () => this.wakeWaiters());
+  }
+
+  private appendManyInTransaction(appends: readonly StreamAppend[]): AppendResult[] {
+    if (new Set(appends.map((a) => a.streamId)).size !== appends.length) {
+      throw new TypeError('appendMany takes each stream once');
+    }
+    // Everything is checked before the first insert; a throw anywhere rolls the whole batch back. A
+    // stored first id is refused here (appendMany takes no retries); any other stored id fails its
+    // insert on the unique index, so each event costs one index lookup, not two.
+    const checked = appends.map((a) => {
+      if (a.events.length === 0) throw new TypeError('append needs at least one event');
+      const ids = a.events.map((e) => e.id ?? randomUUID());
+      if (this.selectById.get(ids[0]!)) throw new DuplicateEventIdError(a.streamId, ids[0]!);
+      const head = this.selectHead.get(a.streamId);
+      checkExpected(a.streamId, a.expectedRevision ?? 'any', head?.revision);
+      return { streamId: a.streamId, events: a.events, ids, head };
     });
-    this.appendManyTransaction = (appends) => many.immediate(appends);
+    return checked.map((a) => this.insertChecked(a.streamId, a.events, a.ids, a.head));
   }
 
   async append(
@@ -186,16 +180,13 @@ export class SqliteEventStore implements EventStore {
   ): Promise<AppendResult> {
     this.assertOpen();
     if (events.length === 0) throw new TypeError('append needs at least one event');
-    const result = this.appendTransaction(streamId, events, options.expectedRevision ?? 'any');
-    this.wakeWaiters();
-    return result;
+    const expected = options.expectedRevision ?? 'any';
+    return this.groupCommit.run(() => this.appendInTransaction(streamId, events, expected));
   }
 
   async appendMany(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
     this.assertOpen();
-    const results = this.appendManyTransaction(appends);
-    this.wakeWaiters();
-    return results;
+    return this.groupCommit.run(() => this.appendManyInTransaction(appends));
   }
 
   private appendInTransaction(
@@ -442,6 +433,8 @@ export class SqliteEventStore implements EventStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    // What was asked for before close is written (or refused) before the file closes.
+    this.groupCommit.commit();
     this.closed = true;
     for (const stop of [...this.subscriptions]) stop();
     this.wakeWaiters();

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { SqliteGroupCommit } from '../sqlite-group-commit';
 import { type DataKeyStorage, DataKeyVault, type DataKeyVaultOptions, type StoredDataKey } from './vault';
 
 interface KeyRow {
@@ -27,6 +28,7 @@ const toStored = (row: KeyRow | undefined): StoredDataKey | undefined =>
  */
 export class SqliteDataKeyStorage implements DataKeyStorage {
   private readonly db: Database.Database;
+  private readonly groupCommit: SqliteGroupCommit;
   private readonly statements: {
     insert: Database.Statement;
     insertNew: Database.Statement;
@@ -40,6 +42,11 @@ export class SqliteDataKeyStorage implements DataKeyStorage {
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('busy_timeout = 5000');
+    // A key must be on disk before the event sealed with it is: the log commits with synchronous=FULL,
+    // and better-sqlite3's default in WAL mode (NORMAL) may lose the last commits on a power cut, which
+    // would leave stored events sealed with a key that no longer exists. The fsync this costs is shared
+    // by the keys made at the same moment (group commit).
+    this.db.pragma('synchronous = FULL');
     // A destroyed key must not survive in free pages of the file.
     this.db.pragma('secure_delete = ON');
     this.db.exec(`
@@ -52,6 +59,7 @@ export class SqliteDataKeyStorage implements DataKeyStorage {
         destroyed_at TEXT,
         CHECK ((material IS NULL) = (destroyed_at IS NOT NULL))
       )`);
+    this.groupCommit = new SqliteGroupCommit(this.db);
     this.statements = {
       insert: this.db.prepare(
         `INSERT INTO data_keys (key_id, subject_id, material, wrapping, destroyed_at)
@@ -72,17 +80,17 @@ export class SqliteDataKeyStorage implements DataKeyStorage {
   }
 
   async insertOrGet(candidate: StoredDataKey): Promise<StoredDataKey> {
-    this.statements.insert.run(candidate);
-    return toStored(this.statements.bySubject.get(candidate.subjectId) as KeyRow)!;
+    return this.groupCommit.run(() => {
+      this.statements.insert.run(candidate);
+      return toStored(this.statements.bySubject.get(candidate.subjectId) as KeyRow)!;
+    });
   }
 
   async insertNew(candidates: readonly StoredDataKey[]): Promise<void> {
-    // A unique violation throws out of the transaction, which then rolls back whole.
-    this.db
-      .transaction(() => {
-        for (const candidate of candidates) this.statements.insertNew.run(candidate);
-      })
-      .immediate();
+    // A unique violation throws out of the savepoint, which then rolls back whole.
+    return this.groupCommit.run(() => {
+      for (const candidate of candidates) this.statements.insertNew.run(candidate);
+    });
   }
 
   async bySubject(subjectId: string): Promise<StoredDataKey | undefined> {
@@ -112,6 +120,7 @@ export class SqliteDataKeyStorage implements DataKeyStorage {
   }
 
   async close(): Promise<void> {
+    this.groupCommit.commit();
     if (this.db.open) this.db.close();
   }
 }
