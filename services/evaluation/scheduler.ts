@@ -101,7 +101,7 @@ export class BreachScheduler {
     for (const breach of due) {
       const event = deadlineBreached(breach, now);
       try {
-        await store.append(
+        const appended = await store.append(
           slaStreamId(breach.complaintId),
           [
             {
@@ -113,7 +113,9 @@ export class BreachScheduler {
           ],
           { expectedRevision: 'any' },
         );
-        recorded.push(breach.id);
+        // Another scheduler wrote the very same breach (same id, same stream) since this one looked.
+        if (appended.alreadyStored) alreadyRecorded.push(breach.id);
+        else recorded.push(breach.id);
       } catch (err) {
         // The same id with another detectedAt: a previous run recorded this breach already.
         if (err instanceof DuplicateEventIdError) alreadyRecorded.push(breach.id);

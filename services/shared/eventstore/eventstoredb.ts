@@ -586,7 +586,7 @@ function findRetry(
     retryMatchesExpected(expected, firstStored.revision);
   if (!sameBatch) throw new DuplicateEventIdError(streamId, ids[0]!);
   const last = byRevision.get(firstStored.revision + ids.length - 1)!;
-  return { nextExpectedRevision: last.revision, position: last.position };
+  return { nextExpectedRevision: last.revision, position: last.position, alreadyStored: true as const };
 }
 
 function checkExpected(streamId: string, expected: ExpectedRevision, current: number | undefined): void {

@@ -129,7 +129,7 @@ export class MemoryEventStore implements EventStore {
       retryMatchesExpected(expected, first.revision);
     if (!sameBatch) throw new DuplicateEventIdError(streamId, ids[0]!);
     const last = stream[first.revision + ids.length - 1]!;
-    return { nextExpectedRevision: last.revision, position: last.position };
+    return { nextExpectedRevision: last.revision, position: last.position, alreadyStored: true as const };
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {

@@ -410,7 +410,11 @@ export class PostgresEventStore implements EventStore {
       retryMatchesExpected(expected, firstRevision);
     if (!sameBatch) throw new DuplicateEventIdError(streamId, ids[0]!);
     const last = byId.get(ids[ids.length - 1]!)!;
-    return { nextExpectedRevision: Number(last.revision), position: Number(last.position) };
+    return {
+      nextExpectedRevision: Number(last.revision),
+      position: Number(last.position),
+      alreadyStored: true,
+    };
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {

@@ -266,7 +266,7 @@ export class SqliteEventStore implements EventStore {
       retryMatchesExpected(expected, first.revision);
     if (!same) throw new DuplicateEventIdError(streamId, ids[0]!);
     const last = rows[rows.length - 1]!;
-    return { nextExpectedRevision: last.revision, position: last.position };
+    return { nextExpectedRevision: last.revision, position: last.position, alreadyStored: true as const };
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {

@@ -66,6 +66,12 @@ export interface AppendResult {
   readonly nextExpectedRevision: number;
   /** Global position of the last event appended. */
   readonly position: number;
+  /**
+   * True when the append was recognised as a retry of one already stored (same ids, same place): nothing
+   * was written, the answer is the first one's. Lets a caller that raced another writer with the same
+   * deterministic ids (two breach schedulers) tell "I wrote it" from "it was already there".
+   */
+  readonly alreadyStored?: true;
 }
 
 export interface ReadStreamOptions {
