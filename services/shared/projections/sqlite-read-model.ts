@@ -304,20 +304,30 @@ export class SqliteReadModelStore implements ReadModelStore {
         const exists = this.db
           .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")
           .get(table);
-        if (exists) return;
+        // The triggers are made anew on every start, so a file made by an older version gets today's.
+        // Most updates of a document change its status, not its text: re-tokenising unchanged text into
+        // trigrams was most of a rebuild's time, so an update touches the index only when the text moved.
         this.db.exec(`
-          CREATE VIRTUAL TABLE ${table} USING fts5(body, content = '', contentless_delete = 1, tokenize = 'trigram');
+          ${exists ? '' : `CREATE VIRTUAL TABLE ${table} USING fts5(body, content = '', contentless_delete = 1, tokenize = 'trigram');`}
+          DROP TRIGGER IF EXISTS ${table}_insert;
+          DROP TRIGGER IF EXISTS ${table}_update;
+          DROP TRIGGER IF EXISTS ${table}_delete;
           CREATE TRIGGER ${table}_insert AFTER INSERT ON documents WHEN new.collection = ${collection}
           BEGIN INSERT INTO ${table} (rowid, body) VALUES (new.rowid, ${body('new')}); END;
-          CREATE TRIGGER ${table}_update AFTER UPDATE ON documents WHEN new.collection = ${collection}
+          CREATE TRIGGER ${table}_update AFTER UPDATE ON documents
+            WHEN new.collection = ${collection} AND ${body('old')} IS NOT ${body('new')}
           BEGIN
             DELETE FROM ${table} WHERE rowid = old.rowid;
             INSERT INTO ${table} (rowid, body) VALUES (new.rowid, ${body('new')});
           END;
           CREATE TRIGGER ${table}_delete AFTER DELETE ON documents WHEN old.collection = ${collection}
           BEGIN DELETE FROM ${table} WHERE rowid = old.rowid; END;
-          INSERT INTO ${table} (rowid, body)
-            SELECT rowid, ${body('documents')} FROM documents WHERE collection = ${collection};
+          ${
+            exists
+              ? ''
+              : `INSERT INTO ${table} (rowid, body)
+            SELECT rowid, ${body('documents')} FROM documents WHERE collection = ${collection};`
+          }
         `);
       })
       .immediate();
