@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { SqliteReadModelStore } from '../../services/shared/projections/sqlite-read-model';
 import { describeReadModelStoreContract } from './read-model.contract';
 
@@ -49,6 +50,43 @@ describe('SqliteReadModelStore', () => {
       expect(await second.get('cases', 'c1')).toEqual({ id: 'c1', status: 'RECEIVED' });
       expect(await second.checkpoint('cases')).toEqual({ position: 12, version: 4 });
       await second.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('makes partial indexes (only the documents of their collection), and replaces a whole-table index of an older version', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dumas-rm-'));
+    const file = path.join(dir, 'complaint.sqlite');
+    const index = {
+      collection: 'cases',
+      name: 'status',
+      fields: [{ path: 'status', type: 'text' }],
+    } as const;
+    try {
+      const old = new SqliteReadModelStore({ file });
+      await old.close();
+      const raw = new Database(file);
+      raw.exec("CREATE INDEX rm_cases_status ON documents (collection, json_extract(doc, '$.status'))");
+      raw.close();
+
+      const store = new SqliteReadModelStore({ file });
+      await store.ensureIndexes([index]);
+      await store.reset('p', 1, ['cases', 'other']);
+      await store.applyBatch('p', 1, async (tx) => {
+        await tx.put('cases', 'c1', { id: 'c1', status: 'RECEIVED' });
+        await tx.put('other', 'o1', { id: 'o1', status: 'RECEIVED' });
+        await tx.put('other', 'o2', { id: 'o2', status: 'CLOSED' });
+      });
+      expect(await store.find('cases', { where: { status: 'RECEIVED' } })).toEqual([
+        { id: 'c1', status: 'RECEIVED' },
+      ]);
+      await store.close();
+
+      const check = new Database(file, { readonly: true });
+      const sql = check.prepare("SELECT sql FROM sqlite_master WHERE name = 'rm_cases_status'").pluck().get();
+      expect(sql).toMatch(/WHERE collection = 'cases'$/);
+      check.close();
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -160,9 +160,9 @@ export class SqliteReadModelStore implements ReadModelStore {
     q: NormalisedQuery,
     search: ReadModelIndex | undefined,
   ): { sql: string; params: unknown[] } {
-    const params: unknown[] = [collection];
+    const params: unknown[] = [];
     const typeOf = (path: readonly PathSegment[]) => this.indexed.typeOf(collection, path);
-    let sql = `SELECT doc FROM documents WHERE collection = ?${whereSql(q, params, typeOf, search)}`;
+    let sql = `SELECT doc FROM documents WHERE collection = ${sqlString(collection)}${whereSql(q, params, typeOf, search)}`;
     if (q.after) {
       const { descending } = this.indexed.keyset(collection, q);
       const keys = q.orderBy.map((o) => typedValue(pathLiteral(o.path)));
@@ -245,11 +245,12 @@ export class SqliteReadModelStore implements ReadModelStore {
     query: Omit<DocQuery, 'orderBy' | 'limit' | 'offset' | 'after'> = {},
   ): Promise<number> {
     assertName('a collection', collection);
-    const params: unknown[] = [collection];
+    const params: unknown[] = [];
     const typeOf = (path: readonly PathSegment[]) => this.indexed.typeOf(collection, path);
     const filter = normaliseFilter(query);
     const search = this.selectiveSearch(collection, filter.text);
-    const sql = `SELECT count(*) FROM documents WHERE collection = ?${whereSql(filter, params, typeOf, search)}`;
+    // The collection as a literal, for the partial indexes (ensureIndexes).
+    const sql = `SELECT count(*) FROM documents WHERE collection = ${sqlString(collection)}${whereSql(filter, params, typeOf, search)}`;
     return this.statement(sql)
       .pluck()
       .get(...params) as number;
@@ -262,9 +263,22 @@ export class SqliteReadModelStore implements ReadModelStore {
         continue;
       }
       const fields = this.indexed.declare(index);
-      // The collection leads, so one table serves every collection; each field as the query writes it.
+      // Partial: one table holds every collection, and an index over all of it would compute its
+      // json_extract keys for every document written, of any collection, and hold an entry for each.
+      // Queries name their collection as a literal so the planner can match the index's WHERE. The
+      // collection still leads: without statistics the planner would otherwise rate the primary key's
+      // `collection = ?` above an index whose first field takes a list of values. Each field as the query
+      // writes it.
+      const name = indexName(index);
       const columns = ['collection', ...fields.map((f) => typedValue(pathLiteral(f.path)))];
-      this.db.exec(`CREATE INDEX IF NOT EXISTS ${indexName(index)} ON documents (${columns.join(', ')})`);
+      const sql = `CREATE INDEX ${name} ON documents (${columns.join(', ')}) WHERE collection = ${sqlString(index.collection)}`;
+      const stored = this.db
+        .prepare<[string], string>("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?")
+        .pluck()
+        .get(name);
+      if (stored === sql) continue;
+      // Made by an older version (a whole-table index): replaced once.
+      this.db.transaction(() => this.db.exec(`DROP INDEX IF EXISTS ${name}; ${sql}`)).immediate();
     }
   }
 
