@@ -77,6 +77,11 @@ runBench('dumas-bench-filing-', async (dir, started) => {
   console.log(
     `${r.name.padEnd(16)} ${r.rps.toFixed(0).padStart(9)} ${r.p50.toFixed(1).padStart(8)} ${r.p99.toFixed(1).padStart(8)} ${r.cpuPerRequestMs.toFixed(2).padStart(24)} ${r.alsoCpuPerRequestMs[0]!.toFixed(2).padStart(23)} ${String(r.errors).padStart(8)}`,
   );
-  console.log(`load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(
+    `load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   console.log('goal (issue 15): ≥ 1,000 filings/s, p99 ≤ 50 ms; before HMAC + one append: 38/s, p99 610 ms');
 });

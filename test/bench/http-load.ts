@@ -51,7 +51,9 @@ export function launch(
   args: readonly string[] = [],
 ): ChildProcess {
   // BENCH_CPU_PROF=DIR: each launched process writes a V8 CPU profile there when it stops (where the time goes).
-  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const profile = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    : [];
   return spawn(process.execPath, [...profile, '-r', '@swc-node/register', entry, ...args], {
     cwd: ROOT,
     env: {
@@ -187,4 +189,19 @@ export function runBench(
       console.error(err);
       process.exit(1);
     });
+}
+
+/** Polls a service's /ready (projections caught up) for as long as a first projection can take. */
+export async function waitReady(url: string, child: ChildProcess, minutes = 15): Promise<void> {
+  const end = Date.now() + minutes * 60_000;
+  while (Date.now() < end) {
+    if (child.exitCode !== null) throw new Error(`${url} exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`${url} was not ready after ${minutes} min`);
 }

@@ -28,21 +28,14 @@
  * Ports 6401–6403 (subgraphs) and 6410–6412 (gateways).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { seedAgencies } from '../../services/cli/seed';
-import { SHEET_MAPPING } from '../../services/complaint/import/mapping';
-import { runImport } from '../../services/complaint/import/run';
 import { mintToken } from '../../services/shared/auth';
-import { loadConfig } from '../../services/shared/config';
-import { createEventStore } from '../../services/shared/eventstore';
 import { composeSupergraph } from '../../services/shared/graphql/supergraph';
-import { openKeyVault } from '../../services/shared/pii';
 import { SUBGRAPHS } from '../../services/subgraphs';
-import { type CaseStage, writeComplaintsCsv } from './complaints-csv';
-import { type LoadResult, launch, load, ROOT, runBench, waitUp } from './http-load';
+import { type LoadResult, launch, load, ROOT, runBench, waitReady, waitUp } from './http-load';
+import { ensureStore } from './volume-store';
 
 const COMPLAINTS = Number(process.env.BENCH_COMPLAINTS ?? 20_000);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
@@ -66,8 +59,6 @@ const QUERIES: readonly [string, string][] = [
   ['complaints(first: 20, filter)', LIST_QUERY],
 ];
 
-const STAGES: readonly CaseStage[] = ['closed', 'forwarded', 'responded', 'received'];
-
 /** Hive Gateway from bench/hive's own lock file, installed there once. */
 function ensureHive(): void {
   if (existsSync(HIVE_BIN)) return;
@@ -79,77 +70,11 @@ function ensureHive(): void {
   if (result.status !== 0 || !existsSync(HIVE_BIN)) throw new Error('npm ci in bench/hive failed');
 }
 
-/**
- * The production settings the subgraphs and our gateway start with, kept beside the store: the vault's
- * master key must stay the one the import wrapped the complainants' keys with.
- */
-type RaceEnv = Record<string, string>;
-
-async function ensureStore(): Promise<RaceEnv> {
-  const dataDir = path.join(STORE_ROOT, 'data');
-  const envFile = path.join(STORE_ROOT, 'env.json');
-  const complete = path.join(STORE_ROOT, 'complete');
-  if (process.env.BENCH_RACE_FRESH !== '1' && existsSync(complete)) {
-    console.log(`reusing the store in ${STORE_ROOT}`);
-    return JSON.parse(readFileSync(envFile, 'utf8')) as RaceEnv;
-  }
-  rmSync(STORE_ROOT, { recursive: true, force: true });
-  mkdirSync(dataDir, { recursive: true });
-  // The checkpoint signing key is kept outside the data directory, as production requires.
-  const keyFile = path.join(STORE_ROOT, 'checkpoint-key.pem');
-  const { privateKey } = generateKeyPairSync('ed25519');
-  writeFileSync(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
-  const env: RaceEnv = {
-    DUMAS_DATA_DIR: dataDir,
-    DUMAS_VAULT_MASTER_KEY: randomBytes(32).toString('base64'),
-    DUMAS_CHECKPOINT_PRIVATE_KEY_FILE: keyFile,
-    DUMAS_GATEWAY_SECRET: randomBytes(32).toString('base64'),
-    DUMAS_SUBGRAPH_GATEWAY_ONLY: 'false',
-  };
-  writeFileSync(envFile, JSON.stringify(env));
-
-  const t0 = performance.now();
-  const file = path.join(STORE_ROOT, 'complaints.csv');
-  await writeComplaintsCsv(file, COMPLAINTS, (i) => STAGES[i % STAGES.length]!);
-  const config = loadConfig({ ...env, DUMAS_JWT_SECRET: SECRET });
-  const store = await createEventStore(config.store);
-  const vault = openKeyVault(config);
-  try {
-    await seedAgencies(store, new Date('2025-01-01T00:00:00Z'));
-    const report = await runImport({ file, mapping: SHEET_MAPPING, store, vault });
-    console.log(
-      `store built in ${((performance.now() - t0) / 1000).toFixed(0)} s: ${report.imported} complaints imported (${report.refused} refused), ${await store.headPosition()} events`,
-    );
-  } finally {
-    await store.close();
-    await vault.close();
-  }
-  rmSync(file);
-  rmSync(file.replace(/\.csv$/, '.refused.csv'), { force: true });
-  writeFileSync(complete, new Date().toISOString());
-  return env;
-}
-
-/** Polls a service's /ready (projections caught up) for as long as a first projection can take. */
-async function waitReady(url: string, child: ChildProcess, minutes = 15): Promise<void> {
-  const end = Date.now() + minutes * 60_000;
-  while (Date.now() < end) {
-    if (child.exitCode !== null) throw new Error(`${url} exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      /* not yet */
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`${url} was not ready after ${minutes} min`);
-}
-
 const fixed = (n: number, digits = 1) => n.toFixed(digits);
 
 runBench('dumas-bench-race-', async (dir, started) => {
   ensureHive();
-  const env = await ensureStore();
+  const env = await ensureStore(STORE_ROOT, COMPLAINTS, SECRET);
 
   const t0 = performance.now();
   const subgraphs = SUBGRAPHS.map(({ name }, i) => {
