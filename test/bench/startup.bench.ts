@@ -8,11 +8,15 @@
  * Goals (issue 15, at 1.5M events): ready ≤ 5 s, RSS ≤ 200 MB per subgraph, a rebuild of all read models
  * ≥ 100k events/s. Env: BENCH_COMPLAINTS, BENCH_RACE_DIR, BENCH_STARTUP_BUILD=0 (use dist/ as it is).
  *
- * Figures at 20,000 complaints (120k events), load 4–7 on the shared 2-core machine, before → after this
- * session's changes (group commit, FTS update only on changed text, partial indexes):
- *   rebuild, all three: 169 s → see the note; complaint alone 128 s → 25 s; evaluation 52.8 → 43.5 CPU-s.
- *   restart: complaint 3–5 s, 200 MB (1.3 s of it re-hashes every stream's signed head, O(streams));
- *   correspondence ~6 s, 109 MB; evaluation 1 s, 96 MB.
+ * Figures at 20,000 complaints (120,025 events), on the shared 2-core machine:
+ *   rebuild, all three together: 169 s at load 7 before this session's changes (the search index re-tokenised
+ *   unchanged text on every update; indexes covered every collection); 121.5 s at load 8.8 after (988 events
+ *   of the log a second; CPU complaint 17.9 s, correspondence 20.3 s, evaluation 41.9 s; RSS after it 511,
+ *   162, 424 MB). Where it goes: every log consumer reads and parses the whole log itself and filters in
+ *   JavaScript (correspondence: 44% reading, 17% GC, for a few event types); the evaluation writes 264k
+ *   documents for 120k events; the search index tokenises each complaint's text once (~350 µs).
+ *   restart: complaint 5.2 s, 2.5 CPU-s, 198 MB (1.3 s of it re-hashes every stream's signed head:
+ *   O(streams)); correspondence 3.2 s, 106 MB; evaluation 3.7 s, 93 MB.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';

@@ -65,6 +65,31 @@ describe('projection runner', () => {
   });
 
   describe('from an empty read model', () => {
+    it('asks the store for its events only, and follows the store past the rest as it reads (reportsProgress)', async () => {
+      await store.append('complaint-a', complaintEvents('a', 2));
+      const handed: string[] = [];
+      const reading: typeof store = Object.create(store);
+      reading.subscribe = (options = {}) => {
+        const inner = store.subscribe(options);
+        return {
+          close: () => inner.close(),
+          async *[Symbol.asyncIterator]() {
+            for await (const event of inner) {
+              handed.push(event.type);
+              yield event;
+            }
+          },
+        };
+      };
+      runner = await startProjections({ store: reading, readModels, projections: [caseStatusProjection()] });
+      const { position: head } = await store.append('letter-1', [letterEvent(1), letterEvent(2)]);
+      await runner.waitFor(head, 2000);
+      // Read-your-writes holds past events the projection never takes, and its checkpoint is there.
+      expect(await readModels.checkpoint('case-status')).toEqual({ position: head, version: 1 });
+      expect(handed).not.toContain('LetterDrafted');
+      expect(handed).toHaveLength(2);
+    });
+
     it('applies the log, skips filtered events and still checkpoints past them', async () => {
       await store.append('complaint-a', complaintEvents('a'));
       await store.append('complaint-b', complaintEvents('b', 3));

@@ -72,6 +72,7 @@ function measure(store: EventStore, service: string, adapter: string): EventStor
       : {}),
     readStream: (streamId, options) => timed('readStream', () => store.readStream(streamId, options)),
     readAll: (options) => timed('readAll', () => store.readAll(options)),
+    ...(store.reportsProgress ? { reportsProgress: true } : {}),
     subscribe: (options) => store.subscribe(options),
     headPosition: () => store.headPosition(),
     streamRevision: (streamId) => store.streamRevision(streamId),

@@ -24,6 +24,7 @@ import {
  * copies made through JSON, so callers see exactly what a persistent adapter would hand back.
  */
 export class MemoryEventStore implements EventStore {
+  readonly reportsProgress = true;
   private log: RecordedEvent[] = [];
   private readonly streams = new Map<string, RecordedEvent[]>();
   private readonly byId = new Map<string, RecordedEvent>();
@@ -179,6 +180,7 @@ export class MemoryEventStore implements EventStore {
           if (batch.length === 0) {
             // Nothing matching after the checkpoint right now: skip what was scanned, then wait.
             checkpoint = Math.max(checkpoint, self.log.length ? self.log[self.log.length - 1]!.position : 0);
+            options.onProgress?.(checkpoint);
             await new Promise<void>((resolve) => {
               wakeSelf = resolve;
               self.waiters.add(resolve);

@@ -74,6 +74,7 @@ export function openPostgresEventStore(options: PostgresEventStoreOptions): Prom
  * sent only on commit) with a slow safety poll behind it.
  */
 export class PostgresEventStore implements EventStore {
+  readonly reportsProgress = true;
   private readonly listener: Listener;
   /** The store's tables, schema-qualified. */
   private readonly t: { readonly events: string; readonly streams: string };
@@ -490,6 +491,7 @@ export class PostgresEventStore implements EventStore {
           if (page.length === batchSize || closed) continue;
           if (head !== undefined && head > checkpoint) checkpoint = head;
           if (self.listener.generation !== seen) continue;
+          options.onProgress?.(checkpoint);
           await self.listener.wait(safetyPollMs, (wake) => {
             wakeSelf = wake;
           });

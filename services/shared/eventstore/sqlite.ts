@@ -95,6 +95,7 @@ const PREFIX_CEILING = '\u{10FFFF}';
  *   fsync of the log per append, not of the database file).
  */
 export class SqliteEventStore implements EventStore {
+  readonly reportsProgress = true;
   private readonly db: Database.Database;
   private readonly pollIntervalMs: number;
   private readonly waiters = new Set<Waiter>();
@@ -356,6 +357,7 @@ export class SqliteEventStore implements EventStore {
           const { events, scannedTo } = self.readBatch(checkpoint, batchSize, filter);
           if (events.length === 0) {
             checkpoint = Math.max(checkpoint, scannedTo);
+            options.onProgress?.(checkpoint);
             await new Promise<void>((resolve) => {
               waiter = { version, wake: resolve };
               self.waiters.add(waiter);

@@ -103,6 +103,12 @@ export interface SubscribeOptions {
   readonly batchSize?: number;
   /** Aborting ends the iteration. */
   readonly signal?: AbortSignal;
+  /**
+   * Called when the subscription has delivered every event matching its filter up to `position` and waits
+   * for more: how far the log has been read, matched or not. A consumer that takes a few event types can
+   * then move its position past the many it never sees. Only stores with `reportsProgress` call it.
+   */
+  readonly onProgress?: (position: number) => void;
 }
 
 /** An async iterable that catches up from a position, then follows live, in global order. */
@@ -119,6 +125,8 @@ export interface StreamAppend {
 }
 
 export interface EventStore {
+  /** Whether subscribe() calls `onProgress` (see SubscribeOptions). */
+  readonly reportsProgress?: boolean;
   /** All-or-nothing; throws WrongExpectedRevisionError or DuplicateEventIdError. */
   append(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
   /**

@@ -332,10 +332,14 @@ class Follower {
    */
   private async follow(): Promise<void> {
     const { store, batchSize } = this.runner.options;
+    // The store reads only what this consumer takes (an index on type or stream), instead of every event
+    // of the log parsed and dropped here; its progress reports carry the position past the rest.
+    const filtered = store.reportsProgress === true && this.consumer.filter !== undefined;
     const subscription = store.subscribe({
       from: this.position,
       signal: this.controller.signal,
       ...(batchSize ? { batchSize } : {}),
+      ...(filtered ? { filter: this.consumer.filter, onProgress: (position) => progressTo(position) } : {}),
     });
     this.subscription = subscription;
     const events = subscription[Symbol.asyncIterator]();
@@ -345,19 +349,30 @@ class Follower {
     let waitingForLog = false;
     let idleCheckScheduled = false;
 
+    // Commits run one after another, in log order.
+    const enqueue = (work: () => Promise<void> | undefined): Promise<void> => {
+      committing = committing
+        .then(() => (commitFailure ? undefined : work()))
+        .catch((error: unknown) => {
+          commitFailure ??= { error };
+          // Wakes the reader, which then reports the failure.
+          void subscription.close().catch(() => {});
+        });
+      return committing;
+    };
     const flush = (): Promise<void> => {
       if (batch.length > 0) {
         const full = batch;
         batch = [];
-        committing = committing
-          .then(() => (commitFailure ? undefined : this.commit(full)))
-          .catch((error: unknown) => {
-            commitFailure ??= { error };
-            // Wakes the reader, which then reports the failure.
-            void subscription.close().catch(() => {});
-          });
+        enqueue(() => this.commit(full, full[full.length - 1]!.position));
       }
       return committing;
+    };
+    // The log was read up to `position` and nothing more matches yet: after what was read, the consumer
+    // commits its checkpoint there, with no event (read-your-writes waits on its position).
+    const progressTo = (position: number) => {
+      void flush();
+      enqueue(() => (position > this.position ? this.commit([], position) : undefined));
     };
     const scheduleIdleCheck = () => {
       if (idleCheckScheduled) return;
@@ -397,8 +412,7 @@ class Follower {
     if (commitFailure) throw commitFailure.error;
   }
 
-  private async commit(batch: readonly RecordedEvent[]): Promise<void> {
-    const last = batch[batch.length - 1]!.position;
+  private async commit(batch: readonly RecordedEvent[], last: number): Promise<void> {
     await this.consumer.commit(batch.filter(this.matches), last, this.controller.signal);
     this.position = last;
     this.runner.settle();
