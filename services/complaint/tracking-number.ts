@@ -115,30 +115,7 @@ export class TrackingNumberService {
     year: number,
     context: { now: string; actor?: Actor },
   ): { claim: StreamAppend; trackingNumber: string } {
-    if (!Number.isInteger(year) || year < 1000 || year > 9999)
-      throw new RangeError('year must have four digits');
-    const trackingNumber = formatTrackingNumber(year, this.random(SERIALS_PER_YEAR));
-    const claimed: TrackingNumberClaimed = {
-      type: 'TrackingNumberClaimed',
-      data: { trackingNumber, complaintId, at: context.now },
-    };
-    return {
-      trackingNumber,
-      claim: {
-        streamId: trackingNumberStreamId(trackingNumber),
-        events: [
-          {
-            ...claimed,
-            metadata: {
-              occurredAt: context.now,
-              caseId: complaintId,
-              ...(context.actor ? { actor: context.actor } : {}),
-            },
-          },
-        ],
-        expectedRevision: 'no_stream',
-      },
-    };
+    return draftTrackingNumber(complaintId, year, context, this.random);
   }
 
   /** The complaint a number was claimed for, or undefined for a number never issued. */
@@ -151,4 +128,37 @@ export class TrackingNumberService {
     );
     return first ? (first.data as TrackingNumberClaimed['data']).complaintId : undefined;
   }
+}
+
+/** TrackingNumberService.draft without a store (an import's worker threads draw numbers too). */
+export function draftTrackingNumber(
+  complaintId: string,
+  year: number,
+  context: { now: string; actor?: Actor },
+  random: (max: number) => number = randomInt,
+): { claim: StreamAppend; trackingNumber: string } {
+  if (!Number.isInteger(year) || year < 1000 || year > 9999)
+    throw new RangeError('year must have four digits');
+  const trackingNumber = formatTrackingNumber(year, random(SERIALS_PER_YEAR));
+  const claimed: TrackingNumberClaimed = {
+    type: 'TrackingNumberClaimed',
+    data: { trackingNumber, complaintId, at: context.now },
+  };
+  return {
+    trackingNumber,
+    claim: {
+      streamId: trackingNumberStreamId(trackingNumber),
+      events: [
+        {
+          ...claimed,
+          metadata: {
+            occurredAt: context.now,
+            caseId: complaintId,
+            ...(context.actor ? { actor: context.actor } : {}),
+          },
+        },
+      ],
+      expectedRevision: 'no_stream',
+    },
+  };
 }

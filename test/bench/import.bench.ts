@@ -62,7 +62,9 @@ async function child(file: string): Promise<void> {
 }
 
 function importIn(env: Record<string, string>, file: string) {
-  const result = spawnSync(process.execPath, ['-r', '@swc-node/register', __filename, '--child', file], {
+  // Loaded as `npm run import` loads it (package.json): TypeScript through services/shared/ts-hook.js.
+  const hook = path.join(__dirname, '../../services/shared/ts-hook.js');
+  const result = spawnSync(process.execPath, ['-r', hook, __filename, '--child', file], {
     env: { ...process.env, ...env },
     encoding: 'utf8',
     maxBuffer: 16 * 1024 * 1024,
