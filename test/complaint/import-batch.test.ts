@@ -148,7 +148,7 @@ describe('given rows imported in batches', () => {
     expect(await store.readStream(trackingNumberStreamId(taken))).toHaveLength(1);
   });
 
-  it('imports on its own, with a number drawn again, a case whose number was claimed after the worker drew it', async () => {
+  it('imports after its batch, with a number drawn again, a case whose number was claimed after the worker drew it', async () => {
     // Another writer claims the first number the worker drew, between its draw and this thread's check.
     let theirs: string | undefined;
     let commits = 0;
@@ -205,7 +205,7 @@ describe('given rows imported in batches', () => {
       }),
     );
     expect(new Set([...numbers, theirs!.slice('tracking-number-'.length)]).size).toBe(4);
-    // The other two cases committed together; the one that lost its number was written on its own.
+    // The other two cases committed together; the one that lost its number was written after them.
     expect(commits).toBe(1);
   });
 

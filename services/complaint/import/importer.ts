@@ -221,7 +221,7 @@ function caseAppends(c: Candidate, intake: SealedIntake, draft: Draft): StreamAp
 export async function prepareCase(
   c: Candidate,
   keys: Pick<KeyVault, 'encrypt'>,
-  /** The numbers drawn for the batch so far: a transaction takes each claim stream once. */
+  /** The numbers drawn so far, never drawn again (a transaction takes each claim stream once). */
   drawn: Set<string>,
 ): Promise<{ subjectId: string; claimStreamId: string; trackingNumber: string; appends: StreamAppend[] }> {
   const subjectId = randomUUID();
@@ -528,9 +528,9 @@ export class ComplaintImporter {
   /**
    * Writes rows prepared elsewhere (prepareCase, on an import's worker thread), one outcome each in order,
    * as importBatch would: a case that exists already is "already present"; the keys of the others are
-   * written (`keys`, made with them), then all of them in one append. A case whose drawn number another
-   * writer holds, one that lost a race inside the transaction, and a row without a prepared case are
-   * imported on their own afterwards (importRecord), each whole or not at all.
+   * written (`keys`, made with them), then all of them in one append. A case whose drawn number the
+   * store holds, one that lost a race inside the transaction, and a row without a prepared case are
+   * imported afterwards by importBatch, each whole or not at all.
    */
   async commitPrepared(
     rows: readonly PreparedRow[],
@@ -594,11 +594,11 @@ export class ComplaintImporter {
         }
       }
     }
-    // In the file's order, after the batch: a reference given twice in it is then "already present".
-    for (const index of alone.sort((a, b) => a - b)) {
-      const { record, provenance } = rows[index]!.original();
-      outcomes[index] = await this.importRecord(record, provenance);
-    }
+    // In the file's order, after the batch (a reference given twice in it is then "already present"),
+    // as importBatch does on this thread: one more commit for all of them, numbers drawn against the store.
+    alone.sort((a, b) => a - b);
+    const more = await this.importBatch(alone.map((index) => rows[index]!.original()));
+    for (const [i, index] of alone.entries()) outcomes[index] = more[i]!;
     return outcomes;
   }
 
