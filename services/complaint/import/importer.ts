@@ -540,9 +540,13 @@ export class ComplaintImporter {
     const outcomes: ImportOutcome[] = new Array(rows.length);
     const alone: number[] = [];
     const cases: { readonly index: number; readonly prepared: NonNullable<PreparedRow['prepared']> }[] = [];
+    const inBatch = new Set<string>();
     for (const [index, { prepared }] of rows.entries()) {
-      if (prepared) cases.push({ index, prepared });
-      else alone.push(index);
+      // The same reference twice in one batch: the second is judged once the first is written.
+      if (prepared && !inBatch.has(prepared.streamId)) {
+        inBatch.add(prepared.streamId);
+        cases.push({ index, prepared });
+      } else alone.push(index);
     }
     const present = await this.existing(cases.map((c) => c.prepared.streamId));
     const absent = cases.filter(({ index, prepared }) => {

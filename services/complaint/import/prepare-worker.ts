@@ -1,9 +1,10 @@
 /**
  * The importer's second thread (run.ts): it reads the file and does every row's work that needs no store
  * (parse, map, check the agencies, seal the identity with a key made in memory, draw a tracking number,
- * decide the whole case, serialise its events as canonical JSON), a batch at a time, while the main
- * thread checks and writes the batch before. Batches go out in the file's order, at most AHEAD of them
- * unwritten, so memory stays flat. Nothing here writes: the main thread judges what exists already and
+ * decide the whole case, serialise its events as canonical JSON), while the main thread checks and
+ * writes the batch before. Rows go out in the file's order in chunks smaller than a batch (what a chunk
+ * holds then dies young on this thread's heap instead of being promoted while a batch fills), at most
+ * `aheadChunks` of them unwritten, so memory stays flat. Nothing here writes: the main thread judges what exists already and
  * commits (ComplaintImporter.commitPrepared), so idempotency, refusals and the hash chain are decided
  * where they were.
  */
@@ -18,15 +19,15 @@ import { channelComplaintId, type ImportProvenance, prepareCase, screenRecord } 
 import type { ImportMapping, ImportRecord } from './mapping';
 import { type ImportFormat, mapRow, readRows } from './source';
 
-/** Batches prepared ahead of the one being written: one keeps both threads busy (double buffering). */
-export const AHEAD = 1;
-
 export interface PrepareWorkerData {
   readonly file: string;
   readonly format: ImportFormat;
   readonly mapping: ImportMapping;
   readonly fileDigest: string;
-  readonly batchRows: number;
+  /** Rows a message carries. */
+  readonly chunkRows: number;
+  /** Chunks sent and not yet written (the main thread answers each one it has written). */
+  readonly aheadChunks: number;
   readonly agencies: readonly (readonly [string, string])[];
   /** KeyVault.newSubjectsElsewhere().masterKey. */
   readonly masterKey: Uint8Array | null;
@@ -118,7 +119,7 @@ async function prepareAll(data: PrepareWorkerData, post: (m: PrepareMessage) => 
       };
       rows.push(await prepareRow(row, provenance));
     }
-    if (rows.length >= data.batchRows) await flush();
+    if (rows.length >= data.chunkRows) await flush();
   }
   if (rows.length) await flush();
   await post({ kind: 'done', bytesRead: input.bytesRead });
@@ -170,11 +171,12 @@ async function prepareAll(data: PrepareWorkerData, post: (m: PrepareMessage) => 
 
 if (!isMainThread && parentPort && (workerData as { kind?: string } | null)?.kind === 'dumas-import') {
   const port = parentPort;
-  // The main thread answers every batch it has written; a batch goes out only while fewer than AHEAD wait.
-  let credits = AHEAD;
+  const data = (workerData as { data: PrepareWorkerData }).data;
+  // The main thread answers every chunk it has written; one goes out only while fewer than aheadChunks wait.
+  let credits = data.aheadChunks;
   let wake: (() => void) | undefined;
-  port.on('message', () => {
-    credits++;
+  port.on('message', (written: number) => {
+    credits += written;
     wake?.();
   });
   const post = async (message: PrepareMessage) => {
@@ -183,7 +185,7 @@ if (!isMainThread && parentPort && (workerData as { kind?: string } | null)?.kin
     if (message.kind === 'batch') credits--;
     port.postMessage(message);
   };
-  prepareAll((workerData as { data: PrepareWorkerData }).data, post).catch((err: unknown) => {
+  prepareAll(data, post).catch((err: unknown) => {
     // The row's data never goes into the message: only what failed, as the main thread reports it.
     port.postMessage({
       kind: 'failed',

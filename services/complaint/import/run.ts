@@ -13,7 +13,7 @@ import { stringify } from 'csv-stringify';
 import type { EventStoreTuning } from '../../shared/eventstore';
 import { canonicalValue } from '../../shared/eventstore/hash';
 import type { EventStore, StreamAppend } from '../../shared/eventstore/types';
-import type { KeyVault } from '../../shared/pii/vault';
+import type { KeyVault, StoredDataKey } from '../../shared/pii/vault';
 import { AgencyDirectory } from '../agency-directory';
 import {
   ComplaintImporter,
@@ -49,7 +49,10 @@ export const IMPORT_STORE_TUNING: EventStoreTuning = { sqliteCacheMb: 16 };
  * above that costs nothing but keeps V8 from growing the heap with garbage (measured: 60 to 100 MB of
  * peak RSS without it), at the price of more frequent collections.
  */
-const WORKER_HEAP = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 64 };
+const WORKER_HEAP = { maxYoungGenerationSizeMb: 48, maxOldGenerationSizeMb: 64 };
+
+/** Rows per message from the worker (prepare-worker.ts): a fifth of a batch. */
+const CHUNK_ROWS = 100;
 
 export interface ImportRefusal {
   readonly line: number;
@@ -172,23 +175,29 @@ export async function runImport(options: ImportRunOptions): Promise<ImportReport
       format,
       mapping,
       fileDigest,
-      batchRows: BATCH_ROWS,
+      chunkRows: CHUNK_ROWS,
+      // A batch being written and the next one prepared meanwhile.
+      aheadChunks: 2 * Math.ceil(BATCH_ROWS / CHUNK_ROWS),
       agencies: agencies.entries(),
       masterKey: keyWriter.masterKey,
       actor: IMPORT_ACTOR,
       // A function cannot cross to the worker: a bound the caller fixed is taken once, at the start.
       now: options.now ? options.now() : null,
     })) {
-      let originals: [ImportRecord, ImportProvenance][] | undefined;
-      const original = (i: number) => {
-        originals ??= JSON.parse(batch.originals) as [ImportRecord, ImportProvenance][];
-        const [record, provenance] = originals[i]!;
-        return { record, provenance };
-      };
-      const rows = batch.rows.filter((r) => 'original' in r).map((r) => preparedRow(r, original));
+      const rows: PreparedRow[] = [];
+      for (const chunk of batch.chunks) {
+        let originals: [ImportRecord, ImportProvenance][] | undefined;
+        const original = (i: number) => {
+          originals ??= JSON.parse(chunk.originals) as [ImportRecord, ImportProvenance][];
+          const [record, provenance] = originals[i]!;
+          return { record, provenance };
+        };
+        for (const r of chunk.rows) if ('original' in r) rows.push(preparedRow(r, original));
+      }
       const outcomes = await importer.commitPrepared(rows, batch.keys, keyWriter);
       let next = 0;
-      for (const row of batch.rows) count(row, 'original' in row ? outcomes[next++] : undefined);
+      for (const chunk of batch.chunks)
+        for (const row of chunk.rows) count(row, 'original' in row ? outcomes[next++] : undefined);
       options.onProgress?.(batch.bytesRead, totalBytes, read);
     }
   } else await importHere();
@@ -235,20 +244,25 @@ function preparedRow(
   };
 }
 
+type PreparedChunk = Extract<PrepareMessage, { kind: 'batch' }>;
+
 /**
- * The prepared batches of a file, in its order, from a worker thread (prepare-worker.ts); each one taken
- * lets the worker prepare another, so at most AHEAD wait. The worker is stopped when the loop ends,
- * however it ends.
+ * The prepared rows of a file, in its order, from a worker thread (prepare-worker.ts), gathered from its
+ * chunks into batches of at least BATCH_ROWS rows (or the rest of the file). Once a batch is written
+ * (the loop asks for the next), its chunks are answered, and the worker may prepare as many more. The
+ * worker is stopped when the loop ends, however it ends.
  */
-async function* preparedBatches(
-  data: PrepareWorkerData,
-): AsyncGenerator<Extract<PrepareMessage, { kind: 'batch' }>> {
+async function* preparedBatches(data: PrepareWorkerData): AsyncGenerator<{
+  readonly chunks: readonly PreparedChunk[];
+  readonly keys: readonly StoredDataKey[];
+  readonly bytesRead: number;
+}> {
   const worker = new Worker(workerSource(), {
     eval: true,
     execArgv: [],
     workerData: { kind: 'dumas-import', data },
-    // Its heap holds a batch and the code: capped, so that garbage is collected instead of growing the
-    // import's RSS. A JSON array is read whole (see readRows), so its worker is left uncapped.
+    // Its heap holds the code and the rows not yet sent: capped, so that garbage is collected instead of
+    // growing the import's RSS. A JSON array is read whole (see readRows), so its worker is left uncapped.
     ...(data.format === 'json' ? {} : { resourceLimits: WORKER_HEAP }),
   });
   const queue: PrepareMessage[] = [];
@@ -266,19 +280,32 @@ async function* preparedBatches(
     failure ??= new Error(`the import worker stopped (exit code ${code})`);
     wake?.();
   });
-  try {
+  const next = async (): Promise<PrepareMessage> => {
     for (;;) {
       const message = queue.shift();
-      if (!message) {
-        if (failure) throw failure;
-        await new Promise<void>((resolve) => (wake = resolve));
-        wake = undefined;
-        continue;
+      if (message) return message;
+      if (failure) throw failure;
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
+    }
+  };
+  try {
+    for (let done = false; !done; ) {
+      const chunks: PreparedChunk[] = [];
+      let rows = 0;
+      while (rows < BATCH_ROWS) {
+        const message = await next();
+        if (message.kind === 'failed') throw new Error(message.message);
+        if (message.kind === 'done') {
+          done = true;
+          break;
+        }
+        chunks.push(message);
+        rows += message.rows.length;
       }
-      if (message.kind === 'failed') throw new Error(message.message);
-      if (message.kind === 'done') return;
-      yield message;
-      worker.postMessage('written');
+      if (chunks.length === 0) return;
+      yield { chunks, keys: chunks.flatMap((c) => c.keys), bytesRead: chunks.at(-1)!.bytesRead };
+      worker.postMessage(chunks.length);
     }
   } finally {
     worker.removeAllListeners();
