@@ -240,18 +240,21 @@ export async function prepareCase(
   };
 }
 
+/** A case made ready by prepareCase; its appends as the store takes them, or serialised to cross threads. */
+export interface PreparedCase<Append = StreamAppend> {
+  readonly complaintId: string;
+  readonly streamId: string;
+  readonly subjectId: string;
+  readonly claimStreamId: string;
+  readonly trackingNumber: string;
+  readonly appends: readonly Append[];
+}
+
 /** A row for commitPrepared: a case prepared (prepareCase), or one to import on its own (`prepared` absent). */
 export interface PreparedRow {
   /** The row's record, asked for only when the row is imported on its own. */
   readonly original: () => { readonly record: ImportRecord; readonly provenance: ImportProvenance };
-  readonly prepared?: {
-    readonly complaintId: string;
-    readonly streamId: string;
-    readonly subjectId: string;
-    readonly claimStreamId: string;
-    readonly trackingNumber: string;
-    readonly appends: readonly StreamAppend[];
-  };
+  readonly prepared?: PreparedCase;
 }
 
 /** How often a case draws again when the number it drew is taken already (see draw). */

@@ -15,7 +15,13 @@ import { canonicalJson } from '../../shared/eventstore/hash';
 import type { Actor, ExpectedRevision } from '../../shared/eventstore/types';
 import { type StoredDataKey, SubjectKeyMaker } from '../../shared/pii/vault';
 import { AgencyDirectory } from '../agency-directory';
-import { channelComplaintId, type ImportProvenance, prepareCase, screenRecord } from './importer';
+import {
+  channelComplaintId,
+  type ImportProvenance,
+  type PreparedCase,
+  prepareCase,
+  screenRecord,
+} from './importer';
 import type { ImportMapping, ImportRecord } from './mapping';
 import { type ImportFormat, mapRow, readRows } from './source';
 
@@ -52,18 +58,11 @@ export type PreparedMessageRow =
       /** Its record and provenance in the batch's `originals`. */
       readonly original: number;
       /** Absent: import it on its own after the batch (its reference came earlier in the batch). */
-      readonly prepared?: {
-        readonly complaintId: string;
+      readonly prepared?: PreparedCase<{
         readonly streamId: string;
-        readonly subjectId: string;
-        readonly claimStreamId: string;
-        readonly trackingNumber: string;
-        readonly appends: readonly {
-          readonly streamId: string;
-          readonly expectedRevision?: ExpectedRevision;
-          readonly events: readonly SerializedEvent[];
-        }[];
-      };
+        readonly expectedRevision?: ExpectedRevision;
+        readonly events: readonly SerializedEvent[];
+      }>;
     };
 
 export type PrepareMessage =
