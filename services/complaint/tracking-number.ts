@@ -130,6 +130,29 @@ export class TrackingNumberService {
   }
 }
 
+/**
+ * A set of tracking numbers as one bit per serial and year (125 KB a year): an import remembers every
+ * number it drew, and a Set of 100k strings made each of its worker's garbage collections longer.
+ */
+export class TrackingNumberBits {
+  private readonly years = new Map<number, Uint8Array>();
+
+  has(trackingNumber: string): boolean {
+    const parsed = parseTrackingNumber(trackingNumber);
+    const bits = parsed && this.years.get(parsed.year);
+    return bits ? (bits[parsed.serial >> 3]! & (1 << (parsed.serial & 7))) !== 0 : false;
+  }
+
+  add(trackingNumber: string): this {
+    const parsed = parseTrackingNumber(trackingNumber);
+    if (!parsed) throw new RangeError('not a tracking number');
+    let bits = this.years.get(parsed.year);
+    if (!bits) this.years.set(parsed.year, (bits = new Uint8Array(SERIALS_PER_YEAR / 8)));
+    bits[parsed.serial >> 3]! |= 1 << (parsed.serial & 7);
+    return this;
+  }
+}
+
 /** TrackingNumberService.draft without a store (an import's worker threads draw numbers too). */
 export function draftTrackingNumber(
   complaintId: string,

@@ -222,7 +222,7 @@ export async function prepareCase(
   c: Candidate,
   keys: Pick<KeyVault, 'encrypt'>,
   /** The numbers drawn so far, never drawn again (a transaction takes each claim stream once). */
-  drawn: Set<string>,
+  drawn: { has(trackingNumber: string): boolean; add(trackingNumber: string): unknown },
 ): Promise<{ subjectId: string; claimStreamId: string; trackingNumber: string; appends: StreamAppend[] }> {
   const subjectId = randomUUID();
   const intake = await sealComplaintIntake({ vault: keys }, { ...c.input, subjectId }, c.how, c.context, {

@@ -15,6 +15,7 @@ import { canonicalJson } from '../../shared/eventstore/hash';
 import type { Actor, ExpectedRevision } from '../../shared/eventstore/types';
 import { type StoredDataKey, SubjectKeyMaker } from '../../shared/pii/vault';
 import { AgencyDirectory } from '../agency-directory';
+import { TrackingNumberBits } from '../tracking-number';
 import {
   channelComplaintId,
   type ImportProvenance,
@@ -89,9 +90,9 @@ async function prepareAll(data: PrepareWorkerData, post: (m: PrepareMessage) => 
   let originals: [ImportRecord, ImportProvenance][] = [];
   let subjects: string[] = [];
   let inBatch = new Set<string>();
-  // Every number drawn in this import, so that none is drawn twice (about 20 bytes a row); one the store
-  // held before the import is found by the main thread's check.
-  const drawn = new Set<string>();
+  // Every number drawn in this import, so that none is drawn twice; one the store held before the import
+  // is found by the main thread's check.
+  const drawn = new TrackingNumberBits();
   const flush = async () => {
     const message: PrepareMessage = {
       kind: 'batch',
