@@ -29,9 +29,9 @@
  * serialisation on the worker and the SQLite indexes on the main thread. On a shared machine the rate is
  * what the other processes leave; rows per CPU-second is the steadier figure, and it is lower than on one
  * thread (two heaps, collector threads, messages) in exchange for using the second core. Peak RSS: about
- * 200 MB before the first row (node, @swc/core's compiler loaded by services/shared/ts-hook.js, both
- * threads' code, the SQLite caches); the worker's heap is capped (run.ts WORKER_HEAP), the rest is the
- * main thread's heap.
+ * 200 MB besides the main thread's heap (node, @swc/core's compiler loaded by services/shared/ts-hook.js
+ * where @swc-node/register loaded TypeScript's, both threads' code, the SQLite caches, the worker's heap,
+ * capped by run.ts WORKER_HEAP); the main thread's heap swung between 57 and 93 MB at 100k.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
