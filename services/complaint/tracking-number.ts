@@ -147,7 +147,10 @@ export class TrackingNumberBits {
     const parsed = parseTrackingNumber(trackingNumber);
     if (!parsed) throw new RangeError('not a tracking number');
     let bits = this.years.get(parsed.year);
-    if (!bits) this.years.set(parsed.year, (bits = new Uint8Array(SERIALS_PER_YEAR / 8)));
+    if (!bits) {
+      bits = new Uint8Array(SERIALS_PER_YEAR / 8);
+      this.years.set(parsed.year, bits);
+    }
     bits[parsed.serial >> 3]! |= 1 << (parsed.serial & 7);
     return this;
   }
