@@ -5,19 +5,8 @@ module.exports = {
   roots: ['<rootDir>/test', '<rootDir>/services', '<rootDir>/gateway'],
   testMatch: ['**/*.test.ts'],
   transform: {
-    '^.+\\.ts$': [
-      '@swc/jest',
-      {
-        jsc: {
-          parser: { syntax: 'typescript', decorators: true },
-          transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
-          target: 'es2022',
-          keepClassNames: true,
-        },
-        module: { type: 'commonjs' },
-        sourceMaps: 'inline',
-      },
-    ],
+    // The options `npm run import` compiles with too (services/shared/ts-hook.js).
+    '^.+\\.ts$': ['@swc/jest', require('./services/shared/swc-options')],
   },
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',

@@ -15,6 +15,17 @@ export class AgencyDirectory {
     return directory;
   }
 
+  /** The directory as plain pairs, for another thread (an import's workers): `AgencyDirectory.of` them. */
+  entries(): [string, string][] {
+    return [...this.byKey];
+  }
+
+  static of(entries: Iterable<readonly [string, string]>): AgencyDirectory {
+    const directory = new AgencyDirectory();
+    for (const [key, agencyId] of entries) directory.byKey.set(key, agencyId);
+    return directory;
+  }
+
   add(agencyId: string, name?: unknown): void {
     this.byKey.set(agencyId.toLowerCase(), agencyId);
     if (typeof name === 'string') this.byKey.set(name.trim().toLowerCase(), agencyId);

@@ -115,30 +115,7 @@ export class TrackingNumberService {
     year: number,
     context: { now: string; actor?: Actor },
   ): { claim: StreamAppend; trackingNumber: string } {
-    if (!Number.isInteger(year) || year < 1000 || year > 9999)
-      throw new RangeError('year must have four digits');
-    const trackingNumber = formatTrackingNumber(year, this.random(SERIALS_PER_YEAR));
-    const claimed: TrackingNumberClaimed = {
-      type: 'TrackingNumberClaimed',
-      data: { trackingNumber, complaintId, at: context.now },
-    };
-    return {
-      trackingNumber,
-      claim: {
-        streamId: trackingNumberStreamId(trackingNumber),
-        events: [
-          {
-            ...claimed,
-            metadata: {
-              occurredAt: context.now,
-              caseId: complaintId,
-              ...(context.actor ? { actor: context.actor } : {}),
-            },
-          },
-        ],
-        expectedRevision: 'no_stream',
-      },
-    };
+    return draftTrackingNumber(complaintId, year, context, this.random);
   }
 
   /** The complaint a number was claimed for, or undefined for a number never issued. */
@@ -151,4 +128,63 @@ export class TrackingNumberService {
     );
     return first ? (first.data as TrackingNumberClaimed['data']).complaintId : undefined;
   }
+}
+
+/**
+ * A set of tracking numbers as one bit per serial and year (125 KB a year): an import remembers every
+ * number it drew, and a Set of 100k strings made each of its worker's garbage collections longer.
+ */
+export class TrackingNumberBits {
+  private readonly years = new Map<number, Uint8Array>();
+
+  has(trackingNumber: string): boolean {
+    const parsed = parseTrackingNumber(trackingNumber);
+    const bits = parsed && this.years.get(parsed.year);
+    return bits ? (bits[parsed.serial >> 3]! & (1 << (parsed.serial & 7))) !== 0 : false;
+  }
+
+  add(trackingNumber: string): this {
+    const parsed = parseTrackingNumber(trackingNumber);
+    if (!parsed) throw new RangeError('not a tracking number');
+    let bits = this.years.get(parsed.year);
+    if (!bits) {
+      bits = new Uint8Array(SERIALS_PER_YEAR / 8);
+      this.years.set(parsed.year, bits);
+    }
+    bits[parsed.serial >> 3]! |= 1 << (parsed.serial & 7);
+    return this;
+  }
+}
+
+/** TrackingNumberService.draft without a store (an import's worker threads draw numbers too). */
+export function draftTrackingNumber(
+  complaintId: string,
+  year: number,
+  context: { now: string; actor?: Actor },
+  random: (max: number) => number = randomInt,
+): { claim: StreamAppend; trackingNumber: string } {
+  if (!Number.isInteger(year) || year < 1000 || year > 9999)
+    throw new RangeError('year must have four digits');
+  const trackingNumber = formatTrackingNumber(year, random(SERIALS_PER_YEAR));
+  const claimed: TrackingNumberClaimed = {
+    type: 'TrackingNumberClaimed',
+    data: { trackingNumber, complaintId, at: context.now },
+  };
+  return {
+    trackingNumber,
+    claim: {
+      streamId: trackingNumberStreamId(trackingNumber),
+      events: [
+        {
+          ...claimed,
+          metadata: {
+            occurredAt: context.now,
+            caseId: complaintId,
+            ...(context.actor ? { actor: context.actor } : {}),
+          },
+        },
+      ],
+      expectedRevision: 'no_stream',
+    },
+  };
 }

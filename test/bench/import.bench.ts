@@ -9,12 +9,29 @@
  * Goal (issue 12): on SQLite ≥ 3,000 rows/s with ≥ 3 history events per row, peak RSS ≤ 300 MB.
  * Row by row (three commits a row) the importer did a few hundred rows/s. Batched in 250 rows, each case
  * decided twice, keys read back per seal, at 100k: SQLite 420 rows/s (848 rows per CPU-second), 336 MB;
- * PostgreSQL 134 rows/s, 368 MB. Where the time goes now (a CPU profile of the child, `--cpu-prof`): the
- * SQLite transaction about 40% (B-tree inserts into three indexes, the commit, canonical JSON and the
- * hash chain), sealing 11%, the decider 10%, CSV parsing and mapping 10%, GC 12%; the runtime before the
- * first row is about 140 MB, most of it @swc-node/register (the TypeScript compiler, loaded by every
- * `npm run` script). The import runs on one thread: its wall-clock rate is about its rows per CPU-second
- * on an idle machine, less on a shared one.
+ * PostgreSQL 134 rows/s, 368 MB. One thread, 500-row batches, each case decided once (the round before
+ * the worker), at 100k on a loaded machine: SQLite 771 rows/s (1,466 rows per CPU-second), 270 MB;
+ * PostgreSQL 635 rows/s, 380 MB.
+ *
+ * Now, two threads (run.ts: a worker reads, maps, seals, decides and serialises rows while the main
+ * thread checks and writes the batch before), at 100k, load average 5.4 to 8.6 on 2 cores (other
+ * sessions' tests running): SQLite 1,548 rows/s in 64.6 s, 1,169 rows per CPU-second (85.5 CPU-s: the
+ * import kept 1.3 cores busy), peak RSS 310 MB; PostgreSQL 666 rows/s, 1,184 rows per CPU-second, 341 MB
+ * (its server's CPU is not counted and competes for the same 2 cores).
+ *
+ * Where the time goes now, per thread (/proc/self/task, SQLite at 100k, load 7): the main thread 316 µs a
+ * row (the SQLite transaction, about 60%: inserts into three indexes that grow with the store, and the
+ * commit; the hash chain; the vault's keys; it was 205 µs at 20k), the worker 366 µs a row at 20k
+ * (profile: decider 16%, GC 16%, canonical JSON 12%, sealing 11%, CSV and mapping 11%, posting to the
+ * main thread 5%), V8's collector threads about 120 µs. So on an idle 2-core machine the worker bounds
+ * the import near 2,700 rows/s and the two cores' total (about 800 µs a row at 100k) near 2,500: the
+ * 3,000 rows/s goal needs about a quarter less CPU per row again, most of it in the decider, sealing and
+ * serialisation on the worker and the SQLite indexes on the main thread. On a shared machine the rate is
+ * what the other processes leave; rows per CPU-second is the steadier figure, and it is lower than on one
+ * thread (two heaps, collector threads, messages) in exchange for using the second core. Peak RSS: about
+ * 200 MB besides the main thread's heap (node, @swc/core's compiler loaded by services/shared/ts-hook.js
+ * where @swc-node/register loaded TypeScript's, both threads' code, the SQLite caches, the worker's heap,
+ * capped by run.ts WORKER_HEAP); the main thread's heap swung between 57 and 93 MB at 100k.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -62,7 +79,9 @@ async function child(file: string): Promise<void> {
 }
 
 function importIn(env: Record<string, string>, file: string) {
-  const result = spawnSync(process.execPath, ['-r', '@swc-node/register', __filename, '--child', file], {
+  // Loaded as `npm run import` loads it (package.json): TypeScript through services/shared/ts-hook.js.
+  const hook = path.join(__dirname, '../../services/shared/ts-hook.js');
+  const result = spawnSync(process.execPath, ['-r', hook, __filename, '--child', file], {
     env: { ...process.env, ...env },
     encoding: 'utf8',
     maxBuffer: 16 * 1024 * 1024,

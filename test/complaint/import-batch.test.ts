@@ -98,7 +98,7 @@ describe('given rows imported in batches', () => {
     expect(added).toHaveLength(3 * (6 + 1));
   });
 
-  it('draws again, before the commit, a tracking number the store already holds', async () => {
+  it('draws again, before the commit, a tracking number the store already holds (on one thread)', async () => {
     await runImport({ file: file('first.csv', ['D-0']), mapping: SHEET_MAPPING, store, vault });
     const [received] = await caseOf('D-0');
     const taken = (received!.data as { trackingNumber: string }).trackingNumber;
@@ -124,11 +124,13 @@ describe('given rows imported in batches', () => {
       },
     });
     try {
+      // The spy draws on this thread; the worker thread draws in its own realm (next test).
       const report = await runImport({
         file: file('taken.csv', ['D-1', 'D-2']),
         mapping: SHEET_MAPPING,
         store: counting,
         vault,
+        worker: false,
       });
       expect(report).toMatchObject({ read: 2, imported: 2, refused: 0 });
     } finally {
@@ -144,6 +146,67 @@ describe('given rows imported in batches', () => {
     );
     expect(new Set([...numbers, taken]).size).toBe(3);
     expect(await store.readStream(trackingNumberStreamId(taken))).toHaveLength(1);
+  });
+
+  it('imports after its batch, with a number drawn again, a case whose number was claimed after the worker drew it', async () => {
+    // Another writer claims the first number the worker drew, between its draw and this thread's check.
+    let theirs: string | undefined;
+    let commits = 0;
+    const racing: EventStore = Object.create(store, {
+      streamRevisions: {
+        value: async (streamIds: readonly string[]) => {
+          const claim = streamIds.find((id) => id.startsWith('tracking-number-'));
+          if (claim && !theirs) {
+            theirs = claim;
+            const number = claim.slice('tracking-number-'.length);
+            await store.append(
+              claim,
+              [
+                {
+                  type: 'TrackingNumberClaimed',
+                  data: {
+                    trackingNumber: number,
+                    complaintId: 'another-case',
+                    at: '2026-03-02T02:00:00.000Z',
+                  },
+                  metadata: { occurredAt: '2026-03-02T02:00:00.000Z' },
+                },
+              ],
+              { expectedRevision: 'no_stream' },
+            );
+          }
+          return store.streamRevisions(streamIds);
+        },
+      },
+      appendMany: {
+        value: (appends: readonly StreamAppend[]) => {
+          commits++;
+          return store.appendMany(appends);
+        },
+      },
+    });
+    const report = await runImport({
+      file: file('claimed.csv', ['F-1', 'F-2', 'F-3']),
+      mapping: SHEET_MAPPING,
+      store: racing,
+      vault,
+    });
+    expect(report).toMatchObject({ read: 3, imported: 3, alreadyPresent: 0, refused: 0 });
+    expect(theirs).toBeDefined();
+    // Their claim is theirs alone; every case is whole, with a number of its own.
+    expect(
+      (await store.readStream(theirs!)).map((e) => (e.data as { complaintId: string }).complaintId),
+    ).toEqual(['another-case']);
+    const numbers = await Promise.all(
+      ['F-1', 'F-2', 'F-3'].map(async (ref) => {
+        const events = await caseOf(ref);
+        expect(events).toHaveLength(6);
+        return (events[0]!.data as { trackingNumber: string }).trackingNumber;
+      }),
+    );
+    expect(new Set([...numbers, theirs!.slice('tracking-number-'.length)]).size).toBe(4);
+    // The other two cases committed together; the one that lost its number was written after them.
+    expect(commits).toBe(1);
   });
 
   it('leaves a row the decider refuses out of its batch: no event, no claim, no key of it is written', async () => {

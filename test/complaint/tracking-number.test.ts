@@ -7,6 +7,7 @@ import {
   formatTrackingNumber,
   parseTrackingNumber,
   TRACKING_NUMBER_STREAM_PREFIX,
+  TrackingNumberBits,
   TrackingNumberService,
   TrackingNumbersExhaustedError,
   trackingYear,
@@ -24,6 +25,24 @@ describe('tracking number format', () => {
     expect(parseTrackingNumber(' dumas-2026-000042 ')).toEqual({ year: 2026, serial: 42 });
     expect(parseTrackingNumber('DUMAS-2026-42')).toBeUndefined();
     expect(parseTrackingNumber('LAPOR-2026-000042')).toBeUndefined();
+  });
+
+  it('remembers numbers one bit each, per year and serial (TrackingNumberBits)', () => {
+    const drawn = new TrackingNumberBits();
+    for (const [year, serial] of [
+      [2025, 0],
+      [2025, 7],
+      [2025, 8],
+      [2025, 999_999],
+      [2026, 7],
+    ] as const)
+      drawn.add(formatTrackingNumber(year, serial));
+    for (const n of ['DUMAS-2025-000000', 'DUMAS-2025-000007', 'DUMAS-2025-000008', 'DUMAS-2025-999999'])
+      expect(drawn.has(n)).toBe(true);
+    for (const n of ['DUMAS-2025-000001', 'DUMAS-2025-000009', 'DUMAS-2026-000008', 'DUMAS-2024-000007'])
+      expect(drawn.has(n)).toBe(false);
+    expect(drawn.has('not a number')).toBe(false);
+    expect(() => drawn.add('not a number')).toThrow(RangeError);
   });
 
   it('takes the year in Western Indonesian Time', () => {

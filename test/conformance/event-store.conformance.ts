@@ -7,7 +7,12 @@
  * The factory runs before every test and must hand back an EMPTY store.
  */
 import { randomUUID } from 'node:crypto';
-import { verifyChain, verifyStream } from '../../services/shared/eventstore/hash';
+import {
+  canonicalJson,
+  canonicalValue,
+  verifyChain,
+  verifyStream,
+} from '../../services/shared/eventstore/hash';
 import {
   DuplicateEventIdError,
   type AppendResult,
@@ -356,6 +361,35 @@ export function describeEventStoreConformance(
           ['complaint-1', 1],
           ['complaint-1', 2],
         ]);
+        expect((await verifyStream(store, 'complaint-1')).ok).toBe(true);
+      });
+
+      it('takes data and metadata given as their canonical JSON (canonicalValue) as the values they stand for', async () => {
+        if (!offered()) return;
+        const data = { z: 'Jalan rusak — Bantul ✓', a: [1, 0.25, null], nested: { b: true, a: false } };
+        const metadata = { occurredAt: now, caseId: 'complaint-1', imported: { source: 'sheet', line: 2 } };
+        // The same events as values, in another store's stream, hash alike: the text is what is hashed.
+        await many()([
+          {
+            streamId: 'complaint-1',
+            events: [
+              {
+                id: 'e-pre-1',
+                type: 'ComplaintReceived',
+                data: canonicalValue(canonicalJson(data)),
+                metadata: canonicalValue(canonicalJson(metadata)),
+              },
+            ],
+            expectedRevision: 'no_stream',
+          },
+        ]);
+        await store.append('complaint-2', [{ id: 'e-pre-2', type: 'ComplaintReceived', data, metadata }]);
+        const [pre] = await store.readStream('complaint-1');
+        const [plain] = await store.readStream('complaint-2');
+        expect(pre!.data).toEqual(data);
+        expect(pre!.metadata).toEqual(metadata);
+        expect(canonicalJson(pre!.data)).toBe(canonicalJson(plain!.data));
+        expect(canonicalJson(pre!.metadata)).toBe(canonicalJson(plain!.metadata));
         expect((await verifyStream(store, 'complaint-1')).ok).toBe(true);
       });
 

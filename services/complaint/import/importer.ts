@@ -19,7 +19,7 @@ import {
   type StreamAppend,
   WrongExpectedRevisionError,
 } from '../../shared/eventstore/types';
-import type { KeyVault } from '../../shared/pii/vault';
+import type { KeyVault, NewSubjectKeysElsewhere, StoredDataKey } from '../../shared/pii/vault';
 import type { ComplaintCommand } from '../domain/commands';
 import { type Channel, complaintStreamId } from '../domain/constants';
 import { complaintDecider } from '../domain/decider';
@@ -33,7 +33,11 @@ import {
   sealComplaintIntake,
 } from '../intake';
 import type { ComplaintState } from '../domain/state';
-import { TRACKING_NUMBER_STREAM_PREFIX, TrackingNumberService } from '../tracking-number';
+import {
+  draftTrackingNumber,
+  TRACKING_NUMBER_STREAM_PREFIX,
+  TrackingNumberService,
+} from '../tracking-number';
 import type { AgencyDirectory } from '../agency-directory';
 import type { ImportRecord } from './mapping';
 
@@ -131,7 +135,7 @@ export function historyCommands(
 }
 
 /** A row that passed every check and waits to be written. */
-interface Candidate {
+export interface Candidate {
   readonly complaintId: string;
   readonly streamId: string;
   readonly input: ComplaintIntakeInput & { readonly complaintId: string };
@@ -142,6 +146,116 @@ interface Candidate {
 }
 
 type Draft = ReturnType<TrackingNumberService['draft']>;
+
+/**
+ * The checks before the decider that need no store: the agencies resolve. Pure; whether the case exists
+ * already is the caller's to ask.
+ */
+export function screenRecord(
+  record: ImportRecord,
+  provenance: ImportProvenance,
+  agencies: AgencyDirectory,
+  actor: Actor = IMPORT_ACTOR,
+): { readonly kind: 'refused'; readonly reason: string } | Candidate {
+  const agencyIds: string[] = [];
+  for (const name of record.agencies) {
+    const id = agencies.resolve(name);
+    if (!id) return { kind: 'refused', reason: 'an agency is not in the directory (by id or name)' };
+    if (!agencyIds.includes(id)) agencyIds.push(id);
+  }
+  const complaintId = channelComplaintId(record.channel, record.reference);
+  const input = {
+    complaintId,
+    subject: record.subject,
+    description: record.description,
+    category: record.category,
+    region: record.region,
+    confidential: record.confidential,
+    anonymous: record.anonymous,
+    complainant: record.complainant,
+  };
+  const how: OfficerIntake = {
+    kind: 'OFFICER',
+    channel: record.channel,
+    channelReference: record.reference,
+    receivedAt: record.receivedAt,
+    imported: { ...provenance, originalId: record.reference },
+  };
+  const context = { now: record.receivedAt, actor };
+  const history = historyCommands(record, agencyIds, actor);
+  return { complaintId, streamId: complaintStreamId(complaintId), input, how, context, history, provenance };
+}
+
+function appendOptions(c: Candidate, eventIds = importEventIds(c.complaintId)) {
+  return {
+    caseId: c.complaintId,
+    // A retry of the same append (a lost reply) is recognised by the store instead of doubled.
+    eventIds,
+    // Every event of the case says where it came from; flows leave imported history alone.
+    extraMetadata: { imported: c.provenance },
+  };
+}
+
+/** The case decided on its sealed intake and drawn number: its claim and its stream, to append together. */
+function caseAppends(c: Candidate, intake: SealedIntake, draft: Draft): StreamAppend[] {
+  const { decided } = decideAll(complaintDecider, complaintDecider.initialState(), [
+    intake.build(draft.trackingNumber),
+    ...c.history,
+  ]);
+  const eventIds = importEventIds(c.complaintId);
+  return [
+    { ...draft.claim, events: draft.claim.events.map((e) => ({ ...e, id: eventIds(CLAIM_SERIAL) })) },
+    {
+      streamId: c.streamId,
+      events: eventsToAppend(decided, appendOptions(c, eventIds)),
+      expectedRevision: 'no_stream',
+    },
+  ];
+}
+
+/**
+ * A case made ready for ComplaintImporter.commitPrepared where no store is at hand (an import's worker
+ * thread): its identity sealed with a key made in memory, a tracking number drawn (not yet checked
+ * against the store), the whole case decided on them. Throws the DomainError that refuses the row.
+ */
+export async function prepareCase(
+  c: Candidate,
+  keys: Pick<KeyVault, 'encrypt'>,
+  /** The numbers drawn so far, never drawn again (a transaction takes each claim stream once). */
+  drawn: { has(trackingNumber: string): boolean; add(trackingNumber: string): unknown },
+): Promise<{ subjectId: string; claimStreamId: string; trackingNumber: string; appends: StreamAppend[] }> {
+  const subjectId = randomUUID();
+  const intake = await sealComplaintIntake({ vault: keys }, { ...c.input, subjectId }, c.how, c.context, {
+    decidedAfter: true,
+  });
+  let draft: Draft;
+  do draft = draftTrackingNumber(c.complaintId, intake.year, c.context);
+  while (drawn.has(draft.trackingNumber));
+  drawn.add(draft.trackingNumber);
+  return {
+    subjectId,
+    claimStreamId: draft.claim.streamId,
+    trackingNumber: draft.trackingNumber,
+    appends: caseAppends(c, intake, draft),
+  };
+}
+
+/** A case made ready by prepareCase; its appends as the store takes them, or serialised to cross threads. */
+export interface PreparedCase<Append = StreamAppend> {
+  readonly complaintId: string;
+  readonly streamId: string;
+  readonly subjectId: string;
+  readonly claimStreamId: string;
+  readonly trackingNumber: string;
+  readonly appends: readonly Append[];
+}
+
+/** A row for commitPrepared: a case prepared (prepareCase), or one to import on its own (`prepared` absent). */
+export interface PreparedRow {
+  /** The row's record, asked for only when the row is imported on its own. */
+  readonly original: () => { readonly record: ImportRecord; readonly provenance: ImportProvenance };
+  readonly prepared?: PreparedCase;
+}
 
 /** How often a case draws again when the number it drew is taken already (see draw). */
 const MAX_CASE_DRAWS = 20;
@@ -256,47 +370,11 @@ export class ComplaintImporter {
     provenance: ImportProvenance,
     present?: boolean,
   ): Promise<ImportOutcome | Candidate> {
-    const agencyIds: string[] = [];
-    for (const name of record.agencies) {
-      const id = this.agencies.resolve(name);
-      if (!id) return { kind: 'refused', reason: 'an agency is not in the directory (by id or name)' };
-      if (!agencyIds.includes(id)) agencyIds.push(id);
-    }
-    const complaintId = channelComplaintId(record.channel, record.reference);
-    const streamId = complaintStreamId(complaintId);
-    if (present ?? (await this.store.streamRevision(streamId)) !== undefined)
-      return { kind: 'present', complaintId };
-
-    const input = {
-      complaintId,
-      subject: record.subject,
-      description: record.description,
-      category: record.category,
-      region: record.region,
-      confidential: record.confidential,
-      anonymous: record.anonymous,
-      complainant: record.complainant,
-    };
-    const how: OfficerIntake = {
-      kind: 'OFFICER',
-      channel: record.channel,
-      channelReference: record.reference,
-      receivedAt: record.receivedAt,
-      imported: { ...provenance, originalId: record.reference },
-    };
-    const context = { now: record.receivedAt, actor: this.actor };
-    const history = historyCommands(record, agencyIds, this.actor);
-    return { complaintId, streamId, input, how, context, history, provenance };
-  }
-
-  private appendOptions(c: Candidate, eventIds = importEventIds(c.complaintId)) {
-    return {
-      caseId: c.complaintId,
-      // A retry of the same append (a lost reply) is recognised by the store instead of doubled.
-      eventIds,
-      // Every event of the case says where it came from; flows leave imported history alone.
-      extraMetadata: { imported: c.provenance },
-    };
+    const screened = screenRecord(record, provenance, this.agencies, this.actor);
+    if ('kind' in screened) return screened;
+    if (present ?? (await this.store.streamRevision(screened.streamId)) !== undefined)
+      return { kind: 'present', complaintId: screened.complaintId };
+    return screened;
   }
 
   /** One case: its tracking number claimed, then the whole case in one append. */
@@ -312,7 +390,7 @@ export class ComplaintImporter {
         c.context,
       );
       await this.handler.handleAll(c.streamId, [prepared.command, ...c.history], {
-        ...this.appendOptions(c),
+        ...appendOptions(c),
         expectedRevision: 'no_stream',
       });
       return { kind: 'imported', complaintId: c.complaintId, trackingNumber: prepared.trackingNumber };
@@ -366,7 +444,7 @@ export class ComplaintImporter {
     const ready: Ready[] = [];
     for (const [k, s] of sealed.entries()) {
       try {
-        const appends = this.caseAppends(candidates[s.index]!, s.intake, drafts[k]!);
+        const appends = caseAppends(candidates[s.index]!, s.intake, drafts[k]!);
         ready.push({ ...s, draft: drafts[k]!, appends });
       } catch (err) {
         if (!(err instanceof DomainError)) throw err;
@@ -397,7 +475,7 @@ export class ComplaintImporter {
           const c = candidates[taken.index]!;
           [taken.draft] = (await this.draw([{ candidate: c, year: taken.intake.year }], drawn)) as [Draft];
           // Only the number changed; the decider runs again on it, as it would for any intake.
-          taken.appends = this.caseAppends(c, taken.intake, taken.draft);
+          taken.appends = caseAppends(c, taken.intake, taken.draft);
           continue;
         }
         // A case created meanwhile by another writer (or a retry the store would not take whole).
@@ -450,21 +528,85 @@ export class ComplaintImporter {
     return found;
   }
 
-  /** The case decided on its sealed intake and drawn number: its claim and its stream, to append together. */
-  private caseAppends(c: Candidate, intake: SealedIntake, draft: Draft): StreamAppend[] {
-    const { decided } = decideAll(complaintDecider, complaintDecider.initialState(), [
-      intake.build(draft.trackingNumber),
-      ...c.history,
-    ]);
-    const eventIds = importEventIds(c.complaintId);
-    return [
-      { ...draft.claim, events: draft.claim.events.map((e) => ({ ...e, id: eventIds(CLAIM_SERIAL) })) },
-      {
-        streamId: c.streamId,
-        events: eventsToAppend(decided, this.appendOptions(c, eventIds)),
-        expectedRevision: 'no_stream',
-      },
-    ];
+  /**
+   * Writes rows prepared elsewhere (prepareCase, on an import's worker thread), one outcome each in order,
+   * as importBatch would: a case that exists already is "already present"; the keys of the others are
+   * written (`keys`, made with them), then all of them in one append. A case whose drawn number the
+   * store holds, one that lost a race inside the transaction, and a row without a prepared case are
+   * imported afterwards by importBatch, each whole or not at all.
+   */
+  async commitPrepared(
+    rows: readonly PreparedRow[],
+    keys: readonly StoredDataKey[],
+    keyWriter: NewSubjectKeysElsewhere,
+  ): Promise<ImportOutcome[]> {
+    const outcomes: ImportOutcome[] = new Array(rows.length);
+    const alone: number[] = [];
+    const cases: { readonly index: number; readonly prepared: NonNullable<PreparedRow['prepared']> }[] = [];
+    const inBatch = new Set<string>();
+    for (const [index, { prepared }] of rows.entries()) {
+      // The same reference twice in one batch: the second is judged once the first is written.
+      if (prepared && !inBatch.has(prepared.streamId)) {
+        inBatch.add(prepared.streamId);
+        cases.push({ index, prepared });
+      } else alone.push(index);
+    }
+    const present = await this.existing(cases.map((c) => c.prepared.streamId));
+    const absent = cases.filter(({ index, prepared }) => {
+      if (!present.has(prepared.streamId)) return true;
+      outcomes[index] = { kind: 'present', complaintId: prepared.complaintId };
+      return false;
+    });
+    // Drawn without the store: a number it holds already would refuse the whole transaction.
+    const taken = await this.existing(absent.map((c) => c.prepared.claimStreamId));
+    let ready = absent.filter(({ index, prepared }) => {
+      if (!taken.has(prepared.claimStreamId)) return true;
+      alone.push(index);
+      return false;
+    });
+    if (ready.length > 0) {
+      // The keys first: an event never names a key the vault does not hold.
+      const subjects = new Set(ready.map((c) => c.prepared.subjectId));
+      await keyWriter.commit(keys.filter((k) => subjects.has(k.subjectId)));
+      const appendMany = this.store.appendMany!.bind(this.store);
+      for (let attempt = 1; ready.length > 0; attempt++) {
+        try {
+          await appendMany(ready.flatMap((c) => c.prepared.appends));
+          for (const { index, prepared } of ready)
+            outcomes[index] = {
+              kind: 'imported',
+              complaintId: prepared.complaintId,
+              trackingNumber: prepared.trackingNumber,
+            };
+          break;
+        } catch (err) {
+          // Another writer claimed a number since it was checked: that case alone draws again.
+          const lost =
+            err instanceof WrongExpectedRevisionError &&
+            err.streamId.startsWith(TRACKING_NUMBER_STREAM_PREFIX) &&
+            attempt < MAX_BATCH_DRAWS
+              ? ready.find((c) => c.prepared.claimStreamId === err.streamId)
+              : undefined;
+          if (lost) {
+            alone.push(lost.index);
+            ready = ready.filter((c) => c !== lost);
+            continue;
+          }
+          // A case created meanwhile by another writer (or a retry the store would not take whole).
+          if (err instanceof WrongExpectedRevisionError || err instanceof DuplicateEventIdError) {
+            for (const { index } of ready) alone.push(index);
+            break;
+          }
+          throw err;
+        }
+      }
+    }
+    // In the file's order, after the batch (a reference given twice in it is then "already present"),
+    // as importBatch does on this thread: one more commit for all of them, numbers drawn against the store.
+    alone.sort((a, b) => a - b);
+    const more = await this.importBatch(alone.map((index) => rows[index]!.original()));
+    for (const [i, index] of alone.entries()) outcomes[index] = more[i]!;
+    return outcomes;
   }
 
   private async oneByOne(candidates: readonly Candidate[]): Promise<ImportOutcome[]> {

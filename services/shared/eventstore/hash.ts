@@ -10,6 +10,7 @@ import type { ChainVerification, EventMetadata, EventStore, RecordedEvent } from
  * infinities cannot be stored as JSON and are refused rather than silently turned into null.
  */
 export function canonicalJson(value: unknown): string {
+  if (value instanceof CanonicalText) return value.text;
   try {
     const out = canonicalPart(value);
     if (out === undefined) throw new NotCanonical('is not representable', []);
@@ -19,6 +20,32 @@ export function canonicalJson(value: unknown): string {
       throw new TypeError(`canonical JSON: $${err.path.join('')} ${err.problem}`);
     throw err;
   }
+}
+
+/**
+ * A value that travels as its canonical JSON, made by canonicalJson elsewhere (a bulk import serialises
+ * its events on worker threads, so the thread that appends does not do it again): canonicalJson hands the
+ * text back as it is, and anything else that serialises it (toJSON) gets the value.
+ */
+class CanonicalText {
+  constructor(readonly text: string) {}
+  toJSON(): unknown {
+    return JSON.parse(this.text);
+  }
+}
+
+/**
+ * `text`, which canonicalJson made, standing for its value in an event's data or metadata. Only for text
+ * from canonicalJson: a store hashes and keeps what it is given, so anything else would be stored (and
+ * chained) as it is, and fail verification.
+ */
+export function canonicalValue<T>(text: string): T {
+  return new CanonicalText(text) as unknown as T;
+}
+
+/** What an event's data or metadata holds when it is a canonicalValue, as a plain value. */
+export function plainValue<T>(value: T): T {
+  return value instanceof CanonicalText ? (value.toJSON() as T) : value;
 }
 
 /** Object keys as JSON strings: every event of every append comes through here, with the same few names. */

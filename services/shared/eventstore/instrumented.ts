@@ -6,6 +6,7 @@
 import { secondsSince, storeAppendedEvents, storeDuration } from '../metrics';
 import { currentTraceHeaders, inSpan, SpanKind } from '../tracing';
 import type { EventStore, NewEvent, StreamAppend } from './types';
+import { plainValue } from './hash';
 
 const wrapped = new WeakMap<EventStore, Map<string, EventStore>>();
 
@@ -85,5 +86,9 @@ function measure(store: EventStore, service: string, adapter: string): EventStor
 
 /** Each event with the append's trace context in its metadata (kept when it already has one). */
 function withTrace(events: readonly NewEvent[], trace: Record<string, string>): NewEvent[] {
-  return events.map((e) => (e.metadata.traceparent ? e : { ...e, metadata: { ...e.metadata, ...trace } }));
+  return events.map((e) => {
+    // Metadata serialised ahead (canonicalValue, a bulk import's) is spread as the value it stands for.
+    const metadata = plainValue(e.metadata);
+    return metadata.traceparent ? e : { ...e, metadata: { ...metadata, ...trace } };
+  });
 }

@@ -20,7 +20,21 @@ export interface KeyVault {
    * them at once, without reading a key per blob, and writes the keys it keeps in one transaction. Optional.
    */
   newSubjects?(): NewSubjectKeys;
+  /**
+   * newSubjects for another thread (a bulk import's worker, see SubjectKeyMaker): the master key its
+   * keys are wrapped with (null: stored raw), and how the keys it made are written, as `commit` does.
+   * Optional.
+   */
+  newSubjectsElsewhere?(): NewSubjectKeysElsewhere;
   close(): Promise<void>;
+}
+
+/** See KeyVault.newSubjectsElsewhere. */
+export interface NewSubjectKeysElsewhere {
+  /** Handed to the thread that makes the keys (`new SubjectKeyMaker(masterKey)`). */
+  readonly masterKey: Uint8Array | null;
+  /** Writes keys a SubjectKeyMaker made (`take`), all or nothing, as NewSubjectKeys.commit does. */
+  commit(keys: readonly StoredDataKey[]): Promise<void>;
 }
 
 /** See KeyVault.newSubjects. */
@@ -106,8 +120,28 @@ const blobAad = (keyId: string) => Buffer.from(`dumas-pii-v1:${keyId}`, 'utf8');
 const wrapAad = (keyId: string, subjectId: string) =>
   Buffer.from(`dumas-key-v1:${keyId}:${subjectId}`, 'utf8');
 
+/**
+ * Random bytes for IVs and new keys, drawn from the CSPRNG 4 KB at a time: a bulk import seals two blobs
+ * and makes a key per row, and a call into OpenSSL per draw cost more than the cipher. Each draw is a
+ * copy, so no two callers share memory, and the pool's used bytes are zeroed.
+ */
+const RANDOM_POOL_BYTES = 4096;
+let randomPool = Buffer.alloc(0);
+let randomUsed = 0;
+
+function freshRandom(size: number): Buffer {
+  if (randomUsed + size > randomPool.length) {
+    randomPool = randomBytes(RANDOM_POOL_BYTES);
+    randomUsed = 0;
+  }
+  const out = Buffer.from(randomPool.subarray(randomUsed, randomUsed + size));
+  randomPool.fill(0, randomUsed, randomUsed + size);
+  randomUsed += size;
+  return out;
+}
+
 function seal(key: Buffer, aad: Buffer, plaintext: Buffer): { iv: Buffer; ciphertext: Buffer; tag: Buffer } {
-  const iv = randomBytes(IV_BYTES);
+  const iv = freshRandom(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(aad);
   const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
@@ -149,6 +183,61 @@ function assertSubjectId(subjectId: string): void {
     throw new TypeError('subject id must be 1-128 characters of [A-Za-z0-9_.:-]');
 }
 
+/** A raw data key as a vault stores it: wrapped with the master key when there is one. */
+function storedKey(
+  masterKey: Buffer | undefined,
+  subjectId: string,
+  keyId: string,
+  raw: Buffer,
+): StoredDataKey {
+  let material: Buffer;
+  if (!masterKey) material = Buffer.from(raw);
+  else {
+    const { iv, ciphertext, tag } = seal(masterKey, wrapAad(keyId, subjectId), raw);
+    material = Buffer.concat([iv, tag, ciphertext]);
+  }
+  return { keyId, subjectId, material, wrapping: masterKey ? 'A256GCM' : 'none', destroyedAt: null };
+}
+
+/**
+ * New subjects' keys made in memory (KeyVault.newSubjects): seals with them at once, and hands over the
+ * keys of the subjects kept, as the vault stores them, for one transaction to write. Needs no storage, so
+ * a worker thread can make them (KeyVault.newSubjectsElsewhere gives it the master key).
+ */
+export class SubjectKeyMaker {
+  // Raw keys stay here only until they are taken or dropped, then they are zeroed.
+  private readonly made = new Map<string, { stored: StoredDataKey; raw: Buffer }>();
+  private readonly masterKey: Buffer | undefined;
+
+  constructor(masterKey: Uint8Array | null | undefined) {
+    if (masterKey && masterKey.length !== KEY_BYTES) throw new Error('master key must be 32 bytes');
+    this.masterKey = masterKey ? Buffer.from(masterKey) : undefined;
+  }
+
+  async encrypt(subjectId: string, plaintext: string): Promise<SealedValue> {
+    let entry = this.made.get(subjectId);
+    if (!entry) {
+      assertSubjectId(subjectId);
+      const raw = freshRandom(KEY_BYTES);
+      entry = { stored: storedKey(this.masterKey, subjectId, randomUUID(), raw), raw };
+      this.made.set(subjectId, entry);
+    }
+    return sealedWith(entry.raw, entry.stored.keyId, plaintext);
+  }
+
+  /** The stored form of these subjects' keys (those sealed for); every key made so far is forgotten. */
+  take(subjectIds: readonly string[]): StoredDataKey[] {
+    const kept: StoredDataKey[] = [];
+    for (const id of subjectIds) {
+      const entry = this.made.get(id);
+      if (entry) kept.push(entry.stored);
+    }
+    for (const { raw } of this.made.values()) raw.fill(0);
+    this.made.clear();
+    return kept;
+  }
+}
+
 /** The vault's cryptography over any DataKeyStorage (SQLite, PostgreSQL). */
 export class DataKeyVault implements KeyVault {
   private readonly masterKey: Buffer | undefined;
@@ -166,54 +255,42 @@ export class DataKeyVault implements KeyVault {
 
   /** A new key for the subject, wrapped as this vault stores keys. */
   private newKey(subjectId: string): StoredDataKey {
-    const raw = randomBytes(KEY_BYTES);
+    const raw = freshRandom(KEY_BYTES);
     try {
-      return this.storedKey(subjectId, randomUUID(), raw);
+      return storedKey(this.masterKey, subjectId, randomUUID(), raw);
     } finally {
       raw.fill(0);
     }
   }
 
-  private storedKey(subjectId: string, keyId: string, raw: Buffer): StoredDataKey {
+  newSubjects(): NewSubjectKeys {
+    const insertNew = this.insertNew();
+    const maker = new SubjectKeyMaker(this.masterKey);
     return {
-      keyId,
-      subjectId,
-      material: this.wrap(raw, keyId, subjectId),
-      wrapping: this.masterKey ? 'A256GCM' : 'none',
-      destroyedAt: null,
+      encrypt: (subjectId, plaintext) => maker.encrypt(subjectId, plaintext),
+      commit: async (subjectIds) => {
+        const kept = maker.take(subjectIds);
+        if (kept.length) await insertNew(kept);
+      },
     };
   }
 
-  newSubjects(): NewSubjectKeys {
-    const storage = this.storage;
-    if (!storage.insertNew) throw new Error('this key storage cannot write many keys at once');
-    // Raw keys stay in this closure only until the batch commits or is dropped, then they are zeroed.
-    const made = new Map<string, { stored: StoredDataKey; raw: Buffer }>();
+  newSubjectsElsewhere(): NewSubjectKeysElsewhere {
+    const insertNew = this.insertNew();
     return {
-      encrypt: async (subjectId, plaintext) => {
-        let entry = made.get(subjectId);
-        if (!entry) {
-          assertSubjectId(subjectId);
-          const raw = randomBytes(KEY_BYTES);
-          entry = { stored: this.storedKey(subjectId, randomUUID(), raw), raw };
-          made.set(subjectId, entry);
-        }
-        return sealedWith(entry.raw, entry.stored.keyId, plaintext);
-      },
-      commit: async (subjectIds) => {
-        const kept: StoredDataKey[] = [];
-        for (const id of subjectIds) {
-          const entry = made.get(id);
-          if (entry) kept.push(entry.stored);
-        }
-        try {
-          if (kept.length) await storage.insertNew!(kept);
-        } finally {
-          for (const { raw } of made.values()) raw.fill(0);
-          made.clear();
-        }
+      masterKey: this.masterKey ?? null,
+      commit: async (keys) => {
+        // Buffers arrive from another thread as plain Uint8Arrays.
+        if (keys.length)
+          await insertNew(keys.map((k) => ({ ...k, material: k.material && Buffer.from(k.material) })));
       },
     };
+  }
+
+  private insertNew(): (keys: readonly StoredDataKey[]) => Promise<void> {
+    const storage = this.storage;
+    if (!storage.insertNew) throw new Error('this key storage cannot write many keys at once');
+    return (keys) => storage.insertNew!(keys);
   }
 
   async encrypt(subjectId: string, plaintext: string): Promise<SealedValue> {
@@ -267,12 +344,6 @@ export class DataKeyVault implements KeyVault {
 
   close(): Promise<void> {
     return this.storage.close();
-  }
-
-  private wrap(raw: Buffer, keyId: string, subjectId: string): Buffer {
-    if (!this.masterKey) return Buffer.from(raw);
-    const { iv, ciphertext, tag } = seal(this.masterKey, wrapAad(keyId, subjectId), raw);
-    return Buffer.concat([iv, tag, ciphertext]);
   }
 
   private unwrap(row: StoredDataKey): Buffer {
