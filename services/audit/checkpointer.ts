@@ -80,7 +80,7 @@ export async function takeCheckpoint(
   if (latest && anchors.logCopies < latest.body.seq) await appendToLog(store, latest);
   // The signed heads stay as they are; what this pass moves goes into `changed` (a tick's cost follows
   // what was appended, not how many streams there are).
-  const signedHeads = latest ? file.signedHeads(latest) : undefined;
+  const signedHeads = latest ? await file.signedHeads(latest) : undefined;
   const changed = new Map<string, StreamHead>();
   let added = 0;
   const judge = new EventJudge(anchors);

@@ -49,6 +49,7 @@ import Database from 'better-sqlite3';
 import { canonicalJson, computeEventHash } from '../shared/eventstore/hash';
 import type { EventStore, RecordedEvent } from '../shared/eventstore/types';
 import type { AuditConfig } from '../shared/config';
+import { yieldToEventLoop } from '../shared/event-loop';
 
 export type CheckpointKeySettings = Pick<
   AuditConfig,
@@ -479,15 +480,15 @@ export class CheckpointStore {
   }
 
   /** The heads signed by `cp`, when the stored copy still reproduces its headsDigest. */
-  heads(cp: Checkpoint): HeadsView | undefined {
-    return this.signedHeads(cp)?.heads;
+  async heads(cp: Checkpoint): Promise<HeadsView | undefined> {
+    return (await this.signedHeads(cp))?.heads;
   }
 
   /**
    * The heads signed by `cp` and their digest, when the stored rows still reproduce the signed digest.
    * Read and checked once per checkpoint (O(streams)); the checkpointer then keeps them current itself.
    */
-  signedHeads(cp: Checkpoint): SignedHeads | undefined {
+  async signedHeads(cp: Checkpoint): Promise<SignedHeads | undefined> {
     if (this.headsCache?.seq === cp.body.seq) return this.headsCache;
     let heads = new Map<string, StreamHead>();
     let lattice: HeadsLattice;
@@ -509,7 +510,15 @@ export class CheckpointStore {
         )
         .iterate();
       for (const r of rows) heads.set(r.stream_id, [r.revision, r.hash, r.position]);
-      lattice = HeadsLattice.of(heads);
+      // Each head costs a SHAKE128 expansion (~30 µs): a store of 300k streams would hold the event
+      // loop for seconds at the first tick after a start, so the sum gives way between slices.
+      lattice = new HeadsLattice();
+      let added = 0;
+      for (const [streamId, head] of heads) {
+        lattice.add(streamId, head);
+        if (++added % 2_000 === 0) await yieldToEventLoop();
+      }
+      if (this.headsCache?.seq === cp.body.seq) return this.headsCache;
       if (heads.size !== cp.body.streamCount || lattice.digest() !== cp.body.headsDigest) return undefined;
     }
     this.headsCache = { seq: cp.body.seq, heads: HeadsView.of(heads), lattice };

@@ -220,7 +220,7 @@ export async function loadAnchors(
   }
   const latest = chain[chain.length - 1];
   const usable = file && latest && a.length === chain.length;
-  const heads = usable ? file.heads(latest) : undefined;
+  const heads = usable ? await file.heads(latest) : undefined;
   if (usable && !heads) {
     problems.push(
       forged(`the stream heads kept with checkpoint ${latest.body.seq} no longer match its signature`, null),

@@ -62,7 +62,7 @@ describe('given checkpoints over several streams', () => {
     const second = await takeCheckpoint(store, file, keys);
     // The three complaints and the log's copy of checkpoint 1.
     expect(second?.body).toMatchObject({ v: 3, seq: 2, streamCount: 4 });
-    expect(file.heads(second!)?.get('complaint-a')?.[0]).toBe(1);
+    expect((await file.heads(second!))?.get('complaint-a')?.[0]).toBe(1);
     file.close();
 
     // Someone with file access rewrites a head no tick has touched since: a fresh reader refuses it.
@@ -85,14 +85,14 @@ describe('given checkpoints over several streams', () => {
     const file = CheckpointStore.forDataDir(dir);
     try {
       const first = await takeCheckpoint(store, file, keys);
-      const held = file.heads(first!)!;
+      const held = (await file.heads(first!))!;
       await append('complaint-a');
       await append('complaint-d');
       const second = await takeCheckpoint(store, file, keys);
       expect(held.get('complaint-a')?.[0]).toBe(0);
       expect(held.has('complaint-d')).toBe(false);
       expect(held.size).toBe(3);
-      const now = file.heads(second!)!;
+      const now = (await file.heads(second!))!;
       expect(now.get('complaint-a')?.[0]).toBe(1);
       expect(now.size).toBe(5);
       expect([...now].map(([s]) => s).sort()).toEqual([
