@@ -91,4 +91,34 @@ describe('SqliteReadModelStore', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('does not write a document put back as it was read (no index entry or trigram is touched)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dumas-rm-'));
+    const file = path.join(dir, 'evaluation.sqlite');
+    try {
+      const store = new SqliteReadModelStore({ file });
+      await store.reset('p', 1, ['summaries']);
+      await store.applyBatch('p', 1, (tx) => tx.put('summaries', 'a', { id: 'a', open: 2 }));
+      const raw = new Database(file);
+      raw.exec(`CREATE TABLE writes (id TEXT);
+        CREATE TRIGGER count_updates AFTER UPDATE ON documents BEGIN INSERT INTO writes VALUES (new.id); END;`);
+      const writes = () => raw.prepare('SELECT id FROM writes').pluck().all();
+      await store.applyBatch('p', 2, async (tx) => {
+        const doc = await tx.get<{ id: string; open: number }>('summaries', 'a');
+        await tx.put('summaries', 'a', { ...doc! });
+      });
+      expect(writes()).toEqual([]);
+      await store.applyBatch('p', 3, async (tx) => {
+        const doc = await tx.get<{ id: string; open: number }>('summaries', 'a');
+        await tx.put('summaries', 'a', { ...doc!, open: 3 });
+      });
+      expect(writes()).toEqual(['a']);
+      expect(await store.get('summaries', 'a')).toEqual({ id: 'a', open: 3 });
+      expect(await store.checkpoint('p')).toEqual({ position: 3, version: 1 });
+      raw.close();
+      await store.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -10,8 +10,12 @@ type Entry =
   /** Read from the store and not changed: keep the stored text and parse it per get, so a caller that
    *  mutates what it read without putting it back cannot change what later gets see. */
   | { readonly state: 'clean'; readonly stored: string | undefined }
-  | { readonly state: 'put'; readonly doc: unknown }
-  | { readonly state: 'deleted' };
+  | { readonly state: 'put'; readonly doc: unknown; readonly original: Original }
+  | { readonly state: 'deleted'; readonly original: Original };
+
+/** What the store held before this batch, when the batch read it: a write of the same text is skipped. */
+type Original = { readonly read: true; readonly stored: string | undefined } | { readonly read: false };
+const UNREAD: Original = { read: false };
 
 export interface DirtyDocument {
   readonly collection: string;
@@ -19,6 +23,8 @@ export interface DirtyDocument {
   readonly key: string;
   /** undefined: delete it. */
   readonly doc: unknown;
+  /** The stored JSON text before the batch, when the batch read it (undefined: there was none). */
+  readonly original: Original;
 }
 
 export class BatchCache {
@@ -71,7 +77,8 @@ export class BatchCache {
           this.assertOpen();
           if (doc === undefined || doc === null)
             throw new Error(`put ${collection}: a document cannot be empty`);
-          this.entries.set(keyOf(collection, id), { state: 'put', doc, collection, id });
+          const key = keyOf(collection, id);
+          this.entries.set(key, { state: 'put', doc, collection, id, original: this.originalOf(key) });
           return Promise.resolve();
         } catch (error) {
           return Promise.reject(error);
@@ -80,7 +87,8 @@ export class BatchCache {
       delete: (collection: string, id: string): Promise<void> => {
         try {
           this.assertOpen();
-          this.entries.set(keyOf(collection, id), { state: 'deleted', collection, id });
+          const key = keyOf(collection, id);
+          this.entries.set(key, { state: 'deleted', collection, id, original: this.originalOf(key) });
           return Promise.resolve();
         } catch (error) {
           return Promise.reject(error);
@@ -95,12 +103,30 @@ export class BatchCache {
     const dirty: DirtyDocument[] = [];
     for (const [key, entry] of this.entries) {
       if (entry.state === 'put')
-        dirty.push({ collection: entry.collection, id: entry.id, key, doc: entry.doc });
+        dirty.push({
+          collection: entry.collection,
+          id: entry.id,
+          key,
+          doc: entry.doc,
+          original: entry.original,
+        });
       else if (entry.state === 'deleted')
-        dirty.push({ collection: entry.collection, id: entry.id, key, doc: undefined });
+        dirty.push({
+          collection: entry.collection,
+          id: entry.id,
+          key,
+          doc: undefined,
+          original: entry.original,
+        });
     }
     this.entries.clear();
     return dirty;
+  }
+
+  private originalOf(key: string): Original {
+    const before = this.entries.get(key);
+    if (!before) return UNREAD;
+    return before.state === 'clean' ? { read: true, stored: before.stored } : before.original;
   }
 
   private assertOpen(): void {

@@ -388,12 +388,16 @@ export class SqliteReadModelStore implements ReadModelStore {
               { projection, checkpoint: current.position, position },
             );
           }
-          for (const { collection, id, key, doc } of dirty) {
+          for (const { collection, id, key, doc, original } of dirty) {
             if (doc === undefined) {
+              if (original.read && original.stored === undefined) continue;
               this.deleteDoc.run(collection, id);
               written.push([key, undefined]);
             } else {
               const text = JSON.stringify(doc);
+              // Put back as it was read (a projection rewriting a summary that did not move): no write,
+              // so no index entry or search trigram is touched.
+              if (original.read && original.stored === text) continue;
               this.upsertDoc.run(collection, id, text);
               written.push([key, text]);
             }
