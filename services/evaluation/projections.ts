@@ -38,7 +38,6 @@ import { type CaseFact, EVALUATION_SOURCE_EVENT_TYPES, toCaseFact, toLetterFact 
 import {
   type ClockContext,
   type ClockPause,
-  clockId,
   computeClocks,
   calendarOfClock,
   dueDateOf,
@@ -69,6 +68,7 @@ export const EVALUATION_LETTERS = 'evaluation_letters';
 export const EVALUATION_CONFIG = 'evaluation_config';
 export const EVALUATION_AGENCY_DAYS = 'evaluation_agency_days';
 export const EVALUATION_AGENCY_OPEN = 'evaluation_agency_open';
+export const EVALUATION_AGENCY_AWAITING = 'evaluation_agency_awaiting';
 
 /**
  * The read paths' indexes: the scheduler's, and a complaint's clocks (for `Complaint.sla`) found by
@@ -271,12 +271,36 @@ export type AgencyDayEntry =
 
 /**
  * A forwarding awaiting its answer from `forwardedAt` until `settledAt` (answered or the complaint ended),
- * keyed by `[complaintId, forwardingId]`. Its deadline is read from its clock only when it is found open:
- * the few open at a moment need it, the many that were open some time that month do not.
+ * keyed by `[complaintId, forwardingId]`, with the terms of its answer deadline: the ranking judges
+ * thousands of open forwardings at once, and reading each one's clock by id was most of its time.
  */
 export interface OpenForwardingEntry {
   readonly forwardedAt: string;
   readonly settledAt?: string;
+  readonly deadline?: DeadlineTerms;
+}
+
+/**
+ * `evaluation_agency_awaiting`, one per agency (id: the agency): its forwardings still awaiting an answer
+ * (the `awaiting:` documents of evaluation_agency_open) counted by the Jakarta date each was forwarded and
+ * by the instant its deadline ends, kept as entries come and go. The ranking reads these 30 documents
+ * instead of every open forwarding (thousands in a year), whenever they answer its question exactly:
+ * `asOf` after every instant they were made of, and every deadline under a calendar version of its own.
+ */
+export interface AwaitingSummaryDoc {
+  readonly agencyId: string;
+  /** Still-awaiting forwardings by the Jakarta date they were forwarded on. */
+  readonly forwardedOn: Record<string, number>;
+  /** Those with a deadline by the instant it ends (every pause known: the deadline as of any later moment). */
+  readonly dueAt: Record<string, number>;
+  /** Those without a deadline, or paused now: never overdue. */
+  readonly undue: number;
+  /** Those whose deadline follows today's calendar (no calendar version): judged one by one. */
+  readonly unversioned: number;
+  /** The latest instant any counted entry was made of (forwarded, paused, resumed); it never goes back. */
+  readonly latest: string;
+  /** The latest `settledAt` placed in a month's document: before it, a month's settled entries matter. */
+  readonly settledLatest: string;
 }
 
 /** `evaluation_agency_days` (bucket: a Jakarta date) and `evaluation_agency_open` (a month, or null: still awaiting). */
@@ -518,6 +542,7 @@ function casePlacements(
     const awaiting: OpenForwardingEntry = {
       forwardedAt: f.createdAt,
       ...(settledAt !== undefined ? { settledAt } : {}),
+      ...deadline,
     };
     const key = JSON.stringify([doc.complaintId, f.forwardingId]);
     if (settledAt === undefined) {
@@ -591,8 +616,86 @@ function letterPlacements(doc: EvaluationLetterDoc): Placements {
   return out;
 }
 
+/** The latest of instants ('' before any). */
+const latestOf = (...instants: readonly (string | undefined)[]): string =>
+  instants.reduce<string>(
+    (a, b) => (b === undefined || b === '' || (a !== '' && compareInstants(a, b) >= 0) ? a : b),
+    '',
+  );
+
+/** An agency's awaiting summary, changed in place by the entries of its awaiting documents that come and go. */
+class AwaitingSummaries {
+  private readonly docs = new Map<
+    string,
+    { -readonly [K in keyof AwaitingSummaryDoc]: AwaitingSummaryDoc[K] }
+  >();
+  constructor(
+    private readonly tx: ReadModelTx,
+    private readonly ctx: ClockContext | undefined,
+  ) {}
+
+  private async of(agencyId: string) {
+    let doc = this.docs.get(agencyId);
+    if (!doc) {
+      doc = (await this.tx.get<AwaitingSummaryDoc>(EVALUATION_AGENCY_AWAITING, agencyId)) ?? {
+        agencyId,
+        forwardedOn: {},
+        dueAt: {},
+        undue: 0,
+        unversioned: 0,
+        latest: '',
+        settledLatest: '',
+      };
+      this.docs.set(agencyId, doc);
+    }
+    return doc;
+  }
+
+  /** An entry of a month's document: only how late its settling was matters here. */
+  async settled(agencyId: string, entry: OpenForwardingEntry): Promise<void> {
+    const doc = await this.of(agencyId);
+    doc.settledLatest = latestOf(doc.settledLatest, entry.settledAt);
+  }
+
+  /** An entry of the still-awaiting document counted (+1) or no longer (-1). */
+  async count(agencyId: string, entry: OpenForwardingEntry, by: 1 | -1): Promise<void> {
+    const doc = await this.of(agencyId);
+    const bump = (record: Record<string, number>, key: string) => {
+      const n = (record[key] ?? 0) + by;
+      if (n === 0) delete record[key];
+      else record[key] = n;
+    };
+    bump(doc.forwardedOn, jakartaDate(entry.forwardedAt));
+    const terms = entry.deadline;
+    if (terms && terms.calendarVersion === undefined) doc.unversioned += by;
+    else {
+      // Versioned terms name their calendar, so this is the same answer whenever it is computed.
+      const due = terms && this.ctx ? deadlineAsOf(terms, NEVER, this.ctx) : null;
+      if (due === null) doc.undue += by;
+      else bump(doc.dueAt, due);
+    }
+    if (by > 0) {
+      doc.latest = latestOf(
+        doc.latest,
+        entry.forwardedAt,
+        ...(terms?.pauses ?? []).flatMap((p) => [p.from, p.to]),
+      );
+    }
+  }
+
+  async save(): Promise<void> {
+    for (const [agencyId, doc] of this.docs) await this.tx.put(EVALUATION_AGENCY_AWAITING, agencyId, doc);
+  }
+}
+
 /** Moves a subject's entries from where its previous state put them to where its new state puts them. */
-async function reindex(tx: ReadModelTx, before: Placements, after: Placements): Promise<void> {
+async function reindex(
+  tx: ReadModelTx,
+  before: Placements,
+  after: Placements,
+  ctx?: ClockContext,
+): Promise<void> {
+  const summaries = new AwaitingSummaries(tx, ctx);
   const changed = new Map<string, { placement: Placement; set: Placement[]; removed: string[] }>();
   const touch = (p: Placement) => {
     const docKey = `${p.collection}\u0000${bucketDocId(p)}`;
@@ -615,6 +718,18 @@ async function reindex(tx: ReadModelTx, before: Placements, after: Placements): 
       bucket: p.bucket,
       entries: {},
     };
+    if (p.collection === EVALUATION_AGENCY_OPEN) {
+      const entries = doc.entries as Record<string, OpenForwardingEntry>;
+      for (const key of [...removed, ...set.map((q) => q.key)]) {
+        const old = entries[key];
+        if (old && p.bucket === null) await summaries.count(p.agencyId, old, -1);
+      }
+      for (const q of set) {
+        const entry = q.entry as OpenForwardingEntry;
+        if (p.bucket === null) await summaries.count(p.agencyId, entry, 1);
+        else await summaries.settled(p.agencyId, entry);
+      }
+    }
     // The document is this batch's own copy (parsed or already put): changed in place, put back once.
     for (const key of removed) delete doc.entries[key];
     for (const q of set) doc.entries[q.key] = q.entry;
@@ -622,6 +737,7 @@ async function reindex(tx: ReadModelTx, before: Placements, after: Placements): 
       await tx.delete(p.collection, id);
     else await tx.put(p.collection, id, doc);
   }
+  await summaries.save();
 }
 
 type CalendarDecider = ReturnType<typeof createCalendarDecider>;
@@ -774,13 +890,16 @@ export function createEvaluationProjection(
     // 3: clocks keep the calendar version they started under; agencies' region codes.
     // 4: clocks carry dueWatch and lateStopWatch, indexed for the breach scheduler.
     // 5: clocks carry overdueFrom and clockAgency, indexed for the overdue list.
-    version: 5,
+    // 6: awaiting forwardings carry their deadline terms (the ranking reads no clock), and each agency
+    //    has a summary of those still awaiting (evaluation_agency_awaiting).
+    version: 6,
     collections: [
       SLA_CLOCKS,
       EVALUATION_CASES,
       EVALUATION_LETTERS,
       EVALUATION_AGENCY_DAYS,
       EVALUATION_AGENCY_OPEN,
+      EVALUATION_AGENCY_AWAITING,
       EVALUATION_CONFIG,
     ],
     indexes: EVALUATION_INDEXES,
@@ -834,7 +953,7 @@ export function createEvaluationProjection(
         await tx.put(EVALUATION_CASES, fact.complaintId, doc);
         const changed = changedSubjects(before, doc);
         if (changed.forwardings.size > 0 || changed.agencies.size > 0) {
-          await reindex(tx, casePlacements(before, changed), casePlacements(doc, changed));
+          await reindex(tx, casePlacements(before, changed), casePlacements(doc, changed), ctx);
         }
         return;
       }
@@ -898,6 +1017,34 @@ export function clockAsOf(clock: SlaClock, asOf: string): SlaClock {
 export function deadlineAsOf(terms: DeadlineTerms, asOf: string, ctx: ClockContext): string | null {
   const due = dueDateOf({ ...terms, pauses: pausesAsOf(terms.pauses, asOf) }, calendarOfClock(ctx, terms));
   return due === null ? null : endOfJakartaDay(due);
+}
+
+/**
+ * Whether an agency's awaiting summary answers for `asOf` exactly: every instant it was made of and every
+ * settling recorded in a month's document are at or before `asOf` (so each entry it counts was forwarded
+ * and not yet settled then, and no month's entry is), and no deadline in it follows today's calendar.
+ */
+function answersAsOf(summary: AwaitingSummaryDoc, asOf: string): boolean {
+  const by = (at: string) => at === '' || compareInstants(at, asOf) <= 0;
+  return summary.unversioned === 0 && by(summary.latest) && by(summary.settledLatest);
+}
+
+/**
+ * deadlineAsOf for one `asOf`, remembered for terms without pauses: deadlines of forwardings started the
+ * same day under the same terms are one computation, not one walk over the calendar each.
+ */
+function memoDeadline(asOf: string, ctx: ClockContext): (terms: DeadlineTerms) => string | null {
+  const known = new Map<string, string | null>();
+  return (terms) => {
+    if (terms.pauses.length > 0) return deadlineAsOf(terms, asOf, ctx);
+    const key = `${jakartaDate(terms.startedAt)}|${terms.length}|${terms.unit}|${terms.region ?? ''}|${terms.calendarVersion ?? ''}`;
+    let due = known.get(key);
+    if (due === undefined) {
+      due = deadlineAsOf(terms, asOf, ctx);
+      known.set(key, due);
+    }
+    return due;
+  };
 }
 
 /** Agencies' day buckets from `from` to `to` (Jakarta dates, inclusive), from the agency_day index. */
@@ -973,9 +1120,32 @@ async function agencyKpisOfDays(
   const region = ctx.regionOfAgency?.(agencyId);
   const workingDays = (from: string, to: string) =>
     ctx.calendar.workingDaysBetween(jakartaDate(from), to, region);
+  const deadline = memoDeadline(asOf, ctx);
 
   for (const doc of days) {
     for (const entry of Object.values(doc.entries)) if (by(entry.at)) countDayEntry(tally, entry);
+  }
+
+  // Many were forwarded on the same date: their age in working days is counted once per date.
+  const ages = new Map<string, number>();
+  const age = (forwardedOn: string) => {
+    let days = ages.get(forwardedOn);
+    if (days === undefined) {
+      days = ctx.calendar.workingDaysBetween(forwardedOn, asOfDate, region);
+      ages.set(forwardedOn, days);
+    }
+    return days;
+  };
+  const summary = await store.get<AwaitingSummaryDoc>(EVALUATION_AGENCY_AWAITING, agencyId);
+  if (summary && answersAsOf(summary, asOf)) {
+    // The summary is what the entries below would add up to: every one forwarded, none settled, by asOf.
+    for (const [forwardedOn, n] of Object.entries(summary.forwardedOn)) {
+      tally.open += n;
+      tally.ageing[ageingBucket(age(forwardedOn))] += n;
+    }
+    for (const [due, n] of Object.entries(summary.dueAt))
+      if (compareInstants(asOf, due) > 0) tally.overdue += n;
+    return summarizeKpis(agencyId, period, asOf, tally);
   }
 
   const month = asOfDate.slice(0, 7);
@@ -991,25 +1161,15 @@ async function agencyKpisOfDays(
       ),
     ]).flat(),
   );
-  const open = awaiting.flatMap((doc) =>
-    Object.entries(doc?.entries ?? {}).filter(
-      ([, f]) => by(f.forwardedAt) && !(f.settledAt !== undefined && by(f.settledAt)),
-    ),
-  );
-  // Their clocks read together (one batched read in a request), not one after another.
-  const clocks = await Promise.all(
-    open.map(([key]) => {
-      const [complaintId, forwardingId] = JSON.parse(key) as [string, string];
-      return store.get<SlaClockDoc>(SLA_CLOCKS, clockId(complaintId, 'WRITTEN_RESPONSE', forwardingId, 1));
-    }),
-  );
-  open.forEach(([, f], i) => {
-    tally.open++;
-    const clock = clocks[i];
-    const due = clock ? deadlineAsOf(clock, asOf, ctx) : null;
-    if (due !== null && compareInstants(asOf, due) > 0) tally.overdue++;
-    tally.ageing[ageingBucket(workingDays(f.forwardedAt, asOfDate))]++;
-  });
+  for (const doc of awaiting) {
+    for (const f of Object.values(doc?.entries ?? {})) {
+      if (!by(f.forwardedAt) || (f.settledAt !== undefined && by(f.settledAt))) continue;
+      tally.open++;
+      const due = f.deadline ? deadline(f.deadline) : null;
+      if (due !== null && compareInstants(asOf, due) > 0) tally.overdue++;
+      tally.ageing[ageingBucket(age(jakartaDate(f.forwardedAt)))]++;
+    }
+  }
   return summarizeKpis(agencyId, period, asOf, tally);
 
   function countDayEntry(t: KpiTally, entry: AgencyDayEntry): void {
@@ -1023,7 +1183,7 @@ async function agencyKpisOfDays(
       case 'RESPONDED': {
         if (!by(entry.forwardedAt)) return;
         t.responded++;
-        const due = entry.deadline ? deadlineAsOf(entry.deadline, asOf, ctx) : null;
+        const due = entry.deadline ? deadline(entry.deadline) : null;
         if (due !== null && compareInstants(entry.at, due) <= 0) t.respondedWithinSla++;
         if (entry.notCompetent) t.notCompetent++;
         t.daysToFirstResponse.push(workingDays(entry.forwardedAt, jakartaDate(entry.at)));

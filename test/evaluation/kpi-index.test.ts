@@ -12,11 +12,14 @@ import {
   type AgencyBucketDoc,
   agencyKpisFromReadModel,
   agencyOpenId,
+  type AwaitingSummaryDoc,
   createEvaluationProjection,
+  EVALUATION_AGENCY_AWAITING,
   EVALUATION_AGENCY_DAYS,
   EVALUATION_AGENCY_OPEN,
   OPEN_SHARDS,
   type OpenForwardingEntry,
+  SLA_CLOCKS,
 } from '../../services/evaluation/projections';
 import type { RecordedEvent } from '../../services/shared/eventstore/types';
 import { SqliteReadModelStore } from '../../services/shared/projections/sqlite-read-model';
@@ -151,6 +154,61 @@ describe('the agency indexes behind Agency.performance', () => {
         }
       }
     }
+  });
+
+  it('judge open forwardings by the deadline terms they carry, reading no clock', async () => {
+    // Given the history projected, when every clock document is gone, then the KPIs are still the
+    // recomputation's: the ranking reads thousands of open forwardings, and a clock each was its cost.
+    const store = await project(events, 1_000);
+    stores.push(store);
+    const clocks = await store.find<{ id: string }>(SLA_CLOCKS);
+    expect(clocks.length).toBeGreaterThan(0);
+    await store.applyBatch('clocks-gone', events.length, async (tx) => {
+      for (const c of clocks) await tx.delete(SLA_CLOCKS, c.id);
+    });
+    for (const agency of ['x', 'y']) {
+      for (const asOf of [at('2025-03-18', '09:00'), at('2025-04-12'), undefined]) {
+        const period = periods.quarter(2025, 1);
+        const brute = computeAgencyKpisFromEvents(events, agency, period, ctx, asOf);
+        expect(await agencyKpisFromReadModel(store, agency, period, ctx, asOf)).toEqual(brute);
+      }
+    }
+    expect(computeAgencyKpisFromEvents(events, 'x', periods.quarter(2025, 1), ctx).overdue).toBeGreaterThan(
+      0,
+    );
+  });
+
+  it("answer from each agency's awaiting summary alone once asOf is past everything it counts", async () => {
+    // Given the history projected, when the still-awaiting documents are gone, then a moment after the
+    // last event is still answered as the recomputation does: from the summary (30 reads for a ranking,
+    // not one per open forwarding); a moment inside the history is not (the entries are needed there).
+    const store = await project(events, 1);
+    stores.push(store);
+    const summary = await store.get<AwaitingSummaryDoc>(EVALUATION_AGENCY_AWAITING, 'x');
+    expect(summary).toMatchObject({ forwardedOn: { '2025-03-05': 1 }, undue: 0, unversioned: 0 });
+    expect(Object.values(summary!.dueAt)).toEqual([1]);
+    const gone = (
+      await store.find<{ agencyId: string; bucket: string | null }>(EVALUATION_AGENCY_OPEN)
+    ).filter((d) => d.bucket === null);
+    expect(gone.length).toBeGreaterThan(0);
+    await store.applyBatch('awaiting-gone', events.length, async (tx) => {
+      for (const d of gone) {
+        for (let shard = 0; shard < OPEN_SHARDS; shard++)
+          await tx.delete(EVALUATION_AGENCY_OPEN, agencyOpenId(d.agencyId, null, shard));
+      }
+    });
+    for (const agency of ['x', 'y']) {
+      for (const period of [periods.quarter(2025, 2), periods.year(2025)]) {
+        const asOf = at('2025-06-30');
+        const brute = computeAgencyKpisFromEvents(events, agency, period, ctx, asOf);
+        expect(await agencyKpisFromReadModel(store, agency, period, ctx, asOf)).toEqual(brute);
+      }
+    }
+    const inside = at('2025-04-12');
+    const q2 = periods.quarter(2025, 2);
+    expect((await agencyKpisFromReadModel(store, 'x', q2, ctx, inside)).open).toBeLessThan(
+      computeAgencyKpisFromEvents(events, 'x', q2, ctx, inside).open,
+    );
   });
 
   it('the history exercises what the indexes must get right', () => {
