@@ -69,6 +69,7 @@ export const EVALUATION_CONFIG = 'evaluation_config';
 export const EVALUATION_AGENCY_DAYS = 'evaluation_agency_days';
 export const EVALUATION_AGENCY_OPEN = 'evaluation_agency_open';
 export const EVALUATION_AGENCY_AWAITING = 'evaluation_agency_awaiting';
+export const EVALUATION_AGENCY_MONTHS = 'evaluation_agency_months';
 
 /**
  * The read paths' indexes: the scheduler's, and a complaint's clocks (for `Complaint.sla`) found by
@@ -301,6 +302,44 @@ export interface AwaitingSummaryDoc {
   readonly latest: string;
   /** The latest `settledAt` placed in a month's document: before it, a month's settled entries matter. */
   readonly settledLatest: string;
+}
+
+/**
+ * `evaluation_agency_months`, per agency and Jakarta month (id `month:agency`): the month's day entries
+ * (evaluation_agency_days) added up as the KPIs count them, kept as entries come and go. A ranking of a
+ * quarter reads three of these per agency instead of every day document of the quarter, whenever they
+ * answer exactly: `asOf` after every instant they were made of, every deadline under a calendar version
+ * of its own, and the working days counted under the calendar and region in force at the read.
+ */
+export interface MonthSummaryDoc {
+  readonly agencyId: string;
+  readonly month: string;
+  readonly counts: Readonly<
+    Record<
+      | 'received'
+      | 'forwarded'
+      | 'acknowledged'
+      | 'responded'
+      | 'respondedWithinSla'
+      | 'notCompetent'
+      | 'resolved'
+      | 'reopened'
+      | 'remindersSent',
+      number
+    >
+  >;
+  /** Responses by working days from forwarding to answer. */
+  readonly daysToFirstResponse: Record<string, number>;
+  /** Ratings by value. */
+  readonly ratings: Record<string, number>;
+  /** Responses whose deadline follows today's calendar (no calendar version): judged one by one. */
+  readonly unversioned: number;
+  /** The calendar version and region the working days were counted under ('' before any response). */
+  readonly countedUnder: string;
+  /** Responses were counted under more than one calendar or region: only the entries answer. */
+  readonly mixed: boolean;
+  /** The latest instant any counted entry was made of; it never goes back. */
+  readonly latest: string;
 }
 
 /** `evaluation_agency_days` (bucket: a Jakarta date) and `evaluation_agency_open` (a month, or null: still awaiting). */
@@ -688,14 +727,143 @@ class AwaitingSummaries {
   }
 }
 
+type MutableMonthSummary = {
+  -readonly [K in keyof MonthSummaryDoc]: K extends 'counts'
+    ? Record<keyof MonthSummaryDoc['counts'], number>
+    : MonthSummaryDoc[K];
+};
+
+/** What a month summary's working days were counted under: the calendar version and the agency's region. */
+const countedUnder = (ctx: ClockContext, agencyId: string) =>
+  `${ctx.calendars?.version ?? ''}|${ctx.regionOfAgency?.(agencyId) ?? ''}`;
+
+export const monthSummaryId = (agencyId: string, month: string) => `${month}:${agencyId}`;
+
+/** The instants a day entry is judged by: a summary answers only at or after the latest of them. */
+const entryInstants = (entry: AgencyDayEntry): (string | undefined)[] => {
+  switch (entry.kind) {
+    case 'FORWARDED':
+      return [entry.at];
+    case 'ACKNOWLEDGED':
+      return [entry.at, entry.forwardedAt];
+    case 'RESPONDED':
+      return [entry.at, entry.forwardedAt, ...(entry.deadline?.pauses ?? []).flatMap((p) => [p.from, p.to])];
+    case 'RESOLVED':
+      return [entry.at, entry.since, entry.reopenedAt];
+    case 'RECEIVED':
+    case 'RATED':
+    case 'REMINDER_SENT':
+      return [entry.at, entry.since];
+    default:
+      return assertNever(entry);
+  }
+};
+
+/** Each agency's month summaries, changed in place by the day entries that come and go. */
+class MonthSummaries {
+  private readonly docs = new Map<string, MutableMonthSummary>();
+  constructor(
+    private readonly tx: ReadModelTx,
+    private readonly ctx: ClockContext,
+  ) {}
+
+  private async of(agencyId: string, month: string) {
+    const id = monthSummaryId(agencyId, month);
+    let doc = this.docs.get(id);
+    if (!doc) {
+      doc = (await this.tx.get<MutableMonthSummary>(EVALUATION_AGENCY_MONTHS, id)) ?? {
+        agencyId,
+        month,
+        counts: {
+          received: 0,
+          forwarded: 0,
+          acknowledged: 0,
+          responded: 0,
+          respondedWithinSla: 0,
+          notCompetent: 0,
+          resolved: 0,
+          reopened: 0,
+          remindersSent: 0,
+        },
+        daysToFirstResponse: {},
+        ratings: {},
+        unversioned: 0,
+        countedUnder: '',
+        mixed: false,
+        latest: '',
+      };
+      this.docs.set(id, doc);
+    }
+    return doc;
+  }
+
+  /** A day entry counted (+1) or no longer (-1), as countDayEntry counts it once asOf is past it. */
+  async count(agencyId: string, day: string, entry: AgencyDayEntry, by: 1 | -1): Promise<void> {
+    const doc = await this.of(agencyId, day.slice(0, 7));
+    const bump = (record: Record<string, number>, key: string | number) => {
+      const n = (record[key] ?? 0) + by;
+      if (n === 0) delete record[key];
+      else record[key] = n;
+    };
+    const c = doc.counts;
+    switch (entry.kind) {
+      case 'FORWARDED':
+        c.forwarded += by;
+        break;
+      case 'ACKNOWLEDGED':
+        c.acknowledged += by;
+        break;
+      case 'RESPONDED': {
+        c.responded += by;
+        if (entry.notCompetent) c.notCompetent += by;
+        if (entry.deadline && entry.deadline.calendarVersion === undefined) doc.unversioned += by;
+        else {
+          const due = entry.deadline ? deadlineAsOf(entry.deadline, NEVER, this.ctx) : null;
+          if (due !== null && compareInstants(entry.at, due) <= 0) c.respondedWithinSla += by;
+        }
+        const under = countedUnder(this.ctx, agencyId);
+        if (doc.countedUnder === '') doc.countedUnder = under;
+        else if (doc.countedUnder !== under) doc.mixed = true;
+        const region = this.ctx.regionOfAgency?.(agencyId);
+        bump(
+          doc.daysToFirstResponse,
+          this.ctx.calendar.workingDaysBetween(jakartaDate(entry.forwardedAt), jakartaDate(entry.at), region),
+        );
+        break;
+      }
+      case 'RECEIVED':
+        c.received += by;
+        break;
+      case 'RESOLVED':
+        c.resolved += by;
+        if (entry.reopenedAt !== undefined) c.reopened += by;
+        break;
+      case 'RATED':
+        bump(doc.ratings, entry.rating);
+        break;
+      case 'REMINDER_SENT':
+        c.remindersSent += by;
+        break;
+      default:
+        assertNever(entry);
+    }
+    if (by > 0) doc.latest = latestOf(doc.latest, ...entryInstants(entry));
+  }
+
+  async save(): Promise<void> {
+    for (const [id, doc] of this.docs) await this.tx.put(EVALUATION_AGENCY_MONTHS, id, doc);
+  }
+}
+
 /** Moves a subject's entries from where its previous state put them to where its new state puts them. */
 async function reindex(
   tx: ReadModelTx,
   before: Placements,
   after: Placements,
-  ctx?: ClockContext,
+  ctx: ClockContext,
 ): Promise<void> {
   const summaries = new AwaitingSummaries(tx, ctx);
+  const months = new MonthSummaries(tx, ctx);
   const changed = new Map<string, { placement: Placement; set: Placement[]; removed: string[] }>();
   const touch = (p: Placement) => {
     const docKey = `${p.collection}\u0000${bucketDocId(p)}`;
@@ -718,6 +886,14 @@ async function reindex(
       bucket: p.bucket,
       entries: {},
     };
+    if (p.collection === EVALUATION_AGENCY_DAYS) {
+      const entries = doc.entries as Record<string, AgencyDayEntry>;
+      for (const key of [...removed, ...set.map((q) => q.key)]) {
+        const old = entries[key];
+        if (old) await months.count(p.agencyId, p.bucket!, old, -1);
+      }
+      for (const q of set) await months.count(p.agencyId, p.bucket!, q.entry as AgencyDayEntry, 1);
+    }
     if (p.collection === EVALUATION_AGENCY_OPEN) {
       const entries = doc.entries as Record<string, OpenForwardingEntry>;
       for (const key of [...removed, ...set.map((q) => q.key)]) {
@@ -738,6 +914,7 @@ async function reindex(
     else await tx.put(p.collection, id, doc);
   }
   await summaries.save();
+  await months.save();
 }
 
 type CalendarDecider = ReturnType<typeof createCalendarDecider>;
@@ -891,7 +1068,8 @@ export function createEvaluationProjection(
     // 4: clocks carry dueWatch and lateStopWatch, indexed for the breach scheduler.
     // 5: clocks carry overdueFrom and clockAgency, indexed for the overdue list.
     // 6: awaiting forwardings carry their deadline terms (the ranking reads no clock), and each agency
-    //    has a summary of those still awaiting (evaluation_agency_awaiting).
+    //    has a summary of those still awaiting (evaluation_agency_awaiting) and of each month's day
+    //    entries (evaluation_agency_months).
     version: 6,
     collections: [
       SLA_CLOCKS,
@@ -900,6 +1078,7 @@ export function createEvaluationProjection(
       EVALUATION_AGENCY_DAYS,
       EVALUATION_AGENCY_OPEN,
       EVALUATION_AGENCY_AWAITING,
+      EVALUATION_AGENCY_MONTHS,
       EVALUATION_CONFIG,
     ],
     indexes: EVALUATION_INDEXES,
@@ -978,7 +1157,8 @@ export function createEvaluationProjection(
           next = { ...doc, sentAt: [...doc.sentAt, letter.at] };
         }
         await tx.put(EVALUATION_LETTERS, letter.letterId, next);
-        await reindex(tx, letterPlacements(doc), letterPlacements(next));
+        const ctx = await loadContext(tx, options, decider, cache);
+        await reindex(tx, letterPlacements(doc), letterPlacements(next), ctx);
       }
     },
   };
@@ -1089,26 +1269,88 @@ export async function agenciesKpisFromReadModel(
   if (Number.isNaN(asOfMs)) throw new Error(`asOf is not an instant: ${asOf}`);
   const asOfDate = jakartaDate(asOf);
   const last = fromDayNumber(Math.min(dayNumber(period.to), dayNumber(asOfDate)));
+  // Whole months (every period the API takes): each agency's month summaries answer when they can.
+  const months =
+    period.from <= last &&
+    period.from.endsWith('-01') &&
+    fromDayNumber(dayNumber(period.to) + 1).endsWith('-01')
+      ? monthsBetween(period.from.slice(0, 7), last.slice(0, 7))
+      : [];
+  const summaries = await Promise.all(
+    agencyIds.map((agencyId) =>
+      Promise.all(
+        months.map((m) => store.get<MonthSummaryDoc>(EVALUATION_AGENCY_MONTHS, monthSummaryId(agencyId, m))),
+      ),
+    ),
+  );
+  const summarised = new Map<string, MonthSummaryDoc[]>();
+  agencyIds.forEach((agencyId, i) => {
+    const docs = summaries[i]!.filter((d) => d !== undefined);
+    if (months.length > 0 && docs.every((d) => monthAnswers(d, asOf, ctx))) summarised.set(agencyId, docs);
+  });
+  const rest = agencyIds.filter((agencyId) => !summarised.has(agencyId));
   const days =
-    period.from <= last && agencyIds.length > 0
+    period.from <= last && rest.length > 0
       ? await store.find<AgencyBucketDoc<AgencyDayEntry>>(
           EVALUATION_AGENCY_DAYS,
-          agencyDaysQuery(agencyIds.length === 1 ? agencyIds[0]! : agencyIds, period.from, last),
+          agencyDaysQuery(rest.length === 1 ? rest[0]! : rest, period.from, last),
         )
       : [];
-  const daysOf = new Map<string, AgencyBucketDoc<AgencyDayEntry>[]>(agencyIds.map((id) => [id, []]));
+  const daysOf = new Map<string, AgencyBucketDoc<AgencyDayEntry>[]>(rest.map((id) => [id, []]));
   for (const doc of days) daysOf.get(doc.agencyId)?.push(doc);
   return Promise.all(
     agencyIds.map((agencyId) =>
-      agencyKpisOfDays(store, agencyId, daysOf.get(agencyId) ?? [], period, ctx, asOf),
+      agencyKpisOfDays(
+        store,
+        agencyId,
+        summarised.get(agencyId) ?? daysOf.get(agencyId) ?? [],
+        period,
+        ctx,
+        asOf,
+      ),
     ),
   );
 }
 
+/**
+ * Whether a month summary answers for `asOf` exactly: every instant it was made of at or before `asOf`,
+ * no deadline under today's calendar, and its working days counted under the calendar and region in force.
+ */
+function monthAnswers(summary: MonthSummaryDoc, asOf: string, ctx: ClockContext): boolean {
+  return (
+    !summary.mixed &&
+    summary.unversioned === 0 &&
+    (summary.latest === '' || compareInstants(summary.latest, asOf) <= 0) &&
+    (summary.countedUnder === '' || summary.countedUnder === countedUnder(ctx, summary.agencyId))
+  );
+}
+
+/** A month summary added to a tally: what countDayEntry makes of the month's entries once asOf is past them. */
+function countMonth(t: KpiTally, summary: MonthSummaryDoc): void {
+  const c = summary.counts;
+  t.received += c.received;
+  t.forwarded += c.forwarded;
+  t.acknowledged += c.acknowledged;
+  t.responded += c.responded;
+  t.respondedWithinSla += c.respondedWithinSla;
+  t.notCompetent += c.notCompetent;
+  t.resolved += c.resolved;
+  t.reopened += c.reopened;
+  t.remindersSent += c.remindersSent;
+  for (const [days, n] of Object.entries(summary.daysToFirstResponse))
+    for (let i = 0; i < n; i++) t.daysToFirstResponse.push(Number(days));
+  for (const [rating, n] of Object.entries(summary.ratings))
+    for (let i = 0; i < n; i++) t.ratings.push(Number(rating));
+}
+
+const isMonthSummary = (doc: AgencyBucketDoc<AgencyDayEntry> | MonthSummaryDoc): doc is MonthSummaryDoc =>
+  'counts' in doc;
+
 async function agencyKpisOfDays(
   store: ReadModelStore,
   agencyId: string,
-  days: readonly AgencyBucketDoc<AgencyDayEntry>[],
+  /** The period's day documents, or its month summaries when they answer for asOf. */
+  days: readonly (AgencyBucketDoc<AgencyDayEntry> | MonthSummaryDoc)[],
   period: Period,
   ctx: ClockContext,
   asOf: string,
@@ -1123,7 +1365,8 @@ async function agencyKpisOfDays(
   const deadline = memoDeadline(asOf, ctx);
 
   for (const doc of days) {
-    for (const entry of Object.values(doc.entries)) if (by(entry.at)) countDayEntry(tally, entry);
+    if (isMonthSummary(doc)) countMonth(tally, doc);
+    else for (const entry of Object.values(doc.entries)) if (by(entry.at)) countDayEntry(tally, entry);
   }
 
   // Many were forwarded on the same date: their age in working days is counted once per date.

@@ -13,8 +13,10 @@ import {
   agencyKpisFromReadModel,
   agencyOpenId,
   type AwaitingSummaryDoc,
+  clockContextFromReadModel,
   createEvaluationProjection,
   EVALUATION_AGENCY_AWAITING,
+  EVALUATION_AGENCY_MONTHS,
   EVALUATION_AGENCY_DAYS,
   EVALUATION_AGENCY_OPEN,
   OPEN_SHARDS,
@@ -144,13 +146,17 @@ describe('the agency indexes behind Agency.performance', () => {
       periods.quarter(2025, 2),
       periods.year(2025),
     ];
-    for (const agency of ['x', 'y']) {
-      for (const period of checked) {
-        for (const asOf of moments) {
-          const brute = computeAgencyKpisFromEvents(events, agency, period, ctx, asOf);
-          const indexed = await agencyKpisFromReadModel(store, agency, period, ctx, asOf);
-          // The KPIs carry agency, period and asOf, so a failure names the case it failed on.
-          expect(indexed).toEqual(brute);
+    // A bare context (month summaries never answer: their working days were counted under a calendar
+    // version it does not name) and the store's own (they answer wherever asOf is past what they count).
+    for (const judged of [ctx, await clockContextFromReadModel(store)]) {
+      for (const agency of ['x', 'y']) {
+        for (const period of checked) {
+          for (const asOf of moments) {
+            const brute = computeAgencyKpisFromEvents(events, agency, period, judged, asOf);
+            const indexed = await agencyKpisFromReadModel(store, agency, period, judged, asOf);
+            // The KPIs carry agency, period and asOf, so a failure names the case it failed on.
+            expect(indexed).toEqual(brute);
+          }
         }
       }
     }
@@ -209,6 +215,68 @@ describe('the agency indexes behind Agency.performance', () => {
     expect((await agencyKpisFromReadModel(store, 'x', q2, ctx, inside)).open).toBeLessThan(
       computeAgencyKpisFromEvents(events, 'x', q2, ctx, inside).open,
     );
+  });
+
+  it('answer from the month summaries alone once asOf is past everything they count', async () => {
+    // Given the history projected, when every day document is gone, then periods judged after the last
+    // event are answered as the recomputation answers them: from one summary per agency and month.
+    const store = await project(events, 1);
+    stores.push(store);
+    const judged = await clockContextFromReadModel(store);
+    const april = await store.get<{ counts: Record<string, number> }>(EVALUATION_AGENCY_MONTHS, '2025-04:x');
+    expect(april?.counts).toMatchObject({ forwarded: 1, responded: 2, resolved: 2, reopened: 1 });
+    const days = await store.find<{ agencyId: string; bucket: string }>(EVALUATION_AGENCY_DAYS);
+    await store.applyBatch('days-gone', events.length, async (tx) => {
+      for (const d of days) {
+        for (let shard = 0; shard < 8; shard++)
+          await tx.delete(EVALUATION_AGENCY_DAYS, `${d.bucket}:${shard}:${d.agencyId}`);
+      }
+    });
+    expect(await store.find(EVALUATION_AGENCY_DAYS)).toEqual([]);
+    for (const agency of ['x', 'y']) {
+      for (const period of [periods.month(2025, 1), periods.quarter(2025, 1), periods.year(2025)]) {
+        const asOf = at('2025-06-30');
+        const brute = computeAgencyKpisFromEvents(events, agency, period, judged, asOf);
+        expect(await agencyKpisFromReadModel(store, agency, period, judged, asOf)).toEqual(brute);
+      }
+    }
+    expect(computeAgencyKpisFromEvents(events, 'y', periods.year(2025), judged)).toMatchObject({
+      responded: 2,
+      resolved: 2,
+      satisfactionRatings: 1,
+    });
+  });
+
+  it('count working days under the calendar in force: a holiday added later sends the ranking to the entries', async () => {
+    // Given y's March answer counted 5 working days after its forwarding (the quarter's median), when a
+    // holiday inside that span is added afterwards, then its median is counted under the new calendar, as the recomputation does.
+    const added = {
+      id: 'e-holiday',
+      streamId: 'calendar',
+      revision: 0,
+      position: events.length + 1,
+      type: 'HolidayAdded',
+      data: {
+        date: '2025-03-10',
+        kind: 'NATIONAL_HOLIDAY',
+        name: 'Libur uji',
+        addedBy: 'admin',
+        addedAt: at('2025-06-01'),
+      },
+      metadata: { occurredAt: at('2025-06-01') },
+      recordedAt: at('2025-06-01'),
+      hash: '',
+      previousHash: '',
+    } as RecordedEvent;
+    const withHoliday = [...events, added];
+    const store = await project(withHoliday, 1);
+    stores.push(store);
+    const judged = await clockContextFromReadModel(store);
+    const q1 = periods.quarter(2025, 1);
+    const before = computeAgencyKpisFromEvents(events, 'y', q1, ctx);
+    const brute = computeAgencyKpisFromEvents(withHoliday, 'y', q1, judged);
+    expect(brute.medianWorkingDaysToFirstResponse).not.toEqual(before.medianWorkingDaysToFirstResponse);
+    expect(await agencyKpisFromReadModel(store, 'y', q1, judged)).toEqual(brute);
   });
 
   it('the history exercises what the indexes must get right', () => {
