@@ -11,6 +11,9 @@
  * - `evaluation_agency_open`: per agency and Jakarta month, the forwardings that were awaiting an answer at
  *   some point of that month (with when they stopped awaiting), plus one document per agency for those
  *   still awaiting one;
+ * - `evaluation_agency_awaiting` and `evaluation_agency_months`: per agency, the forwardings still awaiting
+ *   an answer counted by date forwarded and by deadline, and per agency and month the day entries summed,
+ *   so that the ranking of a period after everything they count reads a few documents per agency;
  * - `evaluation_config`: the SLA policy versions and calendar changes in force, so the projection stays a
  *   function of the log alone.
  * The read store queries documents by id cheaply and by content only by scanning a collection, so the two
