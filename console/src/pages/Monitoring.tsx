@@ -218,16 +218,28 @@ export function Monitoring() {
   const [live, setLive] = useState(false);
   const [lastEvent, setLastEvent] = useState<string | null>(null);
   const refreshTimer = useRef<number | undefined>(undefined);
+  // Live updates start once the first figures are in: opening the subscription meanwhile made the gateway
+  // and the subgraphs share the page's busiest moment with it. Its starting point is asked for at once,
+  // with the figures, so nothing that happens in between is missed.
+  const [firstLoaded, setFirstLoaded] = useState(false);
+  const [head] = useState(() =>
+    gql(CaseEventsHeadDocument).then(
+      ({ caseEventsHead }): string | null => caseEventsHead,
+      () => null,
+    ),
+  );
 
   // Answers of an older load (another period or agency, or a live refresh overtaken) are dropped.
   const generation = useRef(0);
   const refresh = useCallback(() => {
     const mine = ++generation.current;
     const current = () => generation.current === mine;
-    load(period, agencyId, (part) => current() && setFigures((f) => ({ ...f, ...part }))).then(
-      () => current() && setError(null),
-      (e: Error) => current() && setError(e.message),
-    );
+    load(period, agencyId, (part) => current() && setFigures((f) => ({ ...f, ...part })))
+      .then(
+        () => current() && setError(null),
+        (e: Error) => current() && setError(e.message),
+      )
+      .finally(() => setFirstLoaded(true));
   }, [period, agencyId]);
 
   useEffect(() => {
@@ -245,32 +257,34 @@ export function Monitoring() {
   // Live from now on, once per page: the figures above already count the past, and a subscription from
   // the beginning made the server replay the whole log to every monitoring page it opened.
   useEffect(() => {
+    if (!firstLoaded) return;
     let stop: (() => void) | undefined;
     let cancelled = false;
-    gql(CaseEventsHeadDocument).then(
-      ({ caseEventsHead }) => {
-        if (cancelled) return;
-        stop = subscribe(
-          CaseEventsDocument,
-          { after: caseEventsHead },
-          {
-            status: setLive,
-            next: (data) => {
-              setLastEvent(`${data.caseEvents.complaint.trackingNumber}: ${data.caseEvents.summary}`);
-              // Events come in bursts (one command, several subgraphs): refresh once the burst settles.
-              window.clearTimeout(refreshTimer.current);
-              refreshTimer.current = window.setTimeout(() => refreshLatest.current(), 300);
-            },
+    void head.then((after) => {
+      if (cancelled) return;
+      if (after === null) {
+        setLive(false);
+        return;
+      }
+      stop = subscribe(
+        CaseEventsDocument,
+        { after },
+        {
+          status: setLive,
+          next: (data) => {
+            setLastEvent(`${data.caseEvents.complaint.trackingNumber}: ${data.caseEvents.summary}`);
+            // Events come in bursts (one command, several subgraphs): refresh once the burst settles.
+            window.clearTimeout(refreshTimer.current);
+            refreshTimer.current = window.setTimeout(() => refreshLatest.current(), 300);
           },
-        );
-      },
-      () => setLive(false),
-    );
+        },
+      );
+    });
     return () => {
       cancelled = true;
       stop?.();
     };
-  }, []);
+  }, [firstLoaded, head]);
 
   const { inflow, backlog, ranking, overdue } = figures;
   // Options change only with their data: a new object each render would redraw every chart each time
