@@ -665,6 +665,13 @@ const latestOf = (...instants: readonly (string | undefined)[]): string =>
     '',
   );
 
+/** A histogram's count for `key` moved by one; a count back to zero leaves no key behind. */
+function bump(record: Record<string, number>, key: string | number, by: 1 | -1): void {
+  const n = (record[key] ?? 0) + by;
+  if (n === 0) delete record[key];
+  else record[key] = n;
+}
+
 /** An agency's awaiting summary, changed in place by the entries of its awaiting documents that come and go. */
 class AwaitingSummaries {
   private readonly docs = new Map<
@@ -702,19 +709,14 @@ class AwaitingSummaries {
   /** An entry of the still-awaiting document counted (+1) or no longer (-1). */
   async count(agencyId: string, entry: OpenForwardingEntry, by: 1 | -1): Promise<void> {
     const doc = await this.of(agencyId);
-    const bump = (record: Record<string, number>, key: string) => {
-      const n = (record[key] ?? 0) + by;
-      if (n === 0) delete record[key];
-      else record[key] = n;
-    };
-    bump(doc.forwardedOn, jakartaDate(entry.forwardedAt));
+    bump(doc.forwardedOn, jakartaDate(entry.forwardedAt), by);
     const terms = entry.deadline;
     if (terms && terms.calendarVersion === undefined) doc.unversioned += by;
     else {
       // Versioned terms name their calendar, so this is the same answer whenever it is computed.
       const due = terms && this.ctx ? deadlineAsOf(terms, NEVER, this.ctx) : null;
       if (due === null) doc.undue += by;
-      else bump(doc.dueAt, due);
+      else bump(doc.dueAt, due, by);
     }
     if (by > 0) {
       doc.latest = latestOf(
@@ -803,11 +805,6 @@ class MonthSummaries {
   /** A day entry counted (+1) or no longer (-1), as countDayEntry counts it once asOf is past it. */
   async count(agencyId: string, day: string, entry: AgencyDayEntry, by: 1 | -1): Promise<void> {
     const doc = await this.of(agencyId, day.slice(0, 7));
-    const bump = (record: Record<string, number>, key: string | number) => {
-      const n = (record[key] ?? 0) + by;
-      if (n === 0) delete record[key];
-      else record[key] = n;
-    };
     const c = doc.counts;
     switch (entry.kind) {
       case 'FORWARDED':
@@ -831,6 +828,7 @@ class MonthSummaries {
         bump(
           doc.daysToFirstResponse,
           this.ctx.calendar.workingDaysBetween(jakartaDate(entry.forwardedAt), jakartaDate(entry.at), region),
+          by,
         );
         break;
       }
@@ -842,7 +840,7 @@ class MonthSummaries {
         if (entry.reopenedAt !== undefined) c.reopened += by;
         break;
       case 'RATED':
-        bump(doc.ratings, entry.rating);
+        bump(doc.ratings, entry.rating, by);
         break;
       case 'REMINDER_SENT':
         c.remindersSent += by;
