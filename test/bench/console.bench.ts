@@ -18,7 +18,6 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { SUBGRAPHS } from '../../services/subgraphs';
 import { launchChromium } from '../support/browser';
 
@@ -113,30 +112,25 @@ async function gauge(port: number, name: string): Promise<number[]> {
 }
 
 /**
- * Waits until the import's aftermath is over, at most 15 minutes: every projection and flow of every
- * subgraph at the log's head, no breach left for the scheduler to record, and the head still for 15 s.
- * A year of imported cases leaves thousands of overdue clocks whose breaches the scheduler records (and the
- * flows draft follow-up letters for) over minutes; the head alone stands still between passes, and a page
- * loaded meanwhile measures that catch-up, not the page.
+ * Waits until the import's aftermath is over, at most 15 minutes: no worker of any subgraph (projections,
+ * flows) has moved for 15 s, each is at the log's head, and the breach scheduler has nothing left to
+ * record. A year of imported cases leaves thousands of overdue clocks whose breaches the scheduler records
+ * over minutes (and the flows draft letters for); a page loaded meanwhile measures that catch-up, not the
+ * page. The subgraphs' own metrics say where they are: the events file read from here showed a head that
+ * stopped at the import's end (the store keeps its WAL to itself).
  */
-async function settled(eventsFile: string): Promise<void> {
+async function settled(): Promise<void> {
   const started = Date.now();
   const ports = SUBGRAPHS.map((_, i) => PORT + 1 + i);
-  // A connection per look: one kept open went on answering the head it first saw.
-  const headNow = () => {
-    const db = new Database(eventsFile, { readonly: true, fileMustExist: true });
-    try {
-      return (db.prepare('SELECT max(position) AS head FROM events').get() as { head: number }).head;
-    } finally {
-      db.close();
-    }
-  };
-  let head = -1;
+  let seen = '';
   let since = Date.now();
+  let head = 0;
   while (Date.now() - started < 900_000) {
-    const now = headNow();
-    if (now !== head) {
-      head = now;
+    const positions = (await Promise.all(ports.map((p) => gauge(p, 'dumas_worker_position')))).flat();
+    const now = positions.join(',');
+    head = Math.max(head, ...positions);
+    if (now !== seen) {
+      seen = now;
       since = Date.now();
     } else if (Date.now() - since >= 15_000) {
       const behind = await Promise.all(
@@ -236,7 +230,7 @@ async function main() {
       await sleep(1000);
     }
 
-    await settled(path.join(dataDir, 'events.sqlite'));
+    await settled();
 
     const browser = await launchChromium();
     const usable: number[] = [];
