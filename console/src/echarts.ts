@@ -4,7 +4,7 @@
  * never load, and which a page with charts fetches and evaluates while its data is on the way.
  */
 import { BarChart, PieChart } from 'echarts/charts';
-import { AriaComponent, GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
+import { AriaComponent, GridComponent, LegendPlainComponent, TooltipComponent } from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { SVGRenderer } from 'echarts/renderers';
 
@@ -13,7 +13,8 @@ echarts.use([
   PieChart,
   GridComponent,
   TooltipComponent,
-  LegendComponent,
+  // The plain legend: every legend here fits (it wraps), and the scrolling one is code nobody runs.
+  LegendPlainComponent,
   AriaComponent,
   SVGRenderer,
 ]);

@@ -17,8 +17,7 @@ import {
   saveSession,
 } from './auth';
 import { I18nProvider, type Key, useI18n } from './i18n';
-import { loadCharts } from './chart';
-import { Monitoring } from './pages/Monitoring';
+import { Monitoring, prefetchMonitoring } from './pages/Monitoring';
 import './styles.css';
 
 // The landing page of officers, supervisors and auditors comes with the console's script; every other
@@ -212,10 +211,14 @@ function App() {
   );
 }
 
-// Opening on the monitoring page (or on home, which leads an officer there): fetch the charts' library
-// now, while React renders and the page asks for its figures, rather than after.
-const opening = location.hash === '' || location.hash === '#/' ? homeOf(loadSession()?.role) : location.hash;
-if (opening.startsWith('#/monitoring')) void loadCharts();
+// Opening on the monitoring page (or on home, which leads an officer there) signed in: ask for its
+// figures and fetch the charts' library now, before React renders, rather than after its first render.
+const opened = loadSession();
+const opening = location.hash === '' || location.hash === '#/' ? homeOf(opened?.role) : location.hash;
+if (opened && opening.startsWith('#/monitoring')) {
+  setToken(opened.token);
+  prefetchMonitoring();
+}
 
 createRoot(document.getElementById('root')!).render(
   <I18nProvider>

@@ -11,6 +11,9 @@
  * - `evaluation_agency_open`: per agency and Jakarta month, the forwardings that were awaiting an answer at
  *   some point of that month (with when they stopped awaiting), plus one document per agency for those
  *   still awaiting one;
+ * - `evaluation_agency_awaiting` and `evaluation_agency_months`: per agency, the forwardings still awaiting
+ *   an answer counted by date forwarded and by deadline, and per agency and month the day entries summed,
+ *   so that the ranking of a period after everything they count reads a few documents per agency;
  * - `evaluation_config`: the SLA policy versions and calendar changes in force, so the projection stays a
  *   function of the log alone.
  * The read store queries documents by id cheaply and by content only by scanning a collection, so the two
@@ -38,7 +41,6 @@ import { type CaseFact, EVALUATION_SOURCE_EVENT_TYPES, toCaseFact, toLetterFact 
 import {
   type ClockContext,
   type ClockPause,
-  clockId,
   computeClocks,
   calendarOfClock,
   dueDateOf,
@@ -69,6 +71,8 @@ export const EVALUATION_LETTERS = 'evaluation_letters';
 export const EVALUATION_CONFIG = 'evaluation_config';
 export const EVALUATION_AGENCY_DAYS = 'evaluation_agency_days';
 export const EVALUATION_AGENCY_OPEN = 'evaluation_agency_open';
+export const EVALUATION_AGENCY_AWAITING = 'evaluation_agency_awaiting';
+export const EVALUATION_AGENCY_MONTHS = 'evaluation_agency_months';
 
 /**
  * The read paths' indexes: the scheduler's, and a complaint's clocks (for `Complaint.sla`) found by
@@ -271,12 +275,74 @@ export type AgencyDayEntry =
 
 /**
  * A forwarding awaiting its answer from `forwardedAt` until `settledAt` (answered or the complaint ended),
- * keyed by `[complaintId, forwardingId]`. Its deadline is read from its clock only when it is found open:
- * the few open at a moment need it, the many that were open some time that month do not.
+ * keyed by `[complaintId, forwardingId]`, with the terms of its answer deadline: the ranking judges
+ * thousands of open forwardings at once, and reading each one's clock by id was most of its time.
  */
 export interface OpenForwardingEntry {
   readonly forwardedAt: string;
   readonly settledAt?: string;
+  readonly deadline?: DeadlineTerms;
+}
+
+/**
+ * `evaluation_agency_awaiting`, one per agency (id: the agency): its forwardings still awaiting an answer
+ * (the `awaiting:` documents of evaluation_agency_open) counted by the Jakarta date each was forwarded and
+ * by the instant its deadline ends, kept as entries come and go. The ranking reads these 30 documents
+ * instead of every open forwarding (thousands in a year), whenever they answer its question exactly:
+ * `asOf` after every instant they were made of, and every deadline under a calendar version of its own.
+ */
+export interface AwaitingSummaryDoc {
+  readonly agencyId: string;
+  /** Still-awaiting forwardings by the Jakarta date they were forwarded on. */
+  readonly forwardedOn: Record<string, number>;
+  /** Those with a deadline by the instant it ends (every pause known: the deadline as of any later moment). */
+  readonly dueAt: Record<string, number>;
+  /** Those without a deadline, or paused now: never overdue. */
+  readonly undue: number;
+  /** Those whose deadline follows today's calendar (no calendar version): judged one by one. */
+  readonly unversioned: number;
+  /** The latest instant any counted entry was made of (forwarded, paused, resumed); it never goes back. */
+  readonly latest: string;
+  /** The latest `settledAt` placed in a month's document: before it, a month's settled entries matter. */
+  readonly settledLatest: string;
+}
+
+/**
+ * `evaluation_agency_months`, per agency and Jakarta month (id `month:agency`): the month's day entries
+ * (evaluation_agency_days) added up as the KPIs count them, kept as entries come and go. A ranking of a
+ * quarter reads three of these per agency instead of every day document of the quarter, whenever they
+ * answer exactly: `asOf` after every instant they were made of, every deadline under a calendar version
+ * of its own, and the working days counted under the calendar and region in force at the read.
+ */
+export interface MonthSummaryDoc {
+  readonly agencyId: string;
+  readonly month: string;
+  readonly counts: Readonly<
+    Record<
+      | 'received'
+      | 'forwarded'
+      | 'acknowledged'
+      | 'responded'
+      | 'respondedWithinSla'
+      | 'notCompetent'
+      | 'resolved'
+      | 'reopened'
+      | 'remindersSent',
+      number
+    >
+  >;
+  /** Responses by working days from forwarding to answer. */
+  readonly daysToFirstResponse: Record<string, number>;
+  /** Ratings by value. */
+  readonly ratings: Record<string, number>;
+  /** Responses whose deadline follows today's calendar (no calendar version): judged one by one. */
+  readonly unversioned: number;
+  /** The calendar version and region the working days were counted under ('' before any response). */
+  readonly countedUnder: string;
+  /** Responses were counted under more than one calendar or region: only the entries answer. */
+  readonly mixed: boolean;
+  /** The latest instant any counted entry was made of; it never goes back. */
+  readonly latest: string;
 }
 
 /** `evaluation_agency_days` (bucket: a Jakarta date) and `evaluation_agency_open` (a month, or null: still awaiting). */
@@ -518,6 +584,7 @@ function casePlacements(
     const awaiting: OpenForwardingEntry = {
       forwardedAt: f.createdAt,
       ...(settledAt !== undefined ? { settledAt } : {}),
+      ...deadline,
     };
     const key = JSON.stringify([doc.complaintId, f.forwardingId]);
     if (settledAt === undefined) {
@@ -591,8 +658,213 @@ function letterPlacements(doc: EvaluationLetterDoc): Placements {
   return out;
 }
 
+/** The latest of instants ('' before any). */
+const latestOf = (...instants: readonly (string | undefined)[]): string =>
+  instants.reduce<string>(
+    (a, b) => (b === undefined || b === '' || (a !== '' && compareInstants(a, b) >= 0) ? a : b),
+    '',
+  );
+
+/** A histogram's count for `key` moved by one; a count back to zero leaves no key behind. */
+function bump(record: Record<string, number>, key: string | number, by: 1 | -1): void {
+  const n = (record[key] ?? 0) + by;
+  if (n === 0) delete record[key];
+  else record[key] = n;
+}
+
+/** An agency's awaiting summary, changed in place by the entries of its awaiting documents that come and go. */
+class AwaitingSummaries {
+  private readonly docs = new Map<
+    string,
+    { -readonly [K in keyof AwaitingSummaryDoc]: AwaitingSummaryDoc[K] }
+  >();
+  constructor(
+    private readonly tx: ReadModelTx,
+    private readonly ctx: ClockContext | undefined,
+  ) {}
+
+  private async of(agencyId: string) {
+    let doc = this.docs.get(agencyId);
+    if (!doc) {
+      doc = (await this.tx.get<AwaitingSummaryDoc>(EVALUATION_AGENCY_AWAITING, agencyId)) ?? {
+        agencyId,
+        forwardedOn: {},
+        dueAt: {},
+        undue: 0,
+        unversioned: 0,
+        latest: '',
+        settledLatest: '',
+      };
+      this.docs.set(agencyId, doc);
+    }
+    return doc;
+  }
+
+  /** An entry of a month's document: only how late its settling was matters here. */
+  async settled(agencyId: string, entry: OpenForwardingEntry): Promise<void> {
+    const doc = await this.of(agencyId);
+    doc.settledLatest = latestOf(doc.settledLatest, entry.settledAt);
+  }
+
+  /** An entry of the still-awaiting document counted (+1) or no longer (-1). */
+  async count(agencyId: string, entry: OpenForwardingEntry, by: 1 | -1): Promise<void> {
+    const doc = await this.of(agencyId);
+    bump(doc.forwardedOn, jakartaDate(entry.forwardedAt), by);
+    const terms = entry.deadline;
+    if (terms && terms.calendarVersion === undefined) doc.unversioned += by;
+    else {
+      // Versioned terms name their calendar, so this is the same answer whenever it is computed.
+      const due = terms && this.ctx ? deadlineAsOf(terms, NEVER, this.ctx) : null;
+      if (due === null) doc.undue += by;
+      else bump(doc.dueAt, due, by);
+    }
+    if (by > 0) {
+      doc.latest = latestOf(
+        doc.latest,
+        entry.forwardedAt,
+        ...(terms?.pauses ?? []).flatMap((p) => [p.from, p.to]),
+      );
+    }
+  }
+
+  async save(): Promise<void> {
+    for (const [agencyId, doc] of this.docs) await this.tx.put(EVALUATION_AGENCY_AWAITING, agencyId, doc);
+  }
+}
+
+type MutableMonthSummary = {
+  -readonly [K in keyof MonthSummaryDoc]: K extends 'counts'
+    ? Record<keyof MonthSummaryDoc['counts'], number>
+    : MonthSummaryDoc[K];
+};
+
+/** What a month summary's working days were counted under: the calendar version and the agency's region. */
+const countedUnder = (ctx: ClockContext, agencyId: string) =>
+  `${ctx.calendars?.version ?? ''}|${ctx.regionOfAgency?.(agencyId) ?? ''}`;
+
+export const monthSummaryId = (agencyId: string, month: string) => `${month}:${agencyId}`;
+
+/** The instants a day entry is judged by: a summary answers only at or after the latest of them. */
+const entryInstants = (entry: AgencyDayEntry): (string | undefined)[] => {
+  switch (entry.kind) {
+    case 'FORWARDED':
+      return [entry.at];
+    case 'ACKNOWLEDGED':
+      return [entry.at, entry.forwardedAt];
+    case 'RESPONDED':
+      return [entry.at, entry.forwardedAt, ...(entry.deadline?.pauses ?? []).flatMap((p) => [p.from, p.to])];
+    case 'RESOLVED':
+      return [entry.at, entry.since, entry.reopenedAt];
+    case 'RECEIVED':
+    case 'RATED':
+    case 'REMINDER_SENT':
+      return [entry.at, entry.since];
+    default:
+      return assertNever(entry);
+  }
+};
+
+/** Each agency's month summaries, changed in place by the day entries that come and go. */
+class MonthSummaries {
+  private readonly docs = new Map<string, MutableMonthSummary>();
+  constructor(
+    private readonly tx: ReadModelTx,
+    private readonly ctx: ClockContext,
+  ) {}
+
+  private async of(agencyId: string, month: string) {
+    const id = monthSummaryId(agencyId, month);
+    let doc = this.docs.get(id);
+    if (!doc) {
+      doc = (await this.tx.get<MutableMonthSummary>(EVALUATION_AGENCY_MONTHS, id)) ?? {
+        agencyId,
+        month,
+        counts: {
+          received: 0,
+          forwarded: 0,
+          acknowledged: 0,
+          responded: 0,
+          respondedWithinSla: 0,
+          notCompetent: 0,
+          resolved: 0,
+          reopened: 0,
+          remindersSent: 0,
+        },
+        daysToFirstResponse: {},
+        ratings: {},
+        unversioned: 0,
+        countedUnder: '',
+        mixed: false,
+        latest: '',
+      };
+      this.docs.set(id, doc);
+    }
+    return doc;
+  }
+
+  /** A day entry counted (+1) or no longer (-1), as countDayEntry counts it once asOf is past it. */
+  async count(agencyId: string, day: string, entry: AgencyDayEntry, by: 1 | -1): Promise<void> {
+    const doc = await this.of(agencyId, day.slice(0, 7));
+    const c = doc.counts;
+    switch (entry.kind) {
+      case 'FORWARDED':
+        c.forwarded += by;
+        break;
+      case 'ACKNOWLEDGED':
+        c.acknowledged += by;
+        break;
+      case 'RESPONDED': {
+        c.responded += by;
+        if (entry.notCompetent) c.notCompetent += by;
+        if (entry.deadline && entry.deadline.calendarVersion === undefined) doc.unversioned += by;
+        else {
+          const due = entry.deadline ? deadlineAsOf(entry.deadline, NEVER, this.ctx) : null;
+          if (due !== null && compareInstants(entry.at, due) <= 0) c.respondedWithinSla += by;
+        }
+        const under = countedUnder(this.ctx, agencyId);
+        if (doc.countedUnder === '') doc.countedUnder = under;
+        else if (doc.countedUnder !== under) doc.mixed = true;
+        const region = this.ctx.regionOfAgency?.(agencyId);
+        bump(
+          doc.daysToFirstResponse,
+          this.ctx.calendar.workingDaysBetween(jakartaDate(entry.forwardedAt), jakartaDate(entry.at), region),
+          by,
+        );
+        break;
+      }
+      case 'RECEIVED':
+        c.received += by;
+        break;
+      case 'RESOLVED':
+        c.resolved += by;
+        if (entry.reopenedAt !== undefined) c.reopened += by;
+        break;
+      case 'RATED':
+        bump(doc.ratings, entry.rating, by);
+        break;
+      case 'REMINDER_SENT':
+        c.remindersSent += by;
+        break;
+      default:
+        assertNever(entry);
+    }
+    if (by > 0) doc.latest = latestOf(doc.latest, ...entryInstants(entry));
+  }
+
+  async save(): Promise<void> {
+    for (const [id, doc] of this.docs) await this.tx.put(EVALUATION_AGENCY_MONTHS, id, doc);
+  }
+}
+
 /** Moves a subject's entries from where its previous state put them to where its new state puts them. */
-async function reindex(tx: ReadModelTx, before: Placements, after: Placements): Promise<void> {
+async function reindex(
+  tx: ReadModelTx,
+  before: Placements,
+  after: Placements,
+  ctx: ClockContext,
+): Promise<void> {
+  const summaries = new AwaitingSummaries(tx, ctx);
+  const months = new MonthSummaries(tx, ctx);
   const changed = new Map<string, { placement: Placement; set: Placement[]; removed: string[] }>();
   const touch = (p: Placement) => {
     const docKey = `${p.collection}\u0000${bucketDocId(p)}`;
@@ -615,6 +887,26 @@ async function reindex(tx: ReadModelTx, before: Placements, after: Placements): 
       bucket: p.bucket,
       entries: {},
     };
+    if (p.collection === EVALUATION_AGENCY_DAYS) {
+      const entries = doc.entries as Record<string, AgencyDayEntry>;
+      for (const key of [...removed, ...set.map((q) => q.key)]) {
+        const old = entries[key];
+        if (old) await months.count(p.agencyId, p.bucket!, old, -1);
+      }
+      for (const q of set) await months.count(p.agencyId, p.bucket!, q.entry as AgencyDayEntry, 1);
+    }
+    if (p.collection === EVALUATION_AGENCY_OPEN) {
+      const entries = doc.entries as Record<string, OpenForwardingEntry>;
+      for (const key of [...removed, ...set.map((q) => q.key)]) {
+        const old = entries[key];
+        if (old && p.bucket === null) await summaries.count(p.agencyId, old, -1);
+      }
+      for (const q of set) {
+        const entry = q.entry as OpenForwardingEntry;
+        if (p.bucket === null) await summaries.count(p.agencyId, entry, 1);
+        else await summaries.settled(p.agencyId, entry);
+      }
+    }
     // The document is this batch's own copy (parsed or already put): changed in place, put back once.
     for (const key of removed) delete doc.entries[key];
     for (const q of set) doc.entries[q.key] = q.entry;
@@ -622,6 +914,8 @@ async function reindex(tx: ReadModelTx, before: Placements, after: Placements): 
       await tx.delete(p.collection, id);
     else await tx.put(p.collection, id, doc);
   }
+  await summaries.save();
+  await months.save();
 }
 
 type CalendarDecider = ReturnType<typeof createCalendarDecider>;
@@ -774,13 +1068,18 @@ export function createEvaluationProjection(
     // 3: clocks keep the calendar version they started under; agencies' region codes.
     // 4: clocks carry dueWatch and lateStopWatch, indexed for the breach scheduler.
     // 5: clocks carry overdueFrom and clockAgency, indexed for the overdue list.
-    version: 5,
+    // 6: awaiting forwardings carry their deadline terms (the ranking reads no clock), and each agency
+    //    has a summary of those still awaiting (evaluation_agency_awaiting) and of each month's day
+    //    entries (evaluation_agency_months).
+    version: 6,
     collections: [
       SLA_CLOCKS,
       EVALUATION_CASES,
       EVALUATION_LETTERS,
       EVALUATION_AGENCY_DAYS,
       EVALUATION_AGENCY_OPEN,
+      EVALUATION_AGENCY_AWAITING,
+      EVALUATION_AGENCY_MONTHS,
       EVALUATION_CONFIG,
     ],
     indexes: EVALUATION_INDEXES,
@@ -834,7 +1133,7 @@ export function createEvaluationProjection(
         await tx.put(EVALUATION_CASES, fact.complaintId, doc);
         const changed = changedSubjects(before, doc);
         if (changed.forwardings.size > 0 || changed.agencies.size > 0) {
-          await reindex(tx, casePlacements(before, changed), casePlacements(doc, changed));
+          await reindex(tx, casePlacements(before, changed), casePlacements(doc, changed), ctx);
         }
         return;
       }
@@ -859,7 +1158,8 @@ export function createEvaluationProjection(
           next = { ...doc, sentAt: [...doc.sentAt, letter.at] };
         }
         await tx.put(EVALUATION_LETTERS, letter.letterId, next);
-        await reindex(tx, letterPlacements(doc), letterPlacements(next));
+        const ctx = await loadContext(tx, options, decider, cache);
+        await reindex(tx, letterPlacements(doc), letterPlacements(next), ctx);
       }
     },
   };
@@ -898,6 +1198,34 @@ export function clockAsOf(clock: SlaClock, asOf: string): SlaClock {
 export function deadlineAsOf(terms: DeadlineTerms, asOf: string, ctx: ClockContext): string | null {
   const due = dueDateOf({ ...terms, pauses: pausesAsOf(terms.pauses, asOf) }, calendarOfClock(ctx, terms));
   return due === null ? null : endOfJakartaDay(due);
+}
+
+/**
+ * Whether an agency's awaiting summary answers for `asOf` exactly: every instant it was made of and every
+ * settling recorded in a month's document are at or before `asOf` (so each entry it counts was forwarded
+ * and not yet settled then, and no month's entry is), and no deadline in it follows today's calendar.
+ */
+function answersAsOf(summary: AwaitingSummaryDoc, asOf: string): boolean {
+  const by = (at: string) => at === '' || compareInstants(at, asOf) <= 0;
+  return summary.unversioned === 0 && by(summary.latest) && by(summary.settledLatest);
+}
+
+/**
+ * deadlineAsOf for one `asOf`, remembered for terms without pauses: deadlines of forwardings started the
+ * same day under the same terms are one computation, not one walk over the calendar each.
+ */
+function memoDeadline(asOf: string, ctx: ClockContext): (terms: DeadlineTerms) => string | null {
+  const known = new Map<string, string | null>();
+  return (terms) => {
+    if (terms.pauses.length > 0) return deadlineAsOf(terms, asOf, ctx);
+    const key = `${jakartaDate(terms.startedAt)}|${terms.length}|${terms.unit}|${terms.region ?? ''}|${terms.calendarVersion ?? ''}`;
+    let due = known.get(key);
+    if (due === undefined) {
+      due = deadlineAsOf(terms, asOf, ctx);
+      known.set(key, due);
+    }
+    return due;
+  };
 }
 
 /** Agencies' day buckets from `from` to `to` (Jakarta dates, inclusive), from the agency_day index. */
@@ -942,26 +1270,88 @@ export async function agenciesKpisFromReadModel(
   if (Number.isNaN(asOfMs)) throw new Error(`asOf is not an instant: ${asOf}`);
   const asOfDate = jakartaDate(asOf);
   const last = fromDayNumber(Math.min(dayNumber(period.to), dayNumber(asOfDate)));
+  // Whole months (every period the API takes): each agency's month summaries answer when they can.
+  const months =
+    period.from <= last &&
+    period.from.endsWith('-01') &&
+    fromDayNumber(dayNumber(period.to) + 1).endsWith('-01')
+      ? monthsBetween(period.from.slice(0, 7), last.slice(0, 7))
+      : [];
+  const summaries = await Promise.all(
+    agencyIds.map((agencyId) =>
+      Promise.all(
+        months.map((m) => store.get<MonthSummaryDoc>(EVALUATION_AGENCY_MONTHS, monthSummaryId(agencyId, m))),
+      ),
+    ),
+  );
+  const summarised = new Map<string, MonthSummaryDoc[]>();
+  agencyIds.forEach((agencyId, i) => {
+    const docs = summaries[i]!.filter((d) => d !== undefined);
+    if (months.length > 0 && docs.every((d) => monthAnswers(d, asOf, ctx))) summarised.set(agencyId, docs);
+  });
+  const rest = agencyIds.filter((agencyId) => !summarised.has(agencyId));
   const days =
-    period.from <= last && agencyIds.length > 0
+    period.from <= last && rest.length > 0
       ? await store.find<AgencyBucketDoc<AgencyDayEntry>>(
           EVALUATION_AGENCY_DAYS,
-          agencyDaysQuery(agencyIds.length === 1 ? agencyIds[0]! : agencyIds, period.from, last),
+          agencyDaysQuery(rest.length === 1 ? rest[0]! : rest, period.from, last),
         )
       : [];
-  const daysOf = new Map<string, AgencyBucketDoc<AgencyDayEntry>[]>(agencyIds.map((id) => [id, []]));
+  const daysOf = new Map<string, AgencyBucketDoc<AgencyDayEntry>[]>(rest.map((id) => [id, []]));
   for (const doc of days) daysOf.get(doc.agencyId)?.push(doc);
   return Promise.all(
     agencyIds.map((agencyId) =>
-      agencyKpisOfDays(store, agencyId, daysOf.get(agencyId) ?? [], period, ctx, asOf),
+      agencyKpisOfDays(
+        store,
+        agencyId,
+        summarised.get(agencyId) ?? daysOf.get(agencyId) ?? [],
+        period,
+        ctx,
+        asOf,
+      ),
     ),
   );
 }
 
+/**
+ * Whether a month summary answers for `asOf` exactly: every instant it was made of at or before `asOf`,
+ * no deadline under today's calendar, and its working days counted under the calendar and region in force.
+ */
+function monthAnswers(summary: MonthSummaryDoc, asOf: string, ctx: ClockContext): boolean {
+  return (
+    !summary.mixed &&
+    summary.unversioned === 0 &&
+    (summary.latest === '' || compareInstants(summary.latest, asOf) <= 0) &&
+    (summary.countedUnder === '' || summary.countedUnder === countedUnder(ctx, summary.agencyId))
+  );
+}
+
+/** A month summary added to a tally: what countDayEntry makes of the month's entries once asOf is past them. */
+function countMonth(t: KpiTally, summary: MonthSummaryDoc): void {
+  const c = summary.counts;
+  t.received += c.received;
+  t.forwarded += c.forwarded;
+  t.acknowledged += c.acknowledged;
+  t.responded += c.responded;
+  t.respondedWithinSla += c.respondedWithinSla;
+  t.notCompetent += c.notCompetent;
+  t.resolved += c.resolved;
+  t.reopened += c.reopened;
+  t.remindersSent += c.remindersSent;
+  for (const [days, n] of Object.entries(summary.daysToFirstResponse))
+    for (let i = 0; i < n; i++) t.daysToFirstResponse.push(Number(days));
+  for (const [rating, n] of Object.entries(summary.ratings))
+    for (let i = 0; i < n; i++) t.ratings.push(Number(rating));
+}
+
+const isMonthSummary = (doc: AgencyBucketDoc<AgencyDayEntry> | MonthSummaryDoc): doc is MonthSummaryDoc =>
+  'counts' in doc;
+
 async function agencyKpisOfDays(
   store: ReadModelStore,
   agencyId: string,
-  days: readonly AgencyBucketDoc<AgencyDayEntry>[],
+  /** The period's day documents, or its month summaries when they answer for asOf. */
+  days: readonly (AgencyBucketDoc<AgencyDayEntry> | MonthSummaryDoc)[],
   period: Period,
   ctx: ClockContext,
   asOf: string,
@@ -973,9 +1363,33 @@ async function agencyKpisOfDays(
   const region = ctx.regionOfAgency?.(agencyId);
   const workingDays = (from: string, to: string) =>
     ctx.calendar.workingDaysBetween(jakartaDate(from), to, region);
+  const deadline = memoDeadline(asOf, ctx);
 
   for (const doc of days) {
-    for (const entry of Object.values(doc.entries)) if (by(entry.at)) countDayEntry(tally, entry);
+    if (isMonthSummary(doc)) countMonth(tally, doc);
+    else for (const entry of Object.values(doc.entries)) if (by(entry.at)) countDayEntry(tally, entry);
+  }
+
+  // Many were forwarded on the same date: their age in working days is counted once per date.
+  const ages = new Map<string, number>();
+  const age = (forwardedOn: string) => {
+    let days = ages.get(forwardedOn);
+    if (days === undefined) {
+      days = ctx.calendar.workingDaysBetween(forwardedOn, asOfDate, region);
+      ages.set(forwardedOn, days);
+    }
+    return days;
+  };
+  const summary = await store.get<AwaitingSummaryDoc>(EVALUATION_AGENCY_AWAITING, agencyId);
+  if (summary && answersAsOf(summary, asOf)) {
+    // The summary is what the entries below would add up to: every one forwarded, none settled, by asOf.
+    for (const [forwardedOn, n] of Object.entries(summary.forwardedOn)) {
+      tally.open += n;
+      tally.ageing[ageingBucket(age(forwardedOn))] += n;
+    }
+    for (const [due, n] of Object.entries(summary.dueAt))
+      if (compareInstants(asOf, due) > 0) tally.overdue += n;
+    return summarizeKpis(agencyId, period, asOf, tally);
   }
 
   const month = asOfDate.slice(0, 7);
@@ -991,25 +1405,15 @@ async function agencyKpisOfDays(
       ),
     ]).flat(),
   );
-  const open = awaiting.flatMap((doc) =>
-    Object.entries(doc?.entries ?? {}).filter(
-      ([, f]) => by(f.forwardedAt) && !(f.settledAt !== undefined && by(f.settledAt)),
-    ),
-  );
-  // Their clocks read together (one batched read in a request), not one after another.
-  const clocks = await Promise.all(
-    open.map(([key]) => {
-      const [complaintId, forwardingId] = JSON.parse(key) as [string, string];
-      return store.get<SlaClockDoc>(SLA_CLOCKS, clockId(complaintId, 'WRITTEN_RESPONSE', forwardingId, 1));
-    }),
-  );
-  open.forEach(([, f], i) => {
-    tally.open++;
-    const clock = clocks[i];
-    const due = clock ? deadlineAsOf(clock, asOf, ctx) : null;
-    if (due !== null && compareInstants(asOf, due) > 0) tally.overdue++;
-    tally.ageing[ageingBucket(workingDays(f.forwardedAt, asOfDate))]++;
-  });
+  for (const doc of awaiting) {
+    for (const f of Object.values(doc?.entries ?? {})) {
+      if (!by(f.forwardedAt) || (f.settledAt !== undefined && by(f.settledAt))) continue;
+      tally.open++;
+      const due = f.deadline ? deadline(f.deadline) : null;
+      if (due !== null && compareInstants(asOf, due) > 0) tally.overdue++;
+      tally.ageing[ageingBucket(age(jakartaDate(f.forwardedAt)))]++;
+    }
+  }
   return summarizeKpis(agencyId, period, asOf, tally);
 
   function countDayEntry(t: KpiTally, entry: AgencyDayEntry): void {
@@ -1023,7 +1427,7 @@ async function agencyKpisOfDays(
       case 'RESPONDED': {
         if (!by(entry.forwardedAt)) return;
         t.responded++;
-        const due = entry.deadline ? deadlineAsOf(entry.deadline, asOf, ctx) : null;
+        const due = entry.deadline ? deadline(entry.deadline) : null;
         if (due !== null && compareInstants(entry.at, due) <= 0) t.respondedWithinSla++;
         if (entry.notCompetent) t.notCompetent++;
         t.daysToFirstResponse.push(workingDays(entry.forwardedAt, jakartaDate(entry.at)));

@@ -12,11 +12,16 @@ import {
   type AgencyBucketDoc,
   agencyKpisFromReadModel,
   agencyOpenId,
+  type AwaitingSummaryDoc,
+  clockContextFromReadModel,
   createEvaluationProjection,
+  EVALUATION_AGENCY_AWAITING,
+  EVALUATION_AGENCY_MONTHS,
   EVALUATION_AGENCY_DAYS,
   EVALUATION_AGENCY_OPEN,
   OPEN_SHARDS,
   type OpenForwardingEntry,
+  SLA_CLOCKS,
 } from '../../services/evaluation/projections';
 import type { RecordedEvent } from '../../services/shared/eventstore/types';
 import { SqliteReadModelStore } from '../../services/shared/projections/sqlite-read-model';
@@ -141,16 +146,137 @@ describe('the agency indexes behind Agency.performance', () => {
       periods.quarter(2025, 2),
       periods.year(2025),
     ];
-    for (const agency of ['x', 'y']) {
-      for (const period of checked) {
-        for (const asOf of moments) {
-          const brute = computeAgencyKpisFromEvents(events, agency, period, ctx, asOf);
-          const indexed = await agencyKpisFromReadModel(store, agency, period, ctx, asOf);
-          // The KPIs carry agency, period and asOf, so a failure names the case it failed on.
-          expect(indexed).toEqual(brute);
+    // A bare context (month summaries never answer: their working days were counted under a calendar
+    // version it does not name) and the store's own (they answer wherever asOf is past what they count).
+    for (const judged of [ctx, await clockContextFromReadModel(store)]) {
+      for (const agency of ['x', 'y']) {
+        for (const period of checked) {
+          for (const asOf of moments) {
+            const brute = computeAgencyKpisFromEvents(events, agency, period, judged, asOf);
+            const indexed = await agencyKpisFromReadModel(store, agency, period, judged, asOf);
+            // The KPIs carry agency, period and asOf, so a failure names the case it failed on.
+            expect(indexed).toEqual(brute);
+          }
         }
       }
     }
+  });
+
+  it('judge open forwardings by the deadline terms they carry, reading no clock', async () => {
+    // Given the history projected, when every clock document is gone, then the KPIs are still the
+    // recomputation's: the ranking reads thousands of open forwardings, and a clock each was its cost.
+    const store = await project(events, 1_000);
+    stores.push(store);
+    const clocks = await store.find<{ id: string }>(SLA_CLOCKS);
+    expect(clocks.length).toBeGreaterThan(0);
+    await store.applyBatch('clocks-gone', events.length, async (tx) => {
+      for (const c of clocks) await tx.delete(SLA_CLOCKS, c.id);
+    });
+    for (const agency of ['x', 'y']) {
+      for (const asOf of [at('2025-03-18', '09:00'), at('2025-04-12'), undefined]) {
+        const period = periods.quarter(2025, 1);
+        const brute = computeAgencyKpisFromEvents(events, agency, period, ctx, asOf);
+        expect(await agencyKpisFromReadModel(store, agency, period, ctx, asOf)).toEqual(brute);
+      }
+    }
+    expect(computeAgencyKpisFromEvents(events, 'x', periods.quarter(2025, 1), ctx).overdue).toBeGreaterThan(
+      0,
+    );
+  });
+
+  it("answer from each agency's awaiting summary alone once asOf is past everything it counts", async () => {
+    // Given the history projected, when the still-awaiting documents are gone, then a moment after the
+    // last event is still answered as the recomputation does: from the summary (30 reads for a ranking,
+    // not one per open forwarding); a moment inside the history is not (the entries are needed there).
+    const store = await project(events, 1);
+    stores.push(store);
+    const summary = await store.get<AwaitingSummaryDoc>(EVALUATION_AGENCY_AWAITING, 'x');
+    expect(summary).toMatchObject({ forwardedOn: { '2025-03-05': 1 }, undue: 0, unversioned: 0 });
+    expect(Object.values(summary!.dueAt)).toEqual([1]);
+    const gone = (
+      await store.find<{ agencyId: string; bucket: string | null }>(EVALUATION_AGENCY_OPEN)
+    ).filter((d) => d.bucket === null);
+    expect(gone.length).toBeGreaterThan(0);
+    await store.applyBatch('awaiting-gone', events.length, async (tx) => {
+      for (const d of gone) {
+        for (let shard = 0; shard < OPEN_SHARDS; shard++)
+          await tx.delete(EVALUATION_AGENCY_OPEN, agencyOpenId(d.agencyId, null, shard));
+      }
+    });
+    for (const agency of ['x', 'y']) {
+      for (const period of [periods.quarter(2025, 2), periods.year(2025)]) {
+        const asOf = at('2025-06-30');
+        const brute = computeAgencyKpisFromEvents(events, agency, period, ctx, asOf);
+        expect(await agencyKpisFromReadModel(store, agency, period, ctx, asOf)).toEqual(brute);
+      }
+    }
+    const inside = at('2025-04-12');
+    const q2 = periods.quarter(2025, 2);
+    expect((await agencyKpisFromReadModel(store, 'x', q2, ctx, inside)).open).toBeLessThan(
+      computeAgencyKpisFromEvents(events, 'x', q2, ctx, inside).open,
+    );
+  });
+
+  it('answer from the month summaries alone once asOf is past everything they count', async () => {
+    // Given the history projected, when every day document is gone, then periods judged after the last
+    // event are answered as the recomputation answers them: from one summary per agency and month.
+    const store = await project(events, 1);
+    stores.push(store);
+    const judged = await clockContextFromReadModel(store);
+    const april = await store.get<{ counts: Record<string, number> }>(EVALUATION_AGENCY_MONTHS, '2025-04:x');
+    expect(april?.counts).toMatchObject({ forwarded: 1, responded: 2, resolved: 2, reopened: 1 });
+    const days = await store.find<{ agencyId: string; bucket: string }>(EVALUATION_AGENCY_DAYS);
+    await store.applyBatch('days-gone', events.length, async (tx) => {
+      for (const d of days) {
+        for (let shard = 0; shard < 8; shard++)
+          await tx.delete(EVALUATION_AGENCY_DAYS, `${d.bucket}:${shard}:${d.agencyId}`);
+      }
+    });
+    expect(await store.find(EVALUATION_AGENCY_DAYS)).toEqual([]);
+    for (const agency of ['x', 'y']) {
+      for (const period of [periods.month(2025, 1), periods.quarter(2025, 1), periods.year(2025)]) {
+        const asOf = at('2025-06-30');
+        const brute = computeAgencyKpisFromEvents(events, agency, period, judged, asOf);
+        expect(await agencyKpisFromReadModel(store, agency, period, judged, asOf)).toEqual(brute);
+      }
+    }
+    expect(computeAgencyKpisFromEvents(events, 'y', periods.year(2025), judged)).toMatchObject({
+      responded: 2,
+      resolved: 2,
+      satisfactionRatings: 1,
+    });
+  });
+
+  it('count working days under the calendar in force: a holiday added later sends the ranking to the entries', async () => {
+    // Given y's March answer counted 5 working days after its forwarding (the quarter's median), when a
+    // holiday inside that span is added afterwards, then its median is counted under the new calendar, as the recomputation does.
+    const added = {
+      id: 'e-holiday',
+      streamId: 'calendar',
+      revision: 0,
+      position: events.length + 1,
+      type: 'HolidayAdded',
+      data: {
+        date: '2025-03-10',
+        kind: 'NATIONAL_HOLIDAY',
+        name: 'Libur uji',
+        addedBy: 'admin',
+        addedAt: at('2025-06-01'),
+      },
+      metadata: { occurredAt: at('2025-06-01') },
+      recordedAt: at('2025-06-01'),
+      hash: '',
+      previousHash: '',
+    } as RecordedEvent;
+    const withHoliday = [...events, added];
+    const store = await project(withHoliday, 1);
+    stores.push(store);
+    const judged = await clockContextFromReadModel(store);
+    const q1 = periods.quarter(2025, 1);
+    const before = computeAgencyKpisFromEvents(events, 'y', q1, ctx);
+    const brute = computeAgencyKpisFromEvents(withHoliday, 'y', q1, judged);
+    expect(brute.medianWorkingDaysToFirstResponse).not.toEqual(before.medianWorkingDaysToFirstResponse);
+    expect(await agencyKpisFromReadModel(store, 'y', q1, judged)).toEqual(brute);
   });
 
   it('the history exercises what the indexes must get right', () => {

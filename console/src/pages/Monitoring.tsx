@@ -46,53 +46,86 @@ interface Figures {
   readonly overdue?: OverdueQuery['overdueClocks'];
 }
 
+/** The page's four requests for a period and agency, sent at once (ECharts is fetched meanwhile). */
+function request(period: PeriodChoice, agencyId: string | null) {
+  const range = periodRange(period);
+  const weeks = buckets(period);
+  const agency = agencyId ? { agencyId } : {};
+  const asked = {
+    weeks,
+    inflow: gql(InflowDocument, { ...agency, ranges: weeks.map((w) => ({ from: w.from, to: w.to })) }),
+    backlog: gql(BacklogDocument, { ...agency, from: range.from, to: range.to }),
+    ranking: gql(RankingDocument, { period: periodInput(period) }),
+    overdue: gql(OverdueDocument, agencyId ? { agencyId } : {}),
+  };
+  // After the requests, not before: evaluating the library holds the main thread for a while, and the
+  // server's work (the ranking above all) is what the page waits for longest.
+  void loadCharts();
+  return asked;
+}
+
+type Requested = ReturnType<typeof request>;
+const requestKey = (period: PeriodChoice, agencyId: string | null) =>
+  JSON.stringify([period.kind, period.year, period.index, agencyId]);
+
+/** The first figures, asked for before React's first render when the console opens on this page. */
+let early: { readonly key: string; readonly asked: Requested } | undefined;
+
+/**
+ * Sends the figures of the page's first view (this quarter, every agency) right away: main.tsx calls it
+ * when the console opens on monitoring, so the server works while the script renders the page.
+ */
+export function prefetchMonitoring(): void {
+  const period = currentPeriod();
+  early = { key: requestKey(period, null), asked: request(period, null) };
+  // An answer nobody takes (another view chosen first) is not an unhandled rejection.
+  for (const part of [early.asked.inflow, early.asked.backlog, early.asked.ranking, early.asked.overdue])
+    part.catch(() => undefined);
+}
+
 function load(
   period: PeriodChoice,
   agencyId: string | null,
   deliver: (part: Figures) => void,
 ): Promise<unknown> {
-  const range = periodRange(period);
-  const weeks = buckets(period);
-  const agency = agencyId ? { agencyId } : {};
-  void loadCharts(); // on its way while the figures are
+  const key = requestKey(period, agencyId);
+  const asked = early?.key === key ? early.asked : request(period, agencyId);
+  early = undefined; // used once: a refresh asks again
+  const { weeks } = asked;
   return Promise.all([
-    gql(InflowDocument, { ...agency, ranges: weeks.map((w) => ({ from: w.from, to: w.to })) }).then(
-      (counts) => {
-        const count = (w: number, c: number) =>
-          counts.complaintInflow[w]?.channels.find((x) => x.channel === CHANNELS[c])?.count ?? 0;
-        deliver({
-          inflow: {
-            weeks: {
-              columns: ['week', ...CHANNELS],
-              rows: weeks.map((w, i) => [w.label, ...CHANNELS.map((_, c) => count(i, c))]),
-            },
-            byChannel: {
-              columns: ['channel', 'count'],
-              rows: CHANNELS.map((c, j) => [c, weeks.reduce((sum, _, i) => sum + count(i, j), 0)]),
-            },
-            total: counts.complaintInflow.reduce(
-              (sum, week) => sum + week.channels.reduce((n, c) => n + c.count, 0),
-              0,
-            ),
+    asked.inflow.then((counts) => {
+      const count = (w: number, c: number) =>
+        counts.complaintInflow[w]?.channels.find((x) => x.channel === CHANNELS[c])?.count ?? 0;
+      deliver({
+        inflow: {
+          weeks: {
+            columns: ['week', ...CHANNELS],
+            rows: weeks.map((w, i) => [w.label, ...CHANNELS.map((_, c) => count(i, c))]),
           },
-        });
-      },
-    ),
-    gql(BacklogDocument, { ...agency, from: range.from, to: range.to }).then((backlog) =>
+          byChannel: {
+            columns: ['channel', 'count'],
+            rows: CHANNELS.map((c, j) => [c, weeks.reduce((sum, _, i) => sum + count(i, j), 0)]),
+          },
+          total: counts.complaintInflow.reduce(
+            (sum, week) => sum + week.channels.reduce((n, c) => n + c.count, 0),
+            0,
+          ),
+        },
+      });
+    }),
+    asked.backlog.then((backlog) =>
       deliver({
         backlog: { columns: ['status', 'count'], rows: STATUSES.map(([k, s]) => [s, backlog[k].totalCount]) },
       }),
     ),
-    gql(RankingDocument, { period: periodInput(period) }).then((ranking) =>
+    asked.ranking.then((ranking) =>
       deliver({
         ranking: agencyId
           ? ranking.agencyRanking.filter((r) => r.agency.id === agencyId)
           : ranking.agencyRanking,
       }),
     ),
-    gql(OverdueDocument, agencyId ? { agencyId } : {}).then((overdue) =>
-      deliver({ overdue: overdue.overdueClocks }),
-    ),
+    asked.overdue.then((overdue) => deliver({ overdue: overdue.overdueClocks })),
   ]);
 }
 
@@ -185,16 +218,28 @@ export function Monitoring() {
   const [live, setLive] = useState(false);
   const [lastEvent, setLastEvent] = useState<string | null>(null);
   const refreshTimer = useRef<number | undefined>(undefined);
+  // Live updates start once the first figures are in: opening the subscription meanwhile made the gateway
+  // and the subgraphs share the page's busiest moment with it. Its starting point is asked for at once,
+  // with the figures, so nothing that happens in between is missed.
+  const [firstLoaded, setFirstLoaded] = useState(false);
+  const [head] = useState(() =>
+    gql(CaseEventsHeadDocument).then(
+      ({ caseEventsHead }): string | null => caseEventsHead,
+      () => null,
+    ),
+  );
 
   // Answers of an older load (another period or agency, or a live refresh overtaken) are dropped.
   const generation = useRef(0);
   const refresh = useCallback(() => {
     const mine = ++generation.current;
     const current = () => generation.current === mine;
-    load(period, agencyId, (part) => current() && setFigures((f) => ({ ...f, ...part }))).then(
-      () => current() && setError(null),
-      (e: Error) => current() && setError(e.message),
-    );
+    load(period, agencyId, (part) => current() && setFigures((f) => ({ ...f, ...part })))
+      .then(
+        () => current() && setError(null),
+        (e: Error) => current() && setError(e.message),
+      )
+      .finally(() => setFirstLoaded(true));
   }, [period, agencyId]);
 
   useEffect(() => {
@@ -212,32 +257,34 @@ export function Monitoring() {
   // Live from now on, once per page: the figures above already count the past, and a subscription from
   // the beginning made the server replay the whole log to every monitoring page it opened.
   useEffect(() => {
+    if (!firstLoaded) return;
     let stop: (() => void) | undefined;
     let cancelled = false;
-    gql(CaseEventsHeadDocument).then(
-      ({ caseEventsHead }) => {
-        if (cancelled) return;
-        stop = subscribe(
-          CaseEventsDocument,
-          { after: caseEventsHead },
-          {
-            status: setLive,
-            next: (data) => {
-              setLastEvent(`${data.caseEvents.complaint.trackingNumber}: ${data.caseEvents.summary}`);
-              // Events come in bursts (one command, several subgraphs): refresh once the burst settles.
-              window.clearTimeout(refreshTimer.current);
-              refreshTimer.current = window.setTimeout(() => refreshLatest.current(), 300);
-            },
+    void head.then((after) => {
+      if (cancelled) return;
+      if (after === null) {
+        setLive(false);
+        return;
+      }
+      stop = subscribe(
+        CaseEventsDocument,
+        { after },
+        {
+          status: setLive,
+          next: (data) => {
+            setLastEvent(`${data.caseEvents.complaint.trackingNumber}: ${data.caseEvents.summary}`);
+            // Events come in bursts (one command, several subgraphs): refresh once the burst settles.
+            window.clearTimeout(refreshTimer.current);
+            refreshTimer.current = window.setTimeout(() => refreshLatest.current(), 300);
           },
-        );
-      },
-      () => setLive(false),
-    );
+        },
+      );
+    });
     return () => {
       cancelled = true;
       stop?.();
     };
-  }, []);
+  }, [firstLoaded, head]);
 
   const { inflow, backlog, ranking, overdue } = figures;
   // Options change only with their data: a new object each render would redraw every chart each time

@@ -35,6 +35,8 @@ import {
 
 /** The versions of the working calendar (CalendarHistory): which was in force when, and each one. */
 export interface CalendarVersions {
+  /** The latest version: the one `calendar` is. */
+  readonly version?: number;
   versionAt(instant: string): number;
   at(version: number): WorkingCalendar;
 }
