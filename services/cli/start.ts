@@ -29,8 +29,14 @@ interface Child {
   readonly url: string;
 }
 
-async function waitReady(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+/**
+ * Waits for a service's /ready. A service rebuilding its read models over a big log can take minutes:
+ * it says so every 15 s instead of being given up on.
+ */
+async function waitReady(name: string, url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const started = Date.now();
+  const deadline = started + timeoutMs;
+  let told = started;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${url} exited with code ${child.exitCode}`);
     try {
@@ -39,7 +45,14 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs: number): P
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`${url} not ready after ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`${url} not ready after ${timeoutMs} ms (DUMAS_START_READY_TIMEOUT_MS)`);
+    if (Date.now() - told >= 15_000) {
+      told = Date.now();
+      process.stderr.write(
+        `${name} is not ready yet after ${Math.round((told - started) / 1000)} s (catching up with the log)\n`,
+      );
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -108,7 +121,7 @@ async function main(): Promise<void> {
       process: launch(name, entry('services', 'cli', 'subgraph'), { ...baseEnv, PORT: String(port) }, [name]),
     });
   }
-  for (const c of children) await waitReady(`${c.url}/ready`, c.process, 60_000);
+  for (const c of children) await waitReady(c.name, `${c.url}/ready`, c.process, config.startReadyTimeoutMs);
 
   // Demo data on the first run: the seed appends through the same command handlers as the API. Never in
   // production, where the store holds only what really happened.
@@ -125,7 +138,7 @@ async function main(): Promise<void> {
     PORT: String(gatewayPort),
   });
   children.push({ name: 'gateway', url: gatewayUrl, process: gateway });
-  await waitReady(`${gatewayUrl}/ready`, gateway, 60_000);
+  await waitReady('gateway', `${gatewayUrl}/ready`, gateway, config.startReadyTimeoutMs);
 
   if (production) {
     process.stdout.write(

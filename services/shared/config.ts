@@ -199,6 +199,11 @@ export interface DumasConfig {
    */
   readonly subgraphGatewayOnly: boolean;
   readonly logLevel?: string;
+  /**
+   * How long `npm start` waits for a service to be ready (DUMAS_START_READY_TIMEOUT_MS, default 30 min): a
+   * service rebuilding its read models over a big log is alive and busy, not stuck.
+   */
+  readonly startReadyTimeoutMs: number;
   readonly dataDir: string;
   readonly store: StoreConfig;
   /** Read models: a SQLite file per subgraph under dataDir, or a PostgreSQL schema per subgraph. */
@@ -513,6 +518,7 @@ export function loadConfig(env: Env = process.env): DumasConfig {
         ? env.NODE_ENV === 'production'
         : r.flag('DUMAS_SUBGRAPH_GATEWAY_ONLY'),
     ...(logLevel ? { logLevel } : {}),
+    startReadyTimeoutMs: r.int('DUMAS_START_READY_TIMEOUT_MS', 30 * 60_000, 1),
     dataDir,
     store,
     readModels,
