@@ -13,6 +13,8 @@ import { type Channels } from '../../services/channels';
 import { LAPOR_PUSHES_COLLECTION } from '../../services/channels/lapor';
 import { channelsOf } from '../../services/channels/mount';
 import { seedAgencies } from '../../services/cli/seed';
+import { loadConfig } from '../../services/shared/config';
+import { createEventStore } from '../../services/shared/eventstore';
 import { COMPLAINTS_COLLECTION, type ComplaintDocument } from '../../services/complaint/projection';
 import { complaintStreamId } from '../../services/complaint/domain/constants';
 import { channelComplaintId } from '../../services/complaint/import/importer';
@@ -111,8 +113,12 @@ beforeAll(async () => {
   );
   // A data dir of our own: the restart below runs on the same one.
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'dumas-lapor-'));
+  // The directory first: the pull worker takes LAPOR's reports in as it starts, and the forwarded one names
+  // an agency that must already exist (seeded after the start, it raced the first pull).
+  const seeding = await createEventStore(loadConfig({ ...env(), DUMAS_DATA_DIR: dataDir }).store);
+  await seedAgencies(seeding, new Date('2026-01-02T00:00:00Z'));
+  await seeding.close();
   fed = await startFederation({ subgraphs: ['complaint'], dataDir, env: env() });
-  await seedAgencies(fed.store, new Date('2026-01-02T00:00:00Z'));
 });
 
 afterAll(async () => {
