@@ -49,6 +49,7 @@ import Database from 'better-sqlite3';
 import { canonicalJson, computeEventHash } from '../shared/eventstore/hash';
 import type { EventStore, RecordedEvent } from '../shared/eventstore/types';
 import type { AuditConfig } from '../shared/config';
+import { keptFile } from '../shared/dev-secret';
 import { yieldToEventLoop } from '../shared/event-loop';
 
 export type CheckpointKeySettings = Pick<
@@ -158,18 +159,11 @@ export function loadCheckpointKeys(
       'NODE_ENV=production needs DUMAS_CHECKPOINT_PRIVATE_KEY or DUMAS_CHECKPOINT_PRIVATE_KEY_FILE (an Ed25519 key kept outside DUMAS_DATA_DIR)',
     );
   }
-  const file = path.join(dataDir, DEV_KEY_FILE);
-  if (!fs.existsSync(file)) {
-    fs.mkdirSync(dataDir, { recursive: true });
-    const generated = generateKeyPairSync('ed25519').privateKey;
-    try {
-      // 'wx': two processes starting together keep whichever key was written first.
-      fs.writeFileSync(file, generated.export({ type: 'pkcs8', format: 'pem' }), { flag: 'wx', mode: 0o600 });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-  }
-  const dev = keyFrom(fs.readFileSync(file, 'utf8'), 'private', DEV_KEY_FILE);
+  // Processes starting together keep whichever key was linked into place first, and read it whole.
+  const pem = keptFile(dataDir, DEV_KEY_FILE, () =>
+    generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  );
+  const dev = keyFrom(pem, 'private', DEV_KEY_FILE);
   return keysOf(dev, createPublicKey(dev), false);
 }
 

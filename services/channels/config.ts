@@ -1,10 +1,4 @@
-/**
- * Settings of the intake channels (e-mail in over IMAP, the WhatsApp Business Cloud API), from the channels
- * section of the one configuration. A channel without its settings is simply off.
- */
-import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { devSecret } from '../shared/dev-secret';
 import type {
   DumasConfig,
   ImapChannelConfig,
@@ -30,13 +24,7 @@ export interface ChannelsConfig {
 /** DUMAS_CHANNEL_SECRET (base64, ≥ 32 bytes, checked by the configuration), else one generated once under the data dir. */
 function channelSecret(dataDir: string, given: Buffer | undefined): Buffer {
   if (given) return given;
-  const file = path.join(dataDir, 'channel-secret');
-  if (!existsSync(file)) {
-    mkdirSync(dataDir, { recursive: true });
-    writeFileSync(file, randomBytes(32).toString('base64'), { flag: 'wx', mode: 0o600 });
-    chmodSync(file, 0o600);
-  }
-  return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+  return Buffer.from(devSecret(dataDir, 'channel-secret'), 'base64');
 }
 
 /** The channels' settings (the channels section of services/shared/config.ts) with their secret. */

@@ -9,11 +9,20 @@ import path from 'node:path';
  * wins and nobody reads a half-written one. Production configures its secrets instead.
  */
 export function devSecret(dataDir: string, file: string): string {
-  const target = path.join(dataDir, file);
+  return keptFile(dataDir, file, () => randomBytes(32).toString('base64')).trim();
+}
+
+/**
+ * The content of `file` under `dir`, written (mode 0600) with `make()` if it does not exist yet. Processes
+ * starting together all read the one that was linked into place first, never a half-written file (an
+ * exclusive create followed by a write lets another process read it empty in between).
+ */
+export function keptFile(dir: string, file: string, make: () => string): string {
+  const target = path.join(dir, file);
   if (!fs.existsSync(target)) {
-    fs.mkdirSync(dataDir, { recursive: true });
+    fs.mkdirSync(dir, { recursive: true });
     const aside = `${target}.${process.pid}.${randomBytes(4).toString('hex')}`;
-    fs.writeFileSync(aside, randomBytes(32).toString('base64'), { mode: 0o600 });
+    fs.writeFileSync(aside, make(), { mode: 0o600 });
     try {
       fs.linkSync(aside, target);
     } catch (err) {
@@ -22,5 +31,5 @@ export function devSecret(dataDir: string, file: string): string {
       fs.rmSync(aside, { force: true });
     }
   }
-  return fs.readFileSync(target, 'utf8').trim();
+  return fs.readFileSync(target, 'utf8');
 }
