@@ -10,6 +10,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type pg from 'pg';
 import { badInput } from './errors';
+import { createOnce } from './postgres-ddl';
 import type { BlobStoreConfig } from './config';
 
 export interface BlobInfo {
@@ -129,23 +130,19 @@ export class PostgresBlobStore implements BlobStore {
   }
 
   private init(): Promise<void> {
-    this.ready ??= this.pool
-      .query(
-        `CREATE TABLE IF NOT EXISTS ${this.table} (
-          sha256 TEXT PRIMARY KEY CHECK (sha256 ~ '^[0-9a-f]{64}$'),
-          size INTEGER NOT NULL,
-          bytes BYTEA NOT NULL,
-          stored_at TIMESTAMPTZ NOT NULL DEFAULT now()
-        )`,
-      )
-      .then(() => undefined)
-      .catch((err: unknown) => {
-        // Two processes creating the table at once: the loser's error is harmless if the table is there.
-        if ((err as { code?: string }).code === '23505' || (err as { code?: string }).code === '42P07')
-          return;
-        this.ready = undefined;
-        throw err;
-      });
+    this.ready ??= createOnce(
+      this.pool,
+      this.table,
+      `CREATE TABLE IF NOT EXISTS ${this.table} (
+        sha256 TEXT PRIMARY KEY CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+        size INTEGER NOT NULL,
+        bytes BYTEA NOT NULL,
+        stored_at TIMESTAMPTZ NOT NULL DEFAULT now()
+      )`,
+    ).catch((err: unknown) => {
+      this.ready = undefined;
+      throw err;
+    });
     return this.ready;
   }
 

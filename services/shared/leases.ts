@@ -28,6 +28,7 @@ import pg from 'pg';
 import type { Logger } from './logger';
 import { overriding } from './projections/overriding';
 import type { ReadModelStore, WriteOptions } from './projections/types';
+import { createOnce } from './postgres-ddl';
 
 export interface LeaseHandle {
   readonly name: string;
@@ -92,12 +93,16 @@ export async function postgresLeases(options: PostgresLeaseOptions): Promise<Lea
   const holder = options.holder ?? `${process.pid}-${randomUUID().slice(0, 8)}`;
   const pool = new pg.Pool({ connectionString: options.url, max: 2 });
   pool.on('error', () => {}); // a dropped idle connection: the next query reconnects
-  await pool.query(`CREATE TABLE IF NOT EXISTS ${TABLE} (
-    name       text PRIMARY KEY,
-    holder     text NOT NULL,
-    fence      bigint NOT NULL,
-    expires_at timestamptz NOT NULL
-  )`);
+  await createOnce(
+    pool,
+    TABLE,
+    `CREATE TABLE IF NOT EXISTS ${TABLE} (
+      name       text PRIMARY KEY,
+      holder     text NOT NULL,
+      fence      bigint NOT NULL,
+      expires_at timestamptz NOT NULL
+    )`,
+  );
   let closed = false;
   let releaseOnClose = true;
   const loops: Promise<void>[] = [];

@@ -21,6 +21,18 @@ async function eventually(check: () => boolean, timeoutMs: number): Promise<numb
   return Date.now() - started;
 }
 
+describePg('given replicas starting at once on a new database', () => {
+  it('each makes its lease table without tripping over the others (CREATE IF NOT EXISTS is not safe against itself)', async () => {
+    const db = await createTestDatabase('leases-start');
+    const started = await Promise.allSettled(
+      Array.from({ length: 6 }, (_, i) => postgresLeases({ url: db.url, holder: `r${i}` })),
+    );
+    const refused = started.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
+    expect(refused.map((r) => String(r.reason))).toEqual([]);
+    for (const s of started) if (s.status === 'fulfilled') await s.value.close();
+  });
+});
+
 describePg('given two replicas competing for one lease', () => {
   it('runs the work in one at a time, and in the other within seconds once the holder is gone', async () => {
     const db = await createTestDatabase('leases');

@@ -9,6 +9,7 @@
  * one statement keeps both limiters the same rule.
  */
 import pg from 'pg';
+import { createOnce } from '../postgres-ddl';
 
 export interface ClientLimiter {
   /** Takes one token; 0 when allowed, else the seconds until one is available. */
@@ -49,9 +50,10 @@ export function postgresLimits(url: string): PostgresLimits {
   pool.on('error', () => {}); // a dropped idle connection: the next query reconnects
   let ready: Promise<unknown> | undefined;
   const prepare = () => {
-    ready ??= pool
-      .query(
-        `CREATE TABLE IF NOT EXISTS ${TABLE} (
+    ready ??= createOnce(
+      pool,
+      TABLE,
+      `CREATE TABLE IF NOT EXISTS ${TABLE} (
           scope   text NOT NULL,
           client  text NOT NULL,
           tokens  double precision NOT NULL,
@@ -59,11 +61,10 @@ export function postgresLimits(url: string): PostgresLimits {
           allowed boolean NOT NULL,
           PRIMARY KEY (scope, client)
         )`,
-      )
-      .catch((err: unknown) => {
-        ready = undefined;
-        throw err;
-      });
+    ).catch((err: unknown) => {
+      ready = undefined;
+      throw err;
+    });
     return ready;
   };
   let takes = 0;
