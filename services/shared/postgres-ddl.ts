@@ -6,12 +6,12 @@ import type pg from 'pg';
  * check and one then fails on the catalog's unique index (pg_type_typname_nsp_index). With the lock the
  * second waits and finds the table there.
  */
-export async function createOnce(pool: pg.Pool, key: string, ddl: string): Promise<void> {
+export async function createOnce(pool: pg.Pool, key: string, ddl: string | readonly string[]): Promise<void> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`dumas-ddl:${key}`]);
-    await client.query(ddl);
+    for (const statement of typeof ddl === 'string' ? [ddl] : ddl) await client.query(statement);
     await client.query('COMMIT');
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { conflict } from '../errors';
+import { createOnce } from '../postgres-ddl';
 import { BatchCache, type DirtyDocument } from './batch-cache';
 import {
   assertName,
@@ -77,43 +78,27 @@ export class PostgresReadModelStore implements ReadModelStore {
     // An idle client losing its connection must not crash the process; the next query reconnects.
     pool.on('error', () => {});
     try {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        // Several subgraph processes may start at once: serialise creating the same schema.
-        await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
-          `dumas read models ${options.schema}`,
-        ]);
-        await client.query(`CREATE SCHEMA IF NOT EXISTS "${options.schema}"`);
-        await client.query(`
-          CREATE TABLE IF NOT EXISTS "${options.schema}".documents (
-            collection text NOT NULL,
-            id text NOT NULL,
-            doc jsonb NOT NULL,
-            PRIMARY KEY (collection, id)
-          )`);
-        await client.query(`
-          CREATE TABLE IF NOT EXISTS "${options.schema}".checkpoints (
-            projection text PRIMARY KEY,
-            position bigint NOT NULL,
-            version integer NOT NULL
-          )`);
+      // Several subgraph processes may start at once: creating the same schema is serialised.
+      const schema = `"${options.schema}"`;
+      await createOnce(pool, `read models ${options.schema}`, [
+        `CREATE SCHEMA IF NOT EXISTS ${schema}`,
+        `CREATE TABLE IF NOT EXISTS ${schema}.documents (
+          collection text NOT NULL,
+          id text NOT NULL,
+          doc jsonb NOT NULL,
+          PRIMARY KEY (collection, id)
+        )`,
+        `CREATE TABLE IF NOT EXISTS ${schema}.checkpoints (
+          projection text PRIMARY KEY,
+          position bigint NOT NULL,
+          version integer NOT NULL
+        )`,
         // The newest fencing token seen per lease (WriteFence): older ones are refused at write.
-        await client.query(`
-          CREATE TABLE IF NOT EXISTS "${options.schema}".fences (lease text PRIMARY KEY, token bigint NOT NULL)`);
+        `CREATE TABLE IF NOT EXISTS ${schema}.fences (lease text PRIMARY KEY, token bigint NOT NULL)`,
         // Every write bumps the generation, so a store can tell whether anyone else wrote since its last batch.
-        await client.query(`
-          CREATE TABLE IF NOT EXISTS "${options.schema}".meta (key text PRIMARY KEY, value bigint NOT NULL)`);
-        await client.query(
-          `INSERT INTO "${options.schema}".meta (key, value) VALUES ('generation', 0) ON CONFLICT (key) DO NOTHING`,
-        );
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw error;
-      } finally {
-        client.release();
-      }
+        `CREATE TABLE IF NOT EXISTS ${schema}.meta (key text PRIMARY KEY, value bigint NOT NULL)`,
+        `INSERT INTO ${schema}.meta (key, value) VALUES ('generation', 0) ON CONFLICT (key) DO NOTHING`,
+      ]);
       const icu = await pool.query(`SELECT 1 FROM pg_collation WHERE collname = 'und-x-icu'`);
       return new PostgresReadModelStore(
         pool,
