@@ -23,9 +23,8 @@
  *   for a year); in the page 0.3–1 s, and ~0.5 s of main thread (ECharts' evaluation and six SVG charts)
  *   after the answers: the 1 s goal is met in the fastest runs, not in the median, on this machine.
  * DUMAS_BENCH_DATA=<dir> imports into that dir once and reuses it on later runs (not deleted): to measure a
- * change without importing again. A projection whose version changed rebuilds at start, which at a year's
- * size outlasts `npm start`'s 60 s wait for a ready subgraph: start that subgraph alone once first
- * (`DUMAS_DATA_DIR=<dir> PORT=… node -r @swc-node/register services/cli/subgraph.ts evaluation`) until ready.
+ * change without importing again. A projection whose version changed rebuilds at start (about 2 min for the
+ * evaluation at a year's size; `npm start` waits for it, DUMAS_START_READY_TIMEOUT_MS).
  * DUMAS_BENCH_KEEP=1 leaves the stack up after the figures, with an officer's token printed, until SIGINT or
  * SIGTERM: to profile one query or the page by hand on the same data.
  */
