@@ -17,14 +17,13 @@ type Entry =
 type Original = { readonly read: true; readonly stored: string | undefined } | { readonly read: false };
 const UNREAD: Original = { read: false };
 
-export interface DirtyDocument {
+/** A document the batch changed, as the store writes it. */
+export interface DocumentWrite {
   readonly collection: string;
   readonly id: string;
   readonly key: string;
-  /** undefined: delete it. */
-  readonly doc: unknown;
-  /** The stored JSON text before the batch, when the batch read it (undefined: there was none). */
-  readonly original: Original;
+  /** The document's JSON text; undefined: delete it. */
+  readonly text: string | undefined;
 }
 
 export class BatchCache {
@@ -97,30 +96,27 @@ export class BatchCache {
     };
   }
 
-  /** Ends the batch: later use of its tx is a bug in the projection (it kept the tx past its apply). */
-  close(): DirtyDocument[] {
-    this.closed = true;
-    const dirty: DirtyDocument[] = [];
+  /**
+   * Ends the batch (later use of its tx is a bug in the projection: it kept the tx past its apply) and
+   * gives its writes. A document put back as it was read, or deleted where there was none, is left out:
+   * rewriting it would only touch its index entries (and search trigrams) for nothing.
+   */
+  close(): DocumentWrite[] {
+    const writes: DocumentWrite[] = [];
     for (const [key, entry] of this.entries) {
-      if (entry.state === 'put')
-        dirty.push({
-          collection: entry.collection,
-          id: entry.id,
-          key,
-          doc: entry.doc,
-          original: entry.original,
-        });
-      else if (entry.state === 'deleted')
-        dirty.push({
-          collection: entry.collection,
-          id: entry.id,
-          key,
-          doc: undefined,
-          original: entry.original,
-        });
+      if (entry.state === 'clean') continue;
+      const text = entry.state === 'put' ? JSON.stringify(entry.doc) : undefined;
+      if (entry.original.read && entry.original.stored === text) continue;
+      writes.push({ collection: entry.collection, id: entry.id, key, text });
     }
+    this.abandon();
+    return writes;
+  }
+
+  /** Ends the batch without writing anything (its apply failed). */
+  abandon(): void {
+    this.closed = true;
     this.entries.clear();
-    return dirty;
   }
 
   private originalOf(key: string): Original {

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { conflict } from '../errors';
 import { createOnce } from '../postgres-ddl';
-import { BatchCache, type DirtyDocument } from './batch-cache';
+import { BatchCache, type DocumentWrite } from './batch-cache';
 import {
   assertName,
   IndexedFields,
@@ -276,7 +276,7 @@ export class PostgresReadModelStore implements ReadModelStore {
     }
     const client = await this.pool.connect();
     let broken: unknown;
-    let written: [string, string | undefined][] = [];
+    let written: DocumentWrite[] = [];
     let generationAfter: string | undefined;
     try {
       await client.query('BEGIN');
@@ -321,10 +321,11 @@ export class PostgresReadModelStore implements ReadModelStore {
       try {
         await fn(batch.tx);
       } catch (error) {
-        batch.close();
+        batch.abandon();
         throw error;
       }
-      written = await this.writeDirty(client, batch.close());
+      written = batch.close();
+      await this.write(client, written);
       await client.query(`UPDATE ${this.checkpoints} SET position = $2 WHERE projection = $1`, [
         projection,
         position,
@@ -339,7 +340,7 @@ export class PostgresReadModelStore implements ReadModelStore {
       }
       await client.query('COMMIT');
       this.seenGeneration = generationAfter;
-      for (const [key, text] of written) {
+      for (const { key, text } of written) {
         if (text === undefined) this.documentCache.delete(key);
         else this.remember(key, text);
       }
@@ -439,24 +440,17 @@ export class PostgresReadModelStore implements ReadModelStore {
   }
 
   /** Dirty documents go out in two statements whatever their number (arrays through unnest). */
-  private async writeDirty(
-    client: pg.PoolClient,
-    dirty: readonly DirtyDocument[],
-  ): Promise<[string, string | undefined][]> {
-    const written: [string, string | undefined][] = [];
+  private async write(client: pg.PoolClient, writes: readonly DocumentWrite[]): Promise<void> {
     const upsert = { collections: [] as string[], ids: [] as string[], docs: [] as string[] };
     const remove = { collections: [] as string[], ids: [] as string[] };
-    for (const { collection, id, key, doc } of dirty) {
-      if (doc === undefined) {
+    for (const { collection, id, text } of writes) {
+      if (text === undefined) {
         remove.collections.push(collection);
         remove.ids.push(id);
-        written.push([key, undefined]);
       } else {
-        const text = JSON.stringify(doc);
         upsert.collections.push(collection);
         upsert.ids.push(id);
         upsert.docs.push(text);
-        written.push([key, text]);
       }
     }
     if (remove.ids.length > 0) {
@@ -474,7 +468,6 @@ export class PostgresReadModelStore implements ReadModelStore {
         [upsert.collections, upsert.ids, upsert.docs],
       );
     }
-    return written;
   }
 
   /** First in, first out, as in the SQLite store. */

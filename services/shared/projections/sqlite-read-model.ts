@@ -371,11 +371,11 @@ export class SqliteReadModelStore implements ReadModelStore {
     try {
       await fn(batch.tx);
     } catch (error) {
-      batch.close();
+      batch.abandon();
       throw error;
     }
-    const dirty = batch.close();
-    const written: [string, string | undefined][] = [];
+    // Serialised before the write lock is taken.
+    const writes = batch.close();
     try {
       this.db
         .transaction(() => {
@@ -388,19 +388,9 @@ export class SqliteReadModelStore implements ReadModelStore {
               { projection, checkpoint: current.position, position },
             );
           }
-          for (const { collection, id, key, doc, original } of dirty) {
-            if (doc === undefined) {
-              if (original.read && original.stored === undefined) continue;
-              this.deleteDoc.run(collection, id);
-              written.push([key, undefined]);
-            } else {
-              const text = JSON.stringify(doc);
-              // Put back as it was read (a projection rewriting a summary that did not move): no write,
-              // so no index entry or search trigram is touched.
-              if (original.read && original.stored === text) continue;
-              this.upsertDoc.run(collection, id, text);
-              written.push([key, text]);
-            }
+          for (const { collection, id, text } of writes) {
+            if (text === undefined) this.deleteDoc.run(collection, id);
+            else this.upsertDoc.run(collection, id, text);
           }
           this.advanceCheckpoint.run(projection, position);
         })
@@ -410,7 +400,7 @@ export class SqliteReadModelStore implements ReadModelStore {
       this.forgetAll();
       throw error;
     }
-    for (const [key, text] of written) {
+    for (const { key, text } of writes) {
       if (text === undefined) this.forget(key);
       else this.remember(key, text);
     }
