@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client, type ClientBase, Pool, type PoolClient } from 'pg';
+import { createOnce } from '../postgres-ddl';
 import { canonicalJson, hashCanonicalContent } from './hash';
 import { checkExpected, retryMatchesExpected } from './memory';
 import {
@@ -579,19 +580,17 @@ export class PostgresEventStore implements EventStore {
 
 /** The first key of the append lock, shared by every dumas store; the second is the schema's hash. */
 const APPEND_LOCK_CLASS = 0x64756d61; // 'duma'
-const DDL_LOCK_CLASS = 0x64646c00;
 
 function channelOf(schema: string): string {
   return `${schema}_appended`;
 }
 
 async function createSchema(pool: Pool, schema: string): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    // Several processes may open a new store at once; IF NOT EXISTS alone races on the catalog.
-    await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [DDL_LOCK_CLASS, schema]);
-    await client.query(`
+  // Several processes may open a new store at once; IF NOT EXISTS alone races on the catalog.
+  await createOnce(
+    pool,
+    `event store ${schema}`,
+    `
       CREATE SCHEMA IF NOT EXISTS "${schema}";
       CREATE TABLE IF NOT EXISTS "${schema}".streams (
         stream_id text COLLATE "C" PRIMARY KEY,
@@ -615,14 +614,8 @@ async function createSchema(pool: Pool, schema: string): Promise<void> {
         CONSTRAINT events_stream_revision_key UNIQUE (stream_id, revision)
       );
       CREATE INDEX IF NOT EXISTS events_type_position_idx ON "${schema}".events (type, position);
-    `);
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  `,
+  );
 }
 
 const EVENT_COLUMNS =

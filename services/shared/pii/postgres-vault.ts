@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { createOnce } from '../postgres-ddl';
 import { type DataKeyStorage, DataKeyVault, type DataKeyVaultOptions, type StoredDataKey } from './vault';
 
 interface KeyRow {
@@ -41,27 +42,19 @@ export class PostgresDataKeyStorage implements DataKeyStorage {
 
   private init(): Promise<void> {
     this.ready ??= (async () => {
-      const client = await this.pool.connect();
-      try {
-        // An advisory lock keeps two processes that start at once from racing on CREATE.
-        await client.query('SELECT pg_advisory_lock(hashtext($1))', [`dumas-vault:${this.schema}`]);
-        await client.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
-        await client.query(`
-          CREATE TABLE IF NOT EXISTS ${this.table} (
-            key_id       TEXT PRIMARY KEY,
-            subject_id   TEXT NOT NULL UNIQUE,
-            material     BYTEA,
-            wrapping     TEXT NOT NULL CHECK (wrapping IN ('none', 'A256GCM')),
-            created_at   TIMESTAMPTZ NOT NULL DEFAULT now(),
-            destroyed_at TIMESTAMPTZ,
-            CHECK ((material IS NULL) = (destroyed_at IS NOT NULL))
-          )`);
-      } finally {
-        await client
-          .query('SELECT pg_advisory_unlock(hashtext($1))', [`dumas-vault:${this.schema}`])
-          .catch(() => {});
-        client.release();
-      }
+      // Two processes that start at once must not race on CREATE.
+      await createOnce(this.pool, `vault ${this.schema}`, [
+        `CREATE SCHEMA IF NOT EXISTS "${this.schema}"`,
+        `CREATE TABLE IF NOT EXISTS ${this.table} (
+          key_id       TEXT PRIMARY KEY,
+          subject_id   TEXT NOT NULL UNIQUE,
+          material     BYTEA,
+          wrapping     TEXT NOT NULL CHECK (wrapping IN ('none', 'A256GCM')),
+          created_at   TIMESTAMPTZ NOT NULL DEFAULT now(),
+          destroyed_at TIMESTAMPTZ,
+          CHECK ((material IS NULL) = (destroyed_at IS NOT NULL))
+        )`,
+      ]);
     })().catch((err) => {
       this.ready = undefined;
       throw err;
