@@ -18,6 +18,7 @@ import { loadConfig, subgraphUrlEnvName } from '../shared/config';
 import { SUBGRAPHS } from '../subgraphs';
 import { type RoundRobinFront, startRoundRobinFront } from './round-robin';
 import { startThrowawayPostgres, type ThrowawayPostgres } from './throwaway-postgres';
+import { waitReady } from './wait-ready';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -59,24 +60,9 @@ export interface ClusterOptions {
 const stderrTails = new WeakMap<ChildProcess, string>();
 const STDERR_TAIL = 4096;
 
-async function waitReady(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      const tail = stderrTails.get(child);
-      throw new Error(
-        `${url} exited (${child.exitCode ?? child.signalCode})${tail ? `; its last output:\n${tail}` : ''}`,
-      );
-    }
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`${url} not ready after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+/** Readiness of a replica, with its last output if it exits first. */
+const ready = (url: string, child: ChildProcess) =>
+  waitReady(url, child, { timeoutMs: 120_000, lastOutput: () => stderrTails.get(child) });
 
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const n = options.replicas;
@@ -150,8 +136,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       }
       replicas.push(...started);
       // One replica first: it creates the shared tables, then the others start beside it.
-      await waitReady(`${started[0]!.url}/ready`, started[0]!.child, 120_000);
-      for (const r of started.slice(1)) await waitReady(`${r.url}/ready`, r.child, 120_000);
+      await ready(`${started[0]!.url}/ready`, started[0]!.child);
+      for (const r of started.slice(1)) await ready(`${r.url}/ready`, r.child);
       const front = await startRoundRobinFront(
         started.map((r) => ({ host: '127.0.0.1', port: r.port })),
         options.port + 1 + i,
@@ -177,7 +163,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       gateways.push(launched);
     }
     replicas.push(...gateways);
-    for (const g of gateways) await waitReady(`${g.url}/health`, g.child, 120_000);
+    for (const g of gateways) await ready(`${g.url}/health`, g.child);
     const front = await startRoundRobinFront(
       gateways.map((g) => ({ host: '127.0.0.1', port: g.port })),
       options.port,
@@ -194,11 +180,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         const again = launch(replica.service, replica.replica, replica.port, spec.entry, spec.env, spec.args);
         entries.set(again, spec);
         replicas[replicas.indexOf(replica)] = again;
-        await waitReady(
-          `${again.url}/${again.service === 'gateway' ? 'health' : 'ready'}`,
-          again.child,
-          120_000,
-        );
+        await ready(`${again.url}/${again.service === 'gateway' ? 'health' : 'ready'}`, again.child);
         return again;
       },
       stop,

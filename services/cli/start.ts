@@ -13,6 +13,7 @@ import path from 'node:path';
 import { mintToken, ROLES } from '../shared/auth';
 import { loadConfig, subgraphUrlEnvName } from '../shared/config';
 import { assertProductionReady } from './production';
+import { waitReady } from './wait-ready';
 
 import { SUBGRAPHS } from '../subgraphs';
 
@@ -27,34 +28,6 @@ interface Child {
   readonly name: string;
   readonly process: ChildProcess;
   readonly url: string;
-}
-
-/**
- * Waits for a service's /ready. A service rebuilding its read models over a big log can take minutes:
- * it says so every 15 s instead of being given up on.
- */
-async function waitReady(name: string, url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const started = Date.now();
-  const deadline = started + timeoutMs;
-  let told = started;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${url} exited with code ${child.exitCode}`);
-    try {
-      const res = await fetch(url);
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline)
-      throw new Error(`${url} not ready after ${timeoutMs} ms (DUMAS_START_READY_TIMEOUT_MS)`);
-    if (Date.now() - told >= 15_000) {
-      told = Date.now();
-      process.stderr.write(
-        `${name} is not ready yet after ${Math.round((told - started) / 1000)} s (catching up with the log)\n`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 function launch(name: string, file: string, env: NodeJS.ProcessEnv, args: string[] = []): ChildProcess {
@@ -121,7 +94,8 @@ async function main(): Promise<void> {
       process: launch(name, entry('services', 'cli', 'subgraph'), { ...baseEnv, PORT: String(port) }, [name]),
     });
   }
-  for (const c of children) await waitReady(c.name, `${c.url}/ready`, c.process, config.startReadyTimeoutMs);
+  for (const c of children)
+    await waitReady(`${c.url}/ready`, c.process, { timeoutMs: config.startReadyTimeoutMs, name: c.name });
 
   // Demo data on the first run: the seed appends through the same command handlers as the API. Never in
   // production, where the store holds only what really happened.
@@ -138,7 +112,7 @@ async function main(): Promise<void> {
     PORT: String(gatewayPort),
   });
   children.push({ name: 'gateway', url: gatewayUrl, process: gateway });
-  await waitReady('gateway', `${gatewayUrl}/ready`, gateway, config.startReadyTimeoutMs);
+  await waitReady(`${gatewayUrl}/ready`, gateway, { timeoutMs: config.startReadyTimeoutMs, name: 'gateway' });
 
   if (production) {
     process.stdout.write(

@@ -190,18 +190,3 @@ export function runBench(
       process.exit(1);
     });
 }
-
-/** Polls a service's /ready (projections caught up) for as long as a first projection can take. */
-export async function waitReady(url: string, child: ChildProcess, minutes = 15): Promise<void> {
-  const end = Date.now() + minutes * 60_000;
-  while (Date.now() < end) {
-    if (child.exitCode !== null) throw new Error(`${url} exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      /* not yet */
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`${url} was not ready after ${minutes} min`);
-}

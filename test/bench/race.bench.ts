@@ -34,7 +34,8 @@ import path from 'node:path';
 import { mintToken } from '../../services/shared/auth';
 import { composeSupergraph } from '../../services/shared/graphql/supergraph';
 import { SUBGRAPHS } from '../../services/subgraphs';
-import { type LoadResult, launch, load, ROOT, runBench, waitReady, waitUp } from './http-load';
+import { waitReady } from '../../services/cli/wait-ready';
+import { type LoadResult, launch, load, ROOT, runBench, waitUp } from './http-load';
 import { ensureStore } from './volume-store';
 
 const COMPLAINTS = Number(process.env.BENCH_COMPLAINTS ?? 20_000);
@@ -96,7 +97,8 @@ runBench('dumas-bench-race-', async (dir, started) => {
       ),
     ),
   );
-  for (const s of subgraphs) await waitReady(s.ready, s.child);
+  // A first projection of the store can take minutes.
+  for (const s of subgraphs) await waitReady(s.ready, s.child, { timeoutMs: 15 * 60_000 });
   console.log(`subgraphs ready in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 
   const stock = launch(

@@ -25,7 +25,8 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { SUBGRAPHS } from '../../services/subgraphs';
-import { cpuMs, ROOT, rssMb, waitReady } from './http-load';
+import { waitReady } from '../../services/cli/wait-ready';
+import { cpuMs, ROOT, rssMb } from './http-load';
 import { ensureStore } from './volume-store';
 
 const COMPLAINTS = Number(process.env.BENCH_COMPLAINTS ?? 20_000);
@@ -64,7 +65,7 @@ async function measure(label: string, env: Record<string, string>, events?: numb
   try {
     const readyAfter = await Promise.all(
       started.map(async (s) => {
-        await waitReady(s.ready, s.child, 60);
+        await waitReady(s.ready, s.child, { timeoutMs: 60 * 60_000 });
         return (performance.now() - t0) / 1000;
       }),
     );
