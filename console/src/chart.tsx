@@ -20,6 +20,36 @@ export const loadCharts = () => {
   return charts;
 };
 
+type Init = typeof import('./echarts')['init'];
+type Chart = ReturnType<Init>;
+type Size = { readonly width: number; readonly height: number };
+
+const sizeOf = (element: HTMLElement): Size => ({ width: element.clientWidth, height: element.clientHeight });
+
+/** Charts waiting for ECharts, or for the others of their render, to be drawn together. */
+let waiting: { element: HTMLElement; draw: (init: Init, size: Size) => void }[] = [];
+
+/**
+ * Draws a chart once ECharts is there, together with every chart asked for meanwhile: their sizes are all
+ * read first, in one layout, and handed to ECharts. Left to measure its element itself, each chart forced
+ * a layout of the page that the chart drawn before it had just changed.
+ */
+function drawSoon(element: HTMLElement, draw: (init: Init, size: Size) => void): void {
+  waiting.push({ element, draw });
+  if (waiting.length > 1) return;
+  loadCharts().then(
+    ({ init }) => {
+      const batch = waiting;
+      waiting = [];
+      const sizes = batch.map(({ element }) => sizeOf(element));
+      for (const [i, { draw }] of batch.entries()) draw(init, sizes[i]!);
+    },
+    () => {
+      waiting = []; // the library did not load: the next chart asks again (loadCharts)
+    },
+  );
+}
+
 export type Cell = string | number | null;
 
 export interface ChartData {
@@ -93,14 +123,17 @@ export function ChartCard(props: {
   const ref = useRef<HTMLDivElement>(null);
   const headingId = useId();
   useEffect(() => {
-    if (table) return;
-    let chart: ReturnType<typeof import('./echarts')['init']> | undefined;
+    if (table || !ref.current) return;
+    const element = ref.current;
+    let chart: Chart | undefined;
     let gone = false;
-    const resize = () => chart?.resize();
-    void loadCharts().then(({ init }) => {
-      if (gone || !ref.current) return;
-      chart = init(ref.current, undefined, { renderer: 'svg' });
-      chart.setOption({ aria: { enabled: true }, animation: false, ...props.option });
+    const resize = () => chart?.resize(sizeOf(element));
+    drawSoon(element, (init, size) => {
+      if (gone) return;
+      chart = init(element, undefined, { renderer: 'svg', ...size });
+      // No ECharts aria: it replaced the element's label (the card's title, in the page's language) with a
+      // description it writes in English; the table view is what a screen reader reads the figures from.
+      chart.setOption({ animation: false, ...props.option });
       window.addEventListener('resize', resize);
     });
     return () => {

@@ -386,24 +386,4 @@ const STATUS_LABELS: Record<Lang, Record<string, string>> = {
 
 export const statusLabel = (status: string, lang: Lang): string => STATUS_LABELS[lang][status] ?? status;
 
-/** A date in the chosen language, Jakarta time ("7 Desember 2026"). */
-const dateFormats = new Map<string, Intl.DateTimeFormat>();
-
-export function formatDate(iso: string | null | undefined, lang: Lang, withTime = false): string {
-  if (!iso) return '—';
-  // One formatter per language and shape: making one costs far more than formatting with it, and a
-  // list formats a date per line.
-  const key = `${lang}:${withTime}`;
-  let format = dateFormats.get(key);
-  if (!format) {
-    format = new Intl.DateTimeFormat(lang === 'id' ? 'id-ID' : 'en-GB', {
-      timeZone: 'Asia/Jakarta',
-      day: 'numeric',
-      month: 'long',
-      year: 'numeric',
-      ...(withTime ? { hour: '2-digit', minute: '2-digit' } : {}),
-    });
-    dateFormats.set(key, format);
-  }
-  return format.format(new Date(iso));
-}
+export { formatDate } from './dates';
