@@ -32,6 +32,15 @@
  * 200 MB besides the main thread's heap (node, @swc/core's compiler loaded by services/shared/ts-hook.js
  * where @swc-node/register loaded TypeScript's, both threads' code, the SQLite caches, the worker's heap,
  * capped by run.ts WORKER_HEAP); the main thread's heap swung between 57 and 93 MB at 100k.
+ *
+ * Session 7 (load ~1.5, SQLite, 100k): ts-hook.js keeps what it compiles (node_modules/.cache/dumas-ts)
+ * and loads @swc/core only for a file not there; a run after the first no longer carries the compiler:
+ * peak RSS 313 -> 259-261 MB (1,752 rows/s, 96 CPU-s, unchanged). A first run after a change still
+ * compiles: the warm-up below prints its RSS. Tried and dropped: a WAL checkpoint every 40,000 pages
+ * instead of 1,000 (a fifth fewer bytes written at 20k rows, but 64.9 s instead of 57.1 s at 100k: reads
+ * through a large WAL cost more than the copies saved), a larger young or old generation for the worker
+ * (96/192 MB young, 160 MB old: no faster). The worker is busy all the time and the main thread about
+ * 70%: 835 µs of CPU a row on the two threads together, where 3,000 rows/s on 2 cores needs under 667.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -123,6 +132,20 @@ async function main(): Promise<void> {
     console.log(
       `bench:import — ${ROWS} rows (${(statSync(file).size / 1e6).toFixed(1)} MB CSV), 6 events a row (5 of history) + a claim; ${os.cpus().length} cores`,
     );
+    // services/shared/ts-hook.js compiles the importer's TypeScript on its first run after a change and
+    // keeps it (node_modules/.cache/dumas-ts); later runs do not load @swc/core. A small import first, so
+    // that the figures below are of such a later run; its own peak RSS is the first run's.
+    {
+      const warmDir = mkdtempSync(path.join(dir, 'warm-'));
+      const warmFile = path.join(warmDir, 'complaints.csv');
+      await writeComplaintsCsv(warmFile, 200);
+      const env = { DUMAS_DATA_DIR: warmDir, DUMAS_STORE: 'sqlite' };
+      await seedDirectory(env);
+      const warm = importIn(env, warmFile);
+      console.log(
+        `warm-up (200 rows; compiles the TypeScript into the cache, as a first run after a change does): peak RSS ${Math.round(warm.maxRssMb)} MB`,
+      );
+    }
     for (const kind of STORES) {
       let env: Record<string, string>;
       let drop: (() => Promise<void>) | undefined;
