@@ -7,12 +7,17 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { complaintStreamId } from '../../services/complaint/domain';
+import { complaintDecider, complaintStreamId } from '../../services/complaint/domain';
 import { FixedClock } from '../../services/shared/clock';
 import { loadConfig } from '../../services/shared/config';
 import { CommandHandler } from '../../services/shared/decider';
 import { SqliteEventStore } from '../../services/shared/eventstore/sqlite';
-import type { EventStore, NewEvent, RecordedEvent } from '../../services/shared/eventstore/types';
+import type {
+  AppendOptions,
+  EventStore,
+  NewEvent,
+  RecordedEvent,
+} from '../../services/shared/eventstore/types';
 import { createLogger } from '../../services/shared/logger';
 import {
   type CorrespondenceRuntime,
@@ -83,12 +88,12 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function open(store: EventStore): Promise<CorrespondenceRuntime> {
+function open(store: EventStore, log = logger): Promise<CorrespondenceRuntime> {
   return startCorrespondenceRuntime({
     config: loadConfig({ DUMAS_DATA_DIR: dir }),
     store,
     clock,
-    logger,
+    logger: log,
     correspondence: { reminderTickMs: 0 },
     // A crashed process does not retry: the flow stops at its first failure, like the process would.
     flowRetry: { maxAttempts: 1 },
@@ -185,6 +190,56 @@ describe('given a complaint forwarded to two agencies', () => {
 });
 
 describe('given a follow-up request sent to Bantul', () => {
+  it('when the PIC acknowledges the complaint by hand while the flow acknowledges it for the letter, one acknowledgement and no warning', async () => {
+    const setup = await open(inner);
+    await createAgencies(inner);
+    await appendForwardedComplaint(inner);
+    await settle(setup);
+    await approveAndSend(setup, BANTUL_LETTER);
+    await settle(setup);
+    await setup.close();
+
+    // The PIC acknowledges the complaint in the complaint subgraph between the flow's check of the
+    // forwarding and the flow's own append, which then meets a stream that moved on.
+    const byHand = new CommandHandler(inner, complaintDecider);
+    let raced = false;
+    class RacingStore extends InterceptingEventStore {
+      override async append(streamId: string, events: readonly NewEvent[], options?: AppendOptions) {
+        if (
+          !raced &&
+          streamId === complaintStreamId(COMPLAINT) &&
+          events[0]?.type === 'ComplaintAcknowledged'
+        ) {
+          raced = true;
+          await byHand.handle(streamId, {
+            type: 'AcknowledgeComplaint',
+            data: { agencyId: 'inspektorat-bantul' },
+            metadata: { now: clock.now().toISOString(), actor: bantulPic },
+          });
+        }
+        return super.append(streamId, events, options);
+      }
+    }
+    const lines: { level: string; msg: string }[] = [];
+    const capture = createLogger({
+      name: 'flows-race',
+      level: 'debug',
+      destination: { write: (line: string) => lines.push(JSON.parse(line)) },
+    });
+    const rt = await open(new RacingStore(inner, {}), capture);
+    await new CommandHandler(inner, letterDecider).handle(letterStreamId(BANTUL_LETTER), {
+      type: 'AcknowledgeLetter',
+      data: {},
+      metadata: { now: clock.now().toISOString(), actor: bantulPic },
+    });
+    await settle(rt);
+    await rt.close();
+
+    expect(raced).toBe(true);
+    expect(await ofType('ComplaintAcknowledged')).toHaveLength(1);
+    expect(lines.filter((l) => l.level === 'warn' || l.level === 'error')).toEqual([]);
+  });
+
   it.each(['before', 'after'] as const)(
     "the PIC's acknowledgement acknowledges the complaint once, with a kill %s the effect",
     async (when) => {

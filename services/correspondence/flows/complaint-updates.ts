@@ -66,6 +66,8 @@ export function letterAcknowledgementFlow(deps: FlowDeps): Flow {
           cause: recorded,
           caseId: complaintId,
           logger: deps.logger,
+          doneMeanwhile: async () =>
+            currentForwardingStatus((await complaints.load(streamId)).state, agencyId) !== 'FORWARDED',
         });
       }
     },
@@ -111,6 +113,10 @@ export function agencyReplyFlow(deps: FlowDeps): Flow {
           cause: recorded,
           caseId: complaintId,
           logger: deps.logger,
+          doneMeanwhile: async () => {
+            const now = currentForwardingStatus((await complaints.load(streamId)).state, d.agencyId);
+            return now !== 'FORWARDED' && now !== 'ACKNOWLEDGED';
+          },
         });
       }
     },

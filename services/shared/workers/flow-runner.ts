@@ -106,6 +106,12 @@ export interface OnceOptions {
   readonly cause?: RecordedEvent;
   readonly caseId?: string;
   readonly logger: Logger;
+  /**
+   * Asked when the decider refuses the command: true when the target no longer needs the effect because
+   * someone did it meanwhile (the PIC acknowledged by hand between the flow's check and its command). Such
+   * a refusal is the expected end of a race, not a fault: it is logged at debug, not as a warning.
+   */
+  readonly doneMeanwhile?: () => Promise<boolean>;
 }
 
 /** The id of the `index`-th event an effect appends. */
@@ -139,6 +145,13 @@ export async function handleOnce<C extends DomainCommand, E extends DomainEvent,
   } catch (err) {
     if (err instanceof DuplicateEventIdError) return 'ALREADY_APPLIED';
     if (err instanceof DomainError && err.code !== 'CONFLICT') {
+      if (options.doneMeanwhile && (await options.doneMeanwhile())) {
+        options.logger.debug(
+          { effect: options.key, streamId, command: command.type },
+          'a flow effect was no longer needed: the target got there meanwhile',
+        );
+        return 'UNCHANGED';
+      }
       options.logger.warn(
         { effect: options.key, streamId, command: command.type, ...describeError(err) },
         'a flow effect was refused by the target aggregate; it is not retried',
