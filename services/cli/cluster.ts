@@ -123,6 +123,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       ),
     );
     postgres?.stop();
+    // A data dir made here (no DUMAS_DATA_DIR given) is the cluster's own and goes with it.
+    if (!options.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   };
   try {
     const subgraphUrls: Record<string, string> = {};

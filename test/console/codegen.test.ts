@@ -5,7 +5,7 @@
  * process: the generator loads ES modules that jest's CommonJS runtime cannot.)
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -29,7 +29,11 @@ it('an operation edited without regenerating fails the check', () => {
     cpSync(path.join(ROOT, part), path.join(dir, part), { recursive: true });
   }
   writeFileSync(path.join(dir, 'console/src/operations.graphql'), 'query Only { agencies { id } }\n');
-  const run = check(dir);
-  expect(run.status).toBe(1);
-  expect(run.stderr).toContain('console/src/gql/graphql.ts differs');
+  try {
+    const run = check(dir);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('console/src/gql/graphql.ts differs');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -8,7 +8,7 @@
  * moves the time slider; another agency's focal point sees none of it. Every page passes axe-core with
  * no serious or critical violation. GraphiQL runs a subscription.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
@@ -215,6 +215,7 @@ describe('the journey of one complaint through the console', () => {
     );
     await pic.reload();
     await waitForText(pic, '[data-testid=letters]', /laporan-tindak-lanjut\.pdf/);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('a supervisor resolves and closes it; the complainant sees it closed', async () => {
