@@ -8,7 +8,8 @@
  * the subscribers are separate WebSocket connections from this process: half officers, half focal
  * points of five agencies, all following one case forwarded to those agencies, each selecting
  * `position type summary complaint { id trackingNumber status }` (the complaint resolved by the gateway).
- * Env: BENCH_SUBSCRIBERS (default 1000), BENCH_RATE events/s (default 5), BENCH_SECONDS (default 20).
+ * Env: BENCH_SUBSCRIBERS (default 1000), BENCH_RATE events/s (default 5), BENCH_SECONDS (default 20),
+ * BENCH_CPU_PROF=<dir> (the gateway's CPU profile).
  */
 import { subgraphEntry } from '../../services/subgraphs';
 import { type ChildProcess, fork } from 'node:child_process';
@@ -100,7 +101,13 @@ async function main() {
   const supergraphPath = path.join(fed.dataDir, 'supergraph.graphql');
   writeFileSync(supergraphPath, composeSupergraph(definitions));
   const gateway = fork(__filename, ['--gateway-child', supergraphPath], {
-    execArgv: ['--expose-gc', '-r', '@swc-node/register'],
+    // BENCH_CPU_PROF=<dir>: the gateway's CPU profile, written there when it stops.
+    execArgv: [
+      '--expose-gc',
+      ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+      '-r',
+      '@swc-node/register',
+    ],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   child = gateway;
