@@ -83,6 +83,13 @@ export const subscriptionFeedsOpen = new Gauge({
   registers: [registry],
 });
 
+export const subscriptionFeedMembers = new Gauge({
+  name: 'dumas_subscription_feed_members',
+  help: "Subscribers taking their shared feed's events (live; a subscriber still catching up is not counted)",
+  labelNames: ['service'] as const,
+  registers: [registry],
+});
+
 export const subscriptionUpstreamsOpen = new Gauge({
   name: 'dumas_subscription_upstreams_open',
   help: 'Subscriptions the gateway holds open to subgraphs (one per shared feed, one per catching-up subscriber)',

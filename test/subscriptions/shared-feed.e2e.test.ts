@@ -144,6 +144,36 @@ describe('given focal points of two agencies on shared feeds', () => {
   }, 30_000);
 });
 
+describe('given focal points resuming from a cursor the log has moved past with events they may not see', () => {
+  it('share one feed started at their cursor instead of each catching up alone', async () => {
+    const toBantul = await forwardedComplaint(fed, officer, [BANTUL]);
+    const after = await headPosition();
+    // Then only what Bantul may not see: another case, forwarded to nobody.
+    const toNobody = await forwardedComplaint(fed, officer, []);
+    await appendBurst(fed, toNobody, 5, 'unseen');
+    expect(Number(await headPosition())).toBeGreaterThan(Number(after));
+    const subs = await Promise.all(
+      [0, 1, 2].map(async () =>
+        subscribeWs(gw.wsUrl, await fed.token({ role: 'AGENCY', agencyId: BANTUL }), EVENTS, { after }),
+      ),
+    );
+    try {
+      await settles(feeds, 1);
+      await settles(upstreams, 1);
+      await appendBurst(fed, toBantul, 3, 'seen');
+      for (const sub of subs) await sub.until((events) => events.length >= 3);
+      await sleep(200);
+      const [first, ...others] = subs as [Received, ...Received[]];
+      expect(new Set(first.events.map((e) => e.complaint.id))).toEqual(new Set([toBantul]));
+      for (const other of others) expect(positions(other)).toEqual(positions(first));
+      for (const sub of subs) expect(sub.errors).toEqual([]);
+      expect(await upstreams()).toBe(1);
+    } finally {
+      await stopAll(...subs);
+    }
+  }, 30_000);
+});
+
 describe('given a subscriber resuming from behind the live feed while events keep coming', () => {
   it('catches up on its own, then joins the feed with no gap and no duplicate', async () => {
     const id = await forwardedComplaint(fed, officer, []);
