@@ -22,6 +22,13 @@
  *   the gateway (~30 ms in process, the same answers as from the entries: 363 ms for a quarter, 1.1 s
  *   for a year); in the page 0.3–1 s, and ~0.5 s of main thread (ECharts' evaluation and six SVG charts)
  *   after the answers: the 1 s goal is met in the fastest runs, not in the median, on this machine.
+ * - session 7, 36,500 complaints, kept data dir, 15 cold loads, quiet machine: before 1,258 ms (9 loads);
+ *   after 842 ms (695-1,547). A cold load's main thread was ~1 s, ECharts most of it: containLabel (and
+ *   ECharts 6's outerBoundsMode 'auto') laid out every axis's labels twice, labels were truncated by
+ *   measuring each character, each chart measured its element (a forced layout each), the pie had its own
+ *   label layout code, and the page's first Intl.DateTimeFormat loaded ICU data (40-100 ms). Fixed room
+ *   for the labels, labels cut in JS, sizes read once per render, bars instead of the pie, no ECharts aria
+ *   (it replaced the Indonesian label with an English description), dates written out for WIB.
  * DUMAS_BENCH_DATA=<dir> imports into that dir once and reuses it on later runs (not deleted): to measure a
  * change without importing again. A projection whose version changed rebuilds at start (about 2 min for the
  * evaluation at a year's size; `npm start` waits for it, DUMAS_START_READY_TIMEOUT_MS).
