@@ -5,29 +5,11 @@
  * fonts cover Latin-1 and the WinAnsi punctuation, which Indonesian letters need.
  */
 import PDFDocument from 'pdfkit';
+import { formatDate } from '../shared/wib-date';
 import type { AgencyState, DispatchedLetterState } from './domain';
 
-const WIB_MS = 7 * 60 * 60 * 1000;
-const MONTHS = [
-  'Januari',
-  'Februari',
-  'Maret',
-  'April',
-  'Mei',
-  'Juni',
-  'Juli',
-  'Agustus',
-  'September',
-  'Oktober',
-  'November',
-  'Desember',
-];
-
 /** e.g. `3 Maret 2026`, in WIB. */
-export function tanggal(iso: string): string {
-  const d = new Date(Date.parse(iso) + WIB_MS);
-  return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
-}
+export const tanggal = (iso: string): string => formatDate(iso, 'id');
 
 export function letterFileName(letter: DispatchedLetterState): string {
   return `Surat-${letter.number.number.replace(/[^A-Za-z0-9.-]+/g, '_')}.pdf`;

@@ -189,15 +189,20 @@ describe('given a complaint forwarded to two agencies', () => {
   );
 });
 
+/** Given: the agencies, a complaint forwarded to Bantul, and its follow-up request approved and sent. */
+async function followUpSentToBantul(): Promise<CorrespondenceRuntime> {
+  const rt = await open(inner);
+  await createAgencies(inner);
+  await appendForwardedComplaint(inner);
+  await settle(rt);
+  await approveAndSend(rt, BANTUL_LETTER);
+  await settle(rt);
+  return rt;
+}
+
 describe('given a follow-up request sent to Bantul', () => {
   it('when the PIC acknowledges the complaint by hand while the flow acknowledges it for the letter, one acknowledgement and no warning', async () => {
-    const setup = await open(inner);
-    await createAgencies(inner);
-    await appendForwardedComplaint(inner);
-    await settle(setup);
-    await approveAndSend(setup, BANTUL_LETTER);
-    await settle(setup);
-    await setup.close();
+    await (await followUpSentToBantul()).close();
 
     // The PIC acknowledges the complaint in the complaint subgraph between the flow's check of the
     // forwarding and the flow's own append, which then meets a stream that moved on.
@@ -243,13 +248,7 @@ describe('given a follow-up request sent to Bantul', () => {
   it.each(['before', 'after'] as const)(
     "the PIC's acknowledgement acknowledges the complaint once, with a kill %s the effect",
     async (when) => {
-      const setup = await open(inner);
-      await createAgencies(inner);
-      await appendForwardedComplaint(inner);
-      await settle(setup);
-      await approveAndSend(setup, BANTUL_LETTER);
-      await settle(setup);
-      await setup.close();
+      await (await followUpSentToBantul()).close();
 
       const store = new MortalStore(inner);
       store.dieAt((streamId, events) =>
@@ -316,12 +315,7 @@ async function approveAndSendEmail(letterId: string) {
 
 describe('given a follow-up request sent and not answered', () => {
   it('drafts one reminder per passed deadline, none before it, none twice, none after a reply', async () => {
-    let rt = await open(inner);
-    await createAgencies(inner);
-    await appendForwardedComplaint(inner);
-    await settle(rt);
-    await approveAndSend(rt, BANTUL_LETTER);
-    await settle(rt);
+    let rt = await followUpSentToBantul();
     const chase = await rt.readModels.get<FollowUpChaseDoc>(FOLLOW_UP_CHASES, BANTUL_LETTER);
     expect(chase).toMatchObject({ open: true, reminders: 0, answered: false });
     // 5 working days after Monday 5 January 2026, at the end of that day in Jakarta.
