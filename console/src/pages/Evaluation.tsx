@@ -46,6 +46,31 @@ export function Evaluation({ session }: { session: Session }) {
     }),
     [rounds, t],
   );
+  // Made again only with its data: a new object each render (an action's outcome, the agency list
+  // arriving) redrew the chart each time (ChartCard draws when its option changes).
+  const kpiOption = useMemo(
+    () => ({
+      tooltip: { trigger: 'axis' },
+      legend: { top: 0 },
+      grid: { left: 10, right: 10, top: 40, bottom: 10, containLabel: true },
+      xAxis: { type: 'category', data: data.rows.map((r) => `${r[0]} ${r[1]}`) },
+      yAxis: [
+        { type: 'value', max: 100 },
+        { type: 'value', minInterval: 1 },
+      ],
+      series: [
+        { name: t('withinSla'), type: 'bar', color: '#15803d', data: data.rows.map((r) => r[2]) },
+        {
+          name: t('breaches'),
+          type: 'bar',
+          yAxisIndex: 1,
+          color: '#be123c',
+          data: data.rows.map((r) => r[4]),
+        },
+      ],
+    }),
+    [data, t],
+  );
   const staff = session.role === 'OFFICER' || session.role === 'SUPERVISOR';
   return (
     <div className="page">
@@ -77,31 +102,7 @@ export function Evaluation({ session }: { session: Session }) {
         <p>{t('none')}</p>
       ) : (
         <>
-          <ChartCard
-            title={t('kpis')}
-            name="evaluation-kpis"
-            data={data}
-            option={{
-              tooltip: { trigger: 'axis' },
-              legend: { top: 0 },
-              grid: { left: 10, right: 10, top: 40, bottom: 10, containLabel: true },
-              xAxis: { type: 'category', data: data.rows.map((r) => `${r[0]} ${r[1]}`) },
-              yAxis: [
-                { type: 'value', max: 100 },
-                { type: 'value', minInterval: 1 },
-              ],
-              series: [
-                { name: t('withinSla'), type: 'bar', color: '#15803d', data: data.rows.map((r) => r[2]) },
-                {
-                  name: t('breaches'),
-                  type: 'bar',
-                  yAxisIndex: 1,
-                  color: '#be123c',
-                  data: data.rows.map((r) => r[4]),
-                },
-              ],
-            }}
-          />
+          <ChartCard title={t('kpis')} name="evaluation-kpis" data={data} option={kpiOption} />
           <section className="card" aria-labelledby="rounds-h">
             <h2 id="rounds-h">{t('rounds')}</h2>
             <ul className="plain">
