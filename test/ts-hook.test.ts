@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -9,6 +10,7 @@ import path from 'node:path';
  */
 describe('the TypeScript hook of the importer', () => {
   const hook = path.resolve(__dirname, '../services/shared/ts-hook.js');
+  const cacheDir = path.resolve(__dirname, '../node_modules/.cache/dumas-ts');
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'dumas-ts-hook-'));
@@ -43,5 +45,8 @@ describe('the TypeScript hook of the importer', () => {
     writeFileSync(file, `const answer: string = 'second ${unique}';\nexport { answer };\n`);
     expect(run(file)).toEqual({ out: `second ${unique}`, swc: true });
     expect(run(file)).toEqual({ out: `second ${unique}`, swc: false });
+    // One version of the file stays in the cache: the first one went when the second was compiled.
+    const digest = createHash('sha256').update(file).digest('hex').slice(0, 16);
+    expect(readdirSync(cacheDir).filter((f) => f.startsWith(`${digest}-`))).toHaveLength(1);
   });
 });

@@ -9,8 +9,9 @@
  * What it compiles is kept in node_modules/.cache/dumas-ts, under a digest of the source, the options and
  * the compiler's version, and @swc/core is loaded only when a file is not there: its native compiler alone
  * added about 30 MB to the importer's RSS, and 50 MB with what it compiled, on every run. The first run
- * after a change compiles (and pays that once); every later run reads the cache. A cache that cannot be
- * written (a read-only tree) only means compiling every time.
+ * after a change compiles (and pays that once); every later run reads the cache, which keeps one
+ * version per source file (a compile removes that file's older ones). A cache that cannot be written (a
+ * read-only tree) only means compiling every time.
  */
 const crypto = require('node:crypto');
 const fs = require('node:fs');
@@ -31,8 +32,11 @@ if (!require.extensions['.ts']) {
 
   require.extensions['.ts'] = (module, filename) => {
     const source = fs.readFileSync(filename, 'utf8');
+    // <the file's path digest>-<its content's digest>.js: the first part finds its older versions.
+    const file = crypto.createHash('sha256').update(filename).digest('hex').slice(0, 16);
     const key = crypto.createHash('sha256').update(`${salt}\0${filename}\0${source}`).digest('hex');
-    const cached = path.join(cacheDir, `${key}.js`);
+    const name = `${file}-${key}.js`;
+    const cached = path.join(cacheDir, name);
     let code;
     try {
       code = fs.readFileSync(cached, 'utf8');
@@ -44,6 +48,9 @@ if (!require.extensions['.ts']) {
         const aside = `${cached}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`;
         fs.writeFileSync(aside, code);
         fs.renameSync(aside, cached);
+        for (const older of fs.readdirSync(cacheDir))
+          if (older.startsWith(`${file}-`) && older.endsWith('.js') && older !== name)
+            fs.rmSync(path.join(cacheDir, older), { force: true });
       } catch {
         // No cache: compiled again next time.
       }
