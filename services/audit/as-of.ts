@@ -23,7 +23,7 @@ import {
 import type { EventFilter, EventStore, RecordedEvent } from '../shared/eventstore/types';
 import type { Projection, ReadModelTx } from '../shared/projections/types';
 import type { ReadModelStore } from '../shared/projections/types';
-import { readCaseEvents } from './case-events';
+import { type CaseEventsCache, readCaseEvents } from './case-events';
 import { matchesFilter } from '../shared/eventstore/filter';
 
 /** A read-model transaction over plain maps: what the projections write, kept in memory. */
@@ -109,6 +109,8 @@ export interface CaseStateOptions {
   readonly projections?: readonly Projection[];
   /** The case index (see case-events.ts) to read the case's streams instead of scanning the log. */
   readonly index?: ReadModelStore;
+  /** The case's events kept from an earlier read of it (see CaseEventsCache in case-events.ts). */
+  readonly cache?: CaseEventsCache;
 }
 
 export function caseProjections(): Projection[] {
@@ -122,7 +124,10 @@ export async function caseStateAsOf(
   at: Date,
   options: CaseStateOptions = {},
 ): Promise<CaseState> {
-  const all = await readCaseEvents(store, caseId, options.index ? { index: options.index } : {});
+  const all = await readCaseEvents(store, caseId, {
+    ...(options.index ? { index: options.index } : {}),
+    ...(options.cache ? { cache: options.cache } : {}),
+  });
   const events = eventsAsOf(all, at.getTime(), options.basis ?? 'OCCURRED');
   const position = events.length ? events[events.length - 1]!.position : 0;
   return caseStateOfEvents(store, caseId, at.toISOString(), events, position, options);

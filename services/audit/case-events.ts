@@ -33,6 +33,55 @@ export interface ReadCaseOptions {
    * case's own streams are read instead of the whole log.
    */
   readonly index?: ReadModelStore;
+  /**
+   * Events read before for the same case, kept while the case has no newer event (see CaseEventsCache).
+   * Only for reads that trust the store as it is: never for integrity verification, which must read
+   * the store every time.
+   */
+  readonly cache?: CaseEventsCache;
+}
+
+/**
+ * A case's events kept between reads of the same case (the console's time slider asks `asOf` for one
+ * case again and again): the log is append-only, so the events up to the case's last position never
+ * change, and the kept ones are reused while that last position is what the caller finds now. Bounded by
+ * the events it holds (the oldest case read is forgotten first; 5,000 by default, a few MB: a long case
+ * and hundreds of ordinary ones), so its memory does not grow with the store. What it keeps is the log's
+ * events as stored (identities sealed); the caller's access rules apply to what is folded from them.
+ */
+export class CaseEventsCache {
+  private readonly cases = new Map<
+    string,
+    { readonly last: number; readonly events: readonly RecordedEvent[] }
+  >();
+  private held = 0;
+
+  constructor(private readonly maxEvents = 5_000) {}
+
+  /** The case's events if they were read when its last position was `last`. */
+  get(caseId: string, last: number): readonly RecordedEvent[] | undefined {
+    const kept = this.cases.get(caseId);
+    if (!kept || kept.last !== last) return undefined;
+    this.cases.delete(caseId); // most recently used last
+    this.cases.set(caseId, kept);
+    return kept.events;
+  }
+
+  set(caseId: string, last: number, events: readonly RecordedEvent[]): void {
+    const before = this.cases.get(caseId);
+    if (before) {
+      this.cases.delete(caseId);
+      this.held -= before.events.length;
+    }
+    if (events.length > this.maxEvents) return;
+    this.cases.set(caseId, { last, events });
+    this.held += events.length;
+    for (const [oldest, kept] of this.cases) {
+      if (this.held <= this.maxEvents) break;
+      this.cases.delete(oldest);
+      this.held -= kept.events.length;
+    }
+  }
 }
 
 export const CASE_INDEX_COLLECTION = 'case_index';
@@ -88,9 +137,18 @@ async function readIndexedCaseEvents(
   index: ReadModelStore,
   caseId: string,
   upTo: number,
+  cache?: CaseEventsCache,
 ): Promise<RecordedEvent[]> {
   const doc = await index.get<CaseIndexDocument>(CASE_INDEX_COLLECTION, caseId);
   if (!doc) return [];
+  if (cache) {
+    const last = doc.events[doc.events.length - 1]?.[2] ?? 0;
+    const kept = cache.get(caseId, last);
+    if (kept) return kept.filter((e) => e.position <= upTo);
+    const events = await readIndexedCaseEvents(store, index, caseId, Number.MAX_SAFE_INTEGER);
+    cache.set(caseId, last, events);
+    return events.filter((e) => e.position <= upTo);
+  }
   const wanted = new Set<number>();
   const firstRevision = new Map<string, number>();
   for (const [streamId, revision, position] of doc.events) {
@@ -119,7 +177,16 @@ export async function readCaseEvents(
   options: ReadCaseOptions = {},
 ): Promise<RecordedEvent[]> {
   const upTo = options.upToPosition ?? Number.MAX_SAFE_INTEGER;
-  if (options.index) return readIndexedCaseEvents(store, options.index, caseId, upTo);
+  if (options.index) return readIndexedCaseEvents(store, options.index, caseId, upTo, options.cache);
+  if (options.cache) {
+    // Without the index the case's last position is unknown; the log's head stands for it.
+    const head = await store.headPosition();
+    const kept = options.cache.get(caseId, head);
+    if (kept) return kept.filter((e) => e.position <= upTo);
+    const events = await readCaseEvents(store, caseId, { upToPosition: head });
+    options.cache.set(caseId, head, events);
+    return events.filter((e) => e.position <= upTo);
+  }
   const joined = new Set<string>();
   const out: RecordedEvent[] = [];
   let from = 0;

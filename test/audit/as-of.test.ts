@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { caseProjections, caseStateAsOf } from '../../services/audit/as-of';
-import { readCaseEvents } from '../../services/audit/case-events';
+import { CaseEventsCache, readCaseEvents } from '../../services/audit/case-events';
 import { complaintDecider, complaintStreamId } from '../../services/complaint/domain';
 import { COMPLAINTS_COLLECTION } from '../../services/complaint/projection';
 import { letterDecider, letterStreamId } from '../../services/correspondence/domain';
@@ -139,6 +139,9 @@ describe('given a case carried from receipt through letters, a reopening and a c
     expect(before.events).toBe(0);
 
     let checked = 0;
+    // The same answers with the case's events kept between reads (as the asOf resolver keeps them for a
+    // time slider): every instant after the first folds the same kept events again, latest first.
+    const cache = new CaseEventsCache();
     for (const point of live) {
       const asOf = await caseStateAsOf(store, CASE, point.at, { basis: 'RECORDED' });
       expect({ complaint: asOf.complaint, letters: asOf.letters, clocks: asOf.clocks }).toEqual(point.state);
@@ -149,9 +152,48 @@ describe('given a case carried from receipt through letters, a reopening and a c
       );
       checked++;
     }
+    for (const point of [...live].reverse()) {
+      const kept = await caseStateAsOf(store, CASE, point.occurred, { basis: 'OCCURRED', cache });
+      expect({ complaint: kept.complaint, letters: kept.letters, clocks: kept.clocks }).toEqual(point.state);
+    }
     expect(checked).toBe(steps.length);
     const last = live[live.length - 1]!.state as { complaint: { status: string }; clocks: unknown[] };
     expect(last.complaint.status).toBe('CLOSED');
     expect(last.clocks.length).toBeGreaterThan(0);
+  });
+});
+
+describe('given a case whose events were kept for as-of', () => {
+  it('reads it again once it has a newer event, and keeps no more events than its bound', async () => {
+    const cache = new CaseEventsCache(10_000);
+    const at = new Date(Date.UTC(2030, 0, 1));
+    const closed = await caseStateAsOf(store, CASE, at, { basis: 'RECORDED', cache });
+    expect(closed.complaint).toMatchObject({ status: 'CLOSED' });
+    const reads = jest.spyOn(store, 'readAll');
+    expect((await caseStateAsOf(store, CASE, at, { basis: 'RECORDED', cache })).position).toBe(
+      closed.position,
+    );
+    // Kept: only the policy and calendar (no case's events) were read from the log again.
+    expect(reads.mock.calls.every(([options]) => options?.filter?.eventTypes?.length)).toBe(true);
+
+    await new CommandHandler(store, complaintDecider).handle(
+      complaintStreamId(CASE),
+      {
+        type: 'ReopenComplaint',
+        data: { reason: 'Dibuka lagi.' },
+        metadata: { now: new Date(Date.UTC(2027, 0, 1)).toISOString(), actor: supervisor },
+      } as never,
+      { caseId: CASE },
+    );
+    const reopened = await caseStateAsOf(store, CASE, at, { basis: 'RECORDED', cache });
+    expect(reopened.position).toBeGreaterThan(closed.position);
+    expect(reopened.complaint).toMatchObject({ status: 'VERIFIED' });
+    expect(reopened).toEqual(await caseStateAsOf(store, CASE, at, { basis: 'RECORDED' }));
+    reads.mockRestore();
+
+    // A bound below the case's size keeps nothing: the next read goes to the store.
+    const tiny = new CaseEventsCache(1);
+    tiny.set(CASE, reopened.position, await readCaseEvents(store, CASE));
+    expect(tiny.get(CASE, reopened.position)).toBeUndefined();
   });
 });

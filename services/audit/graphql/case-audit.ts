@@ -17,7 +17,7 @@ import {
   registerEnumType,
 } from 'type-graphql';
 import { caseStateAsOf, type TimeBasis } from '../as-of';
-import { readCaseEvents } from '../case-events';
+import { CaseEventsCache, readCaseEvents } from '../case-events';
 import { auditWingOf } from '../wing';
 import { maskCaseHistory, pageOfHistory } from '../history';
 import { verifyCaseIntegrity } from '../integrity';
@@ -265,6 +265,17 @@ function decodeCursor(cursor: string): number {
  * another subgraph, see shared/consistency.ts), without waiting for the log head on a plain read; a scan
  * of the log when it cannot reach that position in time.
  */
+/**
+ * Each subgraph runtime's kept case events for `asOf` (the console's time slider asks it for one case at
+ * one instant after another); history and integrity read the store every time.
+ */
+const asOfCaches = new WeakMap<SubgraphRuntime, CaseEventsCache>();
+function asOfCache(runtime: SubgraphRuntime): CaseEventsCache {
+  let cache = asOfCaches.get(runtime);
+  if (!cache) asOfCaches.set(runtime, (cache = new CaseEventsCache()));
+  return cache;
+}
+
 async function caseIndex(runtime: SubgraphRuntime) {
   try {
     await runtime.readYourWrites(5_000);
@@ -334,6 +345,7 @@ export class ComplaintAudit {
     const state = await caseStateAsOf(ctx.complaints.runtime.store, complaint.id, at, {
       basis,
       ...(index ? { index } : {}),
+      cache: asOfCache(ctx.complaints.runtime),
     });
     const then = state.complaint ? maskComplaintForViewer(state.complaint, principal) : null;
     return {
