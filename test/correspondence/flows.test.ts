@@ -200,6 +200,39 @@ async function followUpSentToBantul(): Promise<CorrespondenceRuntime> {
   return rt;
 }
 
+describe('given a follow-up request drafted by hand under the id the flow would give it', () => {
+  it('the flow takes it for its own draft: one letter, no warning', async () => {
+    await createAgencies(inner);
+    await appendForwardedComplaint(inner);
+    // What the demo seed does for some cases: the follow-up request drafted before the flow gets there.
+    await new CommandHandler(inner, letterDecider).handle(letterStreamId(BANTUL_LETTER), {
+      type: 'DraftLetter',
+      data: {
+        letterId: BANTUL_LETTER,
+        kind: 'FOLLOW_UP_REQUEST',
+        agencyId: 'inspektorat-bantul',
+        complaintIds: [COMPLAINT],
+        subject: 'Permintaan tindak lanjut',
+        body: 'Mohon ditindaklanjuti.',
+      },
+      metadata: { now: clock.now().toISOString(), actor: officer },
+    } satisfies LetterCommand);
+    const lines: { level: string }[] = [];
+    const capture = createLogger({
+      name: 'flows-drafted',
+      level: 'debug',
+      destination: { write: (line: string) => lines.push(JSON.parse(line)) },
+    });
+    const rt = await open(inner, capture);
+    await settle(rt);
+    await rt.close();
+    expect(
+      (await ofType('LetterDrafted')).filter((e) => e.streamId === letterStreamId(BANTUL_LETTER)),
+    ).toHaveLength(1);
+    expect(lines.filter((l) => l.level === 'warn' || l.level === 'error')).toEqual([]);
+  });
+});
+
 describe('given a follow-up request sent to Bantul', () => {
   it('when the PIC acknowledges the complaint by hand while the flow acknowledges it for the letter, one acknowledgement and no warning', async () => {
     await (await followUpSentToBantul()).close();

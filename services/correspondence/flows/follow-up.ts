@@ -63,6 +63,9 @@ export function followUpDraftsFlow(deps: FlowDeps): Flow {
           cause: recorded,
           caseId: complaintId,
           logger: deps.logger,
+          // The letter's id follows from the forwarding: one drafted meanwhile under it (the demo seed
+          // drafts some itself) is this follow-up request.
+          doneMeanwhile: async () => (await letters.load(letterStreamId(letterId))).state.status !== 'ABSENT',
         });
       }
     },
