@@ -84,6 +84,22 @@ export class CaseEventsCache {
   }
 }
 
+/** The case's events up to `upTo`: the kept ones while its last position is `last`, else `read` and kept. */
+async function kept(
+  cache: CaseEventsCache,
+  caseId: string,
+  last: number,
+  upTo: number,
+  read: () => Promise<RecordedEvent[]>,
+): Promise<RecordedEvent[]> {
+  let events = cache.get(caseId, last);
+  if (!events) {
+    events = await read();
+    cache.set(caseId, last, events);
+  }
+  return events.filter((e) => e.position <= upTo);
+}
+
 export const CASE_INDEX_COLLECTION = 'case_index';
 const CASE_INDEX_JOINS = 'case_index_joins';
 
@@ -143,11 +159,9 @@ async function readIndexedCaseEvents(
   if (!doc) return [];
   if (cache) {
     const last = doc.events[doc.events.length - 1]?.[2] ?? 0;
-    const kept = cache.get(caseId, last);
-    if (kept) return kept.filter((e) => e.position <= upTo);
-    const events = await readIndexedCaseEvents(store, index, caseId, Number.MAX_SAFE_INTEGER);
-    cache.set(caseId, last, events);
-    return events.filter((e) => e.position <= upTo);
+    return kept(cache, caseId, last, upTo, () =>
+      readIndexedCaseEvents(store, index, caseId, Number.MAX_SAFE_INTEGER),
+    );
   }
   const wanted = new Set<number>();
   const firstRevision = new Map<string, number>();
@@ -181,11 +195,9 @@ export async function readCaseEvents(
   if (options.cache) {
     // Without the index the case's last position is unknown; the log's head stands for it.
     const head = await store.headPosition();
-    const kept = options.cache.get(caseId, head);
-    if (kept) return kept.filter((e) => e.position <= upTo);
-    const events = await readCaseEvents(store, caseId, { upToPosition: head });
-    options.cache.set(caseId, head, events);
-    return events.filter((e) => e.position <= upTo);
+    return kept(options.cache, caseId, head, upTo, () =>
+      readCaseEvents(store, caseId, { upToPosition: head }),
+    );
   }
   const joined = new Set<string>();
   const out: RecordedEvent[] = [];

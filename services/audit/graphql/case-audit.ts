@@ -261,21 +261,24 @@ function decodeCursor(cursor: string): number {
 }
 
 /**
- * The case index of this runtime once it includes what the caller asked to read after (its own write in
- * another subgraph, see shared/consistency.ts), without waiting for the log head on a plain read; a scan
- * of the log when it cannot reach that position in time.
- */
-/**
  * Each subgraph runtime's kept case events for `asOf` (the console's time slider asks it for one case at
  * one instant after another); history and integrity read the store every time.
  */
 const asOfCaches = new WeakMap<SubgraphRuntime, CaseEventsCache>();
 function asOfCache(runtime: SubgraphRuntime): CaseEventsCache {
   let cache = asOfCaches.get(runtime);
-  if (!cache) asOfCaches.set(runtime, (cache = new CaseEventsCache()));
+  if (!cache) {
+    cache = new CaseEventsCache();
+    asOfCaches.set(runtime, cache);
+  }
   return cache;
 }
 
+/**
+ * The case index of this runtime once it includes what the caller asked to read after (its own write in
+ * another subgraph, see shared/consistency.ts), without waiting for the log head on a plain read; a scan
+ * of the log when it cannot reach that position in time.
+ */
 async function caseIndex(runtime: SubgraphRuntime) {
   try {
     await runtime.readYourWrites(5_000);
