@@ -386,4 +386,5 @@ const STATUS_LABELS: Record<Lang, Record<string, string>> = {
 
 export const statusLabel = (status: string, lang: Lang): string => STATUS_LABELS[lang][status] ?? status;
 
-export { formatDate } from './dates';
+// Dates as the letters write them too (no Intl: see wib-date.ts), bundled from the shared file.
+export { formatDate } from '../../services/shared/wib-date';

@@ -35,8 +35,8 @@ const MONTHS: Record<DateLanguage, readonly string[]> = {
     'December',
   ],
 };
-// Western Indonesian Time, UTC+7 all year: Indonesia has had no daylight saving time since 1964.
-const WIB_OFFSET_MS = 7 * 3_600_000;
+/** Western Indonesian Time, UTC+7 all year: Indonesia has had no daylight saving time since 1964. */
+export const JAKARTA_OFFSET_MS = 7 * 60 * 60 * 1000;
 const two = (n: number) => String(n).padStart(2, '0');
 
 /**
@@ -50,7 +50,7 @@ export function formatDate(iso: string | null | undefined, lang: DateLanguage, w
   if (!iso) return '—';
   const at = Date.parse(iso);
   if (Number.isNaN(at)) return '—';
-  const wib = new Date(at + WIB_OFFSET_MS);
+  const wib = new Date(at + JAKARTA_OFFSET_MS);
   const date = `${wib.getUTCDate()} ${MONTHS[lang][wib.getUTCMonth()]} ${wib.getUTCFullYear()}`;
   if (!withTime) return date;
   const [hours, minutes] = [two(wib.getUTCHours()), two(wib.getUTCMinutes())];

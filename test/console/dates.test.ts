@@ -1,4 +1,4 @@
-import { formatDate } from '../../console/src/dates';
+import { formatDate } from '../../services/shared/wib-date';
 
 describe("the console's dates", () => {
   // Intl (Node's full ICU) is the reference the hand-written formatter must agree with.

@@ -7,11 +7,12 @@
  * depends on the host's time zone.
  */
 import { badInput } from '../errors';
+import { JAKARTA_OFFSET_MS } from '../wib-date';
+
+// WIB's offset is written once, with the dates people read (wib-date.ts, which the console bundles too).
+export { JAKARTA_OFFSET_MS };
 
 export type LocalDate = string;
-
-/** WIB is UTC+7 all year round. */
-export const JAKARTA_OFFSET_MS = 7 * 60 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 const LOCAL_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
