@@ -149,7 +149,7 @@ export function shortNames(names: readonly string[]): string[] {
 }
 
 /** A label cut to a length in characters (an ellipsis says so): measuring each in the browser is slow. */
-export const cut = (label: string, max = 18) => (label.length > max ? `${label.slice(0, max - 1)}…` : label);
+const cut = (label: string, max = 18) => (label.length > max ? `${label.slice(0, max - 1)}…` : label);
 
 /**
  * Room for the axes' labels, fixed rather than measured: ECharts' `containLabel`, and ECharts 6's default
