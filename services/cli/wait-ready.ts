@@ -11,6 +11,8 @@ export interface WaitReadyOptions {
 /**
  * Polls a launched service's readiness URL until it answers 2xx. A service rebuilding its read models
  * over a big log can take minutes; one that exits is reported at once, with its last output when known.
+ * One that answers `degraded` (an integrity alert: the checkpoints do not verify under the configured key)
+ * is reported at once too, with its reason: waiting does not mend it, and "catching up" would be a lie.
  */
 export async function waitReady(url: string, child: ChildProcess, options: WaitReadyOptions): Promise<void> {
   const started = Date.now();
@@ -23,11 +25,9 @@ export async function waitReady(url: string, child: ChildProcess, options: WaitR
         `${url} exited (${child.exitCode ?? child.signalCode})${tail ? `; its last output:\n${tail}` : ''}`,
       );
     }
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
+    const degraded = await probe(url);
+    if (degraded === true) return;
+    if (degraded) throw new Error(`${options.name ?? url} is degraded, not ready: ${degraded}`);
     if (Date.now() > deadline) throw new Error(`${url} not ready after ${options.timeoutMs} ms`);
     if (options.name && Date.now() - told >= 15_000) {
       told = Date.now();
@@ -37,4 +37,17 @@ export async function waitReady(url: string, child: ChildProcess, options: WaitR
     }
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** true when ready, the reason when degraded, undefined while not (yet) listening or still catching up. */
+async function probe(url: string): Promise<true | string | undefined> {
+  try {
+    const res = await fetch(url);
+    if (res.ok) return true;
+    const body = (await res.json().catch(() => undefined)) as { status?: unknown; reason?: unknown } | undefined;
+    if (body?.status === 'degraded') return typeof body.reason === 'string' ? body.reason : 'no reason given';
+  } catch {
+    // not listening yet
+  }
+  return undefined;
 }

@@ -62,6 +62,9 @@ export function launch(
       NODE_ENV: 'production',
       DUMAS_JWT_SECRET: secret,
       ...PRODUCTION_SECRETS,
+      // A kept store names the file of the key that signed its checkpoints; the run's own key, which the
+      // service would prefer, would make every checkpoint in it look forged (and the service degraded).
+      ...(env.DUMAS_CHECKPOINT_PRIVATE_KEY_FILE ? { DUMAS_CHECKPOINT_PRIVATE_KEY: '' } : {}),
       ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
