@@ -44,7 +44,9 @@ async function probe(url: string): Promise<true | string | undefined> {
   try {
     const res = await fetch(url);
     if (res.ok) return true;
-    const body = (await res.json().catch(() => undefined)) as { status?: unknown; reason?: unknown } | undefined;
+    const body = (await res.json().catch(() => undefined)) as
+      | { status?: unknown; reason?: unknown }
+      | undefined;
     if (body?.status === 'degraded') return typeof body.reason === 'string' ? body.reason : 'no reason given';
   } catch {
     // not listening yet

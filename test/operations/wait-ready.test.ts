@@ -41,7 +41,11 @@ describe('waitReady', () => {
   it('given a service with an integrity alert, when it is waited for, then the wait fails at once with the reason', async () => {
     answer = {
       code: 503,
-      body: { status: 'degraded', reason: 'FORGED_CHECKPOINT: checkpoint 1 does not verify', service: 'complaint' },
+      body: {
+        status: 'degraded',
+        reason: 'FORGED_CHECKPOINT: checkpoint 1 does not verify',
+        service: 'complaint',
+      },
     };
     const started = Date.now();
     await expect(waitReady(url(), child, { timeoutMs: 30_000, name: 'complaint' })).rejects.toThrow(
