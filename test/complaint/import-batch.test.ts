@@ -247,4 +247,19 @@ describe('given rows imported in batches', () => {
     expect(report).toMatchObject({ imported: 0, alreadyPresent: 3 });
     expect(await store.headPosition()).toBe(head);
   });
+
+  it('names a file’s events in line order, so one batch writes a few pages of the id index, not one per case', async () => {
+    const refs = ['ORD-3', 'ORD-1', 'ORD-2', 'ORD-9'];
+    await runImport({ file: file('ordered.csv', refs), mapping: SHEET_MAPPING, store, vault });
+    const ids: string[] = [];
+    for (const ref of refs) {
+      const events = await caseOf(ref);
+      // Within a case: its own order, the tracking-number claim's id after them.
+      expect(events.map((e) => e.id)).toEqual([...events.map((e) => e.id)].sort());
+      ids.push(...events.map((e) => e.id));
+    }
+    // Across the file: by line, whatever the references (which decide the complaint ids) say.
+    expect(ids).toEqual([...ids].sort());
+    expect(new Set(ids.map((id) => id.slice(0, 24))).size).toBe(1);
+  });
 });
