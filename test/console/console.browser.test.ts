@@ -26,6 +26,9 @@ import {
   waitForText,
 } from '../support/console-page';
 import { type Federation, startFederation } from '../support/federation';
+import { channelComplaintId } from '../../services/complaint/import/importer';
+import { SHEET_MAPPING } from '../../services/complaint/import/mapping';
+import { runImport } from '../../services/complaint/import/run';
 
 jest.setTimeout(180_000);
 
@@ -258,6 +261,39 @@ describe('the journey of one complaint through the console', () => {
     await auditor.keyboard.press('End');
     await waitForText(auditor, '[data-testid=asof]', /Ditutup/);
     await axe(auditor, 'case timeline (auditor)');
+  });
+
+  it('the time slider of an imported case reads when things happened, or when dumas recorded them', async () => {
+    // History recorded all at once today, that happened over weeks last year: as imported cases are.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'dumas-slider-'));
+    const file = path.join(dir, 'old.csv');
+    writeFileSync(
+      file,
+      'reference,channel,received_at,subject,description,agencies,forwarded_at,responded_at,response,closed_at\n' +
+        'OLD-1,LETTER,2025-03-02 09:00,Jalan rusak,Jalan desa rusak,Inspektorat Kabupaten Bantul,2025-03-03 10:00,2025-03-20 10:00,Sudah ditambal,2025-03-25 10:00\n',
+    );
+    const report = await runImport({
+      file,
+      mapping: SHEET_MAPPING,
+      store: fed.store,
+      vault: fed.runtimes.complaint!.vault,
+    });
+    rmSync(dir, { recursive: true, force: true });
+    expect(report.imported).toBe(1);
+    const imported = channelComplaintId('LETTER', 'OLD-1');
+    await until(async () => (await status(imported)) === 'CLOSED', 'the imported case projected');
+
+    const auditor = await open(`#/case/${imported}`);
+    await signIn(auditor, tokens.auditor);
+    await waitForText(auditor, '[data-testid=asof]', /Ditutup/);
+    await auditor.focus('#asof-slider');
+    await auditor.keyboard.press('Home');
+    await waitForText(auditor, '[data-testid=asof]', /Diterima/);
+    expect(await text(auditor, '[data-testid=asof]')).toMatch(/2025/);
+    // As dumas knew it: every event of the case was recorded in one append, so it knew it closed at once.
+    await choose(auditor, '.slider select', 'RECORDED');
+    await waitForText(auditor, '[data-testid=asof]', /Ditutup/);
+    expect(await text(auditor, '[data-testid=asof]')).not.toMatch(/2025/);
   });
 
   it("another agency's focal point sees none of it", async () => {

@@ -180,6 +180,13 @@ export type SlaClockState =
   | 'MET'
   | 'BREACHED';
 
+/** Which clock an instant is read on in time travel. */
+export type TimeBasis =
+  /** As the case stood in the world then: every event that happened by then (occurredAt; an intake at its original receipt time), whenever it was recorded. */
+  | 'OCCURRED'
+  /** As dumas knew the case then: the events recorded by then (recordedAt). */
+  | 'RECORDED';
+
 export type BacklogQueryVariables = Exact<{
   agencyId?: string | number | null | undefined;
   from?: string | null | undefined;
@@ -256,6 +263,7 @@ export type CaseTimelineQuery = { complaint: { id: string, receivedAt: string, h
 export type CaseAsOfQueryVariables = Exact<{
   id: string | number;
   at: string;
+  basis: TimeBasis;
 }>;
 
 
@@ -723,10 +731,10 @@ export const CaseTimelineDocument = new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<CaseTimelineQuery, CaseTimelineQueryVariables>;
 export const CaseAsOfDocument = new TypedDocumentString(`
-    query CaseAsOf($id: ID!, $at: DateTime!) {
+    query CaseAsOf($id: ID!, $at: DateTime!, $basis: TimeBasis!) {
   complaint(id: $id) {
     id
-    asOf(at: $at) {
+    asOf(at: $at, basis: $basis) {
       at
       status
       forwardings {

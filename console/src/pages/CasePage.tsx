@@ -23,6 +23,7 @@ import {
   ReopenDocument,
   ResolveDocument,
   SendLetterDocument,
+  type TimeBasis,
   VerifyDocument,
 } from '../gql/graphql';
 import { formatDate, statusLabel, useI18n } from '../i18n';
@@ -326,16 +327,19 @@ function TimelineSection({ id, timeline }: { id: string; timeline: Timeline }) {
   const { t, lang } = useI18n();
   const events = timeline.history.edges.map((e) => e.node);
   const [index, setIndex] = useState(events.length - 1);
+  const [basis, setBasis] = useState<TimeBasis>('OCCURRED');
   const [asOf, setAsOf] = useState<CaseAsOfQuery['complaint'] | null>(null);
-  // The log as it stood: asOf reads what had been recorded by then.
-  const at = events[Math.max(0, index)]?.recordedAt;
+  // The instant of the chosen event on the chosen clock: when it happened (what the timeline shows; an
+  // imported or back-dated history was recorded all at once) or when dumas recorded it (what it knew).
+  const event = events[Math.max(0, index)];
+  const at = basis === 'OCCURRED' ? event?.occurredAt : event?.recordedAt;
   useEffect(() => {
     if (!at) return;
-    gql(CaseAsOfDocument, { id, at }).then(
+    gql(CaseAsOfDocument, { id, at, basis }).then(
       (d) => setAsOf(d.complaint),
       () => setAsOf(null),
     );
-  }, [id, at]);
+  }, [id, at, basis]);
   const integrity = timeline.integrity;
   return (
     <section className="card" aria-labelledby="timeline-h">
@@ -356,6 +360,14 @@ function TimelineSection({ id, timeline }: { id: string; timeline: Timeline }) {
             onChange={(e) => setIndex(Number(e.target.value))}
             aria-valuetext={at ? formatDate(at, lang, true) : ''}
           />
+          <Field label={t('basis')}>
+            {(fid) => (
+              <select id={fid} value={basis} onChange={(e) => setBasis(e.target.value as TimeBasis)}>
+                <option value="OCCURRED">{t('basisOccurred')}</option>
+                <option value="RECORDED">{t('basisRecorded')}</option>
+              </select>
+            )}
+          </Field>
           <p data-testid="asof" aria-live="polite">
             {t('asOf')} {formatDate(at, lang, true)}:{' '}
             {asOf?.asOf?.status ? <StatusBadge status={asOf.asOf.status} /> : <strong>—</strong>}
