@@ -41,6 +41,15 @@
  * through a large WAL cost more than the copies saved), a larger young or old generation for the worker
  * (96/192 MB young, 160 MB old: no faster). The worker is busy all the time and the main thread about
  * 70%: 835 µs of CPU a row on the two threads together, where 3,000 rows/s on 2 cores needs under 667.
+ *
+ * Session 8 (load ~1, 100k): a file's event ids follow its lines (importer.ts importEventIds), so a
+ * batch dirties a few pages of the id index instead of one per case: a quarter fewer blocks written at
+ * 20k (1.96M -> 1.47M). SQLite 2,123 rows/s, 78.5 CPU-s (was 88.4), 259 MB; PostgreSQL 1,927 rows/s,
+ * 325 MB. Per thread at 20k: the worker about 450 µs a row, the main thread 250, V8's helper threads
+ * 130. The worker alone (no writes) does about 2,200 rows/s; in one thread, without the worker's heap
+ * cap and messages, a row costs about 340 µs: preparing the case 180 (sealing with two AES-GCM
+ * operations, the decider's six commands), canonical JSON 40-75 (JSON.stringify alone is 22), CSV and
+ * mapping 48, serialising 29. The cost is spread; no one part holds the missing quarter.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
