@@ -44,6 +44,7 @@ import {
   verify,
 } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { canonicalJson, computeEventHash } from '../shared/eventstore/hash';
@@ -255,12 +256,17 @@ export class HeadsLattice {
 
 const LATTICE_LANES = 1024;
 
+const LITTLE_ENDIAN = os.endianness() === 'LE';
+
 function latticeLeaf(streamId: string, [revision, hash, position]: StreamHead): Uint16Array {
   const bytes = createHash('shake128', { outputLength: LATTICE_LANES * 2 })
     .update(`dumas-head\n${streamId}\n${revision}\n${hash}\n${position}`)
     .digest();
   const lanes = new Uint16Array(LATTICE_LANES);
-  for (let i = 0; i < LATTICE_LANES; i++) lanes[i] = bytes.readUInt16LE(i * 2);
+  // The lanes are little-endian: on such a machine (every one Node runs on today) they are the bytes as
+  // they are, copied whole; reading them one by one was a third of a first pass over 250k heads.
+  if (LITTLE_ENDIAN) new Uint8Array(lanes.buffer).set(bytes);
+  else for (let i = 0; i < LATTICE_LANES; i++) lanes[i] = bytes.readUInt16LE(i * 2);
   return lanes;
 }
 

@@ -7,6 +7,7 @@ import type {
   FieldCondition,
   Projection,
   ReadModelIndex,
+  ReadModelStore,
   ReadModelTx,
 } from '../shared/projections/types';
 import {
@@ -422,13 +423,84 @@ export const COMPLAINT_INDEXES: readonly ReadModelIndex[] = [
 ];
 
 /**
- * The `complaints` read model and its agency cases. Version 2 (the agency cases); bump it whenever
- * `applyComplaintEvent` changes meaning, and the runner rebuilds the collections from the log.
+ * How many complaints hold each combination of the list's equality filters, and how many of each
+ * agency's cases: one small document for all complaints (`all`) and one per agency (`agency:<id>`), kept
+ * by the projection as documents change. `totalCount` of such a filter (the README's first query, every
+ * status and channel tab) then reads one document, where counting an index range cost what the range
+ * holds: 4.8 ms of a request's 6 at 100k complaints for FORWARDED and IN_FOLLOW_UP.
+ */
+export const COMPLAINT_COUNTS_COLLECTION = 'complaint_counts';
+
+/** The fields a maintained count tells apart, in its key's order. */
+const COUNTED_FIELDS = ['status', 'channel', 'confidential', 'anonymous'] as const;
+
+type Counted = Pick<ComplaintDocument, (typeof COUNTED_FIELDS)[number]>;
+
+interface ComplaintCountsDocument {
+  /** By `status|channel|confidential|anonymous`; a combination no complaint holds is absent. */
+  readonly counts: Readonly<Record<string, number>>;
+}
+
+const countKey = (d: Counted) => COUNTED_FIELDS.map((f) => String(d[f])).join('|');
+
+/** Moves one complaint (or agency case) from its old combination to its new one, when they differ. */
+async function recount(tx: ReadModelTx, id: string, before: Counted | undefined, after: Counted) {
+  const from = before && countKey(before);
+  const to = countKey(after);
+  if (from === to) return;
+  const counts = { ...(await tx.get<ComplaintCountsDocument>(COMPLAINT_COUNTS_COLLECTION, id))?.counts };
+  if (from !== undefined) {
+    const left = (counts[from] ?? 0) - 1;
+    if (left > 0) counts[from] = left;
+    else delete counts[from];
+  }
+  counts[to] = (counts[to] ?? 0) + 1;
+  await tx.put(COMPLAINT_COUNTS_COLLECTION, id, { counts } satisfies ComplaintCountsDocument);
+}
+
+/**
+ * The count of a complaints (or one agency's cases) query from the maintained counts, when its filter is
+ * only equalities on the counted fields; undefined when it asks anything else (a received range, a text),
+ * which is then counted off its index.
+ */
+export async function maintainedCount(
+  readModels: Pick<ReadModelStore, 'get'>,
+  query: Pick<DocQuery, 'where' | 'text'>,
+  agencyId?: string,
+): Promise<number | undefined> {
+  if (query.text) return undefined;
+  const wanted: ((value: string) => boolean)[] = [];
+  for (const [field, condition] of Object.entries(query.where ?? {})) {
+    if (field === 'agencyId' && agencyId !== undefined && condition === agencyId) continue;
+    const at = (COUNTED_FIELDS as readonly string[]).indexOf(field);
+    if (at < 0) return undefined;
+    let allowed: Set<string>;
+    if (typeof condition === 'boolean') allowed = new Set([String(condition)]);
+    else if (condition !== null && typeof condition === 'object' && 'in' in condition)
+      allowed = new Set(condition.in.map(String));
+    else return undefined;
+    wanted[at] = (value) => allowed.has(value);
+  }
+  const doc = await readModels.get<ComplaintCountsDocument>(
+    COMPLAINT_COUNTS_COLLECTION,
+    agencyId === undefined ? 'all' : `agency:${agencyId}`,
+  );
+  let total = 0;
+  for (const [key, n] of Object.entries(doc?.counts ?? {})) {
+    const values = key.split('|');
+    if (values.every((v, i) => wanted[i]?.(v) ?? true)) total += n;
+  }
+  return total;
+}
+
+/**
+ * The `complaints` read model, its agency cases and their counts. Version 3 (the counts); bump it
+ * whenever `applyComplaintEvent` changes meaning, and the runner rebuilds the collections from the log.
  */
 export const complaintProjection: Projection = {
   name: 'complaints',
-  version: 2,
-  collections: [COMPLAINTS_COLLECTION, AGENCY_CASES_COLLECTION],
+  version: 3,
+  collections: [COMPLAINTS_COLLECTION, AGENCY_CASES_COLLECTION, COMPLAINT_COUNTS_COLLECTION],
   filter: { streamPrefixes: [COMPLAINT_STREAM_PREFIX], eventTypes: COMPLAINT_EVENT_TYPES },
   indexes: COMPLAINT_INDEXES,
   async apply(event: RecordedEvent, tx: ReadModelTx): Promise<void> {
@@ -444,9 +516,13 @@ export const complaintProjection: Projection = {
     );
     if (!next) return;
     await tx.put(COMPLAINTS_COLLECTION, id, next);
+    await recount(tx, 'all', current, next);
     if (agencyCasesChanged(current, next)) {
-      for (const [key, agencyCase] of agencyCasesOf(next))
+      for (const [key, agencyCase] of agencyCasesOf(next)) {
         await tx.put(AGENCY_CASES_COLLECTION, key, agencyCase);
+        const before = current?.agencyIds.includes(agencyCase.agencyId) ? current : undefined;
+        await recount(tx, `agency:${agencyCase.agencyId}`, before, agencyCase);
+      }
     }
   },
 };

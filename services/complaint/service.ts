@@ -36,6 +36,7 @@ import {
   AGENCY_CASES_COLLECTION,
   type AgencyCaseDocument,
   agencyCasesQuery,
+  maintainedCount,
   applyComplaintEvent,
   COMPLAINTS_COLLECTION,
   type ComplaintDocument,
@@ -234,12 +235,20 @@ export class ComplaintService {
   }
 
   /**
-   * How many complaints a query (complaintDocQuery) matches, off an index: the agency's share of them
-   * when it is held to one agency.
+   * How many complaints a query (complaintDocQuery) matches: from the maintained counts when it filters
+   * by status, channel and the privacy flags only, else off an index; the agency's share of them when it
+   * is held to one agency.
    */
-  private countOf(query: DocQuery): Promise<number> {
+  private async countOf(query: DocQuery): Promise<number> {
     const byAgency = agencyCasesQuery(query);
     const counted = byAgency ?? query;
+    const agencyId = byAgency?.where?.agencyId;
+    const maintained = await maintainedCount(
+      this.runtime.readModels,
+      counted,
+      typeof agencyId === 'string' ? agencyId : undefined,
+    );
+    if (maintained !== undefined) return maintained;
     return this.runtime.readModels.count(byAgency ? AGENCY_CASES_COLLECTION : COMPLAINTS_COLLECTION, {
       ...(counted.where ? { where: counted.where } : {}),
       ...(counted.text ? { text: counted.text } : {}),

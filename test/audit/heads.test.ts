@@ -32,6 +32,17 @@ describe('HeadsLattice', () => {
     for (const [s, h] of heads) moved.remove(s, s === 's-7' ? head(99) : h);
     expect(moved.digest()).toBe(new HeadsLattice().digest());
   });
+
+  it('keeps the digest that signed checkpoints hold: SHAKE128 lanes read little-endian, added mod 2^16', () => {
+    // Computed when each lane was read with readUInt16LE; any change of the leaf would orphan every
+    // checkpoint signed before it.
+    const digest = HeadsLattice.of([
+      ['complaint-a', [0, 'a'.repeat(64), 1]],
+      ['complaint-b', [3, 'b'.repeat(64), 9]],
+      ['tracking-number-DUMAS-2026-000001', [0, 'c'.repeat(64), 2]],
+    ]).digest();
+    expect(digest).toBe('7fe629c9a15bd435be520decef565656c384bccaa74d9f09e76261bbbc75bd06');
+  });
 });
 
 describe('given checkpoints over several streams', () => {

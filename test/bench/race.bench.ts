@@ -35,7 +35,7 @@ import { mintToken } from '../../services/shared/auth';
 import { composeSupergraph } from '../../services/shared/graphql/supergraph';
 import { SUBGRAPHS } from '../../services/subgraphs';
 import { waitReady } from '../../services/cli/wait-ready';
-import { type LoadResult, launch, load, ROOT, runBench, waitUp } from './http-load';
+import { type LoadResult, launch, load, ROOT, runBench, waitIdle, waitUp } from './http-load';
 import { ensureStore } from './volume-store';
 
 const COMPLAINTS = Number(process.env.BENCH_COMPLAINTS ?? 20_000);
@@ -107,6 +107,8 @@ runBench('dumas-bench-race-', async (dir, started) => {
   // A first projection of the store can take minutes.
   for (const s of subgraphs) await waitReady(s.ready, s.child, { timeoutMs: 15 * 60_000 });
   console.log(`subgraphs ready in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  const settling = await waitIdle(subgraphs.map((s) => s.child.pid!));
+  console.log(`subgraphs idle ${settling.toFixed(0)} s later (first checkpoint pass, scheduler and flows done)`);
 
   const stock = launch(
     'test/bench/stock-gateway.ts',

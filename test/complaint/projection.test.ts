@@ -20,6 +20,7 @@ import {
   complaintDocQuery,
   complaintProjection,
   COMPLAINTS_COLLECTION,
+  maintainedCount,
   publicComplaintView,
 } from '../../services/complaint/projection';
 import { maskComplaintForViewer } from '../../services/complaint/access';
@@ -346,6 +347,49 @@ describe('complaints projection', () => {
     expect(await same({ agencyId: 'inspektorat-bantul', status: ['FORWARDED'] })).toEqual([bantulOnly.id]);
     await give(bantulOnly.id, 'SetComplaintPrivacy', { confidential: true, anonymous: false });
     expect(await same({ agencyId: 'inspektorat-bantul', confidential: true })).toEqual([bantulOnly.id]);
+  });
+
+  it('counts status, channel and privacy filters from the maintained counts as counting the index does', async () => {
+    const both = await forwardedTo(['inspektorat-bantul', 'inspektorat-sleman']);
+    const letter = await forwardedTo(['inspektorat-bantul'], { channel: 'LETTER', channelReference: 'B-2' });
+    const secret = await file({ confidential: true, channel: 'WEB', channelReference: null });
+    await file();
+    const filters: Parameters<typeof complaintDocQuery>[0][] = [
+      {},
+      { status: ['FORWARDED'] },
+      { status: ['FORWARDED', 'IN_FOLLOW_UP'] },
+      { status: ['RECEIVED'], channel: ['EMAIL', 'WEB'] },
+      { channel: ['LETTER'] },
+      { confidential: true },
+      { confidential: false, anonymous: false, status: ['VERIFIED', 'RECEIVED'] },
+      { agencyId: 'inspektorat-bantul' },
+      { agencyId: 'inspektorat-bantul', status: ['IN_FOLLOW_UP'] },
+      { agencyId: 'inspektorat-sleman', channel: ['EMAIL'], confidential: false },
+    ];
+    const agree = async () => {
+      for (const filter of filters) {
+        const query = complaintDocQuery(filter);
+        const byAgency = agencyCasesQuery(query);
+        const counted = byAgency ?? query;
+        const indexed = await readModels.count(byAgency ? AGENCY_CASES_COLLECTION : COMPLAINTS_COLLECTION, {
+          where: counted.where!,
+        });
+        expect([filter, await maintainedCount(readModels, counted, filter.agencyId)]).toEqual([
+          filter,
+          indexed,
+        ]);
+      }
+    };
+    await agree();
+    await give(both.id, 'AcknowledgeComplaint', { agencyId: 'inspektorat-sleman' }, slemanPic);
+    await give(letter.id, 'SetComplaintPrivacy', { confidential: true, anonymous: true });
+    await give(secret.id, 'VerifyComplaint', {});
+    await agree();
+    // A filter the counts do not tell apart is counted off the index.
+    expect(await maintainedCount(readModels, complaintDocQuery({ text: 'jalan' }))).toBeUndefined();
+    expect(
+      await maintainedCount(readModels, complaintDocQuery({ receivedFrom: '2026-01-01T00:00:00Z' })),
+    ).toBeUndefined();
   });
 
   it('applying an event it has already applied changes nothing', async () => {
