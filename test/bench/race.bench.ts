@@ -15,6 +15,18 @@
  * At 20,000 on the shared 2-core machine (load ~8): the import took 1 min and the subgraphs' first
  * projection of its 90k events 5 min; with the store kept, a subgraph is ready again in seconds.
  * 100k: `BENCH_COMPLAINTS=100000 npm run bench:race` (expect about five times that on the first run).
+ * Figures are taken once the subgraphs are idle (waitIdle): just ready over a big store, the complaint
+ * subgraph's checkpointer re-derives the signed heads of every stream (~10 s at 100k), which the first
+ * rounds used to measure.
+ *
+ * Session 8, 100k complaints (450k events; load ~1): store built in 49 s, subgraphs ready in 265 s from
+ * no read models. README query: ours 137 req/s, p99 237 ms, against stock 111 and Hive 120 (1.24x,
+ * 1.14x); the complaint subgraph spent 4.8 of its 6 ms a request counting FORWARDED and IN_FOLLOW_UP
+ * off the index. With the counts the projection keeps (complaint projection v3): ours 275 req/s, p50 57
+ * ms, p99 116 ms; stock 133, Hive 171 (2.07x, 1.60x); our gateway's CPU a request 0.30x stock's, 0.41x
+ * Hive's. complaints(first: 20, filter): 403 req/s, p99 94 ms (stock 425, Hive 361). With 16 clients
+ * always waiting, the mean latency is 16 / rate: 58 ms at 275 req/s, so a p99 of 50 ms needs the rate
+ * at least doubled again, on the two cores that also run the subgraphs and the load.
  *
  * Hive Gateway lives in bench/hive with its own package.json and lock file (the main tree's versions stay
  * as they are); the first run installs it there with `npm ci`. Its configuration, bench/hive/
