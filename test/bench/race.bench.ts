@@ -120,7 +120,9 @@ runBench('dumas-bench-race-', async (dir, started) => {
   for (const s of subgraphs) await waitReady(s.ready, s.child, { timeoutMs: 15 * 60_000 });
   console.log(`subgraphs ready in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   const settling = await waitIdle(subgraphs.map((s) => s.child.pid!));
-  console.log(`subgraphs idle ${settling.toFixed(0)} s later (first checkpoint pass, scheduler and flows done)`);
+  console.log(
+    `subgraphs idle ${settling.toFixed(0)} s later (first checkpoint pass, scheduler and flows done)`,
+  );
 
   const stock = launch(
     'test/bench/stock-gateway.ts',

@@ -18,6 +18,7 @@ import {
   applyComplaintEvent,
   type ComplaintDocument,
   complaintDocQuery,
+  type ComplaintFilter,
   complaintProjection,
   COMPLAINTS_COLLECTION,
   maintainedCount,
@@ -354,7 +355,7 @@ describe('complaints projection', () => {
     const letter = await forwardedTo(['inspektorat-bantul'], { channel: 'LETTER', channelReference: 'B-2' });
     const secret = await file({ confidential: true, channel: 'WEB', channelReference: null });
     await file();
-    const filters: Parameters<typeof complaintDocQuery>[0][] = [
+    const filters: ComplaintFilter[] = [
       {},
       { status: ['FORWARDED'] },
       { status: ['FORWARDED', 'IN_FOLLOW_UP'] },
