@@ -25,9 +25,9 @@ export async function waitReady(url: string, child: ChildProcess, options: WaitR
         `${url} exited (${child.exitCode ?? child.signalCode})${tail ? `; its last output:\n${tail}` : ''}`,
       );
     }
-    const degraded = await probe(url);
-    if (degraded === true) return;
-    if (degraded) throw new Error(`${options.name ?? url} is degraded, not ready: ${degraded}`);
+    const answer = await probe(url);
+    if (answer === true) return;
+    if (answer) throw new Error(`${options.name ?? url} is degraded, not ready: ${answer}`);
     if (Date.now() > deadline) throw new Error(`${url} not ready after ${options.timeoutMs} ms`);
     if (options.name && Date.now() - told >= 15_000) {
       told = Date.now();

@@ -459,19 +459,19 @@ async function recount(tx: ReadModelTx, id: string, before: Counted | undefined,
 }
 
 /**
- * The count of a complaints (or one agency's cases) query from the maintained counts, when its filter is
- * only equalities on the counted fields; undefined when it asks anything else (a received range, a text),
- * which is then counted off its index.
+ * The count of a complaints query, or of an agency cases query (agencyCasesQuery: `agencyId` names the
+ * agency), from the maintained counts, when its filter is otherwise only equalities on the counted fields;
+ * undefined when it asks anything else (a received range, a text), which is then counted off its index.
  */
 export async function maintainedCount(
   readModels: Pick<ReadModelStore, 'get'>,
   query: Pick<DocQuery, 'where' | 'text'>,
-  agencyId?: string,
 ): Promise<number | undefined> {
   if (query.text) return undefined;
+  const { agencyId, ...where } = query.where ?? {};
+  if (agencyId !== undefined && typeof agencyId !== 'string') return undefined;
   const wanted: ((value: string) => boolean)[] = [];
-  for (const [field, condition] of Object.entries(query.where ?? {})) {
-    if (field === 'agencyId' && agencyId !== undefined && condition === agencyId) continue;
+  for (const [field, condition] of Object.entries(where)) {
     const at = (COUNTED_FIELDS as readonly string[]).indexOf(field);
     if (at < 0) return undefined;
     let allowed: Set<string>;

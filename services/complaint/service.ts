@@ -242,12 +242,7 @@ export class ComplaintService {
   private async countOf(query: DocQuery): Promise<number> {
     const byAgency = agencyCasesQuery(query);
     const counted = byAgency ?? query;
-    const agencyId = byAgency?.where?.agencyId;
-    const maintained = await maintainedCount(
-      this.runtime.readModels,
-      counted,
-      typeof agencyId === 'string' ? agencyId : undefined,
-    );
+    const maintained = await maintainedCount(this.runtime.readModels, counted);
     if (maintained !== undefined) return maintained;
     return this.runtime.readModels.count(byAgency ? AGENCY_CASES_COLLECTION : COMPLAINTS_COLLECTION, {
       ...(counted.where ? { where: counted.where } : {}),

@@ -73,15 +73,17 @@ export function launch(
 
 /**
  * Waits until the processes are idle: under `maxCores` of CPU each on average over a `windowMs` window,
- * at most `timeoutMs`. An idle subgraph still uses 2-5% of a core (its store's poll for new events). A subgraph that has just become ready over a big store still works for a while (its
- * checkpointer's first pass re-derives the signed heads of every stream, the breach scheduler and the
- * flows catch up); a figure taken meanwhile measures that, not the query. Resolves with the seconds waited.
+ * at most `timeoutMs`. A subgraph that has just become ready over a big store still works for a while
+ * (its checkpointer's first pass re-derives the signed heads of every stream, the breach scheduler and
+ * the flows catch up); a figure taken meanwhile measures that, not the query. An idle subgraph still
+ * uses 2-5% of a core (its store's poll for new events). Resolves with the seconds waited.
  */
 export async function waitIdle(
   pids: readonly number[],
   options: { windowMs?: number; maxCores?: number; timeoutMs?: number } = {},
 ): Promise<number> {
   const windowMs = options.windowMs ?? 5_000;
+  const timeoutMs = options.timeoutMs ?? 600_000;
   const maxCores = (options.maxCores ?? 0.06) * pids.length;
   const started = Date.now();
   const total = () => pids.reduce((sum, pid) => sum + cpuMs(pid), 0);
@@ -89,9 +91,7 @@ export async function waitIdle(
     const before = total();
     await new Promise((r) => setTimeout(r, windowMs));
     if ((total() - before) / windowMs <= maxCores) return (Date.now() - started) / 1000;
-    if (Date.now() - started > (options.timeoutMs ?? 600_000)) {
-      throw new Error(`still busy after ${options.timeoutMs ?? 600_000} ms`);
-    }
+    if (Date.now() - started > timeoutMs) throw new Error(`still busy after ${timeoutMs} ms`);
   }
 }
 

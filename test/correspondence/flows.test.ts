@@ -200,6 +200,15 @@ async function followUpSentToBantul(): Promise<CorrespondenceRuntime> {
   return rt;
 }
 
+/** When: Bantul's focal point acknowledges the follow-up request (in the log, not through a flow). */
+async function bantulAcknowledgesLetter(): Promise<void> {
+  await new CommandHandler(inner, letterDecider).handle(letterStreamId(BANTUL_LETTER), {
+    type: 'AcknowledgeLetter',
+    data: {},
+    metadata: { now: clock.now().toISOString(), actor: bantulPic },
+  });
+}
+
 describe('given a follow-up request drafted by hand under the id the flow would give it', () => {
   it('the flow takes it for its own draft: one letter, no warning', async () => {
     await createAgencies(inner);
@@ -265,11 +274,7 @@ describe('given a follow-up request sent to Bantul', () => {
       destination: { write: (line: string) => lines.push(JSON.parse(line)) },
     });
     const rt = await open(new RacingStore(inner, {}), capture);
-    await new CommandHandler(inner, letterDecider).handle(letterStreamId(BANTUL_LETTER), {
-      type: 'AcknowledgeLetter',
-      data: {},
-      metadata: { now: clock.now().toISOString(), actor: bantulPic },
-    });
+    await bantulAcknowledgesLetter();
     await settle(rt);
     await rt.close();
 
@@ -290,11 +295,7 @@ describe('given a follow-up request sent to Bantul', () => {
           : undefined,
       );
       const first = await open(store);
-      await new CommandHandler(inner, letterDecider).handle(letterStreamId(BANTUL_LETTER), {
-        type: 'AcknowledgeLetter',
-        data: {},
-        metadata: { now: clock.now().toISOString(), actor: bantulPic },
-      });
+      await bantulAcknowledgesLetter();
       await untilDead(first);
       await first.close();
 
