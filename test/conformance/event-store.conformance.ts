@@ -424,6 +424,19 @@ export function describeEventStoreConformance(
         expect(await store.readAll()).toHaveLength(1);
       });
 
+      it('records the whole batch, every stream of it, at one instant', async () => {
+        if (!offered()) return;
+        // Enough rows that a clock read per stream or per row would cross a millisecond: what dumas knew
+        // at an instant ("as recorded") must never hold half of one append.
+        const bulky = (n: number) =>
+          events(n).map((e) => ({ ...e, data: { ...(e.data as object), text: 'x'.repeat(2_000) } }));
+        await many()(
+          Array.from({ length: 40 }, (_, i) => ({ streamId: `complaint-${i}`, events: bulky(25) })),
+        );
+        const recorded = new Set((await store.readAll()).map((e) => e.recordedAt));
+        expect([...recorded]).toHaveLength(1);
+      });
+
       it('wakes subscribers for every stream of the batch', async () => {
         if (!offered()) return;
         const sub = store.subscribe();
@@ -478,6 +491,13 @@ export function describeEventStoreConformance(
         expect(new Date(recordedAt).toISOString()).toBe(stored!.recordedAt);
         expect(recordedAt).toBeGreaterThanOrEqual(before - 1000);
         expect(recordedAt).toBeLessThanOrEqual(Date.now() + 1000);
+      });
+
+      it('records every event of one append at one instant', async () => {
+        const bulky = events(1_000).map((e) => ({ ...e, data: { ...(e.data as object), text: 'x'.repeat(2_000) } }));
+        await store.append('complaint-1', bulky);
+        const recorded = new Set((await store.readStream('complaint-1')).map((e) => e.recordedAt));
+        expect([...recorded]).toHaveLength(1);
       });
 
       it('numbers revisions from 0 per stream, chains hashes, and positions increase', async () => {

@@ -70,14 +70,19 @@ export class MemoryEventStore implements EventStore {
     if (new Set(appends.map((a) => a.streamId)).size !== appends.length) {
       throw new TypeError('appendMany takes each stream once');
     }
-    return appends.map((a, i) => this.write(a.streamId, a.events, ids[i]!));
+    // One append, one instant: what dumas knew "as recorded" never holds half of a batch.
+    const recordedAt = new Date().toISOString();
+    return appends.map((a, i) => this.write(a.streamId, a.events, ids[i]!, recordedAt));
   }
 
   /** Writes checked events; synchronous, so nothing runs between the checks and the write. */
-  private write(streamId: string, events: readonly NewEvent[], ids: readonly string[]): AppendResult {
+  private write(
+    streamId: string,
+    events: readonly NewEvent[],
+    ids: readonly string[],
+    recordedAt = new Date().toISOString(),
+  ): AppendResult {
     const stream = this.streams.get(streamId) ?? [];
-
-    const recordedAt = new Date().toISOString();
     let previousHash = stream.length ? stream[stream.length - 1]!.hash : '';
     const recorded: RecordedEvent[] = events.map((event, i) => {
       const revision = stream.length + i;

@@ -259,7 +259,7 @@ export class PostgresEventStore implements EventStore {
           `WITH inserted AS (
              INSERT INTO ${this.t.events}
                (event_id, stream_id, revision, type, data, metadata, recorded_at, hash, previous_hash)
-             SELECT e.i, e.s, e.r, e.t, e.d, e.m, date_trunc('milliseconds', clock_timestamp()), e.h, e.p
+             SELECT e.i, e.s, e.r, e.t, e.d, e.m, (SELECT date_trunc('milliseconds', clock_timestamp())), e.h, e.p
                FROM ROWS FROM (json_to_recordset($1::json)
                       AS (i text, s text, r bigint, t text, d json, m json, h text, p text))
                     WITH ORDINALITY AS e(i, s, r, t, d, m, h, p, n)
@@ -332,7 +332,7 @@ export class PostgresEventStore implements EventStore {
          INSERT INTO ${this.t.events}
            (event_id, stream_id, revision, type, data, metadata, recorded_at, hash, previous_hash)
          SELECT e.event_id, $1, e.revision, e.type, e.data::json, e.metadata::json,
-                date_trunc('milliseconds', clock_timestamp()), e.hash, e.previous_hash
+                (SELECT date_trunc('milliseconds', clock_timestamp())), e.hash, e.previous_hash
            FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
                 WITH ORDINALITY AS e(event_id, revision, type, data, metadata, hash, previous_hash, n)
           WHERE (SELECT pg_advisory_xact_lock($11, hashtext($12))) IS NOT NULL

@@ -171,7 +171,9 @@ export class SqliteEventStore implements EventStore {
       checkExpected(a.streamId, a.expectedRevision ?? 'any', head?.revision);
       return { streamId: a.streamId, events: a.events, ids, head };
     });
-    return checked.map((a) => this.insertChecked(a.streamId, a.events, a.ids, a.head));
+    // One append, one instant: what dumas knew "as recorded" never holds half of a batch.
+    const recordedAt = new Date().toISOString();
+    return checked.map((a) => this.insertChecked(a.streamId, a.events, a.ids, a.head, recordedAt));
   }
 
   async append(
@@ -217,8 +219,8 @@ export class SqliteEventStore implements EventStore {
     events: readonly NewEvent[],
     ids: readonly string[],
     head: { revision: number; hash: string } | undefined,
+    recordedAt = new Date().toISOString(),
   ): AppendResult {
-    const recordedAt = new Date().toISOString();
     let previousHash = head ? head.hash : '';
     let revision = head ? head.revision : -1;
     let position = 0;
