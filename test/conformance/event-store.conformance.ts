@@ -494,7 +494,10 @@ export function describeEventStoreConformance(
       });
 
       it('records every event of one append at one instant', async () => {
-        const bulky = events(1_000).map((e) => ({ ...e, data: { ...(e.data as object), text: 'x'.repeat(2_000) } }));
+        const bulky = events(1_000).map((e) => ({
+          ...e,
+          data: { ...(e.data as object), text: 'x'.repeat(2_000) },
+        }));
         await store.append('complaint-1', bulky);
         const recorded = new Set((await store.readStream('complaint-1')).map((e) => e.recordedAt));
         expect([...recorded]).toHaveLength(1);
