@@ -44,7 +44,6 @@ import {
   verify,
 } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { canonicalJson, computeEventHash } from '../shared/eventstore/hash';
@@ -52,6 +51,7 @@ import type { EventStore, RecordedEvent } from '../shared/eventstore/types';
 import type { AuditConfig } from '../shared/config';
 import { keptFile } from '../shared/dev-secret';
 import { yieldToEventLoop } from '../shared/event-loop';
+import { type ExpectedSize, PackedHeads } from './packed-heads';
 
 export type CheckpointKeySettings = Pick<
   AuditConfig,
@@ -239,12 +239,18 @@ export class HeadsLattice {
 
   add(streamId: string, head: StreamHead): void {
     const leaf = latticeLeaf(streamId, head);
-    for (let i = 0; i < LATTICE_LANES; i++) this.lanes[i] = this.lanes[i]! + leaf[i]!;
+    const lanes = this.lanes;
+    for (let i = 0, b = 0; i < LATTICE_LANES; i++, b += 2) {
+      lanes[i] = lanes[i]! + (leaf.charCodeAt(b) | (leaf.charCodeAt(b + 1) << 8));
+    }
   }
 
   remove(streamId: string, head: StreamHead): void {
     const leaf = latticeLeaf(streamId, head);
-    for (let i = 0; i < LATTICE_LANES; i++) this.lanes[i] = this.lanes[i]! - leaf[i]!;
+    const lanes = this.lanes;
+    for (let i = 0, b = 0; i < LATTICE_LANES; i++, b += 2) {
+      lanes[i] = lanes[i]! - (leaf.charCodeAt(b) | (leaf.charCodeAt(b + 1) << 8));
+    }
   }
 
   digest(): string {
@@ -256,18 +262,15 @@ export class HeadsLattice {
 
 const LATTICE_LANES = 1024;
 
-const LITTLE_ENDIAN = os.endianness() === 'LE';
-
-function latticeLeaf(streamId: string, [revision, hash, position]: StreamHead): Uint16Array {
-  const bytes = createHash('shake128', { outputLength: LATTICE_LANES * 2 })
+/**
+ * A head's SHAKE128 expansion, as a one-byte string: its 2,048 bytes, two to a lane, little-endian. A
+ * string lives on the JavaScript heap and goes with the next young-generation collection; a Buffer per
+ * head is memory outside it, and a first pass over 275k heads left ~50 MB of it with the allocator.
+ */
+function latticeLeaf(streamId: string, [revision, hash, position]: StreamHead): string {
+  return createHash('shake128', { outputLength: LATTICE_LANES * 2 })
     .update(`dumas-head\n${streamId}\n${revision}\n${hash}\n${position}`)
-    .digest();
-  const lanes = new Uint16Array(LATTICE_LANES);
-  // The lanes are little-endian: on such a machine (every one Node runs on today) they are the bytes as
-  // they are, copied whole; reading them one by one was a third of a first pass over 250k heads.
-  if (LITTLE_ENDIAN) new Uint8Array(lanes.buffer).set(bytes);
-  else for (let i = 0; i < LATTICE_LANES; i++) lanes[i] = bytes.readUInt16LE(i * 2);
-  return lanes;
+    .digest('binary'); // latin1: one char a byte
 }
 
 /**
@@ -351,20 +354,21 @@ export interface SignedHeads {
 
 /**
  * The heads one checkpoint signed, unchanging once made: a verification that started against checkpoint
- * N keeps N's heads while the checkpointer signs N+1. The next checkpoint's view shares this one's maps
- * and adds only what changed (the changes since the last flattening are copied, the rest shared), and
- * is flattened once the changes reach a quarter of the streams, so a tick's cost follows what was
- * appended and the occasional flattening is paid once per many ticks.
+ * N keeps N's heads while the checkpointer signs N+1. The next checkpoint's view shares this one's packed
+ * heads and adds only what changed (the changes since the last packing are copied, the rest shared); it
+ * is packed anew once the changes reach a sixteenth of the streams, so a tick's cost follows what was
+ * appended and the occasional packing (a copy of the arrays) is paid once per many ticks.
  */
 export class HeadsView implements Iterable<[string, StreamHead]> {
   private constructor(
-    private readonly base: ReadonlyMap<string, StreamHead>,
+    private readonly base: PackedHeads,
     private readonly delta: ReadonlyMap<string, StreamHead>,
     readonly size: number,
   ) {}
 
-  static of(heads: Map<string, StreamHead>): HeadsView {
-    return new HeadsView(heads, new Map(), heads.size);
+  static of(heads: Iterable<readonly [string, StreamHead]>, expected?: ExpectedSize): HeadsView {
+    const packed = PackedHeads.from(heads, expected);
+    return new HeadsView(packed, new Map(), packed.size);
   }
 
   get(streamId: string): StreamHead | undefined {
@@ -389,10 +393,12 @@ export class HeadsView implements Iterable<[string, StreamHead]> {
     let added = 0;
     for (const streamId of changed.keys()) if (!this.has(streamId)) added++;
     const size = this.size + added;
-    if (this.delta.size + changed.size > Math.max(4_096, this.base.size / 4)) {
-      return HeadsView.of(new Map([...this, ...changed]));
+    const delta = new Map([...this.delta, ...changed]);
+    if (delta.size > Math.max(4_096, this.base.size / 16)) {
+      const packed = this.base.with(delta);
+      return new HeadsView(packed, new Map(), packed.size);
     }
-    return new HeadsView(this.base, new Map([...this.delta, ...changed]), size);
+    return new HeadsView(this.base, delta, size);
   }
 }
 
@@ -409,6 +415,9 @@ export class CheckpointStore {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file, { timeout: 10_000 });
     this.db.pragma('journal_mode = WAL');
+    // Its heads are read whole once per start and then point by point: SQLite's default 16 MB page
+    // cache would only keep that one pass's pages for the life of the process.
+    this.db.pragma('cache_size = -2048');
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS signed_checkpoints (
         seq       INTEGER PRIMARY KEY,
@@ -490,26 +499,36 @@ export class CheckpointStore {
    */
   async signedHeads(cp: Checkpoint): Promise<SignedHeads | undefined> {
     if (this.headsCache?.seq === cp.body.seq) return this.headsCache;
-    let heads = new Map<string, StreamHead>();
+    let heads: HeadsView;
     let lattice: HeadsLattice;
     if (cp.body.v === 2) {
       const row = this.db
         .prepare<[number], { heads: string }>('SELECT heads FROM checkpoint_heads WHERE seq = ?')
         .get(cp.body.seq);
       if (!row || sha256(row.heads) !== cp.body.headsDigest) return undefined;
-      heads = new Map(Object.entries(JSON.parse(row.heads) as Record<string, StreamHead>));
-      lattice = HeadsLattice.of(heads);
+      const map = new Map(Object.entries(JSON.parse(row.heads) as Record<string, StreamHead>));
+      lattice = HeadsLattice.of(map);
+      heads = HeadsView.of(map);
     } else {
       const marker = this.db
         .prepare<[], { seq: number }>('SELECT seq FROM stream_heads_seq WHERE one = 1')
         .get();
       if (marker?.seq !== cp.body.seq) return undefined;
+      const expected = this.db
+        .prepare<[], ExpectedSize>(
+          'SELECT count(*) AS streams, total(length(CAST(stream_id AS BLOB))) AS idBytes FROM stream_heads',
+        )
+        .get()!;
       const rows = this.db
         .prepare<[], { stream_id: string; revision: number; hash: string; position: number }>(
           'SELECT stream_id, revision, hash, position FROM stream_heads',
         )
         .iterate();
-      for (const r of rows) heads.set(r.stream_id, [r.revision, r.hash, r.position]);
+      try {
+        heads = HeadsView.of(rowHeads(rows), expected);
+      } catch {
+        return undefined; // a row that is no head (its hash is not one): the copy cannot reproduce the digest
+      }
       // Each head costs a SHAKE128 expansion (~30 µs): a store of 300k streams would hold the event
       // loop for seconds at the first tick after a start, so the sum gives way between slices.
       lattice = new HeadsLattice();
@@ -521,7 +540,7 @@ export class CheckpointStore {
       if (this.headsCache?.seq === cp.body.seq) return this.headsCache;
       if (heads.size !== cp.body.streamCount || lattice.digest() !== cp.body.headsDigest) return undefined;
     }
-    this.headsCache = { seq: cp.body.seq, heads: HeadsView.of(heads), lattice };
+    this.headsCache = { seq: cp.body.seq, heads, lattice };
     return this.headsCache;
   }
 
@@ -592,7 +611,7 @@ export class CheckpointStore {
       this.db.prepare('DELETE FROM checkpoint_alert').run();
     })();
     // The signed heads move on in memory too, so the next tick need not read them back.
-    const view = base ? base.heads.with(changed) : HeadsView.of(new Map(changed));
+    const view = base ? base.heads.with(changed) : HeadsView.of(changed);
     this.headsCache = { seq: cp.body.seq, heads: view, lattice };
   }
 
@@ -614,6 +633,12 @@ export class CheckpointStore {
   close(): void {
     this.db.close();
   }
+}
+
+function* rowHeads(
+  rows: Iterable<{ stream_id: string; revision: number; hash: string; position: number }>,
+): Iterable<[string, StreamHead]> {
+  for (const r of rows) yield [r.stream_id, [r.revision, r.hash, r.position]];
 }
 
 /** A stored record that is not a readable v2 body: kept so the verifier reports it as forged. */
