@@ -92,6 +92,85 @@ describe('SqliteReadModelStore', () => {
     }
   });
 
+  describe('given a collection being built from nothing', () => {
+    const index = {
+      collection: 'clocks',
+      name: 'due',
+      fields: [{ path: 'dueAt', type: 'text' }],
+    } as const;
+    let dir: string;
+    let file: string;
+    beforeEach(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dumas-rm-'));
+      file = path.join(dir, 'evaluation.sqlite');
+    });
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const indexIn = (name: string) => {
+      const raw = new Database(file, { readonly: true });
+      try {
+        return (
+          raw.prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?").get(name) !== undefined
+        );
+      } finally {
+        raw.close();
+      }
+    };
+    const build = (store: SqliteReadModelStore, position: number) =>
+      store.applyBatch('clocks', position, async (tx) => {
+        for (let i = 0; i < 50; i++)
+          await tx.put('clocks', `k${i}`, { id: `k${i}`, dueAt: `2026-12-${10 + (i % 9)}` });
+      });
+
+    it('makes its indexes once at its first read, not with every write of the build', async () => {
+      const store = new SqliteReadModelStore({ file });
+      try {
+        await store.ensureIndexes([index]);
+        await store.reset('clocks', 1, ['clocks']);
+        await build(store, 10);
+        expect(indexIn('rm_clocks_due')).toBe(false);
+        expect(await store.count('clocks', { where: { dueAt: '2026-12-10' } })).toBe(6);
+        expect(indexIn('rm_clocks_due')).toBe(true);
+        expect(await store.explain('clocks', { where: { dueAt: '2026-12-10' } })).toMatch(/rm_clocks_due/);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('makes them when the projections have caught up (settleIndexes), and again after a rebuild drops them', async () => {
+      const store = new SqliteReadModelStore({ file });
+      try {
+        await store.ensureIndexes([index]);
+        await build(store, 10);
+        await store.settleIndexes();
+        expect(indexIn('rm_clocks_due')).toBe(true);
+
+        await store.reset('clocks', 2, ['clocks']);
+        expect(indexIn('rm_clocks_due')).toBe(false);
+        await build(store, 20);
+        await store.settleIndexes();
+        expect(indexIn('rm_clocks_due')).toBe(true);
+        expect(
+          await store.find('clocks', { where: { dueAt: '2026-12-11' }, orderBy: [{ path: 'id' }] }),
+        ).toHaveLength(6);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('makes them at once for a collection that holds documents already', async () => {
+      const first = new SqliteReadModelStore({ file });
+      await build(first, 10);
+      await first.close();
+      const store = new SqliteReadModelStore({ file });
+      try {
+        await store.ensureIndexes([index]);
+        expect(indexIn('rm_clocks_due')).toBe(true);
+      } finally {
+        await store.close();
+      }
+    });
+  });
+
   it('does not write a document put back as it was read (no index entry or trigram is touched)', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dumas-rm-'));
     const file = path.join(dir, 'evaluation.sqlite');

@@ -14,6 +14,7 @@ export function overriding(inner: ReadModelStore, overrides: Partial<ReadModelSt
     find: <T>(...a: Args<'find'>) => inner.find<T>(...a),
     count: (...a: Args<'count'>) => inner.count(...a),
     ensureIndexes: (...a: Args<'ensureIndexes'>) => inner.ensureIndexes(...a),
+    settleIndexes: () => inner.settleIndexes(),
     explain: (...a: Args<'explain'>) => inner.explain(...a),
     applyBatch: (...a: Args<'applyBatch'>) => inner.applyBatch(...a),
     checkpoint: (...a: Args<'checkpoint'>) => inner.checkpoint(...a),

@@ -197,6 +197,9 @@ export class PostgresReadModelStore implements ReadModelStore {
     return rows[0]!.n;
   }
 
+  /** Nothing is deferred here: PostgreSQL's indexes are made at once (a rebuild there keeps them up). */
+  async settleIndexes(): Promise<void> {}
+
   async ensureIndexes(indexes: readonly ReadModelIndex[]): Promise<void> {
     for (const index of indexes) {
       if (index.kind === 'search') {

@@ -59,6 +59,8 @@ export type ProjectionRunner = LogRunner;
 
 const DEFAULT_BATCH_SIZE = 5000;
 const DEFAULT_MAX_RETRIES = 5;
+/** setTimeout's longest delay (about 24.8 days): a longer one would fire at once. */
+const LONGEST_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Starts every projection: a projection whose stored version differs from its code's is reset and rebuilt
@@ -72,6 +74,13 @@ export async function startProjections(options: StartProjectionsOptions): Promis
   const runner = new Projections(options, batchSize);
   await options.readModels.ensureIndexes(options.projections.flatMap((p) => p.indexes ?? []));
   await runner.start();
+  // Indexes deferred while a collection was built are made once the projections reach the head seen now
+  // (a read of a collection before then makes its own at once).
+  const head = await options.store.headPosition();
+  runner.waitFor(head, LONGEST_TIMER_MS).then(
+    () => options.readModels.settleIndexes(),
+    () => undefined, // a projection that stopped is reported by the runner; reads still make their indexes
+  );
   return runner;
 }
 

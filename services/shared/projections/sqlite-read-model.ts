@@ -64,6 +64,10 @@ export class SqliteReadModelStore implements ReadModelStore {
   /** PRAGMA data_version as of our last look: it changes when another connection commits. */
   private seenDataVersion: number;
   private readonly indexed = new IndexedFields();
+  /** Every declared index (not search) by collection: name → its CREATE statement. */
+  private readonly declared = new Map<string, Map<string, string>>();
+  /** Declared indexes not made yet, by collection: made at the collection's first read, or by settleIndexes. */
+  private readonly deferred = new Map<string, Set<string>>();
 
   constructor(options: SqliteReadModelOptions) {
     this.documentCacheSize = options.documentCacheSize ?? 50_000;
@@ -150,6 +154,7 @@ export class SqliteReadModelStore implements ReadModelStore {
 
   private findSql(collection: string, q: NormalisedQuery): { sql: string; params: unknown[] } {
     assertName('a collection', collection);
+    this.makeDeferred(collection);
     // Probed once per query, whether it is read in one range or one per value.
     const search = this.selectiveSearch(collection, q.text);
     return this.orderedUnion(collection, q, search) ?? this.singleReadSql(collection, q, search);
@@ -245,6 +250,7 @@ export class SqliteReadModelStore implements ReadModelStore {
     query: Omit<DocQuery, 'orderBy' | 'limit' | 'offset' | 'after'> = {},
   ): Promise<number> {
     assertName('a collection', collection);
+    this.makeDeferred(collection);
     const params: unknown[] = [];
     const typeOf = (path: readonly PathSegment[]) => this.indexed.typeOf(collection, path);
     const filter = normaliseFilter(query);
@@ -272,13 +278,65 @@ export class SqliteReadModelStore implements ReadModelStore {
       const name = indexName(index);
       const columns = ['collection', ...fields.map((f) => typedValue(pathLiteral(f.path)))];
       const sql = `CREATE INDEX ${name} ON documents (${columns.join(', ')}) WHERE collection = ${sqlString(index.collection)}`;
-      const stored = this.db
-        .prepare<[string], string>("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?")
-        .pluck()
-        .get(name);
-      if (stored === sql) continue;
-      // Made by an older version (a whole-table index): replaced once.
-      this.db.transaction(() => this.db.exec(`DROP INDEX IF EXISTS ${name}; ${sql}`)).immediate();
+      const ofCollection = this.declared.get(index.collection) ?? new Map<string, string>();
+      ofCollection.set(name, sql);
+      this.declared.set(index.collection, ofCollection);
+      if (this.storedIndexSql(name) === sql) continue;
+      // An empty collection is being built (a first start, a rebuild): an index kept up by every one of
+      // its writes costs more than making it once from the finished documents (a rebuild of the SLA
+      // clocks spent 7 of its 40 s on five indexes), so it is made when the collection is first read.
+      if (!this.holdsDocuments(index.collection)) {
+        this.defer(index.collection, name);
+        continue;
+      }
+      this.makeIndexes([name], ofCollection);
+    }
+  }
+
+  /** Makes every index deferred so far (the projections caught up with the log: the build is over). */
+  async settleIndexes(): Promise<void> {
+    for (const collection of [...this.deferred.keys()]) this.makeDeferred(collection);
+  }
+
+  private storedIndexSql(name: string): string | undefined {
+    return this.db
+      .prepare<[string], string>("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?")
+      .pluck()
+      .get(name);
+  }
+
+  private holdsDocuments(collection: string): boolean {
+    return (
+      this.db.prepare('SELECT 1 FROM documents WHERE collection = ? LIMIT 1').get(collection) !== undefined
+    );
+  }
+
+  /** Drops the index if it exists (a reader is then left with a scan, never a stale index) and defers it. */
+  private defer(collection: string, name: string): void {
+    this.db.exec(`DROP INDEX IF EXISTS ${name}`);
+    const names = this.deferred.get(collection) ?? new Set<string>();
+    names.add(name);
+    this.deferred.set(collection, names);
+  }
+
+  private makeDeferred(collection: string): void {
+    const names = this.deferred.get(collection);
+    if (!names) return;
+    this.deferred.delete(collection);
+    this.makeIndexes([...names], this.declared.get(collection)!);
+  }
+
+  /** Each index as declared; one made by an older version (or another process, differently) is replaced. */
+  private makeIndexes(names: readonly string[], declared: ReadonlyMap<string, string>): void {
+    for (const name of names) {
+      const sql = declared.get(name)!;
+      this.db
+        .transaction(() => {
+          // Another process sharing the file may have made it meanwhile.
+          if (this.storedIndexSql(name) === sql) return;
+          this.db.exec(`DROP INDEX IF EXISTS ${name}; ${sql}`);
+        })
+        .immediate();
     }
   }
 
@@ -444,6 +502,10 @@ export class SqliteReadModelStore implements ReadModelStore {
             .run(...collections);
         }
         this.upsertCheckpoint.run(projection, 0, version);
+        // Rebuilt from nothing: their indexes are made again once the collections are (see ensureIndexes).
+        for (const collection of collections) {
+          for (const name of this.declared.get(collection)?.keys() ?? []) this.defer(collection, name);
+        }
       })
       .immediate();
     this.forgetAll();

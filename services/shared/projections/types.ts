@@ -94,8 +94,14 @@ export interface ReadModelStore {
     collection: string,
     query?: Omit<DocQuery, 'orderBy' | 'limit' | 'offset' | 'after'>,
   ): Promise<number>;
-  /** Creates the indexes that do not exist yet (idempotent; several processes may call it at once). */
+  /**
+   * Creates the indexes that do not exist yet (idempotent; several processes may call it at once). A
+   * store may defer those of an empty collection, which is about to be built, until the collection is
+   * first read or `settleIndexes` is called.
+   */
   ensureIndexes(indexes: readonly ReadModelIndex[]): Promise<void>;
+  /** Makes the indexes `ensureIndexes` deferred (the projections have caught up with the log). */
+  settleIndexes(): Promise<void>;
   /** The database's plan for `find(collection, query)`, as text: tests check an index is used. */
   explain(collection: string, query?: DocQuery): Promise<string>;
   /**
