@@ -48,6 +48,18 @@ describe('loadConfig', () => {
     expect(config.readModels).toEqual({ kind: 'postgres', url });
   });
 
+  it('refuses a checkpoint key given both inline and as a file, rather than pick one', () => {
+    expect(() =>
+      loadConfig({
+        DUMAS_CHECKPOINT_PRIVATE_KEY: 'MC4CAQAwBQYDK2VwBCIEIA==',
+        DUMAS_CHECKPOINT_PRIVATE_KEY_FILE: '/etc/dumas/checkpoint-key.pem',
+      }),
+    ).toThrow(/DUMAS_CHECKPOINT_PRIVATE_KEY or DUMAS_CHECKPOINT_PRIVATE_KEY_FILE, not both/);
+    expect(() =>
+      loadConfig({ DUMAS_CHECKPOINT_PRIVATE_KEY: '', DUMAS_CHECKPOINT_PRIVATE_KEY_FILE: '/etc/dumas/k.pem' }),
+    ).not.toThrow();
+  });
+
   it('refuses PostgreSQL without a URL', () => {
     expect(() => loadConfig({ DUMAS_STORE: 'postgres' })).toThrow(/DUMAS_POSTGRES_URL/);
   });

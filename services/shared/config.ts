@@ -492,6 +492,11 @@ export function loadConfig(env: Env = process.env): DumasConfig {
   const privateKey = r.text('DUMAS_CHECKPOINT_PRIVATE_KEY');
   const publicKey = r.text('DUMAS_CHECKPOINT_PUBLIC_KEY');
   const privateKeyFile = r.text('DUMAS_CHECKPOINT_PRIVATE_KEY_FILE');
+  // Which key signs must not hang on which of two settings wins: a stray inline key beside a store's key
+  // file made every checkpoint in it look forged.
+  if (privateKey && privateKeyFile) {
+    throw new ConfigError('set DUMAS_CHECKPOINT_PRIVATE_KEY or DUMAS_CHECKPOINT_PRIVATE_KEY_FILE, not both');
+  }
   const witnessDir = r.text('DUMAS_CHECKPOINT_WITNESS_DIR');
   const gatewaySecret = r.text('DUMAS_GATEWAY_SECRET');
   if (gatewaySecret && Buffer.byteLength(gatewaySecret) < 32)
