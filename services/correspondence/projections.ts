@@ -1,5 +1,11 @@
 import type { Actor, RecordedEvent } from '../shared/eventstore/types';
-import type { DocQuery, FieldCondition, Projection, ReadModelTx } from '../shared/projections/types';
+import type {
+  DocQuery,
+  FieldCondition,
+  Projection,
+  ReadModelIndex,
+  ReadModelTx,
+} from '../shared/projections/types';
 import {
   AGENCY_EVENT_TYPES,
   AGENCY_STREAM_PREFIX,
@@ -197,10 +203,26 @@ async function applyAgency(recorded: RecordedEvent, tx: ReadModelTx): Promise<vo
   await tx.put(AGENCIES, doc.id, { ...next, ...stamp });
 }
 
+/** The fields of LETTER_ORDER and AGENCY_ORDER (below) as their indexes hold them. */
+const LETTER_ORDER_FIELDS: ReadModelIndex['fields'] = [
+  { path: 'createdAt', type: 'text' },
+  { path: 'id', type: 'text' },
+];
+
 export const agenciesProjection: Projection = {
   name: 'correspondence.agencies',
   version: 1,
   collections: [AGENCIES],
+  indexes: [
+    {
+      collection: AGENCIES,
+      name: 'by_name',
+      fields: [
+        { path: 'name', type: 'text' },
+        { path: 'id', type: 'text' },
+      ],
+    },
+  ],
   filter: { streamPrefixes: [AGENCY_STREAM_PREFIX], eventTypes: AGENCY_EVENT_TYPES },
   apply: applyAgency,
 };
@@ -458,7 +480,22 @@ export const lettersProjection: Projection = {
   version: 2,
   collections: [LETTERS, LETTERS_BY_COMPLAINT],
   // The letters of one complaint are read by id from the document, under the same filter as any list.
-  indexes: [{ collection: LETTERS, name: 'id', fields: [{ path: 'id', type: 'text' }] }],
+  indexes: [
+    // The lists and their cursors (LETTER_ORDER), each index ending in its fields: a complaint's letters
+    // (each of its ids read in order, then merged), everyone's, one agency's (a focal point's), by number.
+    { collection: LETTERS, name: 'id', fields: [{ path: 'id', type: 'text' }, ...LETTER_ORDER_FIELDS] },
+    { collection: LETTERS, name: 'newest', fields: LETTER_ORDER_FIELDS },
+    {
+      collection: LETTERS,
+      name: 'agency_newest',
+      fields: [{ path: 'agencyId', type: 'text' }, ...LETTER_ORDER_FIELDS],
+    },
+    {
+      collection: LETTERS,
+      name: 'number_newest',
+      fields: [{ path: 'number', type: 'text' }, ...LETTER_ORDER_FIELDS],
+    },
+  ],
   filter: { streamPrefixes: [LETTER_STREAM_PREFIX], eventTypes: LETTER_EVENT_TYPES },
   apply: applyLetter,
 };
@@ -487,10 +524,36 @@ const oneOrMany = <T extends string>(value: T | readonly T[]): FieldCondition =>
  * agency's sent letters (the same rule as `canSeeLetter`), whatever the filter asks. Newest first.
  * Returns undefined when the caller may see nothing (the resolver then answers an empty list).
  */
+/** A page of a list: offset paging (the lists), or keyset paging after a row's sort key (the connections). */
+export interface ListPage {
+  readonly limit?: number;
+  readonly offset?: number;
+  /** The sort key (LETTER_ORDER, AGENCY_ORDER) of the last row of the previous page. */
+  readonly after?: readonly string[];
+}
+
+/** Newest first, id as the tie-breaker, both one way: one index walked backwards serves it and its cursors. */
+export const LETTER_ORDER: NonNullable<DocQuery['orderBy']> = [
+  { path: 'createdAt', direction: 'desc' },
+  { path: 'id', direction: 'desc' },
+];
+
+/** By name, id as the tie-breaker. */
+export const AGENCY_ORDER: NonNullable<DocQuery['orderBy']> = [
+  { path: 'name', direction: 'asc' },
+  { path: 'id', direction: 'asc' },
+];
+
+const paged = (page: ListPage) => ({
+  ...(page.limit !== undefined ? { limit: page.limit } : {}),
+  ...(page.offset !== undefined ? { offset: page.offset } : {}),
+  ...(page.after !== undefined ? { after: page.after } : {}),
+});
+
 export function letterQuery(
   filter: LetterFilter,
   actor: Actor | undefined,
-  page: { limit?: number; offset?: number } = {},
+  page: ListPage = {},
   /**
    * The letters of `filter.complaintId` as LETTERS_BY_COMPLAINT lists them: looked up by id instead of
    * looking into every letter's complaintIds.
@@ -524,15 +587,7 @@ export function letterQuery(
     default:
       return undefined;
   }
-  return {
-    where,
-    orderBy: [
-      { path: 'createdAt', direction: 'desc' },
-      { path: 'id', direction: 'asc' },
-    ],
-    ...(page.limit !== undefined ? { limit: page.limit } : {}),
-    ...(page.offset !== undefined ? { offset: page.offset } : {}),
-  };
+  return { where, orderBy: LETTER_ORDER, ...paged(page) };
 }
 
 function narrow<T extends string>(asked: T | readonly T[] | undefined, allowed: readonly T[]): T[] {
@@ -553,7 +608,36 @@ export interface AgencyFilter {
 }
 
 /** The DocQuery for `agencies(filter)`, ordered by name. */
-export function agencyQuery(filter: AgencyFilter, page: { limit?: number; offset?: number } = {}): DocQuery {
+/**
+ * Whether a letter meets a letterQuery's conditions (what the store would test; letterQuery makes only
+ * equalities and `in` lists).
+ */
+export function matchesLetterQuery(doc: LetterDoc, query: DocQuery): boolean {
+  for (const [path, condition] of Object.entries(query.where ?? {})) {
+    const value = (doc as unknown as Record<string, unknown>)[path];
+    if (typeof condition === 'object' && condition !== null && 'in' in condition) {
+      if (!(condition.in as readonly unknown[]).includes(value)) return false;
+    } else if (typeof condition === 'object' && condition !== null) {
+      throw new TypeError(`a letter query holds a condition on ${path} that is neither a value nor a list`);
+    } else if (value !== condition) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** Letters in LETTER_ORDER, then the page (after a sort key, an offset, a limit), as the store pages them. */
+export function pageOfLetters(docs: readonly LetterDoc[], page: ListPage): LetterDoc[] {
+  const key = (d: LetterDoc): readonly string[] => [d.createdAt, d.id];
+  const newestFirst = (a: readonly string[], b: readonly string[]) =>
+    a[0]! < b[0]! ? 1 : a[0]! > b[0]! ? -1 : a[1]! < b[1]! ? 1 : a[1]! > b[1]! ? -1 : 0;
+  let sorted = [...docs].sort((a, b) => newestFirst(key(a), key(b)));
+  if (page.after) sorted = sorted.filter((d) => newestFirst(key(d), page.after!) > 0);
+  const from = page.offset ?? 0;
+  return sorted.slice(from, page.limit === undefined ? undefined : from + page.limit);
+}
+
+export function agencyQuery(filter: AgencyFilter, page: ListPage = {}): DocQuery {
   const where: Record<string, FieldCondition> = {};
   if (filter.kind) where.kind = filter.kind;
   if (filter.region) where.region = filter.region;
@@ -563,8 +647,7 @@ export function agencyQuery(filter: AgencyFilter, page: { limit?: number; offset
   return {
     where,
     ...(filter.search ? { text: { fields: ['name', 'id'], value: filter.search } } : {}),
-    orderBy: [{ path: 'name', direction: 'asc' }],
-    ...(page.limit !== undefined ? { limit: page.limit } : {}),
-    ...(page.offset !== undefined ? { offset: page.offset } : {}),
+    orderBy: AGENCY_ORDER,
+    ...paged(page),
   };
 }

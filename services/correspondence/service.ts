@@ -46,7 +46,10 @@ import {
   LETTERS,
   type LetterDoc,
   type LetterFilter,
+  type ListPage,
   letterQuery,
+  matchesLetterQuery,
+  pageOfLetters,
   LETTERS_BY_COMPLAINT,
   type ComplaintLettersDoc,
 } from './projections';
@@ -92,7 +95,7 @@ export class CorrespondenceService {
     return this.runtime.readModels.get<AgencyDoc>(AGENCIES, id);
   }
 
-  listAgencies(filter: AgencyFilter, page: { limit: number; offset: number }): Promise<AgencyDoc[]> {
+  listAgencies(filter: AgencyFilter, page: ListPage): Promise<AgencyDoc[]> {
     return this.runtime.readModels.find<AgencyDoc>(AGENCIES, agencyQuery(filter, page));
   }
 
@@ -107,19 +110,27 @@ export class CorrespondenceService {
   async listLetters(
     filter: LetterFilter,
     actor: Actor,
-    page: { limit: number; offset: number },
+    page: ListPage,
   ): Promise<LetterDoc[]> {
     if (filter.complaintId === undefined) {
       const query = letterQuery(filter, actor, page);
       return query ? this.runtime.readModels.find<LetterDoc>(LETTERS, query) : [];
     }
-    // A complaint's letters: from its list of letter ids, under the same filter and order.
+    // A complaint's letters: a handful, read by id from its list of letter ids, then held to the same
+    // filter, order and page here (a query would leave the planner to choose between the id index and
+    // an agency's whole list of letters).
     const listed = await this.runtime.readModels.get<ComplaintLettersDoc>(
       LETTERS_BY_COMPLAINT,
       filter.complaintId,
     );
-    const query = listed?.letterIds.length ? letterQuery(filter, actor, page, listed.letterIds) : undefined;
-    return query ? this.runtime.readModels.find<LetterDoc>(LETTERS, query) : [];
+    const ids = listed?.letterIds ?? [];
+    const query = ids.length ? letterQuery(filter, actor, {}, ids) : undefined;
+    if (!query) return [];
+    const docs = await this.runtime.readModels.getMany<LetterDoc>(LETTERS, ids);
+    return pageOfLetters(
+      docs.filter((d): d is LetterDoc => d !== undefined && matchesLetterQuery(d, query)),
+      page,
+    );
   }
 
   /** What this subgraph knows of a complaint, if the caller may see its correspondence. */

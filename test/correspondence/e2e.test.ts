@@ -407,3 +407,69 @@ describe('given the agency directory', () => {
     expect(byId['inspektorat-sleman']).toBeNull();
   });
 });
+
+describe('given letters and agencies in the directory', () => {
+  /** Every node of a connection, walked a page of `first` at a time from its start. */
+  async function walk(field: string, selection: string, token: string, first: number, filter = '') {
+    const seen: { id: string }[] = [];
+    let after: string | null = null;
+    for (let pages = 0; pages < 50; pages++) {
+      const data = await ok(
+        `query W($after: String) { ${field}(first: ${first}, after: $after${filter}) {
+           edges { cursor node { ${selection} } } pageInfo { hasNextPage hasPreviousPage endCursor }
+         } }`,
+        { after },
+        token,
+      );
+      const page = data[field];
+      expect(page.pageInfo.hasPreviousPage).toBe(after !== null);
+      seen.push(...page.edges.map((e: { node: { id: string } }) => e.node));
+      if (!page.pageInfo.hasNextPage) return seen;
+      after = page.pageInfo.endCursor;
+    }
+    throw new Error(`${field} did not end`);
+  }
+
+  it('pages through letters and agencies by cursor: the lists whole, once each, in their order, each caller its own', async () => {
+    const all = (await ok(`{ letters(limit: 200) { id } }`, {}, officer)).letters.map(
+      (l: { id: string }) => l.id,
+    );
+    expect(all.length).toBeGreaterThanOrEqual(4);
+    const paged = await walk('letterConnection', 'id', officer, 1);
+    expect(paged.map((l) => l.id)).toEqual(all);
+
+    const own = (await ok(`{ letters(limit: 200) { id } }`, {}, bantul)).letters.map(
+      (l: { id: string }) => l.id,
+    );
+    const bantulPaged = await walk('letterConnection', 'id agencyId', bantul, 2);
+    expect(bantulPaged.map((l) => l.id)).toEqual(own);
+    expect(
+      bantulPaged.every((l) => (l as unknown as { agencyId: string }).agencyId === 'inspektorat-bantul'),
+    ).toBe(true);
+    const elsewhere = await walk(
+      'letterConnection',
+      'id',
+      bantul,
+      5,
+      ', filter: { agencyId: "inspektorat-sleman" }',
+    );
+    expect(elsewhere).toEqual([]);
+
+    const directory = (await ok(`{ agencies(limit: 200) { id } }`, {}, officer)).agencies.map(
+      (a: { id: string }) => a.id,
+    );
+    expect((await walk('agencyConnection', 'id', officer, 2)).map((a) => a.id)).toEqual(directory);
+  });
+
+  it('refuses a cursor it did not make and a page size out of range, as bad input', async () => {
+    for (const query of [
+      `{ letterConnection(after: "bm90LWEtY3Vyc29y") { edges { cursor } } }`,
+      `{ agencyConnection(after: "x") { edges { cursor } } }`,
+      `{ letterConnection(first: -1) { edges { cursor } } }`,
+      `{ agencyConnection(first: 201) { edges { cursor } } }`,
+    ]) {
+      const reply = await fed.gql(query, {}, officer);
+      expect(reply.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    }
+  });
+});

@@ -8,10 +8,12 @@ import { GraphQLDateTime } from 'graphql-scalars';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { type Principal, requireAuthenticated, requireRole } from '../../shared/auth';
 import { badInput } from '../../shared/errors';
+import { keyCursor, keyOfCursor, pageInfoOf, pageSize } from '../../shared/graphql/connection';
 import type { LetterChannel } from '../domain';
 import type { CorrespondenceContext } from './context';
 import {
   Agency,
+  AgencyConnection,
   AgencyFilterInput,
   AppointFocalPointInput,
   Complaint,
@@ -19,6 +21,7 @@ import {
   DraftLetterInput,
   Letter,
   LetterChannelEnum,
+  LetterConnection,
   LetterFilterInput,
   RegisterAgencyReplyInput,
   ReviseLetterInput,
@@ -35,6 +38,36 @@ function page(limit?: number | null, offset?: number | null) {
     throw badInput(`limit must be between 0 and ${MAX_PAGE}`, { field: 'limit' });
   if (!Number.isInteger(o) || o < 0) throw badInput('offset must be 0 or more', { field: 'offset' });
   return { limit: l, offset: o };
+}
+
+/** A keyset connection's page: `first` (default 50) and the sort key its `after` cursor carries. */
+function keysetPage(first: number | null | undefined, after: string | null | undefined) {
+  const limit = pageSize(first, 50, MAX_PAGE);
+  const key = after ? keyOfCursor(after, 2) : undefined;
+  if (after && !key) throw badInput('after is not a cursor of this connection', { field: 'after' });
+  // One more than asked: whether a next page exists, without counting.
+  return { page: { limit: limit + 1, ...(key ? { after: key } : {}) }, limit, resumed: key !== undefined };
+}
+
+function connectionOf<D, N>(
+  docs: readonly D[],
+  { limit, resumed }: { limit: number; resumed: boolean },
+  key: (doc: D) => [string, string],
+  node: (doc: D) => N,
+) {
+  const edges = docs.slice(0, limit).map((d) => ({ cursor: keyCursor(key(d)), node: node(d) }));
+  return { edges, pageInfo: pageInfoOf(edges, docs.length > limit, resumed) };
+}
+
+function agencyFilter(filter: AgencyFilterInput | null | undefined) {
+  return {
+    ...(filter?.kind ? { kind: filter.kind } : {}),
+    ...(filter?.region ? { region: filter.region } : {}),
+    ...(filter?.onboardingStatus?.length ? { onboardingStatus: filter.onboardingStatus } : {}),
+    ...(filter?.parentAgencyId ? { parentAgencyId: filter.parentAgencyId } : {}),
+    ...(filter?.search ? { search: filter.search } : {}),
+    ...(filter?.focalPointUserId ? { focalPointUserId: filter.focalPointUserId } : {}),
+  };
 }
 
 function letterFilter(filter: LetterFilterInput | null | undefined) {
@@ -64,18 +97,29 @@ export class AgencyResolver {
     @Arg('offset', () => Int, { nullable: true }) offset?: number | null,
   ): Promise<Agency[]> {
     const principal = requireAuthenticated(ctx);
-    const docs = await ctx.correspondence.listAgencies(
-      {
-        ...(filter?.kind ? { kind: filter.kind } : {}),
-        ...(filter?.region ? { region: filter.region } : {}),
-        ...(filter?.onboardingStatus?.length ? { onboardingStatus: filter.onboardingStatus } : {}),
-        ...(filter?.parentAgencyId ? { parentAgencyId: filter.parentAgencyId } : {}),
-        ...(filter?.search ? { search: filter.search } : {}),
-        ...(filter?.focalPointUserId ? { focalPointUserId: filter.focalPointUserId } : {}),
-      },
-      page(limit, offset),
-    );
+    const docs = await ctx.correspondence.listAgencies(agencyFilter(filter), page(limit, offset));
     return docs.map((d) => toAgency(d, principal));
+  }
+
+  @Query(() => AgencyConnection, {
+    description:
+      'The agency directory by name, a page at a time (`first`, default 50, at most 200; `after` an endCursor).',
+  })
+  async agencyConnection(
+    @Ctx() ctx: CorrespondenceContext,
+    @Arg('filter', () => AgencyFilterInput, { nullable: true }) filter?: AgencyFilterInput | null,
+    @Arg('first', () => Int, { nullable: true }) first?: number | null,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+  ): Promise<AgencyConnection> {
+    const principal = requireAuthenticated(ctx);
+    const paging = keysetPage(first, after);
+    const docs = await ctx.correspondence.listAgencies(agencyFilter(filter), paging.page);
+    return connectionOf(
+      docs,
+      paging,
+      (d) => [d.name, d.id],
+      (d) => toAgency(d, principal),
+    );
   }
 
   @FieldResolver(() => Agency, { nullable: true })
@@ -128,6 +172,22 @@ export class LetterResolver {
     const principal = requireCaseReader(ctx);
     const docs = await ctx.correspondence.listLetters(letterFilter(filter), principal, page(limit, offset));
     return docs.map(toLetter);
+  }
+
+  @Query(() => LetterConnection, {
+    description:
+      'Letters visible to the caller, newest first, a page at a time (`first`, default 50, at most 200; `after` an endCursor).',
+  })
+  async letterConnection(
+    @Ctx() ctx: CorrespondenceContext,
+    @Arg('filter', () => LetterFilterInput, { nullable: true }) filter?: LetterFilterInput | null,
+    @Arg('first', () => Int, { nullable: true }) first?: number | null,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+  ): Promise<LetterConnection> {
+    const principal = requireCaseReader(ctx);
+    const paging = keysetPage(first, after);
+    const docs = await ctx.correspondence.listLetters(letterFilter(filter), principal, paging.page);
+    return connectionOf(docs, paging, (d) => [d.createdAt, d.id], toLetter);
   }
 
   @FieldResolver(() => Agency, { nullable: true })

@@ -4,6 +4,7 @@
  * already filtered for the caller; entity links (agency, complaints, related letters) are field resolvers.
  */
 import { GraphQLDateTime } from 'graphql-scalars';
+import { PageInfo } from '../../shared/graphql/connection';
 import { Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import {
   AGENCY_KINDS,
@@ -580,4 +581,43 @@ export class RegisterAgencyReplyInput {
 
   @Field(() => [AttachmentInput], { nullable: true })
   attachments?: AttachmentInput[] | null;
+}
+
+@ObjectType()
+export class LetterEdge {
+  @Field()
+  cursor!: string;
+
+  @Field(() => Letter)
+  node!: Letter;
+}
+
+@ObjectType({
+  description:
+    'Letters a page at a time, newest first: each page starts from the index right after the last one seen.',
+})
+export class LetterConnection {
+  @Field(() => [LetterEdge])
+  edges!: LetterEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+}
+
+@ObjectType()
+export class AgencyEdge {
+  @Field()
+  cursor!: string;
+
+  @Field(() => Agency)
+  node!: Agency;
+}
+
+@ObjectType({ description: 'The agency directory a page at a time, by name.' })
+export class AgencyConnection {
+  @Field(() => [AgencyEdge])
+  edges!: AgencyEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
 }
