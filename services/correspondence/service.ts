@@ -107,11 +107,7 @@ export class CorrespondenceService {
       : undefined;
   }
 
-  async listLetters(
-    filter: LetterFilter,
-    actor: Actor,
-    page: ListPage,
-  ): Promise<LetterDoc[]> {
+  async listLetters(filter: LetterFilter, actor: Actor, page: ListPage): Promise<LetterDoc[]> {
     if (filter.complaintId === undefined) {
       const query = letterQuery(filter, actor, page);
       return query ? this.runtime.readModels.find<LetterDoc>(LETTERS, query) : [];
