@@ -155,9 +155,17 @@ export const evaluationRecordsProjection: Projection = {
       fields: [
         { path: field, type: 'text' as const },
         { path: 'openedAt', type: 'text' as const },
+        { path: 'id', type: 'text' as const },
       ],
     })),
-    { collection: EVALUATION_ROUNDS, name: 'opened', fields: [{ path: 'openedAt', type: 'text' }] },
+    {
+      collection: EVALUATION_ROUNDS,
+      name: 'opened',
+      fields: [
+        { path: 'openedAt', type: 'text' },
+        { path: 'id', type: 'text' },
+      ],
+    },
     { collection: EVALUATION_AGENCIES, name: 'agency', fields: [{ path: 'agencyId', type: 'text' }] },
   ],
   async apply(event, tx) {
@@ -178,13 +186,23 @@ export const evaluationRecordsProjection: Projection = {
 };
 
 /** The evaluation rounds list, newest first: by agency and status when given, from their indexes. */
-export function evaluationRoundsQuery(filter: { agencyId?: string; status?: string }, limit = 200): DocQuery {
+export function evaluationRoundsQuery(
+  filter: { agencyId?: string; status?: string },
+  limit = 200,
+  /** The sort key (openedAt, id) of the last round of the previous page. */
+  after?: readonly [string, string],
+): DocQuery {
   return {
     where: {
       ...(filter.agencyId ? { agencyId: filter.agencyId } : {}),
       ...(filter.status ? { status: filter.status } : {}),
     },
-    orderBy: [{ path: 'openedAt', direction: 'desc' }, { path: 'id' }],
+    // Newest first, id as the tie-breaker, both one way: the index walked backwards, and a keyset cursor.
+    orderBy: [
+      { path: 'openedAt', direction: 'desc' },
+      { path: 'id', direction: 'desc' },
+    ],
     limit,
+    ...(after ? { after } : {}),
   };
 }

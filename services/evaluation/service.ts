@@ -336,16 +336,21 @@ export class EvaluationService {
   async evaluationsOf(
     filter: { agencyId?: string | null; status?: string | null },
     principal: Principal,
+    page: { limit: number; after?: readonly [string, string] } = { limit: 200 },
   ): Promise<EvaluationRoundDoc[]> {
     await this.readYourWrites();
     const agencyId = listedAgencyFor(principal, filter.agencyId);
     if (agencyId === null) return [];
     return this.runtime.readModels.find<EvaluationRoundDoc>(
       EVALUATION_ROUNDS,
-      evaluationRoundsQuery({
-        ...(agencyId ? { agencyId } : {}),
-        ...(filter.status ? { status: filter.status } : {}),
-      }),
+      evaluationRoundsQuery(
+        {
+          ...(agencyId ? { agencyId } : {}),
+          ...(filter.status ? { status: filter.status } : {}),
+        },
+        page.limit,
+        page.after,
+      ),
     );
   }
 

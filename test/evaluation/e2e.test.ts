@@ -397,6 +397,57 @@ describe('given a complaint forwarded to two agencies', () => {
       [],
     );
   });
+
+  it('evaluation rounds page by cursor, newest first, each agency its own', async () => {
+    for (const [agencyId, month] of [
+      [BANTUL, 4],
+      [SLEMAN, 3],
+      [SLEMAN, 4],
+    ] as const) {
+      await ok(
+        `mutation O($a: ID!, $p: PeriodInput!) { openEvaluation(agencyId: $a, period: $p) { id } }`,
+        { a: agencyId, p: { year: 2026, month } },
+        officer,
+      );
+    }
+    const walk = async (token: string, first: number) => {
+      const ids: string[] = [];
+      let after: string | null = null;
+      for (let pages = 0; pages < 20; pages++) {
+        const data: {
+          evaluationConnection: {
+            edges: { node: { id: string } }[];
+            pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null };
+          };
+        } = await ok(
+          `query W($after: String, $first: Int) { evaluationConnection(first: $first, after: $after) {
+             edges { node { id } } pageInfo { hasNextPage hasPreviousPage endCursor } } }`,
+          { after, first },
+          token,
+        );
+        const page = data.evaluationConnection;
+        expect(page.pageInfo.hasPreviousPage).toBe(after !== null);
+        ids.push(...page.edges.map((e) => e.node.id));
+        if (!page.pageInfo.hasNextPage) return ids;
+        after = page.pageInfo.endCursor;
+      }
+      throw new Error('the connection did not end');
+    };
+    const listed = async (token: string) =>
+      (await ok<{ evaluations: { id: string }[] }>(`{ evaluations { id } }`, {}, token)).evaluations.map(
+        (e) => e.id,
+      );
+    const everyRound = await listed(officer);
+    expect(everyRound).toHaveLength(4);
+    expect(await walk(officer, 1)).toEqual(everyRound);
+    expect(await walk(officer, 3)).toEqual(everyRound);
+    const slemans = await walk(sleman, 1);
+    expect(slemans).toEqual(await listed(sleman));
+    expect(slemans).toHaveLength(2);
+
+    const bad = await fed.gql(`{ evaluationConnection(after: "bm9wZQ") { edges { cursor } } }`, {}, officer);
+    expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
 });
 
 describe('given an administrator', () => {

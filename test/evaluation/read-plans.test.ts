@@ -84,9 +84,13 @@ describe.each(PLAN_ENGINES)('%s: evaluation rounds list plans', (engine) => {
     ['all', {}, 'opened'],
     ['by agency', { agencyId: 'inspektorat-bantul' }, 'agency'],
     ['by status', { status: 'OPEN' }, 'status'],
-  ] as const)('%s: newest first from an index, no scan', async (_, filter, index) => {
+  ] as const)('%s: newest first from an index, no scan, also after a cursor', async (_, filter, index) => {
     const query = evaluationRoundsQuery(filter);
     await expectIndexedPlan(store(), EVALUATION_ROUNDS, query, `rm_evaluation_rounds_${index}`);
+    const after = evaluationRoundsQuery(filter, 21, ['2026-04-01T02:00:00.000Z', 'round-7']);
+    const plan = await expectIndexedPlan(store(), EVALUATION_ROUNDS, after, `rm_evaluation_rounds_${index}`);
+    // In index order: at most the row-id tie-break among equal keys is sorted.
+    if (engine === 'SQLite') expect(plan).not.toMatch(/TEMP B-TREE FOR ORDER BY/);
   });
 });
 

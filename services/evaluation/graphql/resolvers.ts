@@ -21,6 +21,7 @@ import {
   Complaint,
   ComplaintSla,
   Evaluation,
+  EvaluationConnection,
   EvaluationStatusEnum,
   OverdueClockConnection,
   type EvaluationStatus,
@@ -202,6 +203,32 @@ export class EvaluationQueries {
   ): Promise<Evaluation[]> {
     const principal = requireCaseReader(ctx);
     return (await ctx.evaluation.evaluationsOf({ agencyId, status }, principal)).map(toEvaluation);
+  }
+
+  @Query(() => EvaluationConnection, {
+    description:
+      'Evaluation rounds, newest first, a page at a time (`first`, default 20, at most 100; `after` an endCursor); an agency sees its own.',
+  })
+  async evaluationConnection(
+    @Ctx() ctx: EvaluationContext,
+    @Arg('agencyId', () => ID, { nullable: true }) agencyId?: string | null,
+    @Arg('status', () => EvaluationStatusEnum, { nullable: true }) status?: EvaluationStatus | null,
+    @Arg('first', () => Int, { nullable: true }) first?: number | null,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+  ): Promise<EvaluationConnection> {
+    const principal = requireCaseReader(ctx);
+    const limit = pageSize(first, DEFAULT_PAGE, MAX_PAGE);
+    const key = after ? keyOfCursor(after, 2) : undefined;
+    if (after && !key) throw badInput('after is not a cursor of this connection', { field: 'after' });
+    // One more than asked: whether a next page exists, without counting.
+    const docs = await ctx.evaluation.evaluationsOf({ agencyId, status }, principal, {
+      limit: limit + 1,
+      ...(key ? { after: [key[0]!, key[1]!] as const } : {}),
+    });
+    const edges = docs
+      .slice(0, limit)
+      .map((d) => ({ cursor: keyCursor([d.openedAt, d.id]), node: toEvaluation(d) }));
+    return { edges, pageInfo: pageInfoOf(edges, docs.length > limit, key !== undefined) };
   }
 }
 

@@ -521,3 +521,21 @@ export class SatisfactionRatingReceipt {
   @Field(() => GraphQLDateTime)
   ratedAt!: string;
 }
+
+@ObjectType()
+export class EvaluationEdge {
+  @Field()
+  cursor!: string;
+
+  @Field(() => Evaluation)
+  node!: Evaluation;
+}
+
+@ObjectType({ description: 'Evaluation rounds a page at a time, newest first.' })
+export class EvaluationConnection {
+  @Field(() => [EvaluationEdge])
+  edges!: EvaluationEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+}
