@@ -8,7 +8,7 @@ import { GraphQLDateTime } from 'graphql-scalars';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { type Principal, requireAuthenticated, requireRole } from '../../shared/auth';
 import { badInput } from '../../shared/errors';
-import { keyCursor, keyOfCursor, pageInfoOf, pageSize } from '../../shared/graphql/connection';
+import { connectionOf, keysetArgs } from '../../shared/graphql/connection';
 import type { LetterChannel } from '../domain';
 import type { CorrespondenceContext } from './context';
 import {
@@ -38,25 +38,6 @@ function page(limit?: number | null, offset?: number | null) {
     throw badInput(`limit must be between 0 and ${MAX_PAGE}`, { field: 'limit' });
   if (!Number.isInteger(o) || o < 0) throw badInput('offset must be 0 or more', { field: 'offset' });
   return { limit: l, offset: o };
-}
-
-/** A keyset connection's page: `first` (default 50) and the sort key its `after` cursor carries. */
-function keysetPage(first: number | null | undefined, after: string | null | undefined) {
-  const limit = pageSize(first, 50, MAX_PAGE);
-  const key = after ? keyOfCursor(after, 2) : undefined;
-  if (after && !key) throw badInput('after is not a cursor of this connection', { field: 'after' });
-  // One more than asked: whether a next page exists, without counting.
-  return { page: { limit: limit + 1, ...(key ? { after: key } : {}) }, limit, resumed: key !== undefined };
-}
-
-function connectionOf<D, N>(
-  docs: readonly D[],
-  { limit, resumed }: { limit: number; resumed: boolean },
-  key: (doc: D) => [string, string],
-  node: (doc: D) => N,
-) {
-  const edges = docs.slice(0, limit).map((d) => ({ cursor: keyCursor(key(d)), node: node(d) }));
-  return { edges, pageInfo: pageInfoOf(edges, docs.length > limit, resumed) };
 }
 
 function agencyFilter(filter: AgencyFilterInput | null | undefined) {
@@ -112,11 +93,14 @@ export class AgencyResolver {
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<AgencyConnection> {
     const principal = requireAuthenticated(ctx);
-    const paging = keysetPage(first, after);
-    const docs = await ctx.correspondence.listAgencies(agencyFilter(filter), paging.page);
+    const page = keysetArgs(first, after, { fallback: 50, max: MAX_PAGE });
+    const docs = await ctx.correspondence.listAgencies(agencyFilter(filter), {
+      ...page,
+      limit: page.limit + 1,
+    });
     return connectionOf(
       docs,
-      paging,
+      page,
       (d) => [d.name, d.id],
       (d) => toAgency(d, principal),
     );
@@ -185,9 +169,12 @@ export class LetterResolver {
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<LetterConnection> {
     const principal = requireCaseReader(ctx);
-    const paging = keysetPage(first, after);
-    const docs = await ctx.correspondence.listLetters(letterFilter(filter), principal, paging.page);
-    return connectionOf(docs, paging, (d) => [d.createdAt, d.id], toLetter);
+    const page = keysetArgs(first, after, { fallback: 50, max: MAX_PAGE });
+    const docs = await ctx.correspondence.listLetters(letterFilter(filter), principal, {
+      ...page,
+      limit: page.limit + 1,
+    });
+    return connectionOf(docs, page, (d) => [d.createdAt, d.id], toLetter);
   }
 
   @FieldResolver(() => Agency, { nullable: true })

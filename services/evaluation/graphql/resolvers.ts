@@ -8,7 +8,7 @@ import { GraphQLDateTime, GraphQLLocalDate } from 'graphql-scalars';
 import { requireCaseReader } from '../../shared/access';
 import { requireAuthenticated } from '../../shared/auth';
 import { badInput } from '../../shared/errors';
-import { keyCursor, keyOfCursor, pageInfoOf, pageSize } from '../../shared/graphql/connection';
+import { connectionOf, keyCursor, keysetArgs, pageInfoOf } from '../../shared/graphql/connection';
 import { dayNumber } from '../../shared/calendar/dates';
 import type { EvaluationContext } from './context';
 import {
@@ -124,9 +124,7 @@ export class EvaluationQueries {
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<OverdueClockConnection> {
     const principal = requireCaseReader(ctx);
-    const limit = pageSize(first, DEFAULT_PAGE, MAX_PAGE);
-    const key = after ? keyOfCursor(after, 2) : undefined;
-    if (after && !key) throw badInput('after is not a cursor of this connection', { field: 'after' });
+    const { limit, after: key } = keysetArgs(first, after, { fallback: DEFAULT_PAGE, max: MAX_PAGE });
     const page = await ctx.evaluation.overdueClocks(
       principal,
       agencyId ?? undefined,
@@ -217,18 +215,13 @@ export class EvaluationQueries {
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<EvaluationConnection> {
     const principal = requireCaseReader(ctx);
-    const limit = pageSize(first, DEFAULT_PAGE, MAX_PAGE);
-    const key = after ? keyOfCursor(after, 2) : undefined;
-    if (after && !key) throw badInput('after is not a cursor of this connection', { field: 'after' });
+    const page = keysetArgs(first, after, { fallback: DEFAULT_PAGE, max: MAX_PAGE });
     // One more than asked: whether a next page exists, without counting.
     const docs = await ctx.evaluation.evaluationsOf({ agencyId, status }, principal, {
-      limit: limit + 1,
-      ...(key ? { after: [key[0]!, key[1]!] as const } : {}),
+      limit: page.limit + 1,
+      ...(page.after ? { after: [page.after[0]!, page.after[1]!] as const } : {}),
     });
-    const edges = docs
-      .slice(0, limit)
-      .map((d) => ({ cursor: keyCursor([d.openedAt, d.id]), node: toEvaluation(d) }));
-    return { edges, pageInfo: pageInfoOf(edges, docs.length > limit, key !== undefined) };
+    return connectionOf(docs, page, (d) => [d.openedAt, d.id], toEvaluation);
   }
 }
 

@@ -60,3 +60,33 @@ export const pageInfoOf = (
   startCursor: edges[0]?.cursor ?? null,
   endCursor: edges[edges.length - 1]?.cursor ?? null,
 });
+
+/**
+ * `first` and `after` of a keyset connection: the page size, and the sort key the cursor carries.
+ * BAD_USER_INPUT for a size out of range or a cursor this connection did not make.
+ */
+export function keysetArgs(
+  first: number | null | undefined,
+  after: string | null | undefined,
+  { fallback, max, keyLength = 2 }: { fallback: number; max: number; keyLength?: number },
+): { limit: number; after?: string[] } {
+  const limit = pageSize(first, fallback, max);
+  if (!after) return { limit };
+  const key = keyOfCursor(after, keyLength);
+  if (!key) throw badInput('after is not a cursor of this connection', { field: 'after' });
+  return { limit, after: key };
+}
+
+/**
+ * A connection from rows read with one more than `limit` (so whether a next page exists is known
+ * without counting): at most `limit` edges, each with the cursor of its sort key.
+ */
+export function connectionOf<R, N>(
+  rows: readonly R[],
+  { limit, after }: { limit: number; after?: readonly string[] },
+  key: (row: R) => string[],
+  node: (row: R) => N,
+): { edges: { cursor: string; node: N }[]; pageInfo: PageInfo } {
+  const edges = rows.slice(0, limit).map((row) => ({ cursor: keyCursor(key(row)), node: node(row) }));
+  return { edges, pageInfo: pageInfoOf(edges, rows.length > limit, after !== undefined) };
+}
