@@ -26,7 +26,15 @@ export function upstreamError(err: unknown): GraphQLError {
   if (err instanceof GraphQLError) return err;
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === 'number') {
-    // A CloseEvent from the subgraph: its reason is ours to show only for the codes we set.
+    // A CloseEvent from the subgraph. 4401/4403 are its refusal of the connection: the caller's token
+    // (expired, or its focal point replaced); the gateway's own signature is always right. Read as what
+    // it is, a refused token ends only that caller's subscriptions (feed.ts), not everyone's on the feed.
+    if (code === 4401 || code === 4403) {
+      return new GraphQLError('the event source no longer accepts the token', {
+        extensions: { code: 'UNAUTHENTICATED', closeCode: code },
+      });
+    }
+    // Any other: its reason is ours to show only for the codes we set.
     return new GraphQLError('the event source closed the subscription', {
       extensions: { code: 'SERVICE_UNAVAILABLE', closeCode: code },
     });
