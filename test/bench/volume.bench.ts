@@ -9,10 +9,14 @@
  * Figures at 100,000 (load 7–8, 2 cores): indexed p50 1–13 ms for every equality and range filter, the
  * agency ones 1–2 ms (1.6–1.8 s before); a rare text needle 54 ms (2.0 s); a needle in every complaint
  * 589 ms, its count being the whole cost (1.3 s).
- * BENCH_PARTS=complaints, clocks or history runs one part only (default complaints,clocks,history).
+ * BENCH_PARTS=complaints, clocks, history or letters runs one part only (default: all four).
  * Then the evaluation's SLA clocks of the same complaints: a page's `sla` and one breach-scheduler pass,
  * before and after their indexes (see clocksAtVolume).
- * Not covered yet: PostgreSQL, letters/evaluations; the gateway at volume and the peer race are
+ * Letters (session 9), 200,000 of them at 100,000 complaints: `letterConnection(first: 20)` p50 0.11 ms;
+ * a page after a cursor half-way down 13.2 ms p50 while SQLite walked the index from its start to the
+ * cursor (a row value over expressions is no seek), 0.13 ms once the cursor's leading key bounds the read;
+ * a focal point's 0.22 ms; the offset list half-way down (`letters(offset: 100000)`) 82–108 ms.
+ * Not covered yet: PostgreSQL, evaluation rounds; the gateway at volume and the peer race are
  * `npm run bench:race`.
  */
 import { randomUUID } from 'node:crypto';
@@ -55,6 +59,7 @@ import { SqliteEventStore } from '../../services/shared/eventstore/sqlite';
 import { withConsistency } from '../../services/shared/consistency';
 import type { Actor } from '../../services/shared/eventstore/types';
 import { SqliteReadModelStore } from '../../services/shared/projections/sqlite-read-model';
+import { LETTERS, letterQuery, lettersProjection } from '../../services/correspondence/projections';
 
 const COMPLAINTS = Number(process.env.BENCH_COMPLAINTS ?? 20_000);
 const AGENCIES = Array.from({ length: 32 }, (_, i) => `agency-${String(i).padStart(2, '0')}`);
@@ -168,13 +173,88 @@ async function time(store: SqliteReadModelStore, filter: ComplaintFilter, reps: 
 
 /** BENCH_PARTS: which parts to run, comma-separated (complaints, clocks); default both. */
 const PARTS = new Set(
-  (process.env.BENCH_PARTS ?? 'complaints,clocks,history').split(',').map((p) => p.trim()),
+  (process.env.BENCH_PARTS ?? 'complaints,clocks,history,letters').split(',').map((p) => p.trim()),
 );
 
 async function main() {
   if (PARTS.has('complaints')) await complaintsAtVolume();
   if (PARTS.has('clocks')) await clocksAtVolume();
   if (PARTS.has('history')) await longCaseAsOf();
+  if (PARTS.has('letters')) await lettersAtVolume();
+}
+
+// ── letters: the list and its connection ─────────────────────────────────────────────────────────
+
+/**
+ * Two letters per complaint (a follow-up request, and a reply or reminder) over the 32 agencies, in the
+ * letters read model with its indexes. Measured, as `letterConnection` and `letters` ask (a page of 20,
+ * one more to know whether another follows): an officer's first page, a page after a cursor half-way
+ * down, a focal point's page after a cursor, and for contrast the offset list half-way down (`letters(offset:
+ * N)`), which reads every row before its page.
+ */
+async function lettersAtVolume() {
+  const store = new SqliteReadModelStore({ file: ':memory:', documentCacheSize: 0 });
+  await store.ensureIndexes(lettersProjection.indexes ?? []);
+  const t0 = performance.now();
+  const total = COMPLAINTS * 2;
+  const letterAt = (i: number) => {
+    const complaint = Math.floor(i / 2);
+    const createdAt = new Date(YEAR_START + complaint * 300_000 + (i % 2) * 86_400_000).toISOString();
+    return {
+      id: `letter-${String(i).padStart(7, '0')}`,
+      kind: i % 2 === 0 ? 'FOLLOW_UP_REQUEST' : i % 4 === 1 ? 'AGENCY_REPLY' : 'REMINDER',
+      state: i % 3 === 0 ? 'DRAFT' : 'SENT',
+      agencyId: AGENCIES[complaint % AGENCIES.length]!,
+      number: i % 3 === 0 ? null : `B-${i}/Kemensetneg/D-4/PM.00.01/2026`,
+      complaintIds: [`c-${complaint}`],
+      createdAt,
+      subject: `Permintaan tindak lanjut pengaduan ${complaint}`,
+    };
+  };
+  const BATCH = 2000;
+  for (let start = 0, position = 1; start < total; start += BATCH, position++) {
+    await store.applyBatch('bench-letters', position, async (tx) => {
+      for (let i = start; i < Math.min(total, start + BATCH); i++) {
+        const l = letterAt(i);
+        await tx.put(LETTERS, l.id, l);
+      }
+    });
+  }
+  await store.settleIndexes();
+  console.log('');
+  console.log(
+    `letters — ${total.toLocaleString('en')} letters of ${AGENCIES.length} agencies stored in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
+  const officer = { id: 'officer', role: 'OFFICER' } as const;
+  const pic = { id: 'pic', role: 'AGENCY', agencyId: AGENCIES[3]! } as const;
+  const middle = letterAt(Math.floor(total / 2));
+  const cursor = [middle.createdAt, middle.id];
+  const find = (query: ReturnType<typeof letterQuery>) => store.find(LETTERS, query!);
+  const rows: [string, () => Promise<unknown>][] = [
+    ['letterConnection(first: 20), an officer', () => find(letterQuery({}, officer, { limit: 21 }))],
+    [
+      'letterConnection(first: 20, after: half-way)',
+      () => find(letterQuery({}, officer, { limit: 21, after: cursor })),
+    ],
+    [
+      'letterConnection(first: 20, after: half-way), a focal point',
+      () => find(letterQuery({}, pic, { limit: 21, after: cursor })),
+    ],
+    [
+      'letterConnection(first: 20, filter: {kind, state})',
+      () => find(letterQuery({ kind: ['REMINDER'], state: ['SENT'] }, officer, { limit: 21 })),
+    ],
+    [
+      'letters(limit: 20, offset: half-way)',
+      () => find(letterQuery({}, officer, { limit: 20, offset: Math.floor(total / 2) })),
+    ],
+  ];
+  console.log('                                                          p50 ms   p99 ms');
+  for (const [label, run] of rows) {
+    const { p50, p99 } = await sample(label.includes('offset') ? 5 : 200, run);
+    console.log(`${label.padEnd(58)}${p50.toFixed(2).padStart(7)}${p99.toFixed(2).padStart(9)}`);
+  }
+  await store.close();
 }
 
 // ── one long case, as of any instant ─────────────────────────────────────────────────────────────

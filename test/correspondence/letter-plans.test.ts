@@ -108,7 +108,10 @@ describe.each(PLAN_ENGINES)('%s: lists of letters', (engine) => {
     ],
   ] as const)('for %s: %s, no scan', async (_, filter, actor, index, page) => {
     const query = letterQuery(filter as LetterFilter, actor, page);
-    await expectIndexedPlan(store(), LETTERS, query!, index);
+    const plan = await expectIndexedPlan(store(), LETTERS, query!, index);
+    // After a cursor the index is entered at the cursor (a range on the order's leading key), not walked
+    // from its start: a page half-way down costs what the first page costs.
+    if (engine === 'SQLite' && page.after) expect(plan).toMatch(/<expr>[<>]\?\)/);
   });
 });
 

@@ -171,8 +171,18 @@ export class SqliteReadModelStore implements ReadModelStore {
     if (q.after) {
       const { descending } = this.indexed.keyset(collection, q);
       const keys = q.orderBy.map((o) => typedValue(pathLiteral(o.path)));
+      const after = q.after.map((v) => (typeof v === 'boolean' ? Number(v) : v));
+      // The leading key's bound first: SQLite seeks an index to it, where a row value over expressions
+      // is only a filter (a page half-way down a list walked the index from its start). The row value
+      // then settles the rows that tie with the cursor on the leading key. Left out when the filter
+      // bounds that key already: a second bound there would sway the planner between indexes.
+      const leading = q.orderBy[0]!.path.join('.');
+      if (!q.conditions.some((c) => c.path.join('.') === leading)) {
+        sql += ` AND ${keys[0]} ${descending ? '<=' : '>='} ?`;
+        params.push(after[0]);
+      }
       sql += ` AND (${keys.join(', ')}) ${descending ? '<' : '>'} (${keys.map(() => '?').join(', ')})`;
-      params.push(...q.after.map((v) => (typeof v === 'boolean' ? Number(v) : v)));
+      params.push(...after);
     }
     const order = q.orderBy.flatMap(({ path, direction }) =>
       typeOf(path)
