@@ -203,7 +203,7 @@ async function applyAgency(recorded: RecordedEvent, tx: ReadModelTx): Promise<vo
   await tx.put(AGENCIES, doc.id, { ...next, ...stamp });
 }
 
-/** The fields of LETTER_ORDER and AGENCY_ORDER (below) as their indexes hold them. */
+/** The fields of LETTER_ORDER (below) as the letter indexes hold them. */
 const LETTER_ORDER_FIELDS: ReadModelIndex['fields'] = [
   { path: 'createdAt', type: 'text' },
   { path: 'id', type: 'text' },
@@ -481,9 +481,11 @@ export const lettersProjection: Projection = {
   collections: [LETTERS, LETTERS_BY_COMPLAINT],
   // The letters of one complaint are read by id from the document, under the same filter as any list.
   indexes: [
-    // The lists and their cursors (LETTER_ORDER), each index ending in its fields: a complaint's letters
-    // (each of its ids read in order, then merged), everyone's, one agency's (a focal point's), by number.
-    { collection: LETTERS, name: 'id', fields: [{ path: 'id', type: 'text' }, ...LETTER_ORDER_FIELDS] },
+    // A letter by id is read by the primary key (a complaint's letters too: listLetters); this index is
+    // kept as it was, since ensureIndexes never drops one a store already has.
+    { collection: LETTERS, name: 'id', fields: [{ path: 'id', type: 'text' }] },
+    // The lists and their cursors (LETTER_ORDER), each index ending in its fields: everyone's, one
+    // agency's (a focal point's), by number.
     { collection: LETTERS, name: 'newest', fields: LETTER_ORDER_FIELDS },
     {
       collection: LETTERS,
@@ -519,11 +521,6 @@ const AGENCY_VISIBLE_KINDS: readonly LetterKind[] = ['FOLLOW_UP_REQUEST', 'REMIN
 const oneOrMany = <T extends string>(value: T | readonly T[]): FieldCondition =>
   typeof value === 'string' ? value : { in: [...value] };
 
-/**
- * The DocQuery for `letters(filter)` as a given caller may see it: an AGENCY caller is confined to its own
- * agency's sent letters (the same rule as `canSeeLetter`), whatever the filter asks. Newest first.
- * Returns undefined when the caller may see nothing (the resolver then answers an empty list).
- */
 /** A page of a list: offset paging (the lists), or keyset paging after a row's sort key (the connections). */
 export interface ListPage {
   readonly limit?: number;
@@ -550,6 +547,11 @@ const paged = (page: ListPage) => ({
   ...(page.after !== undefined ? { after: page.after } : {}),
 });
 
+/**
+ * The DocQuery for `letters(filter)` as a given caller may see it: an AGENCY caller is confined to its own
+ * agency's sent letters (the same rule as `canSeeLetter`), whatever the filter asks. Newest first.
+ * Returns undefined when the caller may see nothing (the resolver then answers an empty list).
+ */
 export function letterQuery(
   filter: LetterFilter,
   actor: Actor | undefined,
@@ -607,7 +609,6 @@ export interface AgencyFilter {
   readonly focalPointUserId?: string;
 }
 
-/** The DocQuery for `agencies(filter)`, ordered by name. */
 /**
  * Whether a letter meets a letterQuery's conditions (what the store would test; letterQuery makes only
  * equalities and `in` lists).
@@ -637,6 +638,7 @@ export function pageOfLetters(docs: readonly LetterDoc[], page: ListPage): Lette
   return sorted.slice(from, page.limit === undefined ? undefined : from + page.limit);
 }
 
+/** The DocQuery for `agencies(filter)`, ordered by name. */
 export function agencyQuery(filter: AgencyFilter, page: ListPage = {}): DocQuery {
   const where: Record<string, FieldCondition> = {};
   if (filter.kind) where.kind = filter.kind;

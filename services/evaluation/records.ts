@@ -190,7 +190,7 @@ export function evaluationRoundsQuery(
   filter: { agencyId?: string; status?: string },
   limit = 200,
   /** The sort key (openedAt, id) of the last round of the previous page. */
-  after?: readonly [string, string],
+  after?: readonly string[],
 ): DocQuery {
   return {
     where: {

@@ -336,7 +336,7 @@ export class EvaluationService {
   async evaluationsOf(
     filter: { agencyId?: string | null; status?: string | null },
     principal: Principal,
-    page: { limit: number; after?: readonly [string, string] } = { limit: 200 },
+    page: { limit: number; after?: readonly string[] } = { limit: 200 },
   ): Promise<EvaluationRoundDoc[]> {
     await this.readYourWrites();
     const agencyId = listedAgencyFor(principal, filter.agencyId);

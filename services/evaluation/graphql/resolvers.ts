@@ -218,8 +218,8 @@ export class EvaluationQueries {
     const page = keysetArgs(first, after, { fallback: DEFAULT_PAGE, max: MAX_PAGE });
     // One more than asked: whether a next page exists, without counting.
     const docs = await ctx.evaluation.evaluationsOf({ agencyId, status }, principal, {
+      ...page,
       limit: page.limit + 1,
-      ...(page.after ? { after: [page.after[0]!, page.after[1]!] as const } : {}),
     });
     return connectionOf(docs, page, (d) => [d.openedAt, d.id], toEvaluation);
   }

@@ -299,7 +299,7 @@ export class SqliteReadModelStore implements ReadModelStore {
         this.defer(index.collection, name);
         continue;
       }
-      this.makeIndexes([name], ofCollection);
+      this.makeIndexes(index.collection, [name]);
     }
   }
 
@@ -333,13 +333,13 @@ export class SqliteReadModelStore implements ReadModelStore {
     const names = this.deferred.get(collection);
     if (!names) return;
     this.deferred.delete(collection);
-    this.makeIndexes([...names], this.declared.get(collection)!);
+    this.makeIndexes(collection, [...names]);
   }
 
   /** Each index as declared; one made by an older version (or another process, differently) is replaced. */
-  private makeIndexes(names: readonly string[], declared: ReadonlyMap<string, string>): void {
+  private makeIndexes(collection: string, names: readonly string[]): void {
     for (const name of names) {
-      const sql = declared.get(name)!;
+      const sql = this.declared.get(collection)!.get(name)!;
       this.db
         .transaction(() => {
           // Another process sharing the file may have made it meanwhile.
